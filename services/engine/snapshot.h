@@ -1,0 +1,47 @@
+// ScreeningSnapshot: everything one request needs, immutable once built and
+// shared by pointer (`std::shared_ptr<const ScreeningSnapshot>`). A request
+// copies the pointer once and uses only that copy, so its answer names
+// exactly one rule-set version and one list version. Thread-safe (read-only).
+//
+// Built by services/serving from the store; consumed by ScreeningEngine.
+#ifndef EXPORTSCREEN_SERVICES_ENGINE_SNAPSHOT_H_
+#define EXPORTSCREEN_SERVICES_ENGINE_SNAPSHOT_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/time/time.h"
+#include "exportscreen/v1/entities.pb.h"
+#include "services/matching/name_index.h"
+#include "services/rules/rule_set.h"
+
+namespace exportscreen::engine {
+
+// The list data of one list version, in memory.
+struct ReferenceData {
+  // Listed entities; the position is the NameIndex ordinal.
+  std::vector<v1::ListedEntity> entities;
+  // entity_id -> position in `entities`.
+  absl::flat_hash_map<std::string, uint32_t> entity_by_id;
+  // Ownership links (affiliates rule).
+  std::vector<v1::OwnershipLink> ownership;
+  // Item catalogue by part number (exact, as stored).
+  absl::flat_hash_map<std::string, v1::CatalogItem> items_by_part;
+};
+
+struct ScreeningSnapshot {
+  std::shared_ptr<const rules::RuleSet> rules;
+  std::shared_ptr<const matching::NameIndex> index;
+  std::shared_ptr<const ReferenceData> data;
+  std::string rule_set_version;
+  std::string list_version;
+  absl::Time loaded_at;
+  double load_seconds = 0;
+};
+
+}  // namespace exportscreen::engine
+
+#endif  // EXPORTSCREEN_SERVICES_ENGINE_SNAPSHOT_H_

@@ -1,0 +1,55 @@
+// Parsers for real public screening-list formats. Pure functions over file
+// contents (no I/O, no RocksDB): the caller reads files and stores results.
+// Thread-safe (stateless).
+//
+// CONTRACT used by services/serving, tools and benchmarks (keep stable):
+// every input row becomes an entity or a rejection with its line number;
+// nothing is silently dropped.
+#ifndef EXPORTSCREEN_SERVICES_STORE_IMPORTERS_H_
+#define EXPORTSCREEN_SERVICES_STORE_IMPORTERS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "exportscreen/v1/entities.pb.h"
+
+namespace exportscreen::store {
+
+struct ImportInput {
+  std::string name;     // file name (base name decides the role for ofac_sdn)
+  std::string content;  // raw bytes
+};
+
+struct ImportRejection {
+  std::string file;
+  int64_t line = 0;  // 1-based physical line where the record starts
+  std::string reason;
+};
+
+struct ImportResult {
+  std::vector<v1::ListedEntity> entities;
+  std::vector<ImportRejection> rejected;
+  // Rows read that were not data (headers, the OFAC 0x1A EOF line, blank
+  // lines), counted so that rows = entities(+merged rows) + rejected + skipped.
+  int64_t skipped_lines = 0;
+};
+
+// Formats:
+//  "csl"            trade.gov Consolidated Screening List CSV (29 columns)
+//  "bis_csv"        BIS lists CSV of 2026-07-31 (EL/DPL/UVL/MEU, footnotes)
+//  "ofac_sdn"       OFAC legacy sdn.csv (+ alt.csv, add.csv, sdn_comments.csv;
+//                   also the cons_*.csv non-SDN set, list code "NONSDN")
+//  "dpl"            BIS Denied Persons dpl.txt (tab-separated)
+//  "un_xml"         UN Security Council consolidated XML
+//  "entities_jsonl" one v1.ListedEntity per line in protobuf JSON (seeds/)
+// Errors: INVALID_ARGUMENT for an unknown format or a file that is not of
+// the format at all (e.g. wrong header); row-level problems are rejections.
+absl::StatusOr<ImportResult> ParseListFiles(
+    absl::string_view format, const std::vector<ImportInput>& files);
+
+}  // namespace exportscreen::store
+
+#endif  // EXPORTSCREEN_SERVICES_STORE_IMPORTERS_H_
