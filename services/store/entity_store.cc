@@ -1,0 +1,365 @@
+#include "services/store/entity_store.h"
+
+#include <algorithm>
+#include <atomic>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "rocksdb/db.h"
+#include "rocksdb/options.h"
+#include "rocksdb/write_batch.h"
+#include "services/common/digest.h"
+#include "services/common/status_macros.h"
+#include "services/store/key_codec.h"
+
+namespace exportscreen::store {
+namespace {
+
+const char* const kAllCfs[] = {kCfEntities,     kCfOwnership, kCfItems,
+                               kCfRuleSets,     kCfListVersions, kCfMeta,
+                               kCfDecisions};
+
+// RocksDB status -> absl status, translated once here.
+absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
+  if (s.ok()) return absl::OkStatus();
+  std::string msg = absl::StrCat(what, ": ", s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError(msg);
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::UnavailableError(msg);
+  }
+  if (s.IsCorruption()) return absl::DataLossError(msg);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) {
+    return absl::UnavailableError(msg);
+  }
+  return absl::InternalError(msg);
+}
+
+std::string Serialize(const google::protobuf::MessageLite& msg) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  msg.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+template <typename Msg>
+absl::StatusOr<Msg> Parse(const rocksdb::Slice& value, absl::string_view what) {
+  Msg msg;
+  if (!msg.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+    return absl::DataLossError(absl::StrCat("cannot parse ", what));
+  }
+  return msg;
+}
+
+// Increments the last byte with carry: the exclusive upper bound of a prefix.
+std::string PrefixEnd(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char c = static_cast<unsigned char>(prefix.back());
+    if (c != 0xff) {
+      prefix.back() = static_cast<char>(c + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace
+
+std::string DecisionRecordHash(const v1::DecisionRecord& record) {
+  v1::DecisionRecord copy = record;
+  copy.clear_hash();
+  return Sha256Hex(Serialize(copy));
+}
+
+absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(
+    const std::string& path, StoreOptions options) {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 5;
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.compression = rocksdb::kLZ4Compression;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const char* name : kAllCfs) descriptors.emplace_back(name, cf_options);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s =
+      rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    // Fall back to no compression if LZ4 is not compiled in.
+    if (s.IsInvalidArgument() &&
+        s.ToString().find("ompression") != std::string::npos) {
+      for (auto& d : descriptors) d.options.compression = rocksdb::kNoCompression;
+      s = rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
+    }
+    RETURN_IF_ERROR(FromRocks(s, absl::StrCat("open ", path)));
+  }
+  std::unique_ptr<EntityStore> store(new EntityStore(
+      std::unique_ptr<rocksdb::DB>(raw), std::move(handles), options));
+  store->handle_names_.push_back(rocksdb::kDefaultColumnFamilyName);
+  for (const char* name : kAllCfs) store->handle_names_.push_back(name);
+  RETURN_IF_ERROR(store->LoadChainHead());
+  return store;
+}
+
+EntityStore::EntityStore(std::unique_ptr<rocksdb::DB> db,
+                         std::vector<rocksdb::ColumnFamilyHandle*> handles,
+                         StoreOptions options)
+    : db_(std::move(db)), handles_(std::move(handles)), options_(options) {}
+
+EntityStore::~EntityStore() {
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  db_->Close().PermitUncheckedError();
+}
+
+rocksdb::ColumnFamilyHandle* EntityStore::cf(absl::string_view name) const {
+  for (size_t i = 0; i < handle_names_.size(); ++i) {
+    if (handle_names_[i] == name) return handles_[i];
+  }
+  return nullptr;  // unreachable: every CF is opened in Open()
+}
+
+absl::Status EntityStore::LoadChainHead() {
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfDecisions)));
+  it->SeekToLast();
+  absl::MutexLock lock(&chain_mu_);
+  if (it->Valid()) {
+    uint64_t seq = 0;
+    if (!ParseDecisionKey(absl::string_view(it->key().data(), it->key().size()), &seq)) {
+      return absl::DataLossError("malformed decision key");
+    }
+    ASSIGN_OR_RETURN(auto record,
+                     Parse<v1::DecisionRecord>(it->value(), "decision"));
+    next_sequence_ = seq + 1;
+    chain_head_hash_ = record.hash();
+  }
+  return FromRocks(it->status(), "scan decisions");
+}
+
+absl::StatusOr<bool> EntityStore::IsEmpty() const {
+  for (const char* name : {kCfListVersions, kCfRuleSets}) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cf(name)));
+    it->SeekToFirst();
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan"));
+    if (it->Valid()) return false;
+  }
+  return true;
+}
+
+absl::Status EntityStore::PutListVersion(const ListVersionData& data) {
+  const std::string& version = data.info.version();
+  if (version.empty() || version.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("list version id is empty or has NUL");
+  }
+  std::string existing;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCfListVersions),
+                               version, &existing);
+  if (s.ok()) {
+    return absl::AlreadyExistsError(
+        absl::StrCat("list version ", version, " exists"));
+  }
+  if (!s.IsNotFound()) return FromRocks(s, "get list version");
+
+  rocksdb::WriteBatch batch;
+  for (const auto& e : data.entities) {
+    RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCfEntities),
+                                        VersionedKey(version, e.entity_id()),
+                                        Serialize(e)),
+                              "batch"));
+  }
+  uint64_t seq = 0;
+  for (const auto& link : data.ownership) {
+    RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCfOwnership),
+                                        VersionedSeqKey(version, seq++),
+                                        Serialize(link)),
+                              "batch"));
+  }
+  for (const auto& item : data.items) {
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(cf(kCfItems), VersionedKey(version, item.part_number()),
+                  Serialize(item)),
+        "batch"));
+  }
+  // The info record goes last in the same batch: a version is visible only
+  // when all of its records are.
+  RETURN_IF_ERROR(FromRocks(
+      batch.Put(cf(kCfListVersions), version, Serialize(data.info)), "batch"));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Write(wo, &batch), "write list version");
+}
+
+absl::StatusOr<ListVersionData> EntityStore::ReadListVersion(
+    absl::string_view version) const {
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  struct Release {
+    rocksdb::DB* db;
+    const rocksdb::Snapshot* snap;
+    ~Release() { db->ReleaseSnapshot(snap); }
+  } release{db_.get(), snap};
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+
+  ListVersionData data;
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(ro, cf(kCfListVersions), rocksdb::Slice(version.data(), version.size()), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("list version ", version));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "get list version"));
+  ASSIGN_OR_RETURN(data.info, Parse<v1::ListVersionInfo>(value, "list version"));
+
+  const std::string prefix = VersionPrefix(version);
+  const std::string end = PrefixEnd(prefix);
+  auto scan = [&](absl::string_view cf_name, auto* out,
+                  absl::string_view what) -> absl::Status {
+    rocksdb::Slice upper(end);
+    rocksdb::ReadOptions sro = ro;
+    sro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(sro, cf(cf_name)));
+    using Msg = typename std::remove_reference_t<decltype(*out)>::value_type;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(Msg msg, Parse<Msg>(it->value(), what));
+      out->push_back(std::move(msg));
+    }
+    return FromRocks(it->status(), what);
+  };
+  RETURN_IF_ERROR(scan(kCfEntities, &data.entities, "entity"));
+  RETURN_IF_ERROR(scan(kCfOwnership, &data.ownership, "ownership link"));
+  RETURN_IF_ERROR(scan(kCfItems, &data.items, "catalog item"));
+  return data;
+}
+
+absl::StatusOr<std::vector<v1::ListVersionInfo>>
+EntityStore::ListListVersions() const {
+  std::vector<v1::ListVersionInfo> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfListVersions)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(auto info,
+                     Parse<v1::ListVersionInfo>(it->value(), "list version"));
+    out.push_back(std::move(info));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan list versions"));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.created_at().seconds(), a.version()) <
+           std::make_pair(b.created_at().seconds(), b.version());
+  });
+  return out;
+}
+
+absl::Status EntityStore::PutRuleSet(const v1::StoredRuleSet& rule_set) {
+  const std::string& version = rule_set.info().version();
+  if (version.empty()) return absl::InvalidArgumentError("empty rule version");
+  std::string existing;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCfRuleSets), version, &existing);
+  if (s.ok()) return absl::OkStatus();  // content-addressed: same content
+  if (!s.IsNotFound()) return FromRocks(s, "get rule set");
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(
+      db_->Put(wo, cf(kCfRuleSets), version, Serialize(rule_set)),
+      "put rule set");
+}
+
+absl::StatusOr<v1::StoredRuleSet> EntityStore::GetRuleSet(
+    absl::string_view version) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCfRuleSets),
+               rocksdb::Slice(version.data(), version.size()), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("rule set ", version));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "get rule set"));
+  return Parse<v1::StoredRuleSet>(value, "rule set");
+}
+
+absl::StatusOr<std::vector<v1::RuleSetInfo>> EntityStore::ListRuleSets() const {
+  std::vector<v1::RuleSetInfo> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfRuleSets)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(auto rs, Parse<v1::StoredRuleSet>(it->value(), "rule set"));
+    out.push_back(rs.info());
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan rule sets"));
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::make_pair(a.created_at().seconds(), a.version()) <
+           std::make_pair(b.created_at().seconds(), b.version());
+  });
+  return out;
+}
+
+absl::StatusOr<std::optional<v1::ActiveVersions>> EntityStore::GetActive()
+    const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCfMeta), kMetaActive, &value);
+  if (s.IsNotFound()) return std::optional<v1::ActiveVersions>();
+  RETURN_IF_ERROR(FromRocks(s, "get active"));
+  ASSIGN_OR_RETURN(auto active, Parse<v1::ActiveVersions>(value, "active"));
+  return std::optional<v1::ActiveVersions>(std::move(active));
+}
+
+absl::Status EntityStore::SetActive(const v1::ActiveVersions& active) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, cf(kCfMeta), kMetaActive, Serialize(active)),
+                   "set active");
+}
+
+absl::StatusOr<std::string> EntityStore::AppendDecision(
+    v1::DecisionRecord* record) {
+  absl::MutexLock lock(&chain_mu_);
+  const uint64_t seq = next_sequence_;
+  record->set_sequence(seq);
+  record->set_decision_id(DecisionId(seq));
+  record->mutable_response()->set_decision_id(record->decision_id());
+  record->set_prev_hash(chain_head_hash_);
+  record->set_hash(DecisionRecordHash(*record));
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync_decisions;
+  RETURN_IF_ERROR(FromRocks(
+      db_->Put(wo, cf(kCfDecisions), DecisionKey(seq), Serialize(*record)),
+      "append decision"));
+  next_sequence_ = seq + 1;
+  chain_head_hash_ = record->hash();
+  return record->decision_id();
+}
+
+absl::StatusOr<v1::DecisionRecord> EntityStore::GetDecision(
+    absl::string_view id) const {
+  uint64_t seq = 0;
+  if (!ParseDecisionId(id, &seq)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("decision_id: malformed id '", id,
+                     "' (expected D followed by 16 hex digits)"));
+  }
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCfDecisions),
+                               DecisionKey(seq), &value);
+  if (s.IsNotFound()) {
+    return absl::NotFoundError(absl::StrCat("decision ", id));
+  }
+  RETURN_IF_ERROR(FromRocks(s, "get decision"));
+  return Parse<v1::DecisionRecord>(value, "decision");
+}
+
+int64_t EntityStore::decision_count() const {
+  absl::MutexLock lock(&chain_mu_);
+  return static_cast<int64_t>(next_sequence_ - 1);
+}
+
+}  // namespace exportscreen::store

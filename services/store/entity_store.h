@@ -1,0 +1,117 @@
+// EntityStore: the RocksDB store of exportscreen, and the only RocksDB user.
+//
+// Column families (see key_codec.h): entities, ownership, items (all keyed by
+// list version, so every version stays reconstructible), list_versions,
+// rule_sets, meta (active versions), decisions (the audit chain).
+// Values are serialised protobuf messages. Every multi-record change is one
+// WriteBatch (all or nothing); multi-record reads go through one RocksDB
+// snapshot so they see one consistent state.
+//
+// Thread-safety: all methods are thread-safe. Decision appends are
+// serialised internally (they extend a hash chain).
+#ifndef EXPORTSCREEN_SERVICES_STORE_ENTITY_STORE_H_
+#define EXPORTSCREEN_SERVICES_STORE_ENTITY_STORE_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "exportscreen/v1/entities.pb.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+}  // namespace rocksdb
+
+namespace exportscreen::store {
+
+// The records of one list version.
+struct ListVersionData {
+  v1::ListVersionInfo info;
+  std::vector<v1::ListedEntity> entities;
+  std::vector<v1::OwnershipLink> ownership;
+  std::vector<v1::CatalogItem> items;
+};
+
+struct StoreOptions {
+  // fsync the WAL on every decision append (power-loss durability). Off:
+  // durable against process crashes (WAL in the OS page cache).
+  bool sync_decisions = false;
+};
+
+class EntityStore {
+ public:
+  // Opens (creating if missing) the store at `path`. Errors: INTERNAL or
+  // UNAVAILABLE with RocksDB's message (e.g. the DB is locked by another
+  // process).
+  static absl::StatusOr<std::unique_ptr<EntityStore>> Open(
+      const std::string& path, StoreOptions options = {});
+  ~EntityStore();
+  EntityStore(const EntityStore&) = delete;
+  EntityStore& operator=(const EntityStore&) = delete;
+
+  // True if the store holds no list version and no rule set.
+  absl::StatusOr<bool> IsEmpty() const;
+
+  // --- List versions -----------------------------------------------------
+  // Writes a complete list version in one WriteBatch. Errors:
+  // ALREADY_EXISTS if the version exists (versions are immutable).
+  absl::Status PutListVersion(const ListVersionData& data);
+  // Reads a list version through one snapshot. NOT_FOUND if unknown.
+  absl::StatusOr<ListVersionData> ReadListVersion(
+      absl::string_view version) const;
+  // All list versions, oldest first.
+  absl::StatusOr<std::vector<v1::ListVersionInfo>> ListListVersions() const;
+
+  // --- Rule sets -----------------------------------------------------------
+  // Stores a rule set (content-addressed versions: storing the same version
+  // twice is a no-op).
+  absl::Status PutRuleSet(const v1::StoredRuleSet& rule_set);
+  absl::StatusOr<v1::StoredRuleSet> GetRuleSet(absl::string_view version) const;
+  absl::StatusOr<std::vector<v1::RuleSetInfo>> ListRuleSets() const;
+
+  // --- Active versions -----------------------------------------------------
+  absl::StatusOr<std::optional<v1::ActiveVersions>> GetActive() const;
+  absl::Status SetActive(const v1::ActiveVersions& active);
+
+  // --- Decisions (audit chain) --------------------------------------------
+  // Assigns the next sequence and decision id, chains the record to the
+  // previous one (prev_hash, hash) and writes it. Fills those fields in
+  // `record` and returns the decision id.
+  absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record);
+  // NOT_FOUND if unknown, INVALID_ARGUMENT if the id is malformed.
+  absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const;
+  int64_t decision_count() const;
+
+ private:
+  EntityStore(std::unique_ptr<rocksdb::DB> db,
+              std::vector<rocksdb::ColumnFamilyHandle*> handles,
+              StoreOptions options);
+  rocksdb::ColumnFamilyHandle* cf(absl::string_view name) const;
+  absl::Status LoadChainHead();
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::vector<std::string> handle_names_;
+  const StoreOptions options_;
+
+  mutable absl::Mutex chain_mu_;
+  uint64_t next_sequence_ ABSL_GUARDED_BY(chain_mu_) = 1;
+  std::string chain_head_hash_ ABSL_GUARDED_BY(chain_mu_);
+};
+
+// Hash of a decision record as chained: SHA-256 over the record serialised
+// with its `hash` field cleared (prev_hash included). Deterministic
+// serialisation.
+std::string DecisionRecordHash(const v1::DecisionRecord& record);
+
+}  // namespace exportscreen::store
+
+#endif  // EXPORTSCREEN_SERVICES_STORE_ENTITY_STORE_H_

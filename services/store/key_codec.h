@@ -1,0 +1,51 @@
+// Key encodings of every RocksDB column family, in one place. Keys are
+// byte strings ordered by RocksDB's bytewise comparator; versioned records
+// are prefixed by "<version>\0" so a version's records are one contiguous
+// range. Thread-safe (stateless).
+#ifndef EXPORTSCREEN_SERVICES_STORE_KEY_CODEC_H_
+#define EXPORTSCREEN_SERVICES_STORE_KEY_CODEC_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace exportscreen::store {
+
+// Column family names.
+inline constexpr char kCfEntities[] = "entities";
+inline constexpr char kCfOwnership[] = "ownership";
+inline constexpr char kCfItems[] = "items";
+inline constexpr char kCfRuleSets[] = "rule_sets";
+inline constexpr char kCfListVersions[] = "list_versions";
+inline constexpr char kCfMeta[] = "meta";
+inline constexpr char kCfDecisions[] = "decisions";
+
+// meta keys.
+inline constexpr char kMetaActive[] = "active";
+inline constexpr char kMetaSchema[] = "schema_version";
+
+// "<version>\0" : the prefix of all records of one list version.
+std::string VersionPrefix(absl::string_view version);
+// "<version>\0<id>" for entities (id = entity_id) and items (id = part number).
+std::string VersionedKey(absl::string_view version, absl::string_view id);
+// "<version>\0<8-byte big-endian seq>" for ownership links.
+std::string VersionedSeqKey(absl::string_view version, uint64_t seq);
+// Splits a versioned key. Returns false if `key` has no "\0" separator.
+bool SplitVersionedKey(absl::string_view key, absl::string_view* version,
+                       absl::string_view* id);
+
+// Decision keys: 8-byte big-endian sequence (ordered by time of recording).
+std::string DecisionKey(uint64_t sequence);
+bool ParseDecisionKey(absl::string_view key, uint64_t* sequence);
+// Public decision ids: "D" + 16 hex digits of the sequence.
+std::string DecisionId(uint64_t sequence);
+bool ParseDecisionId(absl::string_view id, uint64_t* sequence);
+
+// Big-endian fixed 64-bit encoding.
+void PutFixed64BE(std::string* dst, uint64_t v);
+uint64_t DecodeFixed64BE(const char* p);
+
+}  // namespace exportscreen::store
+
+#endif  // EXPORTSCREEN_SERVICES_STORE_KEY_CODEC_H_

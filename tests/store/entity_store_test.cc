@@ -1,0 +1,134 @@
+#include "services/store/entity_store.h"
+
+#include <filesystem>
+
+#include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
+
+namespace exportscreen::store {
+namespace {
+
+ListVersionData SampleVersion(const std::string& version) {
+  ListVersionData data;
+  data.info.set_version(version);
+  data.info.set_entity_count(2);
+  data.info.mutable_created_at()->set_seconds(100);
+  for (const char* name : {"Alpha Co", "Beta Ltd"}) {
+    v1::ListedEntity e;
+    e.set_list("EL");
+    e.set_source_id(name);
+    e.set_entity_id(std::string("EL:") + name);
+    e.set_primary_name(name);
+    e.add_countries("CN");
+    data.entities.push_back(e);
+  }
+  v1::OwnershipLink link;
+  link.set_owner_entity_id("EL:Alpha Co");
+  link.set_owned_name("Alpha Sub");
+  link.set_percent(60);
+  data.ownership.push_back(link);
+  v1::CatalogItem item;
+  item.set_part_number("PN-1");
+  item.mutable_item()->set_tpp(4992);
+  data.items.push_back(item);
+  return data;
+}
+
+TEST(EntityStoreTest, ListVersionRoundTripAndSurvivesReopen) {
+  testing::TempDir dir;
+  {
+    auto store = EntityStore::Open(dir.path());
+    ASSERT_TRUE(store.ok()) << store.status();
+    EXPECT_TRUE(*(*store)->IsEmpty());
+    ASSERT_TRUE((*store)->PutListVersion(SampleVersion("v1")).ok());
+    ASSERT_TRUE((*store)->PutListVersion(SampleVersion("v10")).ok());
+    EXPECT_EQ((*store)->PutListVersion(SampleVersion("v1")).code(),
+              absl::StatusCode::kAlreadyExists);
+    v1::ActiveVersions active;
+    active.set_list_version("v1");
+    active.set_rule_set_version("r1");
+    ASSERT_TRUE((*store)->SetActive(active).ok());
+  }
+  auto store = EntityStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  EXPECT_FALSE(*(*store)->IsEmpty());
+  auto data = (*store)->ReadListVersion("v1");
+  ASSERT_TRUE(data.ok()) << data.status();
+  ASSERT_EQ(data->entities.size(), 2u);  // v10 records not mixed in
+  EXPECT_EQ(data->entities[0].primary_name(), "Alpha Co");
+  ASSERT_EQ(data->ownership.size(), 1u);
+  EXPECT_EQ(data->ownership[0].percent(), 60);
+  ASSERT_EQ(data->items.size(), 1u);
+  EXPECT_EQ(data->items[0].item().tpp(), 4992);
+  auto versions = (*store)->ListListVersions();
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(versions->size(), 2u);
+  auto active = (*store)->GetActive();
+  ASSERT_TRUE(active.ok());
+  ASSERT_TRUE(active->has_value());
+  EXPECT_EQ((*active)->list_version(), "v1");
+  EXPECT_EQ((*store)->ReadListVersion("nope").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(EntityStoreTest, RuleSetsAreContentAddressed) {
+  testing::TempDir dir;
+  auto store = EntityStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  v1::StoredRuleSet rs;
+  rs.mutable_info()->set_version("rules-abc");
+  (*rs.mutable_files())["a.textproto"] = "x: 1";
+  ASSERT_TRUE((*store)->PutRuleSet(rs).ok());
+  ASSERT_TRUE((*store)->PutRuleSet(rs).ok());
+  auto got = (*store)->GetRuleSet("rules-abc");
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->files().at("a.textproto"), "x: 1");
+  EXPECT_EQ((*store)->ListRuleSets()->size(), 1u);
+  EXPECT_EQ((*store)->GetRuleSet("zzz").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(EntityStoreTest, DecisionsAreChainedAndSurviveReopen) {
+  testing::TempDir dir;
+  std::string first_id, second_hash;
+  {
+    auto store = EntityStore::Open(dir.path());
+    ASSERT_TRUE(store.ok());
+    v1::DecisionRecord r1;
+    r1.mutable_request()->set_request_id("a");
+    auto id1 = (*store)->AppendDecision(&r1);
+    ASSERT_TRUE(id1.ok());
+    first_id = *id1;
+    EXPECT_EQ(r1.prev_hash(), "");
+    EXPECT_EQ(r1.response().decision_id(), first_id);
+    v1::DecisionRecord r2;
+    ASSERT_TRUE((*store)->AppendDecision(&r2).ok());
+    EXPECT_EQ(r2.prev_hash(), r1.hash());
+    second_hash = r2.hash();
+  }
+  auto store = EntityStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  EXPECT_EQ((*store)->decision_count(), 2);
+  auto got = (*store)->GetDecision(first_id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->request().request_id(), "a");
+  EXPECT_EQ(DecisionRecordHash(*got), got->hash());
+  v1::DecisionRecord r3;
+  ASSERT_TRUE((*store)->AppendDecision(&r3).ok());
+  EXPECT_EQ(r3.prev_hash(), second_hash);  // chain continues after restart
+  EXPECT_EQ((*store)->GetDecision("bad").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*store)->GetDecision("D00000000000000ff").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST(EntityStoreTest, SecondOpenOfLockedDbFails) {
+  testing::TempDir dir;
+  auto a = EntityStore::Open(dir.path());
+  ASSERT_TRUE(a.ok());
+  auto b = EntityStore::Open(dir.path());
+  EXPECT_FALSE(b.ok());
+}
+
+}  // namespace
+}  // namespace exportscreen::store
