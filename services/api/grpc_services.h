@@ -1,0 +1,92 @@
+// gRPC handlers (callback API). Thin: they pin a snapshot, hand the work to
+// the project's bounded worker pool (callback handlers must never block),
+// and translate absl::Status to grpc::Status once, here.
+//
+// Thread-safety: the services are thread-safe; each call's state lives in
+// its reactor.
+#ifndef EXPORTSCREEN_SERVICES_API_GRPC_SERVICES_H_
+#define EXPORTSCREEN_SERVICES_API_GRPC_SERVICES_H_
+
+#include <functional>
+#include <memory>
+
+#include "absl/status/status.h"
+#include "exportscreen/v1/service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "services/api/screener.h"
+#include "services/common/clock.h"
+#include "services/common/thread_pool.h"
+#include "services/serving/snapshot_manager.h"
+
+namespace exportscreen::api {
+
+// absl::Status -> grpc::Status; a v1.BadRequest payload becomes the
+// grpc-status-details-bin trailer (a v1.RpcStatus, wire-compatible with
+// google.rpc.Status).
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+struct ServiceOptions {
+  // Record every decision in the store (audit chain).
+  bool record_decisions = true;
+  // Per-stream window of lines in flight (flow control of ScreenStream).
+  int stream_window = 64;
+};
+
+class ScreeningServiceImpl final
+    : public v1::ScreeningService::CallbackService {
+ public:
+  // REQUIRES: all pointers outlive the service.
+  ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool,
+                       Clock* clock, ServiceOptions options);
+
+  grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
+                                   const v1::ScreenRequest* request,
+                                   v1::ScreenResponse* response) override;
+  grpc::ServerBidiReactor<v1::ScreenStreamRequest, v1::ScreenStreamResponse>*
+  ScreenStream(grpc::CallbackServerContext* context) override;
+  grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
+                                        const v1::GetDecisionRequest* request,
+                                        v1::DecisionRecord* response) override;
+
+ private:
+  friend class ScreenStreamReactor;
+  serving::SnapshotManager* const manager_;
+  WorkerPool* const pool_;
+  const ServiceOptions options_;
+  const Screener screener_;
+};
+
+class AdminServiceImpl final : public v1::AdminService::CallbackService {
+ public:
+  // REQUIRES: manager and admin_pool outlive the service. Long operations
+  // (imports) run on admin_pool.
+  AdminServiceImpl(serving::SnapshotManager* manager, WorkerPool* admin_pool);
+
+  grpc::ServerUnaryReactor* GetServingStatus(
+      grpc::CallbackServerContext* context,
+      const v1::GetServingStatusRequest* request,
+      v1::ServingStatus* response) override;
+  grpc::ServerUnaryReactor* ImportList(grpc::CallbackServerContext* context,
+                                       const v1::ImportListRequest* request,
+                                       v1::ImportListResponse* response) override;
+  grpc::ServerUnaryReactor* ListVersions(
+      grpc::CallbackServerContext* context,
+      const v1::ListVersionsRequest* request,
+      v1::ListVersionsResponse* response) override;
+
+  // Called with the new serving state whenever an activation happens here.
+  void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
+
+ private:
+  serving::SnapshotManager* const manager_;
+  WorkerPool* const admin_pool_;
+  std::function<void()> on_activate_;
+};
+
+// Fills a ServingStatus from the current snapshot (no gRPC needed).
+void FillServingStatus(const serving::SnapshotManager& manager,
+                       v1::ServingStatus* status);
+
+}  // namespace exportscreen::api
+
+#endif  // EXPORTSCREEN_SERVICES_API_GRPC_SERVICES_H_

@@ -1,0 +1,40 @@
+// Screener: the transport-free screening path shared by the unary and the
+// streaming RPC: validate -> evaluate on one pinned snapshot -> check the
+// answer -> record the decision (audit chain) -> answer. No gRPC here.
+//
+// Fail closed: an answer that cannot be recorded, or that comes back without
+// a decision or with other versions than the snapshot's, is an error, never
+// CLEAR. Thread-safe.
+#ifndef EXPORTSCREEN_SERVICES_API_SCREENER_H_
+#define EXPORTSCREEN_SERVICES_API_SCREENER_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "exportscreen/v1/screening.pb.h"
+#include "services/common/clock.h"
+#include "services/engine/snapshot.h"
+#include "services/store/entity_store.h"
+
+namespace exportscreen::api {
+
+class Screener {
+ public:
+  // REQUIRES: store (may be null: recording off) and clock outlive this.
+  Screener(store::EntityStore* store, Clock* clock)
+      : store_(store), clock_(clock) {}
+
+  // Screens `request` (validated here) under `snapshot`. Errors:
+  // INVALID_ARGUMENT (field named), INTERNAL, or the store's error.
+  absl::StatusOr<v1::ScreenResponse> Screen(
+      const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
+      const std::string& caller) const;
+
+ private:
+  store::EntityStore* const store_;
+  Clock* const clock_;
+};
+
+}  // namespace exportscreen::api
+
+#endif  // EXPORTSCREEN_SERVICES_API_SCREENER_H_

@@ -1,0 +1,264 @@
+// screenctl: command-line client of exportscreen. See --help.
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "exportscreen/v1/service.grpc.pb.h"
+#include "exportscreen/v1/status.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/cli/commands.h"
+
+ABSL_FLAG(std::string, server, "127.0.0.1:50051", "server host:port");
+ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each call");
+ABSL_FLAG(std::string, format, "", "lists import: file format");
+ABSL_FLAG(bool, activate, false, "lists import: activate the new version");
+ABSL_FLAG(bool, replace, true,
+          "lists import: replace the entities of the imported lists");
+ABSL_FLAG(bool, dry_run, false, "lists import: parse and report only");
+
+namespace exportscreen::cli {
+namespace {
+
+constexpr char kUsage[] = R"(screenctl: client of the exportscreen screening service.
+
+Usage: screenctl [--server=HOST:PORT] [--timeout=30s] COMMAND [ARGS]
+
+Commands:
+  screen [FILE|-]        Screen one request (v1.ScreenRequest in protobuf JSON,
+                         from FILE or stdin); prints the v1.ScreenResponse JSON.
+  status                 Active rule-set and list versions, counts, load time.
+  health                 grpc.health.v1 status of the server.
+  decision ID            Print a stored decision record.
+  lists import --format=FORMAT [--activate] [--replace=false] [--dry_run] FILE...
+                         Import list files as a new list version. FORMAT is
+                         csl | bis_csv | ofac_sdn | dpl | un_xml | entities_jsonl.
+  lists versions         List the stored list and rule-set versions.
+  rules validate DIR     Compile and validate the rule files in DIR locally
+                         (no server needed); errors as FILE:LINE: RULE_ID: reason.
+
+Exit codes:
+  0  success; for `screen`: decision CLEAR; for `health`: SERVING
+  2  screen: REVIEW            3  screen: LICENSE_REQUIRED
+  4  screen: PROHIBITED        5  health: NOT_SERVING; rules validate: invalid
+  1  error (RPC failure, bad input, server error: the gRPC status is printed)
+  64 usage error
+)";
+
+std::unique_ptr<grpc::ClientContext> NewContext() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
+  return ctx;
+}
+
+std::shared_ptr<grpc::Channel> NewChannel() {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
+                                   grpc::InsecureChannelCredentials(), args);
+}
+
+int PrintRpcError(const grpc::Status& status) {
+  std::cerr << "error: " << StatusCodeName(status.error_code()) << ": "
+            << status.error_message() << "\n";
+  if (!status.error_details().empty()) {
+    v1::RpcStatus rich;
+    if (rich.ParseFromString(status.error_details())) {
+      for (const auto& any : rich.details()) {
+        v1::BadRequest bad;
+        if (any.UnpackTo(&bad)) {
+          for (const auto& v : bad.field_violations()) {
+            std::cerr << "  field " << v.field() << ": " << v.description()
+                      << "\n";
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+int CmdScreen(const std::vector<std::string>& args) {
+  std::string path = args.empty() ? "-" : args[0];
+  std::string json;
+  if (!ReadInput(path, &json)) {
+    std::cerr << "error: cannot read " << path << "\n";
+    return 1;
+  }
+  v1::ScreenRequest request;
+  std::string error;
+  if (!ParseJson(json, &request, &error)) {
+    std::cerr << "error: " << path << " is not a v1.ScreenRequest: " << error
+              << "\n";
+    return 1;
+  }
+  auto stub = v1::ScreeningService::NewStub(NewChannel());
+  v1::ScreenResponse response;
+  auto ctx = NewContext();
+  grpc::Status status = stub->Screen(ctx.get(), request, &response);
+  if (!status.ok()) return PrintRpcError(status);
+  std::cout << ToJson(response) << "\n";
+  return DecisionExitCode(response.decision());
+}
+
+int CmdStatus() {
+  auto stub = v1::AdminService::NewStub(NewChannel());
+  v1::ServingStatus status_msg;
+  auto ctx = NewContext();
+  grpc::Status status =
+      stub->GetServingStatus(ctx.get(), v1::GetServingStatusRequest(), &status_msg);
+  if (!status.ok()) return PrintRpcError(status);
+  std::cout << ToJson(status_msg) << "\n";
+  return 0;
+}
+
+int CmdHealth() {
+  auto channel = NewChannel();
+  grpc::GenericStub generic(channel);
+  // grpc.health.v1.Health/Check with an empty HealthCheckRequest: the
+  // response is field 1 (status) as a varint; SERVING = 1.
+  grpc::ByteBuffer request_buf;
+  grpc::ByteBuffer response_buf;
+  auto ctx = NewContext();
+  grpc::CompletionQueue cq;
+  std::string empty;
+  grpc::Slice slice(empty);
+  request_buf = grpc::ByteBuffer(&slice, 1);
+  grpc::Status status;
+  bool done = false;
+  std::mutex mu;
+  std::condition_variable cv;
+  generic.UnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(),
+                    &request_buf, &response_buf, [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = s;
+                      done = true;
+                      cv.notify_one();
+                    });
+  {
+    std::unique_lock<std::mutex> lock(mu);
+    cv.wait(lock, [&] { return done; });
+  }
+  if (!status.ok()) return PrintRpcError(status);
+  std::vector<grpc::Slice> slices;
+  response_buf.Dump(&slices);
+  std::string bytes;
+  for (const auto& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  int value = (bytes.size() >= 2 && bytes[0] == 0x08) ? bytes[1] : 0;
+  const char* name = value == 1 ? "SERVING" : value == 2 ? "NOT_SERVING" : "UNKNOWN";
+  std::cout << name << "\n";
+  return value == 1 ? 0 : 5;
+}
+
+int CmdDecision(const std::vector<std::string>& args) {
+  if (args.size() != 1) return UsageError("decision takes one ID");
+  auto stub = v1::ScreeningService::NewStub(NewChannel());
+  v1::GetDecisionRequest request;
+  request.set_decision_id(args[0]);
+  v1::DecisionRecord record;
+  auto ctx = NewContext();
+  grpc::Status status = stub->GetDecision(ctx.get(), request, &record);
+  if (!status.ok()) return PrintRpcError(status);
+  std::cout << ToJson(record) << "\n";
+  return 0;
+}
+
+int CmdListsImport(const std::vector<std::string>& files) {
+  if (absl::GetFlag(FLAGS_format).empty()) {
+    return UsageError("lists import needs --format");
+  }
+  if (files.empty()) return UsageError("lists import needs at least one FILE");
+  v1::ImportListRequest request;
+  request.set_format(absl::GetFlag(FLAGS_format));
+  request.set_activate(absl::GetFlag(FLAGS_activate));
+  request.set_replace_lists(absl::GetFlag(FLAGS_replace));
+  request.set_dry_run(absl::GetFlag(FLAGS_dry_run));
+  for (const auto& path : files) {
+    std::string content;
+    if (!ReadInput(path, &content)) {
+      std::cerr << "error: cannot read " << path << "\n";
+      return 1;
+    }
+    auto* f = request.add_files();
+    f->set_name(BaseName(path));
+    f->set_content(std::move(content));
+  }
+  auto stub = v1::AdminService::NewStub(NewChannel());
+  v1::ImportListResponse response;
+  auto ctx = NewContext();
+  grpc::Status status = stub->ImportList(ctx.get(), request, &response);
+  if (!status.ok()) return PrintRpcError(status);
+  std::cout << ToJson(response) << "\n";
+  std::cerr << "imported " << response.accepted() << " entities, "
+            << response.rejected_size() << " rejected rows; +"
+            << response.added() << " -" << response.removed() << " ~"
+            << response.changed() << "; version "
+            << (response.list_version().empty() ? "(dry run)"
+                                                : response.list_version())
+            << (response.activated() ? " (active)" : "") << "\n";
+  return 0;
+}
+
+int CmdListsVersions() {
+  auto stub = v1::AdminService::NewStub(NewChannel());
+  v1::ListVersionsResponse response;
+  auto ctx = NewContext();
+  grpc::Status status =
+      stub->ListVersions(ctx.get(), v1::ListVersionsRequest(), &response);
+  if (!status.ok()) return PrintRpcError(status);
+  std::cout << ToJson(response) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace exportscreen::cli
+
+int main(int argc, char** argv) {
+  using namespace exportscreen::cli;
+  absl::SetProgramUsageMessage(kUsage);
+  absl::FlagsUsageConfig config;
+  config.contains_helpshort_flags = [](absl::string_view) { return true; };
+  absl::SetFlagsUsageConfig(config);
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << kUsage;
+      return 0;
+    }
+  }
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(positional.begin() + 1, positional.end());
+  if (args.empty()) return UsageError("no command");
+  const std::string cmd = args[0];
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "screen") return CmdScreen(rest);
+  if (cmd == "status") return CmdStatus();
+  if (cmd == "health") return CmdHealth();
+  if (cmd == "decision") return CmdDecision(rest);
+  if (cmd == "lists" && !rest.empty() && rest[0] == "import") {
+    return CmdListsImport(std::vector<std::string>(rest.begin() + 1, rest.end()));
+  }
+  if (cmd == "lists" && !rest.empty() && rest[0] == "versions") {
+    return CmdListsVersions();
+  }
+  if (cmd == "rules" && rest.size() == 2 && rest[0] == "validate") {
+    return ValidateRules(rest[1]);
+  }
+  return UsageError(absl::StrCat("unknown command: ", absl::StrJoin(args, " ")));
+}

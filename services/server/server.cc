@@ -1,0 +1,100 @@
+#include "services/server/server.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "services/common/logging.h"
+#include "services/common/status_macros.h"
+
+namespace exportscreen::server {
+
+absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
+    ServerOptions options) {
+  std::unique_ptr<ScreeningServer> s(new ScreeningServer());
+  s->options_ = options;
+  store::StoreOptions store_options;
+  store_options.sync_decisions = options.sync_decisions;
+  ASSIGN_OR_RETURN(s->store_,
+                   store::EntityStore::Open(options.db_path, store_options));
+  s->manager_ = std::make_unique<serving::SnapshotManager>(s->store_.get(),
+                                                           options.clock);
+  int workers = options.workers > 0
+                    ? options.workers
+                    : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  s->pool_ = std::make_unique<WorkerPool>(workers, options.max_queue);
+  s->admin_pool_ = std::make_unique<WorkerPool>(1, 4);
+  api::ServiceOptions service_options;
+  service_options.record_decisions = options.record_decisions;
+  s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
+      s->manager_.get(), s->pool_.get(), options.clock, service_options);
+  s->admin_ = std::make_unique<api::AdminServiceImpl>(s->manager_.get(),
+                                                      s->admin_pool_.get());
+  ScreeningServer* raw = s.get();
+  s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  // Plaintext is for loopback; see deploy/ for TLS and a proxy in front.
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
+                           &s->port_);
+  builder.RegisterService(s->screening_.get());
+  builder.RegisterService(s->admin_.get());
+  // Limits against the HTTP/2 DoS classes known for gRPC 1.51.
+  builder.SetMaxReceiveMessageSize(64 << 20);  // list imports
+  builder.SetMaxSendMessageSize(16 << 20);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, 256);
+  builder.AddChannelArgument(GRPC_ARG_MAX_METADATA_SIZE, 16 * 1024);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, 30 * 60 * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 60 * 1000);
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot listen on ", options.listen));
+  }
+  s->UpdateHealth();
+  ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ",
+              options.db_path);
+  return s;
+}
+
+ScreeningServer::~ScreeningServer() { Shutdown(absl::Seconds(1)); }
+
+void ScreeningServer::UpdateHealth() {
+  const bool serving = manager_->Current() != nullptr;
+  auto* health = server_->GetHealthCheckService();
+  if (health == nullptr) return;
+  health->SetServingStatus("", serving);
+  health->SetServingStatus("exportscreen.v1.ScreeningService", serving);
+}
+
+absl::Status ScreeningServer::Load() {
+  absl::Status status = manager_->Bootstrap(options_.bootstrap);
+  UpdateHealth();
+  if (!status.ok()) {
+    ES_LOG_ERROR("not serving: ", status.ToString());
+    return status;
+  }
+  auto snapshot = manager_->Current();
+  ES_LOG_INFO("serving rules=", snapshot->rule_set_version,
+              " lists=", snapshot->list_version, " entities=",
+              snapshot->data->entities.size(), " names=",
+              snapshot->index->name_count(), " load=", snapshot->load_seconds,
+              "s");
+  return absl::OkStatus();
+}
+
+void ScreeningServer::Shutdown(absl::Duration grace) {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
+  server_->Shutdown(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(grace));
+  // Worker pools drain after the server stops handing them calls.
+  pool_.reset();
+  admin_pool_.reset();
+}
+
+}  // namespace exportscreen::server

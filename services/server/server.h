@@ -1,0 +1,70 @@
+// ScreeningServer: wires store, snapshot manager, worker pools, gRPC
+// services, health and reflection into one server. Used by main.cc and by
+// in-process tests. Not thread-safe except Shutdown(), which may be called
+// from another thread (e.g. a signal waiter).
+#ifndef EXPORTSCREEN_SERVICES_SERVER_SERVER_H_
+#define EXPORTSCREEN_SERVICES_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "grpcpp/grpcpp.h"
+#include "services/api/grpc_services.h"
+#include "services/common/clock.h"
+#include "services/common/thread_pool.h"
+#include "services/serving/snapshot_manager.h"
+#include "services/store/entity_store.h"
+
+namespace exportscreen::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:50051";
+  std::string db_path;
+  serving::BootstrapOptions bootstrap;
+  int workers = 0;  // 0: number of cores
+  size_t max_queue = 4096;
+  bool record_decisions = true;
+  bool sync_decisions = false;
+  Clock* clock = Clock::Real();
+};
+
+class ScreeningServer {
+ public:
+  // Opens the store and starts listening (health NOT_SERVING). Does not
+  // load anything yet. Errors: the store's, or UNAVAILABLE if the address
+  // cannot be bound.
+  static absl::StatusOr<std::unique_ptr<ScreeningServer>> Start(
+      ServerOptions options);
+  ~ScreeningServer();
+
+  // Loads rules and lists (seeding an empty store) and, on success, marks
+  // health SERVING. On error the server keeps running NOT_SERVING.
+  absl::Status Load();
+
+  // The port actually bound (useful with "127.0.0.1:0").
+  int port() const { return port_; }
+  serving::SnapshotManager* manager() { return manager_.get(); }
+  // Stops accepting calls, waits up to `grace` for running ones.
+  void Shutdown(absl::Duration grace = absl::Seconds(5));
+  void Wait() { server_->Wait(); }
+
+ private:
+  ScreeningServer() = default;
+  void UpdateHealth();
+
+  ServerOptions options_;
+  std::unique_ptr<store::EntityStore> store_;
+  std::unique_ptr<serving::SnapshotManager> manager_;
+  std::unique_ptr<WorkerPool> pool_;
+  std::unique_ptr<WorkerPool> admin_pool_;
+  std::unique_ptr<api::ScreeningServiceImpl> screening_;
+  std::unique_ptr<api::AdminServiceImpl> admin_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+}  // namespace exportscreen::server
+
+#endif  // EXPORTSCREEN_SERVICES_SERVER_SERVER_H_

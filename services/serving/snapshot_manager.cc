@@ -1,0 +1,395 @@
+#include "services/serving/snapshot_manager.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "services/common/digest.h"
+#include "services/common/logging.h"
+#include "services/common/status_macros.h"
+#include "services/rules/rule_set.h"
+
+namespace exportscreen::serving {
+namespace {
+
+constexpr size_t kRetainedSnapshots = 4;
+
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  ts->set_seconds(nanos / 1000000000);
+  ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+
+std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
+  std::string all;
+  for (const auto& [name, content] : files) {
+    absl::StrAppend(&all, name, "\n", content.size(), "\n", content);
+  }
+  return Sha256Hex(all);
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void CountByList(const std::vector<v1::ListedEntity>& entities,
+                 v1::ListVersionInfo* info) {
+  info->clear_counts_by_list();
+  for (const auto& e : entities) (*info->mutable_counts_by_list())[e.list()]++;
+  info->set_entity_count(static_cast<int64_t>(entities.size()));
+}
+
+absl::Status ParseJson(absl::string_view json, google::protobuf::Message* msg) {
+  auto s = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), msg);
+  if (!s.ok()) return absl::InvalidArgumentError(s.ToString());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ReadOptionalJsonLines(
+    const std::string& path,
+    const std::function<absl::Status(absl::string_view json, int line)>& fn) {
+  if (!std::filesystem::exists(path)) return absl::OkStatus();
+  return ReadJsonLines(path, fn);
+}
+
+absl::Status ReadJsonLines(
+    const std::string& path,
+    const std::function<absl::Status(absl::string_view json, int line)>& fn) {
+  ASSIGN_OR_RETURN(std::string content, ReadFile(path));
+  std::istringstream in(content);
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    absl::string_view text = absl::StripAsciiWhitespace(line);
+    if (text.empty() || text[0] == '#') continue;
+    absl::Status s = fn(text, number);
+    if (!s.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(path, ":", number, ": ", s.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::shared_ptr<const engine::ReferenceData> MakeReferenceData(
+    store::ListVersionData data) {
+  auto ref = std::make_shared<engine::ReferenceData>();
+  ref->entities = std::move(data.entities);
+  ref->entity_by_id.reserve(ref->entities.size());
+  for (uint32_t i = 0; i < ref->entities.size(); ++i) {
+    ref->entity_by_id.emplace(ref->entities[i].entity_id(), i);
+  }
+  ref->ownership = std::move(data.ownership);
+  for (auto& item : data.items) {
+    std::string key = item.part_number();
+    ref->items_by_part.emplace(std::move(key), std::move(item));
+  }
+  return ref;
+}
+
+std::vector<matching::IndexEntity> MakeIndexEntities(
+    const engine::ReferenceData& data) {
+  std::vector<matching::IndexEntity> out;
+  out.reserve(data.entities.size());
+  for (uint32_t i = 0; i < data.entities.size(); ++i) {
+    const v1::ListedEntity& e = data.entities[i];
+    matching::IndexEntity ie;
+    ie.ordinal = i;
+    ie.primary_name = e.primary_name();
+    for (const auto& alias : e.aliases()) {
+      ie.aliases.emplace_back(alias.name(),
+                              alias.strength() == v1::ALIAS_STRENGTH_WEAK
+                                  ? matching::NameKind::kWeakAlias
+                                  : matching::NameKind::kStrongAlias);
+    }
+    ie.is_person = e.type() == v1::ENTITY_TYPE_PERSON;
+    ie.countries.assign(e.countries().begin(), e.countries().end());
+    for (const auto& a : e.addresses()) {
+      for (const std::string* part : {&a.street(), &a.city(), &a.region()}) {
+        if (!part->empty()) ie.address_parts.push_back(*part);
+      }
+      if (!a.country().empty() &&
+          std::find(ie.countries.begin(), ie.countries.end(), a.country()) ==
+              ie.countries.end()) {
+        ie.countries.push_back(a.country());
+      }
+    }
+    for (const auto& id : e.identifiers()) ie.identifiers.push_back(id.value());
+    out.push_back(std::move(ie));
+  }
+  return out;
+}
+
+SnapshotManager::SnapshotManager(store::EntityStore* store, Clock* clock)
+    : store_(store), clock_(clock) {}
+
+std::string SnapshotManager::NewListVersionId(
+    absl::string_view content_digest) const {
+  return absl::StrCat(
+      "L", absl::FormatTime("%Y%m%dT%H%M%E3SZ", clock_->Now(),
+                            absl::UTCTimeZone()),
+      "-", content_digest.substr(0, 8));
+}
+
+absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
+SnapshotManager::Build(const std::string& rule_set_version,
+                       const std::string& list_version) const {
+  const absl::Time start = clock_->Now();
+  ASSIGN_OR_RETURN(v1::StoredRuleSet stored, store_->GetRuleSet(rule_set_version));
+  std::map<std::string, std::string> files(stored.files().begin(),
+                                           stored.files().end());
+  ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> rule_set,
+                   rules::RuleSet::Compile(files));
+  ASSIGN_OR_RETURN(store::ListVersionData data,
+                   store_->ReadListVersion(list_version));
+  auto reference = MakeReferenceData(std::move(data));
+  ASSIGN_OR_RETURN(std::unique_ptr<const matching::NameIndex> index,
+                   matching::NameIndex::Build(MakeIndexEntities(*reference)));
+  auto snapshot = std::make_shared<engine::ScreeningSnapshot>();
+  snapshot->rules = std::move(rule_set);
+  snapshot->index = std::shared_ptr<const matching::NameIndex>(std::move(index));
+  snapshot->data = std::move(reference);
+  snapshot->rule_set_version = rule_set_version;
+  snapshot->list_version = list_version;
+  snapshot->loaded_at = clock_->Now();
+  snapshot->load_seconds = absl::ToDoubleSeconds(snapshot->loaded_at - start);
+  return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(snapshot));
+}
+
+absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
+                                       const std::string& list_version,
+                                       const std::string& actor) {
+  absl::MutexLock lock(&mu_);
+  return ActivateLocked(rule_set_version, list_version, actor);
+}
+
+absl::Status SnapshotManager::ActivateLocked(
+    const std::string& rule_set_version, const std::string& list_version,
+    const std::string& actor) {
+  ASSIGN_OR_RETURN(auto snapshot, Build(rule_set_version, list_version));
+  v1::ActiveVersions active;
+  active.set_rule_set_version(rule_set_version);
+  active.set_list_version(list_version);
+  SetTimestamp(clock_->Now(), active.mutable_activated_at());
+  active.set_activated_by(actor);
+  // Persist first: if the write fails, nothing changes in memory either.
+  RETURN_IF_ERROR(store_->SetActive(active));
+  auto previous = current_.exchange(std::move(snapshot), std::memory_order_acq_rel);
+  if (previous != nullptr) {
+    retired_.push_back(std::move(previous));
+    while (retired_.size() > kRetainedSnapshots) retired_.pop_front();
+  }
+  ES_LOG_INFO("activated rules=", rule_set_version, " lists=", list_version,
+              " by ", actor);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRules(
+    const std::map<std::string, std::string>& files, const std::string& source,
+    const std::string& actor) {
+  absl::MutexLock lock(&mu_);
+  return PublishRulesLocked(files, source, actor);
+}
+
+absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
+    const std::map<std::string, std::string>& files, const std::string& source,
+    const std::string& actor) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled,
+                   rules::RuleSet::Compile(files));
+  v1::StoredRuleSet stored;
+  const std::string digest = RuleSetDigest(files);
+  v1::RuleSetInfo* info = stored.mutable_info();
+  info->set_version(absl::StrCat("R-", digest.substr(0, 12)));
+  SetTimestamp(clock_->Now(), info->mutable_created_at());
+  info->set_content_digest(digest);
+  info->set_rule_count(static_cast<int64_t>(compiled->rule_count()));
+  info->set_created_by(actor);
+  info->set_source(source);
+  for (const auto& [name, content] : files) (*stored.mutable_files())[name] = content;
+  RETURN_IF_ERROR(store_->PutRuleSet(stored));
+  return *info;
+}
+
+absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
+  // Rules first: a seed without valid rules must not leave a half-seeded
+  // store behind, and compiling is the step most likely to fail.
+  if (options.rules_dir.empty()) {
+    return absl::FailedPreconditionError("no --rules directory given");
+  }
+  ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
+  ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
+  (void)compiled;
+
+  store::ListVersionData data;
+  std::string digest_input;
+  if (!options.seeds_dir.empty()) {
+    const std::string entities_path = options.seeds_dir + "/entities.jsonl";
+    if (std::filesystem::exists(entities_path)) {
+      ASSIGN_OR_RETURN(std::string content, ReadFile(entities_path));
+      ASSIGN_OR_RETURN(store::ImportResult parsed,
+                       store::ParseListFiles("entities_jsonl",
+                                             {{"entities.jsonl", content}}));
+      if (!parsed.rejected.empty()) {
+        const auto& r = parsed.rejected.front();
+        return absl::InvalidArgumentError(absl::StrCat(
+            entities_path, ":", r.line, ": ", r.reason, " (",
+            parsed.rejected.size(), " rejected rows)"));
+      }
+      data.entities = std::move(parsed.entities);
+      digest_input += content;
+    }
+    RETURN_IF_ERROR(ReadOptionalJsonLines(
+        options.seeds_dir + "/ownership.jsonl",
+        [&](absl::string_view json, int) -> absl::Status {
+          v1::OwnershipLink link;
+          RETURN_IF_ERROR(ParseJson(json, &link));
+          if (link.owned_name().empty() || link.percent() <= 0 ||
+              link.percent() > 100) {
+            return absl::InvalidArgumentError(
+                "owned_name is empty or percent is not in (0, 100]");
+          }
+          digest_input.append(json.data(), json.size());
+          data.ownership.push_back(std::move(link));
+          return absl::OkStatus();
+        }));
+    RETURN_IF_ERROR(ReadOptionalJsonLines(
+        options.seeds_dir + "/items.jsonl",
+        [&](absl::string_view json, int) -> absl::Status {
+          v1::CatalogItem item;
+          RETURN_IF_ERROR(ParseJson(json, &item));
+          if (item.part_number().empty()) {
+            return absl::InvalidArgumentError("part_number is empty");
+          }
+          digest_input.append(json.data(), json.size());
+          data.items.push_back(std::move(item));
+          return absl::OkStatus();
+        }));
+  }
+  CountByList(data.entities, &data.info);
+  data.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
+  SetTimestamp(clock_->Now(), data.info.mutable_created_at());
+  data.info.add_sources(absl::StrCat("seeds:", options.seeds_dir));
+  data.info.set_ownership_count(static_cast<int64_t>(data.ownership.size()));
+  data.info.set_item_count(static_cast<int64_t>(data.items.size()));
+  data.info.set_created_by("bootstrap");
+  RETURN_IF_ERROR(store_->PutListVersion(data));
+  ASSIGN_OR_RETURN(v1::RuleSetInfo rules_info,
+                   PublishRulesLocked(files, options.rules_dir, "bootstrap"));
+  return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");
+}
+
+absl::Status SnapshotManager::Bootstrap(const BootstrapOptions& options) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(bool empty, store_->IsEmpty());
+  if (empty) return SeedEmptyStore(options);
+  ASSIGN_OR_RETURN(std::optional<v1::ActiveVersions> active, store_->GetActive());
+  if (!active.has_value()) {
+    return absl::FailedPreconditionError(
+        "store has data but no active versions; activate a version");
+  }
+  std::string rule_version = active->rule_set_version();
+  if (options.reload_rules && !options.rules_dir.empty()) {
+    ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
+    ASSIGN_OR_RETURN(v1::RuleSetInfo info,
+                     PublishRulesLocked(files, options.rules_dir, "startup"));
+    if (info.version() != rule_version) {
+      ES_LOG_INFO("rules in ", options.rules_dir, " changed: ", rule_version,
+                  " -> ", info.version());
+      rule_version = info.version();
+    }
+  }
+  return ActivateLocked(rule_version, active->list_version(),
+                        rule_version == active->rule_set_version()
+                            ? active->activated_by()
+                            : "startup");
+}
+
+absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
+    absl::string_view format, const std::vector<store::ImportInput>& files,
+    bool replace_lists, bool activate, bool dry_run, const std::string& actor) {
+  ImportOutcome outcome;
+  ASSIGN_OR_RETURN(outcome.parsed, store::ParseListFiles(format, files));
+  absl::MutexLock lock(&mu_);
+  auto current = Current();
+  store::ListVersionData base;
+  if (current != nullptr) {
+    ASSIGN_OR_RETURN(base, store_->ReadListVersion(current->list_version));
+  }
+  absl::flat_hash_set<std::string> replaced_lists;
+  if (replace_lists) {
+    for (const auto& e : outcome.parsed.entities) replaced_lists.insert(e.list());
+  }
+  absl::flat_hash_map<std::string, const v1::ListedEntity*> old_by_id;
+  for (const auto& e : base.entities) old_by_id.emplace(e.entity_id(), &e);
+
+  store::ListVersionData next;
+  absl::flat_hash_set<std::string> new_ids;
+  for (const auto& e : outcome.parsed.entities) new_ids.insert(e.entity_id());
+  for (const auto& e : base.entities) {
+    if (new_ids.contains(e.entity_id())) continue;  // superseded
+    if (replaced_lists.contains(e.list())) {
+      ++outcome.removed;
+      continue;
+    }
+    next.entities.push_back(e);
+  }
+  for (const auto& e : outcome.parsed.entities) {
+    auto it = old_by_id.find(e.entity_id());
+    if (it == old_by_id.end()) {
+      ++outcome.added;
+    } else if (!google::protobuf::util::MessageDifferencer::Equals(*it->second, e)) {
+      ++outcome.changed;
+    }
+    next.entities.push_back(e);
+  }
+  next.ownership = std::move(base.ownership);
+  next.items = std::move(base.items);
+
+  std::string digest_input;
+  for (const auto& f : files) absl::StrAppend(&digest_input, f.name, f.content);
+  CountByList(next.entities, &next.info);
+  next.info.set_ownership_count(static_cast<int64_t>(next.ownership.size()));
+  next.info.set_item_count(static_cast<int64_t>(next.items.size()));
+  next.info.set_created_by(actor);
+  next.info.set_parent_version(base.info.version());
+  for (const auto& f : files) {
+    next.info.add_sources(absl::StrCat(format, ":", f.name));
+  }
+  SetTimestamp(clock_->Now(), next.info.mutable_created_at());
+  if (dry_run) {
+    outcome.info = next.info;
+    return outcome;
+  }
+  next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
+  RETURN_IF_ERROR(store_->PutListVersion(next));
+  outcome.info = next.info;
+  if (activate) {
+    if (current == nullptr) {
+      return absl::FailedPreconditionError(
+          "list version stored but no rule set is active to activate it with");
+    }
+    RETURN_IF_ERROR(
+        ActivateLocked(current->rule_set_version, next.info.version(), actor));
+    outcome.activated = true;
+  }
+  return outcome;
+}
+
+}  // namespace exportscreen::serving

@@ -1,0 +1,138 @@
+// SnapshotManager: loads, builds, activates and rolls back screening
+// snapshots (TensorFlow-Serving style: load the new version completely and
+// check it, then swap one pointer; never zero versions once serving).
+//
+// A snapshot = compiled rule set + name index + in-memory list data of one
+// list version + both version ids. Current() is lock-free for readers (one
+// atomic shared_ptr load); requests copy the pointer once and use only that
+// copy. Building happens off the request path, and the manager keeps the
+// previous snapshots alive so old ones are released here, not on a request
+// thread.
+//
+// Thread-safety: all methods are thread-safe. Mutations (activate, import,
+// publish) are serialised by an internal mutex; Current() never waits on it.
+#ifndef EXPORTSCREEN_SERVICES_SERVING_SNAPSHOT_MANAGER_H_
+#define EXPORTSCREEN_SERVICES_SERVING_SNAPSHOT_MANAGER_H_
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/clock.h"
+#include "services/engine/snapshot.h"
+#include "services/store/entity_store.h"
+#include "services/store/importers.h"
+
+namespace exportscreen::serving {
+
+struct BootstrapOptions {
+  // Directory of *.textproto rule files ("" = none).
+  std::string rules_dir;
+  // Directory with entities.jsonl, ownership.jsonl, items.jsonl ("" = none).
+  std::string seeds_dir;
+  // If the store already has data and rules_dir's content differs from the
+  // active rule set, publish it as a new version and activate it.
+  bool reload_rules = false;
+};
+
+struct ImportOutcome {
+  store::ImportResult parsed;
+  v1::ListVersionInfo info;  // version empty on dry run
+  int64_t added = 0, removed = 0, changed = 0;
+  bool activated = false;
+};
+
+class SnapshotManager {
+ public:
+  // REQUIRES: store and clock outlive the manager.
+  SnapshotManager(store::EntityStore* store, Clock* clock);
+
+  // The active snapshot, or nullptr before the first activation.
+  std::shared_ptr<const engine::ScreeningSnapshot> Current() const {
+    return current_.load(std::memory_order_acquire);
+  }
+
+  // Startup. Empty store: imports the seeds as the first list version,
+  // publishes rules_dir as the first rule set and activates both. Otherwise
+  // activates the stored active versions. Errors leave the manager without
+  // a snapshot (NOT_SERVING); nothing stored is changed by a failed load.
+  absl::Status Bootstrap(const BootstrapOptions& options);
+
+  // Builds (but does not activate) the snapshot of these versions.
+  absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> Build(
+      const std::string& rule_set_version,
+      const std::string& list_version) const;
+
+  // Builds, checks and atomically activates; records the active versions in
+  // the store. On error the active snapshot is unchanged.
+  absl::Status Activate(const std::string& rule_set_version,
+                        const std::string& list_version,
+                        const std::string& actor);
+
+  // Validates (compiles) rule files and stores them as a rule-set version
+  // (content-addressed). Does not activate. INVALID_ARGUMENT with
+  // "FILE:LINE: RULE_ID: reason" lines if they do not compile.
+  absl::StatusOr<v1::RuleSetInfo> PublishRules(
+      const std::map<std::string, std::string>& files,
+      const std::string& source, const std::string& actor);
+
+  // Parses list files and stores a new list version derived from the active
+  // one (entities of the imported lists replaced if replace_lists). Atomic:
+  // either the whole version is stored or nothing. Optionally activates it.
+  absl::StatusOr<ImportOutcome> ImportList(
+      absl::string_view format, const std::vector<store::ImportInput>& files,
+      bool replace_lists, bool activate, bool dry_run,
+      const std::string& actor);
+
+  store::EntityStore* store() const { return store_; }
+
+ private:
+  absl::Status SeedEmptyStore(const BootstrapOptions& options)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ActivateLocked(const std::string& rule_set_version,
+                              const std::string& list_version,
+                              const std::string& actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<v1::RuleSetInfo> PublishRulesLocked(
+      const std::map<std::string, std::string>& files,
+      const std::string& source, const std::string& actor)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::string NewListVersionId(absl::string_view content_digest) const;
+
+  store::EntityStore* const store_;
+  Clock* const clock_;
+  std::atomic<std::shared_ptr<const engine::ScreeningSnapshot>> current_;
+  absl::Mutex mu_;
+  // Recently active snapshots, newest last (kept for fast rollback and so
+  // that they are freed here rather than on a request thread).
+  std::deque<std::shared_ptr<const engine::ScreeningSnapshot>> retired_
+      ABSL_GUARDED_BY(mu_);
+};
+
+// Converts list data into the in-memory reference data and name-index input.
+std::shared_ptr<const engine::ReferenceData> MakeReferenceData(
+    store::ListVersionData data);
+std::vector<matching::IndexEntity> MakeIndexEntities(
+    const engine::ReferenceData& data);
+
+// Reads JSON-lines files of messages (blank and '#' lines skipped).
+// INVALID_ARGUMENT naming file:line on a bad line.
+absl::Status ReadJsonLines(
+    const std::string& path,
+    const std::function<absl::Status(absl::string_view json, int line)>& fn);
+
+// As ReadJsonLines, but a missing file is OK (nothing read).
+absl::Status ReadOptionalJsonLines(
+    const std::string& path,
+    const std::function<absl::Status(absl::string_view json, int line)>& fn);
+
+}  // namespace exportscreen::serving
+
+#endif  // EXPORTSCREEN_SERVICES_SERVING_SNAPSHOT_MANAGER_H_
