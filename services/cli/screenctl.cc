@@ -1,7 +1,5 @@
 // screenctl: command-line client of exportscreen. See --help.
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -19,8 +17,8 @@
 #include "exportscreen/v1/status.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
 #include "services/cli/commands.h"
+#include "services/cli/health_client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "server host:port");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each call");
@@ -128,43 +126,18 @@ int CmdStatus() {
 }
 
 int CmdHealth() {
-  auto channel = NewChannel();
-  grpc::GenericStub generic(channel);
-  // grpc.health.v1.Health/Check with an empty HealthCheckRequest: the
-  // response is field 1 (status) as a varint; SERVING = 1.
-  grpc::ByteBuffer request_buf;
-  grpc::ByteBuffer response_buf;
-  auto ctx = NewContext();
-  grpc::CompletionQueue cq;
-  std::string empty;
-  grpc::Slice slice(empty);
-  request_buf = grpc::ByteBuffer(&slice, 1);
-  grpc::Status status;
-  bool done = false;
-  std::mutex mu;
-  std::condition_variable cv;
-  generic.UnaryCall(ctx.get(), "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                    &request_buf, &response_buf, [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = s;
-                      done = true;
-                      cv.notify_one();
-                    });
-  {
-    std::unique_lock<std::mutex> lock(mu);
-    cv.wait(lock, [&] { return done; });
-  }
+  HealthState state = HealthState::kUnknown;
+  grpc::Status status = CheckHealth(
+      NewChannel(), "",
+      std::chrono::system_clock::now() +
+          absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)),
+      &state);
   if (!status.ok()) return PrintRpcError(status);
-  std::vector<grpc::Slice> slices;
-  response_buf.Dump(&slices);
-  std::string bytes;
-  for (const auto& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  int value = (bytes.size() >= 2 && bytes[0] == 0x08) ? bytes[1] : 0;
-  const char* name = value == 1 ? "SERVING" : value == 2 ? "NOT_SERVING" : "UNKNOWN";
-  std::cout << name << "\n";
-  return value == 1 ? 0 : 5;
+  std::cout << (state == HealthState::kServing      ? "SERVING"
+                : state == HealthState::kNotServing ? "NOT_SERVING"
+                                                    : "UNKNOWN")
+            << "\n";
+  return state == HealthState::kServing ? 0 : 5;
 }
 
 int CmdDecision(const std::vector<std::string>& args) {

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# End-to-end: the real screening_server binary driven by the real screenctl.
+# Usage: e2e_test.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+BUILD=$1
+SRC=$2
+SERVER="$BUILD/services/server/screening_server"
+CTL="$BUILD/services/cli/screenctl"
+WORK=$(mktemp -d)
+PID=""
+cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; [ -f "$WORK/server.log" ] && tail -20 "$WORK/server.log"; exit 1; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start() {  # rules_dir
+  PORT=$(free_port)
+  "$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$1" --seeds="$SRC/seeds" \
+    >>"$WORK/server.log" 2>&1 &
+  PID=$!
+  for _ in $(seq 1 150); do
+    set +e; "$CTL" --server=127.0.0.1:$PORT --timeout=2s health >/dev/null 2>&1; rc=$?; set -e
+    [ $rc -eq 0 ] || [ $rc -eq 5 ] && return 0
+    kill -0 $PID 2>/dev/null || fail "server died"
+    sleep 0.1
+  done
+  fail "server did not answer health"
+}
+ctl() { "$CTL" --server=127.0.0.1:$PORT --timeout=10s "$@"; }
+stop() { kill -TERM $PID; wait $PID || fail "server exit code $? on SIGTERM"; PID=""; }
+
+# 1. Empty rules directory: NOT_SERVING, Screen UNAVAILABLE.
+mkdir -p "$WORK/empty_rules"
+start "$WORK/empty_rules"
+set +e; out=$(ctl health); rc=$?; set -e
+[ "$out" = "NOT_SERVING" ] && [ $rc -eq 5 ] || fail "empty rules: health '$out' rc $rc"
+set +e; ctl screen "$SRC/seeds/shipments/01-clear-workstation-gpu-de.json" 2>"$WORK/err"; rc=$?; set -e
+[ $rc -eq 1 ] && grep -q UNAVAILABLE "$WORK/err" || fail "empty rules: screen rc $rc"
+stop
+rm -rf "$WORK/db"
+
+# 2. Seeded start: SERVING, decisions by exit code.
+start "$SRC/rules"
+[ "$(ctl health)" = "SERVING" ] || fail "not serving"
+ctl status | grep -q '"serving":true' || fail "status"
+for f in "$SRC"/seeds/shipments/*.json; do
+  set +e; ctl screen "$f" >"$WORK/out.json"; rc=$?; set -e
+  case "$(basename "$f")" in
+    *-clear-*) want=0 ;; *-review-*) want=2 ;; *-license-*) want=3 ;; *-prohibited-*) want=4 ;;
+  esac
+  [ $rc -eq $want ] || fail "$(basename "$f"): exit $rc, want $want: $(head -c 400 "$WORK/out.json")"
+done
+id=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["decision_id"])' "$WORK/out.json")
+set +e; echo '{"parties":[{"name":"x"}]}' | ctl screen - 2>"$WORK/err"; rc=$?; set -e
+[ $rc -eq 1 ] && grep -q "destination_country" "$WORK/err" || fail "bad input: rc $rc $(cat "$WORK/err")"
+before=$(ctl status)
+
+# 3. Kill and restart: data kept.
+stop
+start "$SRC/rules"
+[ "$(ctl health)" = "SERVING" ] || fail "not serving after restart"
+ctl decision "$id" | grep -q "$id" || fail "decision $id lost"
+after=$(ctl status)
+v() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rule_set_version"], d["list_version"])' "$1"; }
+[ "$(v "$before")" = "$(v "$after")" ] || fail "versions changed across restart"
+stop
+echo "e2e: ok"

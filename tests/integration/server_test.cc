@@ -1,0 +1,275 @@
+// In-process gRPC tests: a real ScreeningServer on a free loopback port,
+// driven through the generated stubs.
+#include "services/server/server.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "exportscreen/v1/service.grpc.pb.h"
+#include "exportscreen/v1/status.pb.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "services/cli/health_client.h"
+#include "tests/testing/temp_dir.h"
+
+namespace exportscreen {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+v1::ScreenRequest LoadRequest(const std::string& path) {
+  v1::ScreenRequest r;
+  auto s = google::protobuf::util::JsonStringToMessage(ReadFile(path), &r);
+  EXPECT_TRUE(s.ok()) << path << ": " << s.ToString();
+  return r;
+}
+
+// Expected decision from the sample's file name: NN-<decision>-....json.
+v1::Decision ExpectedFromName(const std::string& name) {
+  if (name.find("-clear-") != std::string::npos) return v1::DECISION_CLEAR;
+  if (name.find("-review-") != std::string::npos) return v1::DECISION_REVIEW;
+  if (name.find("-license-") != std::string::npos) return v1::DECISION_LICENSE_REQUIRED;
+  if (name.find("-prohibited-") != std::string::npos) return v1::DECISION_PROHIBITED;
+  return v1::DECISION_UNSPECIFIED;
+}
+
+class ServerTest : public ::testing::Test {
+ protected:
+  server::ServerOptions Options(const std::string& rules_dir) {
+    server::ServerOptions o;
+    o.listen = "127.0.0.1:0";
+    o.db_path = db_.path();
+    o.bootstrap.rules_dir = rules_dir;
+    o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+    o.workers = 2;
+    return o;
+  }
+  void StartServer(const std::string& rules_dir) {
+    auto s = server::ScreeningServer::Start(Options(rules_dir));
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    screening_ = v1::ScreeningService::NewStub(channel_);
+    admin_ = v1::AdminService::NewStub(channel_);
+  }
+  cli::HealthState Health() {
+    cli::HealthState state = cli::HealthState::kUnknown;
+    auto s = cli::CheckHealth(channel_, "",
+                              std::chrono::system_clock::now() + std::chrono::seconds(5),
+                              &state);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return state;
+  }
+  grpc::Status Screen(const v1::ScreenRequest& req, v1::ScreenResponse* resp) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    return screening_->Screen(&ctx, req, resp);
+  }
+  v1::ServingStatus Status() {
+    grpc::ClientContext ctx;
+    v1::ServingStatus st;
+    EXPECT_TRUE(admin_->GetServingStatus(&ctx, {}, &st).ok());
+    return st;
+  }
+
+  testing::TempDir db_;
+  std::unique_ptr<server::ScreeningServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ScreeningService::Stub> screening_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+  const std::string rules_dir_ = std::string(ES_SOURCE_DIR) + "/rules";
+};
+
+TEST_F(ServerTest, NotServingUntilLoadedThenServing) {
+  StartServer(rules_dir_);
+  EXPECT_EQ(Health(), cli::HealthState::kNotServing);
+  v1::ScreenResponse resp;
+  v1::ScreenRequest req = LoadRequest(std::string(ES_SOURCE_DIR) +
+                                      "/seeds/shipments/01-clear-workstation-gpu-de.json");
+  EXPECT_EQ(Screen(req, &resp).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_FALSE(Status().serving());
+
+  ASSERT_TRUE(server_->Load().ok());
+  EXPECT_EQ(Health(), cli::HealthState::kServing);
+  v1::ServingStatus st = Status();
+  EXPECT_TRUE(st.serving());
+  EXPECT_GT(st.rule_count(), 0);
+  EXPECT_GT(st.entity_count(), 5);
+  EXPECT_GT(st.entity_counts_by_list().at("EL"), 0);
+  EXPECT_FALSE(st.rule_set_version().empty());
+  EXPECT_FALSE(st.list_version().empty());
+}
+
+TEST_F(ServerTest, EmptyRulesDirectoryStaysNotServing) {
+  testing::TempDir empty_rules;
+  StartServer(empty_rules.path());
+  EXPECT_FALSE(server_->Load().ok());
+  EXPECT_EQ(Health(), cli::HealthState::kNotServing);
+  v1::ScreenResponse resp;
+  v1::ScreenRequest req;
+  req.set_destination_country("DE");
+  req.add_parties()->set_name("Someone");
+  EXPECT_EQ(Screen(req, &resp).error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(ServerTest, SampleShipmentsGetTheirDecisions) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  int samples = 0;
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& path : files) {
+    const std::string name = path.filename().string();
+    const v1::Decision expected = ExpectedFromName(name);
+    ASSERT_NE(expected, v1::DECISION_UNSPECIFIED) << name;
+    v1::ScreenResponse resp;
+    grpc::Status s = Screen(LoadRequest(path.string()), &resp);
+    ASSERT_TRUE(s.ok()) << name << ": " << s.error_message();
+    EXPECT_EQ(resp.decision(), expected)
+        << name << " got " << v1::Decision_Name(resp.decision());
+    EXPECT_FALSE(resp.decision_id().empty());
+    EXPECT_FALSE(resp.rule_set_version().empty());
+    EXPECT_FALSE(resp.list_version().empty());
+    EXPECT_GT(resp.evaluated_at().seconds(), 0);
+    if (resp.decision() != v1::DECISION_CLEAR) {
+      EXPECT_GT(resp.findings_size(), 0) << name << ": non-CLEAR needs findings";
+    }
+    ++samples;
+  }
+  EXPECT_GE(samples, 5);
+}
+
+TEST_F(ServerTest, HuaweiWithoutPunctuationHitsEntityList) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  v1::ScreenRequest req;
+  req.set_destination_country("CN");
+  auto* p = req.add_parties();
+  p->set_name("Huawei Technologies Co Ltd");
+  p->set_country("CN");
+  v1::ScreenResponse resp;
+  ASSERT_TRUE(Screen(req, &resp).ok());
+  ASSERT_GT(resp.party_matches_size(), 0);
+  const auto& m = resp.party_matches(0);
+  EXPECT_EQ(m.list(), "EL");
+  EXPECT_THAT(m.listed_name(), HasSubstr("Huawei Technologies"));
+  EXPECT_THAT(m.el_footnotes(), ::testing::Contains(1));
+  EXPECT_FALSE(m.license_requirement().empty());
+  EXPECT_THAT(m.citations(), ::testing::Contains("84 FR 22963"));
+  EXPECT_NE(resp.decision(), v1::DECISION_CLEAR);
+}
+
+TEST_F(ServerTest, BadRequestsAreInvalidArgumentNamingTheField) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  v1::ScreenRequest req;
+  req.add_parties()->set_name("Someone");
+  v1::ScreenResponse resp;
+  grpc::Status s = Screen(req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("destination_country"));
+  v1::RpcStatus rich;
+  ASSERT_TRUE(rich.ParseFromString(s.error_details()));
+  ASSERT_EQ(rich.details_size(), 1);
+  v1::BadRequest bad;
+  ASSERT_TRUE(rich.details(0).UnpackTo(&bad));
+  EXPECT_EQ(bad.field_violations(0).field(), "destination_country");
+
+  req.set_destination_country("ZZ");
+  s = Screen(req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("unknown country code \"ZZ\""));
+}
+
+TEST_F(ServerTest, DecisionsAreStoredAndSurviveRestart) {
+  std::string decision_id, rules_version, list_version;
+  {
+    StartServer(rules_dir_);
+    ASSERT_TRUE(server_->Load().ok());
+    v1::ScreenResponse resp;
+    ASSERT_TRUE(Screen(LoadRequest(std::string(ES_SOURCE_DIR) +
+                                   "/seeds/shipments/03-prohibited-huawei-entity-list.json"),
+                       &resp)
+                    .ok());
+    decision_id = resp.decision_id();
+    rules_version = resp.rule_set_version();
+    list_version = resp.list_version();
+    server_->Shutdown();
+    server_.reset();
+  }
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  v1::ServingStatus st = Status();
+  EXPECT_EQ(st.rule_set_version(), rules_version);
+  EXPECT_EQ(st.list_version(), list_version);
+  EXPECT_EQ(st.decision_count(), 1);
+  grpc::ClientContext ctx;
+  v1::GetDecisionRequest get;
+  get.set_decision_id(decision_id);
+  v1::DecisionRecord record;
+  ASSERT_TRUE(screening_->GetDecision(&ctx, get, &record).ok());
+  EXPECT_EQ(record.response().decision(), v1::DECISION_PROHIBITED);
+  EXPECT_EQ(record.request().request_id(), "sample-03");
+  grpc::ClientContext ctx2;
+  get.set_decision_id("D00000000000000ff");
+  EXPECT_EQ(screening_->GetDecision(&ctx2, get, &record).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServerTest, StreamAnswersEveryLineOnOneSnapshot) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  grpc::ClientContext ctx;
+  auto stream = screening_->ScreenStream(&ctx);
+  const int kLines = 300;
+  std::thread writer([&] {
+    for (int i = 0; i < kLines; ++i) {
+      v1::ScreenStreamRequest line;
+      line.set_line_id(std::to_string(i));
+      auto* req = line.mutable_request();
+      req->set_destination_country(i % 50 == 7 ? "" : (i % 2 ? "CN" : "DE"));
+      req->add_parties()->set_name(i % 3 ? "Huawei Technologies Co Ltd"
+                                         : "Rheinland Engineering GmbH");
+      ASSERT_TRUE(stream->Write(line));
+    }
+    stream->WritesDone();
+  });
+  std::set<std::string> seen;
+  std::set<std::string> versions;
+  int errors = 0;
+  v1::ScreenStreamResponse out;
+  while (stream->Read(&out)) {
+    EXPECT_TRUE(seen.insert(out.line_id()).second) << "duplicate " << out.line_id();
+    if (out.has_error()) {
+      ++errors;
+      EXPECT_EQ(out.error().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
+      EXPECT_THAT(out.error().message(), HasSubstr("destination_country"));
+    } else {
+      versions.insert(out.response().rule_set_version() + "/" +
+                      out.response().list_version());
+    }
+  }
+  writer.join();
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(static_cast<int>(seen.size()), kLines);
+  EXPECT_EQ(errors, 6);  // i % 50 == 7 for i < 300
+  EXPECT_EQ(versions.size(), 1u);
+}
+
+}  // namespace
+}  // namespace exportscreen
