@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "exportscreen/v1/entities.pb.h"
 #include "services/matching/name_index.h"
@@ -30,7 +31,23 @@ struct ReferenceData {
   std::vector<v1::OwnershipLink> ownership;
   // Item catalogue by part number (exact, as stored).
   absl::flat_hash_map<std::string, v1::CatalogItem> items_by_part;
+  // Optional (added by the rules/engine module): OwnershipKey(owned_name) ->
+  // positions in `ownership`. Fill with IndexOwnership(); if empty while
+  // `ownership` is not, the engine scans `ownership` linearly.
+  absl::flat_hash_map<std::string, std::vector<uint32_t>> ownership_by_owned;
+  // Optional: latest reported country (ISO alpha-2) by chip serial number,
+  // from location reports; feeds the location-mismatch red flag. Empty means
+  // no reports (the red flag then cannot fire; attestation rules still do).
+  absl::flat_hash_map<std::string, std::string> reported_country_by_serial;
 };
+
+// Key under which ownership links are matched to party names: ASCII
+// letters and digits, lower case, everything else dropped ("Foo Co., Ltd."
+// -> "foocoltd"). Deliberately simple: the affiliates rule needs the owned
+// company's exact name; fuzzy matching of owners is the NameIndex's job.
+std::string OwnershipKey(absl::string_view name);
+// Fills data->ownership_by_owned from data->ownership.
+void IndexOwnership(ReferenceData* data);
 
 struct ScreeningSnapshot {
   std::shared_ptr<const rules::RuleSet> rules;

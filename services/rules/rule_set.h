@@ -17,6 +17,8 @@
 
 namespace exportscreen::rules {
 
+struct CompiledRules;  // services/rules/compiled_rules.h
+
 class RuleSet {
  public:
   // Compiles rule files (file name -> text-format content). On any problem
@@ -30,6 +32,8 @@ class RuleSet {
   // Party-match thresholds from the rule files (not from code).
   virtual double match_review_threshold() const = 0;
   virtual double match_block_threshold() const = 0;
+  // The evaluation form (services/rules/compiled_rules.h), for the engine.
+  virtual const CompiledRules& compiled() const = 0;
 };
 
 // Reads every *.textproto file of `dir` (not recursive) into a map.

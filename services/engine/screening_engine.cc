@@ -1,0 +1,873 @@
+// ScreeningEngine: classification -> licence determination -> party-list and
+// ownership consequences -> red flags -> exceptions -> one decision. All
+// domain knowledge comes from the compiled rule set; this file only knows the
+// stages and how request fields map to attribute slots.
+#include "services/engine/screening_engine.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/rules/compiled_rules.h"
+
+namespace exportscreen::engine {
+namespace {
+
+using rules::Bits256;
+using rules::CompiledMeta;
+using rules::CompiledRules;
+using rules::EvalContext;
+using rules::Tri;
+using rules::Vocab;
+namespace slot = rules::slot;
+
+// A country code the rules never name: a valid destination that is in no
+// group and matches no test (e.g. "BR").
+constexpr int16_t kOtherCountry = 255;
+// "Not classified by any rule": matches no ECCN test.
+constexpr int16_t kUnclassified = 255;
+
+constexpr char kSystemCitation[] =
+    "exportscreen fail-closed policy (DESIGN.md section 3)";
+
+int Rank(v1::Decision d) {
+  switch (d) {
+    case v1::DECISION_PROHIBITED: return 4;
+    case v1::DECISION_LICENSE_REQUIRED: return 3;
+    case v1::DECISION_REVIEW: return 2;
+    case v1::DECISION_CLEAR: return 1;
+    default: return 0;
+  }
+}
+
+void AddFact(v1::Finding* f, absl::string_view name, absl::string_view value) {
+  v1::Fact* x = f->add_facts();
+  x->set_name(std::string(name));
+  x->set_value(std::string(value));
+}
+
+class Screener {
+ public:
+  Screener(const ScreeningSnapshot& s, const v1::ScreenRequest& r,
+           absl::CivilDay as_of, v1::ScreenResponse* out)
+      : snap_(s), R_(s.rules->compiled()), req_(r), as_of_(as_of), out_(out) {}
+
+  void Run();
+
+ private:
+  v1::Finding* Add(const CompiledMeta& m, v1::Decision sev,
+                   std::string message, int party, int item) {
+    v1::Finding* f = out_->add_findings();
+    f->set_rule_id(m.id);
+    f->set_title(m.title);
+    f->set_severity(sev);
+    f->set_citation(m.citation);
+    f->set_jurisdiction(m.jurisdiction);
+    f->set_message(std::move(message));
+    f->set_party_index(party);
+    f->set_item_index(item);
+    if (m.uncertain) {
+      AddFact(f, "uncertain", m.notes.empty() ? "true" : m.notes);
+    }
+    return f;
+  }
+  // A check that could not run: REVIEW, never CLEAR.
+  v1::Finding* System(absl::string_view id, absl::string_view title,
+                      std::string message, int party, int item) {
+    v1::Finding* f = out_->add_findings();
+    f->set_rule_id(std::string(id));
+    f->set_title(std::string(title));
+    f->set_severity(v1::DECISION_REVIEW);
+    f->set_citation(kSystemCitation);
+    f->set_jurisdiction("INTERNAL");
+    f->set_message(std::move(message));
+    f->set_action("Resolve the missing input or failed check, then re-screen.");
+    f->set_party_index(party);
+    f->set_item_index(item);
+    return f;
+  }
+  int16_t Country(const std::string& raw) const {
+    if (raw.empty()) return -1;
+    std::string c = absl::AsciiStrToUpper(raw);
+    int id = R_.Id(Vocab::kCountry, c);
+    if (id < 0) return kOtherCountry;
+    int16_t alias = R_.country_alias[id];
+    return alias >= 0 ? alias : int16_t(id);
+  }
+  Bits256 GroupsOf(int16_t c) const {
+    return (c >= 0 && c != kOtherCountry) ? R_.groups_of_country[c]
+                                          : Bits256{};
+  }
+  void Record(v1::Finding* f, const std::vector<rules::Recorded>& rec,
+              const EvalContext& c) {
+    for (const auto& r : rec) {
+      std::string v = R_.Format(r, c, R_.attr_vocab.size() > r.attr
+                                          ? R_.attr_vocab[r.attr]
+                                          : Vocab::kNone);
+      AddFact(f, R_.attr_names[r.attr], v.empty() ? "(unknown)" : v);
+    }
+  }
+  std::string GroupNames(const Bits256& b) const {
+    std::string s;
+    const auto& names = R_.vocab_names[size_t(Vocab::kGroup)];
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (b.Test(int(i))) absl::StrAppend(&s, s.empty() ? "" : ",", names[i]);
+    }
+    return s;
+  }
+
+  void FillTransaction();
+  void ScreenParties();
+  void ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
+                       const std::vector<int>& footnotes);
+  void Ownership();
+  void ScreenItem(int index);
+  void TransactionRedFlags();
+  void Decide();
+
+  const ScreeningSnapshot& snap_;
+  const CompiledRules& R_;
+  const v1::ScreenRequest& req_;
+  absl::CivilDay as_of_;
+  v1::ScreenResponse* out_;
+  EvalContext ctx_;
+  // Party-list rules that make every item licence-required.
+  struct AllItems {
+    uint32_t rule;
+    int party;
+    std::string policy;
+  };
+  std::vector<AllItems> all_items_;
+  bool any_list_hit_ = false;
+};
+
+void Screener::FillTransaction() {
+  int16_t dest = Country(req_.destination_country());
+  ctx_.sym[slot::kDestCountry] = dest;
+  if (dest >= 0) {
+    Bits256 g = GroupsOf(dest);
+    ctx_.SetSet(slot::kDestGroups, g);
+    const auto& names = R_.vocab_names[size_t(Vocab::kGroup)];
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (g.Test(int(i))) out_->add_destination_groups(names[i]);
+    }
+  } else {
+    System("system.destination_missing", "Destination country missing",
+           "No destination country: destination rules cannot run.", -1, -1);
+  }
+  ctx_.sym[slot::kExportCountry] =
+      Country(req_.export_country().empty() ? "US" : req_.export_country());
+
+  Bits256 end_uses;
+  for (const auto& code : req_.end_use_codes()) {
+    int id = R_.Id(Vocab::kEndUse, code);
+    if (id < 0) {
+      System("system.unknown_end_use", "Unknown end-use code",
+             absl::StrCat("End-use code \"", code,
+                          "\" is not declared in the rule set; its controls "
+                          "cannot be evaluated."),
+             -1, -1);
+    } else {
+      end_uses.Set(id);
+    }
+  }
+  ctx_.SetSet(slot::kEndUses, end_uses);
+  ctx_.boolean[slot::kLocationAttested] =
+      req_.location_attestation().provided() ? Tri::kTrue : Tri::kFalse;
+
+  Bits256 hq, hq_groups, countries, kinds;
+  int min_age = -1;
+  for (const auto& p : req_.parties()) {
+    const std::string& pc =
+        p.country().empty() ? p.address().country() : p.country();
+    int16_t c = Country(pc);
+    if (c >= 0 && c != kOtherCountry) countries.Set(c);
+    if (p.role() != v1::PARTY_ROLE_EXPORTER) {
+      kinds.Set(p.address().kind());
+    }
+    bool end_user_side = p.role() != v1::PARTY_ROLE_EXPORTER &&
+                         p.role() != v1::PARTY_ROLE_FREIGHT_FORWARDER &&
+                         p.role() != v1::PARTY_ROLE_INTERMEDIATE_CONSIGNEE;
+    if (end_user_side) {
+      // Headquarters unknown: the party's own country is the best evidence.
+      for (const std::string* raw :
+           {p.headquarters_country().empty() ? &pc : &p.headquarters_country(),
+            &p.ultimate_parent_country()}) {
+        int16_t h = Country(*raw);
+        if (h < 0) continue;
+        if (h != kOtherCountry) hq.Set(h);
+        hq_groups.Or(GroupsOf(h));
+      }
+    }
+    if (p.incorporated_year() > 0) {
+      int age = int(as_of_.year()) - p.incorporated_year();
+      if (min_age < 0 || age < min_age) min_age = std::max(age, 0);
+    }
+  }
+  kinds.w[0] &= ~uint64_t{1};  // UNSPECIFIED is not a kind of premises
+  ctx_.SetSet(slot::kHqCountries, hq);
+  ctx_.SetSet(slot::kHqGroups, hq_groups);
+  ctx_.SetSet(slot::kPartyCountries, countries);
+  ctx_.SetSet(slot::kAddressKinds, kinds);
+  if (min_age >= 0) ctx_.SetNumber(slot::kMinCompanyAgeYears, min_age);
+}
+
+void Screener::ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
+                               const std::vector<int>& footnotes) {
+  bool applied = false;
+  for (uint32_t i = 0; i < R_.party_lists.size(); ++i) {
+    const auto& r = R_.party_lists[i];
+    if (!r.meta.ActiveOn(as_of_)) continue;
+    if (via_ownership && !r.applies_to_affiliates) continue;
+    if (m.action() != r.match_action) continue;
+    if (std::find(r.lists.begin(), r.lists.end(), m.list()) == r.lists.end()) {
+      continue;
+    }
+    if (!r.footnotes_any.empty()) {
+      bool any = false;
+      for (int fn : footnotes) {
+        any |= std::find(r.footnotes_any.begin(), r.footnotes_any.end(), fn) !=
+               r.footnotes_any.end();
+      }
+      if (!any) continue;
+    }
+    Tri t = R_.Eval(r.cond, ctx_);
+    if (t == Tri::kFalse) continue;
+    applied = true;
+    v1::Decision sev = t == Tri::kTrue ? r.outcome : v1::DECISION_REVIEW;
+    std::string policy =
+        r.review_policy.empty() ? m.license_policy() : r.review_policy;
+    v1::Finding* f = Add(
+        r.meta, sev,
+        absl::StrCat(via_ownership ? "Party owned by listed entities: "
+                                   : "Party matches listed entity: ",
+                     m.party_name(), " ~ ", m.listed_name(), " (", m.list(),
+                     ")", t == Tri::kUnknown ? " [condition undecided]" : ""),
+        m.party_index(), -1);
+    f->set_action(r.action);
+    AddFact(f, "list", m.list());
+    AddFact(f, "entity_id", m.entity_id());
+    AddFact(f, "listed_name", m.listed_name());
+    if (!via_ownership) {
+      AddFact(f, "query_name", m.query_name());
+      AddFact(f, "matched_name", m.matched_name());
+      AddFact(f, "matched_alias", m.matched_alias() ? "true" : "false");
+      AddFact(f, "score", absl::StrCat(m.score()));
+    } else {
+      AddFact(f, "owners", absl::StrJoin(m.owner_entity_ids(), ","));
+      AddFact(f, "owned_percent", absl::StrCat(m.owned_percent()));
+    }
+    if (!footnotes.empty()) {
+      AddFact(f, "el_footnotes", absl::StrJoin(footnotes, ","));
+    }
+    if (!m.license_requirement().empty()) {
+      AddFact(f, "license_requirement", m.license_requirement());
+    }
+    if (!policy.empty()) AddFact(f, "review_policy", policy);
+    if (r.all_items_license_required && t == Tri::kTrue) {
+      all_items_.push_back({i, m.party_index(), policy});
+    }
+  }
+  if (!applied) {
+    System("system.list_without_rule", "Listed party without consequence rule",
+           absl::StrCat("Party ", m.party_name(), " matches ", m.entity_id(),
+                        " on list \"", m.list(),
+                        "\", which no active party-list rule covers."),
+           m.party_index(), -1);
+  }
+}
+
+void Screener::ScreenParties() {
+  const ReferenceData* data = snap_.data.get();
+  matching::MatchOptions opts;
+  opts.min_score = R_.review_threshold;
+  for (int pi = 0; pi < req_.parties_size(); ++pi) {
+    const v1::Party& p = req_.parties(pi);
+    if (snap_.index == nullptr || data == nullptr) {
+      System("system.matching_unavailable", "Party screening unavailable",
+             "No name index in the snapshot: party not screened.", pi, -1);
+      continue;
+    }
+    matching::PartyQuery q;
+    q.country = absl::AsciiStrToUpper(p.country().empty() ? p.address().country()
+                                                          : p.country());
+    for (const std::string* part :
+         {&p.address().street(), &p.address().city(), &p.address().region(),
+          &p.address().postal_code()}) {
+      if (!part->empty()) q.address_parts.push_back(*part);
+    }
+    for (const auto& id : p.identifiers()) q.identifiers.push_back(id.value());
+    // Best hit per entity over the party's names.
+    std::vector<std::pair<matching::NameHit, const std::string*>> best;
+    auto screen_name = [&](const std::string& name) {
+      if (name.empty()) return;
+      q.name = name;
+      auto hits = snap_.index->Match(q, opts);
+      if (!hits.ok()) {
+        System("system.matching_failed", "Party screening failed",
+               absl::StrCat("Name \"", name,
+                            "\" could not be screened: ", hits.status().ToString()),
+               pi, -1);
+        return;
+      }
+      for (auto& h : *hits) {
+        auto it = std::find_if(best.begin(), best.end(), [&](const auto& b) {
+          return b.first.ordinal == h.ordinal;
+        });
+        if (it == best.end()) {
+          best.emplace_back(std::move(h), &name);
+        } else if (h.score > it->first.score) {
+          *it = {std::move(h), &name};
+        }
+      }
+    };
+    screen_name(p.name());
+    for (const auto& a : p.aliases()) screen_name(a);
+    std::sort(best.begin(), best.end(), [](const auto& a, const auto& b) {
+      return a.first.score != b.first.score ? a.first.score > b.first.score
+                                            : a.first.ordinal < b.first.ordinal;
+    });
+    for (const auto& [h, qname] : best) {
+      if (h.ordinal >= data->entities.size()) {
+        System("system.matching_failed", "Party screening failed",
+               absl::StrCat("Index returned unknown entity ordinal ",
+                            h.ordinal),
+               pi, -1);
+        continue;
+      }
+      const v1::ListedEntity& e = data->entities[h.ordinal];
+      v1::PartyMatch* m = out_->add_party_matches();
+      m->set_party_index(pi);
+      m->set_party_role(p.role());
+      m->set_party_name(p.name());
+      m->set_list(e.list());
+      m->set_entity_id(e.entity_id());
+      m->set_listed_name(e.primary_name());
+      m->set_matched_name(h.matched_name);
+      m->set_matched_alias(h.name_number > 0);
+      m->set_query_name(*qname);
+      m->set_score(h.score);
+      m->set_action(h.score >= R_.block_threshold ? v1::MATCH_ACTION_BLOCK
+                                                  : v1::MATCH_ACTION_REVIEW);
+      m->set_normalized_query(h.normalized_query);
+      m->set_normalized_listed(h.normalized_listed);
+      for (const auto& s : h.normalization_steps) m->add_normalization_steps(s);
+      for (const auto& t : h.alignment) {
+        auto* a = m->add_alignment();
+        a->set_query_token(t.query_token);
+        a->set_listed_token(t.listed_token);
+        a->set_kind(t.kind);
+        a->set_similarity(t.similarity);
+        a->set_weight(t.weight);
+      }
+      for (const auto& c : h.corroboration) m->add_corroboration(c);
+      m->set_license_requirement(e.license_requirement());
+      m->set_license_policy(e.license_policy());
+      *m->mutable_el_footnotes() = e.el_footnotes();
+      *m->mutable_citations() = e.federal_register_citations();
+      *m->mutable_listed_countries() = e.countries();
+      m->set_why(absl::StrCat("\"", *qname, "\" ~ \"", h.matched_name,
+                              "\" score ", h.score));
+      any_list_hit_ = true;
+      std::vector<int> fns(e.el_footnotes().begin(), e.el_footnotes().end());
+      ApplyPartyRules(*m, /*via_ownership=*/false, fns);
+    }
+  }
+}
+
+void Screener::Ownership() {
+  const ReferenceData* data = snap_.data.get();
+  double max_pct = 0;
+  if (data == nullptr || data->ownership.empty() || R_.ownerships.empty()) {
+    ctx_.SetNumber(slot::kMaxListedOwnerPercent, 0);
+    ctx_.boolean[slot::kAnyListHit] = any_list_hit_ ? Tri::kTrue : Tri::kFalse;
+    return;
+  }
+  for (int pi = 0; pi < req_.parties_size(); ++pi) {
+    const v1::Party& p = req_.parties(pi);
+    const std::string pc = absl::AsciiStrToUpper(
+        p.country().empty() ? p.address().country() : p.country());
+    for (const auto& rule : R_.ownerships) {
+      double pct = 0;
+      std::vector<const v1::ListedEntity*> owners;
+      std::vector<std::string> keys = {OwnershipKey(p.name())};
+      for (const auto& a : p.aliases()) keys.push_back(OwnershipKey(a));
+      std::vector<uint32_t> seen;
+      auto consider = [&](uint32_t li) {
+        if (std::find(seen.begin(), seen.end(), li) != seen.end()) return;
+        seen.push_back(li);
+        const v1::OwnershipLink& l = data->ownership[li];
+        if (!pc.empty() && !l.owned_country().empty() &&
+            absl::AsciiStrToUpper(l.owned_country()) != pc) {
+          return;
+        }
+        auto it = data->entity_by_id.find(l.owner_entity_id());
+        if (it == data->entity_by_id.end()) return;
+        const v1::ListedEntity& o = data->entities[it->second];
+        if (std::find(rule.owner_lists.begin(), rule.owner_lists.end(),
+                      o.list()) == rule.owner_lists.end()) {
+          return;
+        }
+        pct = rule.aggregate ? pct + l.percent() : std::max(pct, l.percent());
+        owners.push_back(&o);
+      };
+      for (const auto& key : keys) {
+        if (key.empty()) continue;
+        if (!data->ownership_by_owned.empty()) {
+          auto it = data->ownership_by_owned.find(key);
+          if (it == data->ownership_by_owned.end()) continue;
+          for (uint32_t li : it->second) consider(li);
+        } else {
+          for (uint32_t li = 0; li < data->ownership.size(); ++li) {
+            if (OwnershipKey(data->ownership[li].owned_name()) == key) {
+              consider(li);
+            }
+          }
+        }
+      }
+      pct = std::min(pct, 100.0);
+      max_pct = std::max(max_pct, pct);
+      if (owners.empty() || pct < rule.min_percent) continue;
+      std::vector<std::string> owner_ids;
+      for (const auto* o : owners) owner_ids.push_back(o->entity_id());
+      if (!rule.meta.ActiveOn(as_of_)) {
+        v1::Finding* f = Add(
+            rule.meta, v1::DECISION_CLEAR,
+            absl::StrCat(p.name(), " is ", pct,
+                         "% owned by listed entities, but the rule is not in "
+                         "force on ",
+                         absl::FormatCivilTime(as_of_),
+                         rule.meta.SuspendedOn(as_of_) ? " (suspended)" : ""),
+            pi, -1);
+        f->set_informational(true);
+        AddFact(f, "owners", absl::StrJoin(owner_ids, ","));
+        AddFact(f, "owned_percent", absl::StrCat(pct));
+        continue;
+      }
+      v1::PartyMatch* m = out_->add_party_matches();
+      m->set_party_index(pi);
+      m->set_party_role(p.role());
+      m->set_party_name(p.name());
+      // The first listed owner's list and entity stand for the group; all
+      // owners' footnotes apply (most restrictive wins via the rules).
+      m->set_list(owners[0]->list());
+      m->set_entity_id(owners[0]->entity_id());
+      m->set_listed_name(owners[0]->primary_name());
+      m->set_action(v1::MATCH_ACTION_BLOCK);
+      m->set_score(1.0);
+      std::vector<int> fns;
+      for (const auto* o : owners) {
+        m->add_owner_entity_ids(o->entity_id());
+        for (int fn : o->el_footnotes()) {
+          if (std::find(fns.begin(), fns.end(), fn) == fns.end()) {
+            fns.push_back(fn);
+          }
+        }
+      }
+      std::sort(fns.begin(), fns.end());
+      for (int fn : fns) m->add_el_footnotes(fn);
+      m->set_owned_percent(pct);
+      m->set_license_requirement(owners[0]->license_requirement());
+      m->set_license_policy(owners[0]->license_policy());
+      m->set_why(absl::StrCat(pct, "% owned by ",
+                              absl::StrJoin(owner_ids, ", "), " (",
+                              rule.meta.id, ")"));
+      v1::Finding* f =
+          Add(rule.meta, v1::DECISION_REVIEW,
+              absl::StrCat(p.name(), " is ", pct,
+                           "% owned by listed entities: treated as listed"),
+              pi, -1);
+      f->set_action(rule.action);
+      AddFact(f, "owners", absl::StrJoin(owner_ids, ","));
+      AddFact(f, "owned_percent", absl::StrCat(pct));
+      AddFact(f, "min_percent", absl::StrCat(rule.min_percent));
+      any_list_hit_ = true;
+      ApplyPartyRules(*m, /*via_ownership=*/true, fns);
+    }
+  }
+  ctx_.SetNumber(slot::kMaxListedOwnerPercent, max_pct);
+  ctx_.boolean[slot::kAnyListHit] = any_list_hit_ ? Tri::kTrue : Tri::kFalse;
+}
+
+void Screener::ScreenItem(int index) {
+  const v1::Item& raw = req_.items(index);
+  const v1::Item* item = &raw;
+  v1::Item merged;
+  v1::ItemDetermination* det = out_->add_item_determinations();
+  det->set_item_index(index);
+  det->set_part_number(raw.part_number());
+  if (!raw.part_number().empty() && snap_.data != nullptr) {
+    auto it = snap_.data->items_by_part.find(raw.part_number());
+    if (it != snap_.data->items_by_part.end()) {
+      // Catalogue fills the gaps; request values win.
+      merged = it->second.item();
+      merged.MergeFrom(raw);
+      item = &merged;
+      auto* f = det->add_computed();
+      f->set_name("catalogue");
+      f->set_value(it->second.spec_source().empty()
+                       ? raw.part_number()
+                       : absl::StrCat(raw.part_number(), " (",
+                                      it->second.spec_source(), ")"));
+    }
+  }
+
+  EvalContext& c = ctx_;
+  // Reset item slots.
+  c.num_known &= (uint64_t{1} << slot::kMinCompanyAgeYears) |
+                 (uint64_t{1} << slot::kMaxListedOwnerPercent);
+  c.boolean[slot::kDatacenter] = c.boolean[slot::kLicenseRequired] =
+      c.boolean[slot::kLocationMismatch] = Tri::kUnknown;
+  c.sym[slot::kKind] = c.sym[slot::kEccn] = c.sym[slot::kDeclaredEccn] = -1;
+  c.set_known &= ~uint8_t((1u << slot::kFeatures) | (1u << slot::kEccnTags));
+
+  if (item->kind() != v1::ITEM_KIND_UNSPECIFIED) {
+    c.sym[slot::kKind] = int16_t(item->kind());
+  }
+  if (item->has_tpp()) c.SetNumber(slot::kTpp, item->tpp());
+  if (item->has_die_area_mm2()) c.SetNumber(slot::kDieArea, item->die_area_mm2());
+  if (item->has_performance_density()) {
+    c.SetNumber(slot::kPerformanceDensity, item->performance_density());
+  } else if (item->has_tpp() && item->has_die_area_mm2() &&
+             item->die_area_mm2() > 0) {
+    c.SetNumber(slot::kPerformanceDensity, item->tpp() / item->die_area_mm2());
+  }
+  if (item->has_memory_bandwidth_gbps()) {
+    c.SetNumber(slot::kMemoryBandwidth, item->memory_bandwidth_gbps());
+  }
+  if (item->quantity() > 0) c.SetNumber(slot::kQuantity, double(item->quantity()));
+  if (item->unit_value_usd() > 0) c.SetNumber(slot::kUnitValue, item->unit_value_usd());
+  if (item->has_datacenter_marketed()) {
+    c.boolean[slot::kDatacenter] =
+        item->datacenter_marketed() ? Tri::kTrue : Tri::kFalse;
+  }
+  for (const auto& [name, value] : item->parameters()) {
+    auto it = R_.param_slots.find(name);
+    if (it != R_.param_slots.end()) c.SetNumber(it->second, value);
+  }
+  Bits256 features;
+  for (const auto& f : item->features()) {
+    int id = R_.Id(Vocab::kFeature, f);
+    if (id >= 0) features.Set(id);
+  }
+  c.SetSet(slot::kFeatures, features);
+  int declared = item->declared_eccn().empty()
+                     ? -1
+                     : R_.Id(Vocab::kEccn, item->declared_eccn());
+  c.sym[slot::kDeclaredEccn] = int16_t(declared);
+  // Location reports of the serials.
+  if (snap_.data != nullptr && !snap_.data->reported_country_by_serial.empty()) {
+    bool any = false, mismatch = false;
+    for (const auto& sn : item->serial_numbers()) {
+      auto it = snap_.data->reported_country_by_serial.find(sn);
+      if (it == snap_.data->reported_country_by_serial.end()) continue;
+      any = true;
+      mismatch |= Country(it->second) != c.sym[slot::kDestCountry];
+    }
+    if (any) c.boolean[slot::kLocationMismatch] = mismatch ? Tri::kTrue : Tri::kFalse;
+  }
+  if (c.HasNumber(slot::kTpp)) {
+    auto* f = det->add_computed();
+    f->set_name("item.tpp");
+    f->set_value(absl::StrCat(c.num[slot::kTpp]));
+  }
+  if (c.HasNumber(slot::kPerformanceDensity)) {
+    auto* f = det->add_computed();
+    f->set_name("item.performance_density");
+    f->set_value(absl::StrCat(c.num[slot::kPerformanceDensity]));
+  }
+
+  // 1. Classification: highest precedence rule that holds; higher rules that
+  // could not be decided are reported (fail closed).
+  const rules::CClassification* cls = nullptr;
+  std::vector<const rules::CClassification*> undecided;
+  std::vector<std::string> missing;
+  for (const auto& r : R_.classifications) {
+    if (!r.meta.ActiveOn(as_of_)) continue;
+    Tri t = R_.Eval(r.cond, c);
+    if (t == Tri::kTrue) {
+      cls = &r;
+      break;
+    }
+    if (t == Tri::kUnknown) {
+      undecided.push_back(&r);
+      R_.Explain(r.cond, c, &missing);
+    }
+  }
+  Bits256 tags;
+  if (cls != nullptr) {
+    c.sym[slot::kEccn] = cls->eccn;
+    tags = R_.tags_of_eccn[cls->eccn];
+    det->set_eccn(cls->eccn_name);
+    det->set_classification_rule_id(cls->meta.id);
+    for (const auto& rec : cls->record) {
+      auto* f = det->add_computed();
+      f->set_name(R_.attr_names[rec.attr]);
+      std::string v = R_.Format(rec, c, R_.attr_vocab.size() > rec.attr
+                                            ? R_.attr_vocab[rec.attr]
+                                            : Vocab::kNone);
+      f->set_value(v.empty() ? "(unknown)" : v);
+    }
+    if (!cls->paragraph.empty()) {
+      auto* f = det->add_computed();
+      f->set_name("paragraph");
+      f->set_value(cls->paragraph);
+    }
+  } else if (undecided.empty() && declared >= 0) {
+    // Nothing classifies it from parameters: rely on the declared ECCN.
+    c.sym[slot::kEccn] = int16_t(declared);
+    tags = R_.tags_of_eccn[declared];
+    det->set_eccn(item->declared_eccn());
+    det->set_classification_rule_id("declared");
+  } else if (undecided.empty()) {
+    c.sym[slot::kEccn] = kUnclassified;
+  }
+  if (cls != nullptr || undecided.empty()) c.SetSet(slot::kEccnTags, tags);
+  if (!undecided.empty()) {
+    std::vector<std::string> ids;
+    for (const auto* r : undecided) ids.push_back(r->meta.id);
+    v1::Finding* f = System(
+        "system.classification_undecided", "Classification could not be decided",
+        absl::StrCat("Missing parameters prevent deciding ",
+                     absl::StrJoin(ids, ", "),
+                     cls ? absl::StrCat(" (which outrank ", cls->meta.id, ")")
+                         : ""),
+        -1, index);
+    AddFact(f, "rules", absl::StrJoin(ids, ","));
+    AddFact(f, "missing", absl::StrJoin(missing, ","));
+  }
+  if (declared >= 0 && cls != nullptr && item->declared_eccn() != cls->eccn_name &&
+      item->declared_eccn().rfind(cls->eccn_name, 0) != 0 &&
+      cls->eccn_name.rfind(item->declared_eccn(), 0) != 0) {
+    det->set_declared_eccn_conflict(item->declared_eccn());
+    v1::Finding* f = System("system.declared_eccn_conflict",
+                            "Declared ECCN disagrees with classification",
+                            absl::StrCat("Declared ", item->declared_eccn(),
+                                         ", rules classify ", cls->eccn_name),
+                            -1, index);
+    AddFact(f, "declared_eccn", item->declared_eccn());
+    AddFact(f, "eccn", cls->eccn_name);
+  } else if (!item->declared_eccn().empty() && declared < 0 && cls == nullptr) {
+    det->set_declared_eccn_conflict(item->declared_eccn());
+  }
+
+  // 2. Licence requirements.
+  std::vector<uint32_t> fired;
+  std::vector<std::string> undecided_lic;
+  missing.clear();
+  bool required = false;
+  for (uint32_t i = 0; i < R_.licenses.size(); ++i) {
+    const auto& r = R_.licenses[i];
+    if (!r.meta.ActiveOn(as_of_)) continue;
+    Tri t = R_.Eval(r.cond, c);
+    if (t == Tri::kUnknown) {
+      undecided_lic.push_back(r.meta.id);
+      R_.Explain(r.cond, c, &missing);
+      continue;
+    }
+    if (t != Tri::kTrue) continue;
+    fired.push_back(i);
+    if (r.outcome != v1::DECISION_REVIEW) {
+      required = true;
+      det->add_license_rule_ids(r.meta.id);
+    }
+    v1::Finding* f =
+        Add(r.meta, r.outcome,
+            absl::StrCat("Item ", index, " (", det->eccn().empty() ? "unclassified" : det->eccn(),
+                         ") to ", req_.destination_country(), ": ", r.meta.title),
+            -1, index);
+    f->set_action(r.action);
+    if (!det->eccn().empty()) AddFact(f, "eccn", det->eccn());
+    AddFact(f, "destination", req_.destination_country());
+    AddFact(f, "destination_groups", GroupNames(c.set[slot::kDestGroups]));
+    Record(f, r.record, c);
+    if (!r.review_policy.empty()) {
+      AddFact(f, "review_policy", r.review_policy);
+      if (det->review_policy().empty()) det->set_review_policy(r.review_policy);
+    }
+  }
+  if (!undecided_lic.empty()) {
+    v1::Finding* f = System(
+        "system.license_undecided", "Licence requirement could not be decided",
+        absl::StrCat("Missing inputs prevent deciding ",
+                     absl::StrJoin(undecided_lic, ", ")),
+        -1, index);
+    AddFact(f, "rules", absl::StrJoin(undecided_lic, ","));
+    AddFact(f, "missing", absl::StrJoin(missing, ","));
+  }
+  // Review policies that replace the policy of a fired rule.
+  for (const auto& p : R_.review_policies) {
+    if (!p.meta.ActiveOn(as_of_)) continue;
+    bool relevant = false;
+    for (uint32_t li : p.replaces) {
+      relevant |= std::find(fired.begin(), fired.end(), li) != fired.end();
+    }
+    if (!relevant) continue;
+    Tri t = R_.Eval(p.cond, c);
+    if (t == Tri::kFalse) continue;
+    v1::Finding* f = Add(p.meta, v1::DECISION_CLEAR,
+                         t == Tri::kTrue
+                             ? absl::StrCat("Review policy: ", p.review_policy)
+                             : "Review-policy window could not be decided "
+                               "(missing inputs); original policy stands",
+                         -1, index);
+    f->set_informational(true);
+    Record(f, p.record, c);
+    if (t == Tri::kTrue) det->set_review_policy(p.review_policy);
+  }
+  // Party-list consequences for all items.
+  for (const auto& a : all_items_) {
+    required = true;
+    det->add_license_rule_ids(R_.party_lists[a.rule].meta.id);
+    if (det->review_policy().empty()) det->set_review_policy(a.policy);
+  }
+  det->set_license_required(required);
+  c.boolean[slot::kLicenseRequired] = required ? Tri::kTrue : Tri::kFalse;
+
+  // 3. Licence exceptions (only offered, never lowering the decision).
+  if (required) {
+    for (const auto& e : R_.exceptions) {
+      if (!e.meta.ActiveOn(as_of_)) continue;
+      bool relevant = e.for_licenses.empty();
+      for (uint32_t li : e.for_licenses) {
+        relevant |= std::find(fired.begin(), fired.end(), li) != fired.end();
+      }
+      // An all-items party requirement admits no exception.
+      if (!relevant || !all_items_.empty()) continue;
+      if (R_.Eval(e.cond, c) != Tri::kTrue) continue;
+      v1::LicenseException* x = det->add_exceptions();
+      x->set_code(e.code);
+      x->set_rule_id(e.meta.id);
+      x->set_citation(e.meta.citation);
+      x->set_notice_required(e.notice_required);
+      for (const auto& s : e.conditions) x->add_conditions(s);
+    }
+  }
+
+  // 4. Item red flags.
+  std::vector<std::string> undecided_rf;
+  missing.clear();
+  for (const auto& r : R_.red_flags) {
+    if (!r.cond.item_scope || !r.meta.ActiveOn(as_of_)) continue;
+    Tri t = R_.Eval(r.cond, c);
+    if (t == Tri::kUnknown) {
+      undecided_rf.push_back(r.meta.id);
+      R_.Explain(r.cond, c, &missing);
+      continue;
+    }
+    if (t != Tri::kTrue) continue;
+    v1::Finding* f = Add(r.meta, r.outcome, r.meta.title, -1, index);
+    f->set_action(r.action);
+    Record(f, r.record, c);
+  }
+  if (!undecided_rf.empty()) {
+    v1::Finding* f = System("system.red_flag_undecided",
+                            "Red-flag check could not be decided",
+                            absl::StrCat("Missing inputs prevent deciding ",
+                                         absl::StrJoin(undecided_rf, ", ")),
+                            -1, index);
+    AddFact(f, "missing", absl::StrJoin(missing, ","));
+  }
+}
+
+void Screener::TransactionRedFlags() {
+  std::vector<std::string> undecided;
+  std::vector<std::string> missing;
+  for (const auto& r : R_.red_flags) {
+    if (r.cond.item_scope || !r.meta.ActiveOn(as_of_)) continue;
+    Tri t = R_.Eval(r.cond, ctx_);
+    if (t == Tri::kUnknown) {
+      undecided.push_back(r.meta.id);
+      R_.Explain(r.cond, ctx_, &missing);
+      continue;
+    }
+    if (t != Tri::kTrue) continue;
+    v1::Finding* f = Add(r.meta, r.outcome, r.meta.title, -1, -1);
+    f->set_action(r.action);
+    Record(f, r.record, ctx_);
+  }
+  if (!undecided.empty()) {
+    v1::Finding* f = System("system.red_flag_undecided",
+                            "Red-flag check could not be decided",
+                            absl::StrCat("Missing inputs prevent deciding ",
+                                         absl::StrJoin(undecided, ", ")),
+                            -1, -1);
+    AddFact(f, "missing", absl::StrJoin(missing, ","));
+  }
+}
+
+void Screener::Decide() {
+  v1::Decision d = v1::DECISION_CLEAR;
+  for (const auto& f : out_->findings()) {
+    if (!f.informational() && Rank(f.severity()) > Rank(d)) d = f.severity();
+  }
+  // Fast path: documented, never a skip.
+  for (const auto& r : R_.fast_paths) {
+    if (!r.meta.ActiveOn(as_of_)) continue;
+    if (R_.Eval(r.cond, ctx_) != Tri::kTrue) continue;
+    v1::Finding* f =
+        Add(r.meta, v1::DECISION_CLEAR,
+            d == v1::DECISION_CLEAR
+                ? "Allied fast path: every check ran and none fired"
+                : "Allied fast path considered, but other checks fired",
+            -1, -1);
+    f->set_informational(true);
+    f->set_action(r.action);
+  }
+  out_->set_decision(d);
+}
+
+void Screener::Run() {
+  out_->set_request_id(req_.request_id());
+  out_->set_rule_set_version(snap_.rule_set_version);
+  out_->set_list_version(snap_.list_version);
+  out_->set_as_of_date(absl::FormatCivilTime(as_of_));
+  FillTransaction();
+  ScreenParties();
+  Ownership();
+  for (int i = 0; i < req_.items_size(); ++i) ScreenItem(i);
+  TransactionRedFlags();
+  if (req_.parties_size() == 0) {
+    System("system.no_parties", "No parties to screen",
+           "The request names no party; party screening did not run.", -1, -1);
+  }
+  Decide();
+}
+
+}  // namespace
+
+std::string OwnershipKey(absl::string_view name) {
+  std::string k;
+  k.reserve(name.size());
+  for (char ch : name) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(ch))) {
+      k.push_back(absl::ascii_tolower(static_cast<unsigned char>(ch)));
+    }
+  }
+  return k;
+}
+
+void IndexOwnership(ReferenceData* data) {
+  data->ownership_by_owned.clear();
+  for (uint32_t i = 0; i < data->ownership.size(); ++i) {
+    data->ownership_by_owned[OwnershipKey(data->ownership[i].owned_name())]
+        .push_back(i);
+  }
+}
+
+absl::StatusOr<v1::ScreenResponse> ScreeningEngine::Screen(
+    const ScreeningSnapshot& snapshot, const v1::ScreenRequest& request,
+    absl::CivilDay as_of) {
+  if (snapshot.rules == nullptr) {
+    return absl::FailedPreconditionError("snapshot has no rule set");
+  }
+  v1::ScreenResponse response;
+  Screener(snapshot, request, as_of, &response).Run();
+  return response;
+}
+
+}  // namespace exportscreen::engine
