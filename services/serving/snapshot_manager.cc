@@ -97,6 +97,7 @@ std::shared_ptr<const engine::ReferenceData> MakeReferenceData(
     ref->entity_by_id.emplace(ref->entities[i].entity_id(), i);
   }
   ref->ownership = std::move(data.ownership);
+  engine::IndexOwnership(ref.get());
   for (auto& item : data.items) {
     std::string key = item.part_number();
     ref->items_by_part.emplace(std::move(key), std::move(item));

@@ -314,10 +314,42 @@ absl::StatusOr<std::optional<v1::ActiveVersions>> EntityStore::GetActive()
 }
 
 absl::Status EntityStore::SetActive(const v1::ActiveVersions& active) {
+  absl::MutexLock lock(&history_mu_);
+  uint64_t next = 1;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cf(kCfMeta)));
+    const std::string end = PrefixEnd(kMetaHistoryPrefix);
+    it->SeekForPrev(rocksdb::Slice(end));
+    if (it->Valid() && it->key().starts_with(kMetaHistoryPrefix) &&
+        it->key().size() == sizeof(kMetaHistoryPrefix) - 1 + 8) {
+      next = DecodeFixed64BE(it->key().data() + sizeof(kMetaHistoryPrefix) - 1) + 1;
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan history"));
+  }
+  std::string history_key = kMetaHistoryPrefix;
+  PutFixed64BE(&history_key, next);
+  const std::string value = Serialize(active);
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCfMeta), kMetaActive, value), "batch"));
+  RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCfMeta), history_key, value), "batch"));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  return FromRocks(db_->Put(wo, cf(kCfMeta), kMetaActive, Serialize(active)),
-                   "set active");
+  return FromRocks(db_->Write(wo, &batch), "set active");
+}
+
+absl::StatusOr<std::vector<v1::ActiveVersions>>
+EntityStore::ActivationHistory() const {
+  std::vector<v1::ActiveVersions> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfMeta)));
+  for (it->Seek(kMetaHistoryPrefix);
+       it->Valid() && it->key().starts_with(kMetaHistoryPrefix); it->Next()) {
+    ASSIGN_OR_RETURN(auto a, Parse<v1::ActiveVersions>(it->value(), "history"));
+    out.push_back(std::move(a));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan history"));
+  return out;
 }
 
 absl::StatusOr<std::string> EntityStore::AppendDecision(
@@ -355,6 +387,111 @@ absl::StatusOr<v1::DecisionRecord> EntityStore::GetDecision(
   }
   RETURN_IF_ERROR(FromRocks(s, "get decision"));
   return Parse<v1::DecisionRecord>(value, "decision");
+}
+
+absl::Status EntityStore::ScanDecisions(
+    uint64_t from_sequence, bool reverse,
+    const std::function<bool(const v1::DecisionRecord&)>& fn) const {
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kCfDecisions)));
+  absl::Status status;
+  if (reverse) {
+    if (from_sequence == 0) {
+      it->SeekToLast();
+    } else {
+      it->SeekForPrev(DecisionKey(from_sequence));
+    }
+  } else {
+    it->Seek(DecisionKey(from_sequence));
+  }
+  for (; it->Valid(); reverse ? it->Prev() : it->Next()) {
+    auto record = Parse<v1::DecisionRecord>(it->value(), "decision");
+    if (!record.ok()) {
+      // A record that does not parse is reported with its sequence.
+      uint64_t seq = 0;
+      ParseDecisionKey(absl::string_view(it->key().data(), it->key().size()), &seq);
+      status = absl::DataLossError(absl::StrCat("decision sequence ", seq,
+                                                " does not parse"));
+      break;
+    }
+    if (!fn(*record)) break;
+  }
+  if (status.ok()) status = FromRocks(it->status(), "scan decisions");
+  it.reset();
+  db_->ReleaseSnapshot(snap);
+  return status;
+}
+
+absl::Status EntityStore::RawPutDecisionForTest(uint64_t sequence,
+                                                const std::string& bytes) {
+  return FromRocks(db_->Put(rocksdb::WriteOptions(), cf(kCfDecisions),
+                            DecisionKey(sequence), bytes),
+                   "raw put");
+}
+
+absl::Status EntityStore::RawDeleteDecisionForTest(uint64_t sequence) {
+  return FromRocks(db_->Delete(rocksdb::WriteOptions(), cf(kCfDecisions),
+                               DecisionKey(sequence)),
+                   "raw delete");
+}
+
+absl::StatusOr<ChainVerification> VerifyDecisionChain(const EntityStore& store) {
+  ChainVerification v;
+  uint64_t expected_seq = 0;  // 0: not yet known (retention may drop a prefix)
+  std::string prev_hash;
+  bool first = true;
+  auto fail = [&v](uint64_t seq, std::string problem) {
+    v.ok = false;
+    v.first_broken_sequence = seq;
+    v.problem = std::move(problem);
+    return false;
+  };
+  absl::Status scan = store.ScanDecisions(
+      1, /*reverse=*/false, [&](const v1::DecisionRecord& r) {
+        ++v.records_checked;
+        const uint64_t seq = r.sequence();
+        if (DecisionRecordHash(r) != r.hash()) {
+          return fail(seq, absl::StrCat("record ", r.decision_id(),
+                                        " was modified (hash mismatch)"));
+        }
+        if (!first && seq != expected_seq) {
+          return fail(seq, absl::StrCat("sequence gap: expected ",
+                                        expected_seq, ", found ", seq,
+                                        " (record deleted or reordered)"));
+        }
+        if (!first && r.prev_hash() != prev_hash) {
+          return fail(seq, absl::StrCat("record ", r.decision_id(),
+                                        " does not chain to its predecessor"
+                                        " (records reordered or replaced)"));
+        }
+        if (first && seq == 1 && !r.prev_hash().empty()) {
+          return fail(seq, "first record has a predecessor hash");
+        }
+        first = false;
+        expected_seq = seq + 1;
+        prev_hash = r.hash();
+        return true;
+      });
+  if (!scan.ok()) {
+    if (scan.code() == absl::StatusCode::kDataLoss) {
+      v.ok = false;
+      v.first_broken_sequence = expected_seq;
+      v.problem = std::string(scan.message());
+      return v;
+    }
+    return scan;
+  }
+  if (v.ok && !first && expected_seq - 1 != static_cast<uint64_t>(store.decision_count())) {
+    v.ok = false;
+    v.first_broken_sequence = expected_seq;
+    v.problem = absl::StrCat("chain ends at ", expected_seq - 1,
+                             " but the store has recorded ",
+                             store.decision_count(), " decisions (tail deleted)");
+  }
+  v.head_hash = prev_hash;
+  return v;
 }
 
 int64_t EntityStore::decision_count() const {

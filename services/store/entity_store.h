@@ -13,6 +13,7 @@
 #define EXPORTSCREEN_SERVICES_STORE_ENTITY_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,7 +80,11 @@ class EntityStore {
 
   // --- Active versions -----------------------------------------------------
   absl::StatusOr<std::optional<v1::ActiveVersions>> GetActive() const;
+  // Records `active` as the active versions and appends it to the
+  // activation history, in one WriteBatch.
   absl::Status SetActive(const v1::ActiveVersions& active);
+  // Activation history, oldest first.
+  absl::StatusOr<std::vector<v1::ActiveVersions>> ActivationHistory() const;
 
   // --- Decisions (audit chain) --------------------------------------------
   // Assigns the next sequence and decision id, chains the record to the
@@ -89,6 +94,16 @@ class EntityStore {
   // NOT_FOUND if unknown, INVALID_ARGUMENT if the id is malformed.
   absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const;
   int64_t decision_count() const;
+  // Visits stored decisions in sequence order, from `from_sequence` (1 =
+  // first) onwards, newest first if `reverse` (then from_sequence = 0 means
+  // the newest). Stops when fn returns false. Reads through one snapshot.
+  absl::Status ScanDecisions(
+      uint64_t from_sequence, bool reverse,
+      const std::function<bool(const v1::DecisionRecord&)>& fn) const;
+  // Test seam for tamper-evidence tests: raw access to a decision's stored
+  // bytes. Never used by the service.
+  absl::Status RawPutDecisionForTest(uint64_t sequence, const std::string& bytes);
+  absl::Status RawDeleteDecisionForTest(uint64_t sequence);
 
  private:
   EntityStore(std::unique_ptr<rocksdb::DB> db,
@@ -102,10 +117,26 @@ class EntityStore {
   std::vector<std::string> handle_names_;
   const StoreOptions options_;
 
+  absl::Mutex history_mu_;
   mutable absl::Mutex chain_mu_;
   uint64_t next_sequence_ ABSL_GUARDED_BY(chain_mu_) = 1;
   std::string chain_head_hash_ ABSL_GUARDED_BY(chain_mu_);
 };
+
+// Result of checking the decision chain.
+struct ChainVerification {
+  bool ok = true;
+  uint64_t records_checked = 0;
+  // The first broken link: its sequence and why (modified, missing,
+  // reordered ...). 0 if ok.
+  uint64_t first_broken_sequence = 0;
+  std::string problem;
+  std::string head_hash;
+};
+
+// Recomputes every record's hash and checks the links (sequence contiguity,
+// prev_hash = previous hash). Names the first broken link.
+absl::StatusOr<ChainVerification> VerifyDecisionChain(const EntityStore& store);
 
 // Hash of a decision record as chained: SHA-256 over the record serialised
 // with its `hash` field cleared (prev_hash included). Deterministic

@@ -132,3 +132,110 @@ TEST(EntityStoreTest, SecondOpenOfLockedDbFails) {
 
 }  // namespace
 }  // namespace exportscreen::store
+
+namespace exportscreen::store {
+namespace {
+
+class ChainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto s = EntityStore::Open(dir_.path());
+    ASSERT_TRUE(s.ok());
+    store_ = std::move(*s);
+    for (int i = 0; i < 10; ++i) {
+      v1::DecisionRecord r;
+      r.mutable_request()->set_request_id("r" + std::to_string(i));
+      r.mutable_response()->set_decision(v1::DECISION_CLEAR);
+      ASSERT_TRUE(store_->AppendDecision(&r).ok());
+      records_.push_back(r);
+    }
+  }
+  std::string Bytes(const v1::DecisionRecord& r) { return r.SerializeAsString(); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<EntityStore> store_;
+  std::vector<v1::DecisionRecord> records_;
+};
+
+TEST_F(ChainTest, IntactChainVerifies) {
+  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->records_checked, 10u);
+  EXPECT_EQ(v->head_hash, records_.back().hash());
+}
+
+TEST_F(ChainTest, DetectsModifiedRecord) {
+  v1::DecisionRecord tampered = records_[4];
+  tampered.mutable_response()->set_decision(v1::DECISION_PROHIBITED);
+  ASSERT_TRUE(store_->RawPutDecisionForTest(5, Bytes(tampered)).ok());
+  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_sequence, 5u);
+  EXPECT_NE(v->problem.find("modified"), std::string::npos) << v->problem;
+}
+
+TEST_F(ChainTest, DetectsModifiedRecordWithRecomputedHash) {
+  // A forger who recomputes the record's own hash still breaks the link to
+  // the next record.
+  v1::DecisionRecord tampered = records_[4];
+  tampered.mutable_response()->set_decision(v1::DECISION_PROHIBITED);
+  tampered.set_hash(DecisionRecordHash(tampered));
+  ASSERT_TRUE(store_->RawPutDecisionForTest(5, Bytes(tampered)).ok());
+  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_sequence, 6u);
+}
+
+TEST_F(ChainTest, DetectsDeletedRecord) {
+  ASSERT_TRUE(store_->RawDeleteDecisionForTest(3).ok());
+  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_sequence, 4u);
+  EXPECT_NE(v->problem.find("gap"), std::string::npos) << v->problem;
+}
+
+TEST_F(ChainTest, DetectsDeletedTail) {
+  ASSERT_TRUE(store_->RawDeleteDecisionForTest(10).ok());
+  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_sequence, 10u);
+}
+
+TEST_F(ChainTest, DetectsReorderedRecords) {
+  // Swap the contents of sequences 6 and 7, keeping each record's own
+  // sequence field consistent with its new slot.
+  v1::DecisionRecord a = records_[5], b = records_[6];
+  a.set_sequence(7);
+  b.set_sequence(6);
+  ASSERT_TRUE(store_->RawPutDecisionForTest(6, Bytes(b)).ok());
+  ASSERT_TRUE(store_->RawPutDecisionForTest(7, Bytes(a)).ok());
+  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_sequence, 6u);
+}
+
+TEST(ActivationHistoryTest, AppendsInOrder) {
+  testing::TempDir dir;
+  auto store = EntityStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  for (const char* v : {"a", "b", "c"}) {
+    v1::ActiveVersions active;
+    active.set_list_version(v);
+    ASSERT_TRUE((*store)->SetActive(active).ok());
+  }
+  auto history = (*store)->ActivationHistory();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].list_version(), "a");
+  EXPECT_EQ((*history)[2].list_version(), "c");
+  EXPECT_EQ((*(*store)->GetActive())->list_version(), "c");
+}
+
+}  // namespace
+}  // namespace exportscreen::store
