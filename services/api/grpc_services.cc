@@ -9,6 +9,8 @@
 #include "google/protobuf/any.pb.h"
 #include "services/api/request_validator.h"
 #include "services/common/logging.h"
+#include "services/common/status_macros.h"
+#include "services/serving/operations.h"
 
 namespace exportscreen::api {
 namespace {
@@ -394,6 +396,156 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListVersions(
   if (active->has_value()) *response->mutable_active() = **active;
   reactor->Finish(grpc::Status::OK);
   return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
+    grpc::CallbackServerContext* context, std::function<absl::Status()> fn) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const bool queued = admin_pool_->TrySchedule(
+      [reactor, fn = std::move(fn)] { reactor->Finish(ToGrpcStatus(fn())); });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "too many admin operations queued"));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(
+    grpc::CallbackServerContext* context,
+    const v1::PublishRuleSetRequest* request, v1::RuleSetInfo* response) {
+  std::string actor = context->peer();
+  return RunAdmin(context, [this, request, response, actor]() -> absl::Status {
+    if (request->files().empty()) {
+      return absl::InvalidArgumentError("files: at least one rule file is required");
+    }
+    std::map<std::string, std::string> files(request->files().begin(),
+                                             request->files().end());
+    if (request->validate_only()) {
+      ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
+      response->set_rule_count(static_cast<int64_t>(compiled->rule_count()));
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(*response, manager_->PublishRules(files, request->source(), actor));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(
+    grpc::CallbackServerContext* context, const v1::GetRuleSetRequest* request,
+    v1::StoredRuleSet* response) {
+  return RunAdmin(context, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, manager_->store()->GetRuleSet(request->version()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::DiffRuleSets(
+    grpc::CallbackServerContext* context, const v1::DiffRequest* request,
+    v1::DiffResponse* response) {
+  return RunAdmin(context, [this, request, response]() -> absl::Status {
+    std::string from = request->from_version();
+    if (from.empty()) {
+      auto current = manager_->Current();
+      if (current == nullptr) return absl::FailedPreconditionError("nothing active");
+      from = current->rule_set_version;
+    }
+    ASSIGN_OR_RETURN(*response, serving::DiffRuleSets(*manager_->store(), from,
+                                                      request->to_version()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::DiffListVersions(
+    grpc::CallbackServerContext* context, const v1::DiffRequest* request,
+    v1::DiffResponse* response) {
+  return RunAdmin(context, [this, request, response]() -> absl::Status {
+    std::string from = request->from_version();
+    if (from.empty()) {
+      auto current = manager_->Current();
+      if (current == nullptr) return absl::FailedPreconditionError("nothing active");
+      from = current->list_version;
+    }
+    ASSIGN_OR_RETURN(*response, serving::DiffListVersions(
+                                    *manager_->store(), from, request->to_version()));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::Activate(
+    grpc::CallbackServerContext* context, const v1::ActivateRequest* request,
+    v1::ActiveVersions* response) {
+  std::string actor = context->peer();
+  return RunAdmin(context, [this, request, response, actor]() -> absl::Status {
+    auto current = manager_->Current();
+    std::string rules = request->rule_set_version();
+    std::string lists = request->list_version();
+    if ((rules.empty() || lists.empty()) && current == nullptr) {
+      return absl::FailedPreconditionError(
+          "nothing active: name both rule_set_version and list_version");
+    }
+    if (rules.empty()) rules = current->rule_set_version;
+    if (lists.empty()) lists = current->list_version;
+    RETURN_IF_ERROR(manager_->Activate(rules, lists, actor));
+    if (on_activate_) on_activate_();
+    ASSIGN_OR_RETURN(auto active, manager_->store()->GetActive());
+    if (active.has_value()) *response = *active;
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::Rollback(
+    grpc::CallbackServerContext* context, const v1::RollbackRequest*,
+    v1::ActiveVersions* response) {
+  std::string actor = context->peer();
+  return RunAdmin(context, [this, response, actor]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, manager_->Rollback(actor));
+    if (on_activate_) on_activate_();
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::DryRun(
+    grpc::CallbackServerContext* context, const v1::DryRunRequest* request,
+    v1::DryRunResponse* response) {
+  return RunAdmin(context, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, serving::DryRun(*manager_, *request, clock_));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(
+    grpc::CallbackServerContext* context,
+    const v1::ListDecisionsRequest* request,
+    v1::ListDecisionsResponse* response) {
+  return RunAdmin(context, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response, serving::ListDecisions(*manager_->store(), *request));
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
+    grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest*,
+    v1::VerifyAuditChainResponse* response) {
+  return RunAdmin(context, [this, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(auto v, store::VerifyDecisionChain(*manager_->store()));
+    response->set_ok(v.ok);
+    response->set_records_checked(static_cast<int64_t>(v.records_checked));
+    response->set_first_broken_sequence(v.first_broken_sequence);
+    response->set_problem(v.problem);
+    response->set_head_hash(v.head_hash);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ReplayDecision(
+    grpc::CallbackServerContext* context,
+    const v1::ReplayDecisionRequest* request,
+    v1::ReplayDecisionResponse* response) {
+  return RunAdmin(context, [this, request, response]() -> absl::Status {
+    ASSIGN_OR_RETURN(*response,
+                     serving::ReplayDecision(*manager_, request->decision_id()));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace exportscreen::api

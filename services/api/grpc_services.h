@@ -74,12 +74,52 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       const v1::ListVersionsRequest* request,
       v1::ListVersionsResponse* response) override;
 
+  grpc::ServerUnaryReactor* PublishRuleSet(
+      grpc::CallbackServerContext* context,
+      const v1::PublishRuleSetRequest* request,
+      v1::RuleSetInfo* response) override;
+  grpc::ServerUnaryReactor* GetRuleSet(grpc::CallbackServerContext* context,
+                                       const v1::GetRuleSetRequest* request,
+                                       v1::StoredRuleSet* response) override;
+  grpc::ServerUnaryReactor* DiffRuleSets(grpc::CallbackServerContext* context,
+                                         const v1::DiffRequest* request,
+                                         v1::DiffResponse* response) override;
+  grpc::ServerUnaryReactor* DiffListVersions(
+      grpc::CallbackServerContext* context, const v1::DiffRequest* request,
+      v1::DiffResponse* response) override;
+  grpc::ServerUnaryReactor* Activate(grpc::CallbackServerContext* context,
+                                     const v1::ActivateRequest* request,
+                                     v1::ActiveVersions* response) override;
+  grpc::ServerUnaryReactor* Rollback(grpc::CallbackServerContext* context,
+                                     const v1::RollbackRequest* request,
+                                     v1::ActiveVersions* response) override;
+  grpc::ServerUnaryReactor* DryRun(grpc::CallbackServerContext* context,
+                                   const v1::DryRunRequest* request,
+                                   v1::DryRunResponse* response) override;
+  grpc::ServerUnaryReactor* ListDecisions(
+      grpc::CallbackServerContext* context,
+      const v1::ListDecisionsRequest* request,
+      v1::ListDecisionsResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyAuditChain(
+      grpc::CallbackServerContext* context,
+      const v1::VerifyAuditChainRequest* request,
+      v1::VerifyAuditChainResponse* response) override;
+  grpc::ServerUnaryReactor* ReplayDecision(
+      grpc::CallbackServerContext* context,
+      const v1::ReplayDecisionRequest* request,
+      v1::ReplayDecisionResponse* response) override;
+
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
 
  private:
+  // Runs `fn` (returning absl::Status) on the admin pool and finishes.
+  grpc::ServerUnaryReactor* RunAdmin(grpc::CallbackServerContext* context,
+                                     std::function<absl::Status()> fn);
+
   serving::SnapshotManager* const manager_;
   WorkerPool* const admin_pool_;
+  Clock* const clock_ = Clock::Real();
   std::function<void()> on_activate_;
 };
 

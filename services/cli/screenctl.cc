@@ -12,6 +12,9 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/rules/rule_set.h"
 #include "absl/time/time.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "exportscreen/v1/status.pb.h"
@@ -27,6 +30,13 @@ ABSL_FLAG(bool, activate, false, "lists import: activate the new version");
 ABSL_FLAG(bool, replace, true,
           "lists import: replace the entities of the imported lists");
 ABSL_FLAG(bool, dry_run, false, "lists import: parse and report only");
+ABSL_FLAG(std::string, rules, "", "dry-run: candidate rule-set version");
+ABSL_FLAG(std::string, lists, "", "dry-run: candidate list version");
+ABSL_FLAG(int, last, 1000, "dry-run: number of stored decisions to re-screen");
+ABSL_FLAG(std::string, party, "", "audit list: party name substring");
+ABSL_FLAG(std::string, rule, "", "audit list: rule id");
+ABSL_FLAG(std::string, decision, "", "audit list: CLEAR|REVIEW|LICENSE_REQUIRED|PROHIBITED");
+ABSL_FLAG(int, limit, 50, "audit list: page size");
 
 namespace exportscreen::cli {
 namespace {
@@ -45,13 +55,31 @@ Commands:
                          Import list files as a new list version. FORMAT is
                          csl | bis_csv | ofac_sdn | dpl | un_xml | entities_jsonl.
   lists versions         List the stored list and rule-set versions.
+  lists diff [FROM] TO   Entity-level difference (FROM defaults to the active).
+  lists activate VERSION Activate a list version (rules unchanged).
   rules validate DIR     Compile and validate the rule files in DIR locally
                          (no server needed); errors as FILE:LINE: RULE_ID: reason.
+  rules publish DIR      Validate on the server and store DIR as a new
+                         (inactive) rule-set version.
+  rules list             Stored rule-set versions (same as lists versions).
+  rules show VERSION     A stored rule set with its files.
+  rules diff [FROM] TO   Rule-level difference (FROM defaults to the active).
+  rules activate VERSION Activate a rule-set version (lists unchanged).
+  rollback               Re-activate the versions active before the current.
+  dry-run [--rules=V] [--lists=V] [--last=N] [FILE.jsonl]
+                         Re-screen the last N stored decisions (or the requests
+                         in FILE, one JSON per line) under candidate versions and
+                         report the answers that would change.
+  audit list [--party=NAME] [--rule=ID] [--decision=CLASS] [--limit=N]
+                         Stored decisions, newest first.
+  audit verify           Check the decision hash chain; names the first broken link.
+  audit replay ID        Re-evaluate a stored decision under its own versions.
 
 Exit codes:
   0  success; for `screen`: decision CLEAR; for `health`: SERVING
   2  screen: REVIEW            3  screen: LICENSE_REQUIRED
   4  screen: PROHIBITED        5  health: NOT_SERVING; rules validate: invalid
+  6  audit verify: chain broken; audit replay: answer differs
   1  error (RPC failure, bad input, server error: the gRPC status is printed)
   64 usage error
 )";
@@ -200,6 +228,121 @@ int CmdListsVersions() {
   return 0;
 }
 
+// Runs one AdminService unary call and prints its answer as JSON.
+template <typename Req, typename Resp, typename Method>
+int AdminCall(Method method, const Req& request, Resp* response) {
+  auto stub = v1::AdminService::NewStub(NewChannel());
+  auto ctx = NewContext();
+  grpc::Status status = ((*stub).*method)(ctx.get(), request, response);
+  if (!status.ok()) return PrintRpcError(status);
+  std::cout << ToJson(*response) << "\n";
+  return 0;
+}
+
+int CmdRulesPublish(const std::string& dir) {
+  auto files = rules::ReadRuleFiles(dir);
+  if (!files.ok()) {
+    std::cerr << "error: " << files.status().message() << "\n";
+    return 1;
+  }
+  v1::PublishRuleSetRequest request;
+  for (const auto& [name, content] : *files) (*request.mutable_files())[name] = content;
+  request.set_source(dir);
+  v1::RuleSetInfo info;
+  return AdminCall(&v1::AdminService::Stub::PublishRuleSet, request, &info);
+}
+
+int CmdDiff(bool rules_diff, const std::vector<std::string>& args) {
+  if (args.empty() || args.size() > 2) return UsageError("diff takes [FROM] TO");
+  v1::DiffRequest request;
+  if (args.size() == 2) request.set_from_version(args[0]);
+  request.set_to_version(args.back());
+  v1::DiffResponse response;
+  return rules_diff
+             ? AdminCall(&v1::AdminService::Stub::DiffRuleSets, request, &response)
+             : AdminCall(&v1::AdminService::Stub::DiffListVersions, request, &response);
+}
+
+int CmdActivate(const std::string& rules_version, const std::string& list_version) {
+  v1::ActivateRequest request;
+  request.set_rule_set_version(rules_version);
+  request.set_list_version(list_version);
+  v1::ActiveVersions active;
+  return AdminCall(&v1::AdminService::Stub::Activate, request, &active);
+}
+
+int CmdDryRun(const std::vector<std::string>& args) {
+  v1::DryRunRequest request;
+  request.set_rule_set_version(absl::GetFlag(FLAGS_rules));
+  request.set_list_version(absl::GetFlag(FLAGS_lists));
+  request.set_last_n(absl::GetFlag(FLAGS_last));
+  if (!args.empty()) {
+    std::string content;
+    if (!ReadInput(args[0], &content)) {
+      std::cerr << "error: cannot read " << args[0] << "\n";
+      return 1;
+    }
+    int line_no = 0;
+    for (absl::string_view line : absl::StrSplit(content, '\n')) {
+      ++line_no;
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      std::string error;
+      if (!ParseJson(std::string(line), request.add_requests(), &error)) {
+        std::cerr << "error: " << args[0] << ":" << line_no << ": " << error << "\n";
+        return 1;
+      }
+    }
+  }
+  v1::DryRunResponse response;
+  int rc = AdminCall(&v1::AdminService::Stub::DryRun, request, &response);
+  if (rc == 0) {
+    std::cerr << "dry run under rules " << response.rule_set_version() << ", lists "
+              << response.list_version() << ": " << response.screened()
+              << " screened, " << response.changed() << " would change\n";
+    for (const auto& c : response.changes()) {
+      std::cerr << "  " << (c.decision_id().empty() ? c.request_id() : c.decision_id())
+                << ": " << c.why() << "\n";
+    }
+  }
+  return rc;
+}
+
+int CmdAuditList() {
+  v1::ListDecisionsRequest request;
+  request.set_party_name(absl::GetFlag(FLAGS_party));
+  request.set_rule_id(absl::GetFlag(FLAGS_rule));
+  request.set_limit(absl::GetFlag(FLAGS_limit));
+  const std::string d = absl::GetFlag(FLAGS_decision);
+  if (!d.empty()) {
+    v1::Decision value;
+    if (!v1::Decision_Parse("DECISION_" + d, &value)) {
+      return UsageError("--decision must be CLEAR, REVIEW, LICENSE_REQUIRED or PROHIBITED");
+    }
+    request.add_decisions(value);
+  }
+  v1::ListDecisionsResponse response;
+  return AdminCall(&v1::AdminService::Stub::ListDecisions, request, &response);
+}
+
+int CmdAuditVerify() {
+  v1::VerifyAuditChainResponse response;
+  int rc = AdminCall(&v1::AdminService::Stub::VerifyAuditChain,
+                     v1::VerifyAuditChainRequest(), &response);
+  if (rc != 0) return rc;
+  return response.ok() ? 0 : 6;
+}
+
+int CmdAuditReplay(const std::string& id) {
+  v1::ReplayDecisionRequest request;
+  request.set_decision_id(id);
+  v1::ReplayDecisionResponse response;
+  int rc = AdminCall(&v1::AdminService::Stub::ReplayDecision, request, &response);
+  if (rc != 0) return rc;
+  std::cerr << (response.identical() ? "replay: identical" : "replay: DIFFERENT") << "\n";
+  for (const auto& d : response.differences()) std::cerr << "  " << d << "\n";
+  return response.identical() ? 0 : 6;
+}
+
 }  // namespace
 }  // namespace exportscreen::cli
 
@@ -230,8 +373,30 @@ int main(int argc, char** argv) {
   if (cmd == "lists" && !rest.empty() && rest[0] == "versions") {
     return CmdListsVersions();
   }
-  if (cmd == "rules" && rest.size() == 2 && rest[0] == "validate") {
-    return ValidateRules(rest[1]);
+  auto tail = [&rest](size_t from) {
+    return std::vector<std::string>(rest.begin() + std::min(from, rest.size()), rest.end());
+  };
+  const std::string sub = rest.empty() ? "" : rest[0];
+  if (cmd == "lists" && sub == "diff") return CmdDiff(false, tail(1));
+  if (cmd == "lists" && sub == "activate" && rest.size() == 2) return CmdActivate("", rest[1]);
+  if (cmd == "rules" && sub == "validate" && rest.size() == 2) return ValidateRules(rest[1]);
+  if (cmd == "rules" && sub == "publish" && rest.size() == 2) return CmdRulesPublish(rest[1]);
+  if (cmd == "rules" && sub == "list") return CmdListsVersions();
+  if (cmd == "rules" && sub == "show" && rest.size() == 2) {
+    v1::GetRuleSetRequest request;
+    request.set_version(rest[1]);
+    v1::StoredRuleSet response;
+    return AdminCall(&v1::AdminService::Stub::GetRuleSet, request, &response);
   }
+  if (cmd == "rules" && sub == "diff") return CmdDiff(true, tail(1));
+  if (cmd == "rules" && sub == "activate" && rest.size() == 2) return CmdActivate(rest[1], "");
+  if (cmd == "rollback") {
+    v1::ActiveVersions active;
+    return AdminCall(&v1::AdminService::Stub::Rollback, v1::RollbackRequest(), &active);
+  }
+  if (cmd == "dry-run") return CmdDryRun(rest);
+  if (cmd == "audit" && sub == "list") return CmdAuditList();
+  if (cmd == "audit" && sub == "verify") return CmdAuditVerify();
+  if (cmd == "audit" && sub == "replay" && rest.size() == 2) return CmdAuditReplay(rest[1]);
   return UsageError(absl::StrCat("unknown command: ", absl::StrJoin(args, " ")));
 }

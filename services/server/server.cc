@@ -24,7 +24,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
                     ? options.workers
                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   s->pool_ = std::make_unique<WorkerPool>(workers, options.max_queue);
-  s->admin_pool_ = std::make_unique<WorkerPool>(1, 4);
+  s->admin_pool_ = std::make_unique<WorkerPool>(1, 64);
   api::ServiceOptions service_options;
   service_options.record_decisions = options.record_decisions;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(

@@ -174,6 +174,50 @@ SnapshotManager::Build(const std::string& rule_set_version,
   return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(snapshot));
 }
 
+absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
+SnapshotManager::CachedBuild(const std::string& rule_set_version,
+                             const std::string& list_version) const {
+  auto matches = [&](const std::shared_ptr<const engine::ScreeningSnapshot>& s) {
+    return s != nullptr && s->rule_set_version == rule_set_version &&
+           s->list_version == list_version;
+  };
+  if (auto current = Current(); matches(current)) return current;
+  {
+    absl::MutexLock lock(&cache_mu_);
+    for (const auto& s : cache_) {
+      if (matches(s)) return s;
+    }
+  }
+  ASSIGN_OR_RETURN(auto built, Build(rule_set_version, list_version));
+  absl::MutexLock lock(&cache_mu_);
+  cache_.push_back(built);
+  while (cache_.size() > kRetainedSnapshots) cache_.pop_front();
+  return built;
+}
+
+absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(
+    const std::string& actor) {
+  absl::MutexLock lock(&mu_);
+  auto current = Current();
+  if (current == nullptr) {
+    return absl::FailedPreconditionError("nothing is active");
+  }
+  ASSIGN_OR_RETURN(auto history, store_->ActivationHistory());
+  // Walk back past every entry equal to the current versions (the current
+  // activation and any repeats) to the one before.
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {
+    if (it->rule_set_version() == current->rule_set_version &&
+        it->list_version() == current->list_version) {
+      continue;
+    }
+    RETURN_IF_ERROR(ActivateLocked(it->rule_set_version(), it->list_version(),
+                                   absl::StrCat(actor, " (rollback)")));
+    return *it;
+  }
+  return absl::FailedPreconditionError(
+      "no earlier versions in the activation history");
+}
+
 absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
                                        const std::string& list_version,
                                        const std::string& actor) {
@@ -184,7 +228,18 @@ absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
 absl::Status SnapshotManager::ActivateLocked(
     const std::string& rule_set_version, const std::string& list_version,
     const std::string& actor) {
-  ASSIGN_OR_RETURN(auto snapshot, Build(rule_set_version, list_version));
+  // A still-loaded version (recently active) is re-used: rollback is a
+  // pointer swap, not a rebuild.
+  std::shared_ptr<const engine::ScreeningSnapshot> snapshot;
+  for (const auto& s : retired_) {
+    if (s->rule_set_version == rule_set_version &&
+        s->list_version == list_version) {
+      snapshot = s;
+    }
+  }
+  if (snapshot == nullptr) {
+    ASSIGN_OR_RETURN(snapshot, CachedBuild(rule_set_version, list_version));
+  }
   v1::ActiveVersions active;
   active.set_rule_set_version(rule_set_version);
   active.set_list_version(list_version);

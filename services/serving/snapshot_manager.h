@@ -70,6 +70,17 @@ class SnapshotManager {
       const std::string& rule_set_version,
       const std::string& list_version) const;
 
+  // As Build, but keeps the last few built snapshots (for replay and dry
+  // runs of old versions) and returns the active one when it matches.
+  absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> CachedBuild(
+      const std::string& rule_set_version,
+      const std::string& list_version) const;
+
+  // Re-activates the versions that were active before the current ones
+  // (from the store's activation history). FAILED_PRECONDITION if there is
+  // nothing to roll back to. Returns the versions now active.
+  absl::StatusOr<v1::ActiveVersions> Rollback(const std::string& actor);
+
   // Builds, checks and atomically activates; records the active versions in
   // the store. On error the active snapshot is unchanged.
   absl::Status Activate(const std::string& rule_set_version,
@@ -114,6 +125,9 @@ class SnapshotManager {
   // that they are freed here rather than on a request thread).
   std::deque<std::shared_ptr<const engine::ScreeningSnapshot>> retired_
       ABSL_GUARDED_BY(mu_);
+  mutable absl::Mutex cache_mu_;
+  mutable std::deque<std::shared_ptr<const engine::ScreeningSnapshot>> cache_
+      ABSL_GUARDED_BY(cache_mu_);
 };
 
 // Converts list data into the in-memory reference data and name-index input.

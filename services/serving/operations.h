@@ -1,0 +1,49 @@
+// Operator and audit operations over the store and the snapshot manager:
+// version diffs, dry runs, decision listing and replay. Transport-free (the
+// gRPC handlers in api/ call these). Thread-safe (they only read the store
+// and build private snapshots).
+#ifndef EXPORTSCREEN_SERVICES_SERVING_OPERATIONS_H_
+#define EXPORTSCREEN_SERVICES_SERVING_OPERATIONS_H_
+
+#include "absl/status/statusor.h"
+#include "exportscreen/v1/service.pb.h"
+#include "services/common/clock.h"
+#include "services/serving/snapshot_manager.h"
+#include "services/store/entity_store.h"
+
+namespace exportscreen::serving {
+
+// Rule-level diff: rules keyed by their id (meta.id, or kind + code/name for
+// declarations), compared by content.
+absl::StatusOr<v1::DiffResponse> DiffRuleSets(const store::EntityStore& store,
+                                              const std::string& from_version,
+                                              const std::string& to_version);
+
+// Entity-level diff of two list versions.
+absl::StatusOr<v1::DiffResponse> DiffListVersions(
+    const store::EntityStore& store, const std::string& from_version,
+    const std::string& to_version);
+
+// Re-screens stored decisions (or the given requests) under candidate
+// versions; reports the changed answers. Stores nothing.
+absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
+                                          const v1::DryRunRequest& request,
+                                          Clock* clock);
+
+// Compares a fresh evaluation with a stored answer: decision, findings,
+// party matches, item determinations, versions (decision id and time aside).
+// Returns the differences, empty if identical.
+std::vector<std::string> CompareResponses(const v1::ScreenResponse& stored,
+                                          const v1::ScreenResponse& replayed);
+
+// Re-evaluates a stored decision under its own versions.
+absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
+    const SnapshotManager& manager, const std::string& decision_id);
+
+// Stored decisions, newest first, filtered and paged.
+absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
+    const store::EntityStore& store, const v1::ListDecisionsRequest& request);
+
+}  // namespace exportscreen::serving
+
+#endif  // EXPORTSCREEN_SERVICES_SERVING_OPERATIONS_H_
