@@ -35,6 +35,16 @@ struct ImportResult {
   // Rows read that were not data (headers, the OFAC 0x1A EOF line, blank
   // lines), counted so that rows = entities(+merged rows) + rejected + skipped.
   int64_t skipped_lines = 0;
+  // Rows folded into an entity created by an earlier row: OFAC alt/add/
+  // comment rows, and further address rows of the same DPL order. So
+  // records read = entities + merged_rows + rejected + skipped_lines.
+  int64_t merged_rows = 0;
+  // Records read (rows, or XML records), whatever their fate.
+  int64_t records_read = 0;
+  // Problems that did not cost the row its entity (an unparsable date, an
+  // unknown country name, invalid UTF-8 replaced by U+FFFD): same shape as
+  // a rejection, for the import report.
+  std::vector<ImportRejection> warnings;
 };
 
 // Formats:
