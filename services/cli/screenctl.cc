@@ -348,10 +348,8 @@ int CmdAuditReplay(const std::string& id) {
 
 int main(int argc, char** argv) {
   using namespace exportscreen::cli;
+  namespace v1 = exportscreen::v1;
   absl::SetProgramUsageMessage(kUsage);
-  absl::FlagsUsageConfig config;
-  config.contains_helpshort_flags = [](absl::string_view) { return true; };
-  absl::SetFlagsUsageConfig(config);
   for (int i = 1; i < argc; ++i) {
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::cout << kUsage;
