@@ -118,7 +118,7 @@ TEST(ActivationStressTest, NoFailedOrMixedAnswersAcrossActivations) {
           ++mixed;
           continue;
         }
-        ++seen_versions[resp.list_version()];
+        ++seen_versions.at(resp.list_version());
         ++ok_count;
       }
     });
