@@ -70,9 +70,9 @@ class Screener {
     f->set_message(std::move(message));
     f->set_party_index(party);
     f->set_item_index(item);
-    if (m.uncertain) {
-      AddFact(f, "uncertain", m.notes.empty() ? "true" : m.notes);
-    }
+    // The notes (why uncertain) stay in the rule file the id points to;
+    // copying them into every finding would dominate engine time.
+    if (m.uncertain) AddFact(f, "uncertain", "true");
     return f;
   }
   // A check that could not run: REVIEW, never CLEAR.
