@@ -121,7 +121,9 @@ absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
     AddDerivedAliases(&e);
     const std::vector<std::string> countries = SplitList(f[kCountries], ';');
     for (const std::string& c : countries) {
-      const std::string code = AsciiUpper(c);
+      // ISO codes, and a few names ("TURKIYE", "PRC", "CRIMEA (OCCUPIED)").
+      std::string code = AsciiUpper(c);
+      if (!IsIsoAlpha2(code) && !LookupCountryName(c, &code)) code.clear();
       if (IsIsoAlpha2(code)) {
         e.add_countries(code);
         e.add_addresses()->set_country(code);

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -134,12 +135,33 @@ void SetDate(const ImportInput& file, int64_t line, absl::string_view what,
   }
 }
 
+// Adds the facts of `from` (another listing of the same record) to `to`.
+void MergeInto(const v1::ListedEntity& from, v1::ListedEntity* to) {
+  if (!absl::EqualsIgnoreCase(from.primary_name(), to->primary_name())) {
+    AddAlias(to, from.primary_name(), v1::ALIAS_STRENGTH_STRONG, "aka");
+  }
+  for (const auto& a : from.aliases()) *to->add_aliases() = a;
+  for (const auto& a : from.addresses()) *to->add_addresses() = a;
+  for (const auto& c : from.countries()) to->add_countries(c);
+  for (const auto& p : from.programs()) to->add_programs(p);
+  for (const auto& c : from.federal_register_citations()) {
+    to->add_federal_register_citations(c);
+  }
+  for (const auto& d : from.dates_of_birth()) to->add_dates_of_birth(d);
+  for (const auto& id : from.identifiers()) *to->add_identifiers() = id;
+}
+
 }  // namespace
 
 absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
   CsvReader reader(file.content, ',');
   CsvRecord rec;
   bool header_seen = false;
+  struct NonSdnOrigin {
+    int64_t index;
+    absl::string_view program;
+  };
+  absl::flat_hash_map<std::string, NonSdnOrigin> nonsdn;
   while (reader.Next(&rec)) {
     if (rec.blank) {
       sink->Skip();
@@ -255,7 +277,25 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
     e.set_remarks(std::move(remarks));
     e.set_source_file(file.name);
     e.set_source_line(rec.line);
-    sink->AddEntity(std::move(e));
+    // The same OFAC record can sit on two non-SDN sub-lists (e.g. SSI and
+    // NS-MBS, same ent_num): that is one NONSDN entity on both, so the
+    // later row is merged into it (programs, names, addresses ...). A repeat
+    // within the same sub-list stays a duplicate rejection.
+    if (e.list() == "NONSDN") {
+      auto it = nonsdn.find(e.source_id());
+      if (it != nonsdn.end() && it->second.program != source->program) {
+        v1::ListedEntity* first = sink->entity(it->second.index);
+        MergeInto(e, first);
+        NormalizeEntity(first);
+        sink->Merge();
+        continue;
+      }
+    }
+    const int64_t index = sink->AddEntity(std::move(e));
+    if (index >= 0 && source->list == "NONSDN") {
+      nonsdn.emplace(sink->entity(index)->source_id(),
+                     NonSdnOrigin{index, source->program});
+    }
   }
   if (!header_seen) {
     return absl::InvalidArgumentError(absl::StrCat(

@@ -142,6 +142,11 @@ std::vector<std::string> SplitList(absl::string_view in, char sep) {
 bool ParseDate(absl::string_view in, std::string* iso) {
   in = absl::StripAsciiWhitespace(in);
   int y = 0, m = 0, d = 0;
+  // "2015-04-07-04:00", "2015-04-07T00:00:00Z": a date with a time or zone.
+  if (in.size() > 10 && (in[10] == 'T' || in[10] == '-' || in[10] == '+' ||
+                         in[10] == 'Z' || in[10] == ' ')) {
+    in = in.substr(0, 10);
+  }
   if (in.size() == 10 && in[4] == '-' && in[7] == '-' &&
       AllDigits(in.substr(0, 4)) && AllDigits(in.substr(5, 2)) &&
       AllDigits(in.substr(8, 2))) {
@@ -223,10 +228,14 @@ std::vector<int> ParseElFootnotes(absl::string_view in) {
       if (IsDigit(next) || next == '(') continue;
       if (next == '.' && i + 2 < in.size() && IsDigit(in[i + 2])) continue;
     }
-    const char prev = in[i - 1];
+    // The marker may be separated from what it follows by one space:
+    // "734.9(e)1", "734.9(e) 1", "734.9(g), 3", "the EAR2", "EAR) 4".
+    size_t j = i - 1;
+    if (in[j] == ' ' && j > 0) --j;
+    const char prev = in[j];
     const bool after_paren =
-        prev == ')' || (prev == ',' && i >= 2 && in[i - 2] == ')');
-    const bool after_ear = i >= 3 && in.substr(i - 3, 3) == "EAR";
+        prev == ')' || (prev == ',' && j >= 1 && in[j - 1] == ')');
+    const bool after_ear = j >= 2 && in.substr(j - 2, 3) == "EAR";
     if (!after_paren && !after_ear) continue;
     out.push_back(c - '0');
   }

@@ -38,8 +38,9 @@ std::string OfacField(absl::string_view in);
 // Splits on `sep`, cleans each item, drops empty ones.
 std::vector<std::string> SplitList(absl::string_view in, char sep);
 
-// Parses "YYYY-MM-DD" or "MM/DD/YYYY" (also M/D/YYYY) into "YYYY-MM-DD",
-// checking that the day exists. Returns false otherwise.
+// Parses "YYYY-MM-DD" (a trailing time or zone such as "-04:00" is
+// ignored) or "MM/DD/YYYY" (also M/D/YYYY) into "YYYY-MM-DD", checking that
+// the day exists. Returns false otherwise.
 bool ParseDate(absl::string_view in, std::string* iso);
 
 // Federal Register citations: "84 FR 22963, 85 FR 29853" -> two items;
@@ -49,8 +50,10 @@ bool ParseDate(absl::string_view in, std::string* iso);
 std::vector<std::string> ParseFrCitations(absl::string_view in);
 
 // Entity List footnote markers in licence-requirement text: a digit 1-5
-// written right after ")" or after "EAR" (e.g. "734.9(e)1", "the EAR2",
-// "734.9(g),3"). Sorted, unique.
+// written after ")", ")," or "EAR", directly or after one space (e.g.
+// "734.9(e)1", "the EAR2", "734.9(g), 3", "of the EAR) 4"), and not
+// followed by another digit or "(". Sorted, unique. Agrees with the
+// el_footnotes_parsed column of the 2026-07-31 BIS file on every EL row.
 std::vector<int> ParseElFootnotes(absl::string_view in);
 
 // Stable 64-bit FNV-1a digest of the parts (separated by 0x1F), as 16 hex
