@@ -1,0 +1,73 @@
+// Name normaliser: turns a raw party or listed name (arbitrary bytes, any
+// script) into lower-case ASCII tokens that the fuzzy index compares.
+//
+// Steps, each recorded (when asked) for match explanations:
+//   utf8_repair      invalid UTF-8 bytes become separators
+//   nfkc             Unicode NFKC (full-width forms, ligatures ...)
+//   casefold         Unicode case folding (ASCII lower-casing on the fast path)
+//   transliterate:X  non-Latin scripts (Cyrillic via BGN, Greek, Arabic,
+//                    Hebrew, Han to toneless pinyin, Hangul, Kana ...) to Latin
+//   remove_accents   Latin-ASCII (accents, ligatures, sharp s ...)
+//   punctuation      punctuation and spacing removed, "L.L.C." joined
+//   person_order     "LAST, First" reordered to "first last"
+//   legal_form:a->b  legal forms canonicalised ("co ltd" -> "ltd", "ooo" ->
+//                    "llc", "aktsionernoe obshchestvo" -> "jsc" ...)
+//   glossary:a->b    common company words of transliterated Han text
+//                    ("ji shu" -> "technology"), only after Han-Latin
+//   abbrev:a->b      common abbreviations ("intl" -> "international")
+//   truncated        more than kMaxTokens tokens
+// Numbers are kept as tokens (they are significant).
+//
+// Pure-ASCII input never touches ICU. Non-ASCII input uses ICU
+// transliterators, which are created once per process and cloned once per
+// thread (ICU transliterators are not safe for concurrent use).
+//
+// Thread-safety: all functions are thread-safe.
+#ifndef EXPORTSCREEN_SERVICES_MATCHING_NORMALIZER_H_
+#define EXPORTSCREEN_SERVICES_MATCHING_NORMALIZER_H_
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace exportscreen::matching {
+
+struct NormalizedToken {
+  std::string text;         // lower-case ASCII (or residual Unicode letters)
+  bool legal_form = false;  // a canonical legal-form token ("ltd", "llc" ...)
+  bool numeric = false;     // all digits
+};
+
+struct NormalizedName {
+  std::vector<NormalizedToken> tokens;
+  // Steps applied, in order (only filled when record_steps is true).
+  std::vector<std::string> steps;
+  // Tokens joined by single spaces.
+  std::string Joined() const;
+  // Number of tokens that are not legal forms.
+  size_t DistinctiveCount() const;
+};
+
+// Names longer than this many bytes are cut (at a character boundary)
+// before normalisation; NameIndex::Match rejects them instead.
+inline constexpr size_t kMaxNameBytes = 4096;
+// At most this many tokens are kept.
+inline constexpr size_t kMaxTokens = 64;
+
+// Normalises `raw` into `out` (cleared first). Never fails: input without
+// letters or digits yields no tokens.
+void NormalizeName(absl::string_view raw, bool record_steps,
+                   NormalizedName* out);
+
+// True if `token` is one of the canonical legal-form tokens.
+bool IsCanonicalLegalForm(absl::string_view token);
+
+// Loads ICU data and the transliterators now (they are otherwise loaded on
+// first non-ASCII use, which costs tens of milliseconds).
+void WarmUpNormalizer();
+
+}  // namespace exportscreen::matching
+
+#endif  // EXPORTSCREEN_SERVICES_MATCHING_NORMALIZER_H_
