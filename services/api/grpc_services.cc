@@ -29,6 +29,36 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
+// Authenticates the caller of `context` and checks its role.
+absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
+                                const Authorizer& authorizer,
+                                absl::string_view method,
+                                std::initializer_list<v1::Role> roles) {
+  std::string authorization;
+  const auto& md = context->client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) {
+    authorization.assign(it->second.data(), it->second.size());
+  }
+  std::string cert_cn;
+  if (auto auth_context = context->auth_context(); auth_context != nullptr) {
+    auto values = auth_context->FindPropertyValues("x509_common_name");
+    if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
+  }
+  absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
+  if (!caller.ok()) return caller.status();
+  absl::Status allowed = Authorizer::Require(*caller, method, roles);
+  if (!allowed.ok()) return allowed;
+  return caller;
+}
+
+constexpr std::initializer_list<v1::Role> kScreeners = {
+    v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR};
+constexpr std::initializer_list<v1::Role> kReaders = {
+    v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR};
+constexpr std::initializer_list<v1::Role> kAnyone = {
+    v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR, v1::ROLE_AUDITOR};
+constexpr std::initializer_list<v1::Role> kOperators = {v1::ROLE_OPERATOR};
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -52,9 +82,11 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 
 ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager,
                                            WorkerPool* pool, Clock* clock,
+                                           const Authorizer* authorizer,
                                            ServiceOptions options)
     : manager_(manager),
       pool_(pool),
+      authorizer_(authorizer),
       options_(options),
       screener_(options.record_decisions ? manager->store() : nullptr, clock) {}
 
@@ -62,6 +94,11 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     grpc::CallbackServerContext* context, const v1::ScreenRequest* request,
     v1::ScreenResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "Screen", kScreeners);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   // Pin the snapshot once: the whole request uses this copy.
   std::shared_ptr<const engine::ScreeningSnapshot> snapshot =
       manager_->Current();
@@ -71,7 +108,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
   }
   const bool queued = pool_->TrySchedule(
       [this, context, request, response, reactor,
-       snapshot = std::move(snapshot)] {
+       snapshot = std::move(snapshot), caller_name = caller->name] {
         if (context->IsCancelled()) {
           reactor->Finish(grpc::Status::CANCELLED);
           return;
@@ -82,7 +119,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
           return;
         }
         absl::StatusOr<v1::ScreenResponse> result =
-            screener_.Screen(*snapshot, *request, context->peer());
+            screener_.Screen(*snapshot, *request, caller_name);
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
           return;
@@ -101,6 +138,11 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
     grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
     v1::DecisionRecord* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetDecision", kReaders);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   const bool queued = pool_->TrySchedule([this, request, response, reactor] {
     auto record = manager_->store()->GetDecision(request->decision_id());
     if (!record.ok()) {
@@ -130,6 +172,14 @@ class ScreenStreamReactor final
       : service_(service),
         context_(context),
         snapshot_(service->manager_->Current()) {
+    absl::StatusOr<Caller> caller =
+        AuthCall(context, *service->authorizer_, "ScreenStream", kScreeners);
+    if (!caller.ok()) {
+      finished_ = true;
+      Finish(ToGrpcStatus(caller.status()));
+      return;
+    }
+    caller_name_ = caller->name;
     if (snapshot_ == nullptr) {
       finished_ = true;
       Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
@@ -210,8 +260,7 @@ class ScreenStreamReactor final
       out = ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled");
     } else {
       absl::StatusOr<v1::ScreenResponse> result =
-          service_->screener_.Screen(*snapshot_, line.request(),
-                                     context_->peer());
+          service_->screener_.Screen(*snapshot_, line.request(), caller_name_);
       if (result.ok()) {
         *out.mutable_response() = std::move(*result);
       } else {
@@ -274,6 +323,7 @@ class ScreenStreamReactor final
   ScreeningServiceImpl* const service_;
   grpc::CallbackServerContext* const context_;
   const std::shared_ptr<const engine::ScreeningSnapshot> snapshot_;
+  std::string caller_name_;
   v1::ScreenStreamRequest read_buffer_;
 
   absl::Mutex mu_;
@@ -319,14 +369,24 @@ void FillServingStatus(const serving::SnapshotManager& manager,
 }
 
 AdminServiceImpl::AdminServiceImpl(serving::SnapshotManager* manager,
-                                   WorkerPool* admin_pool)
-    : manager_(manager), admin_pool_(admin_pool) {}
+                                   WorkerPool* admin_pool,
+                                   const Authorizer* authorizer, Clock* clock)
+    : manager_(manager),
+      admin_pool_(admin_pool),
+      authorizer_(authorizer),
+      clock_(clock) {}
 
 grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(
     grpc::CallbackServerContext* context, const v1::GetServingStatusRequest*,
     v1::ServingStatus* response) {
-  FillServingStatus(*manager_, response);
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "GetServingStatus", kAnyone);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  FillServingStatus(*manager_, response);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -334,75 +394,79 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(
 grpc::ServerUnaryReactor* AdminServiceImpl::ImportList(
     grpc::CallbackServerContext* context, const v1::ImportListRequest* request,
     v1::ImportListResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  std::string actor = context->peer();
-  const bool queued = admin_pool_->TrySchedule([this, request, response,
-                                                reactor, actor] {
+  std::string summary = absl::StrCat("format=", request->format(), " files=");
+  for (const auto& f : request->files()) absl::StrAppend(&summary, f.name(), ",");
+  absl::StrAppend(&summary, " activate=", request->activate(),
+                  " dry_run=", request->dry_run());
+  return RunAdmin(context, "ImportList", kOperators, /*record=*/true, summary,
+                  [this, request, response](const Caller& caller) -> absl::Status {
     if (request->files().empty()) {
-      reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   "files: at least one file is required"));
-      return;
+      return absl::InvalidArgumentError("files: at least one file is required");
     }
     std::vector<store::ImportInput> files;
     for (const auto& f : request->files()) files.push_back({f.name(), f.content()});
-    auto outcome = manager_->ImportList(request->format(), files,
-                                        request->replace_lists(),
-                                        request->activate(), request->dry_run(),
-                                        actor);
-    if (!outcome.ok()) {
-      reactor->Finish(ToGrpcStatus(outcome.status()));
-      return;
-    }
-    response->set_list_version(request->dry_run() ? "" : outcome->info.version());
-    for (const auto& e : outcome->parsed.entities) {
+    ASSIGN_OR_RETURN(auto outcome,
+                     manager_->ImportList(request->format(), files,
+                                          request->replace_lists(),
+                                          request->activate(), request->dry_run(),
+                                          caller.name));
+    response->set_list_version(request->dry_run() ? "" : outcome.info.version());
+    for (const auto& e : outcome.parsed.entities) {
       (*response->mutable_counts_by_list())[e.list()]++;
     }
-    response->set_accepted(static_cast<int64_t>(outcome->parsed.entities.size()));
-    for (const auto& r : outcome->parsed.rejected) {
+    response->set_accepted(static_cast<int64_t>(outcome.parsed.entities.size()));
+    for (const auto& r : outcome.parsed.rejected) {
       auto* row = response->add_rejected();
       row->set_file(r.file);
       row->set_line(r.line);
       row->set_reason(r.reason);
     }
-    response->set_added(outcome->added);
-    response->set_removed(outcome->removed);
-    response->set_changed(outcome->changed);
-    response->set_activated(outcome->activated);
-    if (outcome->activated && on_activate_) on_activate_();
-    reactor->Finish(grpc::Status::OK);
+    response->set_added(outcome.added);
+    response->set_removed(outcome.removed);
+    response->set_changed(outcome.changed);
+    response->set_activated(outcome.activated);
+    if (outcome.activated && on_activate_) on_activate_();
+    return absl::OkStatus();
   });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "another admin operation is running"));
-  }
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListVersions(
     grpc::CallbackServerContext* context, const v1::ListVersionsRequest*,
     v1::ListVersionsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  auto lists = manager_->store()->ListListVersions();
-  auto rules = manager_->store()->ListRuleSets();
-  auto active = manager_->store()->GetActive();
-  if (!lists.ok() || !rules.ok() || !active.ok()) {
-    reactor->Finish(ToGrpcStatus(!lists.ok()   ? lists.status()
-                                 : !rules.ok() ? rules.status()
-                                               : active.status()));
-    return reactor;
-  }
-  for (auto& l : *lists) *response->add_list_versions() = std::move(l);
-  for (auto& r : *rules) *response->add_rule_sets() = std::move(r);
-  if (active->has_value()) *response->mutable_active() = **active;
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return RunAdmin(context, "ListVersions", kAnyone, false, "",
+                  [this, response](const Caller&) -> absl::Status {
+    ASSIGN_OR_RETURN(auto lists, manager_->store()->ListListVersions());
+    ASSIGN_OR_RETURN(auto rules, manager_->store()->ListRuleSets());
+    ASSIGN_OR_RETURN(auto active, manager_->store()->GetActive());
+    for (auto& l : lists) *response->add_list_versions() = std::move(l);
+    for (auto& r : rules) *response->add_rule_sets() = std::move(r);
+    if (active.has_value()) *response->mutable_active() = *active;
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
-    grpc::CallbackServerContext* context, std::function<absl::Status()> fn) {
+    grpc::CallbackServerContext* context, absl::string_view method,
+    std::initializer_list<v1::Role> roles, bool record, std::string summary,
+    std::function<absl::Status(const Caller&)> fn) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, method, roles);
+  if (!caller.ok()) {
+    if (record) {
+      Record(method, "(unauthenticated or not allowed)", context->peer(),
+             summary, caller.status());
+    }
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   const bool queued = admin_pool_->TrySchedule(
-      [reactor, fn = std::move(fn)] { reactor->Finish(ToGrpcStatus(fn())); });
+      [this, reactor, record, method = std::string(method),
+       summary = std::move(summary), peer = context->peer(),
+       caller = *std::move(caller), fn = std::move(fn)] {
+        absl::Status status = fn(caller);
+        if (record) Record(method, caller.name, peer, summary, status);
+        reactor->Finish(ToGrpcStatus(status));
+      });
   if (!queued) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  "too many admin operations queued"));
@@ -410,11 +474,42 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
   return reactor;
 }
 
+void AdminServiceImpl::Record(absl::string_view method, const std::string& actor,
+                              const std::string& peer, const std::string& summary,
+                              const absl::Status& result) {
+  v1::AdminAction action;
+  SetTimestamp(clock_->Now(), action.mutable_at());
+  action.set_actor(actor);
+  action.set_peer(peer);
+  action.set_method(std::string(method));
+  action.set_request_summary(summary);
+  action.set_status_code(static_cast<int>(result.code()));
+  action.set_status_message(std::string(result.message()).substr(0, 2000));
+  if (auto current = manager_->Current()) {
+    action.set_rule_set_version(current->rule_set_version);
+    action.set_list_version(current->list_version);
+  }
+  absl::Status s = manager_->store()->AppendAdminAction(&action);
+  if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListAdminActions(
+    grpc::CallbackServerContext* context, const v1::ListAdminActionsRequest* request,
+    v1::ListAdminActionsResponse* response) {
+  return RunAdmin(context, "ListAdminActions", kReaders, false, "",
+                  [this, request, response](const Caller&) -> absl::Status {
+    const int limit = request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
+    ASSIGN_OR_RETURN(auto actions, manager_->store()->ListAdminActions(limit));
+    for (auto& a : actions) *response->add_actions() = std::move(a);
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(
     grpc::CallbackServerContext* context,
     const v1::PublishRuleSetRequest* request, v1::RuleSetInfo* response) {
-  std::string actor = context->peer();
-  return RunAdmin(context, [this, request, response, actor]() -> absl::Status {
+  return RunAdmin(context, "PublishRuleSet", kOperators, true, absl::StrCat("source=", request->source(), " files=", request->files_size(), " validate_only=", request->validate_only()),
+                  [this, request, response](const Caller& caller) -> absl::Status {
     if (request->files().empty()) {
       return absl::InvalidArgumentError("files: at least one rule file is required");
     }
@@ -425,7 +520,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(
       response->set_rule_count(static_cast<int64_t>(compiled->rule_count()));
       return absl::OkStatus();
     }
-    ASSIGN_OR_RETURN(*response, manager_->PublishRules(files, request->source(), actor));
+    ASSIGN_OR_RETURN(*response, manager_->PublishRules(files, request->source(), caller.name));
     return absl::OkStatus();
   });
 }
@@ -433,7 +528,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(
 grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(
     grpc::CallbackServerContext* context, const v1::GetRuleSetRequest* request,
     v1::StoredRuleSet* response) {
-  return RunAdmin(context, [this, request, response]() -> absl::Status {
+  return RunAdmin(context, "GetRuleSet", kAnyone, false, "",
+                  [this, request, response](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(*response, manager_->store()->GetRuleSet(request->version()));
     return absl::OkStatus();
   });
@@ -442,7 +538,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(
 grpc::ServerUnaryReactor* AdminServiceImpl::DiffRuleSets(
     grpc::CallbackServerContext* context, const v1::DiffRequest* request,
     v1::DiffResponse* response) {
-  return RunAdmin(context, [this, request, response]() -> absl::Status {
+  return RunAdmin(context, "DiffRuleSets", kAnyone, false, "",
+                  [this, request, response](const Caller& caller) -> absl::Status {
     std::string from = request->from_version();
     if (from.empty()) {
       auto current = manager_->Current();
@@ -458,7 +555,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::DiffRuleSets(
 grpc::ServerUnaryReactor* AdminServiceImpl::DiffListVersions(
     grpc::CallbackServerContext* context, const v1::DiffRequest* request,
     v1::DiffResponse* response) {
-  return RunAdmin(context, [this, request, response]() -> absl::Status {
+  return RunAdmin(context, "DiffListVersions", kAnyone, false, "",
+                  [this, request, response](const Caller& caller) -> absl::Status {
     std::string from = request->from_version();
     if (from.empty()) {
       auto current = manager_->Current();
@@ -474,8 +572,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::DiffListVersions(
 grpc::ServerUnaryReactor* AdminServiceImpl::Activate(
     grpc::CallbackServerContext* context, const v1::ActivateRequest* request,
     v1::ActiveVersions* response) {
-  std::string actor = context->peer();
-  return RunAdmin(context, [this, request, response, actor]() -> absl::Status {
+  return RunAdmin(context, "Activate", kOperators, true, absl::StrCat("rules=", request->rule_set_version(), " lists=", request->list_version()),
+                  [this, request, response](const Caller& caller) -> absl::Status {
     auto current = manager_->Current();
     std::string rules = request->rule_set_version();
     std::string lists = request->list_version();
@@ -485,7 +583,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Activate(
     }
     if (rules.empty()) rules = current->rule_set_version;
     if (lists.empty()) lists = current->list_version;
-    RETURN_IF_ERROR(manager_->Activate(rules, lists, actor));
+    RETURN_IF_ERROR(manager_->Activate(rules, lists, caller.name));
     if (on_activate_) on_activate_();
     ASSIGN_OR_RETURN(auto active, manager_->store()->GetActive());
     if (active.has_value()) *response = *active;
@@ -496,9 +594,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Activate(
 grpc::ServerUnaryReactor* AdminServiceImpl::Rollback(
     grpc::CallbackServerContext* context, const v1::RollbackRequest*,
     v1::ActiveVersions* response) {
-  std::string actor = context->peer();
-  return RunAdmin(context, [this, response, actor]() -> absl::Status {
-    ASSIGN_OR_RETURN(*response, manager_->Rollback(actor));
+  return RunAdmin(context, "Rollback", kOperators, true, "",
+                  [this, response](const Caller& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(*response, manager_->Rollback(caller.name));
     if (on_activate_) on_activate_();
     return absl::OkStatus();
   });
@@ -507,7 +605,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Rollback(
 grpc::ServerUnaryReactor* AdminServiceImpl::DryRun(
     grpc::CallbackServerContext* context, const v1::DryRunRequest* request,
     v1::DryRunResponse* response) {
-  return RunAdmin(context, [this, request, response]() -> absl::Status {
+  return RunAdmin(context, "DryRun", kOperators, true, absl::StrCat("rules=", request->rule_set_version(), " lists=", request->list_version(), " last_n=", request->last_n(), " requests=", request->requests_size()),
+                  [this, request, response](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(*response, serving::DryRun(*manager_, *request, clock_));
     return absl::OkStatus();
   });
@@ -517,7 +616,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(
     grpc::CallbackServerContext* context,
     const v1::ListDecisionsRequest* request,
     v1::ListDecisionsResponse* response) {
-  return RunAdmin(context, [this, request, response]() -> absl::Status {
+  return RunAdmin(context, "ListDecisions", kReaders, false, "",
+                  [this, request, response](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(*response, serving::ListDecisions(*manager_->store(), *request));
     return absl::OkStatus();
   });
@@ -526,7 +626,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(
 grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
     grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest*,
     v1::VerifyAuditChainResponse* response) {
-  return RunAdmin(context, [this, response]() -> absl::Status {
+  return RunAdmin(context, "VerifyAuditChain", kReaders, false, "",
+                  [this, response](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(auto v, store::VerifyDecisionChain(*manager_->store()));
     response->set_ok(v.ok);
     response->set_records_checked(static_cast<int64_t>(v.records_checked));
@@ -541,7 +642,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ReplayDecision(
     grpc::CallbackServerContext* context,
     const v1::ReplayDecisionRequest* request,
     v1::ReplayDecisionResponse* response) {
-  return RunAdmin(context, [this, request, response]() -> absl::Status {
+  return RunAdmin(context, "ReplayDecision", kReaders, false, "",
+                  [this, request, response](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(*response,
                      serving::ReplayDecision(*manager_, request->decision_id()));
     return absl::OkStatus();

@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "services/api/auth.h"
 #include "services/api/screener.h"
 #include "services/common/clock.h"
 #include "services/common/thread_pool.h"
@@ -37,7 +38,8 @@ class ScreeningServiceImpl final
  public:
   // REQUIRES: all pointers outlive the service.
   ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool,
-                       Clock* clock, ServiceOptions options);
+                       Clock* clock, const Authorizer* authorizer,
+                       ServiceOptions options);
 
   grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
                                    const v1::ScreenRequest* request,
@@ -52,6 +54,7 @@ class ScreeningServiceImpl final
   friend class ScreenStreamReactor;
   serving::SnapshotManager* const manager_;
   WorkerPool* const pool_;
+  const Authorizer* const authorizer_;
   const ServiceOptions options_;
   const Screener screener_;
 };
@@ -60,7 +63,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
   // REQUIRES: manager and admin_pool outlive the service. Long operations
   // (imports) run on admin_pool.
-  AdminServiceImpl(serving::SnapshotManager* manager, WorkerPool* admin_pool);
+  AdminServiceImpl(serving::SnapshotManager* manager, WorkerPool* admin_pool,
+                   const Authorizer* authorizer, Clock* clock);
 
   grpc::ServerUnaryReactor* GetServingStatus(
       grpc::CallbackServerContext* context,
@@ -112,14 +116,27 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
 
+  grpc::ServerUnaryReactor* ListAdminActions(
+      grpc::CallbackServerContext* context,
+      const v1::ListAdminActionsRequest* request,
+      v1::ListAdminActionsResponse* response) override;
+
  private:
-  // Runs `fn` (returning absl::Status) on the admin pool and finishes.
-  grpc::ServerUnaryReactor* RunAdmin(grpc::CallbackServerContext* context,
-                                     std::function<absl::Status()> fn);
+  // Authenticates and authorises the caller, then runs `fn` on the admin
+  // pool and finishes with its status. If `record`, the action (who, what,
+  // when, versions, result) goes to the admin log, refusals included.
+  grpc::ServerUnaryReactor* RunAdmin(
+      grpc::CallbackServerContext* context, absl::string_view method,
+      std::initializer_list<v1::Role> roles, bool record, std::string summary,
+      std::function<absl::Status(const Caller&)> fn);
+  void Record(absl::string_view method, const std::string& actor,
+              const std::string& peer, const std::string& summary,
+              const absl::Status& result);
 
   serving::SnapshotManager* const manager_;
   WorkerPool* const admin_pool_;
-  Clock* const clock_ = Clock::Real();
+  const Authorizer* const authorizer_;
+  Clock* const clock_;
   std::function<void()> on_activate_;
 };
 

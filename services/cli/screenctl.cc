@@ -1,5 +1,6 @@
 // screenctl: command-line client of exportscreen. See --help.
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -14,17 +15,24 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/common/digest.h"
 #include "services/rules/rule_set.h"
 #include "absl/time/time.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "exportscreen/v1/status.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
+#include "services/cli/batch.h"
 #include "services/cli/commands.h"
 #include "services/cli/health_client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "server host:port");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each call");
+ABSL_FLAG(std::string, token, "",
+          "bearer token (default: $EXPORTSCREEN_TOKEN)");
+ABSL_FLAG(std::string, tls_ca, "", "CA bundle (PEM) to verify the server; enables TLS");
+ABSL_FLAG(std::string, tls_cert, "", "client certificate (PEM) for mTLS");
+ABSL_FLAG(std::string, tls_key, "", "client key (PEM) for mTLS");
 ABSL_FLAG(std::string, format, "", "lists import: file format");
 ABSL_FLAG(bool, activate, false, "lists import: activate the new version");
 ABSL_FLAG(bool, replace, true,
@@ -59,6 +67,42 @@ Commands:
   lists activate VERSION Activate a list version (rules unchanged).
   rules validate DIR     Compile and validate the rule files in DIR locally
                          (no server needed); errors as FILE:LINE: RULE_ID: reason.
+  batch INPUT [--out=OUTPUT] [--resume] [--out_format=jsonl|csv]
+        [--in_format=csv|jsonl] [--summary=FILE] [--window=1024]
+        [--progress=auto|always|never]
+                         Screen a shipment file through ScreenStream; one
+                         result per shipment, in input order (JSONL: first_line,
+                         last_line, shipment_id, decision, rule_ids, list_hits,
+                         rule_set_version, list_version, decision_id; or error
+                         {code, message}). Summary (per decision, rule, list,
+                         error) on stderr and in --summary. --resume continues
+                         an interrupted run of the same INPUT and OUTPUT (state
+                         in OUTPUT.checkpoint); no line is lost or repeated.
+                         INPUT *.jsonl: one v1.ScreenRequest JSON per line.
+                         INPUT *.csv: header line, then one row per shipment
+                         line; contiguous rows with the same shipment_id form
+                         one shipment; empty cell = unset; lists ';'-separated.
+                         Columns (any order, all optional but party_name and
+                         destination_country are needed to screen):
+                           shipment_id exporter destination_country
+                           export_country end_use_codes end_use_description
+                           as_of_date location_attested location_verifier
+                           party_role party_name party_aliases party_country
+                           party_street party_city party_region
+                           party_postal_code party_address_kind
+                           party_identifiers(TYPE:VALUE;..) party_hq_country
+                           party_parent_name party_parent_country
+                           party_business_description party_incorporated_year
+                           item_part_number item_description item_eccn
+                           item_kind item_tpp item_performance_density
+                           item_die_area_mm2 item_memory_bandwidth_gbps
+                           item_datacenter_marketed item_quantity
+                           item_serial_numbers item_parameters(name=value;..)
+                           item_features item_vendor item_model
+                           item_unit_value_usd
+                         Bad rows (malformed CSV, bad JSON, unknown column,
+                         line > 1 MiB) are reported with their line number in
+                         the output and the summary; the run goes on.
   rules publish DIR      Validate on the server and store DIR as a new
                          (inactive) rule-set version.
   rules list             Stored rule-set versions (same as lists versions).
@@ -74,18 +118,32 @@ Commands:
                          Stored decisions, newest first.
   audit verify           Check the decision hash chain; names the first broken link.
   audit replay ID        Re-evaluate a stored decision under its own versions.
+  admin log [--limit=N]  The admin action log (who, what, when, result).
+  auth hash-token        Read a token on stdin, print its SHA-256 for the
+                         --auth_config file of the server.
+
+Credentials: --token=TOKEN or $EXPORTSCREEN_TOKEN (sent as "authorization:
+Bearer TOKEN"); --tls_ca=CA.pem for TLS, plus --tls_cert/--tls_key for mTLS.
 
 Exit codes:
   0  success; for `screen`: decision CLEAR; for `health`: SERVING
   2  screen: REVIEW            3  screen: LICENSE_REQUIRED
   4  screen: PROHIBITED        5  health: NOT_SERVING; rules validate: invalid
   6  audit verify: chain broken; audit replay: answer differs
-  1  error (RPC failure, bad input, server error: the gRPC status is printed)
+  1  error (RPC failure, bad input, server error: the gRPC status is printed);
+     batch: any line could not be screened (see the output and summary)
+  2  batch: all lines screened, something needs a human (REVIEW,
+     LICENSE_REQUIRED or PROHIBITED); 0: every shipment CLEAR
   64 usage error
 )";
 
 std::unique_ptr<grpc::ClientContext> NewContext() {
   auto ctx = std::make_unique<grpc::ClientContext>();
+  std::string token = absl::GetFlag(FLAGS_token);
+  if (token.empty()) {
+    if (const char* env = std::getenv("EXPORTSCREEN_TOKEN")) token = env;
+  }
+  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
   ctx->set_deadline(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)));
   return ctx;
@@ -95,8 +153,18 @@ std::shared_ptr<grpc::Channel> NewChannel() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server),
-                                   grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials =
+      grpc::InsecureChannelCredentials();
+  if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
+    grpc::SslCredentialsOptions ssl;
+    ReadInput(absl::GetFlag(FLAGS_tls_ca), &ssl.pem_root_certs);
+    if (!absl::GetFlag(FLAGS_tls_cert).empty()) {
+      ReadInput(absl::GetFlag(FLAGS_tls_cert), &ssl.pem_cert_chain);
+      ReadInput(absl::GetFlag(FLAGS_tls_key), &ssl.pem_private_key);
+    }
+    credentials = grpc::SslCredentials(ssl);
+  }
+  return grpc::CreateCustomChannel(absl::GetFlag(FLAGS_server), credentials, args);
 }
 
 int PrintRpcError(const grpc::Status& status) {
@@ -363,6 +431,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest(args.begin() + 1, args.end());
   if (cmd == "screen") return CmdScreen(rest);
   if (cmd == "status") return CmdStatus();
+  if (cmd == "batch") return CmdBatch(rest, NewChannel(), [] { return NewContext(); }, absl::GetFlag(FLAGS_timeout));
   if (cmd == "health") return CmdHealth();
   if (cmd == "decision") return CmdDecision(rest);
   if (cmd == "lists" && !rest.empty() && rest[0] == "import") {
@@ -393,6 +462,20 @@ int main(int argc, char** argv) {
     return AdminCall(&v1::AdminService::Stub::Rollback, v1::RollbackRequest(), &active);
   }
   if (cmd == "dry-run") return CmdDryRun(rest);
+  if (cmd == "admin" && sub == "log") {
+    v1::ListAdminActionsRequest request;
+    request.set_limit(absl::GetFlag(FLAGS_limit));
+    v1::ListAdminActionsResponse response;
+    return AdminCall(&v1::AdminService::Stub::ListAdminActions, request, &response);
+  }
+  if (cmd == "auth" && sub == "hash-token") {
+    std::string token;
+    std::getline(std::cin, token);
+    token = std::string(absl::StripAsciiWhitespace(token));
+    if (token.empty()) return UsageError("no token on stdin");
+    std::cout << exportscreen::Sha256Hex(token) << "\n";
+    return 0;
+  }
   if (cmd == "audit" && sub == "list") return CmdAuditList();
   if (cmd == "audit" && sub == "verify") return CmdAuditVerify();
   if (cmd == "audit" && sub == "replay" && rest.size() == 2) return CmdAuditReplay(rest[1]);

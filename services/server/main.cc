@@ -19,6 +19,13 @@ ABSL_FLAG(bool, reload_rules, false,
           "on a non-empty store, publish and activate --rules if it changed");
 ABSL_FLAG(int, workers, 0, "screening worker threads (0 = cores)");
 ABSL_FLAG(bool, record_decisions, true, "record every decision (audit chain)");
+ABSL_FLAG(std::string, auth_config, "",
+          "AuthConfig text file (principals, roles, token hashes); empty = open "
+          "mode, loopback only");
+ABSL_FLAG(std::string, tls_cert, "", "server certificate chain (PEM); enables TLS");
+ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "CA bundle (PEM) for client certificates; enables required mTLS");
 ABSL_FLAG(bool, sync_decisions, false,
           "fsync each decision record before answering (power-loss safe)");
 
@@ -45,6 +52,10 @@ int main(int argc, char** argv) {
   options.workers = absl::GetFlag(FLAGS_workers);
   options.record_decisions = absl::GetFlag(FLAGS_record_decisions);
   options.sync_decisions = absl::GetFlag(FLAGS_sync_decisions);
+  options.auth_config = absl::GetFlag(FLAGS_auth_config);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
 
   auto server = exportscreen::server::ScreeningServer::Start(options);
   if (!server.ok()) {

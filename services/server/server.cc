@@ -1,6 +1,11 @@
 #include "services/server/server.h"
 
+#include <fstream>
+#include <sstream>
 #include <thread>
+
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -10,10 +15,61 @@
 
 namespace exportscreen::server {
 
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+bool IsLoopbackAddress(absl::string_view listen) {
+  size_t colon = listen.rfind(':');
+  absl::string_view host = colon == absl::string_view::npos ? listen : listen.substr(0, colon);
+  if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");
+  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+}
+
 absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
     ServerOptions options) {
   std::unique_ptr<ScreeningServer> s(new ScreeningServer());
   s->options_ = options;
+  const bool tls = !options.tls_cert.empty();
+  if (!tls && !IsLoopbackAddress(options.listen)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--listen=", options.listen,
+        ": plaintext is allowed on loopback only; give --tls_cert and --tls_key"));
+  }
+  if (options.auth_config.empty()) {
+    if (!IsLoopbackAddress(options.listen)) {
+      return absl::InvalidArgumentError(
+          "--auth_config is required when listening beyond loopback");
+    }
+    s->authorizer_ = api::Authorizer::Open();
+    ES_LOG_WARNING("no --auth_config: open mode (every loopback caller has every role)");
+  } else {
+    ASSIGN_OR_RETURN(s->authorizer_, api::Authorizer::FromFile(options.auth_config));
+  }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      grpc::InsecureServerCredentials();
+  if (tls) {
+    grpc::SslServerCredentialsOptions ssl(
+        options.tls_client_ca.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert));
+    ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key));
+    ssl.pem_key_cert_pairs.push_back(std::move(pair));
+    if (!options.tls_client_ca.empty()) {
+      ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.tls_client_ca));
+    }
+    credentials = grpc::SslServerCredentials(ssl);
+  }
   store::StoreOptions store_options;
   store_options.sync_decisions = options.sync_decisions;
   ASSIGN_OR_RETURN(s->store_,
@@ -28,18 +84,18 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   api::ServiceOptions service_options;
   service_options.record_decisions = options.record_decisions;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
-      s->manager_.get(), s->pool_.get(), options.clock, service_options);
-  s->admin_ = std::make_unique<api::AdminServiceImpl>(s->manager_.get(),
-                                                      s->admin_pool_.get());
+      s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(),
+      service_options);
+  s->admin_ = std::make_unique<api::AdminServiceImpl>(
+      s->manager_.get(), s->admin_pool_.get(), s->authorizer_.get(), options.clock);
   ScreeningServer* raw = s.get();
   s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
-  // Plaintext is for loopback; see deploy/ for TLS and a proxy in front.
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(),
-                           &s->port_);
+  // Plaintext only on loopback (checked above); see deploy/ for a proxy.
+  builder.AddListeningPort(options.listen, credentials, &s->port_);
   builder.RegisterService(s->screening_.get());
   builder.RegisterService(s->admin_.get());
   // Limits against the HTTP/2 DoS classes known for gRPC 1.51.

@@ -26,8 +26,18 @@ struct ServerOptions {
   size_t max_queue = 4096;
   bool record_decisions = true;
   bool sync_decisions = false;
+  // Access control: AuthConfig text file; empty = open mode (loopback
+  // plaintext only).
+  std::string auth_config;
+  // TLS: server certificate and key (PEM files); client CA for mTLS.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
   Clock* clock = Clock::Real();
 };
+
+// True if `listen` ("host:port") names a loopback host.
+bool IsLoopbackAddress(absl::string_view listen);
 
 class ScreeningServer {
  public:
@@ -58,6 +68,7 @@ class ScreeningServer {
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<WorkerPool> admin_pool_;
+  std::unique_ptr<api::Authorizer> authorizer_;
   std::unique_ptr<api::ScreeningServiceImpl> screening_;
   std::unique_ptr<api::AdminServiceImpl> admin_;
   std::unique_ptr<grpc::Server> server_;

@@ -389,6 +389,42 @@ absl::StatusOr<v1::DecisionRecord> EntityStore::GetDecision(
   return Parse<v1::DecisionRecord>(value, "decision");
 }
 
+absl::Status EntityStore::AppendAdminAction(v1::AdminAction* action) {
+  absl::MutexLock lock(&history_mu_);
+  uint64_t next = 1;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfMeta)));
+  it->SeekForPrev(rocksdb::Slice(PrefixEnd(kMetaAdminPrefix)));
+  if (it->Valid() && it->key().starts_with(kMetaAdminPrefix) &&
+      it->key().size() == sizeof(kMetaAdminPrefix) - 1 + 8) {
+    next = DecodeFixed64BE(it->key().data() + sizeof(kMetaAdminPrefix) - 1) + 1;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan admin log"));
+  action->set_sequence(next);
+  std::string key = kMetaAdminPrefix;
+  PutFixed64BE(&key, next);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, cf(kCfMeta), key, Serialize(*action)),
+                   "append admin action");
+}
+
+absl::StatusOr<std::vector<v1::AdminAction>> EntityStore::ListAdminActions(
+    int limit) const {
+  std::vector<v1::AdminAction> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfMeta)));
+  for (it->SeekForPrev(rocksdb::Slice(PrefixEnd(kMetaAdminPrefix)));
+       it->Valid() && it->key().starts_with(kMetaAdminPrefix) &&
+       static_cast<int>(out.size()) < limit;
+       it->Prev()) {
+    ASSIGN_OR_RETURN(auto a, Parse<v1::AdminAction>(it->value(), "admin action"));
+    out.push_back(std::move(a));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan admin log"));
+  return out;
+}
+
 absl::Status EntityStore::ScanDecisions(
     uint64_t from_sequence, bool reverse,
     const std::function<bool(const v1::DecisionRecord&)>& fn) const {

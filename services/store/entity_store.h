@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "exportscreen/v1/auth.pb.h"
 #include "exportscreen/v1/entities.pb.h"
 
 namespace rocksdb {
@@ -85,6 +86,12 @@ class EntityStore {
   absl::Status SetActive(const v1::ActiveVersions& active);
   // Activation history, oldest first.
   absl::StatusOr<std::vector<v1::ActiveVersions>> ActivationHistory() const;
+
+  // --- Admin action log ---------------------------------------------------
+  // Appends an action (sequence assigned here), synced.
+  absl::Status AppendAdminAction(v1::AdminAction* action);
+  // The newest `limit` actions, newest first.
+  absl::StatusOr<std::vector<v1::AdminAction>> ListAdminActions(int limit) const;
 
   // --- Decisions (audit chain) --------------------------------------------
   // Assigns the next sequence and decision id, chains the record to the

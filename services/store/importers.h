@@ -57,6 +57,20 @@ struct ImportResult {
 //  "entities_jsonl" one v1.ListedEntity per line in protobuf JSON (seeds/)
 // Errors: INVALID_ARGUMENT for an unknown format or a file that is not of
 // the format at all (e.g. wrong header); row-level problems are rejections.
+// The call is all-or-nothing: on error no partial result is returned.
+//
+// Row policy (all formats): wrong column count, empty name, a record cut off
+// inside a quoted field, a non-numeric OFAC ent_num, an alt/add/comment row
+// whose ent_num has no primary record, and a repeated entity_id (the later
+// row; "duplicate id X, first at line N") are rejections. An unparsable
+// optional date (start/end, LISTED_ON, Expiration_Date) or an unknown
+// country name is a warning: a listed party must not disappear because of a
+// typo in a secondary field. The DPL Effective_Date identifies the order,
+// so a bad one rejects the row. Invalid UTF-8 is replaced by U+FFFD (one
+// warning per file). File names are reduced to their base name.
+// ofac_sdn: alt/add/comments files without their primary file (sdn.csv or
+// cons_prim.csv) in the same call are INVALID_ARGUMENT ("no primary file").
+// Implementation: services/store/importers/ (one file per format).
 absl::StatusOr<ImportResult> ParseListFiles(
     absl::string_view format, const std::vector<ImportInput>& files);
 

@@ -26,6 +26,8 @@ inline constexpr char kMetaActive[] = "active";
 inline constexpr char kMetaSchema[] = "schema_version";
 // "history/" + 8-byte big-endian sequence -> ActiveVersions.
 inline constexpr char kMetaHistoryPrefix[] = "history/";
+// "admin/" + 8-byte big-endian sequence -> AdminAction.
+inline constexpr char kMetaAdminPrefix[] = "admin/";
 
 // "<version>\0" : the prefix of all records of one list version.
 std::string VersionPrefix(absl::string_view version);
