@@ -1,0 +1,1084 @@
+#include "services/cli/batch.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <deque>
+#include <iostream>
+#include <memory>
+#include <thread>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/flags/flag.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "exportscreen/v1/service.grpc.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "services/cli/commands.h"
+
+ABSL_FLAG(std::string, out, "-", "batch: output file (- = stdout)");
+ABSL_FLAG(bool, resume, false,
+          "batch: continue an interrupted run of the same INPUT and --out");
+ABSL_FLAG(std::string, out_format, "jsonl", "batch: output format jsonl|csv");
+ABSL_FLAG(std::string, in_format, "",
+          "batch: input format csv|jsonl (default: from the extension)");
+ABSL_FLAG(std::string, summary, "", "batch: also write the summary JSON here");
+ABSL_FLAG(int, window, 1024, "batch: shipments in flight or unwritten (memory bound)");
+ABSL_FLAG(std::string, progress, "auto",
+          "batch: progress bar on stderr: auto (if a terminal) | always | never");
+
+namespace exportscreen::cli {
+namespace {
+
+// ---------------------------------------------------------------------------
+// Small JSON writer: the records are flat and hot, protobuf's JSON printer
+// is several times slower than this.
+
+void AppendJsonString(std::string* out, absl::string_view s) {
+  out->push_back('"');
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    switch (c) {
+      case '"': out->append("\\\""); continue;
+      case '\\': out->append("\\\\"); continue;
+      case '\n': out->append("\\n"); continue;
+      case '\r': out->append("\\r"); continue;
+      case '\t': out->append("\\t"); continue;
+      default: break;
+    }
+    if (c < 0x20) {
+      absl::StrAppendFormat(out, "\\u%04x", c);
+      continue;
+    }
+    if (c < 0x80) {
+      out->push_back(static_cast<char>(c));
+      continue;
+    }
+    // Copy valid UTF-8 sequences; replace stray bytes so the output stays
+    // valid JSON whatever the input bytes were.
+    int len = (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len > 0 && i + len <= s.size();
+    for (int k = 1; ok && k < len; ++k) {
+      ok = (static_cast<unsigned char>(s[i + k]) >> 6) == 0x2;
+    }
+    if (ok) {
+      out->append(s.data() + i, len);
+      i += len - 1;
+    } else {
+      out->append("\xEF\xBF\xBD");  // U+FFFD
+    }
+  }
+  out->push_back('"');
+}
+
+std::string CsvField(absl::string_view s) {
+  if (s.find_first_of(",\"\n\r") == absl::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    if (c == '\n' || c == '\r') c = ' ';
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
+std::string ActionName(v1::MatchAction a) {
+  return std::string(absl::StripPrefix(v1::MatchAction_Name(a), "MATCH_ACTION_"));
+}
+
+// The rule ids that decided the answer: non-informational findings, unique,
+// in the server's order.
+std::vector<std::string> DecidingRuleIds(const v1::ScreenResponse& r) {
+  std::vector<std::string> ids;
+  for (const auto& f : r.findings()) {
+    if (f.informational()) continue;
+    if (std::find(ids.begin(), ids.end(), f.rule_id()) == ids.end()) {
+      ids.push_back(f.rule_id());
+    }
+  }
+  return ids;
+}
+
+struct LineErrorView {
+  std::string code;
+  std::string message;
+};
+
+LineErrorView ErrorOf(const InputUnit& unit,
+                      const v1::ScreenStreamResponse* response) {
+  if (!unit.error.ok()) {
+    // absl and gRPC status codes have the same numbers.
+    return {StatusCodeName(static_cast<grpc::StatusCode>(unit.error.code())),
+            std::string(unit.error.message())};
+  }
+  if (response == nullptr) return {"INTERNAL", "no answer"};
+  return {StatusCodeName(static_cast<grpc::StatusCode>(response->error().code())),
+          response->error().message()};
+}
+
+bool IsAnswer(const InputUnit& unit, const v1::ScreenStreamResponse* response) {
+  return unit.error.ok() && response != nullptr && response->has_response();
+}
+
+std::string FormatJsonl(const InputUnit& unit,
+                        const v1::ScreenStreamResponse* response) {
+  std::string out;
+  out.reserve(512);
+  absl::StrAppend(&out, "{\"first_line\":", unit.first_line,
+                  ",\"last_line\":", unit.last_line, ",\"shipment_id\":");
+  AppendJsonString(&out, unit.shipment_id);
+  if (!IsAnswer(unit, response)) {
+    LineErrorView e = ErrorOf(unit, response);
+    absl::StrAppend(&out, ",\"error\":{\"code\":\"", e.code, "\",\"message\":");
+    AppendJsonString(&out, e.message);
+    out.append("}}\n");
+    return out;
+  }
+  const v1::ScreenResponse& r = response->response();
+  out.append(",\"request_id\":");
+  AppendJsonString(&out, r.request_id());
+  absl::StrAppend(&out, ",\"decision\":\"", DecisionName(r.decision()),
+                  "\",\"rule_ids\":[");
+  bool first = true;
+  for (const auto& id : DecidingRuleIds(r)) {
+    if (!first) out.push_back(',');
+    first = false;
+    AppendJsonString(&out, id);
+  }
+  out.append("],\"list_hits\":[");
+  first = true;
+  for (const auto& m : r.party_matches()) {
+    if (!first) out.push_back(',');
+    first = false;
+    out.append("{\"list\":");
+    AppendJsonString(&out, m.list());
+    out.append(",\"entity_id\":");
+    AppendJsonString(&out, m.entity_id());
+    out.append(",\"listed_name\":");
+    AppendJsonString(&out, m.listed_name());
+    absl::StrAppend(&out, ",\"party_index\":", m.party_index(), ",\"party_name\":");
+    AppendJsonString(&out, m.party_name());
+    absl::StrAppend(&out, ",\"score\":", absl::StrFormat("%.4f", m.score()),
+                    ",\"action\":\"", ActionName(m.action()), "\"}");
+  }
+  out.append("],\"rule_set_version\":");
+  AppendJsonString(&out, r.rule_set_version());
+  out.append(",\"list_version\":");
+  AppendJsonString(&out, r.list_version());
+  out.append(",\"decision_id\":");
+  AppendJsonString(&out, r.decision_id());
+  out.append("}\n");
+  return out;
+}
+
+std::string FormatCsv(const InputUnit& unit,
+                      const v1::ScreenStreamResponse* response) {
+  std::vector<std::string> f(11);
+  f[0] = absl::StrCat(unit.first_line);
+  f[1] = absl::StrCat(unit.last_line);
+  f[2] = CsvField(unit.shipment_id);
+  if (!IsAnswer(unit, response)) {
+    LineErrorView e = ErrorOf(unit, response);
+    f[9] = e.code;
+    f[10] = CsvField(e.message);
+  } else {
+    const v1::ScreenResponse& r = response->response();
+    f[3] = DecisionName(r.decision());
+    f[4] = CsvField(absl::StrJoin(DecidingRuleIds(r), ";"));
+    std::vector<std::string> hits;
+    for (const auto& m : r.party_matches()) {
+      hits.push_back(absl::StrCat(m.list(), ":", m.entity_id(), "@",
+                                  absl::StrFormat("%.4f", m.score()), ":",
+                                  ActionName(m.action())));
+    }
+    f[5] = CsvField(absl::StrJoin(hits, ";"));
+    f[6] = CsvField(r.rule_set_version());
+    f[7] = CsvField(r.list_version());
+    f[8] = CsvField(r.decision_id());
+  }
+  return absl::StrCat(absl::StrJoin(f, ","), "\n");
+}
+
+}  // namespace
+
+std::string DecisionName(v1::Decision decision) {
+  return std::string(absl::StripPrefix(v1::Decision_Name(decision), "DECISION_"));
+}
+
+std::string CsvOutputHeader() {
+  return "first_line,last_line,shipment_id,decision,rule_ids,list_hits,"
+         "rule_set_version,list_version,decision_id,error_code,error_message\n";
+}
+
+std::string FormatRecord(OutputFormat format, const InputUnit& unit,
+                         const v1::ScreenStreamResponse* response) {
+  return format == OutputFormat::kJsonl ? FormatJsonl(unit, response)
+                                        : FormatCsv(unit, response);
+}
+
+// ---------------------------------------------------------------------------
+// BatchSummary
+
+void BatchSummary::Add(const InputUnit& unit,
+                       const v1::ScreenStreamResponse* response) {
+  ++shipments_;
+  lines_ += unit.last_line - unit.first_line + 1;
+  if (!IsAnswer(unit, response)) {
+    ++errors_;
+    LineErrorView e = ErrorOf(unit, response);
+    ++by_error_[e.code];
+    if (static_cast<int>(error_samples_.size()) < kMaxErrorSamples) {
+      error_samples_.emplace_back(unit.first_line, e.message.substr(0, 300));
+    }
+    return;
+  }
+  const v1::ScreenResponse& r = response->response();
+  ++by_decision_[DecisionName(r.decision())];
+  for (const auto& id : DecidingRuleIds(r)) ++by_rule_[id];
+  absl::flat_hash_set<std::string> lists;
+  for (const auto& m : r.party_matches()) {
+    if (m.action() != v1::MATCH_ACTION_DISMISSED) lists.insert(m.list());
+  }
+  for (const auto& l : lists) ++by_list_[l];
+}
+
+int BatchSummary::ExitCode() const {
+  if (errors_ > 0) return 1;
+  for (const auto& [decision, count] : by_decision_) {
+    if (decision != "CLEAR" && count > 0) return 2;
+  }
+  return 0;
+}
+
+namespace {
+void AppendMap(std::string* out, const std::map<std::string, int64_t>& m) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& [k, v] : m) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(out, k);
+    absl::StrAppend(out, ":", v);
+  }
+  out->push_back('}');
+}
+}  // namespace
+
+std::string BatchSummary::ToJson() const {
+  std::string out;
+  absl::StrAppend(&out, "{\"shipments\":", shipments_, ",\"lines\":", lines_,
+                  ",\"errors\":", errors_, ",\"by_decision\":");
+  AppendMap(&out, by_decision_);
+  out.append(",\"by_rule\":");
+  AppendMap(&out, by_rule_);
+  out.append(",\"by_list\":");
+  AppendMap(&out, by_list_);
+  out.append(",\"by_error\":");
+  AppendMap(&out, by_error_);
+  out.append(",\"error_samples\":[");
+  for (size_t i = 0; i < error_samples_.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    absl::StrAppend(&out, "{\"line\":", error_samples_[i].first, ",\"message\":");
+    AppendJsonString(&out, error_samples_[i].second);
+    out.push_back('}');
+  }
+  absl::StrAppend(&out, "],\"exit_code\":", ExitCode(), "}");
+  return out;
+}
+
+absl::StatusOr<BatchSummary> BatchSummary::FromJson(const std::string& json) {
+  google::protobuf::Struct s;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &s);
+  if (!status.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("bad summary JSON: ", status.message().as_string()));
+  }
+  BatchSummary out;
+  const auto& f = s.fields();
+  auto num = [&](const char* key) -> int64_t {
+    auto it = f.find(key);
+    return it == f.end() ? 0 : static_cast<int64_t>(it->second.number_value());
+  };
+  auto map = [&](const char* key, std::map<std::string, int64_t>* m) {
+    auto it = f.find(key);
+    if (it == f.end()) return;
+    for (const auto& [k, v] : it->second.struct_value().fields()) {
+      (*m)[k] = static_cast<int64_t>(v.number_value());
+    }
+  };
+  out.shipments_ = num("shipments");
+  out.lines_ = num("lines");
+  out.errors_ = num("errors");
+  map("by_decision", &out.by_decision_);
+  map("by_rule", &out.by_rule_);
+  map("by_list", &out.by_list_);
+  map("by_error", &out.by_error_);
+  auto it = f.find("error_samples");
+  if (it != f.end()) {
+    for (const auto& v : it->second.list_value().values()) {
+      const auto& e = v.struct_value().fields();
+      auto line = e.find("line");
+      auto msg = e.find("message");
+      out.error_samples_.emplace_back(
+          line == e.end() ? 0 : static_cast<int64_t>(line->second.number_value()),
+          msg == e.end() ? "" : msg->second.string_value());
+    }
+  }
+  return out;
+}
+
+std::string BatchSummary::ToText() const {
+  std::string out = absl::StrCat("batch: ", shipments_, " shipments (", lines_,
+                                 " input lines), ", errors_, " errors\n");
+  auto section = [&](const char* title, const std::map<std::string, int64_t>& m) {
+    if (m.empty()) return;
+    absl::StrAppend(&out, "  ", title, ":\n");
+    std::vector<std::pair<int64_t, std::string>> sorted;
+    for (const auto& [k, v] : m) sorted.emplace_back(-v, k);
+    std::sort(sorted.begin(), sorted.end());
+    for (const auto& [neg, k] : sorted) {
+      absl::StrAppend(&out, absl::StrFormat("    %-40s %10d\n", k, -neg));
+    }
+  };
+  section("decisions", by_decision_);
+  section("rules (shipments)", by_rule_);
+  section("list hits (shipments)", by_list_);
+  section("errors", by_error_);
+  if (!error_samples_.empty()) {
+    absl::StrAppend(&out, "  first errors:\n");
+    for (const auto& [line, msg] : error_samples_) {
+      absl::StrAppend(&out, "    line ", line, ": ", msg, "\n");
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Checkpoint
+
+std::string CheckpointPath(const std::string& output) {
+  return output + ".checkpoint";
+}
+
+namespace {
+
+absl::Status WriteAll(int fd, absl::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return absl::DataLossError(absl::StrCat("write: ", strerror(errno)));
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return absl::OkStatus();
+}
+
+std::string DirName(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+}  // namespace
+
+absl::Status SaveCheckpoint(const std::string& path, const Checkpoint& cp) {
+  std::string json = "{\"version\":1,\"input\":";
+  AppendJsonString(&json, cp.input);
+  absl::StrAppend(&json, ",\"input_size\":", cp.input_size,
+                  ",\"input_mtime_ns\":\"", cp.input_mtime_ns, "\"",
+                  ",\"in_format\":\"", cp.in_format, "\",\"out_format\":\"",
+                  cp.out_format, "\",\"input_offset\":", cp.input_offset,
+                  ",\"next_line\":", cp.next_line,
+                  ",\"output_offset\":", cp.output_offset,
+                  ",\"complete\":", cp.complete ? "true" : "false",
+                  ",\"summary\":", cp.summary.ToJson(), "}\n");
+  std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return absl::DataLossError(absl::StrCat("cannot write ", tmp, ": ", strerror(errno)));
+  }
+  absl::Status s = WriteAll(fd, json);
+  if (s.ok() && fsync(fd) != 0) s = absl::DataLossError("fsync checkpoint");
+  close(fd);
+  if (!s.ok()) return s;
+  if (rename(tmp.c_str(), path.c_str()) != 0) {
+    return absl::DataLossError(absl::StrCat("rename ", tmp, ": ", strerror(errno)));
+  }
+  int dfd = open(DirName(path).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    fsync(dfd);  // makes the rename durable
+    close(dfd);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path) {
+  std::string json;
+  if (access(path.c_str(), F_OK) != 0) return std::optional<Checkpoint>();
+  if (!ReadInput(path, &json)) {
+    return absl::DataLossError(absl::StrCat("cannot read ", path));
+  }
+  google::protobuf::Struct s;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &s);
+  if (!status.ok()) {
+    return absl::DataLossError(absl::StrCat("corrupt checkpoint ", path, ": ",
+                                            status.message().as_string()));
+  }
+  const auto& f = s.fields();
+  auto str = [&](const char* key) {
+    auto it = f.find(key);
+    return it == f.end() ? std::string() : it->second.string_value();
+  };
+  auto num = [&](const char* key) -> int64_t {
+    auto it = f.find(key);
+    return it == f.end() ? 0 : static_cast<int64_t>(it->second.number_value());
+  };
+  Checkpoint cp;
+  cp.input = str("input");
+  cp.input_size = num("input_size");
+  int64_t mtime = 0;
+  absl::SimpleAtoi(str("input_mtime_ns"), &mtime);  // string: > 2^53
+  cp.input_mtime_ns = mtime;
+  cp.in_format = str("in_format");
+  cp.out_format = str("out_format");
+  cp.input_offset = num("input_offset");
+  cp.next_line = num("next_line");
+  cp.output_offset = num("output_offset");
+  auto complete = f.find("complete");
+  cp.complete = complete != f.end() && complete->second.bool_value();
+  auto summary = f.find("summary");
+  if (summary != f.end()) {
+    std::string sj;
+    google::protobuf::util::MessageToJsonString(summary->second, &sj);
+    auto parsed = BatchSummary::FromJson(sj);
+    if (!parsed.ok()) return parsed.status();
+    cp.summary = std::move(*parsed);
+  }
+  return std::optional<Checkpoint>(std::move(cp));
+}
+
+// ---------------------------------------------------------------------------
+// The run
+
+namespace {
+
+using Stream = grpc::ClientReaderWriter<v1::ScreenStreamRequest,
+                                        v1::ScreenStreamResponse>;
+
+// A shipment in the window, from read until written.
+struct Slot {
+  InputUnit unit;
+  std::string line_id;
+  bool done = false;       // answered (or a local error)
+  bool resend = false;     // refused as overloaded: send again
+  int attempts = 0;
+  v1::ScreenStreamResponse response;
+};
+
+// Output file with our own buffer, so that we know exactly which bytes have
+// reached the kernel (the checkpoint's output offset).
+class Output {
+ public:
+  ~Output() {
+    if (owned_ && fd_ >= 0) close(fd_);
+  }
+  absl::Status Open(const std::string& path, int64_t keep_bytes, bool is_file) {
+    if (!is_file) {
+      fd_ = 1;
+      return absl::OkStatus();
+    }
+    fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+    }
+    owned_ = true;
+    if (ftruncate(fd_, keep_bytes) != 0 || lseek(fd_, keep_bytes, SEEK_SET) < 0) {
+      return absl::DataLossError(absl::StrCat("cannot truncate ", path));
+    }
+    written_ = keep_bytes;
+    return absl::OkStatus();
+  }
+  absl::Status Append(absl::string_view data) {
+    buf_.append(data.data(), data.size());
+    if (buf_.size() >= (256 << 10)) return Flush();
+    return absl::OkStatus();
+  }
+  absl::Status Flush() {
+    absl::Status s = WriteAll(fd_, buf_);
+    written_ += static_cast<int64_t>(buf_.size());
+    buf_.clear();
+    return s;
+  }
+  absl::Status Sync() {
+    absl::Status s = Flush();
+    if (!s.ok()) return s;
+    if (owned_ && fdatasync(fd_) != 0) {
+      return absl::DataLossError(absl::StrCat("fdatasync: ", strerror(errno)));
+    }
+    return absl::OkStatus();
+  }
+  int64_t written() const { return written_; }
+
+ private:
+  int fd_ = -1;
+  bool owned_ = false;
+  int64_t written_ = 0;
+  std::string buf_;
+};
+
+class BatchRun {
+ public:
+  explicit BatchRun(const BatchOptions& options) : options_(options) {}
+
+  int Run();
+
+ private:
+  // One ScreenStream call and its reader thread.
+  struct Session {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<Stream> stream;
+    std::thread reader;
+    bool writes_done = false;
+  };
+
+  absl::Status Prepare();
+  absl::Status OpenSession();
+  // Cancels, joins the reader, returns the stream's final status.
+  grpc::Status CloseSession();
+  void ReaderLoop(Stream* stream);
+  bool WriteSlot(Slot* slot);
+  // Writes done slots at the head of the window; checkpoints on schedule.
+  absl::Status Drain(bool force_checkpoint);
+  absl::Status WriteCheckpoint(bool complete);
+  void Ticker();
+  void DrawProgress(bool final_line);
+  int Finish(int code);
+
+  const BatchOptions& options_;
+  bool to_file_ = false;
+  InputFormat in_format_ = InputFormat::kCsv;
+  std::unique_ptr<UnitReader> reader_;
+  Output output_;
+  Checkpoint cp_;  // summary and positions of what is written
+  int64_t input_size_ = -1;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::ScreeningService::Stub> stub_;
+  Session session_;
+  absl::Time last_checkpoint_ = absl::InfinitePast();
+  int64_t records_written_ = 0;
+  int64_t records_at_start_ = 0;
+  absl::Time started_ = absl::Now();
+
+  absl::Mutex mu_;
+  absl::CondVar cv_;
+  std::deque<Slot> window_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> resend_ ABSL_GUARDED_BY(mu_);  // line ids
+  bool reader_ended_ ABSL_GUARDED_BY(mu_) = true;
+  int64_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // sent, not answered
+  absl::Time last_answer_ ABSL_GUARDED_BY(mu_) = absl::Now();
+  bool stop_ticker_ ABSL_GUARDED_BY(mu_) = false;
+  int64_t progress_offset_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t progress_lines_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t first_progress_line_ = 0;
+  // The live stream's context, for the watchdog's TryCancel.
+  grpc::ClientContext* live_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+};
+
+absl::Status BatchRun::Prepare() {
+  to_file_ = !options_.output.empty() && options_.output != "-";
+  if (options_.resume && !to_file_) {
+    return absl::InvalidArgumentError("--resume needs --out=FILE");
+  }
+  if (options_.in_format.has_value()) {
+    in_format_ = *options_.in_format;
+  } else {
+    auto f = InputFormatFromName(options_.input);
+    if (!f.ok()) return f.status();
+    in_format_ = *f;
+  }
+  auto lines = LineReader::Open(options_.input);
+  if (!lines.ok()) return lines.status();
+  input_size_ = (*lines)->size();
+  struct stat st;
+  int64_t mtime = 0;
+  if (options_.input != "-" && stat(options_.input.c_str(), &st) == 0) {
+    mtime = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  }
+  if (options_.resume && input_size_ < 0) {
+    return absl::InvalidArgumentError("--resume needs a regular input file");
+  }
+  reader_ = NewUnitReader(in_format_, std::move(*lines));
+
+  cp_.input = options_.input;
+  cp_.input_size = input_size_;
+  cp_.input_mtime_ns = mtime;
+  cp_.in_format = in_format_ == InputFormat::kCsv ? "csv" : "jsonl";
+  cp_.out_format = options_.out_format == OutputFormat::kCsv ? "csv" : "jsonl";
+
+  std::optional<Checkpoint> previous;
+  if (to_file_ && options_.resume) {
+    auto loaded = LoadCheckpoint(CheckpointPath(options_.output));
+    if (!loaded.ok()) return loaded.status();
+    previous = std::move(*loaded);
+  }
+  if (previous.has_value()) {
+    if (previous->in_format != cp_.in_format ||
+        previous->out_format != cp_.out_format ||
+        previous->input_size != cp_.input_size ||
+        previous->input_mtime_ns != cp_.input_mtime_ns) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the checkpoint ", CheckpointPath(options_.output),
+          " is of another input or format (", previous->input, ", ",
+          previous->in_format, " -> ", previous->out_format,
+          "); remove it to start again"));
+    }
+    cp_.input_offset = previous->input_offset;
+    cp_.next_line = previous->next_line;
+    cp_.output_offset = previous->output_offset;
+    cp_.complete = previous->complete;
+    cp_.summary = previous->summary;
+    records_at_start_ = cp_.summary.shipments();
+    first_progress_line_ = cp_.next_line - 1;
+    if (!cp_.complete) {
+      absl::Status s = reader_->Resume(cp_.input_offset, cp_.next_line);
+      if (!s.ok()) return s;
+    }
+  }
+  absl::Status s = output_.Open(options_.output, cp_.output_offset, to_file_);
+  if (!s.ok()) return s;
+  if (cp_.output_offset == 0 && options_.out_format == OutputFormat::kCsv) {
+    s = output_.Append(CsvOutputHeader());
+    if (!s.ok()) return s;
+  }
+  if (to_file_) {
+    // A fresh run must not be "resumed" from an older run's checkpoint.
+    s = WriteCheckpoint(cp_.complete);
+    if (!s.ok()) return s;
+  }
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  channel_ = options_.channel != nullptr
+                 ? options_.channel
+                 : grpc::CreateCustomChannel(
+                       options_.server, grpc::InsecureChannelCredentials(), args);
+  stub_ = v1::ScreeningService::NewStub(channel_);
+  return absl::OkStatus();
+}
+
+absl::Status BatchRun::OpenSession() {
+  session_.context = options_.new_context ? options_.new_context()
+                                         : std::make_unique<grpc::ClientContext>();
+  // No overall deadline: a stream lives as long as the file takes; the
+  // ticker's stall watchdog cancels a stream that stops answering.
+  session_.context->set_deadline(std::chrono::system_clock::time_point::max());
+  session_.writes_done = false;
+  session_.stream = stub_->ScreenStream(session_.context.get());
+  {
+    absl::MutexLock lock(&mu_);
+    reader_ended_ = false;
+    outstanding_ = 0;
+    live_context_ = session_.context.get();
+    last_answer_ = absl::Now();
+    resend_.clear();
+  }
+  session_.reader = std::thread([this, stream = session_.stream.get()] {
+    ReaderLoop(stream);
+  });
+  // Resend what the previous stream left unanswered, in input order.
+  std::vector<Slot*> pending;
+  {
+    absl::MutexLock lock(&mu_);
+    for (auto& slot : window_) {
+      if (!slot.done) pending.push_back(&slot);  // deque refs are stable
+    }
+  }
+  for (Slot* slot : pending) {
+    if (!WriteSlot(slot)) return absl::UnavailableError("stream write failed");
+  }
+  return absl::OkStatus();
+}
+
+grpc::Status BatchRun::CloseSession() {
+  if (session_.stream == nullptr) return grpc::Status::OK;
+  bool ended;
+  {
+    absl::MutexLock lock(&mu_);
+    ended = reader_ended_;
+  }
+  // A stream the server ended keeps its real status; a live one is cut.
+  if (!ended) session_.context->TryCancel();
+  if (session_.reader.joinable()) session_.reader.join();
+  grpc::Status status = session_.stream->Finish();
+  {
+    absl::MutexLock lock(&mu_);
+    live_context_ = nullptr;
+  }
+  session_.stream.reset();
+  session_.context.reset();
+  return status;
+}
+
+void BatchRun::ReaderLoop(Stream* stream) {
+  v1::ScreenStreamResponse response;
+  while (stream->Read(&response)) {
+    absl::MutexLock lock(&mu_);
+    last_answer_ = absl::Now();
+    // Window is ordered by first_line, and line ids are first lines.
+    int64_t line = 0;
+    if (!absl::SimpleAtoi(response.line_id(), &line)) continue;
+    auto it = std::lower_bound(
+        window_.begin(), window_.end(), line,
+        [](const Slot& s, int64_t l) { return s.unit.first_line < l; });
+    if (it == window_.end() || it->unit.first_line != line || it->done) {
+      continue;  // an answer we no longer wait for
+    }
+    --outstanding_;
+    const int code = response.has_error() ? response.error().code() : 0;
+    if ((code == static_cast<int>(grpc::StatusCode::RESOURCE_EXHAUSTED) ||
+         code == static_cast<int>(grpc::StatusCode::UNAVAILABLE)) &&
+        it->attempts < 6) {
+      it->resend = true;
+      resend_.push_back(it->line_id);
+      cv_.SignalAll();
+      continue;
+    }
+    it->response = std::move(response);
+    response.Clear();
+    it->done = true;
+    cv_.SignalAll();
+  }
+  absl::MutexLock lock(&mu_);
+  reader_ended_ = true;
+  cv_.SignalAll();
+}
+
+bool BatchRun::WriteSlot(Slot* slot) {
+  // The request stays in the slot for a resend; the wire copy is built here.
+  v1::ScreenStreamRequest request;
+  request.set_line_id(slot->line_id);
+  *request.mutable_request() = slot->unit.request;
+  {
+    absl::MutexLock lock(&mu_);
+    ++slot->attempts;
+    slot->resend = false;
+    ++outstanding_;
+  }
+  return session_.stream->Write(request);
+}
+
+absl::Status BatchRun::WriteCheckpoint(bool complete) {
+  absl::Status s = output_.Sync();
+  if (!s.ok()) return s;
+  cp_.output_offset = output_.written();
+  cp_.complete = complete;
+  last_checkpoint_ = absl::Now();
+  return SaveCheckpoint(CheckpointPath(options_.output), cp_);
+}
+
+absl::Status BatchRun::Drain(bool force_checkpoint) {
+  while (true) {
+    Slot slot;
+    {
+      absl::MutexLock lock(&mu_);
+      if (window_.empty() || !window_.front().done) break;
+      slot = std::move(window_.front());
+      window_.pop_front();
+      progress_offset_ = slot.unit.end_offset;  // NOLINT: read by the ticker
+      progress_lines_ = slot.unit.last_line;
+    }
+    const v1::ScreenStreamResponse* response =
+        slot.unit.error.ok() ? &slot.response : nullptr;
+    absl::Status s =
+        output_.Append(FormatRecord(options_.out_format, slot.unit, response));
+    if (!s.ok()) return s;
+    cp_.summary.Add(slot.unit, response);
+    cp_.input_offset = slot.unit.end_offset;
+    cp_.next_line = slot.unit.last_line + 1;
+    ++records_written_;
+    if (options_.crash_after_records >= 0 &&
+        records_written_ >= options_.crash_after_records) {
+      return absl::AbortedError("simulated crash");
+    }
+  }
+  if (to_file_ && (force_checkpoint ||
+                   absl::Now() - last_checkpoint_ >= options_.checkpoint_interval)) {
+    return WriteCheckpoint(false);
+  }
+  return absl::OkStatus();
+}
+
+void BatchRun::DrawProgress(bool final_line) {
+  int64_t offset, lines;
+  {
+    absl::MutexLock lock(&mu_);
+    offset = progress_offset_;
+    lines = progress_lines_;
+  }
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - started_);
+  // Rate of this run only (a resumed run starts at its checkpoint).
+  const double run_rate =
+      elapsed > 0 ? (lines - first_progress_line_) / elapsed : 0;
+  std::string bar;
+  if (input_size_ > 0) {
+    double frac = std::min(1.0, static_cast<double>(offset) / input_size_);
+    int filled = static_cast<int>(frac * 30);
+    double eta = frac > 0 && frac < 1 ? elapsed * (1 - frac) / frac : 0;
+    bar = absl::StrFormat("\r[%s%s] %5.1f%% line %d  %.0f lines/s  ETA %d:%02d ",
+                          std::string(filled, '#'), std::string(30 - filled, '.'),
+                          frac * 100, lines, run_rate,
+                          static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+  } else {
+    bar = absl::StrFormat("\rline %d  %.0f lines/s ", lines, run_rate);
+  }
+  if (final_line) bar.push_back('\n');
+  std::fwrite(bar.data(), 1, bar.size(), stderr);
+}
+
+void BatchRun::Ticker() {
+  absl::MutexLock lock(&mu_);
+  while (!stop_ticker_) {
+    cv_.WaitWithTimeout(&mu_, absl::Milliseconds(250));
+    if (stop_ticker_) break;
+    // Watchdog: a stream that answers nothing while we wait is reopened.
+    if (!reader_ended_ && outstanding_ > 0 &&
+        absl::Now() - last_answer_ > options_.stall_timeout &&
+        live_context_ != nullptr) {
+      live_context_->TryCancel();
+      last_answer_ = absl::Now();
+    }
+    if (options_.progress) {
+      mu_.Unlock();
+      DrawProgress(false);
+      mu_.Lock();
+    }
+  }
+}
+
+int BatchRun::Run() {
+  absl::Status prepared = Prepare();
+  if (!prepared.ok()) {
+    std::cerr << "error: " << prepared.message() << "\n";
+    return prepared.code() == absl::StatusCode::kInvalidArgument ? 64 : 1;
+  }
+  if (cp_.complete) {
+    if (!options_.quiet) std::cerr << "batch: already complete\n";
+    return Finish(cp_.summary.ExitCode());
+  }
+  std::thread ticker([this] { Ticker(); });
+  auto stop = [&](int code) {
+    {
+      absl::MutexLock lock(&mu_);
+      stop_ticker_ = true;
+      cv_.SignalAll();
+    }
+    ticker.join();
+    return code;
+  };
+
+  bool input_done = false;
+  int failed_attempts = 0;
+  absl::Duration backoff = absl::Milliseconds(100);
+  const int window = std::max(1, options_.window);
+  while (true) {
+    // (Re)open the stream and resend whatever is unanswered.
+    int64_t answered_before = records_written_;
+    absl::Status opened = OpenSession();
+    bool broken = !opened.ok();
+    while (!broken) {
+      // Overloaded lines first, then new input while the window has room.
+      std::vector<std::string> resend;
+      bool room = false, all_done = false, ended = false;
+      {
+        absl::MutexLock lock(&mu_);
+        auto wake = [this, window, input_done]() {
+          return reader_ended_ || !resend_.empty() ||
+                 (!window_.empty() && window_.front().done) ||
+                 (!input_done && static_cast<int>(window_.size()) < window) ||
+                 (input_done && window_.empty());
+        };
+        mu_.AwaitWithTimeout(absl::Condition(&wake), absl::Milliseconds(500));
+        resend.swap(resend_);
+        room = !input_done && static_cast<int>(window_.size()) < window;
+        all_done = input_done && window_.empty();
+        ended = reader_ended_;
+      }
+      absl::Status drained = Drain(false);
+      if (!drained.ok()) {
+        std::cerr << "\nerror: " << drained.message() << "\n";
+        CloseSession();
+        return stop(1);
+      }
+      if (all_done) break;
+      if (ended) {
+        broken = true;
+        break;
+      }
+      for (const auto& id : resend) {
+        Slot* slot = nullptr;
+        {
+          absl::MutexLock lock(&mu_);
+          for (auto& s : window_) {
+            if (s.line_id == id && s.resend && !s.done) slot = &s;
+          }
+        }
+        if (slot == nullptr) continue;
+        absl::SleepFor(absl::Milliseconds(5 * slot->attempts));  // let it drain
+        if (!WriteSlot(slot)) {
+          broken = true;
+          break;
+        }
+      }
+      if (broken) break;
+      // Fill the window.
+      while (room && !input_done) {
+        InputUnit unit;
+        absl::StatusOr<bool> more = reader_->Next(&unit);
+        if (!more.ok()) {
+          std::cerr << "\nerror: reading " << options_.input << ": "
+                    << more.status().message() << "\n";
+          (void)Drain(true);
+          CloseSession();
+          return stop(1);
+        }
+        if (!*more) {
+          input_done = true;
+          if (!session_.writes_done) {
+            session_.writes_done = true;
+            session_.stream->WritesDone();
+          }
+          break;
+        }
+        Slot* slot;
+        {
+          absl::MutexLock lock(&mu_);
+          window_.emplace_back();
+          slot = &window_.back();
+          slot->unit = std::move(unit);
+          slot->line_id = absl::StrCat(slot->unit.first_line);
+          slot->done = !slot->unit.error.ok();
+          room = static_cast<int>(window_.size()) < window;
+        }
+        if (!slot->done && !WriteSlot(slot)) {
+          broken = true;
+          break;
+        }
+      }
+      if (input_done && !session_.writes_done && !broken) {
+        session_.writes_done = true;
+        session_.stream->WritesDone();
+      }
+    }
+    grpc::Status status = CloseSession();
+    {
+      absl::MutexLock lock(&mu_);
+      if (input_done && window_.empty()) break;
+    }
+    // The stream broke with lines outstanding: reconnect and resend.
+    if (records_written_ > answered_before) {
+      failed_attempts = 0;
+      backoff = absl::Milliseconds(100);
+    }
+    if (++failed_attempts > options_.max_reconnects) {
+      (void)Drain(true);
+      std::cerr << "\nerror: ScreenStream failed " << failed_attempts - 1
+                << " times in a row (last: " << StatusCodeName(status.error_code())
+                << ": " << status.error_message() << ")"
+                << (to_file_ ? "; rerun with --resume to continue\n" : "\n");
+      return stop(1);
+    }
+    std::cerr << "\nwarning: stream ended (" << StatusCodeName(status.error_code())
+              << ": " << status.error_message() << "); reconnecting\n";
+    absl::SleepFor(backoff);
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+  absl::Status drained = Drain(true);
+  if (drained.ok() && to_file_) drained = WriteCheckpoint(true);
+  if (!drained.ok()) drained = output_.Flush();
+  stop(0);
+  if (!drained.ok()) {
+    std::cerr << "error: " << drained.message() << "\n";
+    return 1;
+  }
+  if (options_.progress) DrawProgress(true);
+  return Finish(cp_.summary.ExitCode());
+}
+
+int BatchRun::Finish(int code) {
+  (void)output_.Flush();
+  const double elapsed = absl::ToDoubleSeconds(absl::Now() - started_);
+  if (!options_.quiet) {
+    std::cerr << cp_.summary.ToText();
+    std::cerr << absl::StrFormat(
+        "  this run: %d shipments in %.1f s (%.0f shipments/s); exit code %d\n",
+        records_written_, elapsed, elapsed > 0 ? records_written_ / elapsed : 0.0,
+        code);
+  }
+  if (!options_.summary_path.empty()) {
+    int fd = open(options_.summary_path.c_str(),
+                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0 || !WriteAll(fd, cp_.summary.ToJson() + "\n").ok()) {
+      std::cerr << "error: cannot write " << options_.summary_path << "\n";
+      if (fd >= 0) close(fd);
+      return 1;
+    }
+    close(fd);
+  }
+  return code;
+}
+
+}  // namespace
+
+int RunBatch(const BatchOptions& options) {
+  BatchRun run(options);
+  return run.Run();
+}
+
+int CmdBatch(const std::vector<std::string>& args,
+             std::shared_ptr<grpc::Channel> channel,
+             std::function<std::unique_ptr<grpc::ClientContext>()> new_context,
+             absl::Duration timeout) {
+  if (args.size() != 1) return UsageError("batch takes one INPUT file");
+  BatchOptions options;
+  options.input = args[0];
+  options.output = absl::GetFlag(FLAGS_out);
+  options.summary_path = absl::GetFlag(FLAGS_summary);
+  options.resume = absl::GetFlag(FLAGS_resume);
+  options.channel = std::move(channel);
+  options.new_context = std::move(new_context);
+  options.stall_timeout = timeout;
+  options.window = absl::GetFlag(FLAGS_window);
+  const std::string in_format = absl::GetFlag(FLAGS_in_format);
+  if (!in_format.empty()) {
+    auto f = InputFormatFromName(in_format);
+    if (!f.ok()) return UsageError(std::string(f.status().message()));
+    options.in_format = *f;
+  }
+  const std::string out_format = absl::GetFlag(FLAGS_out_format);
+  if (out_format == "csv") {
+    options.out_format = OutputFormat::kCsv;
+  } else if (out_format != "jsonl") {
+    return UsageError("--out_format must be jsonl or csv");
+  }
+  const std::string progress = absl::GetFlag(FLAGS_progress);
+  options.progress = progress == "always" || (progress == "auto" && isatty(2));
+  return RunBatch(options);
+}
+
+}  // namespace exportscreen::cli
