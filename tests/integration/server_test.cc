@@ -203,7 +203,7 @@ TEST_F(ServerTest, DecisionsAreStoredAndSurviveRestart) {
     ASSERT_TRUE(server_->Load().ok());
     v1::ScreenResponse resp;
     ASSERT_TRUE(Screen(LoadRequest(std::string(ES_SOURCE_DIR) +
-                                   "/seeds/shipments/03-prohibited-huawei-entity-list.json"),
+                                   "/seeds/shipments/03-license-huawei-entity-list.json"),
                        &resp)
                     .ok());
     decision_id = resp.decision_id();
@@ -223,7 +223,7 @@ TEST_F(ServerTest, DecisionsAreStoredAndSurviveRestart) {
   get.set_decision_id(decision_id);
   v1::DecisionRecord record;
   ASSERT_TRUE(screening_->GetDecision(&ctx, get, &record).ok());
-  EXPECT_EQ(record.response().decision(), v1::DECISION_PROHIBITED);
+  EXPECT_EQ(record.response().decision(), v1::DECISION_LICENSE_REQUIRED);
   EXPECT_EQ(record.request().request_id(), "sample-03");
   grpc::ClientContext ctx2;
   get.set_decision_id("D00000000000000ff");
