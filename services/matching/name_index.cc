@@ -198,6 +198,7 @@ class NameIndexImpl final : public NameIndex {
  private:
   struct QueryToken {
     absl::string_view text;
+    absl::string_view raw;  // before abbreviation expansion (for rejoining)
     int32_t id = -1;  // vocabulary id, -1 if unknown
     bool legal = false;
     bool numeric = false;
@@ -529,11 +530,11 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
         pairs.push_back({int(i), -1, int(k), -1, 0.5, "initial"});
       }
       // Query "hua wei" vs listed "huawei".
-      if (i + 1 < n && !q_used[i + 1] && !q[i + 1].legal &&
-          q[i].text.size() + q[i + 1].text.size() == lt.size()) {
-        buf.assign(q[i].text.data(), q[i].text.size());
-        buf.append(q[i + 1].text.data(), q[i + 1].text.size());
-        if (buf == lt) pairs.push_back({int(i), int(i + 1), int(k), -1, 1.0, "split"});
+      if (i + 1 < n && !q_used[i + 1] && !q[i + 1].legal) {
+        buf.assign(q[i].raw.data(), q[i].raw.size());
+        buf.append(q[i + 1].raw.data(), q[i + 1].raw.size());
+        double js = FuzzySim(buf, lt);
+        if (js > 0) pairs.push_back({int(i), int(i + 1), int(k), -1, js, "split"});
       }
       // Query "huawei" vs listed "hua wei".
       if (k + 1 < m && !l_used[k + 1] && !token_legal_[name_toks_[lb + k + 1]]) {
@@ -663,6 +664,8 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
   for (const NormalizedToken& t : norm.tokens) {
     QueryToken qt;
     qt.text = t.text;
+    qt.raw = t.unexpanded.empty() ? absl::string_view(t.text)
+                                  : absl::string_view(t.unexpanded);
     qt.id = Lookup(t.text);
     qt.legal = t.legal_form;
     qt.numeric = t.numeric;
@@ -693,8 +696,8 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
       exps.push_back({f, token_df_[f], 2 * s * token_weight_[f]});
     }
     if (i + 1 < q.size() && !q[i + 1].legal) {
-      scratch.buf.assign(t.text.data(), t.text.size());
-      scratch.buf.append(q[i + 1].text.data(), q[i + 1].text.size());
+      scratch.buf.assign(t.raw.data(), t.raw.size());
+      scratch.buf.append(q[i + 1].raw.data(), q[i + 1].raw.size());
       int32_t id = Lookup(scratch.buf);
       if (id >= 0 && !token_legal_[id]) {
         exps.push_back({static_cast<uint32_t>(id), token_df_[id],
@@ -727,15 +730,28 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
   if (acc.size() < name_entity_.size()) acc.resize(name_entity_.size(), 0);
   touched.clear();
   const double floor_score = std::max(0.0, options.min_score - kMaxBonus);
+  // Contributions of common expansions that were not walked: added to every
+  // candidate's estimate as an optimistic bound.
+  double skipped = 0;
+  bool admitting = true;
   for (size_t i = 0; i < exps.size(); ++i) {
     const Expansion& e = exps[i];
     // A name first seen now matches at most `remaining[i]`.
-    double r = remaining[i];
-    bool admit = r / (wq_total + r / 2) >= floor_score * 0.9;
-    if (!admit) break;
+    const double r = remaining[i];
+    if (admitting && r / (wq_total + r / 2) < floor_score * 0.9) {
+      admitting = false;
+    }
+    if (!admitting && e.df > 4 * touched.size() + 256) {
+      skipped += e.contribution;
+      continue;
+    }
+    const float contribution = static_cast<float>(e.contribution);
     auto add = [&](uint32_t name) {
-      if (acc[name] == 0) touched.push_back(name);
-      acc[name] += static_cast<float>(e.contribution);
+      if (acc[name] == 0) {
+        if (!admitting) return;
+        touched.push_back(name);
+      }
+      acc[name] += contribution;
     };
     if (e.pair_lo >= 0) {
       for (int32_t k = e.pair_lo; k < e.pair_hi; ++k) add(pair_names_[k]);
@@ -753,9 +769,12 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
   std::vector<Cand> cands;
   cands.reserve(std::min<size_t>(touched.size(), 4096));
   for (uint32_t name : touched) {
-    double est = acc[name] / (wq_total + name_weight_[name]);
+    double est = std::min(1.0, (acc[name] + skipped) /
+                                   (wq_total + name_weight_[name]));
     acc[name] = 0;
-    if (est >= floor_score * 0.75) cands.push_back({static_cast<float>(est), name});
+    if (est >= floor_score * 0.8) {
+      cands.push_back({static_cast<float>(est), name});
+    }
   }
   const size_t keep = std::max<size_t>(24, options.max_hits * 3);
   auto by_est = [](const Cand& a, const Cand& b) {

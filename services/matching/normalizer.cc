@@ -137,6 +137,7 @@ const PhraseTable& HanGlossary() {
         {"tou zi", "investment"},     {"zhong xin", "center"},
         {"hai yun", "shipping"},      {"neng yuan", "energy"},
         {"shi you", "petroleum"},     {"hua gong", "chemical"},
+        {"fu wu", "service"},         {"hai yang", "marine"},
     };
     for (const auto& [p, c] : kWords) t->Add(p, c, false);
     return t;
@@ -170,6 +171,78 @@ const absl::flat_hash_map<std::string, std::string>& Abbreviations() {
       {"petrochem", "petrochemical"},
   };
   return *map;
+}
+
+// Words of multi-word legal forms, with their one-deletion neighbourhoods,
+// so that "compnay" or "limted" still forms a legal phrase.
+struct LegalWordTypos {
+  absl::flat_hash_map<std::string, std::vector<std::string>> by_key;
+  absl::flat_hash_set<std::string> words;
+};
+
+const LegalWordTypos& LegalWords() {
+  static const LegalWordTypos* t = [] {
+    auto* x = new LegalWordTypos;
+    for (const char* w :
+         {"company", "limited", "liability", "joint", "stock", "corporation",
+          "incorporated", "obshchestvo", "ogranichennoy", "ogranichennoi",
+          "otvetstvennostyu", "aktsionernoye", "aktsionernoe", "otkrytoye",
+          "zakrytoye", "publichnoye", "partnership", "aktiengesellschaft",
+          "kabushiki", "kaisha", "sociedad", "anonima", "societe", "anonyme",
+          "private", "public", "closed", "open"}) {
+      std::string word(w);
+      x->words.insert(word);
+      x->by_key[word].push_back(word);
+      for (size_t i = 0; i < word.size(); ++i) {
+        std::string del = word.substr(0, i) + word.substr(i + 1);
+        x->by_key[del].push_back(word);
+      }
+    }
+    return x;
+  }();
+  return *t;
+}
+
+// Optimal string alignment distance, capped: returns 2 for "more than 1".
+int EditDistanceAtMost1(absl::string_view a, absl::string_view b) {
+  if (a == b) return 0;
+  size_t n = a.size(), m = b.size();
+  if (n > m + 1 || m > n + 1) return 2;
+  size_t i = 0;
+  while (i < n && i < m && a[i] == b[i]) ++i;
+  if (n == m) {
+    if (a.substr(i + 1) == b.substr(i + 1)) return 1;  // substitution
+    if (i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] &&
+        a.substr(i + 2) == b.substr(i + 2)) {
+      return 1;  // transposition
+    }
+    return 2;
+  }
+  if (n > m) return a.substr(i + 1) == b.substr(i) ? 1 : 2;
+  return a.substr(i) == b.substr(i + 1) ? 1 : 2;
+}
+
+// Corrects a misspelt legal-form word (>= 5 letters, one edit); "" if none.
+std::string CorrectLegalWord(absl::string_view token) {
+  if (token.size() < 5) return "";
+  const LegalWordTypos& lw = LegalWords();
+  if (lw.words.contains(token)) return "";
+  auto probe = [&](const std::string& key) -> std::string {
+    auto it = lw.by_key.find(key);
+    if (it == lw.by_key.end()) return "";
+    for (const std::string& w : it->second) {
+      if (EditDistanceAtMost1(token, w) <= 1) return w;
+    }
+    return "";
+  };
+  std::string key(token);
+  std::string hit = probe(key);
+  for (size_t i = 0; hit.empty() && i < token.size(); ++i) {
+    key.assign(token.data(), i);
+    key.append(token.data() + i + 1, token.size() - i - 1);
+    hit = probe(key);
+  }
+  return hit;
 }
 
 // Words that make a "X, Y" name a company rather than "LAST, First".
@@ -520,6 +593,7 @@ bool IsCanonicalLegalForm(absl::string_view token) {
 void WarmUpNormalizer() {
   GetPrototypes();
   LegalForms();
+  LegalWords();
   HanGlossary();
   Abbreviations();
   CompanyWords();
@@ -586,6 +660,29 @@ void NormalizeName(absl::string_view raw, bool record_steps,
     nt.text = std::move(t);
     out->tokens.push_back(std::move(nt));
   }
+  // Misspelt words of multi-word legal forms, only next to another legal
+  // word (so a name word that happens to be close is left alone).
+  if (out->tokens.size() >= 2) {
+    const LegalWordTypos& lw = LegalWords();
+    for (size_t i = 0; i < out->tokens.size(); ++i) {
+      std::string& text = out->tokens[i].text;
+      if (text.size() < 5 || lw.words.contains(text)) continue;
+      bool next_to_legal =
+          (i > 0 && lw.words.contains(out->tokens[i - 1].text)) ||
+          (i + 1 < out->tokens.size() &&
+           lw.words.contains(out->tokens[i + 1].text)) ||
+          (i > 0 && LegalForms().map.contains(out->tokens[i - 1].text)) ||
+          (i + 1 < out->tokens.size() &&
+           LegalForms().map.contains(out->tokens[i + 1].text));
+      if (!next_to_legal) continue;
+      std::string fixed = CorrectLegalWord(text);
+      if (fixed.empty()) continue;
+      if (record_steps) {
+        steps->push_back(absl::StrCat("legal_word_typo:", text, "->", fixed));
+      }
+      text = std::move(fixed);
+    }
+  }
   ApplyPhrases(LegalForms(), "legal_form", record_steps, &out->tokens, steps);
   if (had_han) {
     ApplyPhrases(HanGlossary(), "glossary", record_steps, &out->tokens, steps);
@@ -598,6 +695,7 @@ void NormalizeName(absl::string_view raw, bool record_steps,
     if (record_steps) {
       steps->push_back(absl::StrCat("abbrev:", t.text, "->", it->second));
     }
+    t.unexpanded = std::move(t.text);
     t.text = it->second;
   }
   // A name made only of legal forms keeps them as ordinary tokens, so that

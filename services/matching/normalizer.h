@@ -10,6 +10,7 @@
 //   remove_accents   Latin-ASCII (accents, ligatures, sharp s ...)
 //   punctuation      punctuation and spacing removed, "L.L.C." joined
 //   person_order     "LAST, First" reordered to "first last"
+//   legal_word_typo:a->b  a misspelt word of a legal form ("compnay")
 //   legal_form:a->b  legal forms canonicalised ("co ltd" -> "ltd", "ooo" ->
 //                    "llc", "aktsionernoe obshchestvo" -> "jsc" ...)
 //   glossary:a->b    common company words of transliterated Han text
@@ -38,6 +39,9 @@ struct NormalizedToken {
   std::string text;         // lower-case ASCII (or residual Unicode letters)
   bool legal_form = false;  // a canonical legal-form token ("ltd", "llc" ...)
   bool numeric = false;     // all digits
+  // The token before abbreviation expansion ("intl" for "international"),
+  // "" if not expanded; the index uses it to rejoin split words.
+  std::string unexpanded;
 };
 
 struct NormalizedName {

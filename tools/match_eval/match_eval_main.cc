@@ -1,0 +1,775 @@
+// match_eval: reproducible recall / false-positive evaluation of the name
+// matcher on the real public lists in shared/data/lists.
+//
+// Labelled set (fixed seed, so every run sees the same cases):
+//  positives  every primary name and strong alias, queried as listed
+//             (exact_primary, exact_strong_alias), plus sampled variants:
+//             typo, transposition, legal_form, abbreviation, reorder,
+//             joined_split, case_punct, cyrillic (Russian/Belarusian/
+//             Ukrainian/Kazakh parties written in Cyrillic) and chinese
+//             (real Chinese names of listed Chinese companies, below).
+//  negatives  generated person and company names in several languages and
+//             scripts that are on no list (a negative whose normalised
+//             tokens equal a listed name's is dropped), and hard negatives:
+//             listed organisation names whose distinctive words are
+//             replaced by invented ones (they keep the common words).
+// A positive is found if its entity is among the hits at the review
+// threshold; a negative is a false positive if it has any hit there.
+//
+// Usage: match_eval [--check] [--review=0.80] [--block=0.92]
+//          [--sample=N] [--negatives=N] [--seed=S] [--lists=DIR]
+//          [--show_failures=N]
+// --check exits 1 if recall < 100 % on exact names, < 97 % on variants
+// (all kinds together) or the false-positive rate > 2 %.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/matching/name_index.h"
+#include "services/matching/normalizer.h"
+#include "tools/match_eval/real_lists.h"
+
+namespace exportscreen::tools {
+namespace {
+
+using matching::IndexEntity;
+using matching::NameKind;
+
+constexpr uint32_t kNegative = UINT32_MAX;
+
+struct Flags {
+  bool check = false;
+  double review = 0.80;
+  double block = 0.92;
+  size_t sample = 1500;     // variants per kind
+  size_t negatives = 2000;  // per negative kind
+  uint64_t seed = 20260731;
+  std::string lists = ES_SHARED_DIR "/data/lists";
+  size_t show_failures = 0;
+};
+
+struct Case {
+  std::string kind;
+  std::string query;
+  uint32_t target = kNegative;
+  std::string listed;  // the source name, for failure reports
+};
+
+using Rng = std::mt19937_64;
+
+size_t Pick(Rng& rng, size_t n) {
+  return std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+}
+template <typename T>
+const T& PickOf(Rng& rng, const std::vector<T>& v) {
+  return v[Pick(rng, v.size())];
+}
+
+std::string Key(absl::string_view name) {
+  matching::NormalizedName n;
+  matching::NormalizeName(name, false, &n);
+  std::vector<std::string> t;
+  for (const auto& tok : n.tokens) {
+    if (!tok.legal_form) t.push_back(tok.text);
+  }
+  std::sort(t.begin(), t.end());
+  return absl::StrJoin(t, " ");
+}
+
+bool IsAlphaWord(absl::string_view w) {
+  if (w.empty()) return false;
+  for (char c : w) {
+    if (!absl::ascii_isalpha(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+// Indices of space-separated words with at least `min_len` letters only.
+std::vector<size_t> WordIndices(const std::vector<std::string>& words,
+                                size_t min_len) {
+  std::vector<size_t> out;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (words[i].size() >= min_len && IsAlphaWord(words[i])) out.push_back(i);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// Variant generators. Each returns "" if it does not apply to the name.
+
+std::string Typo(const std::string& name, Rng& rng) {
+  std::vector<std::string> w = absl::StrSplit(name, ' ');
+  auto idx = WordIndices(w, 5);
+  if (idx.empty()) return "";
+  std::string& t = w[PickOf(rng, idx)];
+  size_t pos = 1 + Pick(rng, t.size() - 1);  // keep the first letter
+  char letter = static_cast<char>('a' + Pick(rng, 26));
+  if (absl::ascii_isupper(static_cast<unsigned char>(t[pos]))) {
+    letter = absl::ascii_toupper(letter);
+  }
+  switch (Pick(rng, 3)) {
+    case 0:
+      if (t[pos] == letter) letter = letter == 'a' ? 'e' : 'a';
+      t[pos] = letter;
+      break;
+    case 1:
+      t.erase(pos, 1);
+      break;
+    default:
+      t.insert(pos, 1, letter);
+  }
+  return absl::StrJoin(w, " ");
+}
+
+std::string Transpose(const std::string& name, Rng& rng) {
+  std::vector<std::string> w = absl::StrSplit(name, ' ');
+  auto idx = WordIndices(w, 5);
+  if (idx.empty()) return "";
+  std::string& t = w[PickOf(rng, idx)];
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    size_t pos = 1 + Pick(rng, t.size() - 2);
+    if (t[pos] != t[pos + 1]) {
+      std::swap(t[pos], t[pos + 1]);
+      return absl::StrJoin(w, " ");
+    }
+  }
+  return "";
+}
+
+std::string LegalFormChange(const std::string& name, bool person, Rng& rng) {
+  if (person) return "";
+  struct Rule {
+    const char* from;
+    std::vector<const char*> to;
+  };
+  static const std::vector<Rule> kRules = {
+      {"Co., Ltd.", {"Company Limited", "Co Ltd", "", "LLC", "Limited"}},
+      {"Co. Ltd.", {"Company Limited", "", "Ltd"}},
+      {"Company Limited", {"Co., Ltd.", "", "Ltd."}},
+      {"L.L.C.", {"LLC", "Limited Liability Company", ""}},
+      {"LLC", {"L.L.C.", "Limited Liability Company", "", "Ltd"}},
+      {"Ltd.", {"Limited", "", "LLC"}},
+      {"Ltd", {"Limited", "", "Co., Ltd."}},
+      {"Limited", {"Ltd.", "", "Co Ltd"}},
+      {"Inc.", {"Incorporated", "", "Corp."}},
+      {"Corporation", {"Corp.", "", "Inc."}},
+      {"GmbH", {"", "Ltd", "LLC"}},
+      {"JSC", {"Joint Stock Company", "OAO", "", "PJSC"}},
+      {"OAO", {"JSC", "Open Joint Stock Company", ""}},
+      {"OOO", {"LLC", "", "O.O.O."}},
+      {"S.A.", {"SA", "", "Sociedad Anonima"}},
+  };
+  // Whole-word occurrences only ("JSC" not inside "PJSC"), and not the
+  // start of a longer legal form ("Limited Liability Company").
+  auto find_word = [&](const char* from) -> size_t {
+    size_t n = strlen(from);
+    for (size_t at = name.find(from); at != std::string::npos;
+         at = name.find(from, at + 1)) {
+      bool left = at == 0 || name[at - 1] == ' ';
+      bool right = at + n == name.size() || name[at + n] == ' ' ||
+                   name[at + n] == ',';
+      if (left && right && name.compare(at + n, 10, " Liability") != 0) {
+        return at;
+      }
+    }
+    return std::string::npos;
+  };
+  std::vector<const Rule*> applicable;
+  for (const Rule& r : kRules) {
+    if (find_word(r.from) != std::string::npos) applicable.push_back(&r);
+  }
+  if (applicable.empty()) {
+    static const std::vector<const char*> kAdd = {"Ltd", "LLC", "Co., Ltd.",
+                                                  "GmbH", "Inc.", "JSC"};
+    return absl::StrCat(name, " ", PickOf(rng, kAdd));
+  }
+  const Rule& r = *PickOf(rng, applicable);
+  std::string out = name;
+  size_t at = find_word(r.from);
+  out.replace(at, strlen(r.from), PickOf(rng, r.to));
+  std::string trimmed(absl::StripAsciiWhitespace(out));
+  while (!trimmed.empty() && (trimmed.back() == ',' || trimmed.back() == ' ')) {
+    trimmed.pop_back();
+  }
+  return trimmed;
+}
+
+std::string Abbreviate(const std::string& name, Rng& rng) {
+  static const std::vector<std::pair<const char*, const char*>> kAbbrev = {
+      {"International", "Intl"}, {"Technology", "Tech"},
+      {"Technologies", "Tech."}, {"University", "Univ."},
+      {"Corporation", "Corp."}, {"Company", "Co."},
+      {"Institute", "Inst."},    {"Manufacturing", "Mfg."},
+      {"National", "Natl"},      {"Industries", "Inds."},
+      {"Engineering", "Engg"},   {"Department", "Dept."},
+      {"Association", "Assn."},  {"Management", "Mgmt"},
+      {"Services", "Svcs"},      {"Holdings", "Hldgs"},
+      {"Group", "Grp"},          {"Science", "Sci."},
+      {" and ", " & "},          {"Limited", "Ltd"},
+  };
+  std::vector<std::pair<const char*, const char*>> applicable;
+  std::string upper = absl::AsciiStrToUpper(name);
+  for (const auto& p : kAbbrev) {
+    if (absl::StrContains(name, p.first)) applicable.push_back(p);
+  }
+  if (applicable.empty()) {
+    // Upper-case lists: match case-insensitively, write the abbreviation
+    // in upper case.
+    for (const auto& p : kAbbrev) {
+      std::string from = absl::AsciiStrToUpper(p.first);
+      size_t at = upper.find(from);
+      if (at != std::string::npos) {
+        std::string out = name;
+        out.replace(at, from.size(), absl::AsciiStrToUpper(p.second));
+        return out;
+      }
+    }
+    return "";
+  }
+  const auto& p = PickOf(rng, applicable);
+  std::string out = name;
+  size_t at = out.find(p.first);
+  out.replace(at, strlen(p.first), p.second);
+  return out;
+}
+
+std::string Reorder(const std::string& name, bool person, Rng& rng) {
+  if (person) {
+    size_t comma = name.find(',');
+    if (comma != std::string::npos && name.find(',', comma + 1) == std::string::npos) {
+      std::string last(absl::StripAsciiWhitespace(name.substr(0, comma)));
+      std::string first(absl::StripAsciiWhitespace(name.substr(comma + 1)));
+      if (!first.empty() && !last.empty()) return absl::StrCat(first, " ", last);
+    }
+    std::vector<std::string> w = absl::StrSplit(name, ' ', absl::SkipEmpty());
+    if (w.size() < 2) return "";
+    std::reverse(w.begin(), w.end());
+    return absl::StrJoin(w, " ");
+  }
+  std::vector<std::string> w = absl::StrSplit(name, ' ', absl::SkipEmpty());
+  if (w.size() < 2) return "";
+  std::rotate(w.begin(), w.begin() + 1, w.end());
+  return absl::StrJoin(w, " ");
+}
+
+std::string JoinSplit(const std::string& name, Rng& rng) {
+  std::vector<std::string> w = absl::StrSplit(name, ' ', absl::SkipEmpty());
+  std::vector<size_t> joinable;
+  for (size_t i = 0; i + 1 < w.size(); ++i) {
+    if (IsAlphaWord(w[i]) && IsAlphaWord(w[i + 1]) && w[i].size() >= 2 &&
+        w[i + 1].size() >= 2 && w[i].size() + w[i + 1].size() <= 14) {
+      joinable.push_back(i);
+    }
+  }
+  auto splittable = WordIndices(w, 8);
+  bool join = !joinable.empty() && (splittable.empty() || Pick(rng, 2) == 0);
+  if (join) {
+    size_t i = PickOf(rng, joinable);
+    w[i] += w[i + 1];
+    w.erase(w.begin() + i + 1);
+    return absl::StrJoin(w, " ");
+  }
+  if (splittable.empty()) return "";
+  size_t i = PickOf(rng, splittable);
+  size_t at = w[i].size() / 2;
+  w[i] = absl::StrCat(w[i].substr(0, at), " ", w[i].substr(at));
+  return absl::StrJoin(w, " ");
+}
+
+std::string CasePunct(const std::string& name) {
+  std::string out;
+  for (char c : name) {
+    if (c == '.' || c == ',' || c == '(' || c == ')' || c == '"' || c == '\'') {
+      continue;
+    }
+    out.push_back(absl::ascii_toupper(static_cast<unsigned char>(c)));
+  }
+  out = std::string(absl::StripAsciiWhitespace(out));
+  return out == name ? "" : out;
+}
+
+// Latin (BGN-like romanisation) to Russian Cyrillic, as a clerk would write
+// the name in Cyrillic.
+std::string ToCyrillic(const std::string& name) {
+  static const std::vector<std::pair<const char*, const char*>> kMulti = {
+      {"shch", "щ"}, {"zh", "ж"}, {"kh", "х"}, {"ts", "ц"}, {"ch", "ч"},
+      {"sh", "ш"},   {"yu", "ю"}, {"ya", "я"}, {"ye", "е"}, {"yo", "ё"},
+      {"iy", "ий"},  {"yy", "ый"}};
+  static const absl::flat_hash_map<char, const char*> kSingle = {
+      {'a', "а"}, {'b', "б"}, {'v', "в"}, {'g', "г"}, {'d', "д"}, {'e', "е"},
+      {'z', "з"}, {'i', "и"}, {'y', "й"}, {'k', "к"}, {'l', "л"}, {'m', "м"},
+      {'n', "н"}, {'o', "о"}, {'p', "п"}, {'r', "р"}, {'s', "с"}, {'t', "т"},
+      {'u', "у"}, {'f', "ф"}, {'h', "х"}, {'c', "к"}, {'w', "в"}, {'x', "кс"},
+      {'q', "к"}, {'j', "дж"}};
+  std::string lower = absl::AsciiStrToLower(name);
+  std::string out;
+  size_t letters = 0;
+  for (size_t i = 0; i < lower.size();) {
+    bool done = false;
+    for (const auto& [from, to] : kMulti) {
+      size_t n = strlen(from);
+      if (lower.compare(i, n, from) == 0) {
+        out += to;
+        i += n;
+        done = true;
+        ++letters;
+        break;
+      }
+    }
+    if (done) continue;
+    auto it = kSingle.find(lower[i]);
+    if (it != kSingle.end()) {
+      out += it->second;
+      ++letters;
+    } else {
+      out.push_back(lower[i]);
+    }
+    ++i;
+  }
+  return letters >= 3 ? out : "";
+}
+
+// Real Chinese names of listed Chinese companies (listed English name ->
+// Chinese name as registered).
+const std::vector<std::pair<const char*, const char*>>& ChineseNames() {
+  static const auto* v = new std::vector<std::pair<const char*, const char*>>{
+      {"Huawei Technologies Co., Ltd.", "华为技术有限公司"},
+      {"Sichuan University", "四川大学"},
+      {"China Electronics Technology Group Corporation", "中国电子科技集团公司"},
+      {"Beijing Huawei Digital Technologies Co., Ltd.", "北京华为数字技术有限公司"},
+      {"Shanghai Huawei Technologies Co., Ltd.", "上海华为技术有限公司"},
+      {"Zhejiang Huawei Communications Technology Co., Ltd.",
+       "浙江华为通信技术有限公司"},
+      {"Beijing Huada Jiutian Technology Co., Ltd.", "北京华大九天科技股份有限公司"},
+      {"Huawei Marine Networks Co., Ltd.", "华为海洋网络有限公司"},
+      {"Shenzhen Huawei Technology Service", "深圳华为技术服务"},
+      {"Nanchang Huawei Communication Technology", "南昌华为通信技术"},
+  };
+  return *v;
+}
+
+// ---------------------------------------------------------------------------
+// Negative vocabularies.
+
+const std::vector<std::string> kFirst = {
+    "James", "John", "Robert", "Michael", "William", "David", "Richard",
+    "Joseph", "Thomas", "Charles", "Mary", "Patricia", "Jennifer", "Linda",
+    "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen", "Lukas",
+    "Jonas", "Felix", "Maximilian", "Leonie", "Hannah", "Lena", "Katharina",
+    "Juergen", "Wolfgang", "Klaus", "Louis", "Gabriel", "Jules", "Camille",
+    "Chloe", "Manon", "Pierre", "Francois", "Isabelle", "Santiago", "Mateo",
+    "Alejandro", "Sofia", "Valentina", "Lucia", "Javier", "Carmen", "Diego",
+    "Lorenzo", "Francesco", "Giulia", "Chiara", "Matteo", "Alessandro",
+    "Aleksandr", "Dmitriy", "Sergey", "Andrey", "Maksim", "Ivan", "Nikolay",
+    "Olga", "Tatyana", "Natalya", "Yelena", "Irina", "Wei", "Fang", "Jing",
+    "Min", "Jun", "Hui", "Xiu", "Lei", "Yan", "Tao", "Qiang", "Haruto",
+    "Yuto", "Sota", "Yui", "Hina", "Aoi", "Takeshi", "Hiroshi", "Kenji",
+    "Minjun", "Seojun", "Jiwoo", "Seoyeon", "Jiho", "Hyun", "Omar", "Khalid",
+    "Youssef", "Fatima", "Layla", "Karim", "Tariq", "Samir", "Nadia", "Rania",
+    "Aarav", "Vivaan", "Aditya", "Priya", "Ananya", "Rohan", "Arjun", "Kavya",
+    "Emre", "Burak", "Elif", "Zeynep", "Mehmet", "Ayse", "Joao", "Pedro",
+    "Lucas", "Beatriz", "Mariana", "Sven", "Ingrid", "Astrid", "Piotr",
+    "Katarzyna", "Tomasz", "Agnieszka", "Jan", "Eva", "Pieter", "Sanne"};
+const std::vector<std::string> kLast = {
+    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller",
+    "Davis", "Wilson", "Anderson", "Taylor", "Moore", "Mueller", "Schmidt",
+    "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann",
+    "Martin", "Bernard", "Dubois", "Durand", "Lefebvre", "Moreau", "Laurent",
+    "Rodriguez", "Martinez", "Lopez", "Gonzalez", "Perez", "Sanchez",
+    "Ramirez", "Torres", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi",
+    "Romano", "Colombo", "Ivanov", "Smirnov", "Kuznetsov", "Popov",
+    "Vasilyev", "Petrov", "Sokolov", "Mikhaylov", "Novikov", "Fedorov",
+    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu",
+    "Zhou", "Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito",
+    "Yamamoto", "Nakamura", "Kim", "Lee", "Park", "Choi", "Jung", "Kang",
+    "Cho", "Yoon", "Haddad", "Mansour", "Khoury", "Nasser", "Saleh",
+    "Hamdan", "Aziz", "Sharma", "Patel", "Singh", "Kumar", "Gupta", "Mehta",
+    "Reddy", "Yilmaz", "Kaya", "Demir", "Sahin", "Celik", "Silva", "Santos",
+    "Oliveira", "Souza", "Pereira", "Costa", "Nowak", "Kowalski",
+    "Wisniewski", "Jansen", "de Vries", "van Dijk", "Andersson", "Johansson",
+    "Nielsen", "Hansen"};
+const std::vector<std::string> kHanSurname = {"王", "李", "张", "刘", "陈",
+                                              "杨", "黄", "赵", "吴", "周",
+                                              "徐", "孙", "马", "朱", "胡"};
+const std::vector<std::string> kHanGiven = {
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳",
+    "杰", "涛", "明", "超", "秀英", "桂英", "建华", "志强", "晓东", "海燕"};
+const std::vector<std::string> kHanCity = {"北京", "上海", "深圳", "广州",
+                                           "杭州", "成都", "武汉", "南京",
+                                           "苏州", "青岛"};
+const std::vector<std::string> kHanBrand = {
+    "星辰", "蓝海", "恒达", "瑞丰", "锦程", "鼎盛", "宏远", "卓越", "天润",
+    "金桥", "博雅", "新源", "汇通", "远航", "晨光", "诚信", "安泰", "华美"};
+const std::vector<std::string> kHanIndustry = {"贸易", "物流", "机械", "化工",
+                                               "食品", "纺织", "家具", "餐饮"};
+const std::vector<std::string> kCities = {
+    "Berlin", "Lyon", "Osaka", "Austin", "Porto", "Milan", "Munich", "Seoul",
+    "Toronto", "Denver", "Leeds", "Gdansk", "Valencia", "Bergen", "Graz",
+    "Nagoya", "Pune", "Izmir", "Curitiba", "Adelaide"};
+const std::vector<std::string> kIndustry = {
+    "Technology", "Trading", "Logistics", "Foods", "Textiles", "Pharma",
+    "Consulting", "Software", "Energy", "Machinery", "Electronics", "Systems",
+    "Solutions", "Furniture", "Media", "Travel", "Dental", "Bakery",
+    "Construction", "Holdings", "Capital", "Industries", "Engineering"};
+const std::vector<std::string> kLegal = {
+    "GmbH", "Ltd", "LLC", "S.A.", "Co., Ltd.", "Inc.", "S.p.A.", "B.V.",
+    "K.K.", "Pty Ltd", "OOO", "AG", "S.R.L.", "Corp.", ""};
+const std::vector<std::string> kSyllables = {
+    "ka", "lo", "mi", "ra", "ven", "tor", "xi", "qua", "bel", "dro", "fin",
+    "gal", "zer", "nov", "pel", "tri", "sor", "ul", "vex", "mar", "cul",
+    "dan", "or", "is", "te", "lu", "bra", "cen", "dor", "fel"};
+
+std::string Brand(Rng& rng, const absl::flat_hash_set<std::string>& listed) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    std::string b;
+    size_t n = 2 + Pick(rng, 2);
+    for (size_t i = 0; i < n; ++i) b += PickOf(rng, kSyllables);
+    if (b.size() < 5 || listed.contains(b)) continue;
+    b[0] = absl::ascii_toupper(b[0]);
+    return b;
+  }
+  return "Zyxqorva";
+}
+
+// ---------------------------------------------------------------------------
+
+struct Stats {
+  size_t total = 0;
+  size_t found = 0;   // positives: target hit; negatives: any hit
+  size_t blocked = 0; // score >= block
+  std::vector<std::string> failures;
+};
+
+int Run(const Flags& flags) {
+  auto t0 = std::chrono::steady_clock::now();
+  auto loaded = LoadRealLists(flags.lists);
+  if (!loaded.ok()) {
+    std::fprintf(stderr, "load failed: %s\n", loaded.status().ToString().c_str());
+    return 2;
+  }
+  RealLists lists = std::move(*loaded);
+  for (const auto& line : lists.report) std::printf("loaded %s\n", line.c_str());
+  const std::vector<IndexEntity> entities = lists.entities;  // copy for cases
+  size_t names = 0;
+  for (const auto& e : entities) names += 1 + e.aliases.size();
+  auto t1 = std::chrono::steady_clock::now();
+  auto built = matching::NameIndex::Build(std::move(lists.entities));
+  if (!built.ok()) {
+    std::fprintf(stderr, "build failed: %s\n", built.status().ToString().c_str());
+    return 2;
+  }
+  const matching::NameIndex& index = **built;
+  auto t2 = std::chrono::steady_clock::now();
+  std::printf("entities %zu, names %zu (indexed %zu), load %.1f s, build %.2f s\n",
+              entities.size(), names, index.name_count(),
+              std::chrono::duration<double>(t1 - t0).count(),
+              std::chrono::duration<double>(t2 - t1).count());
+
+  // Listed tokens and name keys (to keep negatives off the lists).
+  absl::flat_hash_set<std::string> listed_tokens;
+  absl::flat_hash_set<std::string> listed_keys;
+  absl::flat_hash_map<std::string, size_t> token_df;
+  std::map<std::string, uint32_t> name_to_entity;  // exact listed name
+  {
+    matching::NormalizedName n;
+    auto visit = [&](const std::string& name, uint32_t ord) {
+      matching::NormalizeName(name, false, &n);
+      absl::flat_hash_set<std::string> seen;
+      for (const auto& t : n.tokens) {
+        listed_tokens.insert(t.text);
+        if (seen.insert(t.text).second) ++token_df[t.text];
+      }
+      listed_keys.insert(Key(name));
+      name_to_entity.emplace(name, ord);
+    };
+    for (const auto& e : entities) {
+      visit(e.primary_name, e.ordinal);
+      for (const auto& a : e.aliases) visit(a.first, e.ordinal);
+    }
+  }
+
+  Rng rng(flags.seed);
+  std::vector<Case> cases;
+  // Exact names.
+  struct Named {
+    uint32_t ordinal;
+    std::string name;
+    bool person;
+    bool slavic;
+  };
+  std::vector<Named> pool;
+  for (const auto& e : entities) {
+    bool slavic = false;
+    for (const auto& c : e.countries) {
+      slavic |= c == "RU" || c == "BY" || c == "UA" || c == "KZ";
+    }
+    auto add = [&](const std::string& name, const char* kind) {
+      if (Key(name).empty()) return;  // no letters or digits at all
+      cases.push_back({kind, name, e.ordinal, name});
+      pool.push_back({e.ordinal, name, e.is_person, slavic});
+    };
+    add(e.primary_name, "exact_primary");
+    for (const auto& a : e.aliases) {
+      if (a.second == NameKind::kStrongAlias) add(a.first, "exact_strong_alias");
+    }
+  }
+  std::shuffle(pool.begin(), pool.end(), rng);
+
+  // Variants: walk the shuffled pool per kind until `sample` cases.
+  const std::vector<std::string> kKinds = {
+      "typo",    "transposition", "legal_form", "abbreviation",
+      "reorder", "joined_split",  "case_punct", "cyrillic"};
+  for (size_t k = 0; k < kKinds.size(); ++k) {
+    const std::string& kind = kKinds[k];
+    size_t made = 0;
+    size_t start = Pick(rng, pool.size());
+    for (size_t s = 0; s < pool.size() && made < flags.sample; ++s) {
+      const Named& p = pool[(start + s) % pool.size()];
+      std::string v;
+      if (kind == "typo") v = Typo(p.name, rng);
+      else if (kind == "transposition") v = Transpose(p.name, rng);
+      else if (kind == "legal_form") v = LegalFormChange(p.name, p.person, rng);
+      else if (kind == "abbreviation") v = Abbreviate(p.name, rng);
+      else if (kind == "reorder") v = Reorder(p.name, p.person, rng);
+      else if (kind == "joined_split") v = JoinSplit(p.name, rng);
+      else if (kind == "case_punct") v = CasePunct(p.name);
+      else if (kind == "cyrillic" && p.slavic) v = ToCyrillic(p.name);
+      if (v.empty() || Key(v).empty()) continue;
+      cases.push_back({kind, v, p.ordinal, p.name});
+      ++made;
+    }
+  }
+  for (const auto& [english, chinese] : ChineseNames()) {
+    auto it = name_to_entity.find(english);
+    if (it == name_to_entity.end()) continue;
+    cases.push_back({"chinese", chinese, it->second, english});
+  }
+
+  // Negatives.
+  size_t dropped = 0;
+  auto add_negative = [&](const std::string& kind, const std::string& q) {
+    if (listed_keys.contains(Key(q))) {
+      ++dropped;
+      return;
+    }
+    cases.push_back({kind, q, kNegative, ""});
+  };
+  for (size_t i = 0; i < flags.negatives; ++i) {
+    std::string first = PickOf(rng, kFirst), last = PickOf(rng, kLast);
+    switch (i % 4) {
+      case 0: add_negative("neg_person", absl::StrCat(first, " ", last)); break;
+      case 1:
+        add_negative("neg_person", absl::StrCat(absl::AsciiStrToUpper(last),
+                                                ", ", first));
+        break;
+      case 2:
+        add_negative("neg_person", absl::StrCat(first, " ", PickOf(rng, kFirst),
+                                                " ", last));
+        break;
+      default:
+        add_negative("neg_person", absl::StrCat(first, " ",
+                                                std::string(1, PickOf(rng, kFirst)[0]),
+                                                ". ", last));
+    }
+  }
+  for (size_t i = 0; i < flags.negatives; ++i) {
+    std::string q = Brand(rng, listed_tokens);
+    if (i % 3 == 0) q = absl::StrCat(PickOf(rng, kCities), " ", q);
+    absl::StrAppend(&q, " ", PickOf(rng, kIndustry));
+    if (i % 4 == 0) absl::StrAppend(&q, " ", PickOf(rng, kIndustry));
+    std::string legal = PickOf(rng, kLegal);
+    if (!legal.empty()) absl::StrAppend(&q, " ", legal);
+    add_negative("neg_company", q);
+  }
+  for (size_t i = 0; i < flags.negatives; ++i) {
+    switch (i % 4) {
+      case 0:
+        add_negative("neg_script",
+                     PickOf(rng, kHanSurname) + PickOf(rng, kHanGiven));
+        break;
+      case 1:
+        add_negative("neg_script", PickOf(rng, kHanCity) + PickOf(rng, kHanBrand) +
+                                       PickOf(rng, kHanIndustry) + "有限公司");
+        break;
+      case 2: {
+        std::string c = ToCyrillic(
+            absl::StrCat(PickOf(rng, kFirst), " ", PickOf(rng, kLast)));
+        if (!c.empty()) add_negative("neg_script", c);
+        break;
+      }
+      default: {
+        std::string c = ToCyrillic(Brand(rng, listed_tokens));
+        if (!c.empty()) add_negative("neg_script", "ООО " + c);
+      }
+    }
+  }
+  {
+    // Hard negatives: listed organisation names, distinctive words replaced.
+    std::vector<const Named*> orgs;
+    for (const Named& p : pool) {
+      if (!p.person) orgs.push_back(&p);
+    }
+    size_t made = 0;
+    for (size_t s = 0; s < orgs.size() && made < flags.negatives; ++s) {
+      std::vector<std::string> w =
+          absl::StrSplit(orgs[s]->name, ' ', absl::SkipEmpty());
+      size_t common = 0, replaced = 0;
+      for (std::string& word : w) {
+        std::string norm = Key(word);
+        auto it = token_df.find(norm);
+        bool is_common = norm.empty() || (it != token_df.end() && it->second >= 20);
+        if (is_common) {
+          common += !norm.empty();
+          continue;
+        }
+        word = Brand(rng, listed_tokens);
+        ++replaced;
+      }
+      if (common == 0 || replaced == 0) continue;
+      add_negative("neg_hard", absl::StrJoin(w, " "));
+      ++made;
+    }
+  }
+
+  // Run.
+  std::map<std::string, Stats> stats;
+  matching::MatchOptions opts;
+  opts.min_score = flags.review;
+  opts.max_hits = 200;
+  std::vector<double> latencies;
+  latencies.reserve(cases.size());
+  auto t3 = std::chrono::steady_clock::now();
+  for (const Case& c : cases) {
+    matching::PartyQuery q;
+    q.name = c.query;
+    auto a = std::chrono::steady_clock::now();
+    auto hits = index.Match(q, opts);
+    latencies.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a)
+            .count());
+    Stats& st = stats[c.kind];
+    ++st.total;
+    bool found = false, blocked = false;
+    std::string detail;
+    if (hits.ok()) {
+      for (const auto& h : *hits) {
+        if (c.target == kNegative || h.ordinal == c.target) {
+          found = true;
+          blocked = h.score >= flags.block;
+          detail = absl::StrFormat("%.3f %s", h.score, h.matched_name);
+          break;
+        }
+      }
+      if (!found && !hits->empty()) {
+        detail = absl::StrFormat("top %.3f %s", (*hits)[0].score,
+                                 (*hits)[0].matched_name);
+      }
+    } else {
+      detail = hits.status().ToString();
+    }
+    st.found += found;
+    st.blocked += blocked;
+    bool failure = c.target == kNegative ? found : !found;
+    if (failure && st.failures.size() < flags.show_failures) {
+      st.failures.push_back(absl::StrCat("\"", c.query, "\" (listed \"", c.listed,
+                                         "\") -> ", detail));
+    }
+  }
+  auto t4 = std::chrono::steady_clock::now();
+  std::sort(latencies.begin(), latencies.end());
+  auto pct = [&](double p) {
+    return latencies[std::min(latencies.size() - 1,
+                              static_cast<size_t>(p * latencies.size()))];
+  };
+
+  std::printf("\nthresholds: review %.2f, block %.2f; seed %llu; variant sample "
+              "%zu per kind; negatives %zu per kind (%zu generated negatives "
+              "dropped as listed)\n",
+              flags.review, flags.block,
+              static_cast<unsigned long long>(flags.seed), flags.sample,
+              flags.negatives, dropped);
+  std::printf("%-20s %8s %8s %9s %9s\n", "kind", "cases", "hits", "rate",
+              ">=block");
+  size_t exact_total = 0, exact_found = 0, var_total = 0, var_found = 0,
+         neg_total = 0, neg_found = 0;
+  for (const auto& [kind, st] : stats) {
+    std::printf("%-20s %8zu %8zu %8.2f%% %8.2f%%\n", kind.c_str(), st.total,
+                st.found, 100.0 * st.found / std::max<size_t>(1, st.total),
+                100.0 * st.blocked / std::max<size_t>(1, st.total));
+    if (absl::StartsWith(kind, "exact_")) {
+      exact_total += st.total;
+      exact_found += st.found;
+    } else if (absl::StartsWith(kind, "neg_")) {
+      neg_total += st.total;
+      neg_found += st.found;
+    } else {
+      var_total += st.total;
+      var_found += st.found;
+    }
+    for (const auto& f : st.failures) std::printf("    %s: %s\n", kind.c_str(), f.c_str());
+  }
+  double exact_recall = 100.0 * exact_found / std::max<size_t>(1, exact_total);
+  double var_recall = 100.0 * var_found / std::max<size_t>(1, var_total);
+  double fp_rate = 100.0 * neg_found / std::max<size_t>(1, neg_total);
+  std::printf("\nrecall exact %.3f%% (%zu/%zu), variants %.2f%% (%zu/%zu), "
+              "false positives %.2f%% (%zu/%zu)\n",
+              exact_recall, exact_found, exact_total, var_recall, var_found,
+              var_total, fp_rate, neg_found, neg_total);
+  std::printf("match latency over %zu queries: p50 %.1f us, p99 %.1f us, "
+              "max %.1f us; total %.1f s\n",
+              latencies.size(), pct(0.5), pct(0.99), latencies.back(),
+              std::chrono::duration<double>(t4 - t3).count());
+  if (flags.check) {
+    bool ok = exact_found == exact_total && var_recall >= 97.0 && fp_rate <= 2.0;
+    std::printf("check: %s (bars: exact 100%%, variants >= 97%%, FP <= 2%%)\n",
+                ok ? "PASS" : "FAIL");
+    return ok ? 0 : 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace exportscreen::tools
+
+int main(int argc, char** argv) {
+  exportscreen::tools::Flags flags;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::pair<std::string, std::string> kv = absl::StrSplit(arg, absl::MaxSplits('=', 1));
+    const std::string& k = kv.first;
+    const std::string& v = kv.second;
+    bool ok = true;
+    if (k == "--check") flags.check = true;
+    else if (k == "--review") ok = absl::SimpleAtod(v, &flags.review);
+    else if (k == "--block") ok = absl::SimpleAtod(v, &flags.block);
+    else if (k == "--sample") ok = absl::SimpleAtoi(v, &flags.sample);
+    else if (k == "--negatives") ok = absl::SimpleAtoi(v, &flags.negatives);
+    else if (k == "--seed") ok = absl::SimpleAtoi(v, &flags.seed);
+    else if (k == "--lists") flags.lists = v;
+    else if (k == "--show_failures") ok = absl::SimpleAtoi(v, &flags.show_failures);
+    else ok = false;
+    if (!ok) {
+      std::fprintf(stderr,
+                   "usage: match_eval [--check] [--review=0.80] [--block=0.92] "
+                   "[--sample=N] [--negatives=N] [--seed=S] [--lists=DIR] "
+                   "[--show_failures=N]\n");
+      return 2;
+    }
+  }
+  return exportscreen::tools::Run(flags);
+}
