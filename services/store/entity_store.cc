@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -460,6 +461,81 @@ absl::Status EntityStore::ScanDecisions(
   return status;
 }
 
+absl::StatusOr<int64_t> EntityStore::ExpireDecisionsBefore(absl::Time cutoff) {
+  absl::MutexLock lock(&chain_mu_);
+  const int64_t cutoff_s = absl::ToUnixSeconds(cutoff);
+  rocksdb::WriteBatch batch;
+  int64_t deleted = 0;
+  std::optional<v1::ChainCheckpoint> anchor;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfDecisions)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    ASSIGN_OR_RETURN(auto record, Parse<v1::DecisionRecord>(it->value(), "decision"));
+    if (record.recorded_at().seconds() >= cutoff_s) break;
+    if (record.sequence() + 1 >= next_sequence_) break;  // keep the head
+    RETURN_IF_ERROR(FromRocks(batch.Delete(cf(kCfDecisions), it->key()), "batch"));
+    anchor.emplace();
+    anchor->set_sequence(record.sequence());
+    anchor->set_hash(record.hash());
+    *anchor->mutable_at() = record.recorded_at();
+    ++deleted;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan decisions"));
+  if (!anchor.has_value()) return 0;
+  RETURN_IF_ERROR(FromRocks(
+      batch.Put(cf(kCfMeta), kMetaChainAnchor, Serialize(*anchor)), "batch"));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "expire decisions"));
+  return deleted;
+}
+
+absl::StatusOr<std::optional<v1::ChainCheckpoint>> EntityStore::GetChainAnchor()
+    const {
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCfMeta), kMetaChainAnchor, &value);
+  if (s.IsNotFound()) return std::optional<v1::ChainCheckpoint>();
+  RETURN_IF_ERROR(FromRocks(s, "get chain anchor"));
+  ASSIGN_OR_RETURN(auto anchor, Parse<v1::ChainCheckpoint>(value, "anchor"));
+  return std::optional<v1::ChainCheckpoint>(std::move(anchor));
+}
+
+absl::StatusOr<std::optional<v1::ChainCheckpoint>> EntityStore::Checkpoint(
+    absl::Time now) {
+  v1::ChainCheckpoint cp;
+  {
+    absl::MutexLock lock(&chain_mu_);
+    if (next_sequence_ == 1) return std::optional<v1::ChainCheckpoint>();
+    cp.set_sequence(next_sequence_ - 1);
+    cp.set_hash(chain_head_hash_);
+  }
+  const int64_t nanos = absl::ToUnixNanos(now);
+  cp.mutable_at()->set_seconds(nanos / 1000000000);
+  cp.mutable_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  std::string key = kMetaCheckpointPrefix;
+  PutFixed64BE(&key, cp.sequence());
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  RETURN_IF_ERROR(FromRocks(db_->Put(wo, cf(kCfMeta), key, Serialize(cp)),
+                            "put checkpoint"));
+  return std::optional<v1::ChainCheckpoint>(std::move(cp));
+}
+
+absl::StatusOr<std::vector<v1::ChainCheckpoint>> EntityStore::ListCheckpoints()
+    const {
+  std::vector<v1::ChainCheckpoint> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfMeta)));
+  for (it->Seek(kMetaCheckpointPrefix);
+       it->Valid() && it->key().starts_with(kMetaCheckpointPrefix); it->Next()) {
+    ASSIGN_OR_RETURN(auto cp, Parse<v1::ChainCheckpoint>(it->value(), "checkpoint"));
+    out.push_back(std::move(cp));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan checkpoints"));
+  return out;
+}
+
 absl::Status EntityStore::RawPutDecisionForTest(uint64_t sequence,
                                                 const std::string& bytes) {
   return FromRocks(db_->Put(rocksdb::WriteOptions(), cf(kCfDecisions),
@@ -475,8 +551,14 @@ absl::Status EntityStore::RawDeleteDecisionForTest(uint64_t sequence) {
 
 absl::StatusOr<ChainVerification> VerifyDecisionChain(const EntityStore& store) {
   ChainVerification v;
-  uint64_t expected_seq = 0;  // 0: not yet known (retention may drop a prefix)
-  std::string prev_hash;
+  // Where the chain must start: after the retention anchor, or at 1.
+  ASSIGN_OR_RETURN(std::optional<v1::ChainCheckpoint> anchor, store.GetChainAnchor());
+  uint64_t expected_seq = anchor.has_value() ? anchor->sequence() + 1 : 1;
+  std::string prev_hash = anchor.has_value() ? anchor->hash() : "";
+  // Checkpoints recorded (and published) earlier must still hold.
+  ASSIGN_OR_RETURN(std::vector<v1::ChainCheckpoint> checkpoints, store.ListCheckpoints());
+  absl::flat_hash_map<uint64_t, std::string> checkpoint_hash;
+  for (const auto& cp : checkpoints) checkpoint_hash[cp.sequence()] = cp.hash();
   bool first = true;
   auto fail = [&v](uint64_t seq, std::string problem) {
     v.ok = false;
@@ -492,18 +574,22 @@ absl::StatusOr<ChainVerification> VerifyDecisionChain(const EntityStore& store) 
           return fail(seq, absl::StrCat("record ", r.decision_id(),
                                         " was modified (hash mismatch)"));
         }
-        if (!first && seq != expected_seq) {
+        if (seq != expected_seq) {
           return fail(seq, absl::StrCat("sequence gap: expected ",
                                         expected_seq, ", found ", seq,
                                         " (record deleted or reordered)"));
         }
-        if (!first && r.prev_hash() != prev_hash) {
+        if (r.prev_hash() != prev_hash) {
           return fail(seq, absl::StrCat("record ", r.decision_id(),
-                                        " does not chain to its predecessor"
+                                        " does not chain to its predecessor",
+                                        first ? " (or to the retention anchor)" : "",
                                         " (records reordered or replaced)"));
         }
-        if (first && seq == 1 && !r.prev_hash().empty()) {
-          return fail(seq, "first record has a predecessor hash");
+        if (auto cp = checkpoint_hash.find(seq);
+            cp != checkpoint_hash.end() && cp->second != r.hash()) {
+          return fail(seq, absl::StrCat("record ", r.decision_id(),
+                                        " differs from checkpoint ", seq,
+                                        " (chain rewritten after the checkpoint)"));
         }
         first = false;
         expected_seq = seq + 1;

@@ -24,6 +24,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "exportscreen/v1/auth.pb.h"
 #include "exportscreen/v1/entities.pb.h"
 
@@ -107,6 +108,17 @@ class EntityStore {
   absl::Status ScanDecisions(
       uint64_t from_sequence, bool reverse,
       const std::function<bool(const v1::DecisionRecord&)>& fn) const;
+  // Retention: deletes decisions recorded before `cutoff` (oldest first, in
+  // one WriteBatch with the new chain anchor = the last deleted record's
+  // sequence and hash, so verification of the rest still holds). Returns
+  // how many were deleted. The newest record is never deleted.
+  absl::StatusOr<int64_t> ExpireDecisionsBefore(absl::Time cutoff);
+  absl::StatusOr<std::optional<v1::ChainCheckpoint>> GetChainAnchor() const;
+  // Records a checkpoint of the current chain head (no-op if empty) and
+  // returns it.
+  absl::StatusOr<std::optional<v1::ChainCheckpoint>> Checkpoint(absl::Time now);
+  absl::StatusOr<std::vector<v1::ChainCheckpoint>> ListCheckpoints() const;
+
   // Test seam for tamper-evidence tests: raw access to a decision's stored
   // bytes. Never used by the service.
   absl::Status RawPutDecisionForTest(uint64_t sequence, const std::string& bytes);

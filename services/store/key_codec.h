@@ -28,6 +28,10 @@ inline constexpr char kMetaSchema[] = "schema_version";
 inline constexpr char kMetaHistoryPrefix[] = "history/";
 // "admin/" + 8-byte big-endian sequence -> AdminAction.
 inline constexpr char kMetaAdminPrefix[] = "admin/";
+// Chain anchor left by retention: the last expired decision (sequence, hash).
+inline constexpr char kMetaChainAnchor[] = "chain_anchor";
+// "checkpoint/" + 8-byte big-endian sequence -> ChainCheckpoint.
+inline constexpr char kMetaCheckpointPrefix[] = "checkpoint/";
 
 // "<version>\0" : the prefix of all records of one list version.
 std::string VersionPrefix(absl::string_view version);

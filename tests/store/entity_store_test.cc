@@ -239,3 +239,74 @@ TEST(ActivationHistoryTest, AppendsInOrder) {
 
 }  // namespace
 }  // namespace exportscreen::store
+
+namespace exportscreen::store {
+namespace {
+
+TEST(RetentionTest, ExpiryKeepsTheRestVerifiable) {
+  testing::TempDir dir;
+  auto opened = EntityStore::Open(dir.path());
+  ASSERT_TRUE(opened.ok());
+  auto& store = *opened;
+  for (int i = 0; i < 10; ++i) {
+    v1::DecisionRecord r;
+    r.mutable_recorded_at()->set_seconds(1000 + i * 100);
+    ASSERT_TRUE(store->AppendDecision(&r).ok());
+  }
+  auto deleted = store->ExpireDecisionsBefore(absl::FromUnixSeconds(1500));
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  EXPECT_EQ(*deleted, 5);
+  auto v = VerifyDecisionChain(*store);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->records_checked, 5u);
+  // Deleting one more record by hand (not through retention) is detected.
+  ASSERT_TRUE(store->RawDeleteDecisionForTest(6).ok());
+  v = VerifyDecisionChain(*store);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_sequence, 7u);
+}
+
+TEST(RetentionTest, NeverDeletesTheHead) {
+  testing::TempDir dir;
+  auto store = EntityStore::Open(dir.path());
+  ASSERT_TRUE(store.ok());
+  v1::DecisionRecord r;
+  ASSERT_TRUE((*store)->AppendDecision(&r).ok());
+  auto deleted = (*store)->ExpireDecisionsBefore(absl::FromUnixSeconds(1 << 30));
+  ASSERT_TRUE(deleted.ok());
+  EXPECT_EQ(*deleted, 0);
+}
+
+TEST(CheckpointTest, RewrittenChainAfterCheckpointIsDetected) {
+  testing::TempDir dir;
+  auto opened = EntityStore::Open(dir.path());
+  ASSERT_TRUE(opened.ok());
+  auto& store = *opened;
+  std::vector<v1::DecisionRecord> records;
+  for (int i = 0; i < 3; ++i) {
+    v1::DecisionRecord r;
+    r.mutable_request()->set_request_id(std::to_string(i));
+    ASSERT_TRUE(store->AppendDecision(&r).ok());
+    records.push_back(r);
+  }
+  auto cp = store->Checkpoint(absl::Now());
+  ASSERT_TRUE(cp.ok());
+  ASSERT_TRUE(cp->has_value());
+  EXPECT_EQ((*cp)->sequence(), 3u);
+  // A forger rewrites record 3 consistently (own hash recomputed; it is the
+  // last record, so no successor link breaks): only the checkpoint catches it.
+  v1::DecisionRecord forged = records[2];
+  forged.mutable_request()->set_request_id("forged");
+  forged.set_hash(DecisionRecordHash(forged));
+  ASSERT_TRUE(store->RawPutDecisionForTest(3, forged.SerializeAsString()).ok());
+  auto v = VerifyDecisionChain(*store);
+  ASSERT_TRUE(v.ok());
+  EXPECT_FALSE(v->ok);
+  EXPECT_EQ(v->first_broken_sequence, 3u);
+  EXPECT_NE(v->problem.find("checkpoint"), std::string::npos) << v->problem;
+}
+
+}  // namespace
+}  // namespace exportscreen::store
