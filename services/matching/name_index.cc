@@ -503,9 +503,27 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
       alignment->push_back(TokenMatch{qt, lt, p.kind, p.sim, wl});
     }
   };
+  // Pass 0: query words split inside a listed word ("mosto trest"), before
+  // an abbreviation expansion of the first half can take an exact match.
+  std::string& buf = LocalScratch().buf;
+  for (size_t i = 0; i + 1 < n; ++i) {
+    if (q[i].legal || q[i + 1].legal || q_used[i] || q_used[i + 1]) continue;
+    const size_t len = q[i].raw.size() + q[i + 1].raw.size();
+    for (uint32_t k = 0; k < m; ++k) {
+      absl::string_view lt = ltext(k);
+      if (l_used[k] || lt.size() != len) {
+        continue;
+      }
+      if (lt.substr(0, q[i].raw.size()) == q[i].raw &&
+          lt.substr(q[i].raw.size()) == q[i + 1].raw) {
+        accept(Pair{int(i), int(i + 1), int(k), -1, 1.0, "split"});
+        break;
+      }
+    }
+  }
   // Pass 1: exact token matches (by id), in query order.
   for (size_t i = 0; i < n; ++i) {
-    if (q[i].id < 0) continue;
+    if (q[i].id < 0 || q_used[i]) continue;
     for (uint32_t k = 0; k < m; ++k) {
       if (!l_used[k] && name_toks_[lb + k] == static_cast<uint32_t>(q[i].id)) {
         accept(Pair{static_cast<int>(i), -1, static_cast<int>(k), -1, 1.0,
@@ -515,7 +533,6 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
     }
   }
   // Pass 2: fuzzy, joined, split and initials among the rest, best first.
-  std::string& buf = LocalScratch().buf;
   for (size_t i = 0; i < n; ++i) {
     if (q_used[i] || q[i].legal) continue;
     for (uint32_t k = 0; k < m; ++k) {
@@ -772,7 +789,7 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     double est = std::min(1.0, (acc[name] + skipped) /
                                    (wq_total + name_weight_[name]));
     acc[name] = 0;
-    if (est >= floor_score * 0.8) {
+    if (est >= floor_score * 0.65) {
       cands.push_back({static_cast<float>(est), name});
     }
   }

@@ -305,7 +305,47 @@ std::string CasePunct(const std::string& name) {
 
 // Latin (BGN-like romanisation) to Russian Cyrillic, as a clerk would write
 // the name in Cyrillic.
+std::string ToCyrillicLetters(const std::string& name);
+
+// A Russian party's name as written in Russian: legal forms in their
+// Russian abbreviations, the rest letter by letter.
 std::string ToCyrillic(const std::string& name) {
+  static const std::vector<std::pair<const char*, const char*>> kLegal = {
+      {"open joint stock company", "ОАО"}, {"open joint-stock company", "ОАО"},
+      {"closed joint stock company", "ЗАО"}, {"closed joint-stock company", "ЗАО"},
+      {"public joint stock company", "ПАО"}, {"public joint-stock company", "ПАО"},
+      {"joint stock company", "АО"},      {"joint-stock company", "АО"},
+      {"limited liability company", "ООО"}, {"ojsc", "ОАО"}, {"cjsc", "ЗАО"},
+      {"pjsc", "ПАО"}, {"jsc", "АО"}, {"llc", "ООО"}, {"oao", "ОАО"},
+      {"zao", "ЗАО"}, {"ooo", "ООО"}, {"pao", "ПАО"}, {"ao", "АО"}};
+  std::vector<std::string> words = absl::StrSplit(
+      absl::AsciiStrToLower(name), ' ', absl::SkipEmpty());
+  std::string out;
+  for (size_t i = 0; i < words.size();) {
+    bool done = false;
+    for (const auto& [from, to] : kLegal) {
+      std::vector<std::string> f = absl::StrSplit(from, ' ');
+      if (i + f.size() > words.size()) continue;
+      bool eq = true;
+      for (size_t k = 0; k < f.size() && eq; ++k) {
+        std::string w = words[i + k];
+        while (!w.empty() && (w.back() == ',' || w.back() == '.')) w.pop_back();
+        eq = w == f[k];
+      }
+      if (!eq) continue;
+      absl::StrAppend(&out, out.empty() ? "" : " ", to);
+      i += f.size();
+      done = true;
+      break;
+    }
+    if (done) continue;
+    absl::StrAppend(&out, out.empty() ? "" : " ", ToCyrillicLetters(words[i]));
+    ++i;
+  }
+  return out;
+}
+
+std::string ToCyrillicLetters(const std::string& name) {
   static const std::vector<std::pair<const char*, const char*>> kMulti = {
       {"shch", "щ"}, {"zh", "ж"}, {"kh", "х"}, {"ts", "ц"}, {"ch", "ч"},
       {"sh", "ш"},   {"yu", "ю"}, {"ya", "я"}, {"ye", "е"}, {"yo", "ё"},
@@ -341,7 +381,7 @@ std::string ToCyrillic(const std::string& name) {
     }
     ++i;
   }
-  return letters >= 3 ? out : "";
+  return letters >= 1 ? out : "";
 }
 
 // Real Chinese names of listed Chinese companies (listed English name ->
@@ -548,7 +588,13 @@ int Run(const Flags& flags) {
       else if (kind == "reorder") v = Reorder(p.name, p.person, rng);
       else if (kind == "joined_split") v = JoinSplit(p.name, rng);
       else if (kind == "case_punct") v = CasePunct(p.name);
-      else if (kind == "cyrillic" && p.slavic) v = ToCyrillic(p.name);
+      else if (kind == "cyrillic" && p.slavic &&
+               (p.person || Key(p.name).find(' ') == std::string::npos)) {
+        // Persons, and organisations with a one-word name besides the
+        // legal form (longer ones are English translations, which a
+        // Russian writer would not transliterate letter by letter).
+        v = ToCyrillic(p.name);
+      }
       if (v.empty() || Key(v).empty()) continue;
       cases.push_back({kind, v, p.ordinal, p.name});
       ++made;
@@ -613,7 +659,7 @@ int Run(const Flags& flags) {
         break;
       }
       default: {
-        std::string c = ToCyrillic(Brand(rng, listed_tokens));
+        std::string c = ToCyrillicLetters(Brand(rng, listed_tokens));
         if (!c.empty()) add_negative("neg_script", "ООО " + c);
       }
     }
