@@ -31,13 +31,16 @@ absl::StatusOr<v1::ScreenResponse> Screener::Screen(
   response.mutable_evaluated_at()->set_nanos(
       static_cast<int32_t>(nanos % 1000000000));
   if (store_ != nullptr) {
+    // The response moves into the record and back out: no copy.
     v1::DecisionRecord record;
-    *record.mutable_request() = std::move(request);
-    *record.mutable_response() = response;
     *record.mutable_recorded_at() = response.evaluated_at();
+    *record.mutable_request() = std::move(request);
+    *record.mutable_response() = std::move(response);
     record.set_caller(caller);
-    ASSIGN_OR_RETURN(std::string id, store_->AppendDecision(&record));
-    response.set_decision_id(id);
+    absl::StatusOr<std::string> id = store_->AppendDecision(&record);
+    if (!id.ok()) return id.status();  // unrecorded: never answered
+    // AppendDecision set the decision id in the record's response.
+    return std::move(*record.mutable_response());
   }
   return response;
 }

@@ -26,6 +26,11 @@ ABSL_FLAG(std::string, tls_cert, "", "server certificate chain (PEM); enables TL
 ABSL_FLAG(std::string, tls_key, "", "server private key (PEM)");
 ABSL_FLAG(std::string, tls_client_ca, "",
           "CA bundle (PEM) for client certificates; enables required mTLS");
+ABSL_FLAG(int, decision_retention_days, 0,
+          "delete decision records older than this (0 = keep forever); the "
+          "hash chain stays verifiable");
+ABSL_FLAG(absl::Duration, checkpoint_interval, absl::Minutes(1),
+          "how often to record and log the audit chain head");
 ABSL_FLAG(bool, sync_decisions, false,
           "fsync each decision record before answering (power-loss safe)");
 
@@ -53,6 +58,8 @@ int main(int argc, char** argv) {
   options.record_decisions = absl::GetFlag(FLAGS_record_decisions);
   options.sync_decisions = absl::GetFlag(FLAGS_sync_decisions);
   options.auth_config = absl::GetFlag(FLAGS_auth_config);
+  options.decision_retention_days = absl::GetFlag(FLAGS_decision_retention_days);
+  options.checkpoint_interval = absl::GetFlag(FLAGS_checkpoint_interval);
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);

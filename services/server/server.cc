@@ -111,6 +111,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
         absl::StrCat("cannot listen on ", options.listen));
   }
   s->UpdateHealth();
+  s->maintenance_ = std::thread([raw] { raw->MaintenanceLoop(); });
   ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ",
               options.db_path);
   return s;
@@ -142,9 +143,39 @@ absl::Status ScreeningServer::Load() {
   return absl::OkStatus();
 }
 
+void ScreeningServer::MaintenanceLoop() {
+  absl::Time next_expiry = absl::Now();
+  int64_t last_checkpointed = -1;
+  while (!stop_maintenance_.WaitForNotificationWithTimeout(
+      options_.checkpoint_interval)) {
+    if (store_->decision_count() != last_checkpointed) {
+      auto cp = store_->Checkpoint(options_.clock->Now());
+      if (!cp.ok()) {
+        ES_LOG_ERROR("audit checkpoint failed: ", cp.status().ToString());
+      } else if (cp->has_value()) {
+        last_checkpointed = static_cast<int64_t>((*cp)->sequence());
+        ES_LOG_INFO("audit checkpoint sequence=", (*cp)->sequence(),
+                    " hash=", (*cp)->hash());
+      }
+    }
+    if (options_.decision_retention_days > 0 && absl::Now() >= next_expiry) {
+      next_expiry = absl::Now() + absl::Hours(1);
+      auto deleted = store_->ExpireDecisionsBefore(
+          options_.clock->Now() - absl::Hours(24) * options_.decision_retention_days);
+      if (!deleted.ok()) {
+        ES_LOG_ERROR("decision retention failed: ", deleted.status().ToString());
+      } else if (*deleted > 0) {
+        ES_LOG_INFO("decision retention: expired ", *deleted, " records");
+      }
+    }
+  }
+}
+
 void ScreeningServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
+  stop_maintenance_.Notify();
+  if (maintenance_.joinable()) maintenance_.join();
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(grace));

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/notification.h"
+#include <thread>
 #include "grpcpp/grpcpp.h"
 #include "services/api/grpc_services.h"
 #include "services/common/clock.h"
@@ -33,6 +35,11 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  // Audit: record (and log, for publication) a checkpoint of the decision
+  // chain head this often; delete decisions older than this many days
+  // (0 = keep forever). Expiry leaves a chain anchor, so verify still holds.
+  absl::Duration checkpoint_interval = absl::Minutes(1);
+  int decision_retention_days = 0;
   Clock* clock = Clock::Real();
 };
 
@@ -74,6 +81,9 @@ class ScreeningServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  void MaintenanceLoop();
+  absl::Notification stop_maintenance_;
+  std::thread maintenance_;
 };
 
 }  // namespace exportscreen::server

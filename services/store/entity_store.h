@@ -13,6 +13,7 @@
 #define EXPORTSCREEN_SERVICES_STORE_ENTITY_STORE_H_
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -130,6 +131,12 @@ class EntityStore {
               StoreOptions options);
   rocksdb::ColumnFamilyHandle* cf(absl::string_view name) const;
   absl::Status LoadChainHead();
+  struct PendingDecision {
+    v1::DecisionRecord* record;
+    absl::Status status;
+    bool done = false;
+  };
+  absl::Status WriteDecisionGroup(const std::vector<PendingDecision*>& group);
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
@@ -137,6 +144,8 @@ class EntityStore {
   const StoreOptions options_;
 
   absl::Mutex history_mu_;
+  absl::Mutex queue_mu_;
+  std::deque<PendingDecision*> queue_ ABSL_GUARDED_BY(queue_mu_);
   mutable absl::Mutex chain_mu_;
   uint64_t next_sequence_ ABSL_GUARDED_BY(chain_mu_) = 1;
   std::string chain_head_hash_ ABSL_GUARDED_BY(chain_mu_);

@@ -1,6 +1,11 @@
 #include "services/store/entity_store.h"
 
 #include <filesystem>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 
 #include "gtest/gtest.h"
 #include "tests/testing/temp_dir.h"
@@ -306,6 +311,42 @@ TEST(CheckpointTest, RewrittenChainAfterCheckpointIsDetected) {
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 3u);
   EXPECT_NE(v->problem.find("checkpoint"), std::string::npos) << v->problem;
+}
+
+}  // namespace
+}  // namespace exportscreen::store
+
+namespace exportscreen::store {
+namespace {
+
+TEST(GroupCommitTest, ConcurrentAppendsFormOneValidChain) {
+  testing::TempDir dir;
+  auto opened = EntityStore::Open(dir.path());
+  ASSERT_TRUE(opened.ok());
+  auto& store = *opened;
+  constexpr int kThreads = 8, kPerThread = 300;
+  std::vector<std::thread> threads;
+  std::mutex ids_mu;
+  std::set<std::string> ids;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        v1::DecisionRecord r;
+        r.mutable_request()->set_request_id(absl::StrCat(t, "-", i));
+        auto id = store->AppendDecision(&r);
+        ASSERT_TRUE(id.ok());
+        EXPECT_EQ(r.response().decision_id(), *id);
+        std::lock_guard<std::mutex> lock(ids_mu);
+        EXPECT_TRUE(ids.insert(*id).second);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(store->decision_count(), kThreads * kPerThread);
+  auto v = VerifyDecisionChain(*store);
+  ASSERT_TRUE(v.ok());
+  EXPECT_TRUE(v->ok) << v->problem;
+  EXPECT_EQ(v->records_checked, static_cast<uint64_t>(kThreads * kPerThread));
 }
 
 }  // namespace
