@@ -8,6 +8,7 @@
 #include <unicode/utf8.h>
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <utility>
 
@@ -659,6 +660,51 @@ void NormalizeName(absl::string_view raw, bool record_steps,
     NormalizedToken nt;
     nt.text = std::move(t);
     out->tokens.push_back(std::move(nt));
+  }
+  // Legal forms glued to a neighbouring word ("capitalllc", "jscsirius",
+  // "jointstock", "landcompany").
+  {
+    static const char* kAbbrevForms[] = {"llc", "ltd", "jsc", "ojsc", "pjsc",
+                                         "cjsc", "gmbh", "oao", "zao", "ooo"};
+    const LegalWordTypos& lw = LegalWords();
+    std::vector<NormalizedToken> split;
+    bool any = false;
+    for (NormalizedToken& t : out->tokens) {
+      const std::string& w = t.text;
+      size_t cut = 0;  // split position, 0 = none
+      if (w.size() >= 7) {
+        for (const char* f : kAbbrevForms) {
+          size_t n = std::strlen(f);
+          if (w.size() >= n + 4 && w.compare(w.size() - n, n, f) == 0) cut = w.size() - n;
+          if (w.size() >= n + 4 && w.compare(0, n, f) == 0) cut = n;
+          if (cut) break;
+        }
+        for (size_t k = 4; !cut && k + 3 <= w.size(); ++k) {
+          bool head = lw.words.contains(w.substr(0, k));
+          bool tail = lw.words.contains(w.substr(k));
+          if ((head && tail) || (head && k >= 7) ||
+              (tail && w.size() - k >= 7 && k >= 4)) {
+            cut = k;
+          }
+        }
+      }
+      if (!cut) {
+        split.push_back(std::move(t));
+        continue;
+      }
+      any = true;
+      NormalizedToken a, b;
+      a.text = w.substr(0, cut);
+      b.text = w.substr(cut);
+      if (record_steps) {
+        steps->push_back(absl::StrCat("legal_form_split:", w, "->", a.text, " ",
+                                      b.text));
+      }
+      split.push_back(std::move(a));
+      split.push_back(std::move(b));
+    }
+    (void)any;
+    out->tokens = std::move(split);
   }
   // Misspelt words of multi-word legal forms, only next to another legal
   // word (so a name word that happens to be close is left alone).

@@ -10,6 +10,7 @@
 //   remove_accents   Latin-ASCII (accents, ligatures, sharp s ...)
 //   punctuation      punctuation and spacing removed, "L.L.C." joined
 //   person_order     "LAST, First" reordered to "first last"
+//   legal_form_split:a->b c  a legal form glued to a word ("capitalllc")
 //   legal_word_typo:a->b  a misspelt word of a legal form ("compnay")
 //   legal_form:a->b  legal forms canonicalised ("co ltd" -> "ltd", "ooo" ->
 //                    "llc", "aktsionernoe obshchestvo" -> "jsc" ...)
