@@ -61,6 +61,7 @@ const PhraseTable& LegalForms() {
     // Limited liability companies.
     for (const char* p :
          {"llc", "l l c", "limited liability company", "limited liability co",
+          "ltd liability company", "ltd liability co",
           "ooo", "obshchestvo s ogranichennoy otvetstvennostyu",
           "obshchestvo s ogranichennoi otvetstvennostyu",
           "obshestvo s ogranichennoy otvetstvennostyu", "gmbh", "mbh", "srl",
@@ -72,7 +73,8 @@ const PhraseTable& LegalForms() {
     // Joint-stock companies and other share companies.
     for (const char* p :
          {"jsc", "ojsc", "cjsc", "pjsc", "oao", "zao", "pao", "joint stock company",
-          "joint stock co", "open joint stock company",
+          "joint stock co", "open joint stock company", "open joint stock co",
+          "closed joint stock co", "public joint stock co", "joint stock corp",
           "closed joint stock company", "public joint stock company",
           "aktsionernoye obshchestvo", "aktsionernoe obshchestvo",
           "otkrytoye aktsionernoye obshchestvo",
@@ -90,7 +92,9 @@ const PhraseTable& LegalForms() {
       t->Add(p, "jsc", true, /*edge_only=*/true);
     }
     for (const char* p : {"inc", "incorporated"}) t->Add(p, "inc", true);
-    for (const char* p : {"corp", "corporation"}) t->Add(p, "corp", true);
+    for (const char* p : {"corp", "corporation", "korporatsiya"}) {
+      t->Add(p, "corp", true);
+    }
     for (const char* p : {"co", "company", "cie", "cia", "compania",
                           "compagnie", "companhia", "gong si", "gongsi",
                           "kompaniya"}) {

@@ -317,7 +317,8 @@ std::string ToCyrillic(const std::string& name) {
       {"joint stock company", "АО"},      {"joint-stock company", "АО"},
       {"limited liability company", "ООО"}, {"ojsc", "ОАО"}, {"cjsc", "ЗАО"},
       {"pjsc", "ПАО"}, {"jsc", "АО"}, {"llc", "ООО"}, {"oao", "ОАО"},
-      {"zao", "ЗАО"}, {"ooo", "ООО"}, {"pao", "ПАО"}, {"ao", "АО"}};
+      {"zao", "ЗАО"}, {"ooo", "ООО"}, {"pao", "ПАО"}, {"ao", "АО"},
+      {"corporation", "корпорация"}, {"ltd", "Лтд"}, {"ltd.", "Лтд"}};
   std::vector<std::string> words = absl::StrSplit(
       absl::AsciiStrToLower(name), ' ', absl::SkipEmpty());
   std::string out;
@@ -358,6 +359,11 @@ std::string ToCyrillicLetters(const std::string& name) {
       {'q', "к"}, {'j', "дж"}};
   std::string lower = absl::AsciiStrToLower(name);
   std::string out;
+  // A foreign initial "e" is written "э" in Russian.
+  if (!lower.empty() && lower[0] == 'e') {
+    out = "э";
+    lower = lower.substr(1);
+  }
   size_t letters = 0;
   for (size_t i = 0; i < lower.size();) {
     bool done = false;
