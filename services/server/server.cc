@@ -176,6 +176,7 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   stop_maintenance_.Notify();
   if (maintenance_.joinable()) maintenance_.join();
+  if (server_ == nullptr) return;  // Start() failed before listening
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(grace));

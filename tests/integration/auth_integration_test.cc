@@ -1,0 +1,121 @@
+// Access control end to end in process: tokens, roles, the admin log, and
+// the refusal to serve plaintext beyond loopback.
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "exportscreen/v1/service.grpc.pb.h"
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "services/common/digest.h"
+#include "services/server/server.h"
+#include "tests/testing/temp_dir.h"
+
+namespace exportscreen {
+namespace {
+
+using ::testing::HasSubstr;
+
+class AuthIntegrationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config_path_ = dir_.path() + "/auth.textproto";
+    std::ofstream(config_path_) << absl::StrCat(
+        "principals { name: \"erp\" roles: ROLE_SCREENING_CLIENT token_sha256: \"",
+        Sha256Hex("erp-token"), "\" }\n",
+        "principals { name: \"alice\" roles: ROLE_OPERATOR token_sha256: \"",
+        Sha256Hex("alice-token"), "\" }\n",
+        "principals { name: \"audrey\" roles: ROLE_AUDITOR token_sha256: \"",
+        Sha256Hex("audrey-token"), "\" }\n");
+    server::ServerOptions o;
+    o.listen = "127.0.0.1:0";
+    o.db_path = dir_.path() + "/db";
+    o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
+    o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+    o.auth_config = config_path_;
+    auto s = server::ScreeningServer::Start(o);
+    ASSERT_TRUE(s.ok()) << s.status();
+    server_ = std::move(*s);
+    ASSERT_TRUE(server_->Load().ok());
+    auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                       grpc::InsecureChannelCredentials());
+    screening_ = v1::ScreeningService::NewStub(channel);
+    admin_ = v1::AdminService::NewStub(channel);
+  }
+  void Auth(grpc::ClientContext* ctx, const std::string& token) {
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+  }
+  grpc::Status Screen(const std::string& token, v1::ScreenResponse* resp) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    v1::ScreenRequest req;
+    req.set_destination_country("DE");
+    req.add_parties()->set_name("Rheinland Engineering Simulation GmbH");
+    return screening_->Screen(&ctx, req, resp);
+  }
+  grpc::Status Activate(const std::string& token) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    v1::ActiveVersions out;
+    return admin_->Activate(&ctx, v1::ActivateRequest(), &out);
+  }
+
+  testing::TempDir dir_;
+  std::string config_path_;
+  std::unique_ptr<server::ScreeningServer> server_;
+  std::unique_ptr<v1::ScreeningService::Stub> screening_;
+  std::unique_ptr<v1::AdminService::Stub> admin_;
+};
+
+TEST_F(AuthIntegrationTest, RolesAreEnforcedAndAdminActionsRecorded) {
+  v1::ScreenResponse resp;
+  EXPECT_EQ(Screen("", &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(Screen("wrong", &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(Screen("erp-token", &resp).ok());
+  EXPECT_EQ(Screen("audrey-token", &resp).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  grpc::Status denied = Activate("erp-token");
+  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(denied.error_message(), HasSubstr("erp may not call Activate"));
+  EXPECT_TRUE(Activate("alice-token").ok());
+
+  // The decision names its caller.
+  grpc::ClientContext ctx;
+  Auth(&ctx, "audrey-token");
+  v1::GetDecisionRequest get;
+  get.set_decision_id(resp.decision_id());
+  v1::DecisionRecord record;
+  ASSERT_TRUE(screening_->GetDecision(&ctx, get, &record).ok());
+  EXPECT_EQ(record.caller(), "erp");
+
+  // The admin log has both attempts, newest first, with who and the result.
+  grpc::ClientContext log_ctx;
+  Auth(&log_ctx, "audrey-token");
+  v1::ListAdminActionsResponse log;
+  ASSERT_TRUE(admin_->ListAdminActions(&log_ctx, v1::ListAdminActionsRequest(), &log).ok());
+  ASSERT_GE(log.actions_size(), 2);
+  EXPECT_EQ(log.actions(0).method(), "Activate");
+  EXPECT_EQ(log.actions(0).actor(), "alice");
+  EXPECT_EQ(log.actions(0).status_code(), 0);
+  EXPECT_FALSE(log.actions(0).rule_set_version().empty());
+  EXPECT_EQ(log.actions(1).method(), "Activate");
+  EXPECT_EQ(log.actions(1).status_code(), static_cast<int>(grpc::StatusCode::PERMISSION_DENIED));
+}
+
+TEST(ServerSecurityTest, PlaintextBeyondLoopbackIsRefused) {
+  testing::TempDir dir;
+  server::ServerOptions o;
+  o.listen = "0.0.0.0:0";
+  o.db_path = dir.path();
+  auto s = server::ScreeningServer::Start(o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.status().message()), HasSubstr("loopback only"));
+  EXPECT_TRUE(server::IsLoopbackAddress("127.0.0.1:50051"));
+  EXPECT_TRUE(server::IsLoopbackAddress("[::1]:50051"));
+  EXPECT_TRUE(server::IsLoopbackAddress("localhost:1"));
+  EXPECT_FALSE(server::IsLoopbackAddress("10.0.0.1:50051"));
+  EXPECT_FALSE(server::IsLoopbackAddress("[::]:50051"));
+}
+
+}  // namespace
+}  // namespace exportscreen
