@@ -210,6 +210,7 @@ class NameIndexImpl final : public NameIndex {
     double contribution; // estimated score numerator contribution
     int32_t pair_lo = -1;  // >= 0: walk pairs_ range instead of postings
     int32_t pair_hi = -1;
+    uint32_t qtok = 0;     // query token the expansion stands for
   };
   struct Alignment {
     double name_score = 0;
@@ -703,14 +704,15 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     if (t.legal) continue;
     if (t.id >= 0) {
       uint32_t id = static_cast<uint32_t>(t.id);
-      exps.push_back({id, token_df_[id], 2 * t.weight});
+      exps.push_back({id, token_df_[id], 2 * t.weight, -1, -1, uint32_t(i)});
     }
     FuzzyTokens(t.text, &fuzzy);
     for (uint32_t f : fuzzy) {
       if (static_cast<int32_t>(f) == t.id || token_legal_[f]) continue;
       double s = FuzzySim(t.text, TokenText(f));
       if (s <= 0) continue;
-      exps.push_back({f, token_df_[f], 2 * s * token_weight_[f]});
+      exps.push_back(
+          {f, token_df_[f], 2 * s * token_weight_[f], -1, -1, uint32_t(i)});
     }
     if (i + 1 < q.size() && !q[i + 1].legal) {
       scratch.buf.assign(t.raw.data(), t.raw.size());
@@ -718,14 +720,15 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
       int32_t id = Lookup(scratch.buf);
       if (id >= 0 && !token_legal_[id]) {
         exps.push_back({static_cast<uint32_t>(id), token_df_[id],
-                        2 * token_weight_[id]});
+                        2 * token_weight_[id], -1, -1, uint32_t(i)});
       }
     }
     uint64_t key = Fnv(t.text);
     auto lo = std::lower_bound(pair_keys_.begin(), pair_keys_.end(), key);
     auto hi = std::upper_bound(lo, pair_keys_.end(), key);
     if (lo != hi) {
-      Expansion e{0, static_cast<uint32_t>(hi - lo), 2 * t.weight};
+      Expansion e{0, static_cast<uint32_t>(hi - lo), 2 * t.weight, -1, -1,
+                  uint32_t(i)};
       e.pair_lo = static_cast<int32_t>(lo - pair_keys_.begin());
       e.pair_hi = static_cast<int32_t>(hi - pair_keys_.begin());
       exps.push_back(e);
@@ -736,9 +739,21 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     if (a.pair_lo != b.pair_lo) return a.pair_lo < b.pair_lo;
     return a.token < b.token;
   });
+  // remaining[i]: the most a name first seen at expansion i can gain, i.e.
+  // over query tokens, the best contribution among expansions >= i (a
+  // query token matches at most once; a split pair counts for two).
   std::vector<double> remaining(exps.size() + 1, 0);
-  for (size_t i = exps.size(); i-- > 0;) {
-    remaining[i] = remaining[i + 1] + exps[i].contribution;
+  {
+    std::vector<double> best(q.size() + 1, 0);
+    double sum = 0;
+    for (size_t i = exps.size(); i-- > 0;) {
+      double& b = best[exps[i].qtok];
+      if (exps[i].contribution > b) {
+        sum += exps[i].contribution - b;
+        b = exps[i].contribution;
+      }
+      remaining[i] = sum;
+    }
   }
 
   // Accumulate estimated scores.
@@ -755,11 +770,25 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     const Expansion& e = exps[i];
     // A name first seen now matches at most `remaining[i]`.
     const double r = remaining[i];
-    if (admitting && r / (wq_total + r / 2) < floor_score * 0.9) {
+    if (admitting && r / (wq_total + r / 2) < floor_score * 0.97) {
       admitting = false;
     }
     if (!admitting && e.df > 4 * touched.size() + 256) {
-      skipped += e.contribution;
+      if (e.pair_lo >= 0 || touched.size() > 4096) {
+        skipped += e.contribution;
+        continue;
+      }
+      // Few candidates, long postings: look the token up in each
+      // candidate's own (short) token list instead.
+      const float contribution = static_cast<float>(e.contribution);
+      for (uint32_t name : touched) {
+        for (uint32_t k = name_tok_off_[name]; k < name_tok_off_[name + 1]; ++k) {
+          if (name_toks_[k] == e.token) {
+            acc[name] += contribution;
+            break;
+          }
+        }
+      }
       continue;
     }
     const float contribution = static_cast<float>(e.contribution);
