@@ -493,6 +493,22 @@ void Screener::Ownership() {
   ctx_.boolean[slot::kAnyListHit] = any_list_hit_ ? Tri::kTrue : Tri::kFalse;
 }
 
+// [location] (issue 8): helpers of the location facts.
+constexpr size_t kMaxLocationFacts = 5;
+// True if the condition tree at `node` tests the bool slot `bool_slot`.
+bool ReadsBoolSlot(const CompiledRules& R, uint32_t node, int bool_slot) {
+  if (node == rules::Cond::kNoCondition || node >= R.nodes.size()) return false;
+  const rules::Node& n = R.nodes[node];
+  if ((n.op == rules::Node::Op::kBoolIs || n.op == rules::Node::Op::kKnownBool) &&
+      n.slot == bool_slot) {
+    return true;
+  }
+  for (uint32_t i = 0; i < n.child_count; ++i) {
+    if (ReadsBoolSlot(R, R.children[n.first_child + i], bool_slot)) return true;
+  }
+  return false;
+}
+
 void Screener::ScreenItem(int index) {
   const v1::Item& raw = req_.items(index);
   const v1::Item* item = &raw;
@@ -559,17 +575,52 @@ void Screener::ScreenItem(int index) {
                      ? -1
                      : R_.Id(Vocab::kEccn, item->declared_eccn());
   c.sym[slot::kDeclaredEccn] = int16_t(declared);
-  // Location reports of the serials.
-  if (snap_.data != nullptr && !snap_.data->reported_country_by_serial.empty()) {
-    bool any = false, mismatch = false;
-    for (const auto& sn : item->serial_numbers()) {
-      auto it = snap_.data->reported_country_by_serial.find(sn);
-      if (it == snap_.data->reported_country_by_serial.end()) continue;
-      any = true;
-      mismatch |= Country(it->second) != c.sym[slot::kDestCountry];
+  // [location] (issue 8) BEGIN: location reports of the serials, from the
+  // live LocationIndex (snapshot's feed) first, then the list data's
+  // reported_country_by_serial. Mismatching reports become finding facts.
+  std::vector<std::string> location_facts;
+  if (!item->serial_numbers().empty()) {
+    std::shared_ptr<const LocationIndex> loc =
+        snap_.locations != nullptr ? snap_.locations->Load() : nullptr;
+    if (loc != nullptr && loc->empty()) loc = nullptr;
+    const auto* legacy =
+        snap_.data != nullptr && !snap_.data->reported_country_by_serial.empty()
+            ? &snap_.data->reported_country_by_serial
+            : nullptr;
+    if (loc != nullptr || legacy != nullptr) {
+      bool any = false, mismatch = false;
+      int more = 0;
+      for (const auto& sn : item->serial_numbers()) {
+        const ReportedLocation* rep = loc != nullptr ? loc->Find(sn) : nullptr;
+        const std::string* country = rep != nullptr ? &rep->country : nullptr;
+        if (country == nullptr && legacy != nullptr) {
+          auto it = legacy->find(sn);
+          if (it != legacy->end()) country = &it->second;
+        }
+        if (country == nullptr) continue;
+        any = true;
+        if (*country == req_.destination_country() ||
+            Country(*country) == c.sym[slot::kDestCountry]) {
+          continue;
+        }
+        mismatch = true;
+        if (location_facts.size() >= kMaxLocationFacts) {
+          ++more;
+        } else if (rep != nullptr) {
+          location_facts.push_back(absl::StrCat(
+              sn, " in ", rep->country, " (verifier ", rep->verifier_id,
+              ", observed ", absl::FormatTime(absl::RFC3339_sec, rep->observed_at,
+                                              absl::UTCTimeZone()),
+              ", report ", rep->report_id, ")"));
+        } else {
+          location_facts.push_back(absl::StrCat(sn, " in ", *country, " (list data)"));
+        }
+      }
+      if (more > 0) location_facts.push_back(absl::StrCat("... and ", more, " more"));
+      if (any) c.boolean[slot::kLocationMismatch] = mismatch ? Tri::kTrue : Tri::kFalse;
     }
-    if (any) c.boolean[slot::kLocationMismatch] = mismatch ? Tri::kTrue : Tri::kFalse;
   }
+  // [location] END
   if (c.HasNumber(slot::kTpp)) {
     auto* f = det->add_computed();
     f->set_name("item.tpp");
@@ -763,6 +814,11 @@ void Screener::ScreenItem(int index) {
     v1::Finding* f = Add(r.meta, r.outcome, r.meta.title, -1, index);
     f->set_action(r.action);
     Record(f, r.record, c);
+    // [location] the reports that fired a location rule.
+    if (!location_facts.empty() &&
+        ReadsBoolSlot(R_, r.cond.root, slot::kLocationMismatch)) {
+      for (const auto& fact : location_facts) AddFact(f, "location_report", fact);
+    }
   }
   if (!undecided_rf.empty()) {
     v1::Finding* f = System("system.red_flag_undecided",

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "exportscreen/v1/entities.pb.h"
+#include "services/engine/location_index.h"
 #include "services/matching/name_index.h"
 #include "services/rules/rule_set.h"
 
@@ -57,6 +58,11 @@ struct ScreeningSnapshot {
   std::string list_version;
   absl::Time loaded_at;
   double load_seconds = 0;
+  // Location evidence (issue 8): the live feed of the latest verified chip
+  // locations, shared by every snapshot of one SnapshotManager and swapped
+  // after each ingest batch without rebuilding the snapshot. May be null;
+  // the engine then uses data->reported_country_by_serial only.
+  std::shared_ptr<const LocationFeed> locations;
 };
 
 }  // namespace exportscreen::engine

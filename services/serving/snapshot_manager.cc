@@ -169,6 +169,7 @@ SnapshotManager::Build(const std::string& rule_set_version,
   snapshot->data = std::move(reference);
   snapshot->rule_set_version = rule_set_version;
   snapshot->list_version = list_version;
+  snapshot->locations = location_feed_;  // location evidence (issue 8)
   snapshot->loaded_at = clock_->Now();
   snapshot->load_seconds = absl::ToDoubleSeconds(snapshot->loaded_at - start);
   return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(snapshot));

@@ -104,6 +104,13 @@ class SnapshotManager {
 
   store::EntityStore* store() const { return store_; }
 
+  // Location evidence (issue 8): the live feed every snapshot built here
+  // carries (ScreeningSnapshot::locations). Location ingest swaps its index;
+  // no snapshot is rebuilt.
+  std::shared_ptr<engine::LocationFeed> location_feed() const {
+    return location_feed_;
+  }
+
  private:
   absl::Status SeedEmptyStore(const BootstrapOptions& options)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -119,6 +126,8 @@ class SnapshotManager {
 
   store::EntityStore* const store_;
   Clock* const clock_;
+  const std::shared_ptr<engine::LocationFeed> location_feed_ =
+      std::make_shared<engine::LocationFeed>();
   std::atomic<std::shared_ptr<const engine::ScreeningSnapshot>> current_;
   absl::Mutex mu_;
   // Recently active snapshots, newest last (kept for fast rollback and so

@@ -19,7 +19,11 @@ namespace {
 
 const char* const kAllCfs[] = {kCfEntities,     kCfOwnership, kCfItems,
                                kCfRuleSets,     kCfListVersions, kCfMeta,
-                               kCfDecisions};
+                               kCfDecisions,
+                               // Location verification (issue 8).
+                               kCfLocationReports, kCfLocationLatest,
+                               kCfLocationReplay, kCfSerialDecisions,
+                               kCfAlerts};
 
 // RocksDB status -> absl status, translated once here.
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
@@ -421,6 +425,7 @@ absl::Status EntityStore::WriteDecisionGroup(
     bytes += head;
     RETURN_IF_ERROR(FromRocks(
         batch.Put(cf(kCfDecisions), DecisionKey(seq), bytes), "batch"));
+    RETURN_IF_ERROR(IndexDecisionSerials(*r, &batch));  // location (issue 8)
     ++seq;
   }
   rocksdb::WriteOptions wo;
@@ -678,6 +683,340 @@ absl::StatusOr<ChainVerification> VerifyDecisionChain(const EntityStore& store) 
 int64_t EntityStore::decision_count() const {
   absl::MutexLock lock(&chain_mu_);
   return static_cast<int64_t>(next_sequence_ - 1);
+}
+
+// ===========================================================================
+// Location verification (issue 8): location reports, latest location per
+// serial, replay keys, the serial -> decision index and alerts.
+// ===========================================================================
+namespace {
+
+// Deterministic serialisation without the store-assigned receive time: two
+// reports are "the same" iff these bytes are equal.
+std::string ReportFingerprint(const v1::LocationReport& r) {
+  if (!r.has_received_at()) return Serialize(r);
+  v1::LocationReport copy = r;
+  copy.clear_received_at();
+  return Serialize(copy);
+}
+
+std::string ReplayKey(const v1::LocationReport& r) {
+  std::string key = r.verifier_id();
+  key.push_back('\0');
+  key += r.serial_number();
+  key.push_back('\0');
+  PutFixed64BE(&key, static_cast<uint64_t>(r.observed_at().seconds()) ^
+                         (uint64_t{1} << 63));
+  const uint32_t nanos = static_cast<uint32_t>(r.observed_at().nanos());
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    key.push_back(static_cast<char>((nanos >> shift) & 0xff));
+  }
+  return key;
+}
+
+// Strictly newer observation (ties broken by report_id, so the order is total).
+bool NewerReport(const v1::LocationReport& a, const v1::LocationReport& b) {
+  if (a.observed_at().seconds() != b.observed_at().seconds()) {
+    return a.observed_at().seconds() > b.observed_at().seconds();
+  }
+  if (a.observed_at().nanos() != b.observed_at().nanos()) {
+    return a.observed_at().nanos() > b.observed_at().nanos();
+  }
+  return a.report_id() > b.report_id();
+}
+
+std::string SerialDecisionPrefix(absl::string_view serial) {
+  std::string key(serial);
+  key.push_back('\0');
+  return key;
+}
+
+std::string AlertKey(uint64_t seq) {
+  std::string key = "a";
+  PutFixed64BE(&key, seq);
+  return key;
+}
+
+std::string AlertDedupeKey(absl::string_view decision_id,
+                           absl::string_view serial) {
+  std::string key = "k";
+  key.append(decision_id.data(), decision_id.size());
+  key.push_back('\0');
+  key.append(serial.data(), serial.size());
+  return key;
+}
+
+std::string AlertId(uint64_t seq) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string id = "A";
+  for (int shift = 60; shift >= 0; shift -= 4) id.push_back(kHex[(seq >> shift) & 0xf]);
+  return id;
+}
+
+// Batched point reads of `keys` in `cf`: values[i] set if found.
+absl::Status MultiGetOptional(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                              const std::vector<std::string>& keys,
+                              std::vector<std::optional<std::string>>* values) {
+  const size_t n = keys.size();
+  values->assign(n, std::nullopt);
+  if (n == 0) return absl::OkStatus();
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> pinned(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db->MultiGet(rocksdb::ReadOptions(), cf, n, slices.data(), pinned.data(),
+               statuses.data());
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    RETURN_IF_ERROR(FromRocks(statuses[i], "location multiget"));
+    (*values)[i] = pinned[i].ToString();
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EntityStore::PutLocationReports(
+    const std::vector<v1::LocationReport>& reports,
+    std::vector<LocationPut>* outcome, std::vector<v1::LocationReport>* latest) {
+  const size_t n = reports.size();
+  outcome->assign(n, LocationPut::kStored);
+  latest->clear();
+  if (n == 0) return absl::OkStatus();
+  absl::MutexLock lock(&location_mu_);
+
+  std::vector<std::string> ids(n), replay(n);
+  for (size_t i = 0; i < n; ++i) {
+    ids[i] = reports[i].report_id();
+    replay[i] = ReplayKey(reports[i]);
+  }
+  std::vector<std::optional<std::string>> stored_reports, stored_replay;
+  RETURN_IF_ERROR(MultiGetOptional(db_.get(), cf(kCfLocationReports), ids,
+                                   &stored_reports));
+  RETURN_IF_ERROR(MultiGetOptional(db_.get(), cf(kCfLocationReplay), replay,
+                                   &stored_replay));
+
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_map<absl::string_view, size_t> first_by_id, first_by_replay;
+  first_by_id.reserve(n);
+  first_by_replay.reserve(n);
+  std::vector<size_t> stored;
+  stored.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    const v1::LocationReport& r = reports[i];
+    if (auto it = first_by_id.find(ids[i]); it != first_by_id.end()) {
+      (*outcome)[i] = ReportFingerprint(reports[it->second]) == ReportFingerprint(r)
+                          ? LocationPut::kDuplicate
+                          : LocationPut::kConflict;
+      continue;
+    }
+    first_by_id.emplace(ids[i], i);
+    if (stored_reports[i].has_value()) {
+      ASSIGN_OR_RETURN(auto existing, Parse<v1::LocationReport>(
+                                          *stored_reports[i], "location report"));
+      (*outcome)[i] = ReportFingerprint(existing) == ReportFingerprint(r)
+                          ? LocationPut::kDuplicate
+                          : LocationPut::kConflict;
+      continue;
+    }
+    if (first_by_replay.contains(replay[i]) ||
+        (stored_replay[i].has_value() && *stored_replay[i] != r.report_id())) {
+      (*outcome)[i] = LocationPut::kReplay;
+      continue;
+    }
+    first_by_replay.emplace(replay[i], i);
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(cf(kCfLocationReports), r.report_id(), Serialize(r)), "batch"));
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(cf(kCfLocationReplay), replay[i], r.report_id()), "batch"));
+    stored.push_back(i);
+  }
+
+  // Latest per serial: the newest of (stored latest, this batch's reports).
+  absl::flat_hash_map<absl::string_view, size_t> newest;  // serial -> index
+  newest.reserve(stored.size());
+  for (size_t i : stored) {
+    auto [it, inserted] = newest.emplace(reports[i].serial_number(), i);
+    if (!inserted && NewerReport(reports[i], reports[it->second])) it->second = i;
+  }
+  std::vector<std::string> serials;
+  std::vector<size_t> candidate;
+  serials.reserve(newest.size());
+  candidate.reserve(newest.size());
+  for (const auto& [serial, i] : newest) {
+    serials.emplace_back(serial);
+    candidate.push_back(i);
+  }
+  std::vector<std::optional<std::string>> stored_latest;
+  RETURN_IF_ERROR(MultiGetOptional(db_.get(), cf(kCfLocationLatest), serials,
+                                   &stored_latest));
+  for (size_t k = 0; k < serials.size(); ++k) {
+    const v1::LocationReport& r = reports[candidate[k]];
+    if (stored_latest[k].has_value()) {
+      ASSIGN_OR_RETURN(auto current, Parse<v1::LocationReport>(
+                                         *stored_latest[k], "latest location"));
+      if (!NewerReport(r, current)) continue;
+    }
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(cf(kCfLocationLatest), serials[k], Serialize(r)), "batch"));
+    latest->push_back(r);
+  }
+  if (batch.Count() == 0) return absl::OkStatus();
+  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                   "put location reports");
+}
+
+absl::StatusOr<std::optional<v1::LocationReport>> EntityStore::GetLocationReport(
+    absl::string_view report_id) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCfLocationReports),
+                               rocksdb::Slice(report_id.data(), report_id.size()),
+                               &value);
+  if (s.IsNotFound()) return std::optional<v1::LocationReport>();
+  RETURN_IF_ERROR(FromRocks(s, "get location report"));
+  ASSIGN_OR_RETURN(auto r, Parse<v1::LocationReport>(value, "location report"));
+  return std::optional<v1::LocationReport>(std::move(r));
+}
+
+absl::StatusOr<std::optional<v1::LocationReport>> EntityStore::LatestLocation(
+    absl::string_view serial) const {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kCfLocationLatest),
+                               rocksdb::Slice(serial.data(), serial.size()),
+                               &value);
+  if (s.IsNotFound()) return std::optional<v1::LocationReport>();
+  RETURN_IF_ERROR(FromRocks(s, "get latest location"));
+  ASSIGN_OR_RETURN(auto r, Parse<v1::LocationReport>(value, "latest location"));
+  return std::optional<v1::LocationReport>(std::move(r));
+}
+
+absl::Status EntityStore::ScanLatestLocations(
+    const std::function<void(const v1::LocationReport&)>& fn) const {
+  const rocksdb::Snapshot* snap = db_->GetSnapshot();
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap;
+  absl::Status status;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(ro, cf(kCfLocationLatest)));
+    v1::LocationReport r;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      if (!r.ParseFromArray(it->value().data(),
+                            static_cast<int>(it->value().size()))) {
+        status = absl::DataLossError("cannot parse latest location");
+        break;
+      }
+      fn(r);
+    }
+    if (status.ok()) status = FromRocks(it->status(), "scan latest locations");
+  }
+  db_->ReleaseSnapshot(snap);
+  return status;
+}
+
+absl::Status EntityStore::IndexDecisionSerials(const v1::DecisionRecord& record,
+                                               rocksdb::WriteBatch* batch) {
+  v1::SerialDecisionRef ref;
+  bool built = false;
+  for (const auto& item : record.request().items()) {
+    for (const auto& serial : item.serial_numbers()) {
+      if (serial.empty()) continue;
+      if (!built) {
+        ref.set_decision_id(record.decision_id());
+        ref.set_sequence(record.sequence());
+        ref.set_destination_country(record.request().destination_country());
+        ref.set_decision(record.response().decision());
+        *ref.mutable_recorded_at() = record.recorded_at();
+        built = true;
+      }
+      std::string key = SerialDecisionPrefix(serial);
+      PutFixed64BE(&key, record.sequence());
+      RETURN_IF_ERROR(FromRocks(
+          batch->Put(cf(kCfSerialDecisions), key, Serialize(ref)), "batch"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::SerialDecisionRef>> EntityStore::DecisionsForSerial(
+    absl::string_view serial) const {
+  std::vector<v1::SerialDecisionRef> out;
+  const std::string prefix = SerialDecisionPrefix(serial);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfSerialDecisions)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
+       it->Next()) {
+    ASSIGN_OR_RETURN(auto ref,
+                     Parse<v1::SerialDecisionRef>(it->value(), "serial decision"));
+    out.push_back(std::move(ref));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan serial decisions"));
+  return out;
+}
+
+absl::Status EntityStore::AppendAlerts(std::vector<v1::Alert> alerts,
+                                       std::vector<v1::Alert>* appended) {
+  appended->clear();
+  if (alerts.empty()) return absl::OkStatus();
+  absl::MutexLock lock(&alerts_mu_);
+  if (next_alert_ == 0) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cf(kCfAlerts)));
+    it->SeekForPrev(AlertKey(~uint64_t{0}));
+    next_alert_ = 1;
+    if (it->Valid() && it->key().size() == 9 && it->key()[0] == 'a') {
+      next_alert_ = DecodeFixed64BE(it->key().data() + 1) + 1;
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan alerts"));
+  }
+  std::vector<std::string> dedupe(alerts.size());
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    dedupe[i] = AlertDedupeKey(alerts[i].decision_id(), alerts[i].serial_number());
+  }
+  std::vector<std::optional<std::string>> existing;
+  RETURN_IF_ERROR(MultiGetOptional(db_.get(), cf(kCfAlerts), dedupe, &existing));
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_map<absl::string_view, bool> in_batch;
+  uint64_t seq = next_alert_;
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    if (existing[i].has_value() || !in_batch.emplace(dedupe[i], true).second) {
+      continue;
+    }
+    v1::Alert& a = alerts[i];
+    a.set_sequence(seq);
+    a.set_alert_id(AlertId(seq));
+    RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCfAlerts), AlertKey(seq), Serialize(a)),
+                              "batch"));
+    RETURN_IF_ERROR(
+        FromRocks(batch.Put(cf(kCfAlerts), dedupe[i], a.alert_id()), "batch"));
+    appended->push_back(a);
+    ++seq;
+  }
+  if (appended->empty()) return absl::OkStatus();
+  rocksdb::WriteOptions wo;
+  wo.sync = true;  // alerts are rare and must survive a crash
+  absl::Status s = FromRocks(db_->Write(wo, &batch), "append alerts");
+  if (!s.ok()) {
+    appended->clear();
+    return s;
+  }
+  next_alert_ = seq;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Alert>> EntityStore::ListAlerts(
+    int limit, bool unacknowledged_only) const {
+  std::vector<v1::Alert> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfAlerts)));
+  for (it->SeekForPrev(AlertKey(~uint64_t{0}));
+       it->Valid() && static_cast<int>(out.size()) < limit; it->Prev()) {
+    if (it->key().size() != 9 || it->key()[0] != 'a') break;
+    ASSIGN_OR_RETURN(auto a, Parse<v1::Alert>(it->value(), "alert"));
+    if (unacknowledged_only && a.acknowledged()) continue;
+    out.push_back(std::move(a));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "list alerts"));
+  return out;
 }
 
 }  // namespace exportscreen::store

@@ -28,13 +28,24 @@
 #include "absl/time/time.h"
 #include "exportscreen/v1/auth.pb.h"
 #include "exportscreen/v1/entities.pb.h"
+#include "exportscreen/v1/location.pb.h"
 
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace exportscreen::store {
+
+// What PutLocationReports did with one report.
+enum class LocationPut {
+  kStored,     // new: stored as evidence
+  kDuplicate,  // same report_id, same content: nothing written (idempotent)
+  kConflict,   // same report_id, different content: rejected (replay)
+  kReplay,     // another report_id with the same (verifier, serial,
+               // observed_at): rejected (replay)
+};
 
 // The records of one list version.
 struct ListVersionData {
@@ -120,6 +131,42 @@ class EntityStore {
   absl::StatusOr<std::optional<v1::ChainCheckpoint>> Checkpoint(absl::Time now);
   absl::StatusOr<std::vector<v1::ChainCheckpoint>> ListCheckpoints() const;
 
+  // --- Location verification (issue 8) ------------------------------------
+  // Column families location_reports, location_latest, location_replay,
+  // serial_decisions and alerts (key_codec.h). Reports reaching the store
+  // have been verified (signature, verifier, time) by the caller; the store
+  // enforces identity: idempotent on report_id, no second report for the
+  // same (verifier, serial, observed_at).
+  //
+  // Stores `reports` in one WriteBatch (with their replay keys and the
+  // latest-per-serial records). Writes `outcome[i]` for reports[i] (also
+  // for duplicates inside the batch: the first one wins). `latest` receives
+  // the reports that became the latest of their serial in this batch.
+  // Thread-safe (serialised internally).
+  absl::Status PutLocationReports(const std::vector<v1::LocationReport>& reports,
+                                  std::vector<LocationPut>* outcome,
+                                  std::vector<v1::LocationReport>* latest);
+  absl::StatusOr<std::optional<v1::LocationReport>> GetLocationReport(
+      absl::string_view report_id) const;
+  // The latest report of a serial, or nullopt.
+  absl::StatusOr<std::optional<v1::LocationReport>> LatestLocation(
+      absl::string_view serial) const;
+  // Visits the latest report of every serial (one snapshot, serial order).
+  absl::Status ScanLatestLocations(
+      const std::function<void(const v1::LocationReport&)>& fn) const;
+  // Screened shipments that contained `serial`, oldest first. Filled when
+  // decisions are appended (same WriteBatch as the decision).
+  absl::StatusOr<std::vector<v1::SerialDecisionRef>> DecisionsForSerial(
+      absl::string_view serial) const;
+  // Appends the alerts that are new: an alert whose (decision_id,
+  // serial_number) already has one is dropped. Assigns sequence, alert_id.
+  // `appended` receives the stored alerts. One WriteBatch.
+  absl::Status AppendAlerts(std::vector<v1::Alert> alerts,
+                            std::vector<v1::Alert>* appended);
+  // Newest first, at most `limit`.
+  absl::StatusOr<std::vector<v1::Alert>> ListAlerts(
+      int limit, bool unacknowledged_only) const;
+
   // Test seam for tamper-evidence tests: raw access to a decision's stored
   // bytes. Never used by the service.
   absl::Status RawPutDecisionForTest(uint64_t sequence, const std::string& bytes);
@@ -137,6 +184,13 @@ class EntityStore {
     bool done = false;
   };
   absl::Status WriteDecisionGroup(const std::vector<PendingDecision*>& group);
+  // Location section: adds the serial -> decision index entries of `record`
+  // to `batch` (called by WriteDecisionGroup).
+  absl::Status IndexDecisionSerials(const v1::DecisionRecord& record,
+                                    rocksdb::WriteBatch* batch);
+  absl::Mutex location_mu_;
+  absl::Mutex alerts_mu_;
+  uint64_t next_alert_ ABSL_GUARDED_BY(alerts_mu_) = 0;  // 0: not loaded
 
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

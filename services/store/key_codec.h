@@ -20,6 +20,18 @@ inline constexpr char kCfRuleSets[] = "rule_sets";
 inline constexpr char kCfListVersions[] = "list_versions";
 inline constexpr char kCfMeta[] = "meta";
 inline constexpr char kCfDecisions[] = "decisions";
+// Location verification (issue 8); keys in entity_store.cc's location section.
+// report_id -> LocationReport.
+inline constexpr char kCfLocationReports[] = "location_reports";
+// serial -> LocationReport (the latest observation of the chip).
+inline constexpr char kCfLocationLatest[] = "location_latest";
+// verifier\0serial\0<8-byte BE observed seconds><4-byte BE nanos> -> report_id
+// (replay detection).
+inline constexpr char kCfLocationReplay[] = "location_replay";
+// serial\0<8-byte BE decision sequence> -> SerialDecisionRef.
+inline constexpr char kCfSerialDecisions[] = "serial_decisions";
+// "a"<8-byte BE sequence> -> Alert; "k"<decision_id>\0<serial> -> alert_id.
+inline constexpr char kCfAlerts[] = "alerts";
 
 // meta keys.
 inline constexpr char kMetaActive[] = "active";

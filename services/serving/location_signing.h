@@ -1,0 +1,68 @@
+// Ed25519 signatures of chip location reports (issue 8), with OpenSSL 3.
+//
+// Canonical encoding (version 1) of a LocationReport, the bytes a verifier
+// signs. All integers big-endian; "str" = 4-byte length + UTF-8 bytes:
+//
+//   "exportscreen.location_report.v1" 0x00
+//   str report_id, str chip_vendor, str chip_model, str serial_number,
+//   str country, str region, str verifier_id
+//   u8  has_position (0 or 1)
+//   if has_position: f64 lat_deg, f64 lon_deg, f64 uncertainty_m
+//                    (IEEE-754 binary64 bit patterns)
+//   i64 observed_at.seconds, i32 observed_at.nanos
+//
+// `signature` and `received_at` are not signed. The encoding does not depend
+// on protobuf serialisation, so any client can reproduce it.
+//
+// Thread-safety: keys are immutable after creation; Verify and Sign may be
+// called from many threads at once.
+#ifndef EXPORTSCREEN_SERVICES_SERVING_LOCATION_SIGNING_H_
+#define EXPORTSCREEN_SERVICES_SERVING_LOCATION_SIGNING_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "exportscreen/v1/location.pb.h"
+
+typedef struct evp_pkey_st EVP_PKEY;
+
+namespace exportscreen::serving {
+
+std::string CanonicalReportBytes(const v1::LocationReport& report);
+
+class Ed25519PublicKey {
+ public:
+  // From 32 raw bytes, or their 64 hex digits. INVALID_ARGUMENT otherwise.
+  static absl::StatusOr<Ed25519PublicKey> FromRaw(absl::string_view raw);
+  static absl::StatusOr<Ed25519PublicKey> FromHex(absl::string_view hex);
+  // True iff `signature` is a valid signature of `message`.
+  bool Verify(absl::string_view message, absl::string_view signature) const;
+  std::string RawHex() const;
+
+ private:
+  std::shared_ptr<EVP_PKEY> key_;
+};
+
+class Ed25519PrivateKey {
+ public:
+  // From a 32-byte seed (deterministic: test keys), or a fresh random key.
+  static absl::StatusOr<Ed25519PrivateKey> FromSeed(absl::string_view seed32);
+  static absl::StatusOr<Ed25519PrivateKey> Generate();
+  std::string Sign(absl::string_view message) const;  // 64 bytes
+  std::string PublicKeyRaw() const;                   // 32 bytes
+  std::string PublicKeyHex() const;
+
+ private:
+  std::shared_ptr<EVP_PKEY> key_;
+};
+
+// Sets report->signature to the signature of its canonical encoding.
+void SignLocationReport(const Ed25519PrivateKey& key, v1::LocationReport* report);
+
+std::string HexEncode(absl::string_view bytes);
+
+}  // namespace exportscreen::serving
+
+#endif  // EXPORTSCREEN_SERVICES_SERVING_LOCATION_SIGNING_H_
