@@ -770,7 +770,7 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     const Expansion& e = exps[i];
     // A name first seen now matches at most `remaining[i]`.
     const double r = remaining[i];
-    if (admitting && r / (wq_total + r / 2) < floor_score * 0.97) {
+    if (admitting && r / (wq_total + r / 2) < floor_score * 0.9) {
       admitting = false;
     }
     if (!admitting && e.df > 4 * touched.size() + 256) {

@@ -137,6 +137,25 @@ TEST_F(NameIndexTest, OtherScripts) {
   EXPECT_GE(TopScoreFor("ОАО Роснефть", 2), 0.95);
 }
 
+TEST_F(NameIndexTest, SplitInsideAbbreviation) {
+  // "Tech" would expand to "technology"; the split word still rejoins.
+  EXPECT_GE(TopScoreFor("Huawei Tech nologies Co Ltd", 1), 0.9);
+}
+
+TEST_F(NameIndexTest, AlignmentExplainsTokens) {
+  auto hits = MatchName("Huawie Technologies GmbH");
+  ASSERT_FALSE(hits.empty());
+  bool fuzzy = false, unmatched_listed = false;
+  for (const auto& t : hits[0].alignment) {
+    fuzzy |= t.kind == "fuzzy" && t.query_token == "huawie" &&
+             t.listed_token == "huawei";
+    unmatched_listed |= t.kind == "unmatched_listed" && t.listed_token == "ltd";
+  }
+  EXPECT_TRUE(fuzzy);
+  EXPECT_TRUE(unmatched_listed);
+  EXPECT_EQ(hits[0].normalized_listed, "huawei technologies ltd");
+}
+
 TEST_F(NameIndexTest, CommonWordsOnlyGetNoHit) {
   EXPECT_TRUE(MatchName("Technology Co Ltd").empty());
   EXPECT_TRUE(MatchName("International Trading Co").empty());

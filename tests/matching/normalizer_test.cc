@@ -55,6 +55,19 @@ TEST(NormalizerTest, LegalFormsAreCanonicalAndMarked) {
   EXPECT_FALSE(IsCanonicalLegalForm("acme"));
 }
 
+TEST(NormalizerTest, LegalFormTyposAndGluedForms) {
+  NormalizedName n = Norm("Modern Limited Liability Compnay");
+  EXPECT_EQ(n.Joined(), "modern llc");
+  EXPECT_TRUE(HasStep(n, "legal_word_typo:compnay->company"));
+  n = Norm("Sberbank CapitalLLC");
+  EXPECT_EQ(n.Joined(), "sberbank capital llc");
+  EXPECT_TRUE(HasStep(n, "legal_form_split:capitalllc->capital llc"));
+  EXPECT_EQ(Norm("JointStock Company Class").Joined(), "jsc class");
+  // An ordinary word close to a legal word is left alone when it does not
+  // stand next to a legal form.
+  EXPECT_EQ(Norm("Compass Trading").Joined(), "compass trading");
+}
+
 TEST(NormalizerTest, OnlyLegalFormsStayMatchable) {
   NormalizedName n = Norm("Company Limited");
   ASSERT_FALSE(n.tokens.empty());
