@@ -458,8 +458,11 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
                                 uint32_t name, bool explain,
                                 std::vector<TokenMatch>* alignment) const {
   const uint32_t lb = name_tok_off_[name];
-  const uint32_t m = name_tok_off_[name + 1] - lb;
-  const size_t n = q.size();
+  // Both sides are capped at kMaxTokens by the normaliser; stay in bounds
+  // regardless.
+  const uint32_t m = std::min<uint32_t>(name_tok_off_[name + 1] - lb,
+                                        static_cast<uint32_t>(kMaxTokens));
+  const size_t n = std::min(q.size(), kMaxTokens);
   // Small fixed-size bookkeeping (names and queries are capped at 64).
   std::array<int8_t, kMaxTokens> q_used{};
   std::array<int8_t, kMaxTokens> l_used{};

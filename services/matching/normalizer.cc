@@ -748,6 +748,11 @@ void NormalizeName(absl::string_view raw, bool record_steps,
     t.unexpanded = std::move(t.text);
     t.text = it->second;
   }
+  // Splitting glued legal forms can add tokens: keep the cap.
+  if (out->tokens.size() > kMaxTokens) {
+    out->tokens.resize(kMaxTokens);
+    if (record_steps) steps->push_back("truncated");
+  }
   // A name made only of legal forms keeps them as ordinary tokens, so that
   // it stays matchable by its exact text.
   if (out->DistinctiveCount() == 0) {

@@ -136,6 +136,14 @@ TEST(NormalizerTest, EmptyAndPunctuationOnly) {
   EXPECT_TRUE(Norm("  ,.;-- ").tokens.empty());
 }
 
+TEST(NormalizerTest, TokenCapHoldsAfterLegalSplits) {
+  // Found by the fuzzer: glued legal forms split after the raw-token cap.
+  std::string name;
+  for (int i = 0; i < 80; ++i) name += "capitalllc ";
+  NormalizedName n = Norm(name);
+  EXPECT_EQ(n.tokens.size(), kMaxTokens);
+}
+
 TEST(NormalizerTest, RandomBytesNeverCrash) {
   std::mt19937 rng(42);
   for (int round = 0; round < 200; ++round) {
