@@ -1,0 +1,395 @@
+// Chip location verification (issue 8): verification and rejection reasons,
+// replay and idempotency, diversion alerts on a generated stream, and the
+// location-mismatch finding in screening.
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "absl/strings/match.h"
+#include "absl/time/time.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "services/common/clock.h"
+#include "services/engine/screening_engine.h"
+#include "services/serving/location_ingest.h"
+#include "services/serving/location_signing.h"
+#include "services/serving/snapshot_manager.h"
+#include "services/store/entity_store.h"
+#include "tests/testing/temp_dir.h"
+#include "tools/locgen/location_stream.h"
+
+namespace exportscreen {
+namespace {
+
+using serving::Ed25519PrivateKey;
+using serving::LocationIngestor;
+using serving::LocationTrust;
+
+const absl::Time kStart =
+    absl::FromCivil(absl::CivilSecond(2026, 8, 1, 0, 0, 0), absl::UTCTimeZone());
+constexpr char kVerifier[] = "test-fleet-attest";
+
+void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
+  ts->set_seconds(absl::ToUnixSeconds(t));
+}
+
+class LocationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto store = store::EntityStore::Open(dir_.path() + "/db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    manager_ = std::make_unique<serving::SnapshotManager>(store_.get(), &clock_);
+    serving::BootstrapOptions boot;
+    boot.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
+    boot.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+    ASSERT_TRUE(manager_->Bootstrap(boot).ok());
+    auto key = Ed25519PrivateKey::FromSeed(locgen::TestKeySeed());
+    ASSERT_TRUE(key.ok());
+    key_ = std::make_unique<Ed25519PrivateKey>(*key);
+    auto trust = LocationTrust::FromText(
+        locgen::TrustConfigText(kVerifier, key_->PublicKeyHex()));
+    ASSERT_TRUE(trust.ok()) << trust.status();
+    auto ingestor = LocationIngestor::Create(store_.get(), manager_.get(),
+                                             *std::move(trust), &clock_);
+    ASSERT_TRUE(ingestor.ok()) << ingestor.status();
+    ingestor_ = *std::move(ingestor);
+  }
+
+  v1::LocationReport Report(const std::string& id, const std::string& serial,
+                            const std::string& country, absl::Time observed) {
+    v1::LocationReport r;
+    r.set_report_id(id);
+    r.set_chip_vendor("NVIDIA");
+    r.set_chip_model("H100-SXM5-80GB");
+    r.set_serial_number(serial);
+    r.set_country(country);
+    SetTs(observed, r.mutable_observed_at());
+    r.set_verifier_id(kVerifier);
+    serving::SignLocationReport(*key_, &r);
+    return r;
+  }
+
+  // Records an answered shipment as the screening path does.
+  std::string RecordShipment(const v1::ScreenRequest& request, v1::Decision d) {
+    v1::DecisionRecord record;
+    SetTs(clock_.Now(), record.mutable_recorded_at());
+    *record.mutable_request() = request;
+    record.mutable_response()->set_request_id(request.request_id());
+    record.mutable_response()->set_decision(d);
+    auto id = store_->AppendDecision(&record);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : "";
+  }
+
+  testing::TempDir dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<store::EntityStore> store_;
+  std::unique_ptr<serving::SnapshotManager> manager_;
+  std::unique_ptr<Ed25519PrivateKey> key_;
+  std::unique_ptr<LocationIngestor> ingestor_;
+};
+
+std::map<std::string, std::string> Reasons(const v1::IngestSummary& s) {
+  std::map<std::string, std::string> out;
+  for (const auto& r : s.rejected()) out[r.report_id()] = r.reason();
+  return out;
+}
+
+TEST(LocationSigningTest, CanonicalEncodingCoversEverySignedField) {
+  auto key = Ed25519PrivateKey::FromSeed(locgen::TestKeySeed());
+  ASSERT_TRUE(key.ok());
+  auto pub = serving::Ed25519PublicKey::FromHex(key->PublicKeyHex());
+  ASSERT_TRUE(pub.ok());
+  v1::LocationReport r;
+  r.set_report_id("r1");
+  r.set_serial_number("SN");
+  r.set_country("DE");
+  r.set_region("Hessen");
+  r.mutable_position()->set_lat_deg(50.1);
+  SetTs(kStart, r.mutable_observed_at());
+  r.set_verifier_id(kVerifier);
+  serving::SignLocationReport(*key, &r);
+  EXPECT_TRUE(pub->Verify(serving::CanonicalReportBytes(r), r.signature()));
+  for (int field = 0; field < 5; ++field) {
+    v1::LocationReport t = r;
+    if (field == 0) t.set_region("Bayern");
+    if (field == 1) t.mutable_position()->set_lat_deg(50.2);
+    if (field == 2) t.mutable_observed_at()->set_nanos(1);
+    if (field == 3) t.set_chip_model("x");
+    if (field == 4) t.clear_position();
+    EXPECT_FALSE(pub->Verify(serving::CanonicalReportBytes(t), t.signature())) << field;
+  }
+  // received_at is not signed.
+  v1::LocationReport t = r;
+  SetTs(kStart + absl::Hours(1), t.mutable_received_at());
+  EXPECT_TRUE(pub->Verify(serving::CanonicalReportBytes(t), t.signature()));
+}
+
+TEST_F(LocationTest, RejectsUnsignedBadSignatureUnknownVerifierFutureAndOld) {
+  const absl::Time now = clock_.Now();
+  std::vector<v1::LocationReport> batch;
+  batch.push_back(Report("ok", "SN-1", "DE", now - absl::Hours(1)));
+  auto tampered = Report("tampered", "SN-2", "DE", now - absl::Hours(1));
+  tampered.set_country("CN");  // changed after signing
+  batch.push_back(tampered);
+  auto unsigned_report = Report("unsigned", "SN-3", "DE", now - absl::Hours(1));
+  unsigned_report.clear_signature();
+  batch.push_back(unsigned_report);
+  auto other_key = Ed25519PrivateKey::Generate();
+  ASSERT_TRUE(other_key.ok());
+  auto unknown = Report("unknown", "SN-4", "DE", now - absl::Hours(1));
+  unknown.set_verifier_id("rogue-verifier");
+  serving::SignLocationReport(*other_key, &unknown);
+  batch.push_back(unknown);
+  auto forged = Report("forged", "SN-5", "DE", now - absl::Hours(1));
+  serving::SignLocationReport(*other_key, &forged);  // right id, wrong key
+  batch.push_back(forged);
+  batch.push_back(Report("future", "SN-6", "DE", now + absl::Hours(2)));
+  batch.push_back(Report("skewed-ok", "SN-7", "DE", now + absl::Minutes(2)));
+  batch.push_back(Report("old", "SN-8", "DE", now - absl::Hours(24 * 100)));
+  auto malformed = Report("malformed", "SN-9", "Germany", now);
+  batch.push_back(malformed);
+
+  auto summary = ingestor_->Ingest(batch);
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->received(), 9);
+  EXPECT_EQ(summary->accepted(), 2);
+  auto reasons = Reasons(*summary);
+  EXPECT_EQ(reasons["tampered"], "bad signature");
+  EXPECT_EQ(reasons["forged"], "bad signature");
+  EXPECT_EQ(reasons["unsigned"], "unsigned");
+  EXPECT_EQ(reasons["unknown"], "unknown verifier");
+  EXPECT_EQ(reasons["future"], "future-dated");
+  EXPECT_EQ(reasons["old"], "too old");
+  EXPECT_THAT(reasons["malformed"], ::testing::StartsWith("malformed: country"));
+  EXPECT_EQ(reasons.size(), 7u);
+  // Never stored as evidence, never visible to screening.
+  for (const auto& [id, reason] : reasons) {
+    auto stored = store_->GetLocationReport(id);
+    ASSERT_TRUE(stored.ok());
+    EXPECT_FALSE(stored->has_value()) << id;
+  }
+  auto latest = store_->LatestLocation("SN-2");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_FALSE(latest->has_value());
+  auto index = manager_->location_feed()->Load();
+  EXPECT_EQ(index->Find("SN-2"), nullptr);
+  ASSERT_NE(index->Find("SN-1"), nullptr);
+  EXPECT_EQ(index->Find("SN-1")->country, "DE");
+}
+
+TEST_F(LocationTest, ReplayIsRejectedAndReingestIsIdempotent) {
+  const absl::Time t = clock_.Now() - absl::Hours(3);
+  auto first = Report("r-1", "SN-1", "DE", t);
+  auto s1 = ingestor_->Ingest({first});
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(s1->accepted(), 1);
+
+  // Same report again (e.g. a client retry): idempotent.
+  clock_.Advance(absl::Minutes(1));
+  auto s2 = ingestor_->Ingest({first});
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->accepted(), 0);
+  EXPECT_EQ(s2->duplicates(), 1);
+  EXPECT_EQ(s2->rejected_size(), 0);
+
+  // Same report_id, other (validly signed) content.
+  auto reused = Report("r-1", "SN-1", "CN", t);
+  // Another report_id for the same (verifier, serial, observed_at).
+  auto replayed = Report("r-2", "SN-1", "CN", t);
+  // In-batch replay: two new ids for one observation; the first wins.
+  auto a = Report("r-3", "SN-2", "DE", t);
+  auto b = Report("r-4", "SN-2", "DE", t);
+  auto s3 = ingestor_->Ingest({reused, replayed, a, b});
+  ASSERT_TRUE(s3.ok());
+  auto reasons = Reasons(*s3);
+  EXPECT_THAT(reasons["r-1"], ::testing::StartsWith("replay: report_id"));
+  EXPECT_THAT(reasons["r-2"], ::testing::StartsWith("replay: (verifier"));
+  EXPECT_THAT(reasons["r-4"], ::testing::StartsWith("replay: (verifier"));
+  EXPECT_EQ(s3->accepted(), 1);
+  auto stored = store_->GetLocationReport("r-1");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->country(), "DE");
+  EXPECT_EQ(manager_->location_feed()->Load()->Find("SN-1")->country, "DE");
+}
+
+TEST_F(LocationTest, LatestLocationSurvivesRestartAndOlderReportsDoNotWin) {
+  const absl::Time t = clock_.Now() - absl::Hours(10);
+  ASSERT_TRUE(ingestor_->Ingest({Report("a", "SN-1", "SG", t + absl::Hours(5))}).ok());
+  ASSERT_TRUE(ingestor_->Ingest({Report("b", "SN-1", "MY", t)}).ok());  // older
+  EXPECT_EQ(manager_->location_feed()->Load()->Find("SN-1")->country, "SG");
+  // A new manager (restart) loads the latest locations from the store.
+  serving::SnapshotManager fresh(store_.get(), &clock_);
+  auto again = LocationIngestor::Create(store_.get(), &fresh, nullptr, &clock_);
+  ASSERT_TRUE(again.ok());
+  const auto* loc = fresh.location_feed()->Load()->Find("SN-1");
+  ASSERT_NE(loc, nullptr);
+  EXPECT_EQ(loc->country, "SG");
+  EXPECT_EQ(loc->report_id, "a");
+  // Unconfigured trust: every report is from an unknown verifier.
+  auto s = (*again)->Ingest({Report("c", "SN-9", "DE", t)});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(Reasons(*s)["c"], "unknown verifier");
+}
+
+TEST_F(LocationTest, GeneratedStreamDivertedChipsRaiseExactlyOneAlertEach) {
+  locgen::StreamOptions o;
+  o.chips = 2000;
+  o.diverted = 12;
+  o.start = kStart;
+  o.days = 20;
+  locgen::Stream stream = locgen::Generate(o, *key_);
+  ASSERT_GT(stream.reports.size(), 8000u);
+
+  // Screened and answered shipments (CLEAR / LICENSE_REQUIRED), recorded
+  // before any report.
+  std::map<std::string, std::string> decision_of_serial, destination_of_serial;
+  std::set<std::string> diverted;
+  for (size_t i = 0; i < stream.shipments.size(); ++i) {
+    const auto& s = stream.shipments[i];
+    std::string id = RecordShipment(
+        locgen::ShipmentRequest(s),
+        i % 2 ? v1::DECISION_CLEAR : v1::DECISION_LICENSE_REQUIRED);
+    for (const auto& sn : s.serials) {
+      decision_of_serial[sn] = id;
+      destination_of_serial[sn] = s.destination;
+    }
+    diverted.insert(s.diverted.begin(), s.diverted.end());
+  }
+  ASSERT_EQ(diverted.size(), 12u);
+
+  // Reports arrive as time passes (ingest in daily slices).
+  std::vector<v1::LocationReport> pending = stream.reports;
+  size_t next = 0;
+  int64_t accepted = 0, alerts = 0;
+  for (int day = 1; day <= o.days + 1; ++day) {
+    clock_.Set(kStart + absl::Hours(24 * day));
+    std::vector<v1::LocationReport> slice;
+    while (next < pending.size() &&
+           pending[next].observed_at().seconds() <= absl::ToUnixSeconds(clock_.Now())) {
+      slice.push_back(pending[next++]);
+    }
+    auto s = ingestor_->Ingest(std::move(slice));
+    ASSERT_TRUE(s.ok()) << s.status();
+    EXPECT_EQ(s->rejected_size(), 0) << s->rejected(0).reason();
+    accepted += s->accepted();
+    alerts += s->alerts_raised();
+  }
+  EXPECT_EQ(next, pending.size());
+  EXPECT_EQ(accepted, static_cast<int64_t>(pending.size()));
+  EXPECT_EQ(alerts, 12);
+
+  auto listed = store_->ListAlerts(1000, false);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 12u);
+  std::set<std::string> alerted;
+  for (const auto& a : *listed) {
+    EXPECT_EQ(a.kind(), v1::ALERT_KIND_DIVERSION);
+    EXPECT_TRUE(diverted.contains(a.serial_number())) << a.serial_number();
+    EXPECT_TRUE(alerted.insert(a.serial_number()).second) << "two alerts";
+    EXPECT_EQ(a.decision_id(), decision_of_serial[a.serial_number()]);
+    EXPECT_EQ(a.declared_destination(), destination_of_serial[a.serial_number()]);
+    EXPECT_NE(a.country(), a.declared_destination());
+    ASSERT_EQ(a.report_ids_size(), 1);
+    auto r = store_->GetLocationReport(a.report_ids(0));
+    ASSERT_TRUE(r.ok() && r->has_value());
+    EXPECT_EQ((*r)->country(), a.country());
+  }
+  EXPECT_EQ(alerted, diverted);  // and no chip that stayed put
+
+  // Idempotent re-ingest of the whole stream: nothing new, no new alert.
+  auto again = ingestor_->Ingest(stream.reports);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->accepted(), 0);
+  EXPECT_EQ(again->duplicates(), static_cast<int64_t>(stream.reports.size()));
+  EXPECT_EQ(again->alerts_raised(), 0);
+  EXPECT_EQ(store_->ListAlerts(1000, false)->size(), 12u);
+
+  // Every diverted chip ended in CN (a D:5 country): the last alert-worthy
+  // place. The alert is raised at the first place outside the destination.
+  for (const auto& sn : diverted) {
+    EXPECT_EQ(manager_->location_feed()->Load()->Find(sn)->country, "CN");
+  }
+}
+
+TEST_F(LocationTest, RefusedOrReviewShipmentsAndEarlierReportsRaiseNoAlert) {
+  v1::ScreenRequest req;
+  req.set_request_id("x");
+  req.set_destination_country("DE");
+  req.add_items()->add_serial_numbers("SN-R");
+  RecordShipment(req, v1::DECISION_PROHIBITED);
+  req.mutable_items(0)->set_serial_numbers(0, "SN-V");
+  RecordShipment(req, v1::DECISION_REVIEW);
+  req.mutable_items(0)->set_serial_numbers(0, "SN-E");
+  RecordShipment(req, v1::DECISION_CLEAR);
+  const absl::Time now = clock_.Now();
+  auto s = ingestor_->Ingest({Report("1", "SN-R", "CN", now),
+                              Report("2", "SN-V", "CN", now),
+                              // observed before the shipment was screened
+                              Report("3", "SN-E", "US", now - absl::Hours(5))});
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->accepted(), 3);
+  EXPECT_EQ(s->alerts_raised(), 0);
+}
+
+TEST_F(LocationTest, ScreeningShowsTheReportThatFiredLocationMismatch) {
+  std::ifstream in(std::string(ES_SOURCE_DIR) +
+                   "/seeds/shipments/01-clear-workstation-gpu-de.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  v1::ScreenRequest req;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok());
+  req.mutable_items(0)->add_serial_numbers("GPU-STAYS");
+  req.mutable_items(0)->add_serial_numbers("GPU-MOVED");
+  req.mutable_items(0)->add_serial_numbers("GPU-NEVER-SEEN");
+  const absl::Time observed = clock_.Now() - absl::Hours(6);
+  auto snap = manager_->Current();
+  ASSERT_NE(snap, nullptr);
+
+  auto has_mismatch = [&](const v1::ScreenResponse& r) -> const v1::Finding* {
+    for (const auto& f : r.findings()) {
+      if (f.rule_id() == "rf.location_mismatch") return &f;
+    }
+    return nullptr;
+  };
+  auto before = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  ASSERT_TRUE(before.ok());
+  EXPECT_EQ(has_mismatch(*before), nullptr);
+
+  ASSERT_TRUE(ingestor_
+                  ->Ingest({Report("stay-1", "GPU-STAYS", "DE", observed),
+                            Report("moved-1", "GPU-MOVED", "CN", observed)})
+                  .ok());
+  // The same snapshot (no rebuild) sees the new evidence.
+  auto after = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  ASSERT_TRUE(after.ok());
+  const v1::Finding* f = has_mismatch(*after);
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->severity(), v1::DECISION_REVIEW);
+  EXPECT_NE(after->decision(), v1::DECISION_CLEAR);
+  std::vector<std::string> facts;
+  for (const auto& x : f->facts()) {
+    if (x.name() == "location_report") facts.push_back(x.value());
+  }
+  ASSERT_EQ(facts.size(), 1u);
+  EXPECT_THAT(facts[0], ::testing::HasSubstr("GPU-MOVED in CN"));
+  EXPECT_THAT(facts[0], ::testing::HasSubstr(kVerifier));
+  EXPECT_THAT(facts[0], ::testing::HasSubstr("moved-1"));
+  EXPECT_THAT(facts[0], ::testing::HasSubstr(absl::FormatTime(
+                            absl::RFC3339_sec, observed, absl::UTCTimeZone())));
+
+  // A chip that stays put (reported in the destination) does not fire.
+  req.mutable_items(0)->clear_serial_numbers();
+  req.mutable_items(0)->add_serial_numbers("GPU-STAYS");
+  auto stays = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  ASSERT_TRUE(stays.ok());
+  EXPECT_EQ(has_mismatch(*stays), nullptr);
+}
+
+}  // namespace
+}  // namespace exportscreen
