@@ -144,7 +144,7 @@ double FuzzySim(absl::string_view a, absl::string_view b) {
   if (d > allowed) return 0;
   double sim = 1.0 - 0.6 * d / static_cast<double>(max_len);
   // A different first letter is a stronger signal of a different word.
-  if (a[0] != b[0]) sim -= 0.05;
+  if (a[0] != b[0]) sim -= max_len <= 5 ? 0.15 : 0.05;
   return sim;
 }
 
