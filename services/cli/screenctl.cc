@@ -24,6 +24,7 @@
 #include "grpcpp/grpcpp.h"
 #include "services/cli/batch.h"
 #include "services/cli/commands.h"
+#include "services/cli/location_commands.h"
 #include "services/cli/health_client.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "server host:port");
@@ -119,6 +120,9 @@ Commands:
   audit verify           Check the decision hash chain; names the first broken link.
   audit replay ID        Re-evaluate a stored decision under its own versions.
   admin log [--limit=N]  The admin action log (who, what, when, result).
+  location import FILE   Ingest signed chip location reports (JSONL of
+                         v1.LocationReport); prints rejections with reasons.
+  alerts [--limit=N]     Diversion alerts, newest first (JSON lines).
   auth hash-token        Read a token on stdin, print its SHA-256 for the
                          --auth_config file of the server.
 
@@ -129,6 +133,7 @@ Exit codes:
   0  success; for `screen`: decision CLEAR; for `health`: SERVING
   2  screen: REVIEW            3  screen: LICENSE_REQUIRED
   4  screen: PROHIBITED        5  health: NOT_SERVING; rules validate: invalid
+  5  location import: some reports rejected
   6  audit verify: chain broken; audit replay: answer differs
   1  error (RPC failure, bad input, server error: the gRPC status is printed);
      batch: any line could not be screened (see the output and summary)
@@ -475,6 +480,13 @@ int main(int argc, char** argv) {
     if (token.empty()) return UsageError("no token on stdin");
     std::cout << exportscreen::Sha256Hex(token) << "\n";
     return 0;
+  }
+  if (cmd == "location" && sub == "import") {
+    return CmdLocationImport(tail(1), NewChannel(), [] { return NewContext(); });
+  }
+  if (cmd == "alerts") {
+    return CmdAlerts(rest, NewChannel(), [] { return NewContext(); },
+                     absl::GetFlag(FLAGS_limit));
   }
   if (cmd == "audit" && sub == "list") return CmdAuditList();
   if (cmd == "audit" && sub == "verify") return CmdAuditVerify();

@@ -31,6 +31,9 @@ ABSL_FLAG(int, decision_retention_days, 0,
           "hash chain stays verifiable");
 ABSL_FLAG(absl::Duration, checkpoint_interval, absl::Minutes(1),
           "how often to record and log the audit chain head");
+ABSL_FLAG(std::string, location_trust, "",
+          "chip location verification: trusted verifiers (text-format "
+          "exportscreen.v1.LocationTrustConfig); empty = none trusted");
 ABSL_FLAG(bool, sync_decisions, false,
           "fsync each decision record before answering (power-loss safe)");
 
@@ -63,6 +66,7 @@ int main(int argc, char** argv) {
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
+  options.location_trust = absl::GetFlag(FLAGS_location_trust);
 
   auto server = exportscreen::server::ScreeningServer::Start(options);
   if (!server.ok()) {

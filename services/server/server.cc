@@ -88,6 +88,21 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
       service_options);
   s->admin_ = std::make_unique<api::AdminServiceImpl>(
       s->manager_.get(), s->admin_pool_.get(), s->authorizer_.get(), options.clock);
+  // Location verification (issue 8): trust, ingestor (loads the latest
+  // locations into the snapshots' feed), LocationService.
+  std::unique_ptr<serving::LocationTrust> location_trust;
+  if (!options.location_trust.empty()) {
+    ASSIGN_OR_RETURN(location_trust,
+                     serving::LocationTrust::FromFile(options.location_trust));
+  }
+  ASSIGN_OR_RETURN(s->location_ingestor_,
+                   serving::LocationIngestor::Create(
+                       s->store_.get(), s->manager_.get(),
+                       std::move(location_trust), options.clock));
+  s->location_pool_ = std::make_unique<WorkerPool>(1, 64);
+  s->location_ = std::make_unique<api::LocationServiceImpl>(
+      s->location_ingestor_.get(), s->store_.get(), s->location_pool_.get(),
+      s->authorizer_.get());
   ScreeningServer* raw = s.get();
   s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
 
@@ -98,6 +113,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   builder.AddListeningPort(options.listen, credentials, &s->port_);
   builder.RegisterService(s->screening_.get());
   builder.RegisterService(s->admin_.get());
+  builder.RegisterService(s->location_.get());  // issue 8
   // Limits against the HTTP/2 DoS classes known for gRPC 1.51.
   builder.SetMaxReceiveMessageSize(64 << 20);  // list imports
   builder.SetMaxSendMessageSize(16 << 20);

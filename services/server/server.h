@@ -13,6 +13,7 @@
 #include <thread>
 #include "grpcpp/grpcpp.h"
 #include "services/api/grpc_services.h"
+#include "services/api/location_service.h"
 #include "services/common/clock.h"
 #include "services/common/thread_pool.h"
 #include "services/serving/snapshot_manager.h"
@@ -40,6 +41,9 @@ struct ServerOptions {
   // (0 = keep forever). Expiry leaves a chain anchor, so verify still holds.
   absl::Duration checkpoint_interval = absl::Minutes(1);
   int decision_retention_days = 0;
+  // Location verification (issue 8): LocationTrustConfig text file; empty =
+  // no trusted verifier (every report is rejected as "unknown verifier").
+  std::string location_trust;
   Clock* clock = Clock::Real();
 };
 
@@ -78,6 +82,10 @@ class ScreeningServer {
   std::unique_ptr<api::Authorizer> authorizer_;
   std::unique_ptr<api::ScreeningServiceImpl> screening_;
   std::unique_ptr<api::AdminServiceImpl> admin_;
+  // Location verification (issue 8).
+  std::unique_ptr<serving::LocationIngestor> location_ingestor_;
+  std::unique_ptr<WorkerPool> location_pool_;
+  std::unique_ptr<api::LocationServiceImpl> location_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;

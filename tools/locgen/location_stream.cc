@@ -124,7 +124,7 @@ Stream Generate(const StreamOptions& o, const serving::Ed25519PrivateKey& key) {
         pos->set_lat_deg(p.lat + uniform(-0.2, 0.2));
         pos->set_lon_deg(p.lon + uniform(-0.2, 0.2));
         pos->set_uncertainty_m(std::round(uniform(20, 150)) * 1000);
-        SetTs(o.start + absl::Seconds(static_cast<int64_t>(day * 86400)),
+        SetTs(o.start + absl::Trunc(o.day * day, absl::Seconds(1)),
               r.mutable_observed_at());
         r.set_verifier_id(o.verifier_id);
         serving::SignLocationReport(key, &r);

@@ -32,6 +32,8 @@ struct StreamOptions {
   absl::Time start = absl::FromCivil(absl::CivilSecond(2026, 8, 1, 0, 0, 0),
                                      absl::UTCTimeZone());
   int days = 20;
+  // Length of one simulated day (demos compress time, e.g. 1 s).
+  absl::Duration day = absl::Hours(24);
   // Mean days between two reports of one chip.
   double report_interval_days = 4;
   std::string verifier_id = "test-fleet-attest";

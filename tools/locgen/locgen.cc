@@ -23,7 +23,10 @@ ABSL_FLAG(int, diverted, 20, "chips diverted through transshipment hubs to CN");
 ABSL_FLAG(int, chips_per_shipment, 8, "chips per shipment");
 ABSL_FLAG(uint64_t, seed, 1, "random seed");
 ABSL_FLAG(int, days, 20, "days of reports after the shipments");
-ABSL_FLAG(std::string, start, "2026-08-01T00:00:00Z", "shipment time (RFC 3339)");
+ABSL_FLAG(absl::Duration, day, absl::Hours(24),
+          "length of a simulated day (e.g. 1s for a live demo: screen the "
+          "shipments, then generate with --start=now and import after --days s)");
+ABSL_FLAG(std::string, start, "2026-08-01T00:00:00Z", "shipment time (RFC 3339, or \"now\")");
 ABSL_FLAG(std::string, verifier_id, "test-fleet-attest", "verifier id");
 ABSL_FLAG(bool, random_key, false, "sign with a fresh random key instead of the test key");
 ABSL_FLAG(std::string, reports_out, "reports.jsonl", "reports (JSONL)");
@@ -58,8 +61,12 @@ int main(int argc, char** argv) {
   o.seed = absl::GetFlag(FLAGS_seed);
   o.days = absl::GetFlag(FLAGS_days);
   o.verifier_id = absl::GetFlag(FLAGS_verifier_id);
+  o.day = absl::GetFlag(FLAGS_day);
   std::string err;
-  if (!absl::ParseTime(absl::RFC3339_full, absl::GetFlag(FLAGS_start), &o.start, &err)) {
+  if (absl::GetFlag(FLAGS_start) == "now") {
+    o.start = absl::Now();
+  } else if (!absl::ParseTime(absl::RFC3339_full, absl::GetFlag(FLAGS_start),
+                              &o.start, &err)) {
     std::cerr << "locgen: --start: " << err << "\n";
     return 64;
   }

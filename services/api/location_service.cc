@@ -1,0 +1,151 @@
+#include "services/api/location_service.h"
+
+#include <algorithm>
+#include <utility>
+#include <vector>
+
+#include "services/api/grpc_services.h"
+#include "services/common/logging.h"
+
+namespace exportscreen::api {
+namespace {
+
+constexpr size_t kBatch = 4096;
+// Reports per stream (a bigger import is split by the client).
+constexpr int64_t kMaxReportsPerStream = 10'000'000;
+
+absl::StatusOr<Caller> AuthLocationCall(grpc::CallbackServerContext* context,
+                                        const Authorizer& authorizer,
+                                        absl::string_view method,
+                                        std::initializer_list<v1::Role> roles) {
+  std::string authorization;
+  const auto& md = context->client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) {
+    authorization.assign(it->second.data(), it->second.size());
+  }
+  std::string cert_cn;
+  if (auto auth_context = context->auth_context(); auth_context != nullptr) {
+    auto values = auth_context->FindPropertyValues("x509_common_name");
+    if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
+  }
+  absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
+  if (!caller.ok()) return caller.status();
+  absl::Status allowed = Authorizer::Require(*caller, method, roles);
+  if (!allowed.ok()) return allowed;
+  return caller;
+}
+
+}  // namespace
+
+class IngestReactor final : public grpc::ServerReadReactor<v1::LocationReport> {
+ public:
+  IngestReactor(LocationServiceImpl* service, v1::IngestSummary* response)
+      : service_(service), response_(response) {
+    batch_.reserve(kBatch);
+    StartRead(&incoming_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (ok) {
+      batch_.push_back(std::move(incoming_));
+      incoming_.Clear();
+      if (base_ + int64_t(batch_.size()) > kMaxReportsPerStream) {
+        Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                            "too many reports in one stream; split the import"));
+        return;
+      }
+      if (batch_.size() < kBatch) {
+        StartRead(&incoming_);
+        return;
+      }
+    }
+    // A full batch, or the end of the stream: ingest off the gRPC thread.
+    const bool last = !ok;
+    if (!service_->pool_->TrySchedule([this, last] { Process(last); })) {
+      Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "server busy: ingest queue full"));
+    }
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  void Process(bool last) {
+    std::vector<v1::LocationReport> batch;
+    batch.swap(batch_);
+    batch_.reserve(kBatch);
+    const int64_t base = base_;
+    base_ += int64_t(batch.size());
+    absl::Status s = batch.empty() ? absl::OkStatus()
+                                   : service_->ingestor_->IngestBatch(
+                                         std::move(batch), base, response_);
+    if (!s.ok()) {
+      ES_LOG_ERROR("location ingest failed: ", s.ToString());
+      Finish(ToGrpcStatus(s));
+      return;
+    }
+    if (last) {
+      Finish(grpc::Status::OK);
+    } else {
+      StartRead(&incoming_);
+    }
+  }
+
+  LocationServiceImpl* const service_;
+  v1::IngestSummary* const response_;
+  v1::LocationReport incoming_;
+  std::vector<v1::LocationReport> batch_;
+  int64_t base_ = 0;
+};
+
+LocationServiceImpl::LocationServiceImpl(serving::LocationIngestor* ingestor,
+                                         store::EntityStore* store,
+                                         WorkerPool* pool,
+                                         const Authorizer* authorizer)
+    : ingestor_(ingestor), store_(store), pool_(pool), authorizer_(authorizer) {}
+
+grpc::ServerReadReactor<v1::LocationReport>* LocationServiceImpl::IngestReports(
+    grpc::CallbackServerContext* context, v1::IngestSummary* response) {
+  absl::StatusOr<Caller> caller = AuthLocationCall(
+      context, *authorizer_, "IngestReports", {v1::ROLE_OPERATOR});
+  if (!caller.ok()) {
+    class Refuse final : public grpc::ServerReadReactor<v1::LocationReport> {
+     public:
+      explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
+      void OnDone() override { delete this; }
+    };
+    return new Refuse(ToGrpcStatus(caller.status()));
+  }
+  return new IngestReactor(this, response);
+}
+
+grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(
+    grpc::CallbackServerContext* context, const v1::ListAlertsRequest* request,
+    v1::ListAlertsResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = AuthLocationCall(
+      context, *authorizer_, "ListAlerts",
+      {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR});
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  const bool queued = pool_->TrySchedule([this, request, response, reactor] {
+    const int limit =
+        request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
+    auto alerts = store_->ListAlerts(limit, request->unacknowledged_only());
+    if (!alerts.ok()) {
+      reactor->Finish(ToGrpcStatus(alerts.status()));
+      return;
+    }
+    for (auto& a : *alerts) *response->add_alerts() = std::move(a);
+    reactor->Finish(grpc::Status::OK);
+  });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "server busy"));
+  }
+  return reactor;
+}
+
+}  // namespace exportscreen::api

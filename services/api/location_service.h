@@ -1,0 +1,45 @@
+// LocationService (issue 8): gRPC callback handlers for chip location
+// reports. IngestReports is client-streaming: reports are read in batches
+// (flow control: the next read starts after the batch is ingested on the
+// worker pool) and the summary is returned when the client closes the
+// stream. ListAlerts lists diversion alerts. Thin: the work is in
+// serving::LocationIngestor and the store.
+//
+// Roles: IngestReports needs OPERATOR; ListAlerts ANALYST, AUDITOR or
+// OPERATOR. Thread-safe; each call's state lives in its reactor.
+#ifndef EXPORTSCREEN_SERVICES_API_LOCATION_SERVICE_H_
+#define EXPORTSCREEN_SERVICES_API_LOCATION_SERVICE_H_
+
+#include "exportscreen/v1/location.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "services/api/auth.h"
+#include "services/common/thread_pool.h"
+#include "services/serving/location_ingest.h"
+
+namespace exportscreen::api {
+
+class LocationServiceImpl final : public v1::LocationService::CallbackService {
+ public:
+  // REQUIRES: all pointers outlive the service. Ingest batches and alert
+  // listing run on `pool`.
+  LocationServiceImpl(serving::LocationIngestor* ingestor,
+                      store::EntityStore* store, WorkerPool* pool,
+                      const Authorizer* authorizer);
+
+  grpc::ServerReadReactor<v1::LocationReport>* IngestReports(
+      grpc::CallbackServerContext* context, v1::IngestSummary* response) override;
+  grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
+                                       const v1::ListAlertsRequest* request,
+                                       v1::ListAlertsResponse* response) override;
+
+ private:
+  friend class IngestReactor;
+  serving::LocationIngestor* const ingestor_;
+  store::EntityStore* const store_;
+  WorkerPool* const pool_;
+  const Authorizer* const authorizer_;
+};
+
+}  // namespace exportscreen::api
+
+#endif  // EXPORTSCREEN_SERVICES_API_LOCATION_SERVICE_H_
