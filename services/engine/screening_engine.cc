@@ -5,6 +5,7 @@
 #include "services/engine/screening_engine.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -44,24 +45,71 @@ int Rank(v1::Decision d) {
   }
 }
 
-void AddFact(v1::Finding* f, absl::string_view name, absl::string_view value) {
-  v1::Fact* x = f->add_facts();
-  x->set_name(std::string(name));
-  x->set_value(std::string(value));
+// Facts are written straight into the message's strings (no temporaries):
+// the response's strings are most of the engine's time.
+void SetFact(v1::Fact* x, absl::string_view name, absl::string_view value) {
+  x->mutable_name()->assign(name.data(), name.size());
+  x->mutable_value()->assign(value.data(), value.size());
 }
+void SetFact(v1::Fact* x, absl::string_view name, std::string&& value) {
+  x->mutable_name()->assign(name.data(), name.size());
+  x->set_value(std::move(value));
+}
+void AddFact(v1::Finding* f, absl::string_view name, std::string&& value) {
+  SetFact(f->add_facts(), name, std::move(value));
+}
+void AddFact(v1::Finding* f, absl::string_view name, const char* value) {
+  SetFact(f->add_facts(), name, absl::string_view(value));
+}
+void AddFact(v1::Finding* f, absl::string_view name, const std::string& value) {
+  SetFact(f->add_facts(), name, absl::string_view(value));
+}
+
+// Working memory of one evaluation, kept per thread and reused by the next
+// request on that thread (its contents never outlive a request). Besides
+// saving the allocations, this keeps requests from making allocations of a
+// kilobyte or more, which make glibc consolidate its fast bins and slow down
+// every later allocation of the response.
+struct Scratch {
+  // Which rules are in force on the request's as-of date, one flag per rule
+  // of each family (computed once per request, not per item).
+  std::vector<uint8_t> cls_on, lic_on, rp_on, exc_on, rf_on;
+  // Formatted recorded values by attribute, valid while fmt_gen == gen.
+  std::vector<std::string> fmt;
+  std::vector<uint32_t> fmt_gen;
+  uint32_t gen = 0;
+  // Per-item lists.
+  std::vector<uint32_t> fired;
+  std::vector<std::string> missing;
+};
 
 class Screener {
  public:
   Screener(const ScreeningSnapshot& s, const v1::ScreenRequest& r,
-           absl::CivilDay as_of, v1::ScreenResponse* out)
-      : snap_(s), R_(s.rules->compiled()), req_(r), as_of_(as_of), out_(out) {}
+           absl::CivilDay as_of, v1::ScreenResponse* out, Scratch* scratch)
+      : snap_(s), R_(s.rules->compiled()), req_(r), as_of_(as_of), out_(out),
+        cls_on_(scratch->cls_on), lic_on_(scratch->lic_on),
+        rp_on_(scratch->rp_on), exc_on_(scratch->exc_on),
+        rf_on_(scratch->rf_on), fmt_(scratch->fmt), fmt_gen_(scratch->fmt_gen),
+        gen_(scratch->gen), fired_(scratch->fired), missing_(scratch->missing) {
+    // Attribute ids are dense: size the cache once per rule set.
+    if (fmt_.size() < R_.attr_names.size()) {
+      fmt_.resize(R_.attr_names.size());
+      fmt_gen_.resize(R_.attr_names.size(), 0);
+    }
+    Invalidate();
+  }
 
   void Run();
 
  private:
+  // `facts`: how many facts the caller adds (reserved up front).
   v1::Finding* Add(const CompiledMeta& m, v1::Decision sev,
-                   std::string message, int party, int item) {
+                   std::string message, int party, int item, int facts = 0) {
     v1::Finding* f = out_->add_findings();
+    if (facts + int(m.uncertain) > 0) {
+      f->mutable_facts()->Reserve(facts + int(m.uncertain));
+    }
     f->set_rule_id(m.id);
     f->set_title(m.title);
     f->set_severity(sev);
@@ -79,8 +127,8 @@ class Screener {
   v1::Finding* System(absl::string_view id, absl::string_view title,
                       std::string message, int party, int item) {
     v1::Finding* f = out_->add_findings();
-    f->set_rule_id(std::string(id));
-    f->set_title(std::string(title));
+    f->mutable_rule_id()->assign(id.data(), id.size());
+    f->mutable_title()->assign(title.data(), title.size());
     f->set_severity(v1::DECISION_REVIEW);
     f->set_citation(kSystemCitation);
     f->set_jurisdiction("INTERNAL");
@@ -102,13 +150,33 @@ class Screener {
     return (c >= 0 && c != kOtherCountry) ? R_.groups_of_country[c]
                                           : Bits256{};
   }
+  // Textual value of a recorded attribute ("(unknown)" if not given),
+  // formatted once per evaluation context state (see Invalidate).
+  const std::string& Formatted(const rules::Recorded& r, const EvalContext& c) {
+    if (r.attr >= fmt_.size()) {
+      fmt_.resize(r.attr + 1);
+      fmt_gen_.resize(r.attr + 1, 0);
+    }
+    std::string& v = fmt_[r.attr];
+    if (fmt_gen_[r.attr] != gen_) {
+      v = R_.Format(r, c, R_.attr_vocab.size() > r.attr ? R_.attr_vocab[r.attr]
+                                                        : Vocab::kNone);
+      if (v.empty()) v = "(unknown)";
+      fmt_gen_[r.attr] = gen_;
+    }
+    return v;
+  }
+  // The context's values changed: formatted values are stale.
+  void Invalidate() {
+    if (++gen_ == 0) {  // wrapped: no stale entry may look current
+      std::fill(fmt_gen_.begin(), fmt_gen_.end(), 0);
+      gen_ = 1;
+    }
+  }
   void Record(v1::Finding* f, const std::vector<rules::Recorded>& rec,
               const EvalContext& c) {
     for (const auto& r : rec) {
-      std::string v = R_.Format(r, c, R_.attr_vocab.size() > r.attr
-                                          ? R_.attr_vocab[r.attr]
-                                          : Vocab::kNone);
-      AddFact(f, R_.attr_names[r.attr], v.empty() ? "(unknown)" : v);
+      AddFact(f, R_.attr_names[r.attr], Formatted(r, c));
     }
   }
   std::string GroupNames(const Bits256& b) const {
@@ -143,7 +211,24 @@ class Screener {
   };
   std::vector<AllItems> all_items_;
   bool any_list_hit_ = false;
+  // Per request: the destination's groups as text (a fact of every licence
+  // finding).
+  std::string dest_groups_text_;
+  // In Scratch (see there).
+  std::vector<uint8_t>&cls_on_, &lic_on_, &rp_on_, &exc_on_, &rf_on_;
+  std::vector<std::string>& fmt_;
+  std::vector<uint32_t>& fmt_gen_;
+  uint32_t& gen_;
+  std::vector<uint32_t>& fired_;
+  std::vector<std::string>& missing_;
 };
+
+template <typename T>
+void ActiveFlags(const std::vector<T>& rules, absl::CivilDay d,
+                 std::vector<uint8_t>* on) {
+  on->resize(rules.size());
+  for (size_t i = 0; i < rules.size(); ++i) (*on)[i] = rules[i].meta.ActiveOn(d);
+}
 
 void Screener::FillTransaction() {
   int16_t dest = Country(req_.destination_country());
@@ -512,7 +597,7 @@ bool ReadsBoolSlot(const CompiledRules& R, uint32_t node, int bool_slot) {
 void Screener::ScreenItem(int index) {
   const v1::Item& raw = req_.items(index);
   const v1::Item* item = &raw;
-  v1::Item merged;
+  std::optional<v1::Item> merged;
   v1::ItemDetermination* det = out_->add_item_determinations();
   det->set_item_index(index);
   det->set_part_number(raw.part_number());
@@ -520,9 +605,9 @@ void Screener::ScreenItem(int index) {
     auto it = snap_.data->items_by_part.find(raw.part_number());
     if (it != snap_.data->items_by_part.end()) {
       // Catalogue fills the gaps; request values win.
-      merged = it->second.item();
-      merged.MergeFrom(raw);
-      item = &merged;
+      merged.emplace(it->second.item());
+      merged->MergeFrom(raw);
+      item = &*merged;
       auto* f = det->add_computed();
       f->set_name("catalogue");
       f->set_value(it->second.spec_source().empty()
@@ -533,6 +618,7 @@ void Screener::ScreenItem(int index) {
   }
 
   EvalContext& c = ctx_;
+  Invalidate();
   // Reset item slots.
   c.num_known &= (uint64_t{1} << slot::kMinCompanyAgeYears) |
                  (uint64_t{1} << slot::kMaxListedOwnerPercent);
@@ -622,23 +708,22 @@ void Screener::ScreenItem(int index) {
   }
   // [location] END
   if (c.HasNumber(slot::kTpp)) {
-    auto* f = det->add_computed();
-    f->set_name("item.tpp");
-    f->set_value(absl::StrCat(c.num[slot::kTpp]));
+    SetFact(det->add_computed(), "item.tpp", absl::StrCat(c.num[slot::kTpp]));
   }
   if (c.HasNumber(slot::kPerformanceDensity)) {
-    auto* f = det->add_computed();
-    f->set_name("item.performance_density");
-    f->set_value(absl::StrCat(c.num[slot::kPerformanceDensity]));
+    SetFact(det->add_computed(), "item.performance_density",
+            absl::StrCat(c.num[slot::kPerformanceDensity]));
   }
 
   // 1. Classification: highest precedence rule that holds; higher rules that
   // could not be decided are reported (fail closed).
   const rules::CClassification* cls = nullptr;
   std::vector<const rules::CClassification*> undecided;
-  std::vector<std::string> missing;
-  for (const auto& r : R_.classifications) {
-    if (!r.meta.ActiveOn(as_of_)) continue;
+  std::vector<std::string>& missing = missing_;
+  missing.clear();
+  for (size_t ci = 0; ci < R_.classifications.size(); ++ci) {
+    if (!cls_on_[ci]) continue;
+    const auto& r = R_.classifications[ci];
     Tri t = R_.Eval(r.cond, c);
     if (t == Tri::kTrue) {
       cls = &r;
@@ -655,18 +740,16 @@ void Screener::ScreenItem(int index) {
     tags = R_.tags_of_eccn[cls->eccn];
     det->set_eccn(cls->eccn_name);
     det->set_classification_rule_id(cls->meta.id);
+    // Formatted values of this item's context: the ECCN is set now, the
+    // tags just below (nothing is formatted in between).
+    Invalidate();
+    det->mutable_computed()->Reserve(det->computed_size() +
+                                     int(cls->record.size()) + 1);
     for (const auto& rec : cls->record) {
-      auto* f = det->add_computed();
-      f->set_name(R_.attr_names[rec.attr]);
-      std::string v = R_.Format(rec, c, R_.attr_vocab.size() > rec.attr
-                                            ? R_.attr_vocab[rec.attr]
-                                            : Vocab::kNone);
-      f->set_value(v.empty() ? "(unknown)" : v);
+      SetFact(det->add_computed(), R_.attr_names[rec.attr], Formatted(rec, c));
     }
     if (!cls->paragraph.empty()) {
-      auto* f = det->add_computed();
-      f->set_name("paragraph");
-      f->set_value(cls->paragraph);
+      SetFact(det->add_computed(), "paragraph", cls->paragraph);
     }
   } else if (undecided.empty() && declared >= 0) {
     // Nothing classifies it from parameters: rely on the declared ECCN.
@@ -678,6 +761,7 @@ void Screener::ScreenItem(int index) {
     c.sym[slot::kEccn] = kUnclassified;
   }
   if (cls != nullptr || undecided.empty()) c.SetSet(slot::kEccnTags, tags);
+  Invalidate();
   if (!undecided.empty()) {
     std::vector<std::string> ids;
     for (const auto* r : undecided) ids.push_back(r->meta.id);
@@ -707,13 +791,14 @@ void Screener::ScreenItem(int index) {
   }
 
   // 2. Licence requirements.
-  std::vector<uint32_t> fired;
+  std::vector<uint32_t>& fired = fired_;
+  fired.clear();
   std::vector<std::string> undecided_lic;
   missing.clear();
   bool required = false;
   for (uint32_t i = 0; i < R_.licenses.size(); ++i) {
+    if (!lic_on_[i]) continue;
     const auto& r = R_.licenses[i];
-    if (!r.meta.ActiveOn(as_of_)) continue;
     Tri t = R_.Eval(r.cond, c);
     if (t == Tri::kUnknown) {
       undecided_lic.push_back(r.meta.id);
@@ -730,11 +815,13 @@ void Screener::ScreenItem(int index) {
         Add(r.meta, r.outcome,
             absl::StrCat("Item ", index, " (", det->eccn().empty() ? "unclassified" : det->eccn(),
                          ") to ", req_.destination_country(), ": ", r.meta.title),
-            -1, index);
+            -1, index,
+            int(!det->eccn().empty()) + 2 + int(r.record.size()) +
+                int(!r.review_policy.empty()));
     f->set_action(r.action);
     if (!det->eccn().empty()) AddFact(f, "eccn", det->eccn());
     AddFact(f, "destination", req_.destination_country());
-    AddFact(f, "destination_groups", GroupNames(c.set[slot::kDestGroups]));
+    AddFact(f, "destination_groups", dest_groups_text_);
     Record(f, r.record, c);
     if (!r.review_policy.empty()) {
       AddFact(f, "review_policy", r.review_policy);
@@ -751,8 +838,9 @@ void Screener::ScreenItem(int index) {
     AddFact(f, "missing", absl::StrJoin(missing, ","));
   }
   // Review policies that replace the policy of a fired rule.
-  for (const auto& p : R_.review_policies) {
-    if (!p.meta.ActiveOn(as_of_)) continue;
+  for (size_t pi = 0; pi < R_.review_policies.size(); ++pi) {
+    if (!rp_on_[pi]) continue;
+    const auto& p = R_.review_policies[pi];
     bool relevant = false;
     for (uint32_t li : p.replaces) {
       relevant |= std::find(fired.begin(), fired.end(), li) != fired.end();
@@ -765,7 +853,7 @@ void Screener::ScreenItem(int index) {
                              ? absl::StrCat("Review policy: ", p.review_policy)
                              : "Review-policy window could not be decided "
                                "(missing inputs); original policy stands",
-                         -1, index);
+                         -1, index, int(p.record.size()));
     f->set_informational(true);
     Record(f, p.record, c);
     if (t == Tri::kTrue) det->set_review_policy(p.review_policy);
@@ -778,11 +866,13 @@ void Screener::ScreenItem(int index) {
   }
   det->set_license_required(required);
   c.boolean[slot::kLicenseRequired] = required ? Tri::kTrue : Tri::kFalse;
+  Invalidate();
 
   // 3. Licence exceptions (only offered, never lowering the decision).
   if (required) {
-    for (const auto& e : R_.exceptions) {
-      if (!e.meta.ActiveOn(as_of_)) continue;
+    for (size_t ei = 0; ei < R_.exceptions.size(); ++ei) {
+      if (!exc_on_[ei]) continue;
+      const auto& e = R_.exceptions[ei];
       bool relevant = e.for_licenses.empty();
       for (uint32_t li : e.for_licenses) {
         relevant |= std::find(fired.begin(), fired.end(), li) != fired.end();
@@ -802,8 +892,9 @@ void Screener::ScreenItem(int index) {
   // 4. Item red flags.
   std::vector<std::string> undecided_rf;
   missing.clear();
-  for (const auto& r : R_.red_flags) {
-    if (!r.cond.item_scope || !r.meta.ActiveOn(as_of_)) continue;
+  for (size_t ri = 0; ri < R_.red_flags.size(); ++ri) {
+    const auto& r = R_.red_flags[ri];
+    if (!r.cond.item_scope || !rf_on_[ri]) continue;
     Tri t = R_.Eval(r.cond, c);
     if (t == Tri::kUnknown) {
       undecided_rf.push_back(r.meta.id);
@@ -811,7 +902,8 @@ void Screener::ScreenItem(int index) {
       continue;
     }
     if (t != Tri::kTrue) continue;
-    v1::Finding* f = Add(r.meta, r.outcome, r.meta.title, -1, index);
+    v1::Finding* f =
+        Add(r.meta, r.outcome, r.meta.title, -1, index, int(r.record.size()));
     f->set_action(r.action);
     Record(f, r.record, c);
     // [location] the reports that fired a location rule.
@@ -833,8 +925,9 @@ void Screener::ScreenItem(int index) {
 void Screener::TransactionRedFlags() {
   std::vector<std::string> undecided;
   std::vector<std::string> missing;
-  for (const auto& r : R_.red_flags) {
-    if (r.cond.item_scope || !r.meta.ActiveOn(as_of_)) continue;
+  for (size_t ri = 0; ri < R_.red_flags.size(); ++ri) {
+    const auto& r = R_.red_flags[ri];
+    if (r.cond.item_scope || !rf_on_[ri]) continue;
     Tri t = R_.Eval(r.cond, ctx_);
     if (t == Tri::kUnknown) {
       undecided.push_back(r.meta.id);
@@ -842,7 +935,8 @@ void Screener::TransactionRedFlags() {
       continue;
     }
     if (t != Tri::kTrue) continue;
-    v1::Finding* f = Add(r.meta, r.outcome, r.meta.title, -1, -1);
+    v1::Finding* f =
+        Add(r.meta, r.outcome, r.meta.title, -1, -1, int(r.record.size()));
     f->set_action(r.action);
     Record(f, r.record, ctx_);
   }
@@ -878,14 +972,24 @@ void Screener::Decide() {
 }
 
 void Screener::Run() {
+  ActiveFlags(R_.classifications, as_of_, &cls_on_);
+  ActiveFlags(R_.licenses, as_of_, &lic_on_);
+  ActiveFlags(R_.review_policies, as_of_, &rp_on_);
+  ActiveFlags(R_.exceptions, as_of_, &exc_on_);
+  ActiveFlags(R_.red_flags, as_of_, &rf_on_);
+  out_->mutable_item_determinations()->Reserve(req_.items_size());
+  out_->mutable_findings()->Reserve(8 + 2 * req_.parties_size() +
+                                    4 * req_.items_size());
   out_->set_request_id(req_.request_id());
   out_->set_rule_set_version(snap_.rule_set_version);
   out_->set_list_version(snap_.list_version);
   out_->set_as_of_date(absl::FormatCivilTime(as_of_));
   FillTransaction();
+  dest_groups_text_ = GroupNames(ctx_.set[slot::kDestGroups]);
   ScreenParties();
   Ownership();
   for (int i = 0; i < req_.items_size(); ++i) ScreenItem(i);
+  Invalidate();
   TransactionRedFlags();
   if (req_.parties_size() == 0) {
     System("system.no_parties", "No parties to screen",
@@ -921,8 +1025,9 @@ absl::StatusOr<v1::ScreenResponse> ScreeningEngine::Screen(
   if (snapshot.rules == nullptr) {
     return absl::FailedPreconditionError("snapshot has no rule set");
   }
+  thread_local Scratch scratch;
   v1::ScreenResponse response;
-  Screener(snapshot, request, as_of, &response).Run();
+  Screener(snapshot, request, as_of, &response, &scratch).Run();
   return response;
 }
 
