@@ -159,8 +159,27 @@ class Screener {
     }
     std::string& v = fmt_[r.attr];
     if (fmt_gen_[r.attr] != gen_) {
-      v = R_.Format(r, c, R_.attr_vocab.size() > r.attr ? R_.attr_vocab[r.attr]
-                                                        : Vocab::kNone);
+      const Vocab vocab = R_.attr_vocab.size() > r.attr ? R_.attr_vocab[r.attr]
+                                                        : Vocab::kNone;
+      if (r.type == rules::ValueType::kSet) {
+        // As CompiledRules::Format, but visiting the set's members rather
+        // than the whole vocabulary (countries: a few of ~250).
+        v.clear();
+        if ((c.set_known >> r.slot) & 1) {
+          const auto& names = R_.vocab_names[size_t(vocab)];
+          const Bits256& b = c.set[r.slot];
+          for (size_t w = 0; w < b.w.size(); ++w) {
+            for (uint64_t bits = b.w[w]; bits != 0; bits &= bits - 1) {
+              size_t i = w * 64 + size_t(__builtin_ctzll(bits));
+              if (i >= names.size()) break;
+              if (!v.empty()) v.push_back(',');
+              v.append(names[i]);
+            }
+          }
+        }
+      } else {
+        v = R_.Format(r, c, vocab);
+      }
       if (v.empty()) v = "(unknown)";
       fmt_gen_[r.attr] = gen_;
     }
@@ -1025,10 +1044,22 @@ absl::StatusOr<v1::ScreenResponse> ScreeningEngine::Screen(
   if (snapshot.rules == nullptr) {
     return absl::FailedPreconditionError("snapshot has no rule set");
   }
-  thread_local Scratch scratch;
   v1::ScreenResponse response;
-  Screener(snapshot, request, as_of, &response, &scratch).Run();
+  absl::Status s = ScreenInto(snapshot, request, as_of, &response);
+  if (!s.ok()) return s;
   return response;
+}
+
+absl::Status ScreeningEngine::ScreenInto(const ScreeningSnapshot& snapshot,
+                                         const v1::ScreenRequest& request,
+                                         absl::CivilDay as_of,
+                                         v1::ScreenResponse* response) {
+  if (snapshot.rules == nullptr) {
+    return absl::FailedPreconditionError("snapshot has no rule set");
+  }
+  thread_local Scratch scratch;
+  Screener(snapshot, request, as_of, response, &scratch).Run();
+  return absl::OkStatus();
 }
 
 }  // namespace exportscreen::engine
