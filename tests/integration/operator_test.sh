@@ -57,7 +57,7 @@ grep -q "EL:quantum-harbor" "$W/err" || fail "dry run why"
 
 # Rules: publish a variant, diff, activate, roll back.
 mkdir "$W/rules2"; cp "$SRC"/rules/*.textproto "$W/rules2/"
-sed -i 's/review: 0.85/review: 0.82/' "$W/rules2/thresholds.textproto"
+sed -i 's/review: 0.80/review: 0.82/' "$W/rules2/thresholds.textproto"
 "${C[@]}" rules publish "$W/rules2" >"$W/out" || fail "publish"
 RULES_V2=$(j 'd["version"]' <"$W/out")
 [ "$RULES_V2" != "$RULES_V1" ] || fail "same version"

@@ -86,7 +86,7 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
       [&] {
         auto files = *base_rules;
         files["thresholds.textproto"] = absl::StrReplaceAll(
-            files["thresholds.textproto"], {{"review: 0.85", "review: 0.80"}});
+            files["thresholds.textproto"], {{"review: 0.80", "review: 0.84"}});
         auto info = manager->PublishRules(files, "variant-1", "test");
         ASSERT_TRUE(info.ok()) << info.status();
         ASSERT_TRUE(manager->Activate(info->version(), manager->Current()->list_version, "test").ok());
@@ -100,7 +100,7 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
       [&] {
         auto files = *base_rules;
         files["thresholds.textproto"] = absl::StrReplaceAll(
-            files["thresholds.textproto"], {{"block: 0.95", "block: 0.90"}});
+            files["thresholds.textproto"], {{"block: 0.92", "block: 0.90"}});
         auto info = manager->PublishRules(files, "variant-2", "test");
         ASSERT_TRUE(info.ok()) << info.status();
         ASSERT_TRUE(manager->Activate(info->version(), manager->Current()->list_version, "test").ok());

@@ -33,8 +33,8 @@ TEST(RuleSetTest, RealRulesCompile) {
   auto rs = RuleSet::Compile(*files);
   ASSERT_TRUE(rs.ok()) << rs.status();
   EXPECT_GT((*rs)->rule_count(), 80u);
-  EXPECT_DOUBLE_EQ((*rs)->match_review_threshold(), 0.85);
-  EXPECT_DOUBLE_EQ((*rs)->match_block_threshold(), 0.95);
+  EXPECT_DOUBLE_EQ((*rs)->match_review_threshold(), 0.80);
+  EXPECT_DOUBLE_EQ((*rs)->match_block_threshold(), 0.92);
   const CompiledRules& c = (*rs)->compiled();
   // Hong Kong is China; Macau is not D:5.
   int hk = c.Id(Vocab::kCountry, "HK"), cn = c.Id(Vocab::kCountry, "CN");

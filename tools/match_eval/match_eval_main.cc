@@ -41,6 +41,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/matching/name_index.h"
+#include "services/rules/rule_set.h"
 #include "services/matching/normalizer.h"
 #include "tools/match_eval/real_lists.h"
 
@@ -800,6 +801,22 @@ int Run(const Flags& flags) {
 
 int main(int argc, char** argv) {
   exportscreen::tools::Flags flags;
+  // Default thresholds are the rule set's (rules/thresholds.textproto): the
+  // evaluation measures what the service does.
+  std::string rules_dir = ES_SOURCE_DIR "/rules";
+  for (int i = 1; i < argc; ++i) {
+    if (absl::StartsWith(argv[i], "--rules=")) rules_dir = argv[i] + 8;
+  }
+  if (auto files = exportscreen::rules::ReadRuleFiles(rules_dir); files.ok()) {
+    if (auto rs = exportscreen::rules::RuleSet::Compile(*files); rs.ok()) {
+      flags.review = (*rs)->match_review_threshold();
+      flags.block = (*rs)->match_block_threshold();
+    } else {
+      std::fprintf(stderr, "rules in %s do not compile: %s\n", rules_dir.c_str(),
+                   std::string(rs.status().message()).c_str());
+      return 2;
+    }
+  }
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::pair<std::string, std::string> kv = absl::StrSplit(arg, absl::MaxSplits('=', 1));
@@ -814,10 +831,11 @@ int main(int argc, char** argv) {
     else if (k == "--seed") ok = absl::SimpleAtoi(v, &flags.seed);
     else if (k == "--lists") flags.lists = v;
     else if (k == "--show_failures") ok = absl::SimpleAtoi(v, &flags.show_failures);
+    else if (k == "--rules") ok = true;
     else ok = false;
     if (!ok) {
       std::fprintf(stderr,
-                   "usage: match_eval [--check] [--review=0.80] [--block=0.92] "
+                   "usage: match_eval [--check] [--rules=DIR] [--review=X] [--block=Y] "
                    "[--sample=N] [--negatives=N] [--seed=S] [--lists=DIR] "
                    "[--show_failures=N]\n");
       return 2;
