@@ -425,7 +425,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ImportList(
     response->set_removed(outcome.removed);
     response->set_changed(outcome.changed);
     response->set_activated(outcome.activated);
-    if (outcome.activated && on_activate_) on_activate_();
+    if (outcome.activated) AfterActivation();
     return absl::OkStatus();
   });
 }
@@ -472,6 +472,22 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
                                  "too many admin operations queued"));
   }
   return reactor;
+}
+
+void AdminServiceImpl::AfterActivation() {
+  if (on_activate_) on_activate_();
+  if (rescreen_lookback_ <= absl::ZeroDuration() || rescreen_max_ <= 0) return;
+  const bool queued = admin_pool_->TrySchedule([this] {
+    auto alerts = serving::RescreenRecentClearDecisions(
+        *manager_, rescreen_lookback_, rescreen_max_, clock_);
+    if (!alerts.ok()) {
+      ES_LOG_ERROR("continuous screening failed: ", alerts.status().ToString());
+    } else if (!alerts->empty()) {
+      ES_LOG_WARNING("continuous screening: ", alerts->size(),
+                     " past CLEAR decisions changed; alerts raised");
+    }
+  });
+  if (!queued) ES_LOG_ERROR("continuous screening not queued: admin pool full");
 }
 
 void AdminServiceImpl::Record(absl::string_view method, const std::string& actor,
@@ -584,7 +600,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Activate(
     if (rules.empty()) rules = current->rule_set_version;
     if (lists.empty()) lists = current->list_version;
     RETURN_IF_ERROR(manager_->Activate(rules, lists, caller.name));
-    if (on_activate_) on_activate_();
+    AfterActivation();
     ASSIGN_OR_RETURN(auto active, manager_->store()->GetActive());
     if (active.has_value()) *response = *active;
     return absl::OkStatus();
@@ -597,7 +613,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Rollback(
   return RunAdmin(context, "Rollback", kOperators, true, "",
                   [this, response](const Caller& caller) -> absl::Status {
     ASSIGN_OR_RETURN(*response, manager_->Rollback(caller.name));
-    if (on_activate_) on_activate_();
+    AfterActivation();
     return absl::OkStatus();
   });
 }

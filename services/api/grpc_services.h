@@ -113,6 +113,13 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       const v1::ReplayDecisionRequest* request,
       v1::ReplayDecisionResponse* response) override;
 
+  // Continuous screening after each activation: re-screen CLEAR decisions
+  // of the last `lookback` (at most `max_decisions`); 0 disables.
+  void set_rescreen(absl::Duration lookback, int max_decisions) {
+    rescreen_lookback_ = lookback;
+    rescreen_max_ = max_decisions;
+  }
+
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
 
@@ -129,6 +136,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context, absl::string_view method,
       std::initializer_list<v1::Role> roles, bool record, std::string summary,
       std::function<absl::Status(const Caller&)> fn);
+  // After an activation: health update and continuous screening (queued on
+  // the admin pool, off the activation's own reply).
+  void AfterActivation();
   void Record(absl::string_view method, const std::string& actor,
               const std::string& peer, const std::string& summary,
               const absl::Status& result);
@@ -138,6 +148,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   const Authorizer* const authorizer_;
   Clock* const clock_;
   std::function<void()> on_activate_;
+  absl::Duration rescreen_lookback_ = absl::Hours(24 * 30);
+  int rescreen_max_ = 10000;
 };
 
 // Fills a ServingStatus from the current snapshot (no gRPC needed).

@@ -40,6 +40,16 @@ std::vector<std::string> CompareResponses(const v1::ScreenResponse& stored,
 absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
     const SnapshotManager& manager, const std::string& decision_id);
 
+// Continuous screening: re-screens the CLEAR decisions recorded within
+// `lookback` (newest first, at most `max_decisions`) that were answered
+// under other versions than the active ones, and stores one
+// RESCREEN_CHANGE alert for each whose answer is no longer CLEAR (with the
+// old and new answer, and the entities and rules that caused it). Returns
+// the alerts stored (duplicates of earlier runs are not stored again).
+absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
+    const SnapshotManager& manager, absl::Duration lookback, int max_decisions,
+    Clock* clock);
+
 // Stored decisions, newest first, filtered and paged.
 absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
     const store::EntityStore& store, const v1::ListDecisionsRequest& request);

@@ -970,7 +970,14 @@ absl::Status EntityStore::AppendAlerts(std::vector<v1::Alert> alerts,
   }
   std::vector<std::string> dedupe(alerts.size());
   for (size_t i = 0; i < alerts.size(); ++i) {
-    dedupe[i] = AlertDedupeKey(alerts[i].decision_id(), alerts[i].serial_number());
+    // Diversion alerts: one per (decision, serial). Re-screening alerts:
+    // one per (decision, versions that changed the answer).
+    dedupe[i] = AlertDedupeKey(
+        alerts[i].decision_id(),
+        alerts[i].kind() == v1::ALERT_KIND_RESCREEN_CHANGE
+            ? absl::StrCat("rescreen:", alerts[i].rule_set_version(), "/",
+                           alerts[i].list_version())
+            : alerts[i].serial_number());
   }
   std::vector<std::optional<std::string>> existing;
   RETURN_IF_ERROR(MultiGetOptional(db_.get(), cf(kCfAlerts), dedupe, &existing));
