@@ -39,8 +39,10 @@ const Place kFinal[] = {{"CN", "Guangdong", 22.54, 114.06},
 const char* const kModels[] = {"H100-SXM5-80GB", "H200-SXM-141GB", "B200-SXM"};
 
 void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
-  ts->set_seconds(absl::ToUnixSeconds(t));
-  ts->set_nanos(0);
+  const int64_t ms = absl::ToUnixMillis(t);
+  const int64_t sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  ts->set_seconds(sec);
+  ts->set_nanos(static_cast<int32_t>((ms - sec * 1000) * 1000000));
 }
 
 }  // namespace
@@ -89,9 +91,12 @@ Stream Generate(const StreamOptions& o, const serving::Ed25519PrivateKey& key) {
     s.shipment_id = absl::StrFormat("S%06d", first / per);
     bool any_diverted = false;
     for (int c = first; c < std::min(chips, first + per); ++c) any_diverted |= diverted[c];
-    // Diverted chips were declared for a hub-adjacent destination.
-    const Place& dest = any_diverted ? kDestinations[10 + pick(3)]  // SG/MY/AE
-                                     : kDestinations[pick(std::size(kDestinations))];
+    // Diverted chips were shipped (cleared or licensed) to an ordinary
+    // destination, then resold through a hub.
+    static const size_t kDivertedFrom[] = {12, 13, 4, 8};  // AE, IN, NL, IE
+    const Place& dest =
+        any_diverted ? kDestinations[kDivertedFrom[pick(std::size(kDivertedFrom))]]
+                     : kDestinations[pick(std::size(kDestinations))];
     s.destination = dest.country;
     const char* model = kModels[pick(std::size(kModels))];
     for (int c = first; c < std::min(chips, first + per); ++c) {
@@ -124,8 +129,7 @@ Stream Generate(const StreamOptions& o, const serving::Ed25519PrivateKey& key) {
         pos->set_lat_deg(p.lat + uniform(-0.2, 0.2));
         pos->set_lon_deg(p.lon + uniform(-0.2, 0.2));
         pos->set_uncertainty_m(std::round(uniform(20, 150)) * 1000);
-        SetTs(o.start + absl::Trunc(o.day * day, absl::Seconds(1)),
-              r.mutable_observed_at());
+        SetTs(o.start + o.day * day, r.mutable_observed_at());
         r.set_verifier_id(o.verifier_id);
         serving::SignLocationReport(key, &r);
         out.reports.push_back(std::move(r));
@@ -141,7 +145,9 @@ Stream Generate(const StreamOptions& o, const serving::Ed25519PrivateKey& key) {
   }
   std::stable_sort(out.reports.begin(), out.reports.end(),
                    [](const v1::LocationReport& a, const v1::LocationReport& b) {
-                     return a.observed_at().seconds() < b.observed_at().seconds();
+                     return a.observed_at().seconds() != b.observed_at().seconds()
+                                ? a.observed_at().seconds() < b.observed_at().seconds()
+                                : a.observed_at().nanos() < b.observed_at().nanos();
                    });
   return out;
 }
