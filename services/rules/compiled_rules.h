@@ -138,7 +138,14 @@ struct Node {
 struct Cond {
   static constexpr uint32_t kNoCondition = 0xffffffffu;
   uint32_t root = kNoCondition;
-  bool item_scope = false;  // tests item attributes
+  bool item_scope = false;
+  // Gates: the symbol, set and bool leaves reached from the root through
+  // `all` nodes only (CompiledRules::gates[first_gate, +gate_count)). If one
+  // of them is false the whole condition is false (Kleene `all`), so Eval
+  // tests them first and skips the tree: most rules do not concern most
+  // items (wrong kind, ECCN tags or destination group).
+  uint32_t first_gate = 0;
+  uint32_t gate_count = 0;  // tests item attributes
   bool present() const { return root != kNoCondition; }
 };
 
@@ -238,6 +245,7 @@ struct CFastPath {
 struct CompiledRules {
   std::vector<Node> nodes;
   std::vector<uint32_t> children;
+  std::vector<uint32_t> gates;  // node indices, see Cond
   std::vector<std::string> attr_names;  // for explanations and facts
 
   // Vocabularies: names by id, ids by name.
@@ -279,7 +287,11 @@ struct CompiledRules {
 
   Tri Eval(uint32_t n, const EvalContext& c) const;
   Tri Eval(const Cond& cond, const EvalContext& c) const {
-    return cond.present() ? Eval(cond.root, c) : Tri::kTrue;
+    if (!cond.present()) return Tri::kTrue;
+    for (uint32_t k = 0; k < cond.gate_count; ++k) {
+      if (Eval(gates[cond.first_gate + k], c) == Tri::kFalse) return Tri::kFalse;
+    }
+    return Eval(cond.root, c);
   }
   // Names of the attributes whose missing values made `cond` unknown.
   void Explain(const Cond& cond, const EvalContext& c,

@@ -266,11 +266,32 @@ class Compiler {
     if (r >= 0) {
       out.root = uint32_t(r);
       out.item_scope = info.item_scope;
+      out.first_gate = uint32_t(out_->gates.size());
+      CollectGates(out.root);
+      out.gate_count = uint32_t(out_->gates.size()) - out.first_gate;
       if (!allow_item && info.item_scope) {
         Error(w, "condition may not test item attributes here");
       }
     }
     return out;
+  }
+  // See Cond::first_gate.
+  void CollectGates(uint32_t i) {
+    const Node& n = out_->nodes[i];
+    switch (n.op) {
+      case Node::Op::kAll:
+        for (uint32_t k = 0; k < n.child_count; ++k) {
+          CollectGates(out_->children[n.first_child + k]);
+        }
+        break;
+      case Node::Op::kSymIn:
+      case Node::Op::kSetIntersects:
+      case Node::Op::kBoolIs:
+        out_->gates.push_back(i);
+        break;
+      default:
+        break;
+    }
   }
   int AttrIndex(const std::string& name) {
     auto it = attr_index_.find(name);
