@@ -10,6 +10,9 @@
 #include "services/api/request_validator.h"
 #include "services/common/logging.h"
 #include "services/common/status_macros.h"
+#include "services/engine/dispositions.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "services/serving/operations.h"
 
 namespace exportscreen::api {
@@ -507,6 +510,96 @@ void AdminServiceImpl::Record(absl::string_view method, const std::string& actor
   }
   absl::Status s = manager_->store()->AppendAdminAction(&action);
   if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
+    grpc::CallbackServerContext* context,
+    const v1::RecordDispositionRequest* request, v1::Disposition* response) {
+  return RunAdmin(
+      context, "RecordDisposition", {v1::ROLE_ANALYST, v1::ROLE_OPERATOR}, true,
+      absl::StrCat("decision=", request->decision_id(), " party=",
+                   request->party_index(), " entity=", request->entity_id()),
+      [this, request, response](const Caller& caller) -> absl::Status {
+        if (absl::StripAsciiWhitespace(request->reason()).empty()) {
+          return absl::InvalidArgumentError("reason: is required");
+        }
+        ASSIGN_OR_RETURN(v1::DecisionRecord record,
+                         manager_->store()->GetDecision(request->decision_id()));
+        if (request->party_index() < 0 ||
+            request->party_index() >= record.request().parties_size()) {
+          return absl::InvalidArgumentError("party_index: out of range");
+        }
+        bool hit = false;
+        for (const auto& m : record.response().party_matches()) {
+          hit |= m.party_index() == request->party_index() &&
+                 m.entity_id() == request->entity_id();
+        }
+        if (!hit) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "decision ", request->decision_id(), " has no hit of party ",
+              request->party_index(), " on ", request->entity_id()));
+        }
+        auto current = manager_->Current();
+        if (current == nullptr) return absl::UnavailableError("not serving");
+        auto it = current->data->entity_by_id.find(request->entity_id());
+        if (it == current->data->entity_by_id.end()) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              request->entity_id(), " is not in the active list version"));
+        }
+        const v1::Party& party = record.request().parties(request->party_index());
+        v1::Disposition d;
+        d.set_entity_id(request->entity_id());
+        d.set_party_name(party.name());
+        d.set_party_country(party.country());
+        d.set_party_address(absl::StrJoin(
+            {party.address().street(), party.address().city(),
+             party.address().region(), party.address().postal_code(),
+             party.address().country()},
+            ", "));
+        d.set_party_key(engine::PartyKey(party));
+        d.set_entity_fingerprint(
+            engine::EntityFingerprint(current->data->entities[it->second]));
+        d.set_reason(request->reason());
+        d.set_analyst(caller.name);
+        SetTimestamp(clock_->Now(), d.mutable_created_at());
+        ASSIGN_OR_RETURN(*response, manager_->RecordDisposition(std::move(d)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::RevokeDisposition(
+    grpc::CallbackServerContext* context,
+    const v1::RevokeDispositionRequest* request, v1::Disposition* response) {
+  return RunAdmin(
+      context, "RevokeDisposition", {v1::ROLE_ANALYST, v1::ROLE_OPERATOR}, true,
+      absl::StrCat("disposition=", request->disposition_id()),
+      [this, request, response](const Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(auto log, manager_->store()->ListDispositions());
+        bool found = false;
+        for (const auto& d : log) found |= d.id() == request->disposition_id();
+        if (!found) {
+          return absl::NotFoundError(
+              absl::StrCat("disposition ", request->disposition_id()));
+        }
+        v1::Disposition revoke;
+        revoke.set_revokes_id(request->disposition_id());
+        revoke.set_reason(request->reason());
+        revoke.set_analyst(caller.name);
+        SetTimestamp(clock_->Now(), revoke.mutable_created_at());
+        ASSIGN_OR_RETURN(*response, manager_->RecordDisposition(std::move(revoke)));
+        return absl::OkStatus();
+      });
+}
+
+grpc::ServerUnaryReactor* AdminServiceImpl::ListDispositions(
+    grpc::CallbackServerContext* context, const v1::ListDispositionsRequest*,
+    v1::ListDispositionsResponse* response) {
+  return RunAdmin(context, "ListDispositions", kReaders, false, "",
+                  [this, response](const Caller&) -> absl::Status {
+    ASSIGN_OR_RETURN(auto log, manager_->store()->ListDispositions());
+    for (auto& d : log) *response->add_dispositions() = std::move(d);
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAdminActions(

@@ -123,6 +123,18 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
 
+  grpc::ServerUnaryReactor* RecordDisposition(
+      grpc::CallbackServerContext* context,
+      const v1::RecordDispositionRequest* request,
+      v1::Disposition* response) override;
+  grpc::ServerUnaryReactor* RevokeDisposition(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeDispositionRequest* request,
+      v1::Disposition* response) override;
+  grpc::ServerUnaryReactor* ListDispositions(
+      grpc::CallbackServerContext* context,
+      const v1::ListDispositionsRequest* request,
+      v1::ListDispositionsResponse* response) override;
   grpc::ServerUnaryReactor* ListAdminActions(
       grpc::CallbackServerContext* context,
       const v1::ListAdminActionsRequest* request,

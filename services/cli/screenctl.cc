@@ -11,6 +11,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -46,6 +47,7 @@ ABSL_FLAG(std::string, party, "", "audit list: party name substring");
 ABSL_FLAG(std::string, rule, "", "audit list: rule id");
 ABSL_FLAG(std::string, decision, "", "audit list: CLEAR|REVIEW|LICENSE_REQUIRED|PROHIBITED");
 ABSL_FLAG(int, limit, 50, "audit list: page size");
+ABSL_FLAG(std::string, reason, "", "dismiss / dispositions revoke: why");
 
 namespace exportscreen::cli {
 namespace {
@@ -120,6 +122,13 @@ Commands:
   audit verify           Check the decision hash chain; names the first broken link.
   audit replay ID        Re-evaluate a stored decision under its own versions.
   admin log [--limit=N]  The admin action log (who, what, when, result).
+  dismiss DECISION_ID PARTY_INDEX ENTITY_ID --reason=TEXT
+                         Record that this hit of a stored decision is a false
+                         positive: the same party (name, country, address) on
+                         the same, unchanged listed record is then reported as
+                         DISMISSED (still shown, not raising the decision).
+  dispositions [revoke ID --reason=TEXT]
+                         List the disposition log, or revoke one.
   location import FILE   Ingest signed chip location reports (JSONL of
                          v1.LocationReport); prints rejections with reasons.
   alerts [--limit=N]     Diversion alerts, newest first (JSON lines).
@@ -467,6 +476,31 @@ int main(int argc, char** argv) {
     return AdminCall(&v1::AdminService::Stub::Rollback, v1::RollbackRequest(), &active);
   }
   if (cmd == "dry-run") return CmdDryRun(rest);
+  if (cmd == "dismiss") {
+    int party = 0;
+    if (rest.size() != 3 || !absl::SimpleAtoi(rest[1], &party)) {
+      return UsageError("dismiss takes DECISION_ID PARTY_INDEX ENTITY_ID --reason=TEXT");
+    }
+    v1::RecordDispositionRequest request;
+    request.set_decision_id(rest[0]);
+    request.set_party_index(party);
+    request.set_entity_id(rest[2]);
+    request.set_reason(absl::GetFlag(FLAGS_reason));
+    v1::Disposition out;
+    return AdminCall(&v1::AdminService::Stub::RecordDisposition, request, &out);
+  }
+  if (cmd == "dispositions" && sub == "revoke" && rest.size() == 2) {
+    v1::RevokeDispositionRequest request;
+    request.set_disposition_id(rest[1]);
+    request.set_reason(absl::GetFlag(FLAGS_reason));
+    v1::Disposition out;
+    return AdminCall(&v1::AdminService::Stub::RevokeDisposition, request, &out);
+  }
+  if (cmd == "dispositions" && rest.empty()) {
+    v1::ListDispositionsResponse out;
+    return AdminCall(&v1::AdminService::Stub::ListDispositions,
+                     v1::ListDispositionsRequest(), &out);
+  }
   if (cmd == "admin" && sub == "log") {
     v1::ListAdminActionsRequest request;
     request.set_limit(absl::GetFlag(FLAGS_limit));

@@ -6,7 +6,9 @@
 #ifndef EXPORTSCREEN_SERVICES_ENGINE_DISPOSITIONS_H_
 #define EXPORTSCREEN_SERVICES_ENGINE_DISPOSITIONS_H_
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,28 @@ class DispositionSet {
   uint64_t sequence_ = 0;
   // entity_id + "\n" + party_key -> disposition.
   absl::flat_hash_map<std::string, v1::Disposition> by_key_;
+};
+
+// The dispositions in force, atomically swapped when an analyst records or
+// revokes one (no snapshot rebuild), shared by the snapshots of a
+// SnapshotManager. A request loads the set once and uses that copy; the
+// answer names its sequence. Thread-safe.
+class DispositionFeed {
+ public:
+  DispositionFeed()
+      : current_(std::make_shared<const DispositionSet>(
+            std::vector<v1::Disposition>(), 0)) {}
+  explicit DispositionFeed(std::shared_ptr<const DispositionSet> fixed)
+      : current_(std::move(fixed)) {}
+  std::shared_ptr<const DispositionSet> Load() const {
+    return current_.load(std::memory_order_acquire);
+  }
+  void Store(std::shared_ptr<const DispositionSet> set) {
+    current_.store(std::move(set), std::memory_order_release);
+  }
+
+ private:
+  std::atomic<std::shared_ptr<const DispositionSet>> current_;
 };
 
 }  // namespace exportscreen::engine

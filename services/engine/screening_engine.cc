@@ -230,6 +230,7 @@ class Screener {
   };
   std::vector<AllItems> all_items_;
   bool any_list_hit_ = false;
+  std::shared_ptr<const DispositionSet> dispositions_;
   // Per request: the destination's groups as text (a fact of every licence
   // finding).
   std::string dest_groups_text_;
@@ -476,6 +477,27 @@ void Screener::ScreenParties() {
       *m->mutable_listed_countries() = e.countries();
       m->set_why(absl::StrCat("\"", *qname, "\" ~ \"", h.matched_name,
                               "\" score ", h.score));
+      if (dispositions_ != nullptr) {
+        // An analyst's disposition for exactly this party and this listed
+        // record: shown, marked dismissed, no consequences.
+        if (const v1::Disposition* d = dispositions_->Find(p, e)) {
+          m->set_action(v1::MATCH_ACTION_DISMISSED);
+          m->set_disposition_id(d->id());
+          v1::Finding* f = System(
+              "system.disposition", "Hit dismissed by an analyst's disposition",
+              absl::StrCat("Party ", p.name(), " ~ ", e.primary_name(), " (",
+                           e.list(), ") dismissed as a false positive by ",
+                           d->analyst(), ": ", d->reason()),
+              pi, -1);
+          f->set_severity(v1::DECISION_CLEAR);
+          f->set_informational(true);
+          f->set_action("None; revoke the disposition if it no longer holds.");
+          AddFact(f, "disposition_id", d->id());
+          AddFact(f, "entity_id", e.entity_id());
+          AddFact(f, "analyst", d->analyst());
+          continue;
+        }
+      }
       any_list_hit_ = true;
       std::vector<int> fns(e.el_footnotes().begin(), e.el_footnotes().end());
       ApplyPartyRules(*m, /*via_ownership=*/false, fns);
@@ -1000,6 +1022,9 @@ void Screener::Run() {
   out_->mutable_findings()->Reserve(8 + 2 * req_.parties_size() +
                                     4 * req_.items_size());
   out_->set_request_id(req_.request_id());
+  // Dispositions: one copy of the live set for the whole request.
+  if (snap_.dispositions != nullptr) dispositions_ = snap_.dispositions->Load();
+  out_->set_dispositions_sequence(dispositions_ ? dispositions_->sequence() : 0);
   out_->set_rule_set_version(snap_.rule_set_version);
   out_->set_list_version(snap_.list_version);
   out_->set_as_of_date(absl::FormatCivilTime(as_of_));

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "exportscreen/v1/entities.pb.h"
+#include "services/engine/dispositions.h"
 #include "services/engine/location_index.h"
 #include "services/matching/name_index.h"
 #include "services/rules/rule_set.h"
@@ -63,6 +64,9 @@ struct ScreeningSnapshot {
   // after each ingest batch without rebuilding the snapshot. May be null;
   // the engine then uses data->reported_country_by_serial only.
   std::shared_ptr<const LocationFeed> locations;
+  // Analysts' false-positive dispositions (live feed, like `locations`).
+  // May be null: no dispositions.
+  std::shared_ptr<const DispositionFeed> dispositions;
 };
 
 }  // namespace exportscreen::engine

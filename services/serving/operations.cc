@@ -274,8 +274,11 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
   ASSIGN_OR_RETURN(v1::DecisionRecord record,
                    manager.store()->GetDecision(decision_id));
   const v1::ScreenResponse& stored = record.response();
-  ASSIGN_OR_RETURN(auto snapshot, manager.CachedBuild(stored.rule_set_version(),
-                                                      stored.list_version()));
+  ASSIGN_OR_RETURN(auto built, manager.CachedBuild(stored.rule_set_version(),
+                                                   stored.list_version()));
+  // The dispositions in force when it was answered.
+  ASSIGN_OR_RETURN(auto snapshot,
+                   manager.WithDispositionsAt(built, stored.dispositions_sequence()));
   absl::CivilDay as_of;
   if (!ParseCivilDay(stored.as_of_date(), &as_of)) {
     return absl::DataLossError(

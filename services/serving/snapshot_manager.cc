@@ -1,6 +1,7 @@
 #include "services/serving/snapshot_manager.h"
 
 #include <filesystem>
+#include <limits>
 #include <fstream>
 #include <sstream>
 
@@ -170,6 +171,7 @@ SnapshotManager::Build(const std::string& rule_set_version,
   snapshot->rule_set_version = rule_set_version;
   snapshot->list_version = list_version;
   snapshot->locations = location_feed_;  // location evidence (issue 8)
+  snapshot->dispositions = disposition_feed_;
   snapshot->loaded_at = clock_->Now();
   snapshot->load_seconds = absl::ToDoubleSeconds(snapshot->loaded_at - start);
   return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(snapshot));
@@ -352,8 +354,35 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
   return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");
 }
 
+absl::Status SnapshotManager::ReloadDispositions() {
+  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->ListDispositions());
+  disposition_feed_->Store(std::make_shared<const engine::DispositionSet>(
+      log, std::numeric_limits<uint64_t>::max()));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::Disposition> SnapshotManager::RecordDisposition(
+    v1::Disposition disposition) {
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(store_->AppendDisposition(&disposition));
+  RETURN_IF_ERROR(ReloadDispositions());
+  return disposition;
+}
+
+absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
+SnapshotManager::WithDispositionsAt(
+    std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
+    uint64_t sequence) const {
+  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->ListDispositions());
+  auto copy = std::make_shared<engine::ScreeningSnapshot>(*snapshot);
+  copy->dispositions = std::make_shared<const engine::DispositionFeed>(
+      std::make_shared<const engine::DispositionSet>(log, sequence));
+  return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(copy));
+}
+
 absl::Status SnapshotManager::Bootstrap(const BootstrapOptions& options) {
   absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(ReloadDispositions());
   ASSIGN_OR_RETURN(bool empty, store_->IsEmpty());
   if (empty) return SeedEmptyStore(options);
   ASSIGN_OR_RETURN(std::optional<v1::ActiveVersions> active, store_->GetActive());

@@ -104,6 +104,16 @@ class SnapshotManager {
 
   store::EntityStore* store() const { return store_; }
 
+  // Dispositions: appends one (or a revocation) to the store's log and
+  // publishes the new set to every snapshot at once (no rebuild).
+  absl::StatusOr<v1::Disposition> RecordDisposition(v1::Disposition disposition);
+  // Re-reads the disposition log from the store and publishes it.
+  absl::Status ReloadDispositions();
+  // `snapshot` with the dispositions as they were at `sequence` (replay).
+  absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
+  WithDispositionsAt(std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
+                     uint64_t sequence) const;
+
   // Location evidence (issue 8): the live feed every snapshot built here
   // carries (ScreeningSnapshot::locations). Location ingest swaps its index;
   // no snapshot is rebuilt.
@@ -128,6 +138,8 @@ class SnapshotManager {
   Clock* const clock_;
   const std::shared_ptr<engine::LocationFeed> location_feed_ =
       std::make_shared<engine::LocationFeed>();
+  const std::shared_ptr<engine::DispositionFeed> disposition_feed_ =
+      std::make_shared<engine::DispositionFeed>();
   std::atomic<std::shared_ptr<const engine::ScreeningSnapshot>> current_;
   absl::Mutex mu_;
   // Recently active snapshots, newest last (kept for fast rollback and so

@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "rocksdb/db.h"
@@ -452,6 +453,40 @@ absl::StatusOr<v1::DecisionRecord> EntityStore::GetDecision(
   }
   RETURN_IF_ERROR(FromRocks(s, "get decision"));
   return Parse<v1::DecisionRecord>(value, "decision");
+}
+
+absl::Status EntityStore::AppendDisposition(v1::Disposition* disposition) {
+  absl::MutexLock lock(&history_mu_);
+  uint64_t next = 1;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfMeta)));
+  it->SeekForPrev(rocksdb::Slice(PrefixEnd(kMetaDispositionPrefix)));
+  if (it->Valid() && it->key().starts_with(kMetaDispositionPrefix) &&
+      it->key().size() == sizeof(kMetaDispositionPrefix) - 1 + 8) {
+    next = DecodeFixed64BE(it->key().data() + sizeof(kMetaDispositionPrefix) - 1) + 1;
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan dispositions"));
+  disposition->set_sequence(next);
+  disposition->set_id(absl::StrFormat("DP%016x", next));
+  std::string key = kMetaDispositionPrefix;
+  PutFixed64BE(&key, next);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, cf(kCfMeta), key, Serialize(*disposition)),
+                   "append disposition");
+}
+
+absl::StatusOr<std::vector<v1::Disposition>> EntityStore::ListDispositions() const {
+  std::vector<v1::Disposition> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfMeta)));
+  for (it->Seek(kMetaDispositionPrefix);
+       it->Valid() && it->key().starts_with(kMetaDispositionPrefix); it->Next()) {
+    ASSIGN_OR_RETURN(auto d, Parse<v1::Disposition>(it->value(), "disposition"));
+    out.push_back(std::move(d));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "scan dispositions"));
+  return out;
 }
 
 absl::Status EntityStore::AppendAdminAction(v1::AdminAction* action) {

@@ -27,6 +27,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "exportscreen/v1/auth.pb.h"
+#include "exportscreen/v1/dispositions.pb.h"
 #include "exportscreen/v1/entities.pb.h"
 #include "exportscreen/v1/location.pb.h"
 
@@ -99,6 +100,12 @@ class EntityStore {
   absl::Status SetActive(const v1::ActiveVersions& active);
   // Activation history, oldest first.
   absl::StatusOr<std::vector<v1::ActiveVersions>> ActivationHistory() const;
+
+  // --- Dispositions (append-only log) --------------------------------------
+  // Assigns the next sequence and id ("DP" + 16 hex) and stores, synced.
+  absl::Status AppendDisposition(v1::Disposition* disposition);
+  // The whole log, oldest first.
+  absl::StatusOr<std::vector<v1::Disposition>> ListDispositions() const;
 
   // --- Admin action log ---------------------------------------------------
   // Appends an action (sequence assigned here), synced.

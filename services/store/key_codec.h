@@ -44,6 +44,8 @@ inline constexpr char kMetaAdminPrefix[] = "admin/";
 inline constexpr char kMetaChainAnchor[] = "chain_anchor";
 // "checkpoint/" + 8-byte big-endian sequence -> ChainCheckpoint.
 inline constexpr char kMetaCheckpointPrefix[] = "checkpoint/";
+// "disposition/" + 8-byte big-endian sequence -> Disposition.
+inline constexpr char kMetaDispositionPrefix[] = "disposition/";
 
 // "<version>\0" : the prefix of all records of one list version.
 std::string VersionPrefix(absl::string_view version);
