@@ -94,7 +94,17 @@ absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(
   cf_options.compression = rocksdb::kLZ4Compression;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (const char* name : kAllCfs) descriptors.emplace_back(name, cf_options);
+  for (const char* name : kAllCfs) {
+    rocksdb::ColumnFamilyOptions o = cf_options;
+    if (absl::string_view(name) == kCfDecisions) {
+      // Append-only, written on the request path: large memtables (fewer
+      // flushes), no compression until the bottom level.
+      o.write_buffer_size = 128 << 20;
+      o.compression = rocksdb::kNoCompression;
+      o.bottommost_compression = rocksdb::kLZ4Compression;
+    }
+    descriptors.emplace_back(name, o);
+  }
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s =
@@ -103,7 +113,10 @@ absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(
     // Fall back to no compression if LZ4 is not compiled in.
     if (s.IsInvalidArgument() &&
         s.ToString().find("ompression") != std::string::npos) {
-      for (auto& d : descriptors) d.options.compression = rocksdb::kNoCompression;
+      for (auto& d : descriptors) {
+        d.options.compression = rocksdb::kNoCompression;
+        d.options.bottommost_compression = rocksdb::kDisableCompressionOption;
+      }
       s = rocksdb::DB::Open(db_options, path, descriptors, &handles, &raw);
     }
     RETURN_IF_ERROR(FromRocks(s, absl::StrCat("open ", path)));
