@@ -88,6 +88,36 @@ void BM_Ingest(benchmark::State& state) {
 BENCHMARK(BM_Ingest)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond)
     ->Iterations(2)->UseRealTime();
 
+// The ingest path without signature checks (store WriteBatches with replay
+// and latest-per-serial reads): what the non-crypto part costs.
+void BM_StoreOnly(benchmark::State& state) {
+  const auto& stream = Stream100k();
+  int64_t total = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto env = std::make_unique<Env>(false, 1);
+    state.ResumeTiming();
+    std::vector<store::LocationPut> outcome;
+    std::vector<v1::LocationReport> latest;
+    for (size_t b = 0; b < stream.reports.size(); b += 4096) {
+      std::vector<v1::LocationReport> part(
+          stream.reports.begin() + b,
+          stream.reports.begin() + std::min(stream.reports.size(), b + 4096));
+      if (!env->store->PutLocationReports(part, &outcome, &latest).ok()) {
+        state.SkipWithError("put failed");
+        return;
+      }
+      total += int64_t(part.size());
+    }
+    state.PauseTiming();
+    env.reset();
+    state.ResumeTiming();
+  }
+  state.counters["reports_per_s"] =
+      benchmark::Counter(double(total), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_StoreOnly)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
+
 void BM_VerifyOnly(benchmark::State& state) {
   const auto& stream = Stream100k();
   auto key = *serving::Ed25519PrivateKey::FromSeed(locgen::TestKeySeed());
