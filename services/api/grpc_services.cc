@@ -417,7 +417,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ImportList(
     for (const auto& e : outcome.parsed.entities) {
       (*response->mutable_counts_by_list())[e.list()]++;
     }
-    response->set_accepted(static_cast<int64_t>(outcome.parsed.entities.size()));
+    response->set_accepted(outcome.records);
     for (const auto& r : outcome.parsed.rejected) {
       auto* row = response->add_rejected();
       row->set_file(r.file);

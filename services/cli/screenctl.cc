@@ -64,7 +64,9 @@ Commands:
   decision ID            Print a stored decision record.
   lists import --format=FORMAT [--activate] [--replace=false] [--dry_run] FILE...
                          Import list files as a new list version. FORMAT is
-                         csl | bis_csv | ofac_sdn | dpl | un_xml | entities_jsonl.
+                         csl | bis_csv | ofac_sdn | dpl | un_xml | entities_jsonl,
+                         or ownership_jsonl | items_jsonl (ownership links, item
+                         catalogue: same versioning, activation and rollback).
   lists versions         List the stored list and rule-set versions.
   lists diff [FROM] TO   Entity-level difference (FROM defaults to the active).
   lists activate VERSION Activate a list version (rules unchanged).

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
@@ -206,19 +207,36 @@ absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(
     return absl::FailedPreconditionError("nothing is active");
   }
   ASSIGN_OR_RETURN(auto history, store_->ActivationHistory());
-  // Walk back past every entry equal to the current versions (the current
-  // activation and any repeats) to the one before.
-  for (auto it = history.rbegin(); it != history.rend(); ++it) {
-    if (it->rule_set_version() == current->rule_set_version &&
-        it->list_version() == current->list_version) {
-      continue;
+  // The history is a stack: activations push, rollbacks pop what they undid.
+  std::vector<const v1::ActiveVersions*> stack;
+  for (const auto& e : history) {
+    if (e.rollback_pops() > 0) {
+      for (uint32_t i = 0; i < e.rollback_pops() && stack.size() > 1; ++i) {
+        stack.pop_back();
+      }
+    } else {
+      stack.push_back(&e);
     }
-    RETURN_IF_ERROR(ActivateLocked(it->rule_set_version(), it->list_version(),
-                                   absl::StrCat(actor, " (rollback)")));
-    return *it;
   }
-  return absl::FailedPreconditionError(
-      "no earlier versions in the activation history");
+  // Undo the top, and any activations below it of the very same versions.
+  auto same = [&](const v1::ActiveVersions* e) {
+    return e->rule_set_version() == current->rule_set_version &&
+           e->list_version() == current->list_version;
+  };
+  uint32_t pops = 0;
+  while (!stack.empty() && same(stack.back())) {
+    stack.pop_back();
+    ++pops;
+  }
+  if (stack.empty() || pops == 0) {
+    return absl::FailedPreconditionError(
+        "no earlier versions in the activation history");
+  }
+  const v1::ActiveVersions target = *stack.back();
+  RETURN_IF_ERROR(ActivateLocked(target.rule_set_version(), target.list_version(),
+                                 absl::StrCat(actor, " (rollback)"), pops));
+  ASSIGN_OR_RETURN(auto active, store_->GetActive());
+  return active.has_value() ? *active : target;
 }
 
 absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
@@ -230,7 +248,7 @@ absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
 
 absl::Status SnapshotManager::ActivateLocked(
     const std::string& rule_set_version, const std::string& list_version,
-    const std::string& actor) {
+    const std::string& actor, uint32_t rollback_pops) {
   // A still-loaded version (recently active) is re-used: rollback is a
   // pointer swap, not a rebuild.
   std::shared_ptr<const engine::ScreeningSnapshot> snapshot;
@@ -248,6 +266,7 @@ absl::Status SnapshotManager::ActivateLocked(
   active.set_list_version(list_version);
   SetTimestamp(clock_->Now(), active.mutable_activated_at());
   active.set_activated_by(actor);
+  active.set_rollback_pops(rollback_pops);
   // Persist first: if the write fails, nothing changes in memory either.
   RETURN_IF_ERROR(store_->SetActive(active));
   auto previous = current_.exchange(std::move(snapshot), std::memory_order_acq_rel);
@@ -407,11 +426,158 @@ absl::Status SnapshotManager::Bootstrap(const BootstrapOptions& options) {
                             : "startup");
 }
 
+namespace {
+
+// Parses JSON-lines files of `Msg`; bad lines become rejections with their
+// line numbers (nothing is silently dropped).
+template <typename Msg>
+std::vector<Msg> ParseJsonLinesFiles(const std::vector<store::ImportInput>& files,
+                                     const std::function<std::string(const Msg&)>& check,
+                                     store::ImportResult* result) {
+  std::vector<Msg> out;
+  for (const auto& f : files) {
+    int64_t line_no = 0;
+    for (absl::string_view line : absl::StrSplit(f.content, '\n')) {
+      ++line_no;
+      absl::string_view text = absl::StripAsciiWhitespace(line);
+      if (text.empty() || text[0] == '#') {
+        ++result->skipped_lines;
+        continue;
+      }
+      Msg msg;
+      absl::Status parsed = ParseJson(text, &msg);
+      std::string problem = parsed.ok() ? check(msg) : std::string(parsed.message());
+      if (!problem.empty()) {
+        result->rejected.push_back({f.name, line_no, problem});
+        continue;
+      }
+      out.push_back(std::move(msg));
+    }
+  }
+  return out;
+}
+
+std::string OwnershipKeyOf(const v1::OwnershipLink& l) {
+  return absl::StrCat(l.owner_entity_id(), "|", l.owner_name(), "|", l.owned_name(),
+                      "|", l.owned_country());
+}
+
+}  // namespace
+
+absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
+    absl::string_view format, const std::vector<store::ImportInput>& files,
+    bool replace, bool activate, bool dry_run, const std::string& actor) {
+  ImportOutcome outcome;
+  const bool ownership = format == "ownership_jsonl";
+  std::vector<v1::OwnershipLink> links;
+  std::vector<v1::CatalogItem> items;
+  if (ownership) {
+    links = ParseJsonLinesFiles<v1::OwnershipLink>(
+        files,
+        [](const v1::OwnershipLink& l) -> std::string {
+          if (l.owned_name().empty()) return "owned_name: is empty";
+          if (l.owner_entity_id().empty() && l.owner_name().empty()) {
+            return "owner_entity_id or owner_name: is required";
+          }
+          if (!(l.percent() > 0 && l.percent() <= 100)) {
+            return "percent: must be in (0, 100]";
+          }
+          return "";
+        },
+        &outcome.parsed);
+    outcome.records = static_cast<int64_t>(links.size());
+  } else {
+    items = ParseJsonLinesFiles<v1::CatalogItem>(
+        files,
+        [](const v1::CatalogItem& i) -> std::string {
+          return i.part_number().empty() ? "part_number: is empty" : "";
+        },
+        &outcome.parsed);
+    outcome.records = static_cast<int64_t>(items.size());
+  }
+  absl::MutexLock lock(&mu_);
+  auto current = Current();
+  if (current == nullptr) {
+    return absl::FailedPreconditionError("no active list version to derive from");
+  }
+  ASSIGN_OR_RETURN(store::ListVersionData next,
+                   store_->ReadListVersion(current->list_version));
+  next.info.set_parent_version(current->list_version);
+  if (ownership) {
+    absl::flat_hash_map<std::string, double> old;
+    for (const auto& l : next.ownership) old[OwnershipKeyOf(l)] = l.percent();
+    absl::flat_hash_set<std::string> seen;
+    for (const auto& l : links) {
+      auto it = old.find(OwnershipKeyOf(l));
+      if (it == old.end()) ++outcome.added;
+      else if (it->second != l.percent()) ++outcome.changed;
+      seen.insert(OwnershipKeyOf(l));
+    }
+    if (replace) {
+      for (const auto& [key, pct] : old) outcome.removed += !seen.contains(key);
+      next.ownership = std::move(links);
+    } else {
+      std::vector<v1::OwnershipLink> merged;
+      for (auto& l : next.ownership) {
+        if (!seen.contains(OwnershipKeyOf(l))) merged.push_back(std::move(l));
+      }
+      for (auto& l : links) merged.push_back(std::move(l));
+      next.ownership = std::move(merged);
+    }
+  } else {
+    absl::flat_hash_map<std::string, const v1::CatalogItem*> old;
+    for (const auto& i : next.items) old[i.part_number()] = &i;
+    absl::flat_hash_set<std::string> seen;
+    for (const auto& i : items) {
+      auto it = old.find(i.part_number());
+      if (it == old.end()) ++outcome.added;
+      else if (!google::protobuf::util::MessageDifferencer::Equals(*it->second, i)) ++outcome.changed;
+      seen.insert(i.part_number());
+    }
+    std::vector<v1::CatalogItem> merged;
+    for (auto& i : next.items) {
+      if (seen.contains(i.part_number())) continue;
+      if (replace) {
+        ++outcome.removed;
+        continue;
+      }
+      merged.push_back(std::move(i));
+    }
+    for (auto& i : items) merged.push_back(std::move(i));
+    next.items = std::move(merged);
+  }
+  std::string digest_input;
+  for (const auto& f : files) absl::StrAppend(&digest_input, f.name, f.content);
+  next.info.clear_sources();
+  for (const auto& f : files) next.info.add_sources(absl::StrCat(format, ":", f.name));
+  next.info.set_ownership_count(static_cast<int64_t>(next.ownership.size()));
+  next.info.set_item_count(static_cast<int64_t>(next.items.size()));
+  next.info.set_created_by(actor);
+  SetTimestamp(clock_->Now(), next.info.mutable_created_at());
+  if (dry_run) {
+    next.info.clear_version();
+    outcome.info = next.info;
+    return outcome;
+  }
+  next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
+  RETURN_IF_ERROR(store_->PutListVersion(next));
+  outcome.info = next.info;
+  if (activate) {
+    RETURN_IF_ERROR(ActivateLocked(current->rule_set_version, next.info.version(), actor));
+    outcome.activated = true;
+  }
+  return outcome;
+}
+
 absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
     absl::string_view format, const std::vector<store::ImportInput>& files,
     bool replace_lists, bool activate, bool dry_run, const std::string& actor) {
+  if (format == "ownership_jsonl" || format == "items_jsonl") {
+    return ImportReferenceData(format, files, replace_lists, activate, dry_run, actor);
+  }
   ImportOutcome outcome;
   ASSIGN_OR_RETURN(outcome.parsed, store::ParseListFiles(format, files));
+  outcome.records = static_cast<int64_t>(outcome.parsed.entities.size());
   absl::MutexLock lock(&mu_);
   auto current = Current();
   store::ListVersionData base;

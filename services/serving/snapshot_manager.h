@@ -47,6 +47,8 @@ struct ImportOutcome {
   v1::ListVersionInfo info;  // version empty on dry run
   int64_t added = 0, removed = 0, changed = 0;
   bool activated = false;
+  // Records accepted (entities, ownership links or catalogue items).
+  int64_t records = 0;
 };
 
 class SnapshotManager {
@@ -77,7 +79,8 @@ class SnapshotManager {
       const std::string& list_version) const;
 
   // Re-activates the versions that were active before the current ones
-  // (from the store's activation history). FAILED_PRECONDITION if there is
+  // (from the store's activation history, a stack: rollback pops, so
+  // repeated rollbacks walk back through earlier activations). FAILED_PRECONDITION if there is
   // nothing to roll back to. Returns the versions now active.
   absl::StatusOr<v1::ActiveVersions> Rollback(const std::string& actor);
 
@@ -94,6 +97,10 @@ class SnapshotManager {
       const std::map<std::string, std::string>& files,
       const std::string& source, const std::string& actor);
 
+  // Formats "ownership_jsonl" (v1.OwnershipLink per line) and "items_jsonl"
+  // (v1.CatalogItem per line) replace (or, with replace_lists false, merge
+  // into) the ownership links or the item catalogue of the active version,
+  // the same way: a new list version, atomic, with its delta.
   // Parses list files and stores a new list version derived from the active
   // one (entities of the imported lists replaced if replace_lists). Atomic:
   // either the whole version is stored or nothing. Optionally activates it.
@@ -126,13 +133,17 @@ class SnapshotManager {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ActivateLocked(const std::string& rule_set_version,
                               const std::string& list_version,
-                              const std::string& actor)
+                              const std::string& actor,
+                              uint32_t rollback_pops = 0)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::RuleSetInfo> PublishRulesLocked(
       const std::map<std::string, std::string>& files,
       const std::string& source, const std::string& actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NewListVersionId(absl::string_view content_digest) const;
+  absl::StatusOr<ImportOutcome> ImportReferenceData(
+      absl::string_view format, const std::vector<store::ImportInput>& files,
+      bool replace, bool activate, bool dry_run, const std::string& actor);
 
   store::EntityStore* const store_;
   Clock* const clock_;

@@ -55,6 +55,32 @@ grep -q "EL:quantum-harbor" "$W/err" || fail "dry run why"
 [ "$(j 'd["list_version"]' <"$W/out")" = "$LISTS_V1" ] || fail "rollback version"
 [ "$(code "${C[@]}" screen "$W/req.json")" = 0 ] || fail "after rollback"
 
+# Ownership links and the item catalogue are versioned the same way.
+cat >"$W/own.jsonl" <<'JSONL'
+{"owner_entity_id":"EL:huawei-technologies","owner_name":"Huawei Technologies Co., Ltd.","owned_name":"Lakeside Optical Components Ltd","owned_country":"HU","percent":60,"source":"operator test"}
+JSONL
+"${C[@]}" lists import --format=ownership_jsonl --replace=false --activate "$W/own.jsonl" >"$W/out" 2>/dev/null || fail "ownership import"
+[ "$(j 'd["added"]' <"$W/out")" = 1 ] || fail "ownership delta: $(cat "$W/out")"
+cat >"$W/own_req.json" <<'JSON'
+{"request_id":"op-own","destination_country":"HU","as_of_date":"2026-11-29",
+ "parties":[{"role":"PARTY_ROLE_END_USER","name":"Lakeside Optical Components Ltd","country":"HU"}],
+ "items":[{"kind":"ITEM_KIND_OTHER","description":"Lens","quantity":1}]}
+JSON
+[ "$(code "${C[@]}" screen "$W/own_req.json")" = 3 ] || fail "affiliates rule via imported ownership: $(head -c 400 "$W/out")"
+grep -q "own.affiliates_50" "$W/out" || fail "affiliates finding"
+cat >"$W/items.jsonl" <<'JSONL'
+{"part_number":"OPTEST-ACCEL-1","vendor":"Example","model":"Accelerator 1","item":{"kind":"ITEM_KIND_IC","tpp":6000,"die_area_mm2":600,"datacenter_marketed":true},"spec_source":"operator test"}
+JSONL
+"${C[@]}" lists import --format=items_jsonl --replace=false --activate "$W/items.jsonl" >"$W/out" 2>/dev/null || fail "items import"
+cat >"$W/item_req.json" <<'JSON'
+{"request_id":"op-item","destination_country":"DE","parties":[{"name":"Rheinland Engineering Simulation GmbH","country":"DE"}],
+ "items":[{"part_number":"OPTEST-ACCEL-1","quantity":1}]}
+JSON
+code "${C[@]}" screen "$W/item_req.json" >/dev/null
+grep -q '"eccn":"3A090.a"' "$W/out" || fail "catalogue item not classified: $(head -c 600 "$W/out")"
+"${C[@]}" rollback >/dev/null && "${C[@]}" rollback >/dev/null || fail "rollback imports"
+[ "$("${C[@]}" status | j 'd["list_version"]')" = "$LISTS_V1" ] || fail "rollback to seed lists"
+
 # Rules: publish a variant, diff, activate, roll back.
 mkdir "$W/rules2"; cp "$SRC"/rules/*.textproto "$W/rules2/"
 sed -i 's/review: 0.80/review: 0.82/' "$W/rules2/thresholds.textproto"
