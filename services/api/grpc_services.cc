@@ -121,14 +121,17 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
                                        "deadline passed before screening"));
           return;
         }
-        absl::StatusOr<v1::ScreenResponse> result =
-            screener_.Screen(*snapshot, *request, caller_name);
-        if (!result.ok()) {
-          reactor->Finish(ToGrpcStatus(result.status()));
-          return;
-        }
-        *response = std::move(*result);
-        reactor->Finish(grpc::Status::OK);
+        // Evaluated here; answered once the decision record is durable.
+        screener_.ScreenAsync(
+            *snapshot, *request, caller_name,
+            [response, reactor](absl::StatusOr<v1::ScreenResponse> result) {
+              if (!result.ok()) {
+                reactor->Finish(ToGrpcStatus(result.status()));
+                return;
+              }
+              *response = *std::move(result);
+              reactor->Finish(grpc::Status::OK);
+            });
       });
   if (!queued) {
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -257,21 +260,29 @@ class ScreenStreamReactor final
   }
 
   void Process(const v1::ScreenStreamRequest& line) {
-    v1::ScreenStreamResponse out;
-    out.set_line_id(line.line_id());
     if (context_->IsCancelled()) {
-      out = ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled");
-    } else {
-      absl::StatusOr<v1::ScreenResponse> result =
-          service_->screener_.Screen(*snapshot_, line.request(), caller_name_);
-      if (result.ok()) {
-        *out.mutable_response() = std::move(*result);
-      } else {
-        out = ErrorLine(line.line_id(),
-                        static_cast<grpc::StatusCode>(result.status().code()),
-                        std::string(result.status().message()));
-      }
+      Complete(ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled"));
+      return;
     }
+    // Evaluated here; Complete runs once the decision record is durable.
+    service_->screener_.ScreenAsync(
+        *snapshot_, line.request(), caller_name_,
+        [this, line_id = line.line_id()](absl::StatusOr<v1::ScreenResponse> result) {
+          v1::ScreenStreamResponse out;
+          if (result.ok()) {
+            out.set_line_id(line_id);
+            *out.mutable_response() = *std::move(result);
+          } else {
+            out = ErrorLine(line_id,
+                            static_cast<grpc::StatusCode>(result.status().code()),
+                            std::string(result.status().message()));
+          }
+          Complete(std::move(out));
+        });
+  }
+
+  // One line answered: queue it, keep reading and writing, finish at the end.
+  void Complete(v1::ScreenStreamResponse out) {
     bool start_read = false;
     bool finish = false;
     {

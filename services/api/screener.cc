@@ -1,6 +1,7 @@
 #include "services/api/screener.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
 #include "services/api/request_validator.h"
 #include "services/common/status_macros.h"
@@ -8,17 +9,16 @@
 
 namespace exportscreen::api {
 
-absl::StatusOr<v1::ScreenResponse> Screener::Screen(
-    const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
-    const std::string& caller) const {
-  RETURN_IF_ERROR(NormalizeAndValidate(&request));
+absl::StatusOr<v1::ScreenResponse> Screener::Evaluate(
+    const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest* request) const {
+  RETURN_IF_ERROR(NormalizeAndValidate(request));
   const absl::Time now = clock_->Now();
   absl::CivilDay as_of = absl::ToCivilDay(now, absl::UTCTimeZone());
-  if (!request.as_of_date().empty()) {
-    ParseCivilDay(request.as_of_date(), &as_of);  // validated above
+  if (!request->as_of_date().empty()) {
+    ParseCivilDay(request->as_of_date(), &as_of);  // validated above
   }
   ASSIGN_OR_RETURN(v1::ScreenResponse response,
-                   engine::ScreeningEngine::Screen(snapshot, request, as_of));
+                   engine::ScreeningEngine::Screen(snapshot, *request, as_of));
   if (response.decision() == v1::DECISION_UNSPECIFIED) {
     return absl::InternalError("engine returned no decision");
   }
@@ -30,19 +30,48 @@ absl::StatusOr<v1::ScreenResponse> Screener::Screen(
   response.mutable_evaluated_at()->set_seconds(nanos / 1000000000);
   response.mutable_evaluated_at()->set_nanos(
       static_cast<int32_t>(nanos % 1000000000));
-  if (store_ != nullptr) {
-    // The response moves into the record and back out: no copy.
-    v1::DecisionRecord record;
-    *record.mutable_recorded_at() = response.evaluated_at();
-    *record.mutable_request() = std::move(request);
-    *record.mutable_response() = std::move(response);
-    record.set_caller(caller);
-    absl::StatusOr<std::string> id = store_->AppendDecision(&record);
-    if (!id.ok()) return id.status();  // unrecorded: never answered
-    // AppendDecision set the decision id in the record's response.
-    return std::move(*record.mutable_response());
-  }
   return response;
+}
+
+void Screener::ScreenAsync(const engine::ScreeningSnapshot& snapshot,
+                           v1::ScreenRequest request, const std::string& caller,
+                           Done done) const {
+  absl::StatusOr<v1::ScreenResponse> response = Evaluate(snapshot, &request);
+  if (!response.ok() || store_ == nullptr) {
+    done(std::move(response));
+    return;
+  }
+  // The request and response move into the record (no copies) and the
+  // answer moves back out once the record is written.
+  auto record = std::make_unique<v1::DecisionRecord>();
+  *record->mutable_recorded_at() = response->evaluated_at();
+  *record->mutable_request() = std::move(request);
+  *record->mutable_response() = *std::move(response);
+  record->set_caller(caller);
+  store_->AppendDecisionAsync(
+      std::move(record),
+      [done = std::move(done)](absl::Status status,
+                               std::unique_ptr<v1::DecisionRecord> written) {
+        if (!status.ok()) {
+          done(std::move(status));  // unrecorded: never answered
+          return;
+        }
+        done(std::move(*written->mutable_response()));
+      });
+}
+
+absl::StatusOr<v1::ScreenResponse> Screener::Screen(
+    const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
+    const std::string& caller) const {
+  absl::Notification finished;
+  absl::StatusOr<v1::ScreenResponse> out;
+  ScreenAsync(snapshot, std::move(request), caller,
+              [&](absl::StatusOr<v1::ScreenResponse> r) {
+                out = std::move(r);
+                finished.Notify();
+              });
+  finished.WaitForNotification();
+  return out;
 }
 
 }  // namespace exportscreen::api

@@ -8,6 +8,7 @@
 #ifndef EXPORTSCREEN_SERVICES_API_SCREENER_H_
 #define EXPORTSCREEN_SERVICES_API_SCREENER_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -26,11 +27,24 @@ class Screener {
 
   // Screens `request` (validated here) under `snapshot`. Errors:
   // INVALID_ARGUMENT (field named), INTERNAL, or the store's error.
+  // Blocks until the decision is recorded.
   absl::StatusOr<v1::ScreenResponse> Screen(
       const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
       const std::string& caller) const;
 
+  // As Screen, without blocking on the record: evaluates on the calling
+  // thread (`snapshot` need only live until this returns), then `done` runs
+  // once the decision is durable in the store (on the store's recorder
+  // thread), or at once on an error or with recording off.
+  using Done = std::function<void(absl::StatusOr<v1::ScreenResponse>)>;
+  void ScreenAsync(const engine::ScreeningSnapshot& snapshot,
+                   v1::ScreenRequest request, const std::string& caller,
+                   Done done) const;
+
  private:
+  absl::StatusOr<v1::ScreenResponse> Evaluate(
+      const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest* request) const;
+
   store::EntityStore* const store_;
   Clock* const clock_;
 };

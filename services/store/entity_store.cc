@@ -5,6 +5,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/strings/str_format.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -126,6 +127,8 @@ absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(
   store->handle_names_.push_back(rocksdb::kDefaultColumnFamilyName);
   for (const char* name : kAllCfs) store->handle_names_.push_back(name);
   RETURN_IF_ERROR(store->LoadChainHead());
+  EntityStore* raw_store = store.get();
+  store->recorder_ = std::thread([raw_store] { raw_store->RecorderLoop(); });
   return store;
 }
 
@@ -135,6 +138,11 @@ EntityStore::EntityStore(std::unique_ptr<rocksdb::DB> db,
     : db_(std::move(db)), handles_(std::move(handles)), options_(options) {}
 
 EntityStore::~EntityStore() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  if (recorder_.joinable()) recorder_.join();  // drains the queue first
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   handles_.clear();
   db_->Close().PermitUncheckedError();
@@ -375,53 +383,63 @@ EntityStore::ActivationHistory() const {
 
 absl::StatusOr<std::string> EntityStore::AppendDecision(
     v1::DecisionRecord* record) {
-  // Group commit (leader/follower, as in LevelDB's write queue): callers
-  // queue up; the caller at the front becomes the leader, chains and writes
-  // everything queued in one WriteBatch, then wakes the others. Each caller
-  // returns only after its record is written, so an answered decision is
-  // in the WAL.
-  PendingDecision self{record, absl::OkStatus(), false};
-  queue_mu_.Lock();
-  queue_.push_back(&self);
-  auto my_turn = [this, &self]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
-    return self.done || queue_.front() == &self;
-  };
-  queue_mu_.Await(absl::Condition(&my_turn));
-  if (self.done) {
-    queue_mu_.Unlock();
-    if (!self.status.ok()) return self.status;
-    return record->decision_id();
-  }
-  // Leader: take what is queued (bounded, to keep latency in check).
-  std::vector<PendingDecision*> group;
-  for (auto* p : queue_) {
-    group.push_back(p);
-    if (group.size() >= 512) break;
-  }
-  queue_mu_.Unlock();
-
-  absl::Status status = WriteDecisionGroup(group);
-
-  queue_mu_.Lock();
-  for (size_t i = 0; i < group.size(); ++i) {
-    PendingDecision* p = queue_.front();
-    queue_.pop_front();
-    p->status = status;
-    p->done = true;
-  }
-  queue_mu_.Unlock();
+  absl::Notification written;
+  absl::Status status;
+  std::unique_ptr<v1::DecisionRecord> out;
+  AppendDecisionAsync(std::make_unique<v1::DecisionRecord>(std::move(*record)),
+                      [&](absl::Status s, std::unique_ptr<v1::DecisionRecord> r) {
+                        status = std::move(s);
+                        out = std::move(r);
+                        written.Notify();
+                      });
+  written.WaitForNotification();
+  *record = std::move(*out);
   if (!status.ok()) return status;
   return record->decision_id();
 }
 
+void EntityStore::AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
+                                      DecisionDone done) {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(record), std::move(done)});
+      return;
+    }
+  }
+  done(absl::UnavailableError("store is shutting down"), std::move(record));
+}
+
+void EntityStore::RecorderLoop() {
+  // Group commit: each round takes everything queued (bounded), so under
+  // load one WAL write covers many decisions, and no screening thread
+  // blocks on another's write.
+  for (;;) {
+    std::vector<PendingDecision> group;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(this, &EntityStore::RecorderReady));
+      if (queue_.empty()) return;  // stopping, and drained
+      while (!queue_.empty() && group.size() < 1024) {
+        group.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    std::vector<v1::DecisionRecord*> records;
+    records.reserve(group.size());
+    for (auto& p : group) records.push_back(p.record.get());
+    const absl::Status status = WriteDecisionGroup(records);
+    for (auto& p : group) p.done(status, std::move(p.record));
+  }
+}
+
 absl::Status EntityStore::WriteDecisionGroup(
-    const std::vector<PendingDecision*>& group) {
+    const std::vector<v1::DecisionRecord*>& group) {
   absl::MutexLock lock(&chain_mu_);
   uint64_t seq = next_sequence_;
   std::string head = chain_head_hash_;
   rocksdb::WriteBatch batch;
-  for (PendingDecision* p : group) {
-    v1::DecisionRecord* r = p->record;
+  for (v1::DecisionRecord* r : group) {
     r->set_sequence(seq);
     r->set_decision_id(DecisionId(seq));
     r->mutable_response()->set_decision_id(r->decision_id());

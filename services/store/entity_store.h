@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <thread>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -118,6 +119,15 @@ class EntityStore {
   // previous one (prev_hash, hash) and writes it. Fills those fields in
   // `record` and returns the decision id.
   absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record);
+  // Asynchronous append (group commit): the store's recorder thread chains
+  // and writes everything queued in one WriteBatch per round, then runs
+  // each `done` (on that thread) with the status and the record (decision
+  // id and hashes filled). Answer from `done`, never before, so an answered
+  // decision is always in the WAL. `done` must not block.
+  using DecisionDone =
+      std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
+  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
+                           DecisionDone done);
   // NOT_FOUND if unknown, INVALID_ARGUMENT if the id is malformed.
   absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const;
   int64_t decision_count() const;
@@ -186,11 +196,14 @@ class EntityStore {
   rocksdb::ColumnFamilyHandle* cf(absl::string_view name) const;
   absl::Status LoadChainHead();
   struct PendingDecision {
-    v1::DecisionRecord* record;
-    absl::Status status;
-    bool done = false;
+    std::unique_ptr<v1::DecisionRecord> record;
+    std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)> done;
   };
-  absl::Status WriteDecisionGroup(const std::vector<PendingDecision*>& group);
+  absl::Status WriteDecisionGroup(const std::vector<v1::DecisionRecord*>& group);
+  void RecorderLoop();
+  bool RecorderReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
+    return stopping_ || !queue_.empty();
+  }
   // Location section: adds the serial -> decision index entries of `record`
   // to `batch` (called by WriteDecisionGroup).
   absl::Status IndexDecisionSerials(const v1::DecisionRecord& record,
@@ -206,7 +219,9 @@ class EntityStore {
 
   absl::Mutex history_mu_;
   absl::Mutex queue_mu_;
-  std::deque<PendingDecision*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  std::deque<PendingDecision> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+  std::thread recorder_;
   mutable absl::Mutex chain_mu_;
   uint64_t next_sequence_ ABSL_GUARDED_BY(chain_mu_) = 1;
   std::string chain_head_hash_ ABSL_GUARDED_BY(chain_mu_);
