@@ -47,6 +47,8 @@ ABSL_FLAG(std::string, party, "", "audit list: party name substring");
 ABSL_FLAG(std::string, rule, "", "audit list: rule id");
 ABSL_FLAG(std::string, decision, "", "audit list: CLEAR|REVIEW|LICENSE_REQUIRED|PROHIBITED");
 ABSL_FLAG(int, limit, 50, "audit list: page size");
+ABSL_FLAG(std::string, from, "", "audit list: recorded at or after (RFC 3339)");
+ABSL_FLAG(std::string, until, "", "audit list: recorded before (RFC 3339)");
 ABSL_FLAG(std::string, reason, "", "dismiss / dispositions revoke: why");
 
 namespace exportscreen::cli {
@@ -120,6 +122,7 @@ Commands:
                          in FILE, one JSON per line) under candidate versions and
                          report the answers that would change.
   audit list [--party=NAME] [--rule=ID] [--decision=CLASS] [--limit=N]
+             [--from=RFC3339] [--until=RFC3339]
                          Stored decisions, newest first.
   audit verify           Check the decision hash chain; names the first broken link.
   audit replay ID        Re-evaluate a stored decision under its own versions.
@@ -396,6 +399,17 @@ int CmdAuditList() {
   request.set_party_name(absl::GetFlag(FLAGS_party));
   request.set_rule_id(absl::GetFlag(FLAGS_rule));
   request.set_limit(absl::GetFlag(FLAGS_limit));
+  for (const auto& [flag, ts] :
+       {std::pair{absl::GetFlag(FLAGS_from), request.mutable_from_time()},
+        std::pair{absl::GetFlag(FLAGS_until), request.mutable_until_time()}}) {
+    if (flag.empty()) continue;
+    absl::Time t;
+    std::string err;
+    if (!absl::ParseTime(absl::RFC3339_full, flag, &t, &err)) {
+      return UsageError("--from/--until: " + err);
+    }
+    ts->set_seconds(absl::ToUnixSeconds(t));
+  }
   const std::string d = absl::GetFlag(FLAGS_decision);
   if (!d.empty()) {
     v1::Decision value;
