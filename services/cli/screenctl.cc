@@ -399,16 +399,20 @@ int CmdAuditList() {
   request.set_party_name(absl::GetFlag(FLAGS_party));
   request.set_rule_id(absl::GetFlag(FLAGS_rule));
   request.set_limit(absl::GetFlag(FLAGS_limit));
-  for (const auto& [flag, ts] :
-       {std::pair{absl::GetFlag(FLAGS_from), request.mutable_from_time()},
-        std::pair{absl::GetFlag(FLAGS_until), request.mutable_until_time()}}) {
-    if (flag.empty()) continue;
+  // Only set a bound that was given: an unset field means "open".
+  auto bound = [](const std::string& flag,
+                  google::protobuf::Timestamp* (v1::ListDecisionsRequest::*field)(),
+                  v1::ListDecisionsRequest* req) -> bool {
+    if (flag.empty()) return true;
     absl::Time t;
     std::string err;
-    if (!absl::ParseTime(absl::RFC3339_full, flag, &t, &err)) {
-      return UsageError("--from/--until: " + err);
-    }
-    ts->set_seconds(absl::ToUnixSeconds(t));
+    if (!absl::ParseTime(absl::RFC3339_full, flag, &t, &err)) return false;
+    (req->*field)()->set_seconds(absl::ToUnixSeconds(t));
+    return true;
+  };
+  if (!bound(absl::GetFlag(FLAGS_from), &v1::ListDecisionsRequest::mutable_from_time, &request) ||
+      !bound(absl::GetFlag(FLAGS_until), &v1::ListDecisionsRequest::mutable_until_time, &request)) {
+    return UsageError("--from/--until must be RFC 3339 times, e.g. 2026-11-29T00:00:00Z");
   }
   const std::string d = absl::GetFlag(FLAGS_decision);
   if (!d.empty()) {
