@@ -655,17 +655,23 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(
   });
 }
 
+absl::StatusOr<std::string> AdminServiceImpl::FromOrActive(
+    const std::string& from,
+    std::string engine::ScreeningSnapshot::*active_version) const {
+  if (!from.empty()) return from;
+  auto current = manager_->Current();
+  if (current == nullptr) return absl::FailedPreconditionError("nothing active");
+  return (*current).*active_version;
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::DiffRuleSets(
     grpc::CallbackServerContext* context, const v1::DiffRequest* request,
     v1::DiffResponse* response) {
   return RunAdmin(context, "DiffRuleSets", kAnyone, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    std::string from = request->from_version();
-    if (from.empty()) {
-      auto current = manager_->Current();
-      if (current == nullptr) return absl::FailedPreconditionError("nothing active");
-      from = current->rule_set_version;
-    }
+    ASSIGN_OR_RETURN(std::string from,
+                     FromOrActive(request->from_version(),
+                                  &engine::ScreeningSnapshot::rule_set_version));
     ASSIGN_OR_RETURN(*response, serving::DiffRuleSets(*manager_->store(), from,
                                                       request->to_version()));
     return absl::OkStatus();
@@ -677,12 +683,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::DiffListVersions(
     v1::DiffResponse* response) {
   return RunAdmin(context, "DiffListVersions", kAnyone, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    std::string from = request->from_version();
-    if (from.empty()) {
-      auto current = manager_->Current();
-      if (current == nullptr) return absl::FailedPreconditionError("nothing active");
-      from = current->list_version;
-    }
+    ASSIGN_OR_RETURN(std::string from,
+                     FromOrActive(request->from_version(),
+                                  &engine::ScreeningSnapshot::list_version));
     ASSIGN_OR_RETURN(*response, serving::DiffListVersions(
                                     *manager_->store(), from, request->to_version()));
     return absl::OkStatus();

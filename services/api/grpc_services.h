@@ -151,6 +151,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   // After an activation: health update and continuous screening (queued on
   // the admin pool, off the activation's own reply).
   void AfterActivation();
+  // `from`, or the active version (a member of the current snapshot).
+  absl::StatusOr<std::string> FromOrActive(
+      const std::string& from,
+      std::string engine::ScreeningSnapshot::*active_version) const;
   void Record(absl::string_view method, const std::string& actor,
               const std::string& peer, const std::string& summary,
               const absl::Status& result);

@@ -18,6 +18,7 @@
 #include "services/common/digest.h"
 #include "services/common/logging.h"
 #include "services/common/status_macros.h"
+#include "services/engine/index_entity.h"
 #include "services/rules/rule_set.h"
 
 namespace exportscreen::serving {
@@ -112,30 +113,7 @@ std::vector<matching::IndexEntity> MakeIndexEntities(
   std::vector<matching::IndexEntity> out;
   out.reserve(data.entities.size());
   for (uint32_t i = 0; i < data.entities.size(); ++i) {
-    const v1::ListedEntity& e = data.entities[i];
-    matching::IndexEntity ie;
-    ie.ordinal = i;
-    ie.primary_name = e.primary_name();
-    for (const auto& alias : e.aliases()) {
-      ie.aliases.emplace_back(alias.name(),
-                              alias.strength() == v1::ALIAS_STRENGTH_WEAK
-                                  ? matching::NameKind::kWeakAlias
-                                  : matching::NameKind::kStrongAlias);
-    }
-    ie.is_person = e.type() == v1::ENTITY_TYPE_PERSON;
-    ie.countries.assign(e.countries().begin(), e.countries().end());
-    for (const auto& a : e.addresses()) {
-      for (const std::string* part : {&a.street(), &a.city(), &a.region()}) {
-        if (!part->empty()) ie.address_parts.push_back(*part);
-      }
-      if (!a.country().empty() &&
-          std::find(ie.countries.begin(), ie.countries.end(), a.country()) ==
-              ie.countries.end()) {
-        ie.countries.push_back(a.country());
-      }
-    }
-    for (const auto& id : e.identifiers()) ie.identifiers.push_back(id.value());
-    out.push_back(std::move(ie));
+    out.push_back(engine::ToIndexEntity(data.entities[i], i));
   }
   return out;
 }

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "services/engine/index_entity.h"
 #include "services/store/importers.h"
 
 namespace exportscreen::tools {
@@ -74,28 +75,8 @@ absl::StatusOr<RealLists> LoadRealLists(const std::string& lists_dir) {
                                       " entities, ", parsed->rejected.size(),
                                       " rejected"));
     for (const auto& e : parsed->entities) {
-      matching::IndexEntity ie;
-      ie.ordinal = static_cast<uint32_t>(out.entities.size());
-      ie.primary_name = e.primary_name();
-      for (const auto& a : e.aliases()) {
-        ie.aliases.emplace_back(a.name(),
-                                a.strength() == v1::ALIAS_STRENGTH_WEAK
-                                    ? matching::NameKind::kWeakAlias
-                                    : matching::NameKind::kStrongAlias);
-      }
-      ie.is_person = e.type() == v1::ENTITY_TYPE_PERSON;
-      ie.countries.assign(e.countries().begin(), e.countries().end());
-      for (const auto& a : e.addresses()) {
-        for (const std::string* part : {&a.street(), &a.city(), &a.region()}) {
-          if (!part->empty()) ie.address_parts.push_back(*part);
-        }
-        if (!a.country().empty() &&
-            std::find(ie.countries.begin(), ie.countries.end(), a.country()) ==
-                ie.countries.end()) {
-          ie.countries.push_back(a.country());
-        }
-      }
-      for (const auto& id : e.identifiers()) ie.identifiers.push_back(id.value());
+      matching::IndexEntity ie = engine::ToIndexEntity(
+          e, static_cast<uint32_t>(out.entities.size()));
       out.entities.push_back(std::move(ie));
       out.list.push_back(e.list());
     }
