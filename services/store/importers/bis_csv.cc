@@ -67,39 +67,9 @@ bool IsListCode(absl::string_view code) {
 }  // namespace
 
 absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
-  CsvReader reader(file.content, ',');
+  HeadedCsvReader reader(file, ',', Header(), "bis_csv");
   CsvRecord rec;
-  bool header_seen = false;
-  while (reader.Next(&rec)) {
-    if (rec.blank) {
-      sink->Skip();
-      continue;
-    }
-    if (!header_seen) {
-      if (!HeaderMatches(rec.fields, Header())) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(file.name, " is not a bis_csv file (line ", rec.line,
-                         "); ", ExpectedHeaderText(Header())));
-      }
-      header_seen = true;
-      sink->Skip();
-      continue;
-    }
-    if (HeaderMatches(rec.fields, Header())) {  // repeated header
-      sink->Skip();
-      continue;
-    }
-    if (rec.truncated) {
-      sink->Reject(file.name, rec.line,
-                   "truncated record: file ends inside a quoted field");
-      continue;
-    }
-    if (rec.fields.size() != kColumnCount) {
-      sink->Reject(file.name, rec.line,
-                   absl::StrCat("expected ", kColumnCount, " columns, got ",
-                                rec.fields.size()));
-      continue;
-    }
+  while (reader.Next(&rec, sink)) {
     const auto& f = rec.fields;
     v1::ListedEntity e;
     const std::string list = AsciiUpper(CleanText(f[kList]));
@@ -168,7 +138,8 @@ absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
     e.set_source_line(rec.line);
     sink->AddEntity(std::move(e));
   }
-  if (!header_seen) {
+  if (!reader.status().ok()) return reader.status();
+  if (!reader.header_seen()) {
     return absl::InvalidArgumentError(absl::StrCat(
         file.name, " is empty; ", ExpectedHeaderText(Header())));
   }

@@ -154,44 +154,14 @@ void MergeInto(const v1::ListedEntity& from, v1::ListedEntity* to) {
 }  // namespace
 
 absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
-  CsvReader reader(file.content, ',');
+  HeadedCsvReader reader(file, ',', Header(), "csl");
   CsvRecord rec;
-  bool header_seen = false;
   struct NonSdnOrigin {
     int64_t index;
     absl::string_view program;
   };
   absl::flat_hash_map<std::string, NonSdnOrigin> nonsdn;
-  while (reader.Next(&rec)) {
-    if (rec.blank) {
-      sink->Skip();
-      continue;
-    }
-    if (!header_seen) {
-      if (!HeaderMatches(rec.fields, Header())) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(file.name, " is not a csl file (line ", rec.line,
-                         "); ", ExpectedHeaderText(Header())));
-      }
-      header_seen = true;
-      sink->Skip();
-      continue;
-    }
-    if (HeaderMatches(rec.fields, Header())) {  // repeated header
-      sink->Skip();
-      continue;
-    }
-    if (rec.truncated) {
-      sink->Reject(file.name, rec.line,
-                   "truncated record: file ends inside a quoted field");
-      continue;
-    }
-    if (rec.fields.size() != kColumnCount) {
-      sink->Reject(file.name, rec.line,
-                   absl::StrCat("expected ", kColumnCount, " columns, got ",
-                                rec.fields.size()));
-      continue;
-    }
+  while (reader.Next(&rec, sink)) {
     const auto& f = rec.fields;
     const SourceCode* source = FindSource(f[kSource]);
     if (source == nullptr) {
@@ -297,7 +267,8 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
                      NonSdnOrigin{index, source->program});
     }
   }
-  if (!header_seen) {
+  if (!reader.status().ok()) return reader.status();
+  if (!reader.header_seen()) {
     return absl::InvalidArgumentError(absl::StrCat(
         file.name, " is empty; ", ExpectedHeaderText(Header())));
   }

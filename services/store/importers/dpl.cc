@@ -62,39 +62,11 @@ v1::Address MakeAddress(const std::vector<std::string>& f,
 }  // namespace
 
 absl::Status ParseDplFile(const ImportInput& file, ImportSink* sink) {
-  CsvReader reader(file.content, '\t');
+  HeadedCsvReader reader(file, '\t', Header(), "dpl");
   CsvRecord rec;
-  bool header_seen = false;
   // Digest of (name, effective date) -> entity index in this import.
   absl::flat_hash_map<std::string, int64_t> orders;
-  while (reader.Next(&rec)) {
-    if (rec.blank) {
-      sink->Skip();
-      continue;
-    }
-    if (!header_seen) {
-      if (!HeaderMatches(rec.fields, Header())) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(file.name, " is not a dpl file (line ", rec.line,
-                         "); ", ExpectedHeaderText(Header()),
-                         " (tab-separated)"));
-      }
-      header_seen = true;
-      sink->Skip();
-      continue;
-    }
-    if (rec.truncated) {
-      sink->Reject(file.name, rec.line,
-                   "truncated record: file ends inside a quoted field");
-      continue;
-    }
-    if (rec.fields.size() != kColumnCount) {
-      sink->Reject(file.name, rec.line,
-                   absl::StrCat("expected ", kColumnCount,
-                                " tab-separated columns, got ",
-                                rec.fields.size()));
-      continue;
-    }
+  while (reader.Next(&rec, sink)) {
     const auto& f = rec.fields;
     const std::string name = CleanText(f[kName]);
     if (name.empty()) {
@@ -162,7 +134,8 @@ absl::Status ParseDplFile(const ImportInput& file, ImportSink* sink) {
     const int64_t index = sink->AddEntity(std::move(e));
     if (index >= 0) orders.emplace(digest, index);
   }
-  if (!header_seen) {
+  if (!reader.status().ok()) return reader.status();
+  if (!reader.header_seen()) {
     return absl::InvalidArgumentError(absl::StrCat(
         file.name, " is empty; ", ExpectedHeaderText(Header())));
   }

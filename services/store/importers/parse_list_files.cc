@@ -36,6 +36,53 @@ std::string ExpectedHeaderText(const std::vector<absl::string_view>& expected) {
   return absl::StrCat("expected header: ", absl::StrJoin(expected, ","));
 }
 
+HeadedCsvReader::HeadedCsvReader(const ImportInput& file, char separator,
+                                 const std::vector<absl::string_view>& header,
+                                 absl::string_view format)
+    : file_(file),
+      reader_(file.content, separator),
+      header_(header),
+      format_(format),
+      separator_(separator) {}
+
+bool HeadedCsvReader::Next(CsvRecord* rec, ImportSink* sink) {
+  while (status_.ok() && reader_.Next(rec)) {
+    if (rec->blank) {
+      sink->Skip();
+      continue;
+    }
+    if (!header_seen_) {
+      if (!HeaderMatches(rec->fields, header_)) {
+        status_ = absl::InvalidArgumentError(absl::StrCat(
+            file_.name, " is not a ", format_, " file (line ", rec->line, "); ",
+            ExpectedHeaderText(header_), separator_ == '\t' ? " (tab-separated)" : ""));
+        return false;
+      }
+      header_seen_ = true;
+      sink->Skip();
+      continue;
+    }
+    if (HeaderMatches(rec->fields, header_)) {  // repeated header
+      sink->Skip();
+      continue;
+    }
+    if (rec->truncated) {
+      sink->Reject(file_.name, rec->line,
+                   "truncated record: file ends inside a quoted field");
+      continue;
+    }
+    if (rec->fields.size() != header_.size()) {
+      sink->Reject(file_.name, rec->line,
+                   absl::StrCat("expected ", header_.size(),
+                                separator_ == '\t' ? " tab-separated" : "",
+                                " columns, got ", rec->fields.size()));
+      continue;
+    }
+    return true;
+  }
+  return false;
+}
+
 }  // namespace importers
 
 absl::StatusOr<ImportResult> ParseListFiles(
