@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/synchronization/mutex.h"
 #include "exportscreen/v1/status.pb.h"
 #include "google/protobuf/any.pb.h"
@@ -62,6 +63,24 @@ constexpr std::initializer_list<v1::Role> kAnyone = {
     v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR, v1::ROLE_AUDITOR};
 constexpr std::initializer_list<v1::Role> kOperators = {v1::ROLE_OPERATOR};
 
+// A screening client gets answers about today: evaluating as of another
+// date (what-if, historical review) is for analysts, auditors and
+// operators, so a trade system cannot obtain CLEAR by picking a date before
+// a rule took effect.
+absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r) {
+  if (r.as_of_date().empty() ||
+      caller.HasAnyRole({v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR})) {
+    return absl::OkStatus();
+  }
+  if (r.as_of_date() == absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()))) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(absl::StrCat(
+      "as_of_date: ", caller.name,
+      " may only screen as of today; another date needs ROLE_ANALYST, "
+      "ROLE_AUDITOR or ROLE_OPERATOR"));
+}
+
 }  // namespace
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
@@ -100,6 +119,10 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
   absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "Screen", kScreeners);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  if (absl::Status as_of = CheckAsOfAllowed(*caller, *request); !as_of.ok()) {
+    reactor->Finish(ToGrpcStatus(as_of));
     return reactor;
   }
   // Pin the snapshot once: the whole request uses this copy.
@@ -186,6 +209,7 @@ class ScreenStreamReactor final
       return;
     }
     caller_name_ = caller->name;
+    caller_ = *caller;
     if (snapshot_ == nullptr) {
       finished_ = true;
       Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
@@ -264,6 +288,11 @@ class ScreenStreamReactor final
       Complete(ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled"));
       return;
     }
+    if (absl::Status as_of = CheckAsOfAllowed(caller_, line.request()); !as_of.ok()) {
+      Complete(ErrorLine(line.line_id(), grpc::StatusCode::PERMISSION_DENIED,
+                         std::string(as_of.message())));
+      return;
+    }
     // Evaluated here; Complete runs once the decision record is durable.
     service_->screener_.ScreenAsync(
         *snapshot_, line.request(), caller_name_,
@@ -338,6 +367,7 @@ class ScreenStreamReactor final
   grpc::CallbackServerContext* const context_;
   const std::shared_ptr<const engine::ScreeningSnapshot> snapshot_;
   std::string caller_name_;
+  Caller caller_;
   v1::ScreenStreamRequest read_buffer_;
 
   absl::Mutex mu_;

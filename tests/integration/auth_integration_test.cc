@@ -74,6 +74,20 @@ TEST_F(AuthIntegrationTest, RolesAreEnforcedAndAdminActionsRecorded) {
   ASSERT_TRUE(Screen("erp-token", &resp).ok());
   EXPECT_EQ(Screen("audrey-token", &resp).error_code(), grpc::StatusCode::PERMISSION_DENIED);
 
+  // A screening client cannot pick another evaluation date (e.g. one before
+  // a rule took effect); an operator can.
+  {
+    grpc::ClientContext ctx;
+    Auth(&ctx, "erp-token");
+    v1::ScreenRequest req;
+    req.set_destination_country("CN");
+    req.set_as_of_date("2020-01-01");
+    req.add_parties()->set_name("Rheinland Engineering Simulation GmbH");
+    v1::ScreenResponse out;
+    grpc::Status s = screening_->Screen(&ctx, req, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_THAT(s.error_message(), HasSubstr("as_of_date"));
+  }
   grpc::Status denied = Activate("erp-token");
   EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(denied.error_message(), HasSubstr("erp may not call Activate"));
