@@ -331,6 +331,7 @@ std::string UnicodePath(absl::string_view raw, bool record,
                         std::vector<std::string>* steps, bool* had_han) {
   icu::UnicodeString u;
   bool repaired = false;
+  bool invisible = false;
   {
     const uint8_t* s = reinterpret_cast<const uint8_t*>(raw.data());
     int32_t len = static_cast<int32_t>(raw.size());
@@ -341,12 +342,18 @@ std::string UnicodePath(absl::string_view raw, bool record,
       if (c < 0 || c == 0xFFFD) {
         repaired = true;
         u.append(static_cast<UChar>(' '));
+      } else if (u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) {
+        // Invisible characters (zero-width space/joiners, soft hyphen, BOM,
+        // word joiner ...) would split "Hua\u200Bwei" into two tokens and
+        // hide a listed name: drop them.
+        invisible = true;
       } else {
         u.append(c);
       }
     }
   }
   if (repaired && record) steps->push_back("utf8_repair");
+  if (invisible && record) steps->push_back("remove_invisible");
 
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfkc = icu::Normalizer2::getNFKCInstance(status);
@@ -636,6 +643,37 @@ void NormalizeName(absl::string_view raw, bool record_steps,
   TokenizeResult tr = Tokenize(text);
   if (ascii && tr.upper && record_steps) steps->push_back("casefold");
   if (tr.punctuation && record_steps) steps->push_back("punctuation");
+  // Spelled-out names ("H-U-A-W-E-I", "H U A W E I"): a run of three or more
+  // single-letter tokens is one word (initials of persons are rarely three).
+  {
+    std::vector<std::string> joined;
+    joined.reserve(tr.tokens.size());
+    bool any = false;
+    for (size_t i = 0; i < tr.tokens.size();) {
+      size_t j = i;
+      while (j < tr.tokens.size() && tr.tokens[j].size() == 1 &&
+             absl::ascii_isalpha(static_cast<unsigned char>(tr.tokens[j][0]))) {
+        ++j;
+      }
+      if (j - i >= 3) {
+        std::string word;
+        for (size_t k = i; k < j; ++k) word += tr.tokens[k];
+        if (tr.comma_at > i && tr.comma_at < j) {
+          tr.commas = 0;  // a comma between the letters: no "LAST, First"
+        } else if (tr.comma_at >= j) {
+          tr.comma_at -= (j - i - 1);
+        }
+        joined.push_back(std::move(word));
+        any = true;
+        i = j;
+      } else {
+        joined.push_back(std::move(tr.tokens[i]));
+        ++i;
+      }
+    }
+    tr.tokens = std::move(joined);
+    if (any && record_steps) steps->push_back("join_letters");
+  }
   if (tr.tokens.size() > kMaxTokens) {
     tr.tokens.resize(kMaxTokens);
     if (tr.comma_at > kMaxTokens) tr.commas = 0;

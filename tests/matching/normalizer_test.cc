@@ -157,3 +157,31 @@ TEST(NormalizerTest, RandomBytesNeverCrash) {
 
 }  // namespace
 }  // namespace exportscreen::matching
+
+namespace exportscreen::matching {
+namespace {
+
+// Evasion attempts seen in screening practice: invisible characters and
+// spelled-out names must not hide a listed name.
+TEST(NormalizerEvasionTest, InvisibleCharactersAreRemoved) {
+  NormalizedName n;
+  NormalizeName("Hua\u200bwei Tech\u00adnologies\u2060 Co\ufeff Ltd", true, &n);
+  EXPECT_EQ(n.Joined(), "huawei technologies ltd");
+  bool recorded = false;
+  for (const auto& s : n.steps) recorded |= s == "remove_invisible";
+  EXPECT_TRUE(recorded);
+}
+
+TEST(NormalizerEvasionTest, SpelledOutLettersAreJoined) {
+  NormalizedName a, b, c;
+  NormalizeName("H-U-A-W-E-I Technologies", true, &a);
+  NormalizeName("H U A W E I Technologies", true, &b);
+  NormalizeName("J. R. Smith", true, &c);
+  EXPECT_EQ(a.Joined(), "huawei technologies");
+  EXPECT_EQ(b.Joined(), "huawei technologies");
+  // Two initials stay two tokens (persons' initials).
+  EXPECT_EQ(c.Joined(), "j r smith");
+}
+
+}  // namespace
+}  // namespace exportscreen::matching
