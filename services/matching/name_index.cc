@@ -724,6 +724,16 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
       if (id >= 0 && !token_legal_[id]) {
         exps.push_back({static_cast<uint32_t>(id), token_df_[id],
                         2 * token_weight_[id], -1, -1, uint32_t(i)});
+        // Unknown halves of a known word ("hua wei" -> "huawei") weigh what
+        // the word weighs, not the maximum weight of an unknown token: the
+        // candidate bound below must not prune the split match.
+        for (size_t h : {i, i + 1}) {
+          if (q[h].id < 0) {
+            wq_total -= q[h].weight;
+            q[h].weight = token_weight_[id] / 2;
+            wq_total += q[h].weight;
+          }
+        }
       }
     }
     uint64_t key = Fnv(t.text);

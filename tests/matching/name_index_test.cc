@@ -254,3 +254,29 @@ TEST(NameIndexBuildTest, EmptyIndexMatchesNothing) {
 
 }  // namespace
 }  // namespace exportscreen::matching
+
+namespace exportscreen::matching {
+namespace {
+
+// In a small index (the seeded demo store) the unknown halves of a split
+// word must not be weighed as maximally rare and prune the candidate.
+TEST(SmallIndexTest, SplitWordsFindTheJoinedListedWord) {
+  std::vector<IndexEntity> es;
+  es.push_back(Entity(0, "Huawei Technologies Co., Ltd.", {"CN"}));
+  es.push_back(Entity(1, "Semiconductor Manufacturing International Corporation", {"CN"}));
+  es.push_back(Entity(2, "Kal Tek Labs", {"US"}));
+  auto index = NameIndex::Build(std::move(es));
+  ASSERT_TRUE(index.ok());
+  for (const char* q : {"Hua Wei Technologies", "Hua Wei Technologies Co Ltd"}) {
+    PartyQuery query;
+    query.name = q;
+    query.country = "CN";
+    auto hits = (*index)->Match(query, MatchOptions{0.8, 5});
+    ASSERT_TRUE(hits.ok());
+    ASSERT_FALSE(hits->empty()) << q;
+    EXPECT_EQ((*hits)[0].ordinal, 0u) << q;
+  }
+}
+
+}  // namespace
+}  // namespace exportscreen::matching
