@@ -1,6 +1,7 @@
 #include "services/api/location_service.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -35,26 +36,59 @@ absl::StatusOr<Caller> AuthLocationCall(grpc::CallbackServerContext* context,
   return caller;
 }
 
+// Reports per ingest batch: kBatch for single reports, the ingestor's
+// bundle batch size for bundles (fewer, bigger store batches).
+size_t BatchReports(const serving::LocationIngestor&, const v1::LocationReport*) {
+  return kBatch;
+}
+size_t BatchReports(const serving::LocationIngestor& ingestor, const v1::ReportBundle*) {
+  return std::max<size_t>(1, ingestor.options().bundle_batch_size);
+}
+
+size_t ReportsIn(const v1::LocationReport&) { return 1; }
+size_t ReportsIn(const v1::ReportBundle& b) { return size_t(b.reports_size()); }
+
+absl::Status IngestInto(serving::LocationIngestor* ingestor,
+                        std::vector<v1::LocationReport> batch, int64_t base,
+                        v1::IngestSummary* summary) {
+  return ingestor->IngestBatch(std::move(batch), base, summary);
+}
+absl::Status IngestInto(serving::LocationIngestor* ingestor,
+                        std::vector<v1::ReportBundle> batch, int64_t base,
+                        v1::IngestSummary* summary) {
+  return ingestor->IngestBundleBatch(std::move(batch), base, summary);
+}
+
 }  // namespace
 
-class IngestReactor final : public grpc::ServerReadReactor<v1::LocationReport> {
+// Reads LocationReports or ReportBundles into batches of BatchReports()
+// reports (bundles are never split: a batch ends after the bundle that
+// reaches the size) and ingests each batch on the worker pool.
+template <typename Message>
+class IngestReactor final : public grpc::ServerReadReactor<Message> {
+  using Base = grpc::ServerReadReactor<Message>;
+  using Base::Finish;
+  using Base::StartRead;
+
  public:
   IngestReactor(LocationServiceImpl* service, v1::IngestSummary* response)
       : service_(service), response_(response) {
-    batch_.reserve(kBatch);
+    Reserve();
     StartRead(&incoming_);
   }
 
   void OnReadDone(bool ok) override {
     if (ok) {
+      batch_reports_ += ReportsIn(incoming_);
       batch_.push_back(std::move(incoming_));
       incoming_.Clear();
-      if (base_ + int64_t(batch_.size()) > kMaxReportsPerStream) {
+      if (base_ + int64_t(batch_reports_) > kMaxReportsPerStream) {
         Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                             "too many reports in one stream; split the import"));
         return;
       }
-      if (batch_.size() < kBatch) {
+      if (batch_reports_ <
+          BatchReports(*service_->ingestor_, static_cast<const Message*>(nullptr))) {
         StartRead(&incoming_);
         return;
       }
@@ -71,14 +105,15 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::LocationReport> {
 
  private:
   void Process(bool last) {
-    std::vector<v1::LocationReport> batch;
+    std::vector<Message> batch;
     batch.swap(batch_);
-    batch_.reserve(kBatch);
+    Reserve();
     const int64_t base = base_;
-    base_ += int64_t(batch.size());
+    base_ += int64_t(batch_reports_);
+    batch_reports_ = 0;
     absl::Status s = batch.empty() ? absl::OkStatus()
-                                   : service_->ingestor_->IngestBatch(
-                                         std::move(batch), base, response_);
+                                   : IngestInto(service_->ingestor_,
+                                                std::move(batch), base, response_);
     if (!s.ok()) {
       ES_LOG_ERROR("location ingest failed: ", s.ToString());
       Finish(ToGrpcStatus(s));
@@ -91,11 +126,16 @@ class IngestReactor final : public grpc::ServerReadReactor<v1::LocationReport> {
     }
   }
 
+  void Reserve() {
+    if constexpr (std::is_same_v<Message, v1::LocationReport>) batch_.reserve(kBatch);
+  }
+
   LocationServiceImpl* const service_;
   v1::IngestSummary* const response_;
-  v1::LocationReport incoming_;
-  std::vector<v1::LocationReport> batch_;
-  int64_t base_ = 0;
+  Message incoming_;
+  std::vector<Message> batch_;
+  size_t batch_reports_ = 0;  // reports in batch_
+  int64_t base_ = 0;          // reports before batch_
 };
 
 LocationServiceImpl::LocationServiceImpl(serving::LocationIngestor* ingestor,
@@ -104,19 +144,31 @@ LocationServiceImpl::LocationServiceImpl(serving::LocationIngestor* ingestor,
                                          const Authorizer* authorizer)
     : ingestor_(ingestor), store_(store), pool_(pool), authorizer_(authorizer) {}
 
-grpc::ServerReadReactor<v1::LocationReport>* LocationServiceImpl::IngestReports(
-    grpc::CallbackServerContext* context, v1::IngestSummary* response) {
-  absl::StatusOr<Caller> caller = AuthLocationCall(
-      context, *authorizer_, "IngestReports", {v1::ROLE_OPERATOR});
+template <typename Message>
+grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
+    grpc::CallbackServerContext* context, absl::string_view method,
+    v1::IngestSummary* response) {
+  absl::StatusOr<Caller> caller =
+      AuthLocationCall(context, *authorizer_, method, {v1::ROLE_OPERATOR});
   if (!caller.ok()) {
-    class Refuse final : public grpc::ServerReadReactor<v1::LocationReport> {
+    class Refuse final : public grpc::ServerReadReactor<Message> {
      public:
-      explicit Refuse(grpc::Status s) { Finish(std::move(s)); }
+      explicit Refuse(grpc::Status s) { this->Finish(std::move(s)); }
       void OnDone() override { delete this; }
     };
     return new Refuse(ToGrpcStatus(caller.status()));
   }
-  return new IngestReactor(this, response);
+  return new IngestReactor<Message>(this, response);
+}
+
+grpc::ServerReadReactor<v1::LocationReport>* LocationServiceImpl::IngestReports(
+    grpc::CallbackServerContext* context, v1::IngestSummary* response) {
+  return StartIngest<v1::LocationReport>(context, "IngestReports", response);
+}
+
+grpc::ServerReadReactor<v1::ReportBundle>* LocationServiceImpl::IngestBundles(
+    grpc::CallbackServerContext* context, v1::IngestSummary* response) {
+  return StartIngest<v1::ReportBundle>(context, "IngestBundles", response);
 }
 
 grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(

@@ -2,10 +2,11 @@
 // reports. IngestReports is client-streaming: reports are read in batches
 // (flow control: the next read starts after the batch is ingested on the
 // worker pool) and the summary is returned when the client closes the
-// stream. ListAlerts lists diversion alerts. Thin: the work is in
+// stream. IngestBundles does the same for signed report bundles (whole
+// bundles per batch of >= 4096 reports). ListAlerts lists diversion alerts. Thin: the work is in
 // serving::LocationIngestor and the store.
 //
-// Roles: IngestReports needs OPERATOR; ListAlerts ANALYST, AUDITOR or
+// Roles: IngestReports and IngestBundles need OPERATOR; ListAlerts ANALYST, AUDITOR or
 // OPERATOR. Thread-safe; each call's state lives in its reactor.
 #ifndef EXPORTSCREEN_SERVICES_API_LOCATION_SERVICE_H_
 #define EXPORTSCREEN_SERVICES_API_LOCATION_SERVICE_H_
@@ -18,6 +19,9 @@
 
 namespace exportscreen::api {
 
+template <typename Message>
+class IngestReactor;
+
 class LocationServiceImpl final : public v1::LocationService::CallbackService {
  public:
   // REQUIRES: all pointers outlive the service. Ingest batches and alert
@@ -28,12 +32,19 @@ class LocationServiceImpl final : public v1::LocationService::CallbackService {
 
   grpc::ServerReadReactor<v1::LocationReport>* IngestReports(
       grpc::CallbackServerContext* context, v1::IngestSummary* response) override;
+  grpc::ServerReadReactor<v1::ReportBundle>* IngestBundles(
+      grpc::CallbackServerContext* context, v1::IngestSummary* response) override;
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
                                        const v1::ListAlertsRequest* request,
                                        v1::ListAlertsResponse* response) override;
 
  private:
+  template <typename Message>
   friend class IngestReactor;
+  template <typename Message>
+  grpc::ServerReadReactor<Message>* StartIngest(grpc::CallbackServerContext* context,
+                                                absl::string_view method,
+                                                v1::IngestSummary* response);
   serving::LocationIngestor* const ingestor_;
   store::EntityStore* const store_;
   WorkerPool* const pool_;

@@ -1,6 +1,9 @@
 // screenctl commands of chip location verification (issue 8):
 //   location import FILE   stream a JSONL file of v1.LocationReport to
-//                          LocationService.IngestReports, print the summary
+//                          LocationService.IngestReports, or a JSONL file of
+//                          v1.ReportBundle (detected: a line that parses as a
+//                          ReportBundle, e.g. locgen --bundle=N) to
+//                          IngestBundles; print the summary
 //   alerts                 list diversion alerts (newest first)
 // Thread-compatible.
 #ifndef EXPORTSCREEN_SERVICES_CLI_LOCATION_COMMANDS_H_
@@ -18,8 +21,9 @@ namespace exportscreen::cli {
 using ContextFactory = std::function<std::unique_ptr<grpc::ClientContext>()>;
 
 // Exit: 0 every report accepted (or already stored), 5 some rejected (each
-// printed with its line and reason), 1 unreadable file, bad JSON or RPC
-// error, 64 usage.
+// printed with its line and reason; for bundles also the report's position
+// in its bundle), 1 unreadable file, bad JSON, a file mixing reports and
+// bundles, or RPC error, 64 usage.
 int CmdLocationImport(const std::vector<std::string>& args,
                       std::shared_ptr<grpc::Channel> channel,
                       const ContextFactory& new_context);

@@ -101,7 +101,8 @@ absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromFile(
   return trust;
 }
 
-std::string LocationTrust::Check(const v1::LocationReport& r, absl::Time now) const {
+std::string LocationTrust::CheckFields(const v1::LocationReport& r, absl::Time now,
+                                       const Ed25519PublicKey** key_out) const {
   if (r.report_id().empty()) return "malformed: report_id missing";
   if (r.serial_number().empty()) return "malformed: serial_number missing";
   if (!IsCountryCode(r.country())) {
@@ -110,16 +111,50 @@ std::string LocationTrust::Check(const v1::LocationReport& r, absl::Time now) co
   }
   if (!r.has_observed_at()) return "malformed: observed_at missing";
   if (r.verifier_id().empty()) return "malformed: verifier_id missing";
-  if (r.signature().empty()) return "unsigned";
+  if (r.signature().empty() && key_out != nullptr) return "unsigned";
   auto key = keys_.find(r.verifier_id());
   if (key == keys_.end()) return "unknown verifier";
   const absl::Time observed = ToTime(r.observed_at());
   if (observed > now + skew_) return "future-dated";
   if (observed < now - max_age_) return "too old";
-  if (!key->second.Verify(CanonicalReportBytes(r), r.signature())) {
+  if (key_out != nullptr) *key_out = &key->second;
+  return "";
+}
+
+std::string LocationTrust::Check(const v1::LocationReport& r, absl::Time now) const {
+  const Ed25519PublicKey* key = nullptr;
+  std::string reason = CheckFields(r, now, &key);
+  if (!reason.empty()) return reason;
+  if (!key->Verify(CanonicalReportBytes(r), r.signature())) {
     return "bad signature";
   }
   return "";
+}
+
+std::string LocationTrust::CheckBundle(const v1::ReportBundle& b) const {
+  if (b.bundle_id().empty()) return "malformed: bundle_id missing";
+  if (b.verifier_id().empty()) return "malformed: bundle verifier_id missing";
+  if (b.signature().empty()) return "unsigned";
+  auto key = keys_.find(b.verifier_id());
+  if (key == keys_.end()) return "unknown verifier";
+  const std::string digest = BundleDigest(b);
+  if (digest.empty() || !key->second.Verify(digest, b.signature())) {
+    return "bad signature";
+  }
+  return "";
+}
+
+std::string LocationTrust::CheckBundled(const v1::LocationReport& r,
+                                        const std::string& bundle_verifier_id,
+                                        absl::Time now) const {
+  if (!r.signature().empty()) {
+    return "malformed: a report in a bundle must not carry its own signature";
+  }
+  if (!r.verifier_id().empty() && r.verifier_id() != bundle_verifier_id) {
+    return absl::StrCat("malformed: verifier_id \"", r.verifier_id(),
+                        "\" differs from the bundle's");
+  }
+  return CheckFields(r, now, nullptr);
 }
 
 // --- LocationIngestor ------------------------------------------------------
@@ -161,23 +196,20 @@ absl::StatusOr<std::unique_ptr<LocationIngestor>> LocationIngestor::Create(
   return ingestor;
 }
 
-void LocationIngestor::VerifyAll(const std::vector<v1::LocationReport>& reports,
-                                 absl::Time now,
-                                 std::vector<std::string>* reasons) {
-  reasons->assign(reports.size(), std::string());
+void LocationIngestor::ParallelFor(size_t n, size_t chunk,
+                                   const std::function<void(size_t)>& fn) {
+  chunk = std::max<size_t>(1, chunk);
   std::atomic<size_t> next{0};
   auto work = [&] {
     for (;;) {
-      const size_t begin = next.fetch_add(kChunk);
-      if (begin >= reports.size()) return;
-      const size_t end = std::min(reports.size(), begin + kChunk);
-      for (size_t i = begin; i < end; ++i) {
-        (*reasons)[i] = trust_->Check(reports[i], now);
-      }
+      const size_t begin = next.fetch_add(chunk);
+      if (begin >= n) return;
+      const size_t end = std::min(n, begin + chunk);
+      for (size_t i = begin; i < end; ++i) fn(i);
     }
   };
   const int helpers =
-      pool_ == nullptr || reports.size() <= kChunk ? 0 : options_.verify_threads - 1;
+      pool_ == nullptr || n <= chunk ? 0 : options_.verify_threads - 1;
   absl::BlockingCounter done(helpers);
   for (int h = 0; h < helpers; ++h) {
     if (!pool_->TrySchedule([&] {
@@ -191,6 +223,14 @@ void LocationIngestor::VerifyAll(const std::vector<v1::LocationReport>& reports,
   done.Wait();
 }
 
+void LocationIngestor::VerifyAll(const std::vector<v1::LocationReport>& reports,
+                                 absl::Time now,
+                                 std::vector<std::string>* reasons) {
+  reasons->assign(reports.size(), std::string());
+  ParallelFor(reports.size(), kChunk,
+              [&](size_t i) { (*reasons)[i] = trust_->Check(reports[i], now); });
+}
+
 absl::Status LocationIngestor::IngestBatch(std::vector<v1::LocationReport> reports,
                                            int64_t index_base,
                                            v1::IngestSummary* summary) {
@@ -199,7 +239,56 @@ absl::Status LocationIngestor::IngestBatch(std::vector<v1::LocationReport> repor
   summary->set_received(summary->received() + static_cast<int64_t>(reports.size()));
   std::vector<std::string> reasons;
   VerifyAll(reports, now, &reasons);
+  // bundle_id is set by the service only for reports that came in a bundle.
+  for (auto& r : reports) r.clear_bundle_id();
+  return StoreChecked(std::move(reports), std::move(reasons), nullptr, index_base,
+                      now, summary);
+}
 
+absl::Status LocationIngestor::IngestBundleBatch(std::vector<v1::ReportBundle> bundles,
+                                                 int64_t index_base,
+                                                 v1::IngestSummary* summary) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time now = clock_->Now();
+  // One signature per bundle, bundles in parallel.
+  std::vector<std::string> bundle_reason(bundles.size());
+  ParallelFor(bundles.size(), 1,
+              [&](size_t b) { bundle_reason[b] = trust_->CheckBundle(bundles[b]); });
+  size_t total = 0;
+  for (const auto& b : bundles) total += size_t(b.reports_size());
+  std::vector<v1::LocationReport> reports;
+  std::vector<std::string> reasons;
+  std::vector<std::string> bundle_ids;
+  reports.reserve(total);
+  reasons.reserve(total);
+  bundle_ids.reserve(total);
+  for (size_t b = 0; b < bundles.size(); ++b) {
+    v1::ReportBundle& bundle = bundles[b];
+    const std::string bundle_rejection =
+        bundle_reason[b].empty()
+            ? std::string()
+            : absl::StrCat("bundle ", bundle.bundle_id(), ": ", bundle_reason[b]);
+    for (auto& r : *bundle.mutable_reports()) {
+      reasons.push_back(bundle_rejection.empty()
+                            ? trust_->CheckBundled(r, bundle.verifier_id(), now)
+                            : bundle_rejection);
+      r.set_bundle_id(bundle.bundle_id());
+      reports.push_back(std::move(r));
+      bundle_ids.push_back(bundle.bundle_id());
+    }
+  }
+  summary->set_received(summary->received() + static_cast<int64_t>(total));
+  summary->set_bundles_received(summary->bundles_received() +
+                                static_cast<int64_t>(bundles.size()));
+  return StoreChecked(std::move(reports), std::move(reasons), &bundle_ids,
+                      index_base, now, summary);
+}
+
+absl::Status LocationIngestor::StoreChecked(std::vector<v1::LocationReport> reports,
+                                            std::vector<std::string> reasons,
+                                            const std::vector<std::string>* bundle_ids,
+                                            int64_t index_base, absl::Time now,
+                                            v1::IngestSummary* summary) {
   std::vector<v1::LocationReport> valid;
   std::vector<int64_t> valid_index;
   valid.reserve(reports.size());
@@ -210,6 +299,7 @@ absl::Status LocationIngestor::IngestBatch(std::vector<v1::LocationReport> repor
       rej->set_report_id(reports[i].report_id());
       rej->set_index(index_base + static_cast<int64_t>(i));
       rej->set_reason(std::move(reasons[i]));
+      if (bundle_ids != nullptr) rej->set_bundle_id((*bundle_ids)[i]);
       continue;
     }
     SetTime(now, reports[i].mutable_received_at());
@@ -235,6 +325,7 @@ absl::Status LocationIngestor::IngestBatch(std::vector<v1::LocationReport> repor
         auto* rej = summary->add_rejected();
         rej->set_report_id(valid[i].report_id());
         rej->set_index(valid_index[i]);
+        rej->set_bundle_id(valid[i].bundle_id());
         rej->set_reason(outcome[i] == store::LocationPut::kConflict
                             ? "replay: report_id already stored with other content"
                             : "replay: (verifier, serial, observed_at) already reported");
@@ -280,8 +371,17 @@ absl::Status LocationIngestor::RaiseAlerts(
     v1::IngestSummary* summary) {
   std::vector<v1::Alert> alerts;
   const absl::Time now = clock_->Now();
-  for (const v1::LocationReport* r : stored) {
-    ASSIGN_OR_RETURN(auto refs, store_->DecisionsForSerial(r->serial_number()));
+  // The per-serial decision lookups (one store scan each) run in parallel
+  // on the verify pool; the alerts are then built in stream order.
+  std::vector<absl::StatusOr<std::vector<v1::SerialDecisionRef>>> all_refs(
+      stored.size());
+  ParallelFor(stored.size(), kChunk, [&](size_t i) {
+    all_refs[i] = store_->DecisionsForSerial(stored[i]->serial_number());
+  });
+  for (size_t i = 0; i < stored.size(); ++i) {
+    const v1::LocationReport* r = stored[i];
+    if (!all_refs[i].ok()) return all_refs[i].status();
+    std::vector<v1::SerialDecisionRef>& refs = *all_refs[i];
     if (refs.empty()) continue;
     const absl::Time observed = ToTime(r->observed_at());
     // The newest answered shipment (CLEAR or LICENSE_REQUIRED) recorded
@@ -339,6 +439,31 @@ absl::StatusOr<v1::IngestSummary> LocationIngestor::Ingest(
         std::make_move_iterator(reports.begin() + end));
     RETURN_IF_ERROR(IngestBatch(std::move(part), static_cast<int64_t>(begin), &summary));
   }
+  return summary;
+}
+
+absl::StatusOr<v1::IngestSummary> LocationIngestor::IngestBundles(
+    std::vector<v1::ReportBundle> bundles) {
+  v1::IngestSummary summary;
+  const size_t batch = std::max<size_t>(1, options_.bundle_batch_size);
+  int64_t base = 0;
+  std::vector<v1::ReportBundle> part;
+  size_t part_reports = 0;
+  auto flush = [&]() -> absl::Status {
+    if (part.empty()) return absl::OkStatus();
+    const int64_t n = static_cast<int64_t>(part_reports);
+    absl::Status s = IngestBundleBatch(std::move(part), base, &summary);
+    base += n;
+    part.clear();
+    part_reports = 0;
+    return s;
+  };
+  for (auto& b : bundles) {
+    part_reports += size_t(b.reports_size());
+    part.push_back(std::move(b));
+    if (part_reports >= batch) RETURN_IF_ERROR(flush());
+  }
+  RETURN_IF_ERROR(flush());
   return summary;
 }
 

@@ -17,11 +17,22 @@
 //      destination, a DIVERSION alert is appended (one per decision+serial).
 // Rejected reports are reported with their reason and never stored.
 //
+// Bundles (IngestBundles): step 1 verifies one Ed25519 signature per bundle
+// (bundles in parallel on the pool; location_signing.h defines the digest),
+// then runs the per-report stateless checks without a per-report signature;
+// a bundle that fails its own checks (malformed, unsigned, unknown verifier,
+// bad signature) rejects every one of its reports with "bundle <id>:
+// <reason>". Steps 2-4 are the same as for single reports; stored reports
+// carry bundle_id and no signature of their own. Re-ingesting a bundle is
+// idempotent (its reports come back as duplicates); a report stored singly
+// and later sent in a bundle (or the other way) is a report_id conflict.
+//
 // Thread-safety: LocationTrust is immutable. LocationIngestor is
 // thread-safe; batches are ingested one at a time (internal mutex).
 #ifndef EXPORTSCREEN_SERVICES_SERVING_LOCATION_INGEST_H_
 #define EXPORTSCREEN_SERVICES_SERVING_LOCATION_INGEST_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,8 +66,21 @@ class LocationTrust {
   // The reason a report must be rejected ("" if it passes every stateless
   // check, signature included).
   std::string Check(const v1::LocationReport& report, absl::Time now) const;
+  // The reason every report of the bundle must be rejected ("" if the
+  // bundle is well formed, signed by a known verifier and its signature
+  // over BundleDigest is valid). Does not look at the reports' fields.
+  std::string CheckBundle(const v1::ReportBundle& bundle) const;
+  // The stateless checks of one report of a bundle that passed CheckBundle:
+  // everything Check does except the report's own signature, plus: the
+  // report's verifier_id is the bundle's and its signature field is empty.
+  std::string CheckBundled(const v1::LocationReport& report,
+                           const std::string& bundle_verifier_id,
+                           absl::Time now) const;
 
   const v1::LocationTrustConfig& config() const { return config_; }
+  // Well formed, known verifier, within skew and max age; *key = the key.
+  std::string CheckFields(const v1::LocationReport& report, absl::Time now,
+                          const Ed25519PublicKey** key) const;
   absl::Duration skew() const { return skew_; }
   absl::Duration max_age() const { return max_age_; }
 
@@ -72,6 +96,9 @@ struct LocationIngestOptions {
   int verify_threads = 2;
   // Reports per WriteBatch in Ingest().
   size_t batch_size = 4096;
+  // IngestBundles(): whole bundles per batch until at least this many
+  // reports (bigger batches: fewer index publishes and store round trips).
+  size_t bundle_batch_size = 32768;
 };
 
 class LocationIngestor {
@@ -92,7 +119,19 @@ class LocationIngestor {
   // Ingests any number of reports, in batches of options.batch_size.
   absl::StatusOr<v1::IngestSummary> Ingest(std::vector<v1::LocationReport> reports);
 
+  // Ingests whole bundles as one batch (one WriteBatch for all their
+  // reports); `index_base` is the stream position of the first bundle's
+  // first report. Adds to `summary` (received counts reports,
+  // bundles_received bundles). Errors only for store failures.
+  absl::Status IngestBundleBatch(std::vector<v1::ReportBundle> bundles,
+                                 int64_t index_base, v1::IngestSummary* summary);
+  // Ingests any number of bundles, whole bundles per batch of at least
+  // options.bundle_batch_size reports (a bundle is never split).
+  absl::StatusOr<v1::IngestSummary> IngestBundles(
+      std::vector<v1::ReportBundle> bundles);
+
   const LocationTrust& trust() const { return *trust_; }
+  const LocationIngestOptions& options() const { return options_; }
 
  private:
   LocationIngestor(store::EntityStore* store, SnapshotManager* manager,
@@ -101,6 +140,15 @@ class LocationIngestor {
   // Verifies every report (parallel); reasons[i] = "" if valid.
   void VerifyAll(const std::vector<v1::LocationReport>& reports, absl::Time now,
                  std::vector<std::string>* reasons);
+  // Runs fn(i) for i in [0, n), in chunks of `chunk`, on the pool and the
+  // calling thread.
+  void ParallelFor(size_t n, size_t chunk, const std::function<void(size_t)>& fn);
+  // Steps 2-4 for checked reports (reasons[i] = "" if valid). REQUIRES mu_.
+  absl::Status StoreChecked(std::vector<v1::LocationReport> reports,
+                            std::vector<std::string> reasons,
+                            const std::vector<std::string>* bundle_ids,
+                            int64_t index_base, absl::Time now,
+                            v1::IngestSummary* summary);
   absl::Status RaiseAlerts(const std::vector<const v1::LocationReport*>& stored,
                            v1::IngestSummary* summary);
   bool CountryOfConcern(const std::string& country) const;

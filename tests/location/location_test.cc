@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -389,6 +390,228 @@ TEST_F(LocationTest, ScreeningShowsTheReportThatFiredLocationMismatch) {
   auto stays = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
   ASSERT_TRUE(stays.ok());
   EXPECT_EQ(has_mismatch(*stays), nullptr);
+}
+
+// --- Signed report bundles -------------------------------------------------
+
+namespace bundles {
+
+std::vector<v1::LocationReport> Unsigned(std::vector<v1::LocationReport> reports) {
+  for (auto& r : reports) r.clear_signature();
+  return reports;
+}
+
+}  // namespace bundles
+
+TEST(LocationSigningTest, BundleDigestCoversReportsOrderAndHeader) {
+  auto key = *Ed25519PrivateKey::FromSeed(locgen::TestKeySeed());
+  v1::ReportBundle b;
+  b.set_bundle_id("B1");
+  b.set_verifier_id(kVerifier);
+  for (int i = 0; i < 3; ++i) {
+    auto* r = b.add_reports();
+    r->set_report_id("r" + std::to_string(i));
+    r->set_serial_number("SN");
+    r->set_country("DE");
+    r->set_verifier_id(kVerifier);
+    r->mutable_observed_at()->set_seconds(1000 + i);
+  }
+  const std::string d = serving::BundleDigest(b);
+  EXPECT_EQ(d.size(), 32u);
+  auto changed = [&](auto mutate) {
+    v1::ReportBundle c = b;
+    mutate(&c);
+    return serving::BundleDigest(c) != d;
+  };
+  EXPECT_TRUE(changed([](v1::ReportBundle* c) { c->set_bundle_id("B2"); }));
+  EXPECT_TRUE(changed([](v1::ReportBundle* c) { c->set_verifier_id("other"); }));
+  EXPECT_TRUE(changed([](v1::ReportBundle* c) { c->mutable_reports(1)->set_country("CN"); }));
+  EXPECT_TRUE(changed([](v1::ReportBundle* c) { c->mutable_reports()->SwapElements(0, 1); }));
+  EXPECT_TRUE(changed([](v1::ReportBundle* c) { c->mutable_reports()->RemoveLast(); }));
+  // Not covered: the service-set fields and the (empty) report signatures.
+  EXPECT_FALSE(changed([](v1::ReportBundle* c) {
+    c->mutable_reports(0)->set_bundle_id("x");
+    c->mutable_reports(0)->mutable_received_at()->set_seconds(5);
+  }));
+  serving::SignReportBundle(key, &b);
+  auto pub = *serving::Ed25519PublicKey::FromHex(key.PublicKeyHex());
+  EXPECT_TRUE(pub.Verify(d, b.signature()));
+}
+
+TEST_F(LocationTest, BundleIngestsEveryReportWithOneSignature) {
+  const absl::Time t = clock_.Now() - absl::Hours(2);
+  std::vector<v1::LocationReport> reports;
+  for (int i = 0; i < 10; ++i) {
+    reports.push_back(Report("b-" + std::to_string(i), "SN-B" + std::to_string(i),
+                             i % 2 ? "JP" : "DE", t + absl::Minutes(i)));
+  }
+  auto bundles = locgen::MakeBundles(reports, 4, kVerifier, *key_);
+  ASSERT_EQ(bundles.size(), 3u);
+  for (const auto& b : bundles) {
+    EXPECT_EQ(b.signature().size(), 64u);
+    for (const auto& r : b.reports()) EXPECT_TRUE(r.signature().empty());
+  }
+  auto s = ingestor_->IngestBundles(bundles);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->bundles_received(), 3);
+  EXPECT_EQ(s->received(), 10);
+  EXPECT_EQ(s->accepted(), 10);
+  EXPECT_EQ(s->rejected_size(), 0);
+  auto stored = store_->GetLocationReport("b-5");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->country(), "JP");
+  EXPECT_EQ((*stored)->bundle_id(), bundles[1].bundle_id());
+  EXPECT_TRUE((*stored)->signature().empty());
+  EXPECT_EQ(manager_->location_feed()->Load()->Find("SN-B5")->country, "JP");
+
+  // Single-report ingest still works next to bundles, and a client cannot
+  // claim a bundle for a single report.
+  auto single = Report("single-1", "SN-S", "DE", t);
+  single.set_bundle_id("forged");
+  auto s2 = ingestor_->Ingest({single});
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->accepted(), 1);
+  EXPECT_TRUE((*store_->GetLocationReport("single-1"))->bundle_id().empty());
+}
+
+TEST_F(LocationTest, TamperedBundleIsRejectedWhole) {
+  const absl::Time t = clock_.Now() - absl::Hours(2);
+  std::vector<v1::LocationReport> reports;
+  for (int i = 0; i < 5; ++i) {
+    reports.push_back(Report("t-" + std::to_string(i), "SN-T" + std::to_string(i),
+                             "DE", t));
+  }
+  auto good = locgen::MakeBundles(reports, 5, kVerifier, *key_)[0];
+
+  // One report changed after signing (diverted chip relabelled): the whole
+  // bundle is rejected, nothing stored.
+  auto tampered = good;
+  tampered.mutable_reports(3)->set_country("NL");
+  // A flipped bit in the bundle signature.
+  auto bad_sig = good;
+  bad_sig.set_bundle_id("other-bundle");
+  bad_sig.mutable_signature()->at(10) ^= 1;
+  // A report dropped from the bundle.
+  auto dropped = good;
+  dropped.set_bundle_id("dropped");
+  dropped.mutable_reports()->RemoveLast();
+  // Unknown verifier, and unsigned.
+  auto unknown = good;
+  unknown.set_bundle_id("unknown");
+  unknown.set_verifier_id("nobody");
+  auto unsigned_bundle = good;
+  unsigned_bundle.set_bundle_id("unsigned");
+  unsigned_bundle.clear_signature();
+
+  auto s = ingestor_->IngestBundles(
+      {tampered, bad_sig, dropped, unknown, unsigned_bundle});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->received(), 24);
+  EXPECT_EQ(s->accepted(), 0);
+  ASSERT_EQ(s->rejected_size(), 24);
+  std::map<std::string, int> by_reason;
+  for (const auto& r : s->rejected()) ++by_reason[r.reason()];
+  EXPECT_EQ(by_reason[absl::StrCat("bundle ", good.bundle_id(), ": bad signature")], 5);
+  EXPECT_EQ(by_reason["bundle other-bundle: bad signature"], 5);
+  EXPECT_EQ(by_reason["bundle dropped: bad signature"], 4);
+  EXPECT_EQ(by_reason["bundle unknown: unknown verifier"], 5);
+  EXPECT_EQ(by_reason["bundle unsigned: unsigned"], 5);
+  EXPECT_EQ(s->rejected(7).index(), 7);
+  EXPECT_EQ(s->rejected(7).bundle_id(), "other-bundle");
+  for (int i = 0; i < 5; ++i) {
+    auto stored = store_->GetLocationReport("t-" + std::to_string(i));
+    ASSERT_TRUE(stored.ok());
+    EXPECT_FALSE(stored->has_value());
+  }
+  EXPECT_EQ(manager_->location_feed()->Load()->Find("SN-T3"), nullptr);
+
+  // The untampered bundle still ingests.
+  auto ok = ingestor_->IngestBundles({good});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->accepted(), 5);
+}
+
+TEST_F(LocationTest, BundlePerReportChecksStillApply) {
+  const absl::Time t = clock_.Now() - absl::Hours(2);
+  std::vector<v1::LocationReport> reports = {
+      Report("p-ok", "SN-P1", "DE", t),
+      Report("p-future", "SN-P2", "DE", clock_.Now() + absl::Hours(1)),
+      Report("p-old", "SN-P3", "DE", clock_.Now() - absl::Hours(24 * 200)),
+      Report("p-bad", "SN-P4", "Germany", t),
+      Report("p-other", "SN-P5", "DE", t),
+      Report("p-replay", "SN-P1", "DE", t),  // same observation as p-ok
+  };
+  reports[4].set_verifier_id("another-verifier");
+  auto bundle = locgen::MakeBundles(reports, 10, kVerifier, *key_)[0];
+  auto s = ingestor_->IngestBundles({bundle});
+  ASSERT_TRUE(s.ok());
+  auto reasons = Reasons(*s);
+  EXPECT_EQ(s->accepted(), 1);
+  EXPECT_EQ(reasons.count("p-ok"), 0u);
+  EXPECT_EQ(reasons["p-future"], "future-dated");
+  EXPECT_EQ(reasons["p-old"], "too old");
+  EXPECT_THAT(reasons["p-bad"], ::testing::StartsWith("malformed: country"));
+  EXPECT_THAT(reasons["p-other"], ::testing::HasSubstr("differs from the bundle"));
+  EXPECT_THAT(reasons["p-replay"], ::testing::StartsWith("replay: (verifier"));
+
+  // A report carrying its own signature inside a bundle is malformed (that
+  // signature would be stored unverified).
+  auto with_sig = locgen::MakeBundles({Report("p-sig", "SN-P9", "DE", t)}, 1,
+                                      kVerifier, *key_)[0];
+  with_sig.mutable_reports(0)->set_signature(std::string(64, 'x'));
+  auto s2 = ingestor_->IngestBundles({with_sig});
+  ASSERT_TRUE(s2.ok());
+  EXPECT_THAT(Reasons(*s2)["p-sig"], ::testing::HasSubstr("own signature"));
+}
+
+TEST_F(LocationTest, BundleReplayIsIdempotent) {
+  const absl::Time t = clock_.Now() - absl::Hours(2);
+  std::vector<v1::LocationReport> reports;
+  for (int i = 0; i < 6; ++i) {
+    reports.push_back(Report("i-" + std::to_string(i), "SN-I" + std::to_string(i),
+                             "DE", t));
+  }
+  auto bundles = locgen::MakeBundles(reports, 3, kVerifier, *key_);
+  auto s1 = ingestor_->IngestBundles(bundles);
+  ASSERT_TRUE(s1.ok());
+  EXPECT_EQ(s1->accepted(), 6);
+
+  // The same bundles again (a client retry): all duplicates, nothing new.
+  clock_.Advance(absl::Minutes(5));
+  auto s2 = ingestor_->IngestBundles(bundles);
+  ASSERT_TRUE(s2.ok());
+  EXPECT_EQ(s2->accepted(), 0);
+  EXPECT_EQ(s2->duplicates(), 6);
+  EXPECT_EQ(s2->rejected_size(), 0);
+
+  // A new, validly signed bundle re-using a stored report_id with other
+  // content, and another report for an already reported observation.
+  auto conflict = Report("i-0", "SN-I0", "CN", t);
+  auto replay = Report("i-new", "SN-I1", "DE", t);
+  auto b3 = locgen::MakeBundles({conflict, replay}, 2, "test-fleet-attest", *key_)[0];
+  b3.set_bundle_id("second");
+  serving::SignReportBundle(*key_, &b3);
+  auto s3 = ingestor_->IngestBundles({b3});
+  ASSERT_TRUE(s3.ok());
+  auto reasons = Reasons(*s3);
+  EXPECT_THAT(reasons["i-0"], ::testing::StartsWith("replay: report_id"));
+  EXPECT_THAT(reasons["i-new"], ::testing::StartsWith("replay: (verifier"));
+  EXPECT_EQ((*store_->GetLocationReport("i-0"))->country(), "DE");
+}
+
+TEST_F(LocationTest, GeneratedBundlesMatchPerReportIngest) {
+  locgen::StreamOptions o;
+  o.chips = 300;
+  o.diverted = 5;
+  o.start = clock_.Now();
+  clock_.Advance(absl::Hours(24 * 21));
+  auto stream = locgen::Generate(o, *key_);
+  auto bundles = locgen::MakeBundles(bundles::Unsigned(stream.reports), 1000,
+                                     o.verifier_id, *key_);
+  auto s = ingestor_->IngestBundles(std::move(bundles));
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->accepted(), int64_t(stream.reports.size()));
+  EXPECT_EQ(s->rejected_size(), 0);
 }
 
 }  // namespace

@@ -152,6 +152,26 @@ Stream Generate(const StreamOptions& o, const serving::Ed25519PrivateKey& key) {
   return out;
 }
 
+std::vector<v1::ReportBundle> MakeBundles(std::vector<v1::LocationReport> reports,
+                                          size_t per_bundle,
+                                          const std::string& verifier_id,
+                                          const serving::Ed25519PrivateKey& key) {
+  per_bundle = std::max<size_t>(1, per_bundle);
+  std::vector<v1::ReportBundle> out;
+  out.reserve((reports.size() + per_bundle - 1) / per_bundle);
+  for (size_t begin = 0; begin < reports.size(); begin += per_bundle) {
+    v1::ReportBundle b;
+    b.set_bundle_id(absl::StrFormat("%s-B%08d", verifier_id, out.size()));
+    b.set_verifier_id(verifier_id);
+    const size_t end = std::min(reports.size(), begin + per_bundle);
+    b.mutable_reports()->Reserve(static_cast<int>(end - begin));
+    for (size_t i = begin; i < end; ++i) *b.add_reports() = std::move(reports[i]);
+    serving::SignReportBundle(key, &b);
+    out.push_back(std::move(b));
+  }
+  return out;
+}
+
 v1::ScreenRequest ShipmentRequest(const Shipment& s) {
   v1::ScreenRequest req;
   req.set_request_id(s.shipment_id);

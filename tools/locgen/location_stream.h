@@ -56,6 +56,15 @@ struct Stream {
 Stream Generate(const StreamOptions& options,
                 const serving::Ed25519PrivateKey& key);
 
+// Groups reports (in order) into bundles of up to `per_bundle` reports,
+// each signed once by `key` (SignReportBundle: the reports' own signatures
+// are cleared). Bundle ids: "<verifier_id>-B" + 8 digits of the bundle
+// number. Every report must name `verifier_id`.
+std::vector<v1::ReportBundle> MakeBundles(std::vector<v1::LocationReport> reports,
+                                          size_t per_bundle,
+                                          const std::string& verifier_id,
+                                          const serving::Ed25519PrivateKey& key);
+
 // The screening request of a shipment (an advanced accelerator, quantity =
 // serials, with serial numbers).
 v1::ScreenRequest ShipmentRequest(const Shipment& shipment);

@@ -6,7 +6,10 @@
 //
 // The signing key is the fixed TEST seed of location_stream.cc unless
 // --random_key (then a fresh key is generated and only its public half is
-// written, into the trust file). Single-threaded.
+// written, into the trust file). With --bundle=N the reports are written as
+// JSONL of exportscreen.v1.ReportBundle instead: bundles of N reports in
+// time order, each signed once (the reports carry no signature of their
+// own); `screenctl location import` detects such a file. Single-threaded.
 #include <fstream>
 #include <iostream>
 
@@ -30,6 +33,9 @@ ABSL_FLAG(std::string, start, "2026-08-01T00:00:00Z", "shipment time (RFC 3339, 
 ABSL_FLAG(std::string, verifier_id, "test-fleet-attest", "verifier id");
 ABSL_FLAG(bool, random_key, false, "sign with a fresh random key instead of the test key");
 ABSL_FLAG(std::string, reports_out, "reports.jsonl", "reports (JSONL)");
+ABSL_FLAG(int, bundle, 0,
+          "if > 0: write signed bundles of this many reports (JSONL of "
+          "ReportBundle) instead of individually signed reports");
 ABSL_FLAG(std::string, shipments_out, "", "shipment screening requests (JSONL); empty = none");
 ABSL_FLAG(std::string, trust_out, "", "trust config (text format); empty = none");
 ABSL_FLAG(std::string, truth_out, "", "diverted serials with their shipment (TSV); empty = none");
@@ -78,8 +84,22 @@ int main(int argc, char** argv) {
     return 1;
   }
   locgen::Stream stream = locgen::Generate(o, *key);
+  const size_t report_count = stream.reports.size();
   std::vector<const google::protobuf::Message*> msgs;
-  for (const auto& r : stream.reports) msgs.push_back(&r);
+  std::vector<v1::ReportBundle> bundles;
+  const int per_bundle = absl::GetFlag(FLAGS_bundle);
+  if (per_bundle < 0) {
+    std::cerr << "locgen: --bundle must be >= 0\n";
+    return 64;
+  }
+  if (per_bundle > 0) {
+    bundles = locgen::MakeBundles(std::move(stream.reports), size_t(per_bundle),
+                                  o.verifier_id, *key);
+    stream.reports.clear();
+    for (const auto& b : bundles) msgs.push_back(&b);
+  } else {
+    for (const auto& r : stream.reports) msgs.push_back(&r);
+  }
   if (!WriteJsonLines(absl::GetFlag(FLAGS_reports_out), msgs)) {
     std::cerr << "locgen: cannot write " << absl::GetFlag(FLAGS_reports_out) << "\n";
     return 1;
@@ -107,7 +127,9 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::cerr << "locgen: " << stream.reports.size() << " reports, "
+  std::cerr << "locgen: " << report_count << " reports";
+  if (per_bundle > 0) std::cerr << " in " << bundles.size() << " bundles";
+  std::cerr << ", "
             << stream.shipments.size() << " shipments, " << o.chips << " chips ("
             << o.diverted << " diverted), public key " << key->PublicKeyHex() << "\n";
   return 0;
