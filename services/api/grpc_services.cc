@@ -33,28 +33,6 @@ void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
-// Authenticates the caller of `context` and checks its role.
-absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
-                                const Authorizer& authorizer,
-                                absl::string_view method,
-                                std::initializer_list<v1::Role> roles) {
-  std::string authorization;
-  const auto& md = context->client_metadata();
-  if (auto it = md.find("authorization"); it != md.end()) {
-    authorization.assign(it->second.data(), it->second.size());
-  }
-  std::string cert_cn;
-  if (auto auth_context = context->auth_context(); auth_context != nullptr) {
-    auto values = auth_context->FindPropertyValues("x509_common_name");
-    if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
-  }
-  absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
-  if (!caller.ok()) return caller.status();
-  absl::Status allowed = Authorizer::Require(*caller, method, roles);
-  if (!allowed.ok()) return allowed;
-  return caller;
-}
-
 constexpr std::initializer_list<v1::Role> kScreeners = {
     v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR};
 constexpr std::initializer_list<v1::Role> kReaders = {
@@ -82,6 +60,27 @@ absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r) 
 }
 
 }  // namespace
+
+absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
+                                const Authorizer& authorizer,
+                                absl::string_view method,
+                                std::initializer_list<v1::Role> roles) {
+  std::string authorization;
+  const auto& md = context->client_metadata();
+  if (auto it = md.find("authorization"); it != md.end()) {
+    authorization.assign(it->second.data(), it->second.size());
+  }
+  std::string cert_cn;
+  if (auto auth_context = context->auth_context(); auth_context != nullptr) {
+    auto values = auth_context->FindPropertyValues("x509_common_name");
+    if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
+  }
+  absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
+  if (!caller.ok()) return caller.status();
+  absl::Status allowed = Authorizer::Require(*caller, method, roles);
+  if (!allowed.ok()) return allowed;
+  return caller;
+}
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;

@@ -26,6 +26,14 @@ namespace exportscreen::api {
 // google.rpc.Status).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// Authenticates the caller of `context` (bearer token in `authorization`, or
+// the mTLS certificate CN) and checks it has one of `roles`.
+// UNAUTHENTICATED or PERMISSION_DENIED otherwise.
+absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
+                                const Authorizer& authorizer,
+                                absl::string_view method,
+                                std::initializer_list<v1::Role> roles);
+
 struct ServiceOptions {
   // Record every decision in the store (audit chain).
   bool record_decisions = true;

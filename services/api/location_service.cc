@@ -15,27 +15,6 @@ constexpr size_t kBatch = 4096;
 // Reports per stream (a bigger import is split by the client).
 constexpr int64_t kMaxReportsPerStream = 10'000'000;
 
-absl::StatusOr<Caller> AuthLocationCall(grpc::CallbackServerContext* context,
-                                        const Authorizer& authorizer,
-                                        absl::string_view method,
-                                        std::initializer_list<v1::Role> roles) {
-  std::string authorization;
-  const auto& md = context->client_metadata();
-  if (auto it = md.find("authorization"); it != md.end()) {
-    authorization.assign(it->second.data(), it->second.size());
-  }
-  std::string cert_cn;
-  if (auto auth_context = context->auth_context(); auth_context != nullptr) {
-    auto values = auth_context->FindPropertyValues("x509_common_name");
-    if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
-  }
-  absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
-  if (!caller.ok()) return caller.status();
-  absl::Status allowed = Authorizer::Require(*caller, method, roles);
-  if (!allowed.ok()) return allowed;
-  return caller;
-}
-
 // Reports per ingest batch: kBatch for single reports, the ingestor's
 // bundle batch size for bundles (fewer, bigger store batches).
 size_t BatchReports(const serving::LocationIngestor&, const v1::LocationReport*) {
@@ -149,7 +128,7 @@ grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
     grpc::CallbackServerContext* context, absl::string_view method,
     v1::IngestSummary* response) {
   absl::StatusOr<Caller> caller =
-      AuthLocationCall(context, *authorizer_, method, {v1::ROLE_OPERATOR});
+      AuthCall(context, *authorizer_, method, {v1::ROLE_OPERATOR});
   if (!caller.ok()) {
     class Refuse final : public grpc::ServerReadReactor<Message> {
      public:
@@ -175,7 +154,7 @@ grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(
     grpc::CallbackServerContext* context, const v1::ListAlertsRequest* request,
     v1::ListAlertsResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = AuthLocationCall(
+  absl::StatusOr<Caller> caller = AuthCall(
       context, *authorizer_, "ListAlerts",
       {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR});
   if (!caller.ok()) {
