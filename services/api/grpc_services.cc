@@ -41,6 +41,23 @@ constexpr std::initializer_list<v1::Role> kAnyone = {
     v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR, v1::ROLE_AUDITOR};
 constexpr std::initializer_list<v1::Role> kOperators = {v1::ROLE_OPERATOR};
 
+// Finishes a unary call with `result`: its value into `response`, or its error.
+template <typename T>
+void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<T> result,
+                T* response) {
+  if (!result.ok()) {
+    reactor->Finish(ToGrpcStatus(result.status()));
+    return;
+  }
+  *response = *std::move(result);
+  reactor->Finish(grpc::Status::OK);
+}
+
+void FinishOverloaded(grpc::ServerUnaryReactor* reactor) {
+  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "server overloaded: retry with backoff"));
+}
+
 // A screening client gets answers about today: evaluating as of another
 // date (what-if, historical review) is for analysts, auditors and
 // operators, so a trade system cannot obtain CLEAR by picking a date before
@@ -147,18 +164,10 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
         screener_.ScreenAsync(
             *snapshot, *request, caller_name,
             [response, reactor](absl::StatusOr<v1::ScreenResponse> result) {
-              if (!result.ok()) {
-                reactor->Finish(ToGrpcStatus(result.status()));
-                return;
-              }
-              *response = *std::move(result);
-              reactor->Finish(grpc::Status::OK);
+              FinishWith(reactor, std::move(result), response);
             });
       });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server overloaded: retry with backoff"));
-  }
+  if (!queued) FinishOverloaded(reactor);
   return reactor;
 }
 
@@ -172,18 +181,10 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
     return reactor;
   }
   const bool queued = pool_->TrySchedule([this, request, response, reactor] {
-    auto record = manager_->store()->GetDecision(request->decision_id());
-    if (!record.ok()) {
-      reactor->Finish(ToGrpcStatus(record.status()));
-      return;
-    }
-    *response = std::move(*record);
-    reactor->Finish(grpc::Status::OK);
+    FinishWith(reactor, manager_->store()->GetDecision(request->decision_id()),
+               response);
   });
-  if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server overloaded: retry with backoff"));
-  }
+  if (!queued) FinishOverloaded(reactor);
   return reactor;
 }
 

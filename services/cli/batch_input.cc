@@ -91,6 +91,25 @@ absl::StatusOr<bool> LineReader::Fill() {
   }
 }
 
+void LineReader::Emit(int64_t begin, size_t len, size_t consumed,
+                      bool oversized, Line* line) {
+  if (oversized || static_cast<int64_t>(len) > max_line_bytes_) {
+    line->text = absl::string_view();
+    line->oversized = true;
+  } else {
+    line->text = absl::string_view(buf_.data() + start_, len);
+    if (!line->text.empty() && line->text.back() == '\r') {
+      line->text.remove_suffix(1);
+    }
+    line->oversized = false;
+  }
+  line->number = ++line_number_;
+  line->begin_offset = begin;
+  offset_ += static_cast<int64_t>(consumed);
+  line->end_offset = offset_;
+  start_ += consumed;
+}
+
 absl::StatusOr<bool> LineReader::Next(Line* line) {
   size_t scan = start_;
   bool oversized = false;
@@ -99,24 +118,9 @@ absl::StatusOr<bool> LineReader::Next(Line* line) {
     const char* nl = static_cast<const char*>(
         std::memchr(buf_.data() + scan, '\n', end_ - scan));
     if (nl != nullptr) {
-      size_t nl_pos = static_cast<size_t>(nl - buf_.data());
-      size_t len = nl_pos - start_;
-      int64_t consumed = static_cast<int64_t>(len + 1);
-      if (oversized || static_cast<int64_t>(len) > max_line_bytes_) {
-        line->text = absl::string_view();
-        line->oversized = true;
-      } else {
-        line->text = absl::string_view(buf_.data() + start_, len);
-        if (!line->text.empty() && line->text.back() == '\r') {
-          line->text.remove_suffix(1);
-        }
-        line->oversized = false;
-      }
-      line->number = ++line_number_;
-      line->begin_offset = begin;
-      offset_ += consumed;
-      line->end_offset = offset_;
-      start_ = nl_pos + 1;
+      const size_t nl_pos = static_cast<size_t>(nl - buf_.data());
+      Emit(begin, nl_pos - start_, /*consumed=*/nl_pos - start_ + 1, oversized,
+           line);
       return true;
     }
     // No newline yet. An over-long line is dropped as we go so the buffer
@@ -134,22 +138,7 @@ absl::StatusOr<bool> LineReader::Next(Line* line) {
     if (!*more) {
       if (start_ == end_ && !oversized) return false;
       // Last line without a newline.
-      size_t len = end_ - start_;
-      if (oversized || static_cast<int64_t>(len) > max_line_bytes_) {
-        line->text = absl::string_view();
-        line->oversized = true;
-      } else {
-        line->text = absl::string_view(buf_.data() + start_, len);
-        if (!line->text.empty() && line->text.back() == '\r') {
-          line->text.remove_suffix(1);
-        }
-        line->oversized = false;
-      }
-      line->number = ++line_number_;
-      line->begin_offset = begin;
-      offset_ += static_cast<int64_t>(len);
-      line->end_offset = offset_;
-      start_ = end_;
+      Emit(begin, end_ - start_, /*consumed=*/end_ - start_, oversized, line);
       return true;
     }
   }

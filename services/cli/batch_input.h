@@ -92,6 +92,10 @@ class LineReader {
  private:
   LineReader(int fd, bool owned, int64_t size, int64_t max_line_bytes);
   absl::StatusOr<bool> Fill();  // reads more; false at EOF
+  // Hands out the `len` bytes at start_ as the next line (or marks it
+  // oversized) and consumes `consumed` bytes (the line and its newline).
+  void Emit(int64_t begin, size_t len, size_t consumed, bool oversized,
+            Line* line);
 
   const int fd_;
   const bool owned_;
