@@ -41,8 +41,13 @@ for f in seeds/shipments/*.json; do
   python3 - "$(basename "$f")" "$out" <<'PY'
 import json, sys
 name, out = sys.argv[1], json.loads(sys.argv[2])
-why = [f"{x.get('rule_id')} [{x.get('citation','')}]" for x in out.get("findings", [])
-       if not x.get("informational")][:3]
+cites = {r["rule_id"]: r.get("citation", "") for r in out.get("rules", [])}
+why = []
+for x in out.get("findings", []):
+    if x.get("informational") or x["rule_id"] in [w.split(" ")[0] for w in why]:
+        continue
+    why.append(f"{x['rule_id']} [{cites.get(x['rule_id'], '')}]")
+why = why[:3]
 hits = [f"{m['list']}:{m['listed_name']} ({m['score']:.2f})" for m in out.get("party_matches", [])][:2]
 print(f"{name:45s} {out['decision'].replace('DECISION_',''):26s} {'; '.join(hits + why)}")
 PY

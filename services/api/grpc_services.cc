@@ -126,7 +126,9 @@ ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager,
       pool_(pool),
       authorizer_(authorizer),
       options_(options),
-      screener_(options.record_decisions ? manager->store() : nullptr, clock) {}
+      screener_(options.record_decisions ? manager->store() : nullptr, clock) {
+  SetMessageAllocatorFor_Screen(&screen_messages_);
+}
 
 grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     grpc::CallbackServerContext* context, const v1::ScreenRequest* request,
@@ -161,10 +163,28 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
           return;
         }
         // Evaluated here; answered once the decision record is durable.
-        screener_.ScreenAsync(
-            *snapshot, *request, caller_name,
-            [response, reactor](absl::StatusOr<v1::ScreenResponse> result) {
-              FinishWith(reactor, std::move(result), response);
+        auto* holder = dynamic_cast<ScreenMessagePool::Holder*>(
+            context->GetRpcAllocatorState());
+        if (holder == nullptr) {  // no pooled messages: copy in and out
+          screener_.ScreenAsync(
+              *snapshot, *request, caller_name,
+              [response, reactor](absl::StatusOr<v1::ScreenResponse> result) {
+                FinishWith(reactor, std::move(result), response);
+              });
+          return;
+        }
+        // In place: request and response are the pooled record's own.
+        screener_.ScreenRecord(
+            *snapshot, holder->Lend(), caller_name,
+            [holder, reactor](absl::Status status,
+                              std::unique_ptr<v1::DecisionRecord> record) {
+              if (!holder->Restore(std::move(record))) {
+                reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
+                                             "decision record lost"));
+                return;
+              }
+              reactor->Finish(status.ok() ? grpc::Status::OK
+                                          : ToGrpcStatus(status));
             });
       });
   if (!queued) FinishOverloaded(reactor);

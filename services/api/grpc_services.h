@@ -14,6 +14,7 @@
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "services/api/auth.h"
+#include "services/api/screen_message_pool.h"
 #include "services/api/screener.h"
 #include "services/common/clock.h"
 #include "services/common/thread_pool.h"
@@ -65,6 +66,8 @@ class ScreeningServiceImpl final
   const Authorizer* const authorizer_;
   const ServiceOptions options_;
   const Screener screener_;
+  // Request/response storage of unary Screen calls, reused across calls.
+  ScreenMessagePool screen_messages_;
 };
 
 class AdminServiceImpl final : public v1::AdminService::CallbackService {

@@ -9,28 +9,53 @@
 
 namespace exportscreen::api {
 
-absl::StatusOr<v1::ScreenResponse> Screener::Evaluate(
-    const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest* request) const {
+absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
+                                    v1::ScreenRequest* request,
+                                    v1::ScreenResponse* response) const {
   RETURN_IF_ERROR(NormalizeAndValidate(request));
   const absl::Time now = clock_->Now();
   absl::CivilDay as_of = absl::ToCivilDay(now, absl::UTCTimeZone());
   if (!request->as_of_date().empty()) {
     ParseCivilDay(request->as_of_date(), &as_of);  // validated above
   }
-  ASSIGN_OR_RETURN(v1::ScreenResponse response,
-                   engine::ScreeningEngine::Screen(snapshot, *request, as_of));
-  if (response.decision() == v1::DECISION_UNSPECIFIED) {
+  RETURN_IF_ERROR(
+      engine::ScreeningEngine::ScreenInto(snapshot, *request, as_of, response));
+  if (response->decision() == v1::DECISION_UNSPECIFIED) {
     return absl::InternalError("engine returned no decision");
   }
-  if (response.rule_set_version() != snapshot.rule_set_version ||
-      response.list_version() != snapshot.list_version) {
+  if (response->rule_set_version() != snapshot.rule_set_version ||
+      response->list_version() != snapshot.list_version) {
     return absl::InternalError("engine answered with other versions");
   }
   const int64_t nanos = absl::ToUnixNanos(now);
-  response.mutable_evaluated_at()->set_seconds(nanos / 1000000000);
-  response.mutable_evaluated_at()->set_nanos(
+  response->mutable_evaluated_at()->set_seconds(nanos / 1000000000);
+  response->mutable_evaluated_at()->set_nanos(
       static_cast<int32_t>(nanos % 1000000000));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ScreenResponse> Screener::Evaluate(
+    const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest* request) const {
+  v1::ScreenResponse response;
+  RETURN_IF_ERROR(EvaluateInto(snapshot, request, &response));
   return response;
+}
+
+void Screener::ScreenRecord(const engine::ScreeningSnapshot& snapshot,
+                            std::unique_ptr<v1::DecisionRecord> record,
+                            const std::string& caller, RecordDone done) const {
+  // The response must start empty: a reused record was Clear()ed by its
+  // pool; clear again so a stale answer can never leak into this one.
+  record->mutable_response()->Clear();
+  absl::Status status =
+      EvaluateInto(snapshot, record->mutable_request(), record->mutable_response());
+  if (!status.ok() || store_ == nullptr) {
+    done(std::move(status), std::move(record));
+    return;
+  }
+  *record->mutable_recorded_at() = record->response().evaluated_at();
+  record->set_caller(caller);
+  store_->AppendDecisionAsync(std::move(record), std::move(done));
 }
 
 void Screener::ScreenAsync(const engine::ScreeningSnapshot& snapshot,

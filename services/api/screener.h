@@ -9,9 +9,11 @@
 #define EXPORTSCREEN_SERVICES_API_SCREENER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "exportscreen/v1/entities.pb.h"
 #include "exportscreen/v1/screening.pb.h"
 #include "services/common/clock.h"
 #include "services/engine/snapshot.h"
@@ -41,7 +43,22 @@ class Screener {
                    v1::ScreenRequest request, const std::string& caller,
                    Done done) const;
 
+  // The in-place form of ScreenAsync (unary Screen with pooled messages):
+  // `record->request()` is the request (normalised and validated here); the
+  // answer is written into `record->mutable_response()`, reusing whatever
+  // storage a previous answer left there. `done` gets the record back with
+  // the status: OK once the decision is durable (or at once with recording
+  // off); otherwise the error, and the response must not be sent.
+  using RecordDone =
+      std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
+  void ScreenRecord(const engine::ScreeningSnapshot& snapshot,
+                    std::unique_ptr<v1::DecisionRecord> record,
+                    const std::string& caller, RecordDone done) const;
+
  private:
+  absl::Status EvaluateInto(const engine::ScreeningSnapshot& snapshot,
+                            v1::ScreenRequest* request,
+                            v1::ScreenResponse* response) const;
   absl::StatusOr<v1::ScreenResponse> Evaluate(
       const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest* request) const;
 

@@ -34,6 +34,8 @@ constexpr int16_t kUnclassified = 255;
 
 constexpr char kSystemCitation[] =
     "exportscreen fail-closed policy (DESIGN.md section 3)";
+constexpr char kSystemAction[] =
+    "Resolve the missing input or failed check, then re-screen.";
 
 int Rank(v1::Decision d) {
   switch (d) {
@@ -81,6 +83,12 @@ struct Scratch {
   // Per-item lists.
   std::vector<uint32_t> fired;
   std::vector<std::string> missing;
+  // Rules the findings name, in order of first finding (see EmitRules).
+  std::vector<const CompiledMeta*> cited;
+  struct SystemCite {
+    absl::string_view id, title, action;
+  };
+  std::vector<SystemCite> cited_system;
 };
 
 class Screener {
@@ -91,7 +99,10 @@ class Screener {
         cls_on_(scratch->cls_on), lic_on_(scratch->lic_on),
         rp_on_(scratch->rp_on), exc_on_(scratch->exc_on),
         rf_on_(scratch->rf_on), fmt_(scratch->fmt), fmt_gen_(scratch->fmt_gen),
-        gen_(scratch->gen), fired_(scratch->fired), missing_(scratch->missing) {
+        gen_(scratch->gen), fired_(scratch->fired), missing_(scratch->missing),
+        cited_(scratch->cited), cited_system_(scratch->cited_system) {
+    cited_.clear();
+    cited_system_.clear();
     // Attribute ids are dense: size the cache once per rule set.
     if (fmt_.size() < R_.attr_names.size()) {
       fmt_.resize(R_.attr_names.size());
@@ -104,39 +115,67 @@ class Screener {
 
  private:
   // `facts`: how many facts the caller adds (reserved up front).
+  // A finding of rule `m`. The rule's title, citation, jurisdiction and
+  // action go once into the answer's rules (EmitRules), not into every
+  // finding: a rule firing for ten items is described once.
   v1::Finding* Add(const CompiledMeta& m, v1::Decision sev,
                    std::string message, int party, int item, int facts = 0) {
     v1::Finding* f = out_->add_findings();
-    if (facts + int(m.uncertain) > 0) {
-      f->mutable_facts()->Reserve(facts + int(m.uncertain));
-    }
+    if (facts > 0) f->mutable_facts()->Reserve(facts);
     f->set_rule_id(m.id);
-    f->set_title(m.title);
     f->set_severity(sev);
-    f->set_citation(m.citation);
-    f->set_jurisdiction(m.jurisdiction);
-    f->set_message(std::move(message));
+    if (!message.empty()) f->set_message(std::move(message));
     f->set_party_index(party);
     f->set_item_index(item);
-    // The notes (why uncertain) stay in the rule file the id points to;
-    // copying them into every finding would dominate engine time.
-    if (m.uncertain) AddFact(f, "uncertain", "true");
+    if (std::find(cited_.begin(), cited_.end(), &m) == cited_.end()) {
+      cited_.push_back(&m);
+    }
     return f;
   }
-  // A check that could not run: REVIEW, never CLEAR.
+  // A check that could not run: REVIEW, never CLEAR. `id`, `title` and
+  // `action` are string literals (cited by view until EmitRules).
   v1::Finding* System(absl::string_view id, absl::string_view title,
-                      std::string message, int party, int item) {
+                      std::string message, int party, int item,
+                      absl::string_view action = kSystemAction) {
     v1::Finding* f = out_->add_findings();
     f->mutable_rule_id()->assign(id.data(), id.size());
-    f->mutable_title()->assign(title.data(), title.size());
     f->set_severity(v1::DECISION_REVIEW);
-    f->set_citation(kSystemCitation);
-    f->set_jurisdiction("INTERNAL");
     f->set_message(std::move(message));
-    f->set_action("Resolve the missing input or failed check, then re-screen.");
     f->set_party_index(party);
     f->set_item_index(item);
+    if (std::find_if(cited_system_.begin(), cited_system_.end(),
+                     [&](const Scratch::SystemCite& c) { return c.id == id; }) ==
+        cited_system_.end()) {
+      cited_system_.push_back({id, title, action});
+    }
     return f;
+  }
+  // The answer's rules: one RuleRef per rule a finding names.
+  void EmitRules() {
+    auto* rules = out_->mutable_rules();
+    rules->Reserve(int(cited_.size() + cited_system_.size()));
+    for (const CompiledMeta* m : cited_) {
+      v1::RuleRef* r = rules->Add();
+      r->set_rule_id(m->id);
+      r->set_title(m->title);
+      r->set_citation(m->citation);
+      r->set_jurisdiction(m->jurisdiction);
+      if (!m->action.empty()) r->set_action(m->action);
+      if (m->uncertain) {
+        r->set_uncertain(true);
+        r->set_notes(m->notes);
+      }
+      r->set_effective_from(m->from_text);
+      if (m->has_until) r->set_effective_until(m->until_text);
+    }
+    for (const auto& c : cited_system_) {
+      v1::RuleRef* r = rules->Add();
+      r->mutable_rule_id()->assign(c.id.data(), c.id.size());
+      r->mutable_title()->assign(c.title.data(), c.title.size());
+      r->set_citation(kSystemCitation);
+      r->set_jurisdiction("INTERNAL");
+      r->mutable_action()->assign(c.action.data(), c.action.size());
+    }
   }
   int16_t Country(const std::string& raw) const {
     if (raw.empty()) return -1;
@@ -198,14 +237,6 @@ class Screener {
       AddFact(f, R_.attr_names[r.attr], Formatted(r, c));
     }
   }
-  std::string GroupNames(const Bits256& b) const {
-    std::string s;
-    const auto& names = R_.vocab_names[size_t(Vocab::kGroup)];
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (b.Test(int(i))) absl::StrAppend(&s, s.empty() ? "" : ",", names[i]);
-    }
-    return s;
-  }
 
   void FillTransaction();
   void ScreenParties();
@@ -233,7 +264,6 @@ class Screener {
   std::shared_ptr<const DispositionSet> dispositions_;
   // Per request: the destination's groups as text (a fact of every licence
   // finding).
-  std::string dest_groups_text_;
   // In Scratch (see there).
   std::vector<uint8_t>&cls_on_, &lic_on_, &rp_on_, &exc_on_, &rf_on_;
   std::vector<std::string>& fmt_;
@@ -241,6 +271,8 @@ class Screener {
   uint32_t& gen_;
   std::vector<uint32_t>& fired_;
   std::vector<std::string>& missing_;
+  std::vector<const CompiledMeta*>& cited_;
+  std::vector<Scratch::SystemCite>& cited_system_;
 };
 
 template <typename T>
@@ -353,7 +385,6 @@ void Screener::ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
                      m.party_name(), " ~ ", m.listed_name(), " (", m.list(),
                      ")", t == Tri::kUnknown ? " [condition undecided]" : ""),
         m.party_index(), -1);
-    f->set_action(r.action);
     AddFact(f, "list", m.list());
     AddFact(f, "entity_id", m.entity_id());
     AddFact(f, "listed_name", m.listed_name());
@@ -488,10 +519,9 @@ void Screener::ScreenParties() {
               absl::StrCat("Party ", p.name(), " ~ ", e.primary_name(), " (",
                            e.list(), ") dismissed as a false positive by ",
                            d->analyst(), ": ", d->reason()),
-              pi, -1);
+              pi, -1, "None; revoke the disposition if it no longer holds.");
           f->set_severity(v1::DECISION_CLEAR);
           f->set_informational(true);
-          f->set_action("None; revoke the disposition if it no longer holds.");
           AddFact(f, "disposition_id", d->id());
           AddFact(f, "entity_id", e.entity_id());
           AddFact(f, "analyst", d->analyst());
@@ -607,7 +637,6 @@ void Screener::Ownership() {
               absl::StrCat(p.name(), " is ", pct,
                            "% owned by listed entities: treated as listed"),
               pi, -1);
-      f->set_action(rule.action);
       AddFact(f, "owners", absl::StrJoin(owner_ids, ","));
       AddFact(f, "owned_percent", absl::StrCat(pct));
       AddFact(f, "min_percent", absl::StrCat(rule.min_percent));
@@ -787,6 +816,12 @@ void Screener::ScreenItem(int index) {
     det->mutable_computed()->Reserve(det->computed_size() +
                                      int(cls->record.size()) + 1);
     for (const auto& rec : cls->record) {
+      // TPP and performance density are already among the computed values.
+      if (rec.type == rules::ValueType::kNumber &&
+          (rec.slot == slot::kTpp || rec.slot == slot::kPerformanceDensity) &&
+          c.HasNumber(rec.slot)) {
+        continue;
+      }
       SetFact(det->add_computed(), R_.attr_names[rec.attr], Formatted(rec, c));
     }
     if (!cls->paragraph.empty()) {
@@ -855,14 +890,11 @@ void Screener::ScreenItem(int index) {
     v1::Finding* f =
         Add(r.meta, r.outcome,
             absl::StrCat("Item ", index, " (", det->eccn().empty() ? "unclassified" : det->eccn(),
-                         ") to ", req_.destination_country(), ": ", r.meta.title),
+                         ") to ", req_.destination_country()),
             -1, index,
-            int(!det->eccn().empty()) + 2 + int(r.record.size()) +
+            int(!det->eccn().empty()) + int(r.record.size()) +
                 int(!r.review_policy.empty()));
-    f->set_action(r.action);
     if (!det->eccn().empty()) AddFact(f, "eccn", det->eccn());
-    AddFact(f, "destination", req_.destination_country());
-    AddFact(f, "destination_groups", dest_groups_text_);
     Record(f, r.record, c);
     if (!r.review_policy.empty()) {
       AddFact(f, "review_policy", r.review_policy);
@@ -944,8 +976,7 @@ void Screener::ScreenItem(int index) {
     }
     if (t != Tri::kTrue) continue;
     v1::Finding* f =
-        Add(r.meta, r.outcome, r.meta.title, -1, index, int(r.record.size()));
-    f->set_action(r.action);
+        Add(r.meta, r.outcome, std::string(), -1, index, int(r.record.size()));
     Record(f, r.record, c);
     // [location] the reports that fired a location rule.
     if (!location_facts.empty() &&
@@ -977,8 +1008,7 @@ void Screener::TransactionRedFlags() {
     }
     if (t != Tri::kTrue) continue;
     v1::Finding* f =
-        Add(r.meta, r.outcome, r.meta.title, -1, -1, int(r.record.size()));
-    f->set_action(r.action);
+        Add(r.meta, r.outcome, std::string(), -1, -1, int(r.record.size()));
     Record(f, r.record, ctx_);
   }
   if (!undecided.empty()) {
@@ -1007,7 +1037,6 @@ void Screener::Decide() {
                 : "Allied fast path considered, but other checks fired",
             -1, -1);
     f->set_informational(true);
-    f->set_action(r.action);
   }
   out_->set_decision(d);
 }
@@ -1029,7 +1058,6 @@ void Screener::Run() {
   out_->set_list_version(snap_.list_version);
   out_->set_as_of_date(absl::FormatCivilTime(as_of_));
   FillTransaction();
-  dest_groups_text_ = GroupNames(ctx_.set[slot::kDestGroups]);
   ScreenParties();
   Ownership();
   for (int i = 0; i < req_.items_size(); ++i) ScreenItem(i);
@@ -1040,6 +1068,7 @@ void Screener::Run() {
            "The request names no party; party screening did not run.", -1, -1);
   }
   Decide();
+  EmitRules();
 }
 
 }  // namespace

@@ -151,6 +151,8 @@ struct Cond {
 
 struct CompiledMeta {
   std::string id, title, citation, jurisdiction, notes;
+  std::string action;  // what a human does when it fires ("" if none)
+  std::string from_text, until_text;  // effective dates as written
   bool uncertain = false;
   absl::CivilDay from;
   bool has_until = false;
@@ -193,7 +195,7 @@ struct CLicense {
   CompiledMeta meta;
   Cond cond;
   v1::Decision outcome = v1::DECISION_LICENSE_REQUIRED;
-  std::string review_policy, action;
+  std::string review_policy;
   std::vector<Recorded> record;
 };
 struct CReviewPolicy {
@@ -220,26 +222,23 @@ struct CPartyList {
   Cond cond;
   v1::Decision outcome = v1::DECISION_REVIEW;
   bool all_items_license_required = false;
-  std::string review_policy, action;
+  std::string review_policy;
 };
 struct COwnership {
   CompiledMeta meta;
   std::vector<std::string> owner_lists;
   double min_percent = 50;
   bool aggregate = true;
-  std::string action;
 };
 struct CRedFlag {
   CompiledMeta meta;
   Cond cond;
   v1::Decision outcome = v1::DECISION_REVIEW;
-  std::string action;
   std::vector<Recorded> record;
 };
 struct CFastPath {
   CompiledMeta meta;
   Cond cond;
-  std::string action;
 };
 
 struct CompiledRules {

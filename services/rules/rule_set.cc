@@ -402,6 +402,8 @@ bool Compiler::CompileMeta(const v1::RuleMeta& m, const Where& w,
     out->suspended.emplace_back(a, b);
     out->suspension_reasons.push_back(s.reason());
   }
+  out->from_text = m.effective_from();
+  out->until_text = m.effective_until();
   out->id = m.id();
   out->title = m.title();
   out->citation = m.citation();
@@ -883,7 +885,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
       }
       c.outcome = r.outcome();
       c.review_policy = r.review_policy();
-      c.action = r.action();
+      c.meta.action = r.action();
       c.record = CompileRecord(r.record(), w);
       out_->licenses.push_back(std::move(c));
     }
@@ -959,7 +961,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
       c.outcome = r.outcome();
       c.all_items_license_required = r.all_items_license_required();
       c.review_policy = r.review_policy();
-      c.action = r.action();
+      c.meta.action = r.action();
       out_->party_lists.push_back(std::move(c));
     }
     for (int i = 0; i < f.file.ownership_size(); ++i) {
@@ -975,7 +977,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
       c.owner_lists.assign(r.owner_lists().begin(), r.owner_lists().end());
       c.min_percent = r.min_percent();
       c.aggregate = r.aggregate();
-      c.action = r.action();
+      c.meta.action = r.action();
       out_->ownerships.push_back(std::move(c));
     }
     for (int i = 0; i < f.file.red_flag_size(); ++i) {
@@ -996,7 +998,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
       if (c.outcome == v1::DECISION_CLEAR) {
         Error(w, "red-flag outcome cannot be CLEAR");
       }
-      c.action = r.action();
+      c.meta.action = r.action();
       c.record = CompileRecord(r.record(), w);
       out_->red_flags.push_back(std::move(c));
     }
@@ -1013,7 +1015,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
                             subtree(f, "fast_path", i, "condition"), w,
                             Stage::kAfterLicensing, /*allow_item=*/false);
       }
-      c.action = r.action();
+      c.meta.action = r.action();
       out_->fast_paths.push_back(std::move(c));
     }
     for (int i = 0; i < f.file.match_thresholds_size(); ++i) {

@@ -3,6 +3,7 @@
 #include "services/server/server.h"
 
 #include <filesystem>
+#include <map>
 #include <fstream>
 #include <sstream>
 
@@ -10,6 +11,7 @@
 #include "exportscreen/v1/status.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/cli/health_client.h"
@@ -194,6 +196,54 @@ TEST_F(ServerTest, BadRequestsAreInvalidArgumentNamingTheField) {
   s = Screen(req, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("unknown country code \"ZZ\""));
+}
+
+// Unary Screen answers from pooled, reused messages (ScreenMessagePool):
+// whatever order the calls come in, every answer equals the first answer
+// to the same request (nothing of an earlier, larger answer survives), and
+// the stored decision record holds exactly the answer that was sent.
+TEST_F(ServerTest, PooledAnswersCarryNothingFromEarlierCalls) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  ASSERT_GE(files.size(), 5u);
+  auto strip = [](v1::ScreenResponse r) {
+    r.clear_decision_id();
+    r.clear_evaluated_at();
+    return r;
+  };
+  std::map<std::string, v1::ScreenResponse> first;
+  for (int round = 0; round < 4; ++round) {
+    // Alternate the order so a small answer follows a large one.
+    for (size_t k = 0; k < files.size(); ++k) {
+      const auto& path = files[round % 2 == 0 ? k : files.size() - 1 - k];
+      v1::ScreenResponse resp;
+      ASSERT_TRUE(Screen(LoadRequest(path.string()), &resp).ok()) << path;
+      grpc::ClientContext ctx;
+      v1::GetDecisionRequest get;
+      get.set_decision_id(resp.decision_id());
+      v1::DecisionRecord record;
+      ASSERT_TRUE(screening_->GetDecision(&ctx, get, &record).ok());
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+          record.response(), resp))
+          << path << "\nsent:\n" << resp.DebugString() << "\nstored:\n"
+          << record.response().DebugString();
+      EXPECT_EQ(record.request().request_id(),
+                LoadRequest(path.string()).request_id());
+      auto [it, inserted] = first.emplace(path.string(), strip(resp));
+      if (!inserted) {
+        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+            it->second, strip(resp)))
+            << path << " round " << round << "\nfirst:\n"
+            << it->second.DebugString() << "\nnow:\n" << strip(resp).DebugString();
+      }
+    }
+  }
 }
 
 TEST_F(ServerTest, DecisionsAreStoredAndSurviveRestart) {

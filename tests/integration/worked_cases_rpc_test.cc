@@ -6,6 +6,7 @@
 // through the generated ScreeningService stub and checked exactly as
 // tests/engine checks it: decision, ECCN per item, must / must-not rule ids.
 #include <chrono>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -161,11 +162,22 @@ TEST_F(WorkedCasesRpcTest, EveryWorkedCaseGetsTheReferenceAnswerThroughScreen) {
     for (absl::string_view id : absl::StrSplit(c.must_not_fire, ',', absl::SkipEmpty())) {
       EXPECT_FALSE(fired.count(std::string(id))) << id << "\n" << Dump(resp);
     }
-    // Every non-CLEAR answer carries a finding citing a rule.
+    // Every finding's rule is described once in the answer's rules, with
+    // its title and citation; every non-CLEAR answer has a cited finding.
+    std::map<std::string, const v1::RuleRef*> described;
+    for (const auto& r : resp.rules()) {
+      EXPECT_TRUE(described.emplace(r.rule_id(), &r).second) << r.rule_id();
+      EXPECT_FALSE(r.title().empty()) << r.rule_id();
+      EXPECT_FALSE(r.citation().empty()) << r.rule_id();
+    }
+    for (const auto& f : resp.findings()) {
+      EXPECT_TRUE(described.count(f.rule_id())) << f.rule_id();
+    }
+    EXPECT_EQ(described.size(), size_t(resp.rules_size()));
     if (resp.decision() != v1::DECISION_CLEAR) {
       bool cited = false;
       for (const auto& f : resp.findings()) {
-        cited |= !f.informational() && !f.citation().empty();
+        cited |= !f.informational() && described.count(f.rule_id()) > 0;
       }
       EXPECT_TRUE(cited) << Dump(resp);
     }
