@@ -16,6 +16,7 @@
 #define EXPORTSCREEN_SERVICES_ENGINE_LOCATION_INDEX_H_
 
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <utility>
@@ -62,11 +63,18 @@ class LocationIndex {
     return (base_ ? base_->size() : 0) + (delta_ ? delta_->size() : 0);
   }
 
-  // A new index with `updates` (serial, location) applied; the caller
-  // passes only newer observations (the store decides what is latest).
+  // The store's location sequence this index reflects (answers record it,
+  // replay rebuilds the same evidence from the store's history).
+  uint64_t sequence() const { return sequence_; }
+
+  // A new index with `updates` (serial, location) applied, reflecting
+  // location sequence `sequence`; the caller passes only newer observations
+  // (the store decides what is latest).
   std::shared_ptr<const LocationIndex> With(
-      std::vector<std::pair<std::string, ReportedLocation>> updates) const {
+      std::vector<std::pair<std::string, ReportedLocation>> updates,
+      uint64_t sequence = 0) const {
     auto next = std::make_shared<LocationIndex>();
+    next->sequence_ = sequence;
     const size_t base_size = base_ ? base_->size() : 0;
     const size_t delta_size = (delta_ ? delta_->size() : 0) + updates.size();
     if (delta_size * 8 > base_size + 1024) {
@@ -90,6 +98,7 @@ class LocationIndex {
  private:
   std::shared_ptr<const Map> base_;
   std::shared_ptr<const Map> delta_;
+  uint64_t sequence_ = 0;
 };
 
 class LocationFeed {

@@ -67,6 +67,16 @@ void AddFact(v1::Finding* f, absl::string_view name, const std::string& value) {
   SetFact(f->add_facts(), name, absl::string_view(value));
 }
 
+// One serial of an item and where it was last seen: views into the
+// request, the pinned LocationIndex or the list data, valid in ScreenItem.
+struct LocationObservation {
+  const std::string* serial = nullptr;
+  const ReportedLocation* report = nullptr;  // null: list data or unseen
+  const std::string* country = nullptr;      // null: never seen
+  int16_t country_id = -1;
+  bool mismatch = false;  // seen outside the declared destination
+};
+
 // Working memory of one evaluation, kept per thread and reused by the next
 // request on that thread (its contents never outlive a request). Besides
 // saving the allocations, this keeps requests from making allocations of a
@@ -89,6 +99,7 @@ struct Scratch {
     absl::string_view id, title, action;
   };
   std::vector<SystemCite> cited_system;
+  std::vector<LocationObservation> observations;
 };
 
 class Screener {
@@ -100,7 +111,8 @@ class Screener {
         rp_on_(scratch->rp_on), exc_on_(scratch->exc_on),
         rf_on_(scratch->rf_on), fmt_(scratch->fmt), fmt_gen_(scratch->fmt_gen),
         gen_(scratch->gen), fired_(scratch->fired), missing_(scratch->missing),
-        cited_(scratch->cited), cited_system_(scratch->cited_system) {
+        cited_(scratch->cited), cited_system_(scratch->cited_system),
+        observations_(scratch->observations) {
     cited_.clear();
     cited_system_.clear();
     // Attribute ids are dense: size the cache once per rule set.
@@ -238,6 +250,13 @@ class Screener {
     }
   }
 
+  // [location] Facts of a firing rule that reads location attributes: the
+  // reports (verifier, time, country) or unseen serials that its tests
+  // concern, at most kMaxLocationFacts and a count of the rest.
+  void AddLocationFacts(uint32_t root,
+                        const std::vector<LocationObservation>& observations,
+                        v1::Finding* f) const;
+
   void FillTransaction();
   void ScreenParties();
   void ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
@@ -262,6 +281,9 @@ class Screener {
   std::vector<AllItems> all_items_;
   bool any_list_hit_ = false;
   std::shared_ptr<const DispositionSet> dispositions_;
+  // [location] the location index of this request (see ScreenItem).
+  std::shared_ptr<const LocationIndex> locations_;
+  bool locations_loaded_ = false;
   // Per request: the destination's groups as text (a fact of every licence
   // finding).
   // In Scratch (see there).
@@ -273,6 +295,7 @@ class Screener {
   std::vector<std::string>& missing_;
   std::vector<const CompiledMeta*>& cited_;
   std::vector<Scratch::SystemCite>& cited_system_;
+  std::vector<LocationObservation>& observations_;
 };
 
 template <typename T>
@@ -663,6 +686,65 @@ bool ReadsBoolSlot(const CompiledRules& R, uint32_t node, int bool_slot) {
   }
   return false;
 }
+// Ors into `mask` the members a condition tests on set slot `set_slot`;
+// true if it tests the slot at all.
+bool SetSlotMask(const CompiledRules& R, uint32_t node, int set_slot,
+                 Bits256* mask) {
+  if (node == rules::Cond::kNoCondition || node >= R.nodes.size()) return false;
+  const rules::Node& n = R.nodes[node];
+  bool reads = false;
+  if (n.op == rules::Node::Op::kSetIntersects && n.slot == set_slot) {
+    mask->Or(n.mask);
+    reads = true;
+  }
+  for (uint32_t i = 0; i < n.child_count; ++i) {
+    reads |= SetSlotMask(R, R.children[n.first_child + i], set_slot, mask);
+  }
+  return reads;
+}
+
+void Screener::AddLocationFacts(
+    uint32_t root, const std::vector<LocationObservation>& observations,
+    v1::Finding* f) const {
+  const bool on_mismatch = ReadsBoolSlot(R_, root, slot::kLocationMismatch);
+  const bool on_unseen = ReadsBoolSlot(R_, root, slot::kSerialsUnseen);
+  Bits256 country_mask, group_mask;
+  const bool on_countries =
+      SetSlotMask(R_, root, slot::kLocationCountries, &country_mask);
+  const bool on_groups = SetSlotMask(R_, root, slot::kLocationGroups, &group_mask);
+  if (!on_mismatch && !on_unseen && !on_countries && !on_groups) return;
+  size_t shown = 0, more = 0;
+  for (const LocationObservation& o : observations) {
+    bool relevant;
+    if (o.country == nullptr) {
+      relevant = on_unseen;
+    } else {
+      relevant = (on_mismatch && o.mismatch) ||
+                 (on_countries && o.country_id >= 0 &&
+                  o.country_id != kOtherCountry && country_mask.Test(o.country_id)) ||
+                 (on_groups && GroupsOf(o.country_id).Intersects(group_mask));
+    }
+    if (!relevant) continue;
+    if (shown == kMaxLocationFacts) {
+      ++more;
+      continue;
+    }
+    ++shown;
+    if (o.country == nullptr) {
+      AddFact(f, "serial_unseen", absl::StrCat(*o.serial, " (no location report)"));
+    } else if (o.report != nullptr) {
+      AddFact(f, "location_report",
+              absl::StrCat(*o.serial, " in ", o.report->country, " (verifier ",
+                           o.report->verifier_id, ", observed ",
+                           absl::FormatTime(absl::RFC3339_sec, o.report->observed_at,
+                                            absl::UTCTimeZone()),
+                           ", report ", o.report->report_id, ")"));
+    } else {
+      AddFact(f, "location_report", absl::StrCat(*o.serial, " in ", *o.country, " (list data)"));
+    }
+  }
+  if (more > 0) AddFact(f, "location_report", absl::StrCat("... and ", more, " more"));
+}
 
 void Screener::ScreenItem(int index) {
   const v1::Item& raw = req_.items(index);
@@ -693,9 +775,12 @@ void Screener::ScreenItem(int index) {
   c.num_known &= (uint64_t{1} << slot::kMinCompanyAgeYears) |
                  (uint64_t{1} << slot::kMaxListedOwnerPercent);
   c.boolean[slot::kDatacenter] = c.boolean[slot::kLicenseRequired] =
-      c.boolean[slot::kLocationMismatch] = Tri::kUnknown;
+      c.boolean[slot::kLocationMismatch] = c.boolean[slot::kSerialsUnseen] =
+          Tri::kUnknown;
   c.sym[slot::kKind] = c.sym[slot::kEccn] = c.sym[slot::kDeclaredEccn] = -1;
-  c.set_known &= ~uint8_t((1u << slot::kFeatures) | (1u << slot::kEccnTags));
+  c.set_known &= ~uint16_t((1u << slot::kFeatures) | (1u << slot::kEccnTags) |
+                           (1u << slot::kLocationCountries) |
+                           (1u << slot::kLocationGroups));
 
   if (item->kind() != v1::ITEM_KIND_UNSPECIFIED) {
     c.sym[slot::kKind] = int16_t(item->kind());
@@ -731,50 +816,76 @@ void Screener::ScreenItem(int index) {
                      ? -1
                      : R_.Id(Vocab::kEccn, item->declared_eccn());
   c.sym[slot::kDeclaredEccn] = int16_t(declared);
-  // [location] (issue 8) BEGIN: location reports of the serials, from the
-  // live LocationIndex (snapshot's feed) first, then the list data's
-  // reported_country_by_serial. Mismatching reports become finding facts.
-  std::vector<std::string> location_facts;
+  // [location] (issue 8) BEGIN: the last location report of every serial,
+  // from the snapshot's LocationFeed (authoritative when present: a serial
+  // it does not hold was never seen), then the list data's
+  // reported_country_by_serial. Sets item.location_countries / _groups
+  // (where the chips were last seen), item.location_mismatch (some chip
+  // seen outside the declared destination) and item.serials_unseen (some
+  // chip never seen). With serials but no location source at all, these
+  // stay unknown: rules on them cannot decide (REVIEW, never CLEAR).
+  std::vector<LocationObservation>& observations = observations_;
+  observations.clear();
   if (!item->serial_numbers().empty()) {
-    std::shared_ptr<const LocationIndex> loc =
-        snap_.locations != nullptr ? snap_.locations->Load() : nullptr;
-    if (loc != nullptr && loc->empty()) loc = nullptr;
+    // One index for the whole request (loaded by the first item with
+    // serials); the answer names its sequence.
+    if (!locations_loaded_) {
+      locations_loaded_ = true;
+      if (snap_.locations != nullptr) {
+        locations_ = snap_.locations->Load();
+        if (locations_ != nullptr) {
+          out_->set_locations_sequence(locations_->sequence());
+        }
+      }
+    }
+    const LocationIndex* loc = locations_.get();
     const auto* legacy =
         snap_.data != nullptr && !snap_.data->reported_country_by_serial.empty()
             ? &snap_.data->reported_country_by_serial
             : nullptr;
     if (loc != nullptr || legacy != nullptr) {
-      bool any = false, mismatch = false;
-      int more = 0;
+      bool any = false, mismatch = false, unseen = false;
+      Bits256 countries, groups;
       for (const auto& sn : item->serial_numbers()) {
-        const ReportedLocation* rep = loc != nullptr ? loc->Find(sn) : nullptr;
-        const std::string* country = rep != nullptr ? &rep->country : nullptr;
-        if (country == nullptr && legacy != nullptr) {
+        LocationObservation o;
+        o.serial = &sn;
+        o.report = loc != nullptr ? loc->Find(sn) : nullptr;
+        if (o.report != nullptr) {
+          o.country = &o.report->country;
+        } else if (legacy != nullptr) {
           auto it = legacy->find(sn);
-          if (it != legacy->end()) country = &it->second;
+          if (it != legacy->end()) o.country = &it->second;
         }
-        if (country == nullptr) continue;
-        any = true;
-        if (*country == req_.destination_country() ||
-            Country(*country) == c.sym[slot::kDestCountry]) {
+        if (o.country == nullptr) {
+          unseen = true;
+          observations.push_back(o);
           continue;
         }
-        mismatch = true;
-        if (location_facts.size() >= kMaxLocationFacts) {
-          ++more;
-        } else if (rep != nullptr) {
-          location_facts.push_back(absl::StrCat(
-              sn, " in ", rep->country, " (verifier ", rep->verifier_id,
-              ", observed ", absl::FormatTime(absl::RFC3339_sec, rep->observed_at,
-                                              absl::UTCTimeZone()),
-              ", report ", rep->report_id, ")"));
-        } else {
-          location_facts.push_back(absl::StrCat(sn, " in ", *country, " (list data)"));
+        any = true;
+        o.country_id = Country(*o.country);
+        if (o.country_id >= 0 && o.country_id != kOtherCountry) {
+          countries.Set(o.country_id);
         }
+        groups.Or(GroupsOf(o.country_id));
+        o.mismatch = !(*o.country == req_.destination_country() ||
+                       o.country_id == c.sym[slot::kDestCountry]);
+        mismatch |= o.mismatch;
+        observations.push_back(o);
       }
-      if (more > 0) location_facts.push_back(absl::StrCat("... and ", more, " more"));
       if (any) c.boolean[slot::kLocationMismatch] = mismatch ? Tri::kTrue : Tri::kFalse;
+      // Without the feed, a serial missing from the list data is not
+      // evidence of "never seen": leave it unknown.
+      if (loc != nullptr || !unseen) {
+        c.boolean[slot::kSerialsUnseen] = unseen ? Tri::kTrue : Tri::kFalse;
+      }
+      c.SetSet(slot::kLocationCountries, countries);
+      c.SetSet(slot::kLocationGroups, groups);
     }
+  } else {
+    // No serials: no chip was seen anywhere and none is unseen.
+    c.boolean[slot::kSerialsUnseen] = Tri::kFalse;
+    c.SetSet(slot::kLocationCountries, Bits256{});
+    c.SetSet(slot::kLocationGroups, Bits256{});
   }
   // [location] END
   if (c.HasNumber(slot::kTpp)) {
@@ -978,11 +1089,8 @@ void Screener::ScreenItem(int index) {
     v1::Finding* f =
         Add(r.meta, r.outcome, std::string(), -1, index, int(r.record.size()));
     Record(f, r.record, c);
-    // [location] the reports that fired a location rule.
-    if (!location_facts.empty() &&
-        ReadsBoolSlot(R_, r.cond.root, slot::kLocationMismatch)) {
-      for (const auto& fact : location_facts) AddFact(f, "location_report", fact);
-    }
+    // [location] the reports (or unseen serials) that fired it.
+    if (!observations.empty()) AddLocationFacts(r.cond.root, observations, f);
   }
   if (!undecided_rf.empty()) {
     v1::Finding* f = System("system.red_flag_undecided",

@@ -77,14 +77,16 @@ inline constexpr int kTpp = 0, kPerformanceDensity = 1, kDieArea = 2,
 // Bools.
 inline constexpr int kDatacenter = 0, kLicenseRequired = 1,
                      kLocationMismatch = 2, kLocationAttested = 3,
-                     kAnyListHit = 4, kMaxBools = 8;
+                     kAnyListHit = 4, kSerialsUnseen = 5, kMaxBools = 8;
 // Symbols.
 inline constexpr int kKind = 0, kEccn = 1, kDeclaredEccn = 2,
                      kDestCountry = 3, kExportCountry = 4, kMaxSymbols = 8;
 // Sets.
 inline constexpr int kFeatures = 0, kEccnTags = 1, kDestGroups = 2,
                      kEndUses = 3, kHqCountries = 4, kHqGroups = 5,
-                     kPartyCountries = 6, kAddressKinds = 7, kMaxSets = 8;
+                     kPartyCountries = 6, kAddressKinds = 7,
+                     kLocationCountries = 8, kLocationGroups = 9,
+                     kMaxSets = 16;
 }  // namespace slot
 
 // Values of one evaluation (one item within one request). Transaction slots
@@ -95,7 +97,7 @@ struct EvalContext {
   std::array<Tri, slot::kMaxBools> boolean{};  // kUnknown if not given
   std::array<int16_t, slot::kMaxSymbols> sym{};  // -1 if not given
   std::array<Bits256, slot::kMaxSets> set{};
-  uint8_t set_known = 0;
+  uint16_t set_known = 0;
 
   EvalContext() {
     boolean.fill(Tri::kUnknown);
@@ -109,7 +111,7 @@ struct EvalContext {
   bool HasNumber(int s) const { return (num_known >> s) & 1; }
   void SetSet(int s, const Bits256& b) {
     set[s] = b;
-    set_known |= uint8_t(1u << s);
+    set_known |= uint16_t(1u << s);
   }
 };
 

@@ -187,12 +187,15 @@ absl::StatusOr<std::unique_ptr<LocationIngestor>> LocationIngestor::Create(
   }
   std::unique_ptr<LocationIngestor> ingestor(
       new LocationIngestor(store, manager, std::move(trust), clock, options));
+  // The sequence first: a concurrent ingest is impossible (this ingestor
+  // does not exist yet), so the scan reflects exactly that sequence.
+  ASSIGN_OR_RETURN(const uint64_t sequence, store->LocationSequence());
   std::vector<std::pair<std::string, engine::ReportedLocation>> all;
   RETURN_IF_ERROR(store->ScanLatestLocations([&](const v1::LocationReport& r) {
     all.emplace_back(r.serial_number(), ToReportedLocation(r));
   }));
   auto feed = manager->location_feed();
-  feed->Store(feed->Load()->With(std::move(all)));
+  feed->Store(feed->Load()->With(std::move(all), sequence));
   return ingestor;
 }
 
@@ -309,7 +312,8 @@ absl::Status LocationIngestor::StoreChecked(std::vector<v1::LocationReport> repo
 
   std::vector<store::LocationPut> outcome;
   std::vector<v1::LocationReport> latest;
-  RETURN_IF_ERROR(store_->PutLocationReports(valid, &outcome, &latest));
+  uint64_t sequence = 0;
+  RETURN_IF_ERROR(store_->PutLocationReports(valid, &outcome, &latest, &sequence));
   std::vector<const v1::LocationReport*> stored;
   stored.reserve(valid.size());
   for (size_t i = 0; i < valid.size(); ++i) {
@@ -341,8 +345,9 @@ absl::Status LocationIngestor::StoreChecked(std::vector<v1::LocationReport> repo
     for (const auto& r : latest) {
       updates.emplace_back(r.serial_number(), ToReportedLocation(r));
     }
+    // Under mu_: feeds are published in sequence order.
     auto feed = manager_->location_feed();
-    feed->Store(feed->Load()->With(std::move(updates)));
+    feed->Store(feed->Load()->With(std::move(updates), sequence));
   }
   return RaiseAlerts(stored, summary);
 }

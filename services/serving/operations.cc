@@ -279,6 +279,11 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
   // The dispositions in force when it was answered.
   ASSIGN_OR_RETURN(auto snapshot,
                    manager.WithDispositionsAt(built, stored.dispositions_sequence()));
+  // The location evidence it saw (serials only; 0 = it looked up none).
+  if (stored.locations_sequence() > 0) {
+    ASSIGN_OR_RETURN(snapshot, manager.WithLocationsAt(snapshot, record.request(),
+                                                       stored.locations_sequence()));
+  }
   absl::CivilDay as_of;
   if (!ParseCivilDay(stored.as_of_date(), &as_of)) {
     return absl::DataLossError(

@@ -20,6 +20,7 @@
 #include "services/common/status_macros.h"
 #include "services/engine/index_entity.h"
 #include "services/rules/rule_set.h"
+#include "services/serving/location_ingest.h"
 
 namespace exportscreen::serving {
 namespace {
@@ -374,6 +375,27 @@ SnapshotManager::WithDispositionsAt(
   auto copy = std::make_shared<engine::ScreeningSnapshot>(*snapshot);
   copy->dispositions = std::make_shared<const engine::DispositionFeed>(
       std::make_shared<const engine::DispositionSet>(log, sequence));
+  return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(copy));
+}
+
+absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
+SnapshotManager::WithLocationsAt(
+    std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
+    const v1::ScreenRequest& request, uint64_t sequence) const {
+  std::vector<std::pair<std::string, engine::ReportedLocation>> seen;
+  for (const v1::Item& item : request.items()) {
+    for (const std::string& serial : item.serial_numbers()) {
+      ASSIGN_OR_RETURN(std::optional<v1::LocationReport> report,
+                       store_->LocationAt(serial, sequence));
+      if (report.has_value()) {
+        seen.emplace_back(serial, ToReportedLocation(*report));
+      }
+    }
+  }
+  auto feed = std::make_shared<engine::LocationFeed>();
+  feed->Store(engine::LocationIndex().With(std::move(seen), sequence));
+  auto copy = std::make_shared<engine::ScreeningSnapshot>(*snapshot);
+  copy->locations = std::move(feed);
   return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(copy));
 }
 

@@ -120,6 +120,11 @@ class SnapshotManager {
   absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
   WithDispositionsAt(std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
                      uint64_t sequence) const;
+  // `snapshot` with the location evidence of `request`'s serials as it was
+  // at location sequence `sequence` (replay), from the store's history.
+  absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
+  WithLocationsAt(std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
+                  const v1::ScreenRequest& request, uint64_t sequence) const;
 
   // Location evidence (issue 8): the live feed every snapshot built here
   // carries (ScreeningSnapshot::locations). Location ingest swaps its index;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -25,7 +26,7 @@ const char* const kAllCfs[] = {kCfEntities,     kCfOwnership, kCfItems,
                                // Location verification (issue 8).
                                kCfLocationReports, kCfLocationLatest,
                                kCfLocationReplay, kCfSerialDecisions,
-                               kCfAlerts};
+                               kCfAlerts, kCfLocationHistory};
 
 // RocksDB status -> absl status, translated once here.
 absl::Status FromRocks(const rocksdb::Status& s, absl::string_view what) {
@@ -843,12 +844,17 @@ absl::Status MultiGetOptional(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
 
 absl::Status EntityStore::PutLocationReports(
     const std::vector<v1::LocationReport>& reports,
-    std::vector<LocationPut>* outcome, std::vector<v1::LocationReport>* latest) {
+    std::vector<LocationPut>* outcome, std::vector<v1::LocationReport>* latest,
+    uint64_t* sequence) {
   const size_t n = reports.size();
   outcome->assign(n, LocationPut::kStored);
   latest->clear();
-  if (n == 0) return absl::OkStatus();
   absl::MutexLock lock(&location_mu_);
+  if (n == 0) {
+    if (sequence == nullptr) return absl::OkStatus();
+    ASSIGN_OR_RETURN(*sequence, LocationSequenceLocked());
+    return absl::OkStatus();
+  }
 
   std::vector<std::string> ids(n), replay(n);
   for (size_t i = 0; i < n; ++i) {
@@ -915,6 +921,8 @@ absl::Status EntityStore::PutLocationReports(
   std::vector<std::optional<std::string>> stored_latest;
   RETURN_IF_ERROR(MultiGetOptional(db_.get(), cf(kCfLocationLatest), serials,
                                    &stored_latest));
+  ASSIGN_OR_RETURN(const uint64_t current_seq, LocationSequenceLocked());
+  const uint64_t next_seq = current_seq + 1;
   for (size_t k = 0; k < serials.size(); ++k) {
     const v1::LocationReport& r = reports[candidate[k]];
     if (stored_latest[k].has_value()) {
@@ -922,13 +930,67 @@ absl::Status EntityStore::PutLocationReports(
                                          *stored_latest[k], "latest location"));
       if (!NewerReport(r, current)) continue;
     }
+    const std::string value = Serialize(r);
     RETURN_IF_ERROR(FromRocks(
-        batch.Put(cf(kCfLocationLatest), serials[k], Serialize(r)), "batch"));
+        batch.Put(cf(kCfLocationLatest), serials[k], value), "batch"));
+    RETURN_IF_ERROR(FromRocks(batch.Put(cf(kCfLocationHistory),
+                                        VersionedSeqKey(serials[k], next_seq), value),
+                              "batch"));
     latest->push_back(r);
   }
+  if (!latest->empty()) {
+    std::string seq;
+    PutFixed64BE(&seq, next_seq);
+    RETURN_IF_ERROR(
+        FromRocks(batch.Put(cf(kCfMeta), kMetaLocationSequence, seq), "batch"));
+  }
+  if (sequence != nullptr) *sequence = latest->empty() ? current_seq : next_seq;
   if (batch.Count() == 0) return absl::OkStatus();
-  return FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
-                   "put location reports");
+  RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                            "put location reports"));
+  if (!latest->empty()) location_seq_ = next_seq;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint64_t> EntityStore::LocationSequenceLocked() {
+  if (location_seq_loaded_) return location_seq_;
+  std::string value;
+  rocksdb::Status s =
+      db_->Get(rocksdb::ReadOptions(), cf(kCfMeta), kMetaLocationSequence, &value);
+  if (s.IsNotFound()) {
+    location_seq_ = 0;
+  } else {
+    RETURN_IF_ERROR(FromRocks(s, "get location sequence"));
+    if (value.size() != 8) return absl::DataLossError("bad location sequence");
+    location_seq_ = DecodeFixed64BE(value.data());
+  }
+  location_seq_loaded_ = true;
+  return location_seq_;
+}
+
+absl::StatusOr<uint64_t> EntityStore::LocationSequence() {
+  absl::MutexLock lock(&location_mu_);
+  return LocationSequenceLocked();
+}
+
+absl::StatusOr<std::optional<v1::LocationReport>> EntityStore::LocationAt(
+    absl::string_view serial, uint64_t sequence) const {
+  const std::string target = VersionedSeqKey(serial, sequence);
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), cf(kCfLocationHistory)));
+  it->SeekForPrev(target);
+  RETURN_IF_ERROR(FromRocks(it->status(), "seek location history"));
+  if (!it->Valid()) return std::optional<v1::LocationReport>();
+  const rocksdb::Slice key = it->key();
+  // Same serial: the key is exactly serial\0<8 bytes>.
+  if (key.size() != serial.size() + 9 ||
+      std::memcmp(key.data(), serial.data(), serial.size()) != 0 ||
+      key[serial.size()] != '\0') {
+    return std::optional<v1::LocationReport>();
+  }
+  ASSIGN_OR_RETURN(auto r,
+                   Parse<v1::LocationReport>(it->value(), "location history"));
+  return std::optional<v1::LocationReport>(std::move(r));
 }
 
 absl::StatusOr<std::optional<v1::LocationReport>> EntityStore::GetLocationReport(

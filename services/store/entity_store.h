@@ -160,9 +160,20 @@ class EntityStore {
   // for duplicates inside the batch: the first one wins). `latest` receives
   // the reports that became the latest of their serial in this batch.
   // Thread-safe (serialised internally).
+  // Each call that changes some serial's latest report is one step of the
+  // location sequence; the new latest reports are also kept by sequence
+  // (LocationAt). `sequence` (optional) receives the sequence after the
+  // call.
   absl::Status PutLocationReports(const std::vector<v1::LocationReport>& reports,
                                   std::vector<LocationPut>* outcome,
-                                  std::vector<v1::LocationReport>* latest);
+                                  std::vector<v1::LocationReport>* latest,
+                                  uint64_t* sequence = nullptr);
+  // The current location sequence (0: no report yet).
+  absl::StatusOr<uint64_t> LocationSequence();
+  // The latest report of `serial` as of location sequence `sequence` (what
+  // a decision that saw that sequence saw), or nullopt.
+  absl::StatusOr<std::optional<v1::LocationReport>> LocationAt(
+      absl::string_view serial, uint64_t sequence) const;
   absl::StatusOr<std::optional<v1::LocationReport>> GetLocationReport(
       absl::string_view report_id) const;
   // The latest report of a serial, or nullopt.
@@ -208,7 +219,11 @@ class EntityStore {
   // to `batch` (called by WriteDecisionGroup).
   absl::Status IndexDecisionSerials(const v1::DecisionRecord& record,
                                     rocksdb::WriteBatch* batch);
+  absl::StatusOr<uint64_t> LocationSequenceLocked()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(location_mu_);
   absl::Mutex location_mu_;
+  uint64_t location_seq_ ABSL_GUARDED_BY(location_mu_) = 0;
+  bool location_seq_loaded_ ABSL_GUARDED_BY(location_mu_) = false;
   absl::Mutex alerts_mu_;
   uint64_t next_alert_ ABSL_GUARDED_BY(alerts_mu_) = 0;  // 0: not loaded
 

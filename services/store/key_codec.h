@@ -28,6 +28,9 @@ inline constexpr char kCfLocationLatest[] = "location_latest";
 // verifier\0serial\0<8-byte BE observed seconds><4-byte BE nanos> -> report_id
 // (replay detection).
 inline constexpr char kCfLocationReplay[] = "location_replay";
+// serial\0<8-byte BE location sequence> -> LocationReport: the report that
+// became the serial's latest at that sequence (replay of past decisions).
+inline constexpr char kCfLocationHistory[] = "location_history";
 // serial\0<8-byte BE decision sequence> -> SerialDecisionRef.
 inline constexpr char kCfSerialDecisions[] = "serial_decisions";
 // "a"<8-byte BE sequence> -> Alert; "k"<decision_id>\0<serial> -> alert_id.
@@ -46,6 +49,9 @@ inline constexpr char kMetaChainAnchor[] = "chain_anchor";
 inline constexpr char kMetaCheckpointPrefix[] = "checkpoint/";
 // "disposition/" + 8-byte big-endian sequence -> Disposition.
 inline constexpr char kMetaDispositionPrefix[] = "disposition/";
+// 8-byte BE: the location sequence (one step per ingest batch that changed
+// some serial's latest report).
+inline constexpr char kMetaLocationSequence[] = "location_sequence";
 
 // "<version>\0" : the prefix of all records of one list version.
 std::string VersionPrefix(absl::string_view version);

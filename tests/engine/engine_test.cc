@@ -5,14 +5,20 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "services/engine/location_index.h"
 #include "services/rules/compiled_rules.h"
 #include "tests/testing/fake_name_index.h"
 #include "tests/testing/worked_cases.h"
@@ -174,9 +180,10 @@ TEST_F(EngineTest, EveryRuleFiresAndDoesNotFireSomewhere) {
     if (fired_in[id] == 0) never.push_back(id);
     if (fired_in[id] >= cases) always.push_back(id);
   }
-  // Location mismatch needs location reports: covered by its own test.
+  // Location rules need location reports: covered by their own tests.
   // REVIEW-band hits need a fuzzy score: covered by ReviewBandHitIsReview.
-  for (const char* own_test : {"rf.location_mismatch", "pl.possible_hit"}) {
+  for (const char* own_test : {"rf.location_mismatch", "rf.location_d5_macau",
+                               "rf.location_unseen", "pl.possible_hit"}) {
     never.erase(std::remove(never.begin(), never.end(), own_test), never.end());
   }
   EXPECT_TRUE(never.empty()) << "never fired: " << absl::StrJoin(never, ", ");
@@ -261,7 +268,7 @@ TEST_F(EngineTest, CatalogueFillsMissingParameters) {
 TEST_F(EngineTest, LocationReportMismatchIsReview) {
   ScreeningSnapshot s = *snapshot_;
   auto data = std::make_shared<ReferenceData>(*s.data);
-  data->reported_country_by_serial["SN-1"] = "CN";
+  data->reported_country_by_serial["SN-1"] = "FR";
   s.data = data;
   auto resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
@@ -270,6 +277,107 @@ TEST_F(EngineTest, LocationReportMismatchIsReview) {
   data->reported_country_by_serial["SN-1"] = "DE";
   resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
   EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
+}
+
+// A live location feed holding `serial` last seen in `country`.
+std::shared_ptr<LocationFeed> FeedWith(
+    std::vector<std::pair<std::string, std::string>> serial_country) {
+  std::vector<std::pair<std::string, ReportedLocation>> updates;
+  for (auto& [serial, country] : serial_country) {
+    ReportedLocation l;
+    l.country = country;
+    l.verifier_id = "vendor-attest";
+    l.observed_at = absl::FromUnixSeconds(1784000000);
+    l.report_id = "rep-" + serial;
+    updates.emplace_back(serial, l);
+  }
+  auto feed = std::make_shared<LocationFeed>();
+  feed->Store(LocationIndex().With(std::move(updates)));
+  return feed;
+}
+
+const v1::Finding* FindingOf(const v1::ScreenResponse& r, absl::string_view id) {
+  for (const auto& f : r.findings()) {
+    if (f.rule_id() == id) return &f;
+  }
+  return nullptr;
+}
+
+TEST_F(EngineTest, ChipLastSeenInD5OrMacauIsProhibitedWithTheReport) {
+  ScreeningSnapshot s = *snapshot_;
+  for (const char* country : {"CN", "MO", "HK"}) {
+    s.locations = FeedWith({{"SN-1", country}});
+    auto resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+    ASSERT_TRUE(resp.ok());
+    EXPECT_EQ(resp->decision(), v1::DECISION_PROHIBITED) << country << Dump(*resp);
+    const v1::Finding* f = FindingOf(*resp, "rf.location_d5_macau");
+    ASSERT_NE(f, nullptr) << country << Dump(*resp);
+    bool shows_report = false;
+    for (const auto& fact : f->facts()) {
+      shows_report |= fact.name() == "location_report" &&
+                      absl::StrContains(fact.value(), "SN-1 in ") &&
+                      absl::StrContains(fact.value(), "verifier vendor-attest") &&
+                      absl::StrContains(fact.value(), "report rep-SN-1");
+    }
+    EXPECT_TRUE(shows_report) << Dump(*resp);
+    // The mismatch with the declared destination fires as well.
+    EXPECT_TRUE(Fired(*resp).count("rf.location_mismatch"));
+  }
+  // Seen in an allied country other than the destination: a mismatch
+  // (REVIEW), not a D:5 report.
+  s.locations = FeedWith({{"SN-1", "FR"}});
+  auto resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->decision(), v1::DECISION_REVIEW) << Dump(*resp);
+  EXPECT_FALSE(Fired(*resp).count("rf.location_d5_macau"));
+  // Seen where it is declared to go: nothing.
+  s.locations = FeedWith({{"SN-1", "DE"}});
+  resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+  EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
+}
+
+// An H100 to CN needs a licence; a serial the feed never saw is named by
+// rf.location_unseen (REVIEW, the outcome the rule file chose).
+constexpr char kH100ToCnWithSerials[] = R"pb(
+  destination_country: "CN"
+  parties { role: PARTY_ROLE_END_USER name: "Example Computing Co" country: "CN" }
+  location_attestation { provided: true verifier: "vendor-attest" }
+  items { kind: ITEM_KIND_IC tpp: 15831 die_area_mm2: 814 datacenter_marketed: true
+          memory_bandwidth_gbps: 3350 quantity: 2 serial_numbers: "SN-7"
+          serial_numbers: "SN-8" })pb";
+
+TEST_F(EngineTest, SerialsNeverSeenFireTheRulesChosenOutcome) {
+  ScreeningSnapshot s = *snapshot_;
+  s.locations = FeedWith({{"SN-7", "CN"}});
+  auto resp =
+      ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  const v1::Finding* f = FindingOf(*resp, "rf.location_unseen");
+  ASSERT_NE(f, nullptr) << Dump(*resp);
+  EXPECT_EQ(f->severity(), v1::DECISION_REVIEW);
+  ASSERT_EQ(f->facts_size(), 1) << Dump(*resp);
+  EXPECT_EQ(f->facts(0).name(), "serial_unseen");
+  EXPECT_EQ(f->facts(0).value(), "SN-8 (no location report)");
+  // Every serial seen: silent.
+  s.locations = FeedWith({{"SN-7", "CN"}, {"SN-8", "CN"}});
+  resp = ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
+  EXPECT_FALSE(Fired(*resp).count("rf.location_unseen")) << Dump(*resp);
+  // No destination licence requirement: a new chip has no report yet.
+  s.locations = FeedWith({});
+  resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+  EXPECT_FALSE(Fired(*resp).count("rf.location_unseen")) << Dump(*resp);
+  EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
+}
+
+TEST_F(EngineTest, SerialsWithoutAnyLocationSourceAreNeverClear) {
+  // No feed and no list data: whether the chips were seen is unknown, so a
+  // rule that needs it cannot decide: REVIEW, never a silent pass.
+  ScreeningSnapshot s = *snapshot_;
+  s.locations = nullptr;
+  auto resp =
+      ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  EXPECT_TRUE(Fired(*resp).count("system.red_flag_undecided")) << Dump(*resp);
 }
 
 TEST_F(EngineTest, ReviewBandHitIsReview) {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
@@ -18,6 +19,7 @@
 #include "services/engine/screening_engine.h"
 #include "services/serving/location_ingest.h"
 #include "services/serving/location_signing.h"
+#include "services/serving/operations.h"
 #include "services/serving/snapshot_manager.h"
 #include "services/store/entity_store.h"
 #include "tests/testing/temp_dir.h"
@@ -402,6 +404,80 @@ std::vector<v1::LocationReport> Unsigned(std::vector<v1::LocationReport> reports
 }
 
 }  // namespace bundles
+
+// Replay of a decision with location evidence uses the locations that
+// decision saw (its locations_sequence and the store's history), not
+// today's: the chip has moved since, the replayed answer is identical.
+TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
+  std::ifstream in(std::string(ES_SOURCE_DIR) +
+                   "/seeds/shipments/01-clear-workstation-gpu-de.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  v1::ScreenRequest req;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok());
+  req.mutable_items(0)->add_serial_numbers("GPU-MOVES");
+  const absl::Time observed = clock_.Now() - absl::Hours(6);
+  ASSERT_TRUE(ingestor_->Ingest({Report("m-1", "GPU-MOVES", "FR", observed)}).ok());
+  auto snap = manager_->Current();
+  ASSERT_NE(snap, nullptr);
+  auto answered = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  ASSERT_TRUE(answered.ok());
+  EXPECT_EQ(answered->locations_sequence(), 1u);
+  EXPECT_EQ(answered->decision(), v1::DECISION_REVIEW);
+  v1::DecisionRecord record;
+  SetTs(clock_.Now(), record.mutable_recorded_at());
+  *record.mutable_request() = req;
+  *record.mutable_response() = *answered;
+  auto id = store_->AppendDecision(&record);
+  ASSERT_TRUE(id.ok()) << id.status();
+
+  // The chip is reported back in Germany: today's answer is CLEAR.
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(ingestor_
+                  ->Ingest({Report("m-2", "GPU-MOVES", "DE", observed + absl::Hours(3))})
+                  .ok());
+  auto today = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  ASSERT_TRUE(today.ok());
+  EXPECT_EQ(today->locations_sequence(), 2u);
+  EXPECT_EQ(today->decision(), v1::DECISION_CLEAR);
+
+  // The store's history answers "where, as of sequence N".
+  auto at1 = store_->LocationAt("GPU-MOVES", 1);
+  ASSERT_TRUE(at1.ok() && at1->has_value());
+  EXPECT_EQ((*at1)->country(), "FR");
+  auto at2 = store_->LocationAt("GPU-MOVES", 2);
+  ASSERT_TRUE(at2.ok() && at2->has_value());
+  EXPECT_EQ((*at2)->country(), "DE");
+  auto at0 = store_->LocationAt("GPU-MOVES", 0);
+  ASSERT_TRUE(at0.ok());
+  EXPECT_FALSE(at0->has_value());
+  auto other = store_->LocationAt("GPU-MOVE", 2);  // a prefix, not the serial
+  ASSERT_TRUE(other.ok());
+  EXPECT_FALSE(other->has_value());
+
+  auto replay = serving::ReplayDecision(*manager_, *id);
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->identical()) << absl::StrJoin(replay->differences(), "\n");
+  EXPECT_EQ(replay->replayed().decision(), v1::DECISION_REVIEW);
+  bool shows_fr = false;
+  for (const auto& f : replay->replayed().findings()) {
+    for (const auto& x : f.facts()) {
+      shows_fr |= x.name() == "location_report" &&
+                  absl::StrContains(x.value(), "GPU-MOVES in FR");
+    }
+  }
+  EXPECT_TRUE(shows_fr) << replay->replayed().DebugString();
+
+  // The sequence survives a restart of the store.
+  ingestor_.reset();
+  manager_.reset();
+  store_.reset();
+  auto reopened = store::EntityStore::Open(dir_.path() + "/db");
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  auto seq = (*reopened)->LocationSequence();
+  ASSERT_TRUE(seq.ok());
+  EXPECT_EQ(*seq, 2u);
+}
 
 TEST(LocationSigningTest, BundleDigestCoversReportsOrderAndHeader) {
   auto key = *Ed25519PrivateKey::FromSeed(locgen::TestKeySeed());
