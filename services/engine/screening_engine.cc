@@ -191,8 +191,12 @@ class Screener {
   }
   int16_t Country(const std::string& raw) const {
     if (raw.empty()) return -1;
-    std::string c = absl::AsciiStrToUpper(raw);
-    int id = R_.Id(Vocab::kCountry, c);
+    // Stored and validated codes are upper case already: no copy for them.
+    const bool upper = std::none_of(raw.begin(), raw.end(), [](char ch) {
+      return absl::ascii_islower(static_cast<unsigned char>(ch));
+    });
+    int id = upper ? R_.Id(Vocab::kCountry, raw)
+                   : R_.Id(Vocab::kCountry, absl::AsciiStrToUpper(raw));
     if (id < 0) return kOtherCountry;
     int16_t alias = R_.country_alias[id];
     return alias >= 0 ? alias : int16_t(id);
@@ -845,6 +849,8 @@ void Screener::ScreenItem(int index) {
             : nullptr;
     if (loc != nullptr || legacy != nullptr) {
       bool any = false, mismatch = false, unseen = false;
+      const std::string* last_country = nullptr;
+      int16_t last_country_id = -1;
       Bits256 countries, groups;
       for (const auto& sn : item->serial_numbers()) {
         LocationObservation o;
@@ -862,7 +868,12 @@ void Screener::ScreenItem(int index) {
           continue;
         }
         any = true;
-        o.country_id = Country(*o.country);
+        // Chips of one shipment are mostly in one country: resolve once.
+        if (last_country == nullptr || *last_country != *o.country) {
+          last_country = o.country;
+          last_country_id = Country(*o.country);
+        }
+        o.country_id = last_country_id;
         if (o.country_id >= 0 && o.country_id != kOtherCountry) {
           countries.Set(o.country_id);
         }
