@@ -1,6 +1,10 @@
 #include "services/api/screen_message_pool.h"
 
 #include <utility>
+#include <vector>
+
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/unknown_field_set.h"
 
 namespace exportscreen::api {
 
@@ -69,7 +73,20 @@ void ScreenMessagePool::Return(Holder* holder) {
   r.clear_sequence();
   r.clear_prev_hash();
   r.clear_hash();
-  if (r.ByteSizeLong() != 0) {  // a field this code does not know: free it
+  // Only the (now empty) request and response may remain: a field added to
+  // DecisionRecord later and not cleared above must never carry into the
+  // next call, so such a record is freed instead of reused.
+  std::vector<const google::protobuf::FieldDescriptor*> present;
+  r.GetReflection()->ListFields(r, &present);
+  for (const auto* field : present) {
+    if (field->number() != v1::DecisionRecord::kRequestFieldNumber &&
+        field->number() != v1::DecisionRecord::kResponseFieldNumber) {
+      delete holder;
+      return;
+    }
+  }
+  if (!r.GetReflection()->GetUnknownFields(r).empty() ||
+      r.request().ByteSizeLong() != 0 || r.response().ByteSizeLong() != 0) {
     delete holder;
     return;
   }

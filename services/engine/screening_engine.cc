@@ -886,11 +886,12 @@ void Screener::ScreenItem(int index) {
       if (any) c.boolean[slot::kLocationMismatch] = mismatch ? Tri::kTrue : Tri::kFalse;
       // Without the feed, a serial missing from the list data is not
       // evidence of "never seen": leave it unknown.
+      // Likewise where the chips are: only complete evidence is known.
       if (loc != nullptr || !unseen) {
         c.boolean[slot::kSerialsUnseen] = unseen ? Tri::kTrue : Tri::kFalse;
+        c.SetSet(slot::kLocationCountries, countries);
+        c.SetSet(slot::kLocationGroups, groups);
       }
-      c.SetSet(slot::kLocationCountries, countries);
-      c.SetSet(slot::kLocationGroups, groups);
     }
   } else {
     // No serials: no chip was seen anywhere and none is unseen.

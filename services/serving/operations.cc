@@ -279,8 +279,13 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
   // The dispositions in force when it was answered.
   ASSIGN_OR_RETURN(auto snapshot,
                    manager.WithDispositionsAt(built, stored.dispositions_sequence()));
-  // The location evidence it saw (serials only; 0 = it looked up none).
-  if (stored.locations_sequence() > 0) {
+  // The location evidence it saw: the store's history at the sequence it
+  // recorded (0: before any report, so nothing was seen), never today's.
+  bool has_serials = false;
+  for (const auto& item : record.request().items()) {
+    has_serials |= item.serial_numbers_size() > 0;
+  }
+  if (has_serials) {
     ASSIGN_OR_RETURN(snapshot, manager.WithLocationsAt(snapshot, record.request(),
                                                        stored.locations_sequence()));
   }

@@ -958,7 +958,31 @@ absl::StatusOr<uint64_t> EntityStore::LocationSequenceLocked() {
   rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), cf(kCfMeta), kMetaLocationSequence, &value);
   if (s.IsNotFound()) {
+    // No sequence yet. A store written before location history existed may
+    // hold latest reports without history: they become sequence 1, so a
+    // replay sees them as every decision since did.
     location_seq_ = 0;
+    rocksdb::WriteBatch batch;
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), cf(kCfLocationLatest)));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      const rocksdb::Slice serial = it->key();
+      RETURN_IF_ERROR(FromRocks(
+          batch.Put(cf(kCfLocationHistory),
+                    VersionedSeqKey(absl::string_view(serial.data(), serial.size()), 1),
+                    it->value()),
+          "batch"));
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan latest locations"));
+    if (batch.Count() > 0) {
+      std::string seq;
+      PutFixed64BE(&seq, 1);
+      RETURN_IF_ERROR(
+          FromRocks(batch.Put(cf(kCfMeta), kMetaLocationSequence, seq), "batch"));
+      RETURN_IF_ERROR(FromRocks(db_->Write(rocksdb::WriteOptions(), &batch),
+                                "backfill location history"));
+      location_seq_ = 1;
+    }
   } else {
     RETURN_IF_ERROR(FromRocks(s, "get location sequence"));
     if (value.size() != 8) return absl::DataLossError("bad location sequence");

@@ -378,6 +378,15 @@ TEST_F(EngineTest, SerialsWithoutAnyLocationSourceAreNeverClear) {
       ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_TRUE(Fired(*resp).count("system.red_flag_undecided")) << Dump(*resp);
+  // List data that knows one of the two serials: where the chips are is
+  // only partly known, so the D:5/Macau rule cannot say "no" either.
+  auto data = std::make_shared<ReferenceData>(*s.data);
+  data->reported_country_by_serial["SN-7"] = "DE";
+  s.data = data;
+  resp = ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  EXPECT_TRUE(Fired(*resp).count("system.red_flag_undecided")) << Dump(*resp);
+  EXPECT_FALSE(Fired(*resp).count("rf.location_d5_macau")) << Dump(*resp);
 }
 
 TEST_F(EngineTest, ReviewBandHitIsReview) {

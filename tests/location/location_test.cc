@@ -417,9 +417,19 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok());
   req.mutable_items(0)->add_serial_numbers("GPU-MOVES");
   const absl::Time observed = clock_.Now() - absl::Hours(6);
-  ASSERT_TRUE(ingestor_->Ingest({Report("m-1", "GPU-MOVES", "FR", observed)}).ok());
   auto snap = manager_->Current();
   ASSERT_NE(snap, nullptr);
+  // Screened before any report existed (sequence 0): nothing was seen.
+  auto early = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->locations_sequence(), 0u);
+  v1::DecisionRecord early_record;
+  SetTs(clock_.Now(), early_record.mutable_recorded_at());
+  *early_record.mutable_request() = req;
+  *early_record.mutable_response() = *early;
+  auto early_id = store_->AppendDecision(&early_record);
+  ASSERT_TRUE(early_id.ok()) << early_id.status();
+  ASSERT_TRUE(ingestor_->Ingest({Report("m-1", "GPU-MOVES", "FR", observed)}).ok());
   auto answered = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
   ASSERT_TRUE(answered.ok());
   EXPECT_EQ(answered->locations_sequence(), 1u);
@@ -455,6 +465,10 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->has_value());
 
+  auto early_replay = serving::ReplayDecision(*manager_, *early_id);
+  ASSERT_TRUE(early_replay.ok()) << early_replay.status();
+  EXPECT_TRUE(early_replay->identical())
+      << absl::StrJoin(early_replay->differences(), "\n");
   auto replay = serving::ReplayDecision(*manager_, *id);
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_TRUE(replay->identical()) << absl::StrJoin(replay->differences(), "\n");
