@@ -77,6 +77,28 @@ class LocationTest : public ::testing::Test {
     return r;
   }
 
+  v1::ScreenRequest SampleShipment(const std::string& name) {
+    std::ifstream in(std::string(ES_SOURCE_DIR) + "/seeds/shipments/" + name);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    v1::ScreenRequest req;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok())
+        << name;
+    return req;
+  }
+
+  // Stores a real answer to `request` as a decision; returns its id.
+  std::string RecordAnswer(const v1::ScreenRequest& request,
+                           const v1::ScreenResponse& response) {
+    v1::DecisionRecord record;
+    SetTs(clock_.Now(), record.mutable_recorded_at());
+    *record.mutable_request() = request;
+    *record.mutable_response() = response;
+    auto id = store_->AppendDecision(&record);
+    EXPECT_TRUE(id.ok()) << id.status();
+    return id.ok() ? *id : "";
+  }
+
   // Records an answered shipment as the screening path does.
   std::string RecordShipment(const v1::ScreenRequest& request, v1::Decision d) {
     v1::DecisionRecord record;
@@ -341,12 +363,7 @@ TEST_F(LocationTest, RefusedOrReviewShipmentsAndEarlierReportsRaiseNoAlert) {
 }
 
 TEST_F(LocationTest, ScreeningShowsTheReportThatFiredLocationMismatch) {
-  std::ifstream in(std::string(ES_SOURCE_DIR) +
-                   "/seeds/shipments/01-clear-workstation-gpu-de.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  v1::ScreenRequest req;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok());
+  v1::ScreenRequest req = SampleShipment("01-clear-workstation-gpu-de.json");
   req.mutable_items(0)->add_serial_numbers("GPU-STAYS");
   req.mutable_items(0)->add_serial_numbers("GPU-MOVED");
   req.mutable_items(0)->add_serial_numbers("GPU-NEVER-SEEN");
@@ -409,12 +426,7 @@ std::vector<v1::LocationReport> Unsigned(std::vector<v1::LocationReport> reports
 // decision saw (its locations_sequence and the store's history), not
 // today's: the chip has moved since, the replayed answer is identical.
 TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
-  std::ifstream in(std::string(ES_SOURCE_DIR) +
-                   "/seeds/shipments/01-clear-workstation-gpu-de.json");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  v1::ScreenRequest req;
-  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok());
+  v1::ScreenRequest req = SampleShipment("01-clear-workstation-gpu-de.json");
   req.mutable_items(0)->add_serial_numbers("GPU-MOVES");
   const absl::Time observed = clock_.Now() - absl::Hours(6);
   auto snap = manager_->Current();
@@ -423,23 +435,13 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   auto early = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
   ASSERT_TRUE(early.ok());
   EXPECT_EQ(early->locations_sequence(), 0u);
-  v1::DecisionRecord early_record;
-  SetTs(clock_.Now(), early_record.mutable_recorded_at());
-  *early_record.mutable_request() = req;
-  *early_record.mutable_response() = *early;
-  auto early_id = store_->AppendDecision(&early_record);
-  ASSERT_TRUE(early_id.ok()) << early_id.status();
+  const std::string early_id = RecordAnswer(req, *early);
   ASSERT_TRUE(ingestor_->Ingest({Report("m-1", "GPU-MOVES", "FR", observed)}).ok());
   auto answered = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
   ASSERT_TRUE(answered.ok());
   EXPECT_EQ(answered->locations_sequence(), 1u);
   EXPECT_EQ(answered->decision(), v1::DECISION_REVIEW);
-  v1::DecisionRecord record;
-  SetTs(clock_.Now(), record.mutable_recorded_at());
-  *record.mutable_request() = req;
-  *record.mutable_response() = *answered;
-  auto id = store_->AppendDecision(&record);
-  ASSERT_TRUE(id.ok()) << id.status();
+  const std::string id = RecordAnswer(req, *answered);
 
   // The chip is reported back in Germany: today's answer is CLEAR.
   clock_.Advance(absl::Hours(1));
@@ -465,11 +467,11 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->has_value());
 
-  auto early_replay = serving::ReplayDecision(*manager_, *early_id);
+  auto early_replay = serving::ReplayDecision(*manager_, early_id);
   ASSERT_TRUE(early_replay.ok()) << early_replay.status();
   EXPECT_TRUE(early_replay->identical())
       << absl::StrJoin(early_replay->differences(), "\n");
-  auto replay = serving::ReplayDecision(*manager_, *id);
+  auto replay = serving::ReplayDecision(*manager_, id);
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_TRUE(replay->identical()) << absl::StrJoin(replay->differences(), "\n");
   EXPECT_EQ(replay->replayed().decision(), v1::DECISION_REVIEW);
