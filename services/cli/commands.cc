@@ -105,4 +105,14 @@ int ValidateRules(const std::string& dir) {
   return 0;
 }
 
+int ListRuleAttributes() {
+  for (const rules::AttributeInfo& a : rules::BuiltinAttributes()) {
+    std::cout << a.name << "  " << a.type << ", " << a.scope
+              << ", from " << a.stage;
+    if (!a.vocabulary.empty()) std::cout << ", values: " << a.vocabulary;
+    std::cout << "\n    " << a.doc << "\n";
+  }
+  return 0;
+}
+
 }  // namespace exportscreen::cli

@@ -24,6 +24,9 @@ const char* StatusCodeName(grpc::StatusCode code);
 int UsageError(const std::string& message);
 // `rules validate DIR`: compiles locally; 0 valid, 5 invalid, 1 unreadable.
 int ValidateRules(const std::string& dir);
+// `screenctl rules attributes`: what a rule condition can test (name, type,
+// scope, first rule family, values, meaning). Exit 0.
+int ListRuleAttributes();
 
 }  // namespace exportscreen::cli
 

@@ -74,6 +74,8 @@ Commands:
   lists activate VERSION Activate a list version (rules unchanged).
   rules validate DIR     Compile and validate the rule files in DIR locally
                          (no server needed); errors as FILE:LINE: RULE_ID: reason.
+  rules attributes       The attributes rule conditions can test: type, scope,
+                         values and meaning (no server needed).
   batch INPUT [--out=OUTPUT] [--resume] [--out_format=jsonl|csv]
         [--in_format=csv|jsonl] [--summary=FILE] [--window=1024]
         [--progress=auto|always|never]
@@ -481,6 +483,7 @@ int main(int argc, char** argv) {
   if (cmd == "lists" && sub == "diff") return CmdDiff(false, tail(1));
   if (cmd == "lists" && sub == "activate" && rest.size() == 2) return CmdActivate("", rest[1]);
   if (cmd == "rules" && sub == "validate" && rest.size() == 2) return ValidateRules(rest[1]);
+  if (cmd == "rules" && sub == "attributes") return ListRuleAttributes();
   if (cmd == "rules" && sub == "publish" && rest.size() == 2) return CmdRulesPublish(rest[1]);
   if (cmd == "rules" && sub == "list") return CmdListsVersions();
   if (cmd == "rules" && sub == "show" && rest.size() == 2) {

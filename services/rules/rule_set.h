@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -35,6 +36,18 @@ class RuleSet {
   // The evaluation form (services/rules/compiled_rules.h), for the engine.
   virtual const CompiledRules& compiled() const = 0;
 };
+
+// One attribute a condition may test, as the compiler knows it.
+struct AttributeInfo {
+  std::string name;        // "item.tpp", or "item.param.<name>"
+  std::string type;        // NUMBER, BOOL, SYMBOL, SET
+  std::string vocabulary;  // what SYMBOL/SET values are ("" for others)
+  std::string scope;       // "item" or "transaction"
+  std::string stage;       // first rule family that may read it
+  std::string doc;
+};
+// The built-in attributes, then the pattern of declared item parameters.
+std::vector<AttributeInfo> BuiltinAttributes();
 
 // Reads every *.textproto file of `dir` (not recursive) into a map.
 // Errors: NOT_FOUND if dir is missing, FAILED_PRECONDITION if it holds no

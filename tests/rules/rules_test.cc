@@ -209,3 +209,40 @@ license {
 
 }  // namespace
 }  // namespace exportscreen::rules
+
+namespace exportscreen::rules {
+namespace {
+
+// The catalogue a rule author reads (`screenctl rules attributes`): every
+// built-in documented, each one a condition can actually use, the location
+// attributes of issue 8 among them.
+TEST(RuleSetTest, EveryBuiltinAttributeIsDocumentedAndUsable) {
+  std::map<std::string, AttributeInfo> by_name;
+  for (const AttributeInfo& a : BuiltinAttributes()) {
+    EXPECT_FALSE(a.doc.empty()) << a.name;
+    EXPECT_FALSE(a.type.empty()) << a.name;
+    EXPECT_TRUE(by_name.emplace(a.name, a).second) << "duplicate " << a.name;
+  }
+  for (const char* name : {"item.location_countries", "item.location_groups",
+                           "item.serials_unseen", "item.location_mismatch"}) {
+    ASSERT_TRUE(by_name.count(name)) << name;
+    EXPECT_EQ(by_name[name].scope, "item");
+  }
+  EXPECT_EQ(by_name["item.location_groups"].type, "SET");
+  EXPECT_EQ(by_name["item.serials_unseen"].type, "BOOL");
+  // Each built-in compiles in a `known` test (name and type resolve).
+  for (const auto& [name, info] : by_name) {
+    if (name.find('<') != std::string::npos) continue;  // the param pattern
+    const std::string file = std::string(kBase) + R"pb(
+red_flag {
+  meta { id: "rf.x" title: "x" citation: "c" jurisdiction: "INTERNAL" effective_from: "2024-01-01" }
+  condition { attr: ")pb" + name + R"pb(" known: true }
+  outcome: DECISION_REVIEW
+})pb";
+    auto rs = RuleSet::Compile({{"a.textproto", file}});
+    EXPECT_TRUE(rs.ok()) << name << ": " << rs.status();
+  }
+}
+
+}  // namespace
+}  // namespace exportscreen::rules
