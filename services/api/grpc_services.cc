@@ -255,9 +255,10 @@ class ScreenStreamReactor final
         read_buffer_.Clear();
         if (!service_->pool_->TrySchedule([this, line] { Process(*line); })) {
           --in_flight_;
-          QueueLocked(ErrorLine(line->line_id(),
-                                grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                "server overloaded: resend this line"));
+          QueueLocked({ErrorLine(line->line_id(),
+                                 grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "server overloaded: resend this line"),
+                       nullptr});
         }
         start_read = WindowOpenLocked();
         if (start_read) reading_ = true;
@@ -271,14 +272,24 @@ class ScreenStreamReactor final
   void OnWriteDone(bool ok) override {
     bool start_read = false;
     bool finish = false;
+    Outgoing written;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
+      written = std::move(out_.front());
       out_.pop_front();
       if (!ok) {
         broken_ = true;  // client gone: drop what is queued
         out_.clear();
       }
+    }
+    // The written answer's storage goes back to its record for the next line.
+    if (written.record != nullptr) {
+      written.record->set_allocated_response(written.msg.release_response());
+      Recycle(std::move(written.record));
+    }
+    {
+      absl::MutexLock lock(&mu_);
       if (!broken_ && !reads_done_ && !reading_ && WindowOpenLocked()) {
         reading_ = true;
         start_read = true;
@@ -303,35 +314,69 @@ class ScreenStreamReactor final
     return r;
   }
 
-  void Process(const v1::ScreenStreamRequest& line) {
+  // A line's answer on its way out. A screened line's response belongs to
+  // `record` (lent to `msg` until written, then taken back for reuse).
+  struct Outgoing {
+    v1::ScreenStreamResponse msg;
+    std::unique_ptr<v1::DecisionRecord> record;
+  };
+
+  // A cleared record (request, response and their capacity kept) for the
+  // next line: answers are built in reused storage, as on the unary path.
+  std::unique_ptr<v1::DecisionRecord> TakeRecord() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (!spare_.empty()) {
+        auto r = std::move(spare_.back());
+        spare_.pop_back();
+        return r;
+      }
+    }
+    return std::make_unique<v1::DecisionRecord>();
+  }
+  void Recycle(std::unique_ptr<v1::DecisionRecord> record) {
+    if (!ClearRecordForReuse(record.get())) return;
+    absl::MutexLock lock(&mu_);
+    if (spare_.size() < static_cast<size_t>(service_->options_.stream_window)) {
+      spare_.push_back(std::move(record));
+    }
+  }
+
+  void Process(v1::ScreenStreamRequest& line) {
     if (context_->IsCancelled()) {
-      Complete(ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled"));
+      Complete({ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled"),
+                nullptr});
       return;
     }
     if (absl::Status as_of = CheckAsOfAllowed(caller_, line.request()); !as_of.ok()) {
-      Complete(ErrorLine(line.line_id(), grpc::StatusCode::PERMISSION_DENIED,
-                         std::string(as_of.message())));
+      Complete({ErrorLine(line.line_id(), grpc::StatusCode::PERMISSION_DENIED,
+                          std::string(as_of.message())),
+                nullptr});
       return;
     }
+    std::unique_ptr<v1::DecisionRecord> record = TakeRecord();
+    *record->mutable_request() = std::move(*line.mutable_request());
     // Evaluated here; Complete runs once the decision record is durable.
-    service_->screener_.ScreenAsync(
-        *snapshot_, line.request(), caller_name_,
-        [this, line_id = line.line_id()](absl::StatusOr<v1::ScreenResponse> result) {
-          v1::ScreenStreamResponse out;
-          if (result.ok()) {
-            out.set_line_id(line_id);
-            *out.mutable_response() = *std::move(result);
+    service_->screener_.ScreenRecord(
+        *snapshot_, std::move(record), caller_name_,
+        [this, line_id = line.line_id()](absl::Status status,
+                                         std::unique_ptr<v1::DecisionRecord> record) {
+          Outgoing out;
+          if (status.ok()) {
+            out.msg.set_line_id(line_id);
+            out.msg.set_allocated_response(record->release_response());
+            out.record = std::move(record);
           } else {
-            out = ErrorLine(line_id,
-                            static_cast<grpc::StatusCode>(result.status().code()),
-                            std::string(result.status().message()));
+            out.msg = ErrorLine(line_id, static_cast<grpc::StatusCode>(status.code()),
+                                std::string(status.message()));
+            Recycle(std::move(record));
           }
           Complete(std::move(out));
         });
   }
 
   // One line answered: queue it, keep reading and writing, finish at the end.
-  void Complete(v1::ScreenStreamResponse out) {
+  void Complete(Outgoing out) {
     bool start_read = false;
     bool finish = false;
     {
@@ -349,8 +394,7 @@ class ScreenStreamReactor final
     if (finish) DoFinish();
   }
 
-  void QueueLocked(v1::ScreenStreamResponse r)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void QueueLocked(Outgoing r) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!broken_) out_.push_back(std::move(r));
   }
 
@@ -374,7 +418,7 @@ class ScreenStreamReactor final
       absl::MutexLock lock(&mu_);
       if (writing_ || out_.empty() || broken_) return;
       writing_ = true;
-      next = &out_.front();  // stable: deque front survives push_back
+      next = &out_.front().msg;  // stable: deque front survives push_back
     }
     StartWrite(next);
   }
@@ -391,7 +435,8 @@ class ScreenStreamReactor final
   v1::ScreenStreamRequest read_buffer_;
 
   absl::Mutex mu_;
-  std::deque<v1::ScreenStreamResponse> out_ ABSL_GUARDED_BY(mu_);
+  std::deque<Outgoing> out_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<v1::DecisionRecord>> spare_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;

@@ -52,19 +52,15 @@ ScreenMessagePool::AllocateMessages() {
   return new Holder(this, std::make_unique<v1::DecisionRecord>());
 }
 
-void ScreenMessagePool::Return(Holder* holder) {
-  // A record still lent out (the call ended while the recorder held it)
-  // is not ours to touch: the holder is freed, the record's owner frees it.
-  if (holder->record_ == nullptr ||
-      holder->record_->response().findings_size() > max_reused_findings_ ||
-      holder->record_->request().items_size() > max_reused_findings_) {
-    delete holder;
-    return;
+bool ClearRecordForReuse(v1::DecisionRecord* record, int max_findings) {
+  v1::DecisionRecord& r = *record;
+  if (r.response().findings_size() > max_findings ||
+      r.request().items_size() > max_findings) {
+    return false;
   }
   // Clear field by field: DecisionRecord::Clear() would delete the request
-  // and response sub-messages, which gRPC's pointers name. Their own Clear()
-  // keeps their sub-messages and string capacity for the next call.
-  v1::DecisionRecord& r = *holder->record_;
+  // and response sub-messages, which gRPC's pointers may name. Their own
+  // Clear() keeps their sub-messages and string capacity for the next call.
   r.mutable_request()->Clear();
   r.mutable_response()->Clear();
   r.clear_decision_id();
@@ -75,18 +71,24 @@ void ScreenMessagePool::Return(Holder* holder) {
   r.clear_hash();
   // Only the (now empty) request and response may remain: a field added to
   // DecisionRecord later and not cleared above must never carry into the
-  // next call, so such a record is freed instead of reused.
+  // next call, so such a record is not reused.
   std::vector<const google::protobuf::FieldDescriptor*> present;
   r.GetReflection()->ListFields(r, &present);
   for (const auto* field : present) {
     if (field->number() != v1::DecisionRecord::kRequestFieldNumber &&
         field->number() != v1::DecisionRecord::kResponseFieldNumber) {
-      delete holder;
-      return;
+      return false;
     }
   }
-  if (!r.GetReflection()->GetUnknownFields(r).empty() ||
-      r.request().ByteSizeLong() != 0 || r.response().ByteSizeLong() != 0) {
+  return r.GetReflection()->GetUnknownFields(r).empty() &&
+         r.request().ByteSizeLong() == 0 && r.response().ByteSizeLong() == 0;
+}
+
+void ScreenMessagePool::Return(Holder* holder) {
+  // A record still lent out (the call ended while the recorder held it)
+  // is not ours to touch: the holder is freed, the record's owner frees it.
+  if (holder->record_ == nullptr ||
+      !ClearRecordForReuse(holder->record_.get(), max_reused_findings_)) {
     delete holder;
     return;
   }

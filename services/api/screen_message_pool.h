@@ -24,6 +24,12 @@
 
 namespace exportscreen::api {
 
+// Empties `record` for the next call while keeping its request and response
+// objects and their capacity. False if it must not be reused: its answer had
+// more than `max_findings` findings (or its request more items), or it holds
+// a field this function does not know how to clear.
+bool ClearRecordForReuse(v1::DecisionRecord* record, int max_findings = 1024);
+
 class ScreenMessagePool final
     : public grpc::MessageAllocator<v1::ScreenRequest, v1::ScreenResponse> {
  public:

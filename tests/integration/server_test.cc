@@ -3,10 +3,11 @@
 #include "services/server/server.h"
 
 #include <filesystem>
-#include <map>
 #include <fstream>
+#include <map>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "exportscreen/v1/status.pb.h"
 #include "gmock/gmock.h"
@@ -319,6 +320,74 @@ TEST_F(ServerTest, StreamAnswersEveryLineOnOneSnapshot) {
   EXPECT_EQ(static_cast<int>(seen.size()), kLines);
   EXPECT_EQ(errors, 6);  // i % 50 == 7 for i < 300
   EXPECT_EQ(versions.size(), 1u);
+}
+
+// ScreenStream answers in reused records too: every streamed answer equals
+// the unary answer to the same request and the stored record, whatever
+// larger or smaller answers came before it on the stream.
+TEST_F(ServerTest, StreamedAnswersCarryNothingFromEarlierLines) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  auto strip = [](v1::ScreenResponse r) {
+    r.clear_decision_id();
+    r.clear_evaluated_at();
+    return r;
+  };
+  std::map<std::string, v1::ScreenResponse> unary;
+  std::vector<v1::ScreenRequest> requests;
+  for (const auto& path : files) {
+    v1::ScreenResponse resp;
+    requests.push_back(LoadRequest(path.string()));
+    ASSERT_TRUE(Screen(requests.back(), &resp).ok()) << path;
+    unary[requests.back().request_id()] = strip(resp);
+  }
+  grpc::ClientContext ctx;
+  auto stream = screening_->ScreenStream(&ctx);
+  const int kRounds = 20;
+  std::thread writer([&] {
+    for (int round = 0; round < kRounds; ++round) {
+      for (size_t k = 0; k < requests.size(); ++k) {
+        const size_t i = round % 2 == 0 ? k : requests.size() - 1 - k;
+        v1::ScreenStreamRequest line;
+        line.set_line_id(absl::StrCat(round, ":", i));
+        *line.mutable_request() = requests[i];
+        ASSERT_TRUE(stream->Write(line));
+      }
+    }
+    stream->WritesDone();
+  });
+  int answered = 0;
+  v1::ScreenStreamResponse out;
+  std::vector<std::string> decision_ids;
+  while (stream->Read(&out)) {
+    ASSERT_FALSE(out.has_error()) << out.error().message();
+    ++answered;
+    const auto& expected = unary[out.response().request_id()];
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        expected, strip(out.response())))
+        << out.line_id() << "\nunary:\n" << expected.DebugString()
+        << "\nstreamed:\n" << strip(out.response()).DebugString();
+    if (answered % 17 == 0) decision_ids.push_back(out.response().decision_id());
+  }
+  writer.join();
+  ASSERT_TRUE(stream->Finish().ok());
+  EXPECT_EQ(answered, kRounds * static_cast<int>(requests.size()));
+  for (const auto& id : decision_ids) {
+    grpc::ClientContext c;
+    v1::GetDecisionRequest get;
+    get.set_decision_id(id);
+    v1::DecisionRecord record;
+    ASSERT_TRUE(screening_->GetDecision(&c, get, &record).ok());
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        unary[record.request().request_id()], strip(record.response())))
+        << id;
+  }
 }
 
 }  // namespace
