@@ -914,7 +914,10 @@ void Screener::ScreenItem(int index) {
   std::vector<const rules::CClassification*> undecided;
   std::vector<std::string>& missing = missing_;
   missing.clear();
-  for (size_t ci = 0; ci < R_.classifications.size(); ++ci) {
+  // Only the rules whose item.kind gates admit this item's kind (the
+  // others are false for it; all of them if the kind is unknown).
+  const int16_t kind = c.sym[slot::kKind];
+  for (uint32_t ci : R_.classification_buckets.For(kind)) {
     if (!cls_on_[ci]) continue;
     const auto& r = R_.classifications[ci];
     Tri t = R_.Eval(r.cond, c);
@@ -995,7 +998,7 @@ void Screener::ScreenItem(int index) {
   std::vector<std::string> undecided_lic;
   missing.clear();
   bool required = false;
-  for (uint32_t i = 0; i < R_.licenses.size(); ++i) {
+  for (uint32_t i : R_.license_buckets.For(kind)) {
     if (!lic_on_[i]) continue;
     const auto& r = R_.licenses[i];
     Tri t = R_.Eval(r.cond, c);
@@ -1066,7 +1069,7 @@ void Screener::ScreenItem(int index) {
 
   // 3. Licence exceptions (only offered, never lowering the decision).
   if (required) {
-    for (size_t ei = 0; ei < R_.exceptions.size(); ++ei) {
+    for (uint32_t ei : R_.exception_buckets.For(kind)) {
       if (!exc_on_[ei]) continue;
       const auto& e = R_.exceptions[ei];
       bool relevant = e.for_licenses.empty();
@@ -1088,7 +1091,7 @@ void Screener::ScreenItem(int index) {
   // 4. Item red flags.
   std::vector<std::string> undecided_rf;
   missing.clear();
-  for (size_t ri = 0; ri < R_.red_flags.size(); ++ri) {
+  for (uint32_t ri : R_.red_flag_buckets.For(kind)) {
     const auto& r = R_.red_flags[ri];
     if (!r.cond.item_scope || !rf_on_[ri]) continue;
     Tri t = R_.Eval(r.cond, c);

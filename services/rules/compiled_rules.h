@@ -148,6 +148,10 @@ struct Cond {
   // items (wrong kind, ECCN tags or destination group).
   uint32_t first_gate = 0;
   uint32_t gate_count = 0;  // tests item attributes
+  // Item kinds (ItemKind values < 64) for which the gates on item.kind can
+  // hold: for a known kind outside it the condition is false. All ones if
+  // no gate tests item.kind.
+  uint64_t kind_mask = ~uint64_t{0};
   bool present() const { return root != kNoCondition; }
 };
 
@@ -272,6 +276,20 @@ struct CompiledRules {
   std::vector<CPartyList> party_lists;
   std::vector<COwnership> ownerships;
   std::vector<CRedFlag> red_flags;
+  // Per item kind (ItemKind value < kKindBuckets), the indices of the rules
+  // of each item-level family whose condition is not false for that kind,
+  // in rule order; index kKindBuckets: all of them (kind unknown). The
+  // engine evaluates only these: the others are false by their kind gate.
+  static constexpr int kKindBuckets = 32;
+  struct KindBuckets {
+    std::array<std::vector<uint32_t>, kKindBuckets + 1> by_kind;
+    const std::vector<uint32_t>& For(int16_t kind) const {
+      return kind >= 0 && kind < kKindBuckets ? by_kind[size_t(kind)]
+                                              : by_kind[kKindBuckets];
+    }
+  };
+  KindBuckets classification_buckets, license_buckets, exception_buckets,
+      red_flag_buckets;
   std::vector<CFastPath> fast_paths;
   CompiledMeta thresholds_meta;
   double review_threshold = 0.85;

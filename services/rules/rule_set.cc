@@ -304,6 +304,12 @@ class Compiler {
       out.first_gate = uint32_t(out_->gates.size());
       CollectGates(out.root);
       out.gate_count = uint32_t(out_->gates.size()) - out.first_gate;
+      for (uint32_t k = 0; k < out.gate_count; ++k) {
+        const Node& g = out_->nodes[out_->gates[out.first_gate + k]];
+        if (g.op == Node::Op::kSymIn && g.slot == slot::kKind) {
+          out.kind_mask &= g.mask.w[0];
+        }
+      }
       if (!allow_item && info.item_scope) {
         Error(w, "condition may not test item attributes here");
       }
@@ -692,6 +698,19 @@ int64_t Compiler::CompileCond(const v1::Condition& c,
   }
   if (!ok) return -1;
   return emit(n);
+}
+
+// See CompiledRules::KindBuckets.
+template <typename Rule>
+void FillKindBuckets(const std::vector<Rule>& rules,
+                     CompiledRules::KindBuckets* buckets) {
+  for (uint32_t i = 0; i < rules.size(); ++i) {
+    const uint64_t mask = rules[i].cond.kind_mask;
+    for (int k = 0; k < CompiledRules::kKindBuckets; ++k) {
+      if ((mask >> k) & 1) buckets->by_kind[size_t(k)].push_back(i);
+    }
+    buckets->by_kind[CompiledRules::kKindBuckets].push_back(i);
+  }
 }
 
 void Compiler::Run(std::vector<ParsedFile>& files) {
@@ -1137,6 +1156,10 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
                    [](const CClassification& a, const CClassification& b) {
                      return a.precedence > b.precedence;
                    });
+  FillKindBuckets(out_->classifications, &out_->classification_buckets);
+  FillKindBuckets(out_->licenses, &out_->license_buckets);
+  FillKindBuckets(out_->exceptions, &out_->exception_buckets);
+  FillKindBuckets(out_->red_flags, &out_->red_flag_buckets);
 }
 
 // Kinds required by a classification condition's top level, and the
