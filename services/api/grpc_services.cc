@@ -281,6 +281,9 @@ class ScreenStreamReactor final
       if (!ok) {
         broken_ = true;  // client gone: drop what is queued
         out_.clear();
+        // No read will be started again; without one pending, nothing else
+        // would ever end the read side and the call would never finish.
+        if (!reading_) reads_done_ = true;
       }
     }
     // The written answer's storage goes back to its record for the next line.

@@ -34,6 +34,10 @@ for _ in $(seq 1 300); do
 done
 [ $rc -eq 0 ] || fail "server not serving"
 ctl() { "$CTL" --server=127.0.0.1:$PORT --timeout=20s "$@"; }
+# For a client run in the background and killed: exec, so that $! is the
+# screenctl process itself (kill -9 of a function's subshell would leave
+# screenctl running on, writing the same output as the resumed run).
+ctl_exec() { exec "$CTL" --server=127.0.0.1:$PORT --timeout=20s "$@"; }
 
 # exactly_once INPUT OUTPUT: every non-blank data line of INPUT is covered by
 # exactly one record's [first_line, last_line], and records are in order.
@@ -64,18 +68,18 @@ PY
   --names="$SRC/seeds/entities.jsonl" --out="$WORK/ship.csv" 2>/dev/null
 kills=0
 set +e
-ctl batch "$WORK/ship.csv" --out="$WORK/out.jsonl" --progress=never 2>>"$WORK/client.log" &
+ctl_exec batch "$WORK/ship.csv" --out="$WORK/out.jsonl" --progress=never 2>>"$WORK/client.log" &
 CPID=$!
-sleep "0.$((RANDOM % 9 + 1))"
+sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
 kill -9 $CPID 2>/dev/null && kills=$((kills + 1))
 wait $CPID 2>/dev/null
 CPID=""
 for attempt in 1 2 3; do
-  ctl batch "$WORK/ship.csv" --out="$WORK/out.jsonl" --resume --progress=never \
+  ctl_exec batch "$WORK/ship.csv" --out="$WORK/out.jsonl" --resume --progress=never \
     --summary="$WORK/summary.json" 2>>"$WORK/client.log" &
   CPID=$!
   if [ $attempt -lt 3 ]; then
-    sleep "0.$((RANDOM % 9 + 1))"
+    sleep "0.$((RANDOM % 4))$((RANDOM % 10))"
     kill -9 $CPID 2>/dev/null && kills=$((kills + 1))
   fi
   wait $CPID; rc=$?
