@@ -151,8 +151,8 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     return reactor;
   }
   const bool queued = pool_->TrySchedule(
-      [this, context, request, response, reactor,
-       snapshot = std::move(snapshot), caller_name = caller->name] {
+      [this, context, reactor, snapshot = std::move(snapshot),
+       caller_name = caller->name] {
         if (context->IsCancelled()) {
           reactor->Finish(grpc::Status::CANCELLED);
           return;
@@ -165,15 +165,12 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
         // Evaluated here; answered once the decision record is durable.
         auto* holder = dynamic_cast<ScreenMessagePool::Holder*>(
             context->GetRpcAllocatorState());
-        if (holder == nullptr) {  // no pooled messages: copy in and out
-          screener_.ScreenAsync(
-              *snapshot, *request, caller_name,
-              [response, reactor](absl::StatusOr<v1::ScreenResponse> result) {
-                FinishWith(reactor, std::move(result), response);
-              });
+        if (holder == nullptr) {  // the service always sets the allocator
+          reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
+                                       "no pooled messages for this call"));
           return;
         }
-        // In place: request and response are the pooled record's own.
+        // In place: `request` and `response` are the pooled record's own.
         screener_.ScreenRecord(
             *snapshot, holder->Lend(), caller_name,
             [holder, reactor](absl::Status status,

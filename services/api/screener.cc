@@ -34,13 +34,6 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::ScreenResponse> Screener::Evaluate(
-    const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest* request) const {
-  v1::ScreenResponse response;
-  RETURN_IF_ERROR(EvaluateInto(snapshot, request, &response));
-  return response;
-}
-
 void Screener::ScreenRecord(const engine::ScreeningSnapshot& snapshot,
                             std::unique_ptr<v1::DecisionRecord> record,
                             const std::string& caller, RecordDone done) const {
@@ -58,45 +51,23 @@ void Screener::ScreenRecord(const engine::ScreeningSnapshot& snapshot,
   store_->AppendDecisionAsync(std::move(record), std::move(done));
 }
 
-void Screener::ScreenAsync(const engine::ScreeningSnapshot& snapshot,
-                           v1::ScreenRequest request, const std::string& caller,
-                           Done done) const {
-  absl::StatusOr<v1::ScreenResponse> response = Evaluate(snapshot, &request);
-  if (!response.ok() || store_ == nullptr) {
-    done(std::move(response));
-    return;
-  }
-  // The request and response move into the record (no copies) and the
-  // answer moves back out once the record is written.
-  auto record = std::make_unique<v1::DecisionRecord>();
-  *record->mutable_recorded_at() = response->evaluated_at();
-  *record->mutable_request() = std::move(request);
-  *record->mutable_response() = *std::move(response);
-  record->set_caller(caller);
-  store_->AppendDecisionAsync(
-      std::move(record),
-      [done = std::move(done)](absl::Status status,
-                               std::unique_ptr<v1::DecisionRecord> written) {
-        if (!status.ok()) {
-          done(std::move(status));  // unrecorded: never answered
-          return;
-        }
-        done(std::move(*written->mutable_response()));
-      });
-}
-
 absl::StatusOr<v1::ScreenResponse> Screener::Screen(
     const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
     const std::string& caller) const {
+  auto record = std::make_unique<v1::DecisionRecord>();
+  *record->mutable_request() = std::move(request);
   absl::Notification finished;
-  absl::StatusOr<v1::ScreenResponse> out;
-  ScreenAsync(snapshot, std::move(request), caller,
-              [&](absl::StatusOr<v1::ScreenResponse> r) {
-                out = std::move(r);
-                finished.Notify();
-              });
+  absl::Status status;
+  std::unique_ptr<v1::DecisionRecord> answered;
+  ScreenRecord(snapshot, std::move(record), caller,
+               [&](absl::Status s, std::unique_ptr<v1::DecisionRecord> r) {
+                 status = std::move(s);
+                 answered = std::move(r);
+                 finished.Notify();
+               });
   finished.WaitForNotification();
-  return out;
+  if (!status.ok()) return status;
+  return std::move(*answered->mutable_response());
 }
 
 }  // namespace exportscreen::api

@@ -34,21 +34,14 @@ class Screener {
       const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
       const std::string& caller) const;
 
-  // As Screen, without blocking on the record: evaluates on the calling
-  // thread (`snapshot` need only live until this returns), then `done` runs
-  // once the decision is durable in the store (on the store's recorder
-  // thread), or at once on an error or with recording off.
-  using Done = std::function<void(absl::StatusOr<v1::ScreenResponse>)>;
-  void ScreenAsync(const engine::ScreeningSnapshot& snapshot,
-                   v1::ScreenRequest request, const std::string& caller,
-                   Done done) const;
-
-  // The in-place form of ScreenAsync (unary Screen with pooled messages):
-  // `record->request()` is the request (normalised and validated here); the
-  // answer is written into `record->mutable_response()`, reusing whatever
-  // storage a previous answer left there. `done` gets the record back with
-  // the status: OK once the decision is durable (or at once with recording
-  // off); otherwise the error, and the response must not be sent.
+  // As Screen, without blocking and in place (the RPCs' path, with pooled
+  // records): `record->request()` is the request (normalised and validated
+  // here), evaluated on the calling thread (`snapshot` need only live until
+  // this returns); the answer is written into `record->mutable_response()`,
+  // reusing whatever storage a previous answer left there. `done` gets the
+  // record back with the status: OK once the decision is durable (on the
+  // store's recorder thread; at once with recording off); otherwise the
+  // error, and the response must not be sent.
   using RecordDone =
       std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
   void ScreenRecord(const engine::ScreeningSnapshot& snapshot,
@@ -59,8 +52,6 @@ class Screener {
   absl::Status EvaluateInto(const engine::ScreeningSnapshot& snapshot,
                             v1::ScreenRequest* request,
                             v1::ScreenResponse* response) const;
-  absl::StatusOr<v1::ScreenResponse> Evaluate(
-      const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest* request) const;
 
   store::EntityStore* const store_;
   Clock* const clock_;

@@ -191,15 +191,8 @@ class Screener {
   }
   int16_t Country(const std::string& raw) const {
     if (raw.empty()) return -1;
-    // Stored and validated codes are upper case already: no copy for them.
-    const bool upper = std::none_of(raw.begin(), raw.end(), [](char ch) {
-      return absl::ascii_islower(static_cast<unsigned char>(ch));
-    });
-    int id = upper ? R_.Id(Vocab::kCountry, raw)
-                   : R_.Id(Vocab::kCountry, absl::AsciiStrToUpper(raw));
-    if (id < 0) return kOtherCountry;
-    int16_t alias = R_.country_alias[id];
-    return alias >= 0 ? alias : int16_t(id);
+    const int id = R_.CountryId(raw);
+    return id < 0 ? kOtherCountry : int16_t(id);
   }
   Bits256 GroupsOf(int16_t c) const {
     return (c >= 0 && c != kOtherCountry) ? R_.groups_of_country[c]
@@ -257,7 +250,7 @@ class Screener {
   // [location] Facts of a firing rule that reads location attributes: the
   // reports (verifier, time, country) or unseen serials that its tests
   // concern, at most kMaxLocationFacts and a count of the rest.
-  void AddLocationFacts(uint32_t root,
+  void AddLocationFacts(const rules::LocationUse& use,
                         const std::vector<LocationObservation>& observations,
                         v1::Finding* f) const;
 
@@ -675,58 +668,24 @@ void Screener::Ownership() {
   ctx_.boolean[slot::kAnyListHit] = any_list_hit_ ? Tri::kTrue : Tri::kFalse;
 }
 
-// [location] (issue 8): helpers of the location facts.
+// [location] (issue 8): reports shown per finding (then a count of the rest).
 constexpr size_t kMaxLocationFacts = 5;
-// True if the condition tree at `node` tests the bool slot `bool_slot`.
-bool ReadsBoolSlot(const CompiledRules& R, uint32_t node, int bool_slot) {
-  if (node == rules::Cond::kNoCondition || node >= R.nodes.size()) return false;
-  const rules::Node& n = R.nodes[node];
-  if ((n.op == rules::Node::Op::kBoolIs || n.op == rules::Node::Op::kKnownBool) &&
-      n.slot == bool_slot) {
-    return true;
-  }
-  for (uint32_t i = 0; i < n.child_count; ++i) {
-    if (ReadsBoolSlot(R, R.children[n.first_child + i], bool_slot)) return true;
-  }
-  return false;
-}
-// Ors into `mask` the members a condition tests on set slot `set_slot`;
-// true if it tests the slot at all.
-bool SetSlotMask(const CompiledRules& R, uint32_t node, int set_slot,
-                 Bits256* mask) {
-  if (node == rules::Cond::kNoCondition || node >= R.nodes.size()) return false;
-  const rules::Node& n = R.nodes[node];
-  bool reads = false;
-  if (n.op == rules::Node::Op::kSetIntersects && n.slot == set_slot) {
-    mask->Or(n.mask);
-    reads = true;
-  }
-  for (uint32_t i = 0; i < n.child_count; ++i) {
-    reads |= SetSlotMask(R, R.children[n.first_child + i], set_slot, mask);
-  }
-  return reads;
-}
 
 void Screener::AddLocationFacts(
-    uint32_t root, const std::vector<LocationObservation>& observations,
-    v1::Finding* f) const {
-  const bool on_mismatch = ReadsBoolSlot(R_, root, slot::kLocationMismatch);
-  const bool on_unseen = ReadsBoolSlot(R_, root, slot::kSerialsUnseen);
-  Bits256 country_mask, group_mask;
-  const bool on_countries =
-      SetSlotMask(R_, root, slot::kLocationCountries, &country_mask);
-  const bool on_groups = SetSlotMask(R_, root, slot::kLocationGroups, &group_mask);
-  if (!on_mismatch && !on_unseen && !on_countries && !on_groups) return;
+    const rules::LocationUse& use,
+    const std::vector<LocationObservation>& observations, v1::Finding* f) const {
+  if (!use.any()) return;
   size_t shown = 0, more = 0;
   for (const LocationObservation& o : observations) {
     bool relevant;
     if (o.country == nullptr) {
-      relevant = on_unseen;
+      relevant = use.unseen;
     } else {
-      relevant = (on_mismatch && o.mismatch) ||
-                 (on_countries && o.country_id >= 0 &&
-                  o.country_id != kOtherCountry && country_mask.Test(o.country_id)) ||
-                 (on_groups && GroupsOf(o.country_id).Intersects(group_mask));
+      relevant = (use.mismatch && o.mismatch) ||
+                 (use.countries && o.country_id >= 0 &&
+                  o.country_id != kOtherCountry &&
+                  use.country_mask.Test(o.country_id)) ||
+                 (use.groups && GroupsOf(o.country_id).Intersects(use.group_mask));
     }
     if (!relevant) continue;
     if (shown == kMaxLocationFacts) {
@@ -1105,7 +1064,7 @@ void Screener::ScreenItem(int index) {
         Add(r.meta, r.outcome, std::string(), -1, index, int(r.record.size()));
     Record(f, r.record, c);
     // [location] the reports (or unseen serials) that fired it.
-    if (!observations.empty()) AddLocationFacts(r.cond.root, observations, f);
+    if (!observations.empty()) AddLocationFacts(r.location, observations, f);
   }
   if (!undecided_rf.empty()) {
     v1::Finding* f = System("system.red_flag_undecided",

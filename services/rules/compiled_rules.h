@@ -236,9 +236,19 @@ struct COwnership {
   double min_percent = 50;
   bool aggregate = true;
 };
+// Which location attributes a condition reads, and the countries / groups
+// its set tests name: when the rule fires, the engine shows the reports (or
+// unseen serials) these concern. Computed at compile time.
+struct LocationUse {
+  bool mismatch = false, unseen = false, countries = false, groups = false;
+  Bits256 country_mask, group_mask;
+  bool any() const { return mismatch || unseen || countries || groups; }
+};
+
 struct CRedFlag {
   CompiledMeta meta;
   Cond cond;
+  LocationUse location;
   v1::Decision outcome = v1::DECISION_REVIEW;
   std::vector<Recorded> record;
 };
@@ -264,6 +274,9 @@ struct CompiledRules {
   // Country id -> groups it belongs to; alias (e.g. HK -> CN), by id.
   std::vector<Bits256> groups_of_country;
   std::vector<int16_t> country_alias;  // -1: none
+  // Id of an ISO country code (any case) with its alias applied (HK -> CN);
+  // -1 if empty or not in the rule set's country vocabulary.
+  int CountryId(const std::string& code) const;
   // Alias metadata for the explanation.
   std::vector<CompiledMeta> alias_meta;
   // ECCN id -> tags.

@@ -316,6 +316,31 @@ class Compiler {
     }
     return out;
   }
+  // See LocationUse.
+  LocationUse LocationUseOf(uint32_t root) const {
+    LocationUse use;
+    std::vector<uint32_t> stack = {root};
+    while (!stack.empty()) {
+      const Node& n = out_->nodes[stack.back()];
+      stack.pop_back();
+      for (uint32_t k = 0; k < n.child_count; ++k) {
+        stack.push_back(out_->children[n.first_child + k]);
+      }
+      const bool bool_test =
+          n.op == Node::Op::kBoolIs || n.op == Node::Op::kKnownBool;
+      if (bool_test && n.slot == slot::kLocationMismatch) use.mismatch = true;
+      if (bool_test && n.slot == slot::kSerialsUnseen) use.unseen = true;
+      if (n.op != Node::Op::kSetIntersects) continue;
+      if (n.slot == slot::kLocationCountries) {
+        use.countries = true;
+        use.country_mask.Or(n.mask);
+      } else if (n.slot == slot::kLocationGroups) {
+        use.groups = true;
+        use.group_mask.Or(n.mask);
+      }
+    }
+    return use;
+  }
   // See Cond::first_gate.
   void CollectGates(uint32_t i) {
     const Node& n = out_->nodes[i];
@@ -1046,6 +1071,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
         c.cond = CompileTop(r.condition(),
                             subtree(f, "red_flag", i, "condition"), w,
                             Stage::kAfterLicensing);
+        if (c.cond.present()) c.location = LocationUseOf(c.cond.root);
       }
       c.outcome = r.outcome() == v1::DECISION_UNSPECIFIED ? v1::DECISION_REVIEW
                                                           : r.outcome();
@@ -1328,6 +1354,20 @@ void CompiledRules::Explain(const Cond& cond, const EvalContext& c,
     }
   }
   std::sort(missing->begin(), missing->end());
+}
+
+int CompiledRules::CountryId(const std::string& code) const {
+  if (code.empty()) return -1;
+  // Stored and validated codes are upper case already: no copy for them.
+  const bool upper = std::none_of(code.begin(), code.end(), [](char ch) {
+    return absl::ascii_islower(static_cast<unsigned char>(ch));
+  });
+  const int id = upper ? Id(Vocab::kCountry, code)
+                       : Id(Vocab::kCountry, absl::AsciiStrToUpper(code));
+  if (id < 0) return -1;
+  const int16_t alias =
+      size_t(id) < country_alias.size() ? country_alias[id] : int16_t{-1};
+  return alias >= 0 ? alias : id;
 }
 
 std::string CompiledRules::Format(const Recorded& r, const EvalContext& c,

@@ -358,12 +358,8 @@ bool LocationIngestor::CountryOfConcern(const std::string& country) const {
   auto snapshot = manager_->Current();
   if (snapshot == nullptr || snapshot->rules == nullptr) return false;
   const rules::CompiledRules& R = snapshot->rules->compiled();
-  int id = R.Id(rules::Vocab::kCountry, country);
-  if (id < 0) return false;
-  if (size_t(id) < R.country_alias.size() && R.country_alias[id] >= 0) {
-    id = R.country_alias[id];
-  }
-  if (size_t(id) >= R.groups_of_country.size()) return false;
+  const int id = R.CountryId(country);
+  if (id < 0 || size_t(id) >= R.groups_of_country.size()) return false;
   for (const auto& group : trust_->config().alert_country_groups()) {
     int g = R.Id(rules::Vocab::kGroup, group);
     if (g >= 0 && R.groups_of_country[id].Test(g)) return true;

@@ -21,6 +21,7 @@
 #include "services/engine/location_index.h"
 #include "services/rules/compiled_rules.h"
 #include "tests/testing/fake_name_index.h"
+#include "tests/testing/worked_case_checks.h"
 #include "tests/testing/worked_cases.h"
 
 namespace exportscreen::engine {
@@ -30,6 +31,9 @@ using exportscreen::testing::FakeNameIndex;
 using exportscreen::testing::kWorkedCaseEntities;
 using exportscreen::testing::kWorkedCaseOwnership;
 using exportscreen::testing::kWorkedCases;
+using exportscreen::testing::DumpAnswer;
+using exportscreen::testing::ExpectWorkedCaseAnswer;
+using exportscreen::testing::FiredRules;
 
 absl::CivilDay Day(const std::string& s) {
   absl::CivilDay d;
@@ -68,27 +72,8 @@ ScreeningSnapshot MakeSnapshot(absl::Status index_status = absl::OkStatus()) {
   return s;
 }
 
-std::set<std::string> Fired(const v1::ScreenResponse& r) {
-  std::set<std::string> ids;
-  for (const auto& f : r.findings()) ids.insert(f.rule_id());
-  for (const auto& d : r.item_determinations()) {
-    for (const auto& e : d.exceptions()) ids.insert(e.rule_id());
-  }
-  return ids;
-}
-
-std::string Dump(const v1::ScreenResponse& r) {
-  std::string s = absl::StrCat("decision ", v1::Decision_Name(r.decision()), "\n");
-  for (const auto& f : r.findings()) {
-    absl::StrAppend(&s, "  ", f.rule_id(), " ", v1::Decision_Name(f.severity()),
-                    f.informational() ? " (info)" : "", ": ", f.message(), "\n");
-  }
-  for (const auto& d : r.item_determinations()) {
-    absl::StrAppend(&s, "  item ", d.item_index(), " eccn ", d.eccn(), " by ",
-                    d.classification_rule_id(), "\n");
-  }
-  return s;
-}
+std::set<std::string> Fired(const v1::ScreenResponse& r) { return FiredRules(r); }
+std::string Dump(const v1::ScreenResponse& r) { return DumpAnswer(r); }
 
 class EngineTest : public ::testing::Test {
  protected:
@@ -105,41 +90,7 @@ TEST_F(EngineTest, WorkedCasesGetTheReferenceAnswer) {
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(c.request, &req));
     auto resp = ScreeningEngine::Screen(*snapshot_, req, Day(c.as_of));
     ASSERT_TRUE(resp.ok()) << resp.status();
-    EXPECT_EQ(resp->decision(), c.decision) << Dump(*resp);
-    std::vector<std::string> eccns = absl::StrSplit(c.eccns, ',');
-    ASSERT_EQ(resp->item_determinations_size(), req.items_size());
-    for (int i = 0; i < req.items_size(); ++i) {
-      EXPECT_EQ(resp->item_determinations(i).eccn(),
-                i < int(eccns.size()) ? eccns[i] : "")
-          << Dump(*resp);
-    }
-    std::set<std::string> fired = Fired(*resp);
-    for (absl::string_view id : absl::StrSplit(c.must_fire, ',', absl::SkipEmpty())) {
-      EXPECT_TRUE(fired.count(std::string(id))) << id << "\n" << Dump(*resp);
-    }
-    for (absl::string_view id : absl::StrSplit(c.must_not_fire, ',', absl::SkipEmpty())) {
-      EXPECT_FALSE(fired.count(std::string(id))) << id << "\n" << Dump(*resp);
-    }
-    // Every finding's rule is described once in the answer's rules, with
-    // its title and citation; every non-CLEAR answer has a cited finding.
-    std::map<std::string, const v1::RuleRef*> described;
-    for (const auto& r : resp->rules()) {
-      EXPECT_TRUE(described.emplace(r.rule_id(), &r).second) << r.rule_id();
-      EXPECT_FALSE(r.title().empty()) << r.rule_id();
-      EXPECT_FALSE(r.citation().empty()) << r.rule_id();
-    }
-    for (const auto& f : resp->findings()) {
-      EXPECT_TRUE(described.count(f.rule_id())) << f.rule_id();
-    }
-    EXPECT_EQ(described.size(), size_t(resp->rules_size()));
-    if (resp->decision() != v1::DECISION_CLEAR) {
-      bool cited = false;
-      for (const auto& f : resp->findings()) {
-        cited |= !f.informational() && described.count(f.rule_id()) > 0;
-      }
-      EXPECT_TRUE(cited);
-    }
-    EXPECT_EQ(resp->as_of_date(), c.as_of);
+    ExpectWorkedCaseAnswer(c, req, *resp);
     EXPECT_EQ(resp->rule_set_version(), "test-rules");
   }
 }

@@ -30,6 +30,24 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
+// seeds/shipments/*.json, sorted.
+std::vector<std::filesystem::path> SampleShipmentFiles() {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
+    if (entry.path().extension() == ".json") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// An answer without what differs between two evaluations of one request.
+v1::ScreenResponse WithoutIdentity(v1::ScreenResponse r) {
+  r.clear_decision_id();
+  r.clear_evaluated_at();
+  return r;
+}
+
 v1::ScreenRequest LoadRequest(const std::string& path) {
   v1::ScreenRequest r;
   auto s = google::protobuf::util::JsonStringToMessage(ReadFile(path), &r);
@@ -130,12 +148,7 @@ TEST_F(ServerTest, SampleShipmentsGetTheirDecisions) {
   StartServer(rules_dir_);
   ASSERT_TRUE(server_->Load().ok());
   int samples = 0;
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::filesystem::path> files = SampleShipmentFiles();
   for (const auto& path : files) {
     const std::string name = path.filename().string();
     const v1::Decision expected = ExpectedFromName(name);
@@ -206,18 +219,8 @@ TEST_F(ServerTest, BadRequestsAreInvalidArgumentNamingTheField) {
 TEST_F(ServerTest, PooledAnswersCarryNothingFromEarlierCalls) {
   StartServer(rules_dir_);
   ASSERT_TRUE(server_->Load().ok());
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
+  const std::vector<std::filesystem::path> files = SampleShipmentFiles();
   ASSERT_GE(files.size(), 5u);
-  auto strip = [](v1::ScreenResponse r) {
-    r.clear_decision_id();
-    r.clear_evaluated_at();
-    return r;
-  };
   std::map<std::string, v1::ScreenResponse> first;
   for (int round = 0; round < 4; ++round) {
     // Alternate the order so a small answer follows a large one.
@@ -236,12 +239,12 @@ TEST_F(ServerTest, PooledAnswersCarryNothingFromEarlierCalls) {
           << record.response().DebugString();
       EXPECT_EQ(record.request().request_id(),
                 LoadRequest(path.string()).request_id());
-      auto [it, inserted] = first.emplace(path.string(), strip(resp));
+      auto [it, inserted] = first.emplace(path.string(), WithoutIdentity(resp));
       if (!inserted) {
         EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-            it->second, strip(resp)))
+            it->second, WithoutIdentity(resp)))
             << path << " round " << round << "\nfirst:\n"
-            << it->second.DebugString() << "\nnow:\n" << strip(resp).DebugString();
+            << it->second.DebugString() << "\nnow:\n" << WithoutIdentity(resp).DebugString();
       }
     }
   }
@@ -328,24 +331,14 @@ TEST_F(ServerTest, StreamAnswersEveryLineOnOneSnapshot) {
 TEST_F(ServerTest, StreamedAnswersCarryNothingFromEarlierLines) {
   StartServer(rules_dir_);
   ASSERT_TRUE(server_->Load().ok());
-  std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
-    if (entry.path().extension() == ".json") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  auto strip = [](v1::ScreenResponse r) {
-    r.clear_decision_id();
-    r.clear_evaluated_at();
-    return r;
-  };
+  const std::vector<std::filesystem::path> files = SampleShipmentFiles();
   std::map<std::string, v1::ScreenResponse> unary;
   std::vector<v1::ScreenRequest> requests;
   for (const auto& path : files) {
     v1::ScreenResponse resp;
     requests.push_back(LoadRequest(path.string()));
     ASSERT_TRUE(Screen(requests.back(), &resp).ok()) << path;
-    unary[requests.back().request_id()] = strip(resp);
+    unary[requests.back().request_id()] = WithoutIdentity(resp);
   }
   grpc::ClientContext ctx;
   auto stream = screening_->ScreenStream(&ctx);
@@ -370,9 +363,9 @@ TEST_F(ServerTest, StreamedAnswersCarryNothingFromEarlierLines) {
     ++answered;
     const auto& expected = unary[out.response().request_id()];
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-        expected, strip(out.response())))
+        expected, WithoutIdentity(out.response())))
         << out.line_id() << "\nunary:\n" << expected.DebugString()
-        << "\nstreamed:\n" << strip(out.response()).DebugString();
+        << "\nstreamed:\n" << WithoutIdentity(out.response()).DebugString();
     if (answered % 17 == 0) decision_ids.push_back(out.response().decision_id());
   }
   writer.join();
@@ -385,7 +378,7 @@ TEST_F(ServerTest, StreamedAnswersCarryNothingFromEarlierLines) {
     v1::DecisionRecord record;
     ASSERT_TRUE(screening_->GetDecision(&c, get, &record).ok());
     EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-        unary[record.request().request_id()], strip(record.response())))
+        unary[record.request().request_id()], WithoutIdentity(record.response())))
         << id;
   }
 }

@@ -6,14 +6,11 @@
 // through the generated ScreeningService stub and checked exactly as
 // tests/engine checks it: decision, ECCN per item, must / must-not rule ids.
 #include <chrono>
-#include <map>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -21,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "services/server/server.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/worked_case_checks.h"
 #include "tests/testing/worked_cases.h"
 
 namespace exportscreen {
@@ -29,32 +27,7 @@ namespace {
 using exportscreen::testing::kWorkedCaseEntities;
 using exportscreen::testing::kWorkedCaseOwnership;
 using exportscreen::testing::kWorkedCases;
-
-std::set<std::string> Fired(const v1::ScreenResponse& r) {
-  std::set<std::string> ids;
-  for (const auto& f : r.findings()) ids.insert(f.rule_id());
-  for (const auto& d : r.item_determinations()) {
-    for (const auto& e : d.exceptions()) ids.insert(e.rule_id());
-  }
-  return ids;
-}
-
-std::string Dump(const v1::ScreenResponse& r) {
-  std::string s = absl::StrCat("decision ", v1::Decision_Name(r.decision()), "\n");
-  for (const auto& m : r.party_matches()) {
-    absl::StrAppend(&s, "  match party ", m.party_index(), " ", m.entity_id(),
-                    " score ", m.score(), "\n");
-  }
-  for (const auto& f : r.findings()) {
-    absl::StrAppend(&s, "  ", f.rule_id(), " ", v1::Decision_Name(f.severity()),
-                    f.informational() ? " (info)" : "", ": ", f.message(), "\n");
-  }
-  for (const auto& d : r.item_determinations()) {
-    absl::StrAppend(&s, "  item ", d.item_index(), " eccn ", d.eccn(), " by ",
-                    d.classification_rule_id(), "\n");
-  }
-  return s;
-}
+using exportscreen::testing::ExpectWorkedCaseAnswer;
 
 class WorkedCasesRpcTest : public ::testing::Test {
  protected:
@@ -147,42 +120,9 @@ TEST_F(WorkedCasesRpcTest, EveryWorkedCaseGetsTheReferenceAnswerThroughScreen) {
     ASSERT_TRUE(s.ok()) << s.error_code() << ": " << s.error_message();
     ++cases;
 
-    EXPECT_EQ(resp.decision(), c.decision) << Dump(resp);
-    std::vector<std::string> eccns = absl::StrSplit(c.eccns, ',');
-    ASSERT_EQ(resp.item_determinations_size(), req.items_size()) << Dump(resp);
-    for (int i = 0; i < req.items_size(); ++i) {
-      EXPECT_EQ(resp.item_determinations(i).eccn(),
-                i < int(eccns.size()) ? eccns[i] : "")
-          << "item " << i << "\n" << Dump(resp);
-    }
-    std::set<std::string> fired = Fired(resp);
-    for (absl::string_view id : absl::StrSplit(c.must_fire, ',', absl::SkipEmpty())) {
-      EXPECT_TRUE(fired.count(std::string(id))) << id << "\n" << Dump(resp);
-    }
-    for (absl::string_view id : absl::StrSplit(c.must_not_fire, ',', absl::SkipEmpty())) {
-      EXPECT_FALSE(fired.count(std::string(id))) << id << "\n" << Dump(resp);
-    }
-    // Every finding's rule is described once in the answer's rules, with
-    // its title and citation; every non-CLEAR answer has a cited finding.
-    std::map<std::string, const v1::RuleRef*> described;
-    for (const auto& r : resp.rules()) {
-      EXPECT_TRUE(described.emplace(r.rule_id(), &r).second) << r.rule_id();
-      EXPECT_FALSE(r.title().empty()) << r.rule_id();
-      EXPECT_FALSE(r.citation().empty()) << r.rule_id();
-    }
-    for (const auto& f : resp.findings()) {
-      EXPECT_TRUE(described.count(f.rule_id())) << f.rule_id();
-    }
-    EXPECT_EQ(described.size(), size_t(resp.rules_size()));
-    if (resp.decision() != v1::DECISION_CLEAR) {
-      bool cited = false;
-      for (const auto& f : resp.findings()) {
-        cited |= !f.informational() && described.count(f.rule_id()) > 0;
-      }
-      EXPECT_TRUE(cited) << Dump(resp);
-    }
-    // The public answer: stored, versioned, evaluated as of the case's date.
-    EXPECT_EQ(resp.as_of_date(), c.as_of);
+    ExpectWorkedCaseAnswer(c, req, resp);
+    // The public answer: stored, versioned, evaluated as of the case's date
+    // (checked above).
     EXPECT_EQ(resp.request_id(), req.request_id());
     EXPECT_FALSE(resp.decision_id().empty());
     EXPECT_FALSE(resp.rule_set_version().empty());
