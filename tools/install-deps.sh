@@ -8,6 +8,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3 openssl
 )
 
 missing=()

@@ -42,8 +42,15 @@ struct ServiceOptions {
   int stream_window = 64;
 };
 
-class ScreeningServiceImpl final
-    : public v1::ScreeningService::CallbackService {
+// ScreenStream is a raw (ByteBuffer) method: the reactor parses each frame
+// itself, so a frame that does not parse is answered as a bad line
+// (INVALID_ARGUMENT in-band) instead of ending the stream.
+using ScreeningServiceBase = v1::ScreeningService::WithCallbackMethod_Screen<
+    v1::ScreeningService::WithRawCallbackMethod_ScreenStream<
+        v1::ScreeningService::WithCallbackMethod_GetDecision<
+            v1::ScreeningService::Service>>>;
+
+class ScreeningServiceImpl final : public ScreeningServiceBase {
  public:
   // REQUIRES: all pointers outlive the service.
   ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool,
@@ -53,8 +60,8 @@ class ScreeningServiceImpl final
   grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
                                    const v1::ScreenRequest* request,
                                    v1::ScreenResponse* response) override;
-  grpc::ServerBidiReactor<v1::ScreenStreamRequest, v1::ScreenStreamResponse>*
-  ScreenStream(grpc::CallbackServerContext* context) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ScreenStream(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
                                         const v1::GetDecisionRequest* request,
                                         v1::DecisionRecord* response) override;
