@@ -141,19 +141,63 @@ ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager,
       authorizer_(authorizer),
       options_(options),
       screener_(options.record_decisions ? manager->store() : nullptr, clock) {
-  SetMessageAllocatorFor_Screen(&screen_messages_);
 }
 
+namespace {
+
+// A pooled record for one Screen call, back to the pool when it goes.
+struct PooledCall {
+  explicit PooledCall(ScreenMessagePool* pool)
+      : holder(static_cast<ScreenMessagePool::Holder*>(pool->AllocateMessages())) {}
+  ~PooledCall() {
+    if (holder != nullptr) holder->Release();
+  }
+  PooledCall(const PooledCall&) = delete;
+  PooledCall& operator=(const PooledCall&) = delete;
+  ScreenMessagePool::Holder* holder;
+};
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
-    grpc::CallbackServerContext* context, const v1::ScreenRequest* request,
-    v1::ScreenResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "Screen", kScreeners);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  if (absl::Status as_of = CheckAsOfAllowed(*caller, *request); !as_of.ok()) {
+  // The per-method receive limit, before any parsing.
+  if (request_bytes->Length() > kMaxScreenRequestBytes) {
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("request: is ", request_bytes->Length(),
+                     " bytes; the limit is ", kMaxScreenRequestBytes)));
+    return reactor;
+  }
+  auto call = std::make_shared<PooledCall>(&screen_messages_);
+  {
+    grpc::ByteBuffer copy(*request_bytes);  // shares the slices
+    grpc::Status parsed =
+        grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ScreenRequest>(
+            &copy, call->holder->request());
+    if (!parsed.ok()) {
+      ES_LOG_WARNING_RATE_LIMITED("Screen: body does not parse from ",
+                                  context->peer(), ": ",
+                                  parsed.error_message());
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request: is not an exportscreen.v1.ScreenRequest "
+                       "(truncated, not protobuf, or a string field that is "
+                       "not valid UTF-8)",
+                       parsed.error_message().empty() ? "" : ": ",
+                       parsed.error_message())));
+      return reactor;
+    }
+  }
+  const v1::ScreenRequest& request = *call->holder->request();
+  if (absl::Status as_of = CheckAsOfAllowed(*caller, request); !as_of.ok()) {
     reactor->Finish(ToGrpcStatus(as_of));
     return reactor;
   }
@@ -165,8 +209,8 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     return reactor;
   }
   const bool queued = pool_->TrySchedule(
-      [this, context, reactor, snapshot = std::move(snapshot),
-       caller_name = caller->name] {
+      [this, context, reactor, response_bytes, call,
+       snapshot = std::move(snapshot), caller_name = caller->name] {
         if (context->IsCancelled()) {
           reactor->Finish(grpc::Status::CANCELLED);
           return;
@@ -176,26 +220,30 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
                                        "deadline passed before screening"));
           return;
         }
-        // Evaluated here; answered once the decision record is durable.
-        auto* holder = dynamic_cast<ScreenMessagePool::Holder*>(
-            context->GetRpcAllocatorState());
-        if (holder == nullptr) {  // the service always sets the allocator
-          reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
-                                       "no pooled messages for this call"));
-          return;
-        }
-        // In place: `request` and `response` are the pooled record's own.
+        // In place: the request and the answer are the pooled record's own.
+        ScreenMessagePool::Holder* holder = call->holder;
         screener_.ScreenRecord(
             *snapshot, holder->Lend(), caller_name,
-            [holder, reactor](absl::Status status,
-                              std::unique_ptr<v1::DecisionRecord> record) {
+            [call, holder, reactor, response_bytes](
+                absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
               if (!holder->Restore(std::move(record))) {
                 reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
                                              "decision record lost"));
                 return;
               }
-              reactor->Finish(status.ok() ? grpc::Status::OK
-                                          : ToGrpcStatus(status));
+              if (!status.ok()) {
+                reactor->Finish(ToGrpcStatus(status));
+                return;
+              }
+              bool own = false;
+              grpc::Status serialized =
+                  grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                         v1::ScreenResponse>(
+                      *holder->response(), response_bytes, &own);
+              reactor->Finish(serialized.ok()
+                                  ? grpc::Status::OK
+                                  : grpc::Status(grpc::StatusCode::INTERNAL,
+                                                 "answer could not be serialised"));
             });
       });
   if (!queued) FinishOverloaded(reactor);
@@ -267,9 +315,14 @@ class ScreenStreamReactor final
         ++frames_;
         auto line = std::make_shared<v1::ScreenStreamRequest>();
         grpc::Status parsed =
-            grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                     v1::ScreenStreamRequest>(&read_buffer_,
-                                                              line.get());
+            read_buffer_.Length() > kMaxScreenRequestBytes + 1024
+                ? grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               absl::StrCat("frame is ", read_buffer_.Length(),
+                                            " bytes; the limit is ",
+                                            kMaxScreenRequestBytes))
+                : grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                           v1::ScreenStreamRequest>(
+                      &read_buffer_, line.get());
         read_buffer_.Clear();
         if (!parsed.ok()) {
           // Answered in-band: the client learns which frame (by its

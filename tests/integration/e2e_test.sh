@@ -28,6 +28,15 @@ start() {  # rules_dir
   fail "server did not answer health"
 }
 ctl() { "$CTL" --server=127.0.0.1:$PORT --timeout=10s "$@"; }
+# The server answers health (NOT_SERVING) while it loads; wait for SERVING.
+wait_serving() {
+  for _ in $(seq 1 300); do
+    [ "$(ctl health 2>/dev/null)" = "SERVING" ] && return 0
+    kill -0 $PID 2>/dev/null || fail "server died"
+    sleep 0.1
+  done
+  return 1
+}
 stop() { kill -TERM $PID; wait $PID || fail "server exit code $? on SIGTERM"; PID=""; }
 
 # 1. Empty rules directory: NOT_SERVING, Screen UNAVAILABLE.
@@ -42,7 +51,7 @@ rm -rf "$WORK/db"
 
 # 2. Seeded start: SERVING, decisions by exit code.
 start "$SRC/rules"
-[ "$(ctl health)" = "SERVING" ] || fail "not serving"
+wait_serving || fail "not serving"
 ctl status | grep -q '"serving":true' || fail "status"
 for f in "$SRC"/seeds/shipments/*.json; do
   set +e; ctl screen "$f" >"$WORK/out.json"; rc=$?; set -e
@@ -59,7 +68,7 @@ before=$(ctl status)
 # 3. Kill and restart: data kept.
 stop
 start "$SRC/rules"
-[ "$(ctl health)" = "SERVING" ] || fail "not serving after restart"
+wait_serving || fail "not serving after restart"
 ctl decision "$id" | grep -q "$id" || fail "decision $id lost"
 after=$(ctl status)
 v() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rule_set_version"], d["list_version"])' "$1"; }
