@@ -9,6 +9,7 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 openssl
+  clang libclang-rt-14-dev
 )
 
 missing=()

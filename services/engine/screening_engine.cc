@@ -791,6 +791,18 @@ void Screener::ScreenItem(int index) {
     auto it = R_.param_slots.find(name);
     if (it != R_.param_slots.end()) c.SetNumber(it->second, value);
   }
+  // Parameters the rules define as ratios (rules/vocabulary.textproto),
+  // where the request gives the operands but not the value.
+  for (const auto& p : R_.computed_params) {
+    if (c.HasNumber(p.slot) || !c.HasNumber(p.numerator) ||
+        !c.HasNumber(p.denominator) || !(c.num[p.denominator] > 0)) {
+      continue;
+    }
+    const double v = c.num[p.numerator] / c.num[p.denominator];
+    c.SetNumber(p.slot, v);
+    SetFact(det->add_computed(), absl::StrCat("item.param.", p.name),
+            absl::StrCat(v));
+  }
   Bits256 features;
   for (const auto& f : item->features()) {
     int id = R_.Id(Vocab::kFeature, f);

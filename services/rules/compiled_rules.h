@@ -327,6 +327,13 @@ struct CompiledRules {
   // Numeric parameter name -> number slot (item.param.<name>).
   absl::flat_hash_map<std::string, int> param_slots;
   std::vector<std::pair<std::string, int>> params;  // in slot order
+  // Parameters computed as numerator / denominator (number slots), in
+  // declaration order: {param slot, numerator slot, denominator slot}.
+  struct ComputedParam {
+    int slot, numerator, denominator;
+    std::string name;
+  };
+  std::vector<ComputedParam> computed_params;
 
   // Country id -> groups it belongs to; alias (e.g. HK -> CN), by id.
   std::vector<Bits256> groups_of_country;

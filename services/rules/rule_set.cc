@@ -884,6 +884,8 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
     out_->vocab_ids[size_t(Vocab::kAddressKind)][n] = v->number();
   }
 
+  // Computed parameters resolve their operands after all declarations.
+  std::vector<std::pair<const v1::ParameterDecl*, Where>> computed;
   // Pass 1: declarations.
   std::vector<std::pair<int, std::vector<std::string>>> group_members;
   for (auto& f : files) {
@@ -902,6 +904,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
         }
         out_->param_slots[p.name()] = s;
         out_->params.emplace_back(p.name(), s);
+        if (p.has_computed()) computed.emplace_back(&p, w);
       }
     }
     for (int i = 0; i < f.file.vocabulary_size(); ++i) {
@@ -1270,6 +1273,22 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
   for (size_t i = 0; i < exception_for.size(); ++i) {
     resolve_ids(exception_for[i].first, exception_for[i].second,
                 &out_->exceptions[i].for_licenses);
+  }
+
+  for (const auto& [p, w] : computed) {
+    ResolvedAttr num, den;
+    const bool ok_num = ResolveAttr(p->computed().numerator(), &num) &&
+                        num.type == ValueType::kNumber;
+    const bool ok_den = ResolveAttr(p->computed().denominator(), &den) &&
+                        den.type == ValueType::kNumber;
+    if (!ok_num || !ok_den) {
+      Error(w, absl::StrCat("computed: operands must be number attributes (\"",
+                            p->computed().numerator(), "\" / \"",
+                            p->computed().denominator(), "\")"));
+      continue;
+    }
+    out_->computed_params.push_back(
+        {out_->param_slots[p->name()], num.slot, den.slot, p->name()});
   }
 
   // CCL controls replaced by hand-written rules.

@@ -230,5 +230,22 @@ TEST_F(EdgesTest, DateBeforeTheModelledSpanIsReview) {
                           v1::DECISION_REVIEW));
 }
 
+// 3A090.c: memory bandwidth density is computed from bandwidth and package
+// area where the EAR defines it (the request need not compute it).
+TEST_F(EdgesTest, MemoryBandwidthDensityIsComputed) {
+  v1::ScreenResponse r = Screen(
+      R"(destination_country: "CN" parties { name: "Memory Co" country: "CN" }
+         items { kind: ITEM_KIND_HBM memory_bandwidth_gbps: 1600
+                 parameters { key: "hbm_package_mm2" value: 110 } })");
+  ASSERT_EQ(r.item_determinations_size(), 1);
+  EXPECT_EQ(r.item_determinations(0).eccn(), "3A090.c") << DumpAnswer(r);
+  bool computed = false;
+  for (const auto& f : r.item_determinations(0).computed()) {
+    computed |= f.name() == "item.param.memory_bandwidth_density";
+  }
+  EXPECT_TRUE(computed) << DumpAnswer(r);
+  EXPECT_NE(r.decision(), v1::DECISION_CLEAR);
+}
+
 }  // namespace
 }  // namespace exportscreen::engine
