@@ -4,6 +4,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "exportscreen/v1/service.grpc.pb.h"
+#include <map>
+
+#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/server/server.h"
@@ -104,6 +107,142 @@ TEST(ContinuousScreeningTest, NewListingOfAPastClearPartyRaisesOneAlert) {
   auto again = server->manager()->store()->ListAlerts(100, false);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->size(), 1u);
+}
+
+}  // namespace
+}  // namespace exportscreen
+
+namespace exportscreen {
+namespace {
+
+// Issue 12: a ScreenStream open across an activation follows it. The
+// newly listed party is answered under the new list version by the next
+// line of the same stream (no CLEAR under the superseded lists), and every
+// answer names the one version pair it was evaluated under.
+TEST(ContinuousScreeningTest, OpenStreamFollowsAnActivation) {
+  testing::TempDir db;
+  server::ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.db_path = db.path();
+  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
+  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+  auto s = server::ScreeningServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  auto& server = *s;
+  ASSERT_TRUE(server->Load().ok());
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto screening = v1::ScreeningService::NewStub(channel);
+  auto admin = v1::AdminService::NewStub(channel);
+
+  grpc::ClientContext stream_ctx;
+  auto stream = screening->ScreenStream(&stream_ctx);
+  auto line = [&](const std::string& id) {
+    v1::ScreenStreamRequest l;
+    l.set_line_id(id);
+    l.mutable_request()->set_destination_country("CN");
+    auto* p = l.mutable_request()->add_parties();
+    p->set_name("Quantum Harbor Trading Co., Ltd.");
+    p->set_country("CN");
+    EXPECT_TRUE(stream->Write(l));
+    v1::ScreenStreamResponse out;
+    EXPECT_TRUE(stream->Read(&out));
+    EXPECT_EQ(out.line_id(), id);
+    return out;
+  };
+  v1::ScreenStreamResponse before = line("1");
+  ASSERT_EQ(before.response().decision(), v1::DECISION_CLEAR);
+
+  v1::ImportListRequest import;
+  import.set_format("entities_jsonl");
+  import.set_activate(true);
+  auto* f = import.add_files();
+  f->set_name("new.jsonl");
+  f->set_content(
+      R"({"entity_id":"EL:quantum-harbor","list":"EL","source_id":"quantum-harbor",)"
+      R"("primary_name":"Quantum Harbor Trading Co., Ltd.","countries":["CN"],)"
+      R"("license_requirement":"For all items subject to the EAR.","license_policy":"Presumption of denial"})");
+  v1::ImportListResponse imported;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(admin->ImportList(&ctx, import, &imported).ok());
+  }
+  ASSERT_TRUE(imported.activated());
+  const absl::Time activated = absl::Now();
+
+  v1::ScreenStreamResponse after = line("2");
+  const absl::Duration lag = absl::Now() - activated;
+  EXPECT_EQ(after.response().list_version(), imported.list_version());
+  EXPECT_EQ(after.response().decision(), v1::DECISION_LICENSE_REQUIRED);
+  EXPECT_LT(lag, absl::Seconds(1));
+  std::printf("stream followed the activation in %s (next line)\n",
+              absl::FormatDuration(lag).c_str());
+  stream->WritesDone();
+  EXPECT_TRUE(stream->Finish().ok());
+}
+
+// Issue 12: a frame that does not parse is answered in-band as
+// INVALID_ARGUMENT and the stream goes on; the stream never ends OK having
+// dropped lines silently.
+TEST(ContinuousScreeningTest, UnparsableFrameIsAnsweredAndTheStreamGoesOn) {
+  testing::TempDir db;
+  server::ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.db_path = db.path();
+  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
+  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+  auto s = server::ScreeningServer::Start(o);
+  ASSERT_TRUE(s.ok()) << s.status();
+  ASSERT_TRUE((*s)->Load().ok());
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*s)->port()),
+                                     grpc::InsecureChannelCredentials());
+  // A raw bidi stream: frame 1 garbage, frame 2 a good line.
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext ctx;
+  grpc::CompletionQueue cq;
+  auto call = stub.PrepareCall(&ctx, "/exportscreen.v1.ScreeningService/ScreenStream", &cq);
+  void* tag;
+  bool ok;
+  call->StartCall(reinterpret_cast<void*>(1));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  auto send = [&](const std::string& bytes) {
+    grpc::Slice slice(bytes);
+    grpc::ByteBuffer b(&slice, 1);
+    call->Write(b, reinterpret_cast<void*>(2));
+    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  };
+  send(std::string("\xff\xff\xff", 3));
+  v1::ScreenStreamRequest good;
+  good.set_line_id("good");
+  good.mutable_request()->set_destination_country("DE");
+  good.mutable_request()->add_parties()->set_name("Rheinland Engineering GmbH");
+  send(good.SerializeAsString());
+  call->WritesDone(reinterpret_cast<void*>(3));
+  ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+  std::map<std::string, v1::ScreenStreamResponse> answers;
+  for (int i = 0; i < 2; ++i) {
+    grpc::ByteBuffer in;
+    call->Read(&in, reinterpret_cast<void*>(4));
+    ASSERT_TRUE(cq.Next(&tag, &ok) && ok);
+    std::vector<grpc::Slice> slices;
+    ASSERT_TRUE(in.Dump(&slices).ok());
+    std::string bytes;
+    for (const auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    v1::ScreenStreamResponse r;
+    ASSERT_TRUE(r.ParseFromString(bytes));
+    answers[r.line_id()] = r;
+  }
+  grpc::Status status;
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(answers.count("#frame-1"), 1u);
+  EXPECT_EQ(answers["#frame-1"].error().code(), int(grpc::StatusCode::INVALID_ARGUMENT));
+  ASSERT_EQ(answers.count("good"), 1u);
+  EXPECT_NE(answers["good"].response().decision(), v1::DECISION_UNSPECIFIED);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
 }
 
 }  // namespace
