@@ -247,5 +247,91 @@ TEST_F(EdgesTest, MemoryBandwidthDensityIsComputed) {
   EXPECT_NE(r.decision(), v1::DECISION_CLEAR);
 }
 
+// Issue 13, item 3: every paragraph of the semiconductor entries, with a
+// destination where a licence is required and one where the CCL baseline
+// requires none. Expectations from the regulation as the reference states
+// it (export-controls.md 2.2, 6.3: Macau/D:5 scopes, worldwide IEC
+// paragraphs, 742.6(a)(11); Country Chart: NS 1 marked everywhere but
+// Canada, NS 2 not marked for A:1 members such as Germany), not from the
+// converter. Items are declared as SME subsystems where the entry controls
+// "specially designed components" too: a subsystem is controlled as its
+// paragraph.
+struct ParagraphCase {
+  const char* eccn;
+  const char* kind;
+  const char* licence_to;     // a destination that requires a licence ("" = none
+                              // but the embargoed rows, never CLEAR there)
+  const char* no_licence_to;  // one where the baseline requires none ("" = none)
+};
+const ParagraphCase kParagraphs[] = {
+    {"3A001.z.1.a", "ITEM_KIND_IC", "CN", "DE"},
+    {"3A001.z.1.b", "ITEM_KIND_IC", "CN", "DE"},
+    {"3A090.a", "ITEM_KIND_IC", "CN", "DE"},
+    {"3A090.b", "ITEM_KIND_IC", "MO", "DE"},
+    {"3A090.c", "ITEM_KIND_HBM", "CN", "DE"},
+    {"3A991.p", "ITEM_KIND_IC", "", "DE"},  // AT 1 only: no row is marked
+    {"3B001.a.4", "ITEM_KIND_SME_SUBSYSTEM", "CN", "DE"},
+    {"3B001.b", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3B001.c.1.a", "ITEM_KIND_SME_TOOL", "JP", ""},
+    {"3B001.c.1.c", "ITEM_KIND_SME_SUBSYSTEM", "NL", ""},
+    {"3B001.d", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3B001.f.1.a", "ITEM_KIND_SME_SUBSYSTEM", "CN", "DE"},
+    {"3B001.f.1.b", "ITEM_KIND_SME_TOOL", "MO", "JP"},
+    {"3B001.f.6", "ITEM_KIND_SME_UPGRADE_KIT", "CN", "DE"},
+    {"3B001.j", "ITEM_KIND_MATERIAL", "CN", "DE"},
+    {"3B001.l", "ITEM_KIND_SME_SUBSYSTEM", "CN", "DE"},
+    {"3B001.n", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3B001.q", "ITEM_KIND_SME_SUBSYSTEM", "DE", ""},
+    {"3B001.r", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3B002.a", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3B002.c", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3B993.f.1", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3B993.f.3", "ITEM_KIND_SME_UPGRADE_KIT", "CN", "DE"},
+    {"3B993.q.1", "ITEM_KIND_SME_SUBSYSTEM", "CN", "DE"},
+    {"3B994", "ITEM_KIND_SME_TOOL", "CN", "DE"},
+    {"3C001", "ITEM_KIND_MATERIAL", "CN", "DE"},
+    // Software declared without a paragraph may be software for 3B001.q
+    // (worldwide): no destination is free of a licence requirement.
+    {"3D001", "ITEM_KIND_SOFTWARE", "CA", ""},
+    {"3D992", "ITEM_KIND_SOFTWARE", "CN", ""},
+    {"3D993.b", "ITEM_KIND_SOFTWARE", "CN", "DE"},
+    {"3D994", "ITEM_KIND_SOFTWARE", "CN", "DE"},
+    {"3E001", "ITEM_KIND_TECHNOLOGY", "DE", "CA"},
+    {"3E993", "ITEM_KIND_TECHNOLOGY", "CN", "DE"},
+    {"3E994", "ITEM_KIND_TECHNOLOGY", "CN", "DE"},
+    {"4A090.a", "ITEM_KIND_COMPUTER", "CN", "DE"},
+    {"4A090.b", "ITEM_KIND_COMPUTER", "CN", "DE"},
+    {"4A994", "ITEM_KIND_COMPUTER", "", "DE"},
+    {"5A992.z.1", "ITEM_KIND_COMPUTER", "CN", "DE"},
+    {"5A992.z.2", "ITEM_KIND_COMPUTER", "CN", "DE"},
+};
+
+TEST_F(EdgesTest, EverySemiconductorParagraphFiresInScopeOnly) {
+  for (const ParagraphCase& c : kParagraphs) {
+    SCOPED_TRACE(c.eccn);
+    auto request = [&](const char* dest) {
+      return absl::StrCat("destination_country: \"", dest,
+                          "\" parties { name: \"Acme Components\" country: \"",
+                          dest, "\" } items { kind: ", c.kind,
+                          " declared_eccn: \"", c.eccn, "\" }");
+    };
+    if (*c.licence_to == '\0') {
+      EXPECT_NE(Screen(request("KP")).decision(), v1::DECISION_CLEAR);
+    } else {
+      v1::ScreenResponse in = Screen(request(c.licence_to));
+      ASSERT_EQ(in.item_determinations_size(), 1);
+      EXPECT_TRUE(in.item_determinations(0).license_required())
+          << c.licence_to << DumpAnswer(in);
+      EXPECT_GE(in.decision(), v1::DECISION_LICENSE_REQUIRED) << DumpAnswer(in);
+    }
+    if (*c.no_licence_to == '\0') continue;
+    v1::ScreenResponse out = Screen(request(c.no_licence_to));
+    ASSERT_EQ(out.item_determinations_size(), 1);
+    EXPECT_FALSE(out.item_determinations(0).license_required())
+        << c.no_licence_to << DumpAnswer(out);
+    EXPECT_FALSE(out.item_determinations(0).ccl_entry().empty());
+  }
+}
+
 }  // namespace
 }  // namespace exportscreen::engine

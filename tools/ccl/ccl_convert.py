@@ -175,6 +175,14 @@ def read_control(eccn, control_text):
         par = read_paragraph_list(eccn, m.group(1))
         if par is not None:
             return reason, par, [], True
+    # Prose naming paragraphs of this entry ("NS applies to MMIC amplifiers
+    # in 3A001.b.2 and discrete microwave transistors in 3A001.b.3"): the
+    # control applies within those paragraphs (conservatively, to all of
+    # them). Prose naming none of its own paragraphs: the entire entry.
+    own = sorted(set(m.group(0).rstrip(".") for m in
+                     re.finditer(re.escape(eccn) + r"(?:\.[a-z0-9]+)+", text)))
+    if own and "entire entry" not in text:
+        return reason, own, [], False
     return reason, [], [], False
 
 
@@ -290,7 +298,7 @@ def convert():
                     f"{eccn}\t{kind}{(' ' + ','.join(cols)) if cols else ''}"
                     f"{(' ' + ','.join(dests)) if dests else ''}"
                     f"{(' except ' + ','.join(excepted)) if excepted else ''}"
-                    f"\tscope={'exact' if exact_scope else 'ENTIRE ENTRY (conservative)'}"
+                    f"\tscope={'exact' if exact_scope else ('paragraphs named: ' + ','.join(pars) if pars else 'ENTIRE ENTRY (conservative)')}"
                     f"\t{ctext} | {ttext}")
         lines.append("  }")
     for name, row in sorted(chart["countries"].items()):
