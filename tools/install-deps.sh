@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages exportscreen builds with. Idempotent: does
-# nothing (and needs no network) when everything is already installed.
+# Installs the Debian 12 packages exportscreen builds with, and the tools the
+# two README commands run: python3 (tools/demo.sh and the integration tests
+# parse JSON and pick free ports with it), openssl (the TLS test makes its
+# certificates with the CLI). Idempotent: does nothing (and needs no
+# network) when everything is already installed.
 set -euo pipefail
 
 PACKAGES=(
@@ -8,6 +11,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  python3 openssl
 )
 
 missing=()
