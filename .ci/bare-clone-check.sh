@@ -43,7 +43,7 @@ forbid '(^|[^A-Za-z0-9_])/work/' 'absolute path of a development machine'
 forbid 'GTEST_SKIP|SKIP_RETURN_CODE|SKIP_REGULAR_EXPRESSION' 'a skipped test would count as passed'
 
 # 2. Every dated list file named in the tests/tools/benches is in the clone.
-named=$(grep -rhoE '[a-z_]+_20[0-9]{2}-[0-9]{2}(-[0-9]{2})?[a-z_]*/[A-Za-z0-9_.-]+\.(csv|txt|xml)' \
+named=$(grep -rhoE '(bis|ofac|un|us|state)_[a-z0-9_-]+/[A-Za-z0-9_.-]+\.(csv|txt|xml)' \
           tests tools bench | sort -u)
 [ -n "$named" ] || err "found no list file names in tests/tools/bench (pattern out of date?)"
 for f in $named; do

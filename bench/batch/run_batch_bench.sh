@@ -6,7 +6,7 @@
 # Usage: run_batch_bench.sh [BUILD_DIR] [SOURCE_DIR]   env: N, LISTED_RATE,
 #        SERVER_FLAGS (extra server flags), CLIENT_FLAGS, KEEP=1 (keep files)
 set -euo pipefail
-BUILD=${1:-/work/build-batch}
+BUILD=${1:-build}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
 N=${N:-1000000}
 LISTED_RATE=${LISTED_RATE:-0.01}
