@@ -29,6 +29,15 @@ start() {  # rules_dir [seed_lists_dir]
   fail "server did not answer health"
 }
 ctl() { "$CTL" --server=127.0.0.1:$PORT --timeout=10s "$@"; }
+# Health is NOT_SERVING until the load (importing the real lists) is done.
+wait_serving() {
+  for _ in $(seq 1 600); do
+    [ "$(ctl health 2>/dev/null)" = "SERVING" ] && return 0
+    kill -0 $PID 2>/dev/null || fail "server died"
+    sleep 0.1
+  done
+  fail "not serving after 60 s"
+}
 stop() { kill -TERM $PID; wait $PID || fail "server exit code $? on SIGTERM"; PID=""; }
 
 # 1. Empty rules directory: NOT_SERVING, Screen UNAVAILABLE.
@@ -51,7 +60,7 @@ rm -rf "$WORK/db"
 
 # 2. Seeded start on the real lists: SERVING, decisions by exit code.
 start "$SRC/rules"
-[ "$(ctl health)" = "SERVING" ] || fail "not serving"
+wait_serving
 ctl status | grep -q '"serving":true' || fail "status"
 ctl status | python3 -c '
 import json, sys
@@ -85,7 +94,7 @@ before=$(ctl status)
 # 3. Kill and restart: data kept.
 stop
 start "$SRC/rules"
-[ "$(ctl health)" = "SERVING" ] || fail "not serving after restart"
+wait_serving
 ctl decision "$id" | grep -q "$id" || fail "decision $id lost"
 after=$(ctl status)
 v() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rule_set_version"], d["list_version"])' "$1"; }
