@@ -2,7 +2,7 @@
 # Bare-clone check (issue 15): clones this repository's HEAD into an empty
 # temporary folder that has no sibling shared/ and checks, there, that the
 # tests, tools and benchmarks need nothing outside the clone:
-#   1. no test/tool/bench source or build file names a path outside the
+#   1. no test/tool/bench/service source or build file names a path outside the
 #      clone (../shared, shared/data, ${PROJECT_SOURCE_DIR}/.., /work/...)
 #      and nothing skips (GTEST_SKIP, CTest SKIP_* properties);
 #   2. every real list file the tests, match_eval and the benches name
@@ -31,7 +31,7 @@ fail=0
 err() { echo "bare-clone-check: $*" >&2; fail=1; }
 
 # 1. Paths that leave the clone, and skips.
-SCOPE=(tests tools bench CMakeLists.txt)
+SCOPE=(tests tools bench services deploy CMakeLists.txt .ci/run)
 forbid() {  # regex description
   local hits
   hits=$(grep -rnE "$1" "${SCOPE[@]}" || true)
