@@ -4,6 +4,9 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "grpcpp/impl/codegen/proto_utils.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "grpcpp/support/proto_buffer_writer.h"
 #include "absl/time/civil_time.h"
 #include "absl/synchronization/mutex.h"
 #include "exportscreen/v1/status.pb.h"
@@ -40,6 +43,8 @@ constexpr std::initializer_list<v1::Role> kReaders = {
 constexpr std::initializer_list<v1::Role> kAnyone = {
     v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR, v1::ROLE_AUDITOR};
 constexpr std::initializer_list<v1::Role> kOperators = {v1::ROLE_OPERATOR};
+// Separation of duties: who loads lists (operators) never clears hits.
+constexpr std::initializer_list<v1::Role> kDispositioners = {v1::ROLE_ANALYST};
 
 // Finishes a unary call with `result`: its value into `response`, or its error.
 template <typename T>
@@ -93,9 +98,18 @@ absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
     if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
   }
   absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
-  if (!caller.ok()) return caller.status();
+  if (!caller.ok()) {
+    ES_LOG_WARNING_RATE_LIMITED("refused ", method, " from ", context->peer(),
+                                ": ", caller.status().message());
+    return caller.status();
+  }
   absl::Status allowed = Authorizer::Require(*caller, method, roles);
-  if (!allowed.ok()) return allowed;
+  if (!allowed.ok()) {
+    ES_LOG_WARNING_RATE_LIMITED("refused ", method, " for principal \"",
+                                caller->name, "\" from ", context->peer(),
+                                ": ", allowed.message());
+    return allowed;
+  }
   return caller;
 }
 
@@ -127,19 +141,63 @@ ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager,
       authorizer_(authorizer),
       options_(options),
       screener_(options.record_decisions ? manager->store() : nullptr, clock) {
-  SetMessageAllocatorFor_Screen(&screen_messages_);
 }
 
+namespace {
+
+// A pooled record for one Screen call, back to the pool when it goes.
+struct PooledCall {
+  explicit PooledCall(ScreenMessagePool* pool)
+      : holder(static_cast<ScreenMessagePool::Holder*>(pool->AllocateMessages())) {}
+  ~PooledCall() {
+    if (holder != nullptr) holder->Release();
+  }
+  PooledCall(const PooledCall&) = delete;
+  PooledCall& operator=(const PooledCall&) = delete;
+  ScreenMessagePool::Holder* holder;
+};
+
+}  // namespace
+
 grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
-    grpc::CallbackServerContext* context, const v1::ScreenRequest* request,
-    v1::ScreenResponse* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
+    grpc::ByteBuffer* response_bytes) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "Screen", kScreeners);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  if (absl::Status as_of = CheckAsOfAllowed(*caller, *request); !as_of.ok()) {
+  // The per-method receive limit, before any parsing.
+  if (request_bytes->Length() > kMaxScreenRequestBytes) {
+    reactor->Finish(grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("request: is ", request_bytes->Length(),
+                     " bytes; the limit is ", kMaxScreenRequestBytes)));
+    return reactor;
+  }
+  auto call = std::make_shared<PooledCall>(&screen_messages_);
+  {
+    grpc::ByteBuffer copy(*request_bytes);  // shares the slices
+    grpc::Status parsed =
+        grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ScreenRequest>(
+            &copy, call->holder->request());
+    if (!parsed.ok()) {
+      ES_LOG_WARNING_RATE_LIMITED("Screen: body does not parse from ",
+                                  context->peer(), ": ",
+                                  parsed.error_message());
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("request: is not an exportscreen.v1.ScreenRequest "
+                       "(truncated, not protobuf, or a string field that is "
+                       "not valid UTF-8)",
+                       parsed.error_message().empty() ? "" : ": ",
+                       parsed.error_message())));
+      return reactor;
+    }
+  }
+  const v1::ScreenRequest& request = *call->holder->request();
+  if (absl::Status as_of = CheckAsOfAllowed(*caller, request); !as_of.ok()) {
     reactor->Finish(ToGrpcStatus(as_of));
     return reactor;
   }
@@ -151,8 +209,8 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     return reactor;
   }
   const bool queued = pool_->TrySchedule(
-      [this, context, reactor, snapshot = std::move(snapshot),
-       caller_name = caller->name] {
+      [this, context, reactor, response_bytes, call,
+       snapshot = std::move(snapshot), caller_name = caller->name] {
         if (context->IsCancelled()) {
           reactor->Finish(grpc::Status::CANCELLED);
           return;
@@ -162,26 +220,30 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
                                        "deadline passed before screening"));
           return;
         }
-        // Evaluated here; answered once the decision record is durable.
-        auto* holder = dynamic_cast<ScreenMessagePool::Holder*>(
-            context->GetRpcAllocatorState());
-        if (holder == nullptr) {  // the service always sets the allocator
-          reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
-                                       "no pooled messages for this call"));
-          return;
-        }
-        // In place: `request` and `response` are the pooled record's own.
+        // In place: the request and the answer are the pooled record's own.
+        ScreenMessagePool::Holder* holder = call->holder;
         screener_.ScreenRecord(
             *snapshot, holder->Lend(), caller_name,
-            [holder, reactor](absl::Status status,
-                              std::unique_ptr<v1::DecisionRecord> record) {
+            [call, holder, reactor, response_bytes](
+                absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
               if (!holder->Restore(std::move(record))) {
                 reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
                                              "decision record lost"));
                 return;
               }
-              reactor->Finish(status.ok() ? grpc::Status::OK
-                                          : ToGrpcStatus(status));
+              if (!status.ok()) {
+                reactor->Finish(ToGrpcStatus(status));
+                return;
+              }
+              bool own = false;
+              grpc::Status serialized =
+                  grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                                         v1::ScreenResponse>(
+                      *holder->response(), response_bytes, &own);
+              reactor->Finish(serialized.ok()
+                                  ? grpc::Status::OK
+                                  : grpc::Status(grpc::StatusCode::INTERNAL,
+                                                 "answer could not be serialised"));
             });
       });
   if (!queued) FinishOverloaded(reactor);
@@ -209,15 +271,18 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
 // (flow control: a slow reader stops our reads, and the client's writes
 // block on HTTP/2 flow control), screens them on the worker pool, and writes
 // answers one at a time in completion order (each names its line_id).
+//
+// Each line is evaluated on the snapshot current when it is taken up (one
+// pointer load), so a stream follows an activation at once and every answer
+// names the one version pair it was evaluated under; a running batch never
+// keeps answering under superseded lists. A frame that does not parse is
+// answered in-band as an INVALID_ARGUMENT line and the stream goes on.
 class ScreenStreamReactor final
-    : public grpc::ServerBidiReactor<v1::ScreenStreamRequest,
-                                     v1::ScreenStreamResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   ScreenStreamReactor(ScreeningServiceImpl* service,
                       grpc::CallbackServerContext* context)
-      : service_(service),
-        context_(context),
-        snapshot_(service->manager_->Current()) {
+      : service_(service), context_(context) {
     absl::StatusOr<Caller> caller =
         AuthCall(context, *service->authorizer_, "ScreenStream", kScreeners);
     if (!caller.ok()) {
@@ -227,7 +292,7 @@ class ScreenStreamReactor final
     }
     caller_name_ = caller->name;
     caller_ = *caller;
-    if (snapshot_ == nullptr) {
+    if (service->manager_->Current() == nullptr) {
       finished_ = true;
       Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
       return;
@@ -247,10 +312,31 @@ class ScreenStreamReactor final
         finish = ReadyToFinishLocked();
       } else {
         ++in_flight_;
-        auto line = std::make_shared<v1::ScreenStreamRequest>(
-            std::move(read_buffer_));
+        ++frames_;
+        auto line = std::make_shared<v1::ScreenStreamRequest>();
+        grpc::Status parsed =
+            read_buffer_.Length() > kMaxScreenRequestBytes + 1024
+                ? grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                               absl::StrCat("frame is ", read_buffer_.Length(),
+                                            " bytes; the limit is ",
+                                            kMaxScreenRequestBytes))
+                : grpc::GenericDeserialize<grpc::ProtoBufferReader,
+                                           v1::ScreenStreamRequest>(
+                      &read_buffer_, line.get());
         read_buffer_.Clear();
-        if (!service_->pool_->TrySchedule([this, line] { Process(*line); })) {
+        if (!parsed.ok()) {
+          // Answered in-band: the client learns which frame (by its
+          // position) was bad, and the rest of the stream goes on.
+          --in_flight_;
+          QueueLocked({ErrorLine(absl::StrCat("#frame-", frames_),
+                                 grpc::StatusCode::INVALID_ARGUMENT,
+                                 absl::StrCat("frame ", frames_,
+                                              " is not a ScreenStreamRequest "
+                                              "(does not parse): ",
+                                              parsed.error_message())),
+                       nullptr});
+        } else if (!service_->pool_->TrySchedule(
+                       [this, line] { Process(*line); })) {
           --in_flight_;
           QueueLocked({ErrorLine(line->line_id(),
                                  grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -317,8 +403,12 @@ class ScreenStreamReactor final
   // A line's answer on its way out. A screened line's response belongs to
   // `record` (lent to `msg` until written, then taken back for reuse).
   struct Outgoing {
+    Outgoing() = default;
+    Outgoing(v1::ScreenStreamResponse m, std::unique_ptr<v1::DecisionRecord> r)
+        : msg(std::move(m)), record(std::move(r)) {}
     v1::ScreenStreamResponse msg;
     std::unique_ptr<v1::DecisionRecord> record;
+    grpc::ByteBuffer bytes;  // msg serialised, while being written
   };
 
   // A cleared record (request, response and their capacity kept) for the
@@ -354,11 +444,20 @@ class ScreenStreamReactor final
                 nullptr});
       return;
     }
+    // Pinned per line: the snapshot current now (see the class comment).
+    const std::shared_ptr<const engine::ScreeningSnapshot> snapshot =
+        service_->manager_->Current();
+    if (snapshot == nullptr) {
+      Complete({ErrorLine(line.line_id(), grpc::StatusCode::UNAVAILABLE,
+                          kNotServing),
+                nullptr});
+      return;
+    }
     std::unique_ptr<v1::DecisionRecord> record = TakeRecord();
     *record->mutable_request() = std::move(*line.mutable_request());
     // Evaluated here; Complete runs once the decision record is durable.
     service_->screener_.ScreenRecord(
-        *snapshot_, std::move(record), caller_name_,
+        *snapshot, std::move(record), caller_name_,
         [this, line_id = line.line_id()](absl::Status status,
                                          std::unique_ptr<v1::DecisionRecord> record) {
           Outgoing out;
@@ -413,14 +512,28 @@ class ScreenStreamReactor final
   }
 
   void StartNextWriteIfIdle() {
-    const v1::ScreenStreamResponse* next = nullptr;
+    Outgoing* next = nullptr;
     {
       absl::MutexLock lock(&mu_);
       if (writing_ || out_.empty() || broken_) return;
       writing_ = true;
-      next = &out_.front().msg;  // stable: deque front survives push_back
+      next = &out_.front();  // stable: deque front survives push_back
     }
-    StartWrite(next);
+    bool own = false;
+    grpc::Status serialized =
+        grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                               v1::ScreenStreamResponse>(next->msg,
+                                                         &next->bytes, &own);
+    if (!serialized.ok()) {
+      // Cannot happen for a valid message; never send a partial answer.
+      v1::ScreenStreamResponse err =
+          ErrorLine(next->msg.line_id(), grpc::StatusCode::INTERNAL,
+                    "answer could not be serialised");
+      grpc::GenericSerialize<grpc::ProtoBufferWriter,
+                             v1::ScreenStreamResponse>(err, &next->bytes,
+                                                       &own);
+    }
+    StartWrite(&next->bytes);
   }
 
   void DoFinish() {
@@ -429,10 +542,10 @@ class ScreenStreamReactor final
 
   ScreeningServiceImpl* const service_;
   grpc::CallbackServerContext* const context_;
-  const std::shared_ptr<const engine::ScreeningSnapshot> snapshot_;
   std::string caller_name_;
   Caller caller_;
-  v1::ScreenStreamRequest read_buffer_;
+  grpc::ByteBuffer read_buffer_;
+  int64_t frames_ ABSL_GUARDED_BY(mu_) = 0;
 
   absl::Mutex mu_;
   std::deque<Outgoing> out_ ABSL_GUARDED_BY(mu_);
@@ -445,7 +558,7 @@ class ScreenStreamReactor final
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-grpc::ServerBidiReactor<v1::ScreenStreamRequest, v1::ScreenStreamResponse>*
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
 ScreeningServiceImpl::ScreenStream(grpc::CallbackServerContext* context) {
   return new ScreenStreamReactor(this, context);
 }
@@ -457,9 +570,11 @@ void FillServingStatus(const serving::SnapshotManager& manager,
                        v1::ServingStatus* status) {
   auto snapshot = manager.Current();
   status->set_decision_count(manager.store()->decision_count());
+  for (std::string& w : manager.Warnings()) status->add_warnings(std::move(w));
   if (snapshot == nullptr) {
     status->set_serving(false);
-    status->set_not_serving_reason(kNotServing);
+    std::string reason = manager.NotServingReason();
+    status->set_not_serving_reason(reason.empty() ? kNotServing : reason);
     return;
   }
   status->set_serving(true);
@@ -622,7 +737,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
     grpc::CallbackServerContext* context,
     const v1::RecordDispositionRequest* request, v1::Disposition* response) {
   return RunAdmin(
-      context, "RecordDisposition", {v1::ROLE_ANALYST, v1::ROLE_OPERATOR}, true,
+      context, "RecordDisposition", kDispositioners, true,
       absl::StrCat("decision=", request->decision_id(), " party=",
                    request->party_index(), " entity=", request->entity_id()),
       [this, request, response](const Caller& caller) -> absl::Status {
@@ -677,7 +792,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RevokeDisposition(
     grpc::CallbackServerContext* context,
     const v1::RevokeDispositionRequest* request, v1::Disposition* response) {
   return RunAdmin(
-      context, "RevokeDisposition", {v1::ROLE_ANALYST, v1::ROLE_OPERATOR}, true,
+      context, "RevokeDisposition", kDispositioners, true,
       absl::StrCat("disposition=", request->disposition_id()),
       [this, request, response](const Caller& caller) -> absl::Status {
         ASSIGN_OR_RETURN(auto log, manager_->store()->ListDispositions());

@@ -42,8 +42,19 @@ struct ServiceOptions {
   int stream_window = 64;
 };
 
-class ScreeningServiceImpl final
-    : public v1::ScreeningService::CallbackService {
+// ScreenStream is a raw (ByteBuffer) method: the reactor parses each frame
+// itself, so a frame that does not parse is answered as a bad line
+// (INVALID_ARGUMENT in-band) instead of ending the stream.
+// Screen is raw too: the body is size-checked before it is parsed (the
+// per-method receive limit, kMaxScreenRequestBytes) and a body that does not
+// parse is INVALID_ARGUMENT (gRPC's own parse failure says UNIMPLEMENTED
+// with no message); it is parsed into a pooled DecisionRecord as before.
+using ScreeningServiceBase = v1::ScreeningService::WithRawCallbackMethod_Screen<
+    v1::ScreeningService::WithRawCallbackMethod_ScreenStream<
+        v1::ScreeningService::WithCallbackMethod_GetDecision<
+            v1::ScreeningService::Service>>>;
+
+class ScreeningServiceImpl final : public ScreeningServiceBase {
  public:
   // REQUIRES: all pointers outlive the service.
   ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool,
@@ -51,10 +62,10 @@ class ScreeningServiceImpl final
                        ServiceOptions options);
 
   grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
-                                   const v1::ScreenRequest* request,
-                                   v1::ScreenResponse* response) override;
-  grpc::ServerBidiReactor<v1::ScreenStreamRequest, v1::ScreenStreamResponse>*
-  ScreenStream(grpc::CallbackServerContext* context) override;
+                                   const grpc::ByteBuffer* request,
+                                   grpc::ByteBuffer* response) override;
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ScreenStream(
+      grpc::CallbackServerContext* context) override;
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
                                         const v1::GetDecisionRequest* request,
                                         v1::DecisionRecord* response) override;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/rules/compiled_rules.h"
@@ -195,8 +196,10 @@ class Screener {
     return id < 0 ? kOtherCountry : int16_t(id);
   }
   Bits256 GroupsOf(int16_t c) const {
-    return (c >= 0 && c != kOtherCountry) ? R_.groups_of_country[c]
-                                          : Bits256{};
+    return (c >= 0 && c != kOtherCountry &&
+            size_t(c) < R_.groups_of_country.size())
+               ? R_.groups_of_country[size_t(c)]
+               : Bits256{};
   }
   // Textual value of a recorded attribute ("(unknown)" if not given),
   // formatted once per evaluation context state (see Invalidate).
@@ -225,6 +228,15 @@ class Screener {
             }
           }
         }
+      } else if (r.type == rules::ValueType::kSymbol &&
+                 vocab == Vocab::kCountry && c.sym[r.slot] == kOtherCountry) {
+        // A country the rules never name: show the code the request gave
+        // (validated ISO alpha-2), never index the vocabulary with the
+        // sentinel.
+        v = r.slot == slot::kDestCountry     ? req_.destination_country()
+            : r.slot == slot::kExportCountry ? req_.export_country()
+                                             : std::string();
+        if (v.empty()) v = rules::CompiledRules::OutOfVocabulary();
       } else {
         v = R_.Format(r, c, vocab);
       }
@@ -260,6 +272,10 @@ class Screener {
                        const std::vector<int>& footnotes);
   void Ownership();
   void ScreenItem(int index);
+  // The CCL x Country Chart baseline for `eccn` (classified or declared);
+  // true if a licence is required.
+  bool ChartDetermination(int index, const std::string& eccn,
+                          v1::ItemDetermination* det);
   void TransactionRedFlags();
   void Decide();
 
@@ -343,7 +359,8 @@ void Screener::FillTransaction() {
         p.country().empty() ? p.address().country() : p.country();
     int16_t c = Country(pc);
     if (c >= 0 && c != kOtherCountry) countries.Set(c);
-    if (p.role() != v1::PARTY_ROLE_EXPORTER) {
+    if (p.role() != v1::PARTY_ROLE_EXPORTER &&
+        v1::AddressKind_IsValid(p.address().kind())) {
       kinds.Set(p.address().kind());
     }
     bool end_user_side = p.role() != v1::PARTY_ROLE_EXPORTER &&
@@ -745,7 +762,12 @@ void Screener::ScreenItem(int index) {
                            (1u << slot::kLocationCountries) |
                            (1u << slot::kLocationGroups));
 
-  if (item->kind() != v1::ITEM_KIND_UNSPECIFIED) {
+  // A kind number outside the proto enum (proto3 enums are open) is
+  // unknown, exactly like UNSPECIFIED: rules gated on the kind cannot decide
+  // (fail closed), never "some other, non-chip kind". The API rejects such
+  // requests; this holds for any other caller of the engine.
+  if (item->kind() != v1::ITEM_KIND_UNSPECIFIED &&
+      v1::ItemKind_IsValid(item->kind())) {
     c.sym[slot::kKind] = int16_t(item->kind());
   }
   if (item->has_tpp()) c.SetNumber(slot::kTpp, item->tpp());
@@ -915,7 +937,9 @@ void Screener::ScreenItem(int index) {
   } else if (undecided.empty() && declared >= 0) {
     // Nothing classifies it from parameters: rely on the declared ECCN.
     c.sym[slot::kEccn] = int16_t(declared);
-    tags = R_.tags_of_eccn[declared];
+    tags = size_t(declared) < R_.tags_of_eccn.size()
+               ? R_.tags_of_eccn[size_t(declared)]
+               : Bits256{};
     det->set_eccn(item->declared_eccn());
     det->set_classification_rule_id("declared");
   } else if (undecided.empty()) {
@@ -984,6 +1008,21 @@ void Screener::ScreenItem(int index) {
     if (!r.review_policy.empty()) {
       AddFact(f, "review_policy", r.review_policy);
       if (det->review_policy().empty()) det->set_review_policy(r.review_policy);
+    }
+  }
+  // The CCL baseline, for the classified ECCN and a declared one that
+  // differs (both are checked: fail closed).
+  if (R_.ccl.present) {
+    const std::string* first = nullptr;
+    if (cls != nullptr) {
+      first = &cls->eccn_name;
+    } else if (!item->declared_eccn().empty()) {
+      first = &item->declared_eccn();
+    }
+    if (first != nullptr) required |= ChartDetermination(index, *first, det);
+    if (cls != nullptr && !item->declared_eccn().empty() &&
+        item->declared_eccn() != cls->eccn_name) {
+      required |= ChartDetermination(index, item->declared_eccn(), det);
     }
   }
   if (!undecided_lic.empty()) {
@@ -1123,6 +1162,160 @@ void Screener::Decide() {
   out_->set_decision(d);
 }
 
+namespace {
+// True if `eccn` lies under paragraph `p` ("3B001.f.1.a" under "3B001.f.1").
+bool UnderParagraph(absl::string_view eccn, absl::string_view p) {
+  return absl::StartsWith(eccn, p) &&
+         (eccn.size() == p.size() || eccn[p.size()] == '.');
+}
+}  // namespace
+
+bool Screener::ChartDetermination(int index, const std::string& eccn,
+                                  v1::ItemDetermination* det) {
+  const rules::CclTable& t = R_.ccl;
+  if (eccn == "EAR99" || eccn.size() < 5) return false;
+  const std::string base = eccn.substr(0, 5);
+  auto it = t.entries.find(base);
+  if (it == t.entries.end()) {
+    v1::Finding* f = System(
+        "system.eccn_not_on_ccl", "ECCN not on the Commerce Control List",
+        absl::StrCat("Item ", index, ": ECCN ", eccn,
+                     " is not on the Commerce Control List of the rule set (",
+                     t.meta.from_text, "..); its controls cannot be determined"),
+        -1, index, "Check the classification; a licence may be required.");
+    AddFact(f, "eccn", eccn);
+    return false;
+  }
+  const rules::CCclEntry& entry = it->second;
+  if (det->ccl_entry().empty()) det->set_ccl_entry(base);
+  if (entry.controls.empty()) {
+    v1::Finding* f = System(
+        "system.ccl_entry_without_controls",
+        "CCL entry without licence requirements in the data",
+        absl::StrCat("Item ", index, ": CCL entry ", base,
+                     " states no reason for control in the rule data (",
+                     entry.heading.substr(0, 160), "); the requirement must be "
+                     "determined by hand"),
+        -1, index, "Read the entry (it may refer to the ITAR or another part).");
+    AddFact(f, "eccn", eccn);
+    return false;
+  }
+  const std::string& dest = req_.destination_country();
+  const rules::CChartRow* row = t.Row(dest);
+  bool required = false;
+  bool row_missing_reported = false;
+  for (const rules::CCclControl& k : entry.controls) {
+    // Paragraph scope.
+    bool scope_assumed = false;
+    if (!k.paragraphs.empty()) {
+      if (eccn.size() == 5) {
+        scope_assumed = true;  // no paragraph given: applies (conservative)
+      } else if (std::none_of(k.paragraphs.begin(), k.paragraphs.end(),
+                              [&](const std::string& p) {
+                                return UnderParagraph(eccn, p) ||
+                                       UnderParagraph(p, eccn);
+                              })) {
+        continue;
+      }
+    }
+    if (std::any_of(k.except_paragraphs.begin(), k.except_paragraphs.end(),
+                    [&](const std::string& p) { return UnderParagraph(eccn, p); })) {
+      continue;
+    }
+    if (k.superseded_by != nullptr) {
+      // Hand-written rules decide this control (their findings cite them).
+      det->add_chart_columns_checked(
+          absl::StrCat(k.reason, k.column.empty() ? "" : " ", k.column, ": ",
+                       k.superseded_note));
+      continue;
+    }
+    v1::Decision sev = v1::DECISION_UNSPECIFIED;
+    std::string why;
+    switch (k.kind) {
+      case rules::CCclControl::Kind::kNone:
+        continue;
+      case rules::CCclControl::Kind::kColumn: {
+        if (row == nullptr) {
+          if (!row_missing_reported) {
+            row_missing_reported = true;
+            v1::Finding* f = System(
+                "system.destination_not_on_chart",
+                "Destination not on the Commerce Country Chart",
+                absl::StrCat("Item ", index, " (", eccn, "): destination ", dest,
+                             " has no Country Chart row; column controls "
+                             "cannot be checked (738.3(b))"),
+                -1, index);
+            AddFact(f, "destination", dest);
+          }
+          continue;
+        }
+        if (row->embargoed) {
+          sev = v1::DECISION_REVIEW;
+          why = absl::StrCat(row->name, " is embargoed: ", row->pointer);
+          det->add_chart_columns_checked(absl::StrCat(k.column, ": embargoed row"));
+          break;
+        }
+        const bool x = k.column_bit >= 0 && ((row->marks >> k.column_bit) & 1);
+        det->add_chart_columns_checked(
+            absl::StrCat(k.column, x ? ": X" : ": no X"));
+        if (!x) continue;
+        sev = v1::DECISION_LICENSE_REQUIRED;
+        why = absl::StrCat("Country Chart column ", k.column, " has an X for ",
+                           row->name);
+        break;
+      }
+      case rules::CCclControl::Kind::kWorldwide:
+        sev = v1::DECISION_LICENSE_REQUIRED;
+        why = absl::StrCat("controlled to every destination: ", k.chart_text);
+        break;
+      case rules::CCclControl::Kind::kDestinations: {
+        const int16_t c = ctx_.sym[slot::kDestCountry];
+        const Bits256 groups = GroupsOf(c);
+        const auto in = [&](const std::vector<std::string>& set) {
+          for (const std::string& d : set) {
+            if (d == dest || (row != nullptr && d == row->country)) return true;
+            if (d.size() > 2) {
+              const int g = R_.Id(Vocab::kGroup, d);
+              if (g >= 0 && groups.Test(g)) return true;
+            }
+          }
+          return false;
+        };
+        if (!in(k.destinations) || in(k.except_destinations)) continue;
+        sev = v1::DECISION_LICENSE_REQUIRED;
+        why = absl::StrCat("destination in scope: ", k.chart_text);
+        break;
+      }
+      case rules::CCclControl::Kind::kReference:
+        sev = v1::DECISION_REVIEW;
+        why = absl::StrCat("the entry refers elsewhere: ", k.chart_text);
+        break;
+    }
+    if (sev == v1::DECISION_LICENSE_REQUIRED) {
+      required = true;
+      det->add_reasons_for_control(k.reason);
+    }
+    v1::Finding* f = Add(k.replaced_by != nullptr ? *k.replaced_by : t.meta, sev,
+                         absl::StrCat("Item ", index, " (", eccn, ", CCL ", base,
+                                      " ", k.reason, ") to ", dest, ": ", why),
+                         -1, index, 6);
+    AddFact(f, "eccn", eccn);
+    AddFact(f, "ccl_entry", base);
+    AddFact(f, "reason_for_control", k.reason);
+    if (!k.column.empty()) AddFact(f, "chart_column", k.column);
+    AddFact(f, "control", k.control_text);
+    if (scope_assumed) {
+      AddFact(f, "paragraph_scope",
+              absl::StrCat("no paragraph declared; the control applies to ",
+                           absl::StrJoin(k.paragraphs, ", ")));
+    }
+    if (k.prose) AddFact(f, "scope_read_from_prose", "true");
+    if (k.replaced_by != nullptr) AddFact(f, "printed_scope", k.chart_text);
+  }
+  if (required) det->add_license_rule_ids(t.meta.id);
+  return required;
+}
+
 void Screener::Run() {
   ActiveFlags(R_.classifications, as_of_, &cls_on_);
   ActiveFlags(R_.licenses, as_of_, &lic_on_);
@@ -1139,6 +1332,17 @@ void Screener::Run() {
   out_->set_rule_set_version(snap_.rule_set_version);
   out_->set_list_version(snap_.list_version);
   out_->set_as_of_date(absl::FormatCivilTime(as_of_));
+  if (R_.has_modelled_from && as_of_ < R_.modelled_from) {
+    v1::Finding* f = System(
+        "system.not_modelled_before",
+        "Rules not modelled before this date",
+        absl::StrCat("The rule set models ",
+                     absl::FormatCivilTime(R_.modelled_from),
+                     " onwards; as of ", absl::FormatCivilTime(as_of_),
+                     " its answer cannot be relied on"),
+        -1, -1, "Determine the requirements in force on that date by hand.");
+    AddFact(f, "modelled_from", absl::FormatCivilTime(R_.modelled_from));
+  }
   FillTransaction();
   ScreenParties();
   Ownership();

@@ -15,6 +15,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,8 +31,15 @@ enum class Tri : uint8_t { kFalse = 0, kTrue = 1, kUnknown = 2 };
 // A set of up to 256 small ids (countries, groups, tags ...).
 struct Bits256 {
   std::array<uint64_t, 4> w{};
-  void Set(int i) { w[i >> 6] |= uint64_t{1} << (i & 63); }
-  bool Test(int i) const { return (w[i >> 6] >> (i & 63)) & 1; }
+  // Out-of-range members (an enum number outside the proto, a sentinel
+  // symbol) are not representable: Set ignores them, Test is false.
+  static constexpr bool InRange(int i) { return unsigned(i) < 256u; }
+  void Set(int i) {
+    if (InRange(i)) w[size_t(i) >> 6] |= uint64_t{1} << (i & 63);
+  }
+  bool Test(int i) const {
+    return InRange(i) && ((w[size_t(i) >> 6] >> (i & 63)) & 1);
+  }
   bool Intersects(const Bits256& o) const {
     return ((w[0] & o.w[0]) | (w[1] & o.w[1]) | (w[2] & o.w[2]) |
             (w[3] & o.w[3])) != 0;
@@ -182,6 +190,55 @@ struct CompiledMeta {
   }
 };
 
+// The Commerce Control List x Country Chart baseline (15 CFR 738.4),
+// compiled from CclData. Column names and destinations are data.
+struct CCclControl {
+  enum class Kind : uint8_t { kColumn, kWorldwide, kDestinations, kReference, kNone };
+  Kind kind = Kind::kReference;
+  std::string reason;
+  std::string column;      // kColumn
+  int column_bit = -1;     // index into CclTable::columns
+  std::vector<std::string> destinations;  // kDestinations: countries, groups
+  std::vector<std::string> paragraphs, except_paragraphs;
+  std::vector<std::string> except_destinations;
+  std::string control_text, chart_text;
+  bool prose = false;
+  // Replaced by hand-written rules (CclSupersession): not applied; the
+  // determination names the supersession.
+  const CompiledMeta* superseded_by = nullptr;
+  std::string superseded_note;
+  // Scope replaced by a CclSupersession with destinations: findings cite it.
+  const CompiledMeta* replaced_by = nullptr;
+};
+struct CCclEntry {
+  std::string eccn, heading;
+  std::vector<CCclControl> controls;
+};
+struct CChartRow {
+  std::string country, name, pointer;
+  uint32_t marks = 0;  // bit i: CclTable::columns[i] has an X
+  bool embargoed = false;
+};
+struct CclTable {
+  bool present = false;
+  CompiledMeta meta;
+  std::vector<std::unique_ptr<CompiledMeta>> supersessions;
+  std::vector<std::string> columns;  // column names, by bit
+  absl::flat_hash_map<std::string, CCclEntry> entries;  // by base ECCN
+  absl::flat_hash_map<std::string, CChartRow> rows;     // by country code
+  absl::flat_hash_map<std::string, std::string> governed_by;
+  // The row for `country` (following 738.3(b) governed_by), or null.
+  const CChartRow* Row(const std::string& country) const {
+    auto it = rows.find(country);
+    if (it != rows.end()) return &it->second;
+    auto g = governed_by.find(country);
+    if (g == governed_by.end()) return nullptr;
+    it = rows.find(g->second);
+    return it == rows.end() ? nullptr : &it->second;
+  }
+};
+
+
 // An attribute reference recorded as a fact.
 struct Recorded {
   uint16_t attr = 0;
@@ -305,6 +362,12 @@ struct CompiledRules {
       red_flag_buckets;
   std::vector<CFastPath> fast_paths;
   CompiledMeta thresholds_meta;
+  CclTable ccl;
+  // First day the rule set models (Coverage.modelled_from); before it an
+  // answer is REVIEW, never CLEAR. Unset: the earliest effective_from.
+  bool has_modelled_from = false;
+  absl::CivilDay modelled_from;
+  CompiledMeta coverage_meta;
   double review_threshold = 0.85;
   double block_threshold = 0.95;
 
@@ -313,8 +376,17 @@ struct CompiledRules {
     auto it = m.find(name);
     return it == m.end() ? -1 : it->second;
   }
+  // The name of symbol `id`; ids outside the vocabulary (sentinels such as
+  // "a country the rules never name") give kOutOfVocabulary.
   const std::string& Name(Vocab v, int id) const {
-    return vocab_names[size_t(v)][id];
+    const auto& names = vocab_names[size_t(v)];
+    return id >= 0 && size_t(id) < names.size() ? names[size_t(id)]
+                                                : OutOfVocabulary();
+  }
+  static const std::string& OutOfVocabulary() {
+    static const std::string* const kName =
+        new std::string("(not in the rule vocabulary)");
+    return *kName;
   }
 
   Tri Eval(uint32_t n, const EvalContext& c) const;

@@ -275,6 +275,7 @@ class Compiler {
   }
 
   bool CompileMeta(const v1::RuleMeta& m, const Where& w, CompiledMeta* out);
+  void CompileCcl(const v1::CclData& data, const Where& w);
   int Intern(Vocab v, const std::string& name) {
     auto& ids = out_->vocab_ids[size_t(v)];
     auto it = ids.find(name);
@@ -416,6 +417,95 @@ bool Compiler::ResolveAttr(const std::string& name, ResolvedAttr* r) {
     return true;
   }
   return false;
+}
+
+void Compiler::CompileCcl(const v1::CclData& data, const Where& w) {
+  CclTable& t = out_->ccl;
+  if (t.present) {
+    Error(w, "ccl defined more than once");
+    return;
+  }
+  t.present = true;
+  CompileMeta(data.meta(), w, &t.meta);
+  auto column_bit = [&](const std::string& column) {
+    for (size_t i = 0; i < t.columns.size(); ++i) {
+      if (t.columns[i] == column) return int(i);
+    }
+    t.columns.push_back(column);
+    return int(t.columns.size() - 1);
+  };
+  for (const auto& row : data.row()) {
+    if (row.country().size() != 2) {
+      Error(w, absl::StrCat("chart row \"", row.name(),
+                            "\": country must be an alpha-2 code"));
+      continue;
+    }
+    CChartRow& r = t.rows[row.country()];
+    r.country = row.country();
+    r.name = row.name();
+    r.pointer = row.pointer();
+    r.embargoed = row.embargoed();
+    for (const auto& m : row.marks()) {
+      int bit = column_bit(m);
+      if (bit >= 32) {
+        Error(w, "more than 32 Country Chart columns");
+        return;
+      }
+      r.marks |= uint32_t{1} << bit;
+    }
+  }
+  for (const auto& [from, to] : data.governed_by()) t.governed_by[from] = to;
+  for (const auto& e : data.entry()) {
+    if (e.eccn().size() != 5) {
+      Error(w, absl::StrCat("ccl entry \"", e.eccn(), "\": not a base ECCN"));
+      continue;
+    }
+    CCclEntry& c = t.entries[e.eccn()];
+    c.eccn = e.eccn();
+    c.heading = e.heading();
+    for (const auto& k : e.control()) {
+      CCclControl x;
+      x.reason = k.reason();
+      x.column = k.column();
+      x.destinations.assign(k.destinations().begin(), k.destinations().end());
+      x.except_destinations.assign(k.except_destinations().begin(),
+                                   k.except_destinations().end());
+      x.paragraphs.assign(k.paragraphs().begin(), k.paragraphs().end());
+      x.except_paragraphs.assign(k.except_paragraphs().begin(),
+                                 k.except_paragraphs().end());
+      x.control_text = k.control_text();
+      x.chart_text = k.chart_text();
+      x.prose = k.prose();
+      switch (k.kind()) {
+        case v1::CclControl::KIND_COLUMN:
+          x.kind = CCclControl::Kind::kColumn;
+          x.column_bit = column_bit(k.column());
+          if (x.column_bit >= 32) {
+            Error(w, "more than 32 Country Chart columns");
+            return;
+          }
+          break;
+        case v1::CclControl::KIND_WORLDWIDE:
+          x.kind = CCclControl::Kind::kWorldwide;
+          break;
+        case v1::CclControl::KIND_DESTINATIONS:
+          x.kind = CCclControl::Kind::kDestinations;
+          if (x.destinations.empty()) {
+            Error(w, absl::StrCat("ccl ", e.eccn(), ": destinations control "
+                                  "names no destination"));
+          }
+          break;
+        case v1::CclControl::KIND_NONE:
+          x.kind = CCclControl::Kind::kNone;
+          break;
+        default:
+          // Unspecified or a reference: REVIEW citing the text (fail closed).
+          x.kind = CCclControl::Kind::kReference;
+          break;
+      }
+      c.controls.push_back(std::move(x));
+    }
+  }
 }
 
 bool Compiler::CompileMeta(const v1::RuleMeta& m, const Where& w,
@@ -1118,6 +1208,34 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
   if (!seen_thresholds_) {
     errors_.push_back("-:0: -: no match_thresholds in the rule set");
   }
+  for (auto& f : files) {
+    for (int i = 0; i < f.file.coverage_size(); ++i) {
+      const auto& r = f.file.coverage(i);
+      Where w = where(f, "coverage", i, r.meta().id());
+      ++out_->rule_count;
+      if (out_->has_modelled_from) {
+        Error(w, "coverage defined more than once");
+        continue;
+      }
+      CompileMeta(r.meta(), w, &out_->coverage_meta);
+      if (!ParseDay(r.modelled_from(), &out_->modelled_from)) {
+        Error(w, absl::StrCat("bad modelled_from \"", r.modelled_from(),
+                              "\" (want YYYY-MM-DD)"));
+        continue;
+      }
+      out_->has_modelled_from = true;
+    }
+    for (int i = 0; i < f.file.ccl_size(); ++i) {
+      const auto& r = f.file.ccl(i);
+      Where w = where(f, "ccl", i, r.meta().id());
+      CompileCcl(r, w);
+    }
+  }
+  if (!out_->has_modelled_from) {
+    errors_.push_back(
+        "-:0: -: no coverage { modelled_from } in the rule set (the first day "
+        "it models; earlier dates answer REVIEW)");
+  }
   // Predicates never used are still checked (compiled once, discarded).
   for (const auto& [name, pw] : predicates_) {
     if (!pw.first->has_condition()) continue;
@@ -1152,6 +1270,54 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
   for (size_t i = 0; i < exception_for.size(); ++i) {
     resolve_ids(exception_for[i].first, exception_for[i].second,
                 &out_->exceptions[i].for_licenses);
+  }
+
+  // CCL controls replaced by hand-written rules.
+  for (auto& f : files) {
+    for (int i = 0; i < f.file.ccl_superseded_size(); ++i) {
+      const auto& r = f.file.ccl_superseded(i);
+      Where w = where(f, "ccl_superseded", i, r.meta().id());
+      ++out_->rule_count;
+      auto meta = std::make_unique<CompiledMeta>();
+      CompileMeta(r.meta(), w, meta.get());
+      std::vector<uint32_t> handled;
+      resolve_ids({r.handled_by().begin(), r.handled_by().end()}, w, &handled);
+      if (r.handled_by().empty() && r.destinations().empty()) {
+        Error(w, "names neither handled_by licence rules nor replacement destinations");
+      }
+      if (r.chart_text_contains().empty()) {
+        Error(w, "chart_text_contains is empty");
+        continue;
+      }
+      const std::string note =
+          absl::StrCat("superseded by ", r.meta().id(), " (decided by ",
+                       absl::StrJoin(r.handled_by(), ", "), ")");
+      int matched = 0;
+      for (auto& [eccn, entry] : out_->ccl.entries) {
+        for (auto& k : entry.controls) {
+          if (absl::StrContains(k.chart_text, r.chart_text_contains())) {
+            ++matched;
+            if (r.destinations().empty()) {
+              k.superseded_by = meta.get();
+              k.superseded_note = note;
+            } else {
+              // Replaced by the scope that is enforced.
+              k.kind = CCclControl::Kind::kDestinations;
+              k.destinations.assign(r.destinations().begin(),
+                                    r.destinations().end());
+              k.except_destinations.assign(r.except_destinations().begin(),
+                                           r.except_destinations().end());
+              k.replaced_by = meta.get();
+            }
+          }
+        }
+      }
+      if (matched == 0) {
+        Error(w, absl::StrCat("matches no CCL control (\"",
+                              r.chart_text_contains(), "\")"));
+      }
+      out_->ccl.supersessions.push_back(std::move(meta));
+    }
   }
 
   CheckOverlaps(cls_src, cls_where);

@@ -1,5 +1,10 @@
 #include "services/server/server.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -31,7 +36,32 @@ bool IsLoopbackAddress(absl::string_view listen) {
   size_t colon = listen.rfind(':');
   absl::string_view host = colon == absl::string_view::npos ? listen : listen.substr(0, colon);
   if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");
-  return host == "localhost" || host == "::1" || absl::StartsWith(host, "127.");
+  if (host.empty()) return false;  // ":50051" listens on every interface
+  // Resolve the name (numeric addresses need no lookup): loopback only if
+  // every address it resolves to is in 127.0.0.0/8 or is ::1. A name such
+  // as "127.example.com" is not loopback however it is spelled.
+  const std::string name(host);
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* res = nullptr;
+  if (getaddrinfo(name.c_str(), nullptr, &hints, &res) != 0 || res == nullptr) {
+    return false;
+  }
+  bool all_loopback = true;
+  for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
+    if (a->ai_family == AF_INET) {
+      const auto* in = reinterpret_cast<const sockaddr_in*>(a->ai_addr);
+      all_loopback &= (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+    } else if (a->ai_family == AF_INET6) {
+      const auto* in6 = reinterpret_cast<const sockaddr_in6*>(a->ai_addr);
+      all_loopback &= IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr) != 0;
+    } else {
+      all_loopback = false;
+    }
+  }
+  freeaddrinfo(res);
+  return all_loopback;
 }
 
 absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(

@@ -508,8 +508,32 @@ SnapshotManager::WithLocationsAt(
   return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(copy));
 }
 
+std::string SnapshotManager::NotServingReason() const {
+  absl::MutexLock lock(&status_mu_);
+  return not_serving_reason_;
+}
+
+std::vector<std::string> SnapshotManager::Warnings() const {
+  absl::MutexLock lock(&status_mu_);
+  return warnings_;
+}
+
 absl::Status SnapshotManager::Bootstrap(const BootstrapOptions& options) {
+  absl::Status status = BootstrapOnce(options);
+  absl::MutexLock lock(&status_mu_);
+  not_serving_reason_ =
+      status.ok() ? std::string()
+                  : absl::StrCat("not serving: start-up failed: ",
+                                 status.message());
+  return status;
+}
+
+absl::Status SnapshotManager::BootstrapOnce(const BootstrapOptions& options) {
   absl::MutexLock lock(&mu_);
+  {
+    absl::MutexLock status_lock(&status_mu_);
+    warnings_.clear();
+  }
   RETURN_IF_ERROR(ReloadDispositions());
   ASSIGN_OR_RETURN(bool empty, store_->IsEmpty());
   if (empty) return SeedEmptyStore(options);
@@ -520,13 +544,23 @@ absl::Status SnapshotManager::Bootstrap(const BootstrapOptions& options) {
   }
   std::string rule_version = active->rule_set_version();
   if (options.reload_rules && !options.rules_dir.empty()) {
-    ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
-    ASSIGN_OR_RETURN(v1::RuleSetInfo info,
-                     PublishRulesLocked(files, options.rules_dir, "startup"));
-    if (info.version() != rule_version) {
+    // Fail safe: a rule directory that does not read or compile keeps the
+    // stored active pair serving, with the errors (FILE:LINE) as a warning.
+    absl::StatusOr<v1::RuleSetInfo> info = [&]() -> absl::StatusOr<v1::RuleSetInfo> {
+      ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
+      return PublishRulesLocked(files, options.rules_dir, "startup");
+    }();
+    if (!info.ok()) {
+      std::string warning = absl::StrCat(
+          "rules in ", options.rules_dir, " were not loaded (", info.status().message(),
+          "); still serving the active rule set ", rule_version);
+      ES_LOG_WARNING(warning);
+      absl::MutexLock status_lock(&status_mu_);
+      warnings_.push_back(std::move(warning));
+    } else if (info->version() != rule_version) {
       ES_LOG_INFO("rules in ", options.rules_dir, " changed: ", rule_version,
-                  " -> ", info.version());
-      rule_version = info.version();
+                  " -> ", info->version());
+      rule_version = info->version();
     }
   }
   return ActivateLocked(rule_version, active->list_version(),

@@ -63,6 +63,13 @@ class SnapshotManager {
   SnapshotManager(store::EntityStore* store, Clock* clock);
 
   // The active snapshot, or nullptr before the first activation.
+  // Why the manager is not serving (the last bootstrap or activation
+  // error; empty while serving or before the first bootstrap), and the
+  // warnings of the last bootstrap (e.g. a rule directory that did not
+  // compile while the stored active pair kept serving).
+  std::string NotServingReason() const ABSL_LOCKS_EXCLUDED(status_mu_);
+  std::vector<std::string> Warnings() const ABSL_LOCKS_EXCLUDED(status_mu_);
+
   std::shared_ptr<const engine::ScreeningSnapshot> Current() const {
     return current_.load(std::memory_order_acquire);
   }
@@ -142,6 +149,8 @@ class SnapshotManager {
   }
 
  private:
+  absl::Status BootstrapOnce(const BootstrapOptions& options)
+      ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status SeedEmptyStore(const BootstrapOptions& options)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ActivateLocked(const std::string& rule_set_version,
@@ -166,6 +175,9 @@ class SnapshotManager {
       std::make_shared<engine::DispositionFeed>();
   std::atomic<std::shared_ptr<const engine::ScreeningSnapshot>> current_;
   absl::Mutex mu_;
+  mutable absl::Mutex status_mu_;
+  std::string not_serving_reason_ ABSL_GUARDED_BY(status_mu_);
+  std::vector<std::string> warnings_ ABSL_GUARDED_BY(status_mu_);
   // Recently active snapshots, newest last (kept for fast rollback and so
   // that they are freed here rather than on a request thread).
   std::deque<std::shared_ptr<const engine::ScreeningSnapshot>> retired_

@@ -24,8 +24,32 @@ match_thresholds {
 }
 eccn { eccn: "3A090.a" tags: ["ac_a"] }
 eccn { eccn: "3A090.b" tags: ["ac_a"] }
-vocabulary { kind: KIND_ECCN_TAG codes { code: "ac_a" } }
+vocabulary { kind: KIND_ECCN_TAG codes { code: "ac_a" } } coverage { meta { id: "coverage" title: "c" citation: "policy" jurisdiction: "INTERNAL" effective_from: "1990-01-01" } modelled_from: "1990-01-01" }
 )pb";
+
+TEST(RuleSetTest, ARuleSetWithoutCoverageIsRejected) {
+  std::string base = kBase;
+  base = base.substr(0, base.find(" coverage {"));
+  auto rs = RuleSet::Compile({{"base.textproto", base}});
+  ASSERT_FALSE(rs.ok());
+  EXPECT_NE(rs.status().message().find("no coverage"), std::string::npos)
+      << rs.status();
+}
+
+TEST(RuleSetTest, ASupersessionThatMatchesNoCclControlIsRejected) {
+  auto files = ReadRuleFiles(ES_SOURCE_DIR "/rules");
+  ASSERT_TRUE(files.ok()) << files.status();
+  (*files)["zz.textproto"] = R"pb(
+ccl_superseded {
+  meta { id: "ccl.bogus" title: "t" citation: "c" jurisdiction: "US-EAR" effective_from: "2025-01-01" }
+  chart_text_contains: "no such text in any chart cell"
+  handled_by: ["lic.ac.d1_d4"]
+})pb";
+  auto rs = RuleSet::Compile(*files);
+  ASSERT_FALSE(rs.ok());
+  EXPECT_NE(rs.status().message().find("matches no CCL control"),
+            std::string::npos) << rs.status();
+}
 
 TEST(RuleSetTest, RealRulesCompile) {
   auto files = ReadRuleFiles(ES_SOURCE_DIR "/rules");
