@@ -17,7 +17,8 @@ if [ -f var/server.pid ] && kill -0 "$(cat var/server.pid)" 2>/dev/null; then
   while kill -0 "$(cat var/server.pid)" 2>/dev/null; do sleep 0.2; done
 fi
 "$BIN/services/server/screening_server" --listen="$ADDR" --db=var/db \
-  --rules=rules --seeds=seeds --reload_rules >var/server.log 2>&1 &
+  --rules=rules --seeds=seeds --seed_lists=seeds/lists --reload_rules \
+  >var/server.log 2>&1 &
 echo $! >var/server.pid
 CTL=("$BIN/services/cli/screenctl" --server="$ADDR" --timeout=10s)
 for _ in $(seq 1 100); do

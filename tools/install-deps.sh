@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages exportscreen builds with. Idempotent: does
-# nothing (and needs no network) when everything is already installed.
+# Installs the Debian 12 packages exportscreen builds with, and the tools the
+# two README commands run: python3 (tools/demo.sh and the integration tests
+# parse JSON and pick free ports with it), openssl (the TLS test makes its
+# certificates with the CLI). Idempotent: does nothing (and needs no
+# network) when everything is already installed.
 set -euo pipefail
 
 PACKAGES=(

@@ -6,7 +6,7 @@
 # Usage: run_batch_bench.sh [BUILD_DIR] [SOURCE_DIR]   env: N, LISTED_RATE,
 #        SERVER_FLAGS (extra server flags), CLIENT_FLAGS, KEEP=1 (keep files)
 set -euo pipefail
-BUILD=${1:-/work/build-batch}
+BUILD=${1:-build}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
 N=${N:-1000000}
 LISTED_RATE=${LISTED_RATE:-0.01}
@@ -28,7 +28,7 @@ echo "== input: $WORK/ship.csv, $(du -h "$WORK/ship.csv" | cut -f1)"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # shellcheck disable=SC2086
-"$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" \
+"$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= \
   ${SERVER_FLAGS:-} >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 600); do

@@ -1,5 +1,5 @@
 // Matching benchmarks: normalisation, index build and match latency on
-// (a) all real lists in shared/data/lists together and (b) a synthetic
+// (a) all real lists in seeds/lists (ES_LISTS_DIR) together and (b) a synthetic
 // store of 1,000,000 entities (about 3 million names) generated with a
 // fixed seed and realistic token statistics (Zipf-distributed given names,
 // surnames, brand words and industry words; legal forms; aliases that are
@@ -246,7 +246,7 @@ struct Fixture {
 Fixture* RealFixture() {
   static Fixture* f = [] {
     auto* x = new Fixture;
-    auto lists = tools::LoadRealLists(ES_SHARED_DIR "/data/lists");
+    auto lists = tools::LoadRealLists(ES_LISTS_DIR);
     if (!lists.ok()) {
       std::fprintf(stderr, "real lists: %s\n", lists.status().ToString().c_str());
       return x;

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Activation under load with all real lists (issue 5 bar): imports every real
-# list in ../shared/data/lists as one list version, then runs es_load against
+# list in seeds/lists (env LISTS=DIR for another folder with the same dated
+# subfolders) as one list version, then runs es_load against
 # the server while activating that version and the seed version alternately.
 # Reports activation times and screening p50/p99 overall and during swaps.
 # Usage: activation_bench.sh [BUILD_DIR] [SOURCE_DIR]  env: DURATION (20s), THREADS (4)
 set -euo pipefail
 BUILD=${1:-build}
 SRC=${2:-$(cd "$(dirname "$0")/../.." && pwd)}
-LISTS="$SRC/../shared/data/lists"
+LISTS="${LISTS:-$SRC/seeds/lists}"
 SERVER="$BUILD/services/server/screening_server"
 CTL="$BUILD/services/cli/screenctl"
 LOAD="$BUILD/tools/load/es_load"
@@ -15,7 +16,7 @@ W=$(mktemp -d); PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-"$SERVER" --listen=127.0.0.1:$PORT --db="$W/db" --rules="$SRC/rules" --seeds="$SRC/seeds" ${SERVER_FLAGS:-} >"$W/server.log" 2>&1 &
+"$SERVER" --listen=127.0.0.1:$PORT --db="$W/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= ${SERVER_FLAGS:-} >"$W/server.log" 2>&1 &
 PID=$!
 C=("$CTL" --server=127.0.0.1:$PORT --timeout=120s)
 for _ in $(seq 1 100); do "${C[@]}" health >/dev/null 2>&1 && break; sleep 0.1; done

@@ -14,7 +14,14 @@ ABSL_FLAG(std::string, db, "var/db", "RocksDB directory (created if missing)");
 ABSL_FLAG(std::string, rules, "rules",
           "rule directory (*.textproto) loaded into an empty store");
 ABSL_FLAG(std::string, seeds, "seeds",
-          "seed directory (entities/ownership/items .jsonl) for an empty store");
+          "seed directory for an empty store: ownership.jsonl, items.jsonl, "
+          "and entities.jsonl (hand-written parties, read only when "
+          "--seed_lists is empty)");
+ABSL_FLAG(std::string, seed_lists, "seeds/lists",
+          "for an empty store: the dated snapshot of the real public lists "
+          "(its bootstrap.txt names the files and formats) imported as the "
+          "listed parties of the first list version; empty = use --seeds "
+          "entities.jsonl instead. Ignored once the store has data");
 ABSL_FLAG(bool, reload_rules, false,
           "on a non-empty store, publish and activate --rules if it changed");
 ABSL_FLAG(int, workers, 0, "screening worker threads (0 = cores)");
@@ -41,7 +48,7 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "exportscreen screening server.\n"
       "  screening_server --listen=127.0.0.1:50051 --db=var/db --rules=rules "
-      "--seeds=seeds");
+      "--seeds=seeds --seed_lists=seeds/lists");
   absl::ParseCommandLine(argc, argv);
 
   // Block the stop signals in every thread; main waits for them below.
@@ -56,6 +63,7 @@ int main(int argc, char** argv) {
   options.db_path = absl::GetFlag(FLAGS_db);
   options.bootstrap.rules_dir = absl::GetFlag(FLAGS_rules);
   options.bootstrap.seeds_dir = absl::GetFlag(FLAGS_seeds);
+  options.bootstrap.lists_dir = absl::GetFlag(FLAGS_seed_lists);
   options.bootstrap.reload_rules = absl::GetFlag(FLAGS_reload_rules);
   options.workers = absl::GetFlag(FLAGS_workers);
   options.record_decisions = absl::GetFlag(FLAGS_record_decisions);

@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -284,6 +285,103 @@ absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
   return *info;
 }
 
+namespace {
+
+// Imports the sources lists_dir/bootstrap.txt names (lines "FORMAT FILE...",
+// '#' comments) with the store's importers; appends their entities and, for
+// the version id, each file's name and sha256. Rows an importer rejects are
+// counted and logged, not fatal (real files carry some).
+absl::Status ImportSeedLists(const std::string& lists_dir,
+                             std::vector<v1::ListedEntity>* entities,
+                             std::string* digest_input,
+                             v1::ListVersionInfo* info) {
+  const std::string manifest_path = lists_dir + "/bootstrap.txt";
+  absl::StatusOr<std::string> manifest = ReadFile(manifest_path);
+  if (!manifest.ok()) {
+    return absl::NotFoundError(absl::StrCat(
+        "--seed_lists: cannot read ", manifest_path,
+        " (give --seed_lists= to seed from --seeds entities.jsonl instead)"));
+  }
+  absl::flat_hash_set<std::string> ids;
+  for (const auto& e : *entities) ids.insert(e.entity_id());
+  int line_no = 0;
+  for (absl::string_view line : absl::StrSplit(*manifest, '\n')) {
+    ++line_no;
+    line = absl::StripAsciiWhitespace(line);
+    if (line.empty() || line.front() == '#') continue;
+    std::vector<std::string> words =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    if (words.size() < 2) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          manifest_path, ":", line_no, ": expected FORMAT FILE..."));
+    }
+    std::vector<store::ImportInput> inputs;
+    for (size_t i = 1; i < words.size(); ++i) {
+      const std::string path = absl::StrCat(lists_dir, "/", words[i]);
+      ASSIGN_OR_RETURN(std::string content, ReadFile(path));
+      absl::StrAppend(digest_input, words[i], " ", Sha256Hex(content), "\n");
+      info->add_sources(absl::StrCat("seed_lists:", words[0], ":", path));
+      inputs.push_back({words[i], std::move(content)});
+    }
+    absl::StatusOr<store::ImportResult> parsed =
+        store::ParseListFiles(words[0], inputs);
+    if (!parsed.ok()) {
+      return absl::Status(parsed.status().code(),
+                          absl::StrCat(manifest_path, ":", line_no, ": ",
+                                       parsed.status().message()));
+    }
+    size_t added = 0;
+    for (auto& e : parsed->entities) {
+      if (!ids.insert(e.entity_id()).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(manifest_path, ":", line_no, ": entity id ",
+                         e.entity_id(), " already imported by an earlier line"));
+      }
+      entities->push_back(std::move(e));
+      ++added;
+    }
+    ES_LOG_INFO("seed lists: ", words[0], " ", words[1], ": ", added,
+                " entities, ", parsed->merged_rows, " merged rows, ",
+                parsed->rejected.size(), " rejected rows, ",
+                parsed->warnings.size(), " warnings");
+  }
+  return absl::OkStatus();
+}
+
+// The seeds' illustrative ownership links name their owners by the
+// hand-written entities' ids. Against the real lists, a link whose owner id
+// is unknown is resolved by its owner_name: the entity with that primary
+// name, else with that strong alias (ASCII case-insensitive, first wins).
+// Returns how many links stay unresolved.
+int ResolveOwnersByName(const std::vector<v1::ListedEntity>& entities,
+                        std::vector<v1::OwnershipLink>* links) {
+  absl::flat_hash_set<std::string> ids;
+  absl::flat_hash_map<std::string, std::string> by_name;
+  for (const auto& e : entities) {
+    ids.insert(e.entity_id());
+    by_name.emplace(absl::AsciiStrToLower(e.primary_name()), e.entity_id());
+  }
+  for (const auto& e : entities) {
+    for (const auto& a : e.aliases()) {
+      if (a.strength() != v1::ALIAS_STRENGTH_STRONG) continue;
+      by_name.emplace(absl::AsciiStrToLower(a.name()), e.entity_id());
+    }
+  }
+  int unresolved = 0;
+  for (auto& l : *links) {
+    if (ids.contains(l.owner_entity_id())) continue;
+    auto it = by_name.find(absl::AsciiStrToLower(l.owner_name()));
+    if (it == by_name.end()) {
+      ++unresolved;
+      continue;
+    }
+    l.set_owner_entity_id(it->second);
+  }
+  return unresolved;
+}
+
+}  // namespace
+
 absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
   // Rules first: a seed without valid rules must not leave a half-seeded
   // store behind, and compiling is the step most likely to fail.
@@ -296,9 +394,13 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
 
   store::ListVersionData data;
   std::string digest_input;
+  if (!options.lists_dir.empty()) {
+    RETURN_IF_ERROR(ImportSeedLists(options.lists_dir, &data.entities,
+                                    &digest_input, &data.info));
+  }
   if (!options.seeds_dir.empty()) {
     const std::string entities_path = options.seeds_dir + "/entities.jsonl";
-    if (std::filesystem::exists(entities_path)) {
+    if (options.lists_dir.empty() && std::filesystem::exists(entities_path)) {
       ASSIGN_OR_RETURN(std::string content, ReadFile(entities_path));
       ASSIGN_OR_RETURN(store::ImportResult parsed,
                        store::ParseListFiles("entities_jsonl",
@@ -338,6 +440,13 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
           data.items.push_back(std::move(item));
           return absl::OkStatus();
         }));
+  }
+  if (!options.lists_dir.empty()) {
+    const int unresolved = ResolveOwnersByName(data.entities, &data.ownership);
+    if (unresolved > 0) {
+      ES_LOG_WARNING("seeds: ", unresolved, " of ", data.ownership.size(),
+                     " ownership links name an owner not on the seed lists");
+    }
   }
   CountByList(data.entities, &data.info);
   data.info.set_version(NewListVersionId(Sha256Hex(digest_input)));

@@ -35,8 +35,14 @@ namespace exportscreen::serving {
 struct BootstrapOptions {
   // Directory of *.textproto rule files ("" = none).
   std::string rules_dir;
-  // Directory with entities.jsonl, ownership.jsonl, items.jsonl ("" = none).
+  // Directory with ownership.jsonl, items.jsonl and entities.jsonl ("" =
+  // none). entities.jsonl (hand-written parties, a test fixture) is read
+  // only when lists_dir is empty.
   std::string seeds_dir;
+  // Directory with a dated snapshot of the real public lists and its
+  // bootstrap.txt (lines "FORMAT FILE...", see seeds/lists/bootstrap.txt),
+  // imported as the listed parties of the first list version ("" = none).
+  std::string lists_dir;
   // If the store already has data and rules_dir's content differs from the
   // active rule set, publish it as a new version and activate it.
   bool reload_rules = false;
@@ -68,7 +74,9 @@ class SnapshotManager {
     return current_.load(std::memory_order_acquire);
   }
 
-  // Startup. Empty store: imports the seeds as the first list version,
+  // Startup. Empty store: imports the real lists of lists_dir (or, without
+  // one, seeds_dir/entities.jsonl) plus the seeds' ownership links and
+  // items as the first list version,
   // publishes rules_dir as the first rule set and activates both. Otherwise
   // activates the stored active versions. Errors leave the manager without
   // a snapshot (NOT_SERVING); nothing stored is changed by a failed load.

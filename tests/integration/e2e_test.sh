@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end: the real screening_server binary driven by the real screenctl.
+# End-to-end: the real screening_server binary driven by the real screenctl,
+# on its embedded default (the real lists in seeds/lists, as README command 1).
 # Usage: e2e_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 BUILD=$1
@@ -14,12 +15,12 @@ fail() { echo "FAIL: $*"; [ -f "$WORK/server.log" ] && tail -20 "$WORK/server.lo
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-start() {  # rules_dir
+start() {  # rules_dir [seed_lists_dir]
   PORT=$(free_port)
   "$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$1" --seeds="$SRC/seeds" \
-    >>"$WORK/server.log" 2>&1 &
+    --seed_lists="${2:-$SRC/seeds/lists}" >>"$WORK/server.log" 2>&1 &
   PID=$!
-  for _ in $(seq 1 150); do
+  for _ in $(seq 1 600); do
     set +e; "$CTL" --server=127.0.0.1:$PORT --timeout=2s health >/dev/null 2>&1; rc=$?; set -e
     [ $rc -eq 0 ] || [ $rc -eq 5 ] && return 0
     kill -0 $PID 2>/dev/null || fail "server died"
@@ -28,9 +29,10 @@ start() {  # rules_dir
   fail "server did not answer health"
 }
 ctl() { "$CTL" --server=127.0.0.1:$PORT --timeout=10s "$@"; }
-# The server answers health (NOT_SERVING) while it loads; wait for SERVING.
+# The server answers health (NOT_SERVING) while it loads (importing the
+# real lists takes a moment); wait for SERVING.
 wait_serving() {
-  for _ in $(seq 1 300); do
+  for _ in $(seq 1 600); do
     [ "$(ctl health 2>/dev/null)" = "SERVING" ] && return 0
     kill -0 $PID 2>/dev/null || fail "server died"
     sleep 0.1
@@ -49,10 +51,35 @@ set +e; ctl screen "$SRC/seeds/shipments/01-clear-workstation-gpu-de.json" 2>"$W
 stop
 rm -rf "$WORK/db"
 
-# 2. Seeded start: SERVING, decisions by exit code.
+# 1b. Seed lists folder without bootstrap.txt: NOT_SERVING, store left empty.
+start "$SRC/rules" "$WORK/no_lists"
+set +e; out=$(ctl health); rc=$?; set -e
+[ "$out" = "NOT_SERVING" ] && [ $rc -eq 5 ] || fail "missing seed lists: health '$out' rc $rc"
+grep -q "bootstrap.txt" "$WORK/server.log" || fail "missing seed lists: no reason logged"
+stop
+rm -rf "$WORK/db"
+
+# 2. Seeded start on the real lists: SERVING, decisions by exit code.
 start "$SRC/rules"
 wait_serving || fail "not serving"
 ctl status | grep -q '"serving":true' || fail "status"
+ctl status | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+n, by = int(d["entity_count"]), d["entity_counts_by_list"]
+assert n > 20000, n
+for code, least in {"EL": 3000, "SDN": 14000, "UN": 1000, "DPL": 1500, "MEU": 50, "UVL": 200}.items():
+    assert int(by.get(code, 0)) >= least, (code, by)
+' || fail "embedded default is not the real lists: $(ctl status)"
+# A party on the real lists but not among the 12 hand-written ones.
+cat >"$WORK/bnc.json" <<'JSON'
+{"request_id": "real-sdn", "exporter": "Example Exports Inc.", "destination_country": "ES",
+ "parties": [{"role": "PARTY_ROLE_END_USER", "name": "Banco Nacional de Cuba", "country": "ES"}],
+ "items": [{"description": "Ethernet cable assembly", "kind": "ITEM_KIND_OTHER", "quantity": 1}]}
+JSON
+set +e; ctl screen "$WORK/bnc.json" >"$WORK/bnc.out"; rc=$?; set -e
+[ $rc -ne 0 ] && [ $rc -ne 1 ] || fail "Banco Nacional de Cuba (SDN:306): exit $rc: $(head -c 400 "$WORK/bnc.out")"
+grep -q '"SDN"' "$WORK/bnc.out" || fail "no SDN match for Banco Nacional de Cuba: $(head -c 400 "$WORK/bnc.out")"
 for f in "$SRC"/seeds/shipments/*.json; do
   set +e; ctl screen "$f" >"$WORK/out.json"; rc=$?; set -e
   case "$(basename "$f")" in

@@ -5,9 +5,12 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "exportscreen/v1/status.pb.h"
 #include "gmock/gmock.h"
@@ -16,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/cli/health_client.h"
+#include "services/common/clock.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen {
@@ -75,8 +79,15 @@ class ServerTest : public ::testing::Test {
     o.workers = 2;
     return o;
   }
-  void StartServer(const std::string& rules_dir) {
-    auto s = server::ScreeningServer::Start(Options(rules_dir));
+  // lists_dir: BootstrapOptions::lists_dir ("" = the hand-written
+  // seeds/entities.jsonl, as most tests here use).
+  void StartServer(const std::string& rules_dir,
+                   const std::string& lists_dir = "",
+                   Clock* clock = nullptr) {
+    server::ServerOptions o = Options(rules_dir);
+    o.bootstrap.lists_dir = lists_dir;
+    if (clock != nullptr) o.clock = clock;
+    auto s = server::ScreeningServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
@@ -168,6 +179,75 @@ TEST_F(ServerTest, SampleShipmentsGetTheirDecisions) {
     ++samples;
   }
   EXPECT_GE(samples, 5);
+}
+
+// The embedded default (screening_server --seed_lists=seeds/lists): an empty
+// store imports the real-list snapshot bootstrap.txt names, not the twelve
+// hand-written parties, and the seeds' illustrative ownership links are
+// resolved onto the real entities by name. (The samples' decisions on the
+// real lists, at today's date: tests/integration/e2e_test.sh.)
+TEST_F(ServerTest, EmbeddedDefaultIsTheRealListSnapshot) {
+  FakeClock clock(absl::FromCivil(absl::CivilSecond(2025, 10, 15, 12, 0, 0),
+                                  absl::UTCTimeZone()));
+  StartServer(rules_dir_, std::string(ES_SOURCE_DIR) + "/seeds/lists", &clock);
+  ASSERT_TRUE(server_->Load().ok());
+  v1::ServingStatus st = Status();
+  EXPECT_EQ(st.entity_counts_by_list().at("EL"), 3420);
+  EXPECT_EQ(st.entity_counts_by_list().at("DPL"), 1596);
+  EXPECT_EQ(st.entity_counts_by_list().at("UVL"), 222);
+  EXPECT_EQ(st.entity_counts_by_list().at("MEU"), 70);
+  EXPECT_EQ(st.entity_counts_by_list().at("SDN"), 14965);
+  EXPECT_EQ(st.entity_counts_by_list().at("UN"), 1003);
+  EXPECT_EQ(st.entity_count(), 3420 + 1596 + 222 + 70 + 14965 + 1003);
+  EXPECT_EQ(st.ownership_count(), 4);
+  EXPECT_GT(st.item_count(), 0);
+
+  // Parties only the real lists have: an SDN bank and a UN-listed person.
+  for (const auto& [party, list] : std::vector<std::pair<std::string, std::string>>{
+           {"Banco Nacional de Cuba", "SDN"}, {"Eric Badege", "UN"}}) {
+    v1::ScreenRequest req;
+    req.set_destination_country("ES");
+    req.add_parties()->set_name(party);
+    v1::ScreenResponse resp;
+    ASSERT_TRUE(Screen(req, &resp).ok());
+    EXPECT_NE(resp.decision(), v1::DECISION_CLEAR) << party;
+    std::set<std::string> lists;
+    for (const auto& m : resp.party_matches()) lists.insert(m.list());
+    EXPECT_THAT(lists, ::testing::Contains(list)) << party;
+  }
+  // seeds/ownership.jsonl names its owners by the hand-written ids
+  // (EL:huawei-technologies); against the real lists it resolves by name.
+  v1::ScreenRequest req;
+  req.set_destination_country("CN");
+  auto* p = req.add_parties();
+  p->set_name("Huawei Example Subsidiary Ltd");
+  p->set_country("CN");
+  v1::ScreenResponse resp;
+  ASSERT_TRUE(Screen(req, &resp).ok());
+  EXPECT_EQ(resp.decision(), v1::DECISION_LICENSE_REQUIRED);
+  std::set<std::string> fired;
+  for (const auto& f : resp.findings()) fired.insert(f.rule_id());
+  EXPECT_THAT(fired, ::testing::IsSupersetOf({"own.affiliates_50", "pl.el.fn1"}));
+}
+
+TEST_F(ServerTest, SeedListsWithoutBootstrapFileStaysNotServing) {
+  testing::TempDir lists;
+  StartServer(rules_dir_, lists.path());
+  absl::Status s = server_->Load();
+  EXPECT_EQ(s.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("bootstrap.txt"));
+  EXPECT_EQ(Health(), cli::HealthState::kNotServing);
+}
+
+TEST_F(ServerTest, SeedListsBadLineIsNamed) {
+  testing::TempDir lists;
+  std::ofstream(lists.path() + "/bootstrap.txt") << "# comment\n\nno_such_format x.csv\n";
+  std::ofstream(lists.path() + "/x.csv") << "a,b\n";
+  StartServer(rules_dir_, lists.path());
+  absl::Status s = server_->Load();
+  EXPECT_FALSE(s.ok());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("bootstrap.txt:3: "));
+  EXPECT_EQ(Health(), cli::HealthState::kNotServing);
 }
 
 TEST_F(ServerTest, HuaweiWithoutPunctuationHitsEntityList) {

@@ -1,5 +1,7 @@
 // match_eval: reproducible recall / false-positive evaluation of the name
-// matcher on the real public lists in shared/data/lists.
+// matcher on the real public lists: by default the repository's snapshot in
+// seeds/lists/ (ES_LISTS_DIR); --lists=DIR reads another folder with the
+// same dated subfolders.
 //
 // Labelled set (fixed seed, so every run sees the same cases):
 //  positives  every primary name and strong alias, queried as listed
@@ -19,7 +21,8 @@
 // Usage: match_eval [--check] [--review=0.80] [--block=0.92]
 //          [--sample=N] [--negatives=N] [--seed=S] [--lists=DIR]
 //          [--show_failures=N]
-// --check exits 1 if recall < 100 % on exact names, < 97 % on variants
+// --check exits 1 if a list source is missing or does not parse, if
+// recall < 100 % on exact names, < 97 % on variants
 // (all kinds together) or the false-positive rate > 2 %.
 #include <algorithm>
 #include <chrono>
@@ -60,7 +63,7 @@ struct Flags {
   size_t sample = 1500;     // variants per kind
   size_t negatives = 2000;  // per negative kind
   uint64_t seed = 20260731;
-  std::string lists = ES_SHARED_DIR "/data/lists";
+  std::string lists = ES_LISTS_DIR;
   size_t show_failures = 0;
 };
 
@@ -511,6 +514,11 @@ int Run(const Flags& flags) {
   }
   RealLists lists = std::move(*loaded);
   for (const auto& line : lists.report) std::printf("loaded %s\n", line.c_str());
+  if (flags.check && lists.skipped_sources > 0) {
+    std::fprintf(stderr, "check: FAIL: %d list source(s) missing or unreadable in %s\n",
+                 lists.skipped_sources, flags.lists.c_str());
+    return 1;
+  }
   const std::vector<IndexEntity> entities = lists.entities;  // copy for cases
   size_t names = 0;
   for (const auto& e : entities) names += 1 + e.aliases.size();

@@ -57,7 +57,12 @@ absl::StatusOr<RealLists> LoadRealLists(const std::string& lists_dir) {
     }
     std::string label = absl::StrCat(src.format, " ", src.files[0]);
     if (missing) {
-      out.report.push_back(absl::StrCat(label, ": missing file, skipped"));
+      ++out.skipped_sources;
+      out.report.push_back(absl::StrCat(label, ": missing file ",
+                                        inputs.size() < src.files.size()
+                                            ? src.files[inputs.size()]
+                                            : "",
+                                        ", skipped"));
       continue;
     }
     auto parsed = store::ParseListFiles(src.format, inputs);
@@ -67,6 +72,7 @@ absl::StatusOr<RealLists> LoadRealLists(const std::string& lists_dir) {
       parsed = store::ParseListFiles(src.format, inputs);
     }
     if (!parsed.ok()) {
+      ++out.skipped_sources;
       out.report.push_back(
           absl::StrCat(label, ": ", parsed.status().ToString(), ", skipped"));
       continue;

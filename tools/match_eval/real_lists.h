@@ -1,4 +1,5 @@
-// Loads every real public list in shared/data/lists with the store's
+// Loads every real public list in a lists folder (by default the
+// repository's snapshot, seeds/lists/, = ES_LISTS_DIR) with the store's
 // importers and converts the entities to matching::IndexEntity, for the
 // evaluation tool and the matching benchmarks. Not used by the service.
 // Thread-compatible (plain functions over files).
@@ -19,11 +20,14 @@ struct RealLists {
   std::vector<std::string> list;
   // One line per loaded source: "format file: N entities, M rejected".
   std::vector<std::string> report;
+  // Sources skipped because a file is missing or does not parse; callers
+  // that evaluate (match_eval --check) treat any as a failure.
+  int skipped_sources = 0;
 };
 
-// Loads the lists under `lists_dir` (e.g. ES_SHARED_DIR "/data/lists").
-// A source that fails to load is reported and skipped; errors only if
-// nothing loads.
+// Loads the lists under `lists_dir` (e.g. ES_LISTS_DIR). A source that
+// fails to load is reported, counted in skipped_sources and skipped; errors
+// only if nothing loads.
 absl::StatusOr<RealLists> LoadRealLists(const std::string& lists_dir);
 
 }  // namespace exportscreen::tools

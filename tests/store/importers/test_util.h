@@ -1,4 +1,4 @@
-// Helpers for the importer tests: read shared files, find entities, run
+// Helpers for the importer tests: read the real list files, find entities, run
 // ParseListFiles on inline text. Thread-compatible.
 #ifndef EXPORTSCREEN_TESTS_STORE_IMPORTERS_TEST_UTIL_H_
 #define EXPORTSCREEN_TESTS_STORE_IMPORTERS_TEST_UTIL_H_
@@ -14,9 +14,9 @@
 
 namespace exportscreen::store::testing {
 
-inline std::string ListsDir() {
-  return std::string(ES_SHARED_DIR) + "/data/lists";
-}
+// The real public lists: the repository's snapshot in seeds/lists/ unless
+// CMake's ES_LISTS_DIR points elsewhere.
+inline std::string ListsDir() { return std::string(ES_LISTS_DIR); }
 
 // Reads a file under ListsDir(); returns false if it is missing.
 inline bool ReadListFile(const std::string& relative, ImportInput* out) {
