@@ -18,7 +18,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start() {  # rules_dir [seed_lists_dir]
   PORT=$(free_port)
   "$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$1" --seeds="$SRC/seeds" \
-    --seed_lists="${2:-$SRC/seeds/lists}" >>"$WORK/server.log" 2>&1 &
+    --seed_lists="${2:-$SRC/seeds/lists}" ${EXTRA_FLAGS:-} >>"$WORK/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 600); do
     set +e; "$CTL" --server=127.0.0.1:$PORT --timeout=2s health >/dev/null 2>&1; rc=$?; set -e
@@ -100,5 +100,18 @@ ctl decision "$id" | grep -q "$id" || fail "decision $id lost"
 after=$(ctl status)
 v() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["rule_set_version"], d["list_version"])' "$1"; }
 [ "$(v "$before")" = "$(v "$after")" ] || fail "versions changed across restart"
+stop
+
+# 4. Fail-safe restart (issue 12): a rule directory with a typo and
+# --reload_rules keeps the stored active pair serving, with FILE:LINE in the
+# status warnings; the active versions are unchanged.
+cp -r "$SRC/rules" "$WORK/broken_rules"
+printf '\nred_flag { meta { id: "rf.typo" } condition { attr: "item.no_such_attribute" gt: 1 } }\n' \
+  >> "$WORK/broken_rules/red_flags.textproto"
+EXTRA_FLAGS=--reload_rules start "$WORK/broken_rules"
+wait_serving || fail "a broken rule directory at restart took the service down"
+st=$(ctl status)
+echo "$st" | grep -q 'red_flags.textproto:[0-9]' || fail "no FILE:LINE warning in status: $st"
+[ "$(v "$before")" = "$(v "$st")" ] || fail "active versions changed by a broken rule directory"
 stop
 echo "e2e: ok"
