@@ -333,5 +333,37 @@ TEST_F(EdgesTest, EverySemiconductorParagraphFiresInScopeOnly) {
   }
 }
 
+// Issue 13, item 5: the October 2022 test for dates before 2023-11-17
+// (reference 1.6): both prongs; the A800 (400 GB/s) escaped it; an unknown
+// transfer rate is undecided, never CLEAR.
+TEST_F(EdgesTest, October2022TestForHistoricalDates) {
+  const std::string h100 =
+      R"(destination_country: "CN" parties { name: "Acme Computing" country: "CN" }
+         items { kind: ITEM_KIND_IC tpp: 15800 die_area_mm2: 814
+                 datacenter_marketed: true parameters { key: "interconnect_gbps" value: 900 } })";
+  v1::ScreenResponse h = Screen(h100, "2023-06-01");
+  EXPECT_EQ(h.decision(), v1::DECISION_LICENSE_REQUIRED) << DumpAnswer(h);
+  EXPECT_EQ(h.item_determinations(0).eccn(), "3A090") << DumpAnswer(h);
+  EXPECT_TRUE(FiredRules(h).count("lic.ac.2022.china")) << DumpAnswer(h);
+
+  v1::ScreenResponse a800 = Screen(
+      R"(destination_country: "CN" parties { name: "Acme Computing" country: "CN" }
+         items { kind: ITEM_KIND_IC tpp: 9700 die_area_mm2: 826
+                 datacenter_marketed: true parameters { key: "interconnect_gbps" value: 400 } })",
+      "2023-06-01");
+  EXPECT_EQ(a800.item_determinations(0).eccn(), "") << DumpAnswer(a800);
+  EXPECT_FALSE(FiredRules(a800).count("lic.ac.2022.china"));
+
+  v1::ScreenResponse unknown = Screen(
+      R"(destination_country: "CN" parties { name: "Acme Computing" country: "CN" }
+         items { kind: ITEM_KIND_IC tpp: 15800 })",
+      "2023-06-01");
+  EXPECT_NE(unknown.decision(), v1::DECISION_CLEAR) << DumpAnswer(unknown);
+
+  // The same H100 after 2023-11-17 is 3A090.a under the 2023 test.
+  v1::ScreenResponse later = Screen(h100, "2024-06-01");
+  EXPECT_EQ(later.item_determinations(0).eccn(), "3A090.a") << DumpAnswer(later);
+}
+
 }  // namespace
 }  // namespace exportscreen::engine

@@ -304,6 +304,17 @@ inline constexpr WorkedCase kWorkedCases[] = {
     {"Minority 30 % owned by SMIC: red flag only", "3.3 (significant minority)", "2025-10-15",
      "destination_country: \"CN\" parties { role: PARTY_ROLE_END_USER name: \"Example Minority Packaging Co\" country: \"CN\" } items { description: \"office furniture\" kind: ITEM_KIND_OTHER quantity: 1 } ",
      v1::DECISION_REVIEW, "", "rf.affiliation", "own.affiliates_50"},
+    // Reference 1.6: the October 2022 test (both prongs) and its licence
+    // scope (China; Macau from January 2023), for historical dates.
+    {"A100 to CN under the October 2022 test", "1.6", "2023-03-01",
+     "destination_country: \"CN\" as_of_date: \"2023-03-01\" parties { role: PARTY_ROLE_END_USER name: \"Example Cloud Co\" country: \"CN\" } items { description: \"A100 SXM4 80GB\" kind: ITEM_KIND_IC tpp: 4992 die_area_mm2: 826 memory_bandwidth_gbps: 2039 datacenter_marketed: true parameters { key: \"interconnect_gbps\" value: 600 } quantity: 8 } ",
+     v1::DECISION_LICENSE_REQUIRED, "3A090", "lic.ac.2022.china", "lic.ac.macau_d5"},
+    {"A800 to CN under the October 2022 test (400 GB/s: escaped)", "1.6", "2023-03-01",
+     "destination_country: \"CN\" as_of_date: \"2023-03-01\" parties { role: PARTY_ROLE_END_USER name: \"Example Cloud Co\" country: \"CN\" } items { description: \"A800 SXM 80GB\" kind: ITEM_KIND_IC tpp: 4992 die_area_mm2: 826 memory_bandwidth_gbps: 2039 datacenter_marketed: true parameters { key: \"interconnect_gbps\" value: 400 } quantity: 8 } ",
+     v1::DECISION_CLEAR, "", "", "lic.ac.2022.china,lic.ac.macau_d5"},
+    {"A100 to Macau under the October 2022 test", "1.6", "2023-06-01",
+     "destination_country: \"MO\" as_of_date: \"2023-06-01\" parties { role: PARTY_ROLE_END_USER name: \"Example Cloud Co\" country: \"MO\" } items { description: \"A100 SXM4 80GB\" kind: ITEM_KIND_IC tpp: 4992 die_area_mm2: 826 memory_bandwidth_gbps: 2039 datacenter_marketed: true parameters { key: \"interconnect_gbps\" value: 600 } quantity: 8 } ",
+     v1::DECISION_LICENSE_REQUIRED, "3A090", "lic.ac.2022.macau", "lic.ac.2022.china"},
 };
 
 // Listed parties the party cases assume (v1::ListedEntity text format, one
