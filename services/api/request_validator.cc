@@ -48,6 +48,16 @@ class Violations {
   int more_ = 0;
 };
 
+// A field path built only when a violation is reported: the checks of a
+// valid request allocate nothing for field names.
+struct Field {
+  Field(const char* p) : prefix(p) {}                // NOLINT: implicit
+  Field(const std::string& p) : prefix(p) {}         // NOLINT: implicit
+  Field(absl::string_view p, absl::string_view s) : prefix(p), suffix(s) {}
+  std::string str() const { return absl::StrCat(prefix, suffix); }
+  absl::string_view prefix, suffix;
+};
+
 void Trim(std::string* s) {
   absl::string_view t = absl::StripAsciiWhitespace(*s);
   if (t.size() != s->size()) *s = std::string(t);
@@ -61,26 +71,26 @@ void DropUnknown(google::protobuf::Message* m) {
 }
 
 // Upper-cases and checks an optional country code.
-void CheckCountry(std::string* code, const std::string& field, bool required,
+void CheckCountry(std::string* code, Field field, bool required,
                   Violations* v) {
   Trim(code);
   absl::AsciiStrToUpper(code);
   if (code->empty()) {
-    if (required) v->Add(field, "is required (ISO 3166-1 alpha-2, e.g. \"CN\")");
+    if (required) v->Add(field.str(), "is required (ISO 3166-1 alpha-2, e.g. \"CN\")");
     return;
   }
   if (!IsIsoAlpha2(*code)) {
-    v->Add(field, absl::StrCat("unknown country code ", Echo(*code),
+    v->Add(field.str(), absl::StrCat("unknown country code ", Echo(*code),
                                " (expected ISO 3166-1 alpha-2)"));
   }
 }
 
-void CheckName(std::string* name, const std::string& field, Violations* v) {
+void CheckName(std::string* name, Field field, Violations* v) {
   Trim(name);
   if (name->empty()) {
-    v->Add(field, "is empty");
+    v->Add(field.str(), "is empty");
   } else if (name->size() > kMaxNameBytes) {
-    v->Add(field, absl::StrCat("is longer than ", kMaxNameBytes, " bytes"));
+    v->Add(field.str(), absl::StrCat("is longer than ", kMaxNameBytes, " bytes"));
   } else {
     bool has_content = false;
     for (unsigned char c : *name) {
@@ -89,43 +99,43 @@ void CheckName(std::string* name, const std::string& field, Violations* v) {
         break;
       }
     }
-    if (!has_content) v->Add(field, "has no letters or digits");
+    if (!has_content) v->Add(field.str(), "has no letters or digits");
   }
 }
 
 // A bounded free-text or code field.
-void CheckLength(const std::string& value, size_t max, const std::string& field,
+void CheckLength(const std::string& value, size_t max, Field field,
                  Violations* v) {
   if (value.size() > max) {
-    v->Add(field, absl::StrCat("is longer than ", max, " bytes (",
+    v->Add(field.str(), absl::StrCat("is longer than ", max, " bytes (",
                                value.size(), ")"));
   }
 }
 
 // A bounded repeated field.
 template <typename R>
-bool CheckCount(const R& repeated, int max, const std::string& field,
+bool CheckCount(const R& repeated, int max, Field field,
                 Violations* v) {
   if (repeated.size() > max) {
-    v->Add(field, absl::StrCat("more than ", max, " entries (",
+    v->Add(field.str(), absl::StrCat("more than ", max, " entries (",
                                repeated.size(), ")"));
     return false;
   }
   return true;
 }
 
-void CheckEnum(int number, bool (*is_valid)(int), const std::string& field,
+void CheckEnum(int number, bool (*is_valid)(int), Field field,
                Violations* v) {
   if (!is_valid(number)) {
-    v->Add(field, absl::StrCat("unknown enum number ", number));
+    v->Add(field.str(), absl::StrCat("unknown enum number ", number));
   }
 }
 
-void CheckNumber(bool present, double value, const std::string& field,
+void CheckNumber(bool present, double value, Field field,
                  Violations* v) {
   if (!present) return;
   if (!std::isfinite(value) || value < 0) {
-    v->Add(field, "must be a finite number >= 0");
+    v->Add(field.str(), "must be a finite number >= 0");
   }
 }
 
@@ -238,47 +248,47 @@ absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
     v1::Party* p = request->mutable_parties(i);
     DropUnknown(p);
     const std::string f = absl::StrCat("parties[", i, "]");
-    CheckEnum(p->role(), v1::PartyRole_IsValid, f + ".role", &v);
-    CheckName(p->mutable_name(), f + ".name", &v);
+    CheckEnum(p->role(), v1::PartyRole_IsValid, Field{f, ".role"}, &v);
+    CheckName(p->mutable_name(), Field{f, ".name"}, &v);
     if (p->aliases_size() > kMaxAliases) {
-      v.Add(f + ".aliases", absl::StrCat("more than ", kMaxAliases, " aliases"));
+      v.Add(absl::StrCat(f, ".aliases"), absl::StrCat("more than ", kMaxAliases, " aliases"));
     }
     for (int a = 0; a < p->aliases_size() && a < kMaxAliases; ++a) {
       CheckName(p->mutable_aliases(a), absl::StrCat(f, ".aliases[", a, "]"), &v);
     }
-    CheckCountry(p->mutable_country(), f + ".country", false, &v);
+    CheckCountry(p->mutable_country(), Field{f, ".country"}, false, &v);
     if (p->has_address()) {
       v1::Address* ad = p->mutable_address();
       DropUnknown(ad);
-      CheckEnum(ad->kind(), v1::AddressKind_IsValid, f + ".address.kind", &v);
-      CheckLength(ad->street(), kMaxNameBytes, f + ".address.street", &v);
-      CheckLength(ad->city(), kMaxShortTextBytes, f + ".address.city", &v);
-      CheckLength(ad->region(), kMaxShortTextBytes, f + ".address.region", &v);
+      CheckEnum(ad->kind(), v1::AddressKind_IsValid, Field{f, ".address.kind"}, &v);
+      CheckLength(ad->street(), kMaxNameBytes, Field{f, ".address.street"}, &v);
+      CheckLength(ad->city(), kMaxShortTextBytes, Field{f, ".address.city"}, &v);
+      CheckLength(ad->region(), kMaxShortTextBytes, Field{f, ".address.region"}, &v);
       CheckLength(ad->postal_code(), kMaxShortTextBytes,
-                  f + ".address.postal_code", &v);
-      CheckCountry(ad->mutable_country(), f + ".address.country", false, &v);
+                  Field{f, ".address.postal_code"}, &v);
+      CheckCountry(ad->mutable_country(), Field{f, ".address.country"}, false, &v);
     }
-    CheckCountry(p->mutable_headquarters_country(), f + ".headquarters_country",
+    CheckCountry(p->mutable_headquarters_country(), Field{f, ".headquarters_country"},
                  false, &v);
     CheckCountry(p->mutable_ultimate_parent_country(),
-                 f + ".ultimate_parent_country", false, &v);
+                 Field{f, ".ultimate_parent_country"}, false, &v);
     CheckLength(p->ultimate_parent_name(), kMaxNameBytes,
-                f + ".ultimate_parent_name", &v);
+                Field{f, ".ultimate_parent_name"}, &v);
     CheckLength(p->business_description(), kMaxLongTextBytes,
-                f + ".business_description", &v);
+                Field{f, ".business_description"}, &v);
     if (p->incorporated_year() < 0 || p->incorporated_year() > 9999) {
-      v.Add(f + ".incorporated_year",
+      v.Add(absl::StrCat(f, ".incorporated_year"),
             absl::StrCat("must be a year (0 = unknown), not ",
                          p->incorporated_year()));
     }
-    if (CheckCount(p->identifiers(), kMaxIdentifiers, f + ".identifiers", &v)) {
+    if (CheckCount(p->identifiers(), kMaxIdentifiers, Field{f, ".identifiers"}, &v)) {
       for (int k = 0; k < p->identifiers_size(); ++k) {
         v1::Identifier* id = p->mutable_identifiers(k);
         DropUnknown(id);
         const std::string g = absl::StrCat(f, ".identifiers[", k, "]");
-        CheckLength(id->type(), kMaxShortTextBytes, g + ".type", &v);
-        CheckLength(id->value(), kMaxShortTextBytes, g + ".value", &v);
-        CheckCountry(id->mutable_country(), g + ".country", false, &v);
+        CheckLength(id->type(), kMaxShortTextBytes, Field{g, ".type"}, &v);
+        CheckLength(id->value(), kMaxShortTextBytes, Field{g, ".value"}, &v);
+        CheckCountry(id->mutable_country(), Field{g, ".country"}, false, &v);
       }
     }
     if (p->country().empty() && !p->address().country().empty()) {
@@ -292,51 +302,51 @@ absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
     v1::Item* it = request->mutable_items(i);
     DropUnknown(it);
     const std::string f = absl::StrCat("items[", i, "]");
-    CheckEnum(it->kind(), v1::ItemKind_IsValid, f + ".kind", &v);
+    CheckEnum(it->kind(), v1::ItemKind_IsValid, Field{f, ".kind"}, &v);
     Trim(it->mutable_part_number());
-    CheckLength(it->part_number(), kMaxShortTextBytes, f + ".part_number", &v);
-    CheckLength(it->description(), kMaxLongTextBytes, f + ".description", &v);
-    CheckLength(it->vendor(), kMaxShortTextBytes, f + ".vendor", &v);
-    CheckLength(it->model(), kMaxShortTextBytes, f + ".model", &v);
+    CheckLength(it->part_number(), kMaxShortTextBytes, Field{f, ".part_number"}, &v);
+    CheckLength(it->description(), kMaxLongTextBytes, Field{f, ".description"}, &v);
+    CheckLength(it->vendor(), kMaxShortTextBytes, Field{f, ".vendor"}, &v);
+    CheckLength(it->model(), kMaxShortTextBytes, Field{f, ".model"}, &v);
     if (!it->declared_eccn().empty()) {
       std::string original = it->declared_eccn();
       if (!NormalizeEccn(it->mutable_declared_eccn())) {
-        v.Add(f + ".declared_eccn",
+        v.Add(absl::StrCat(f, ".declared_eccn"),
               absl::StrCat("is not an ECCN (e.g. \"3A090.a\") or EAR99: ",
                            Echo(original)));
       }
     }
-    if (it->quantity() < 0) v.Add(f + ".quantity", "must be >= 0");
-    CheckNumber(it->has_tpp(), it->tpp(), f + ".tpp", &v);
+    if (it->quantity() < 0) v.Add(absl::StrCat(f, ".quantity"), "must be >= 0");
+    CheckNumber(it->has_tpp(), it->tpp(), Field{f, ".tpp"}, &v);
     CheckNumber(it->has_performance_density(), it->performance_density(),
-                f + ".performance_density", &v);
+                Field{f, ".performance_density"}, &v);
     CheckNumber(it->has_die_area_mm2(), it->die_area_mm2(), f + ".die_area_mm2",
                 &v);
     CheckNumber(it->has_memory_bandwidth_gbps(), it->memory_bandwidth_gbps(),
-                f + ".memory_bandwidth_gbps", &v);
-    CheckNumber(true, it->unit_value_usd(), f + ".unit_value_usd", &v);
+                Field{f, ".memory_bandwidth_gbps"}, &v);
+    CheckNumber(true, it->unit_value_usd(), Field{f, ".unit_value_usd"}, &v);
     if (it->parameters_size() > kMaxCodes) {
-      v.Add(f + ".parameters", absl::StrCat("more than ", kMaxCodes,
+      v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("more than ", kMaxCodes,
                                             " parameters (",
                                             it->parameters_size(), ")"));
     } else {
       for (const auto& [name, value] : it->parameters()) {
         if (name.size() > kMaxShortTextBytes) {
-          v.Add(f + ".parameters", absl::StrCat("a parameter name is longer than ",
+          v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("a parameter name is longer than ",
                                                 kMaxShortTextBytes, " bytes"));
         } else if (!std::isfinite(value)) {
           v.Add(absl::StrCat(f, ".parameters[", name, "]"), "must be finite");
         }
       }
     }
-    if (CheckCount(it->features(), kMaxCodes, f + ".features", &v)) {
+    if (CheckCount(it->features(), kMaxCodes, Field{f, ".features"}, &v)) {
       for (int k = 0; k < it->features_size(); ++k) {
         CheckLength(it->features(k), kMaxShortTextBytes,
                     absl::StrCat(f, ".features[", k, "]"), &v);
       }
     }
     if (it->serial_numbers_size() > kMaxSerialsPerItem) {
-      v.Add(f + ".serial_numbers",
+      v.Add(absl::StrCat(f, ".serial_numbers"),
             absl::StrCat("more than ", kMaxSerialsPerItem, " serial numbers"));
     } else {
       for (int k = 0; k < it->serial_numbers_size(); ++k) {
