@@ -5,6 +5,9 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "exportscreen/v1/auth.pb.h"
 #include "services/api/grpc_services.h"
 #include "services/common/logging.h"
 
@@ -50,8 +53,13 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
   using Base::StartRead;
 
  public:
-  IngestReactor(LocationServiceImpl* service, v1::IngestSummary* response)
-      : service_(service), response_(response) {
+  IngestReactor(LocationServiceImpl* service, v1::IngestSummary* response,
+                absl::string_view method, std::string actor, std::string peer)
+      : service_(service),
+        response_(response),
+        method_(method),
+        actor_(std::move(actor)),
+        peer_(std::move(peer)) {
     Reserve();
     StartRead(&incoming_);
   }
@@ -62,7 +70,7 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
       batch_.push_back(std::move(incoming_));
       incoming_.Clear();
       if (base_ + int64_t(batch_reports_) > kMaxReportsPerStream) {
-        Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+        FinishRecorded(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                             "too many reports in one stream; split the import"));
         return;
       }
@@ -75,7 +83,7 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
     // A full batch, or the end of the stream: ingest off the gRPC thread.
     const bool last = !ok;
     if (!service_->pool_->TrySchedule([this, last] { Process(last); })) {
-      Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+      FinishRecorded(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           "server busy: ingest queue full"));
     }
   }
@@ -95,14 +103,26 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
                                                 std::move(batch), base, response_);
     if (!s.ok()) {
       ES_LOG_ERROR("location ingest failed: ", s.ToString());
-      Finish(ToGrpcStatus(s));
+      FinishRecorded(ToGrpcStatus(s));
       return;
     }
     if (last) {
-      Finish(grpc::Status::OK);
+      FinishRecorded(grpc::Status::OK);
     } else {
       StartRead(&incoming_);
     }
+  }
+
+  void FinishRecorded(grpc::Status status) {
+    service_->RecordIngest(
+        method_, actor_, peer_,
+        absl::StrCat("received=", response_->received(), " accepted=",
+                     response_->accepted(), " duplicates=", response_->duplicates(),
+                     " rejected=", response_->rejected_size(),
+                     " alerts=", response_->alerts_raised()),
+        absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                     status.error_message()));
+    Finish(std::move(status));
   }
 
   void Reserve() {
@@ -115,6 +135,7 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
   std::vector<Message> batch_;
   size_t batch_reports_ = 0;  // reports in batch_
   int64_t base_ = 0;          // reports before batch_
+  const std::string method_, actor_, peer_;
 };
 
 LocationServiceImpl::LocationServiceImpl(serving::LocationIngestor* ingestor,
@@ -130,6 +151,7 @@ grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
   absl::StatusOr<Caller> caller =
       AuthCall(context, *authorizer_, method, {v1::ROLE_OPERATOR});
   if (!caller.ok()) {
+    RecordIngest(method, "", context->peer(), "refused", caller.status());
     class Refuse final : public grpc::ServerReadReactor<Message> {
      public:
       explicit Refuse(grpc::Status s) { this->Finish(std::move(s)); }
@@ -137,7 +159,29 @@ grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
     };
     return new Refuse(ToGrpcStatus(caller.status()));
   }
-  return new IngestReactor<Message>(this, response);
+  return new IngestReactor<Message>(this, response, method, caller->name,
+                                    context->peer());
+}
+
+void LocationServiceImpl::RecordIngest(absl::string_view method,
+                                       const std::string& actor,
+                                       const std::string& peer,
+                                       const std::string& summary,
+                                       const absl::Status& result) {
+  v1::AdminAction action;
+  const absl::Time now = absl::Now();
+  action.mutable_at()->set_seconds(absl::ToUnixSeconds(now));
+  action.mutable_at()->set_nanos(
+      static_cast<int32_t>((now - absl::FromUnixSeconds(absl::ToUnixSeconds(now))) /
+                           absl::Nanoseconds(1)));
+  action.set_actor(actor);
+  action.set_peer(peer);
+  action.set_method(std::string(method));
+  action.set_request_summary(summary);
+  action.set_status_code(static_cast<int>(result.code()));
+  action.set_status_message(std::string(result.message()).substr(0, 2000));
+  absl::Status s = store_->AppendAdminAction(&action);
+  if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
 }
 
 grpc::ServerReadReactor<v1::LocationReport>* LocationServiceImpl::IngestReports(

@@ -45,6 +45,11 @@ class LocationServiceImpl final : public v1::LocationService::CallbackService {
   grpc::ServerReadReactor<Message>* StartIngest(grpc::CallbackServerContext* context,
                                                 absl::string_view method,
                                                 v1::IngestSummary* response);
+  // Location evidence changes answers: every ingest, refused ones too,
+  // goes to the admin log with its principal and counts.
+  void RecordIngest(absl::string_view method, const std::string& actor,
+                    const std::string& peer, const std::string& summary,
+                    const absl::Status& result);
   serving::LocationIngestor* const ingestor_;
   store::EntityStore* const store_;
   WorkerPool* const pool_;

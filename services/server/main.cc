@@ -6,6 +6,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "services/common/logging.h"
+#include "google/protobuf/stubs/logging.h"
 #include "services/server/server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -44,12 +45,23 @@ ABSL_FLAG(std::string, location_trust, "",
 ABSL_FLAG(bool, sync_decisions, false,
           "fsync each decision record before answering (power-loss safe)");
 
+namespace {
+// libprotobuf logs one line per string field with invalid UTF-8 it parses;
+// any caller can send such bodies (they are answered INVALID_ARGUMENT), so
+// its lines are rate limited like our own.
+void ProtobufLog(google::protobuf::LogLevel level, const char* filename,
+                 int line, const std::string& message) {
+  ES_LOG_WARNING_RATE_LIMITED("libprotobuf ", filename, ":", line, ": ", message);
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "exportscreen screening server.\n"
       "  screening_server --listen=127.0.0.1:50051 --db=var/db --rules=rules "
       "--seeds=seeds --seed_lists=seeds/lists");
   absl::ParseCommandLine(argc, argv);
+  google::protobuf::SetLogHandler(&ProtobufLog);
 
   // Block the stop signals in every thread; main waits for them below.
   sigset_t stop_signals;

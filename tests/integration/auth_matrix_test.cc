@@ -183,6 +183,28 @@ TEST_F(AuthMatrixTest, EveryCellOfTheTable) {
                 ->method_count();
   }
   EXPECT_EQ(rpcs, kTable.size());
+
+  // Location ingest changes answers: it is in the admin log, accepted and
+  // refused calls alike, with the principal.
+  grpc::ClientContext ctx;
+  Auth(&ctx, kAuditor);
+  v1::ListAdminActionsRequest req;
+  req.set_limit(1000);
+  v1::ListAdminActionsResponse log;
+  auto admin = v1::AdminService::NewStub(channel_);
+  ASSERT_TRUE(admin->ListAdminActions(&ctx, req, &log).ok());
+  int ingest_ok = 0, ingest_refused = 0;
+  for (const auto& a : log.actions()) {
+    if (a.method() != "IngestReports" && a.method() != "IngestBundles") continue;
+    if (a.status_code() == 0) {
+      EXPECT_EQ(a.actor(), "alice");
+      ++ingest_ok;
+    } else {
+      ++ingest_refused;
+    }
+  }
+  EXPECT_EQ(ingest_ok, 2);        // the operator, both methods
+  EXPECT_EQ(ingest_refused, 10);  // 5 other callers x 2 methods
 }
 
 }  // namespace
