@@ -714,17 +714,26 @@ void AdminServiceImpl::AfterActivation() {
   if (!queued) ES_LOG_ERROR("continuous screening not queued: admin pool full");
 }
 
-void AdminServiceImpl::Record(absl::string_view method, const std::string& actor,
-                              const std::string& peer, const std::string& summary,
-                              const absl::Status& result) {
+v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
+                               const std::string& actor, const std::string& peer,
+                               const std::string& summary,
+                               const absl::Status& result) {
   v1::AdminAction action;
-  SetTimestamp(clock_->Now(), action.mutable_at());
+  SetTimestamp(at, action.mutable_at());
   action.set_actor(actor);
   action.set_peer(peer);
   action.set_method(std::string(method));
   action.set_request_summary(summary);
   action.set_status_code(static_cast<int>(result.code()));
   action.set_status_message(std::string(result.message()).substr(0, 2000));
+  return action;
+}
+
+void AdminServiceImpl::Record(absl::string_view method, const std::string& actor,
+                              const std::string& peer, const std::string& summary,
+                              const absl::Status& result) {
+  v1::AdminAction action =
+      NewAdminAction(clock_->Now(), method, actor, peer, summary, result);
   if (auto current = manager_->Current()) {
     action.set_rule_set_version(current->rule_set_version);
     action.set_list_version(current->list_version);

@@ -27,6 +27,14 @@ namespace exportscreen::api {
 // google.rpc.Status).
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
+// One admin-log entry: when, who (principal and peer), which method, what
+// was asked and the result (message cut to 2,000 bytes). The active
+// versions are the caller's to add.
+v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
+                               const std::string& actor, const std::string& peer,
+                               const std::string& summary,
+                               const absl::Status& result);
+
 // Authenticates the caller of `context` (bearer token in `authorization`, or
 // the mTLS certificate CN) and checks it has one of `roles`.
 // UNAUTHENTICATED or PERMISSION_DENIED otherwise.

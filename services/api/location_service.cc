@@ -168,18 +168,8 @@ void LocationServiceImpl::RecordIngest(absl::string_view method,
                                        const std::string& peer,
                                        const std::string& summary,
                                        const absl::Status& result) {
-  v1::AdminAction action;
-  const absl::Time now = absl::Now();
-  action.mutable_at()->set_seconds(absl::ToUnixSeconds(now));
-  action.mutable_at()->set_nanos(
-      static_cast<int32_t>((now - absl::FromUnixSeconds(absl::ToUnixSeconds(now))) /
-                           absl::Nanoseconds(1)));
-  action.set_actor(actor);
-  action.set_peer(peer);
-  action.set_method(std::string(method));
-  action.set_request_summary(summary);
-  action.set_status_code(static_cast<int>(result.code()));
-  action.set_status_message(std::string(result.message()).substr(0, 2000));
+  v1::AdminAction action =
+      NewAdminAction(absl::Now(), method, actor, peer, summary, result);
   absl::Status s = store_->AppendAdminAction(&action);
   if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
 }

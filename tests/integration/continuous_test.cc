@@ -15,6 +15,21 @@
 namespace exportscreen {
 namespace {
 
+// A loaded server on the repository's rules and hand-written seeds, with
+// its store in `db`.
+std::unique_ptr<server::ScreeningServer> StartSeeded(const testing::TempDir& db) {
+  server::ServerOptions o;
+  o.listen = "127.0.0.1:0";
+  o.db_path = db.path();
+  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
+  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+  auto s = server::ScreeningServer::Start(o);
+  EXPECT_TRUE(s.ok()) << s.status();
+  if (!s.ok()) return nullptr;
+  EXPECT_TRUE((*s)->Load().ok());
+  return std::move(*s);
+}
+
 std::vector<v1::Alert> WaitForAlerts(store::EntityStore* store, size_t n) {
   // Observable state, bounded wait (the re-screen runs on the admin pool).
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -28,15 +43,8 @@ std::vector<v1::Alert> WaitForAlerts(store::EntityStore* store, size_t n) {
 
 TEST(ContinuousScreeningTest, NewListingOfAPastClearPartyRaisesOneAlert) {
   testing::TempDir db;
-  server::ServerOptions o;
-  o.listen = "127.0.0.1:0";
-  o.db_path = db.path();
-  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
-  auto s = server::ScreeningServer::Start(o);
-  ASSERT_TRUE(s.ok()) << s.status();
-  auto& server = *s;
-  ASSERT_TRUE(server->Load().ok());
+  std::unique_ptr<server::ScreeningServer> server = StartSeeded(db);
+  ASSERT_NE(server, nullptr);
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
                                      grpc::InsecureChannelCredentials());
   auto screening = v1::ScreeningService::NewStub(channel);
@@ -121,15 +129,8 @@ namespace {
 // answer names the one version pair it was evaluated under.
 TEST(ContinuousScreeningTest, OpenStreamFollowsAnActivation) {
   testing::TempDir db;
-  server::ServerOptions o;
-  o.listen = "127.0.0.1:0";
-  o.db_path = db.path();
-  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
-  auto s = server::ScreeningServer::Start(o);
-  ASSERT_TRUE(s.ok()) << s.status();
-  auto& server = *s;
-  ASSERT_TRUE(server->Load().ok());
+  std::unique_ptr<server::ScreeningServer> server = StartSeeded(db);
+  ASSERT_NE(server, nullptr);
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
                                      grpc::InsecureChannelCredentials());
   auto screening = v1::ScreeningService::NewStub(channel);
@@ -186,15 +187,9 @@ TEST(ContinuousScreeningTest, OpenStreamFollowsAnActivation) {
 // dropped lines silently.
 TEST(ContinuousScreeningTest, UnparsableFrameIsAnsweredAndTheStreamGoesOn) {
   testing::TempDir db;
-  server::ServerOptions o;
-  o.listen = "127.0.0.1:0";
-  o.db_path = db.path();
-  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
-  auto s = server::ScreeningServer::Start(o);
-  ASSERT_TRUE(s.ok()) << s.status();
-  ASSERT_TRUE((*s)->Load().ok());
-  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", (*s)->port()),
+  std::unique_ptr<server::ScreeningServer> server = StartSeeded(db);
+  ASSERT_NE(server, nullptr);
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
                                      grpc::InsecureChannelCredentials());
   // A raw bidi stream: frame 1 garbage, frame 2 a good line.
   grpc::GenericStub stub(channel);
