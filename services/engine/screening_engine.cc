@@ -1283,17 +1283,20 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
       case rules::CCclControl::Kind::kDestinations: {
         const int16_t c = ctx_.sym[slot::kDestCountry];
         const Bits256 groups = GroupsOf(c);
-        const auto in = [&](const std::vector<std::string>& set) {
-          for (const std::string& d : set) {
+        const auto in = [&](const std::vector<std::string>& codes,
+                            const std::vector<int>& group_ids) {
+          for (int g : group_ids) {
+            if (groups.Test(g)) return true;
+          }
+          for (const std::string& d : codes) {
             if (d == dest || (row != nullptr && d == row->country)) return true;
-            if (d.size() > 2) {
-              const int g = R_.Id(Vocab::kGroup, d);
-              if (g >= 0 && groups.Test(g)) return true;
-            }
           }
           return false;
         };
-        if (!in(k.destinations) || in(k.except_destinations)) continue;
+        if (!in(k.destinations, k.group_ids) ||
+            in(k.except_destinations, k.except_group_ids)) {
+          continue;
+        }
         sev = v1::DECISION_LICENSE_REQUIRED;
         why = absl::StrCat("destination in scope: ", k.chart_text);
         break;

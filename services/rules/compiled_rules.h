@@ -201,6 +201,9 @@ struct CCclControl {
   std::vector<std::string> destinations;  // kDestinations: countries, groups
   std::vector<std::string> paragraphs, except_paragraphs;
   std::vector<std::string> except_destinations;
+  // The group codes of destinations / except_destinations as group ids
+  // (resolved at compile time; an unknown code is a compile error).
+  std::vector<int> group_ids, except_group_ids;
   std::string control_text, chart_text;
   bool prose = false;
   // Replaced by hand-written rules (CclSupersession): not applied; the

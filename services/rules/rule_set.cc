@@ -1339,6 +1339,28 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
     }
   }
 
+  // Destination scopes: group codes to ids, once (after supersessions).
+  for (auto& [eccn, entry] : out_->ccl.entries) {
+    for (auto& k : entry.controls) {
+      const auto resolve = [&](const std::vector<std::string>& codes,
+                               std::vector<int>* ids) {
+        ids->clear();
+        for (const std::string& d : codes) {
+          if (d.size() <= 2) continue;  // a country code
+          const int g = out_->Id(Vocab::kGroup, d);
+          if (g < 0) {
+            errors_.push_back(absl::StrCat("-:0: ccl.", eccn,
+                                           ": unknown country group \"", d, "\""));
+          } else {
+            ids->push_back(g);
+          }
+        }
+      };
+      resolve(k.destinations, &k.group_ids);
+      resolve(k.except_destinations, &k.except_group_ids);
+    }
+  }
+
   CheckOverlaps(cls_src, cls_where);
 
   // Finalise country tables.

@@ -30,6 +30,21 @@ std::unique_ptr<server::ScreeningServer> StartSeeded(const testing::TempDir& db)
   return std::move(*s);
 }
 
+// An import that lists "Quantum Harbor Trading Co., Ltd." (CN) on the
+// Entity List and activates the new list version.
+v1::ImportListRequest ListQuantumHarbor() {
+  v1::ImportListRequest import;
+  import.set_format("entities_jsonl");
+  import.set_activate(true);
+  auto* f = import.add_files();
+  f->set_name("new.jsonl");
+  f->set_content(
+      R"({"entity_id":"EL:quantum-harbor","list":"EL","source_id":"quantum-harbor",)"
+      R"("primary_name":"Quantum Harbor Trading Co., Ltd.","countries":["CN"],)"
+      R"("license_requirement":"For all items subject to the EAR.","license_policy":"Presumption of denial"})");
+  return import;
+}
+
 std::vector<v1::Alert> WaitForAlerts(store::EntityStore* store, size_t n) {
   // Observable state, bounded wait (the re-screen runs on the admin pool).
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
@@ -63,15 +78,7 @@ TEST(ContinuousScreeningTest, NewListingOfAPastClearPartyRaisesOneAlert) {
   ASSERT_EQ(clear.decision(), v1::DECISION_CLEAR);
   const std::string seed_lists = clear.list_version();
 
-  v1::ImportListRequest import;
-  import.set_format("entities_jsonl");
-  import.set_activate(true);
-  auto* f = import.add_files();
-  f->set_name("new.jsonl");
-  f->set_content(
-      R"({"entity_id":"EL:quantum-harbor","list":"EL","source_id":"quantum-harbor",)"
-      R"("primary_name":"Quantum Harbor Trading Co., Ltd.","countries":["CN"],)"
-      R"("license_requirement":"For all items subject to the EAR.","license_policy":"Presumption of denial"})");
+  const v1::ImportListRequest import = ListQuantumHarbor();
   v1::ImportListResponse imported;
   {
     grpc::ClientContext ctx;
@@ -154,15 +161,7 @@ TEST(ContinuousScreeningTest, OpenStreamFollowsAnActivation) {
   v1::ScreenStreamResponse before = line("1");
   ASSERT_EQ(before.response().decision(), v1::DECISION_CLEAR);
 
-  v1::ImportListRequest import;
-  import.set_format("entities_jsonl");
-  import.set_activate(true);
-  auto* f = import.add_files();
-  f->set_name("new.jsonl");
-  f->set_content(
-      R"({"entity_id":"EL:quantum-harbor","list":"EL","source_id":"quantum-harbor",)"
-      R"("primary_name":"Quantum Harbor Trading Co., Ltd.","countries":["CN"],)"
-      R"("license_requirement":"For all items subject to the EAR.","license_policy":"Presumption of denial"})");
+  const v1::ImportListRequest import = ListQuantumHarbor();
   v1::ImportListResponse imported;
   {
     grpc::ClientContext ctx;
