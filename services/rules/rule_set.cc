@@ -1340,7 +1340,8 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
   }
 
   // Destination scopes: group codes to ids, once (after supersessions).
-  for (auto& [eccn, entry] : out_->ccl.entries) {
+  for (auto& entry_by_eccn : out_->ccl.entries) {
+    CCclEntry& entry = entry_by_eccn.second;
     for (auto& k : entry.controls) {
       const auto resolve = [&](const std::vector<std::string>& codes,
                                std::vector<int>* ids) {
@@ -1349,7 +1350,7 @@ void Compiler::Run(std::vector<ParsedFile>& files) {
           if (d.size() <= 2) continue;  // a country code
           const int g = out_->Id(Vocab::kGroup, d);
           if (g < 0) {
-            errors_.push_back(absl::StrCat("-:0: ccl.", eccn,
+            errors_.push_back(absl::StrCat("-:0: ccl.", entry.eccn,
                                            ": unknown country group \"", d, "\""));
           } else {
             ids->push_back(g);
