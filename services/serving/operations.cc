@@ -215,6 +215,7 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
   v1::DryRunResponse out;
   out.set_rule_set_version(rule_version);
   out.set_list_version(list_version);
+  size_t change_bytes = 0;
 
   auto evaluate = [&](const v1::ScreenRequest& req,
                       const v1::ScreenResponse* stored,
@@ -237,6 +238,10 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
       return;
     }
     out.set_changed(out.changed() + (stored == nullptr ? 0 : 1));
+    if (out.changes_truncated() || change_bytes >= kMaxReadAnswerBytes) {
+      out.set_changes_truncated(true);
+      return;
+    }
     auto* change = out.add_changes();
     change->set_decision_id(decision_id);
     change->set_request_id(req.request_id());
@@ -254,6 +259,7 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
             absl::StrJoin(change->added_rule_ids(), ", ")) : "",
         change->removed_rule_ids_size() ? absl::StrCat("; rules no longer firing: ",
             absl::StrJoin(change->removed_rule_ids(), ", ")) : ""));
+    change_bytes += change->ByteSizeLong();
   };
 
   if (request.requests_size() > 0) {
@@ -378,9 +384,12 @@ absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
   const int64_t from_s = request.has_from_time() ? request.from_time().seconds() : INT64_MIN;
   const int64_t until_s = request.has_until_time() ? request.until_time().seconds() : INT64_MAX;
   v1::ListDecisionsResponse out;
+  size_t page_bytes = 0;
   RETURN_IF_ERROR(store.ScanDecisions(
       from, /*reverse=*/true, [&](const v1::DecisionRecord& r) {
-        if (out.records_size() >= limit) {
+        if (out.records_size() >= limit ||
+            (out.records_size() > 0 &&
+             page_bytes + r.ByteSizeLong() > kMaxReadAnswerBytes)) {
           out.set_next_page_token(std::to_string(r.sequence()));
           return false;
         }
@@ -401,6 +410,7 @@ absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
           if (!found) return true;
         }
         *out.add_records() = r;
+        page_bytes += r.ByteSizeLong() + 8;  // + the field's tag and length
         return true;
       }));
   return out;

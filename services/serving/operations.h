@@ -24,8 +24,14 @@ absl::StatusOr<v1::DiffResponse> DiffListVersions(
     const store::EntityStore& store, const std::string& from_version,
     const std::string& to_version);
 
+// The largest answer a read of stored records builds: half the server's
+// 16 MiB send limit, so that a page of decision records, a dry run's changes
+// or a stored rule set can always be sent back (issue 12: the limits agree).
+inline constexpr size_t kMaxReadAnswerBytes = 8u << 20;
+
 // Re-screens stored decisions (or the given requests) under candidate
-// versions; reports the changed answers. Stores nothing.
+// versions; reports the changed answers. Stores nothing. Changes beyond
+// kMaxReadAnswerBytes are counted but not listed (changes_truncated).
 absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
                                           const v1::DryRunRequest& request,
                                           Clock* clock);
@@ -50,7 +56,9 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
     const SnapshotManager& manager, absl::Duration lookback, int max_decisions,
     Clock* clock);
 
-// Stored decisions, newest first, filtered and paged.
+// Stored decisions, newest first, filtered and paged. A page ends at
+// request.limit records or before kMaxReadAnswerBytes (it always holds at
+// least one record if any matches), with next_page_token set.
 absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
     const store::EntityStore& store, const v1::ListDecisionsRequest& request);
 

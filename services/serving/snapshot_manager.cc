@@ -269,6 +269,13 @@ absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRules(
 absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
     const std::map<std::string, std::string>& files, const std::string& source,
     const std::string& actor) {
+  size_t bytes = 0;
+  for (const auto& [name, content] : files) bytes += name.size() + content.size();
+  if (bytes > kMaxRuleSetBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "files: the rule set has ", bytes, " bytes; the limit is ",
+        kMaxRuleSetBytes, " (it is read back whole by GetRuleSet)"));
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled,
                    rules::RuleSet::Compile(files));
   v1::StoredRuleSet stored;

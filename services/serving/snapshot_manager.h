@@ -57,6 +57,10 @@ struct ImportOutcome {
   int64_t records = 0;
 };
 
+// The largest rule set (sum of its files) that is compiled and stored; it
+// is read back whole by GetRuleSet.
+inline constexpr size_t kMaxRuleSetBytes = 8u << 20;
+
 class SnapshotManager {
  public:
   // REQUIRES: store and clock outlive the manager.

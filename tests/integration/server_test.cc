@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -90,8 +91,11 @@ class ServerTest : public ::testing::Test {
     auto s = server::ScreeningServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
+    // As screenctl: accept answers up to the server's send limit (16 MiB).
+    grpc::ChannelArguments args;
+    args.SetMaxReceiveMessageSize(16 << 20);
+    channel_ = grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                         grpc::InsecureChannelCredentials(), args);
     screening_ = v1::ScreeningService::NewStub(channel_);
     admin_ = v1::AdminService::NewStub(channel_);
   }
@@ -363,6 +367,132 @@ TEST_F(ServerTest, DecisionsAreStoredAndSurviveRestart) {
   get.set_decision_id("D00000000000000ff");
   EXPECT_EQ(screening_->GetDecision(&ctx2, get, &record).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// Issue 12, "limits that agree": the largest Screen request the server
+// accepts (just under 1 MiB: 100 parties on listed names with aliases, 1,000
+// advanced-chip items) is recorded and can be read back by every RPC that
+// reads decision records: GetDecision, ListDecisions (pages bounded by bytes,
+// paging reaches every record), ReplayDecision and DryRun.
+TEST_F(ServerTest, LargestAcceptedRequestsCanBeReadBack) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  v1::ScreenRequest req = LoadRequest(
+      std::string(ES_SOURCE_DIR) + "/seeds/shipments/03-license-huawei-entity-list.json");
+  req.set_request_id("largest");
+  const v1::Party first = req.parties(0);
+  req.clear_parties();
+  const char* listed[] = {"Huawei Technologies Co., Ltd.", "Banco Nacional de Cuba",
+                          "Semiconductor Manufacturing International Corporation"};
+  for (int p = 0; p < 100; ++p) {
+    v1::Party* party = req.add_parties();
+    *party = first;
+    party->set_name(absl::StrCat(listed[p % 3], " branch ", p));
+    for (int a = 0; a < 10; ++a) party->add_aliases(absl::StrCat(listed[(p + a) % 3], " ", a));
+  }
+  const v1::Item item = req.items(0);
+  req.clear_items();
+  for (int i = 0; i < 1000; ++i) {
+    v1::Item* it = req.add_items();
+    *it = item;
+    it->set_part_number(absl::StrCat("PN-", i));
+    it->set_declared_eccn("3A090.a");
+    it->set_kind(v1::ITEM_KIND_IC);
+    it->set_tpp(5000);
+    it->set_description(std::string(800, 'x'));
+    for (int k = 0; k < 10; ++k) it->add_serial_numbers(absl::StrCat("SN-", i, "-", k));
+  }
+  ASSERT_LT(req.ByteSizeLong(), size_t{1} << 20);
+  ASSERT_GT(req.ByteSizeLong(), size_t{900} << 10);
+  constexpr int kDecisions = 12;
+  std::vector<std::string> ids;
+  size_t answer_bytes = 0;
+  for (int n = 0; n < kDecisions; ++n) {
+    v1::ScreenResponse resp;
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    ASSERT_TRUE(screening_->Screen(&ctx, req, &resp).ok());
+    EXPECT_NE(resp.decision(), v1::DECISION_CLEAR);
+    ids.push_back(resp.decision_id());
+    answer_bytes = resp.ByteSizeLong();
+  }
+  std::cout << "largest request " << req.ByteSizeLong() << " bytes, answer "
+            << answer_bytes << " bytes\n";
+  for (const auto& id : ids) {
+    grpc::ClientContext ctx;
+    v1::GetDecisionRequest get;
+    get.set_decision_id(id);
+    v1::DecisionRecord record;
+    ASSERT_TRUE(screening_->GetDecision(&ctx, get, &record).ok()) << id;
+    EXPECT_EQ(record.request().items_size(), 1000);
+  }
+  // Every record appears exactly once when paging with the largest limit.
+  std::set<std::string> listed_ids;
+  std::string token;
+  int pages = 0;
+  do {
+    grpc::ClientContext ctx;
+    v1::ListDecisionsRequest list;
+    list.set_limit(1000);
+    list.set_page_token(token);
+    v1::ListDecisionsResponse page;
+    grpc::Status s = admin_->ListDecisions(&ctx, list, &page);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_GT(page.records_size(), 0);
+    for (const auto& r : page.records()) {
+      EXPECT_TRUE(listed_ids.insert(r.decision_id()).second) << r.decision_id();
+    }
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 100);
+  EXPECT_EQ(listed_ids, std::set<std::string>(ids.begin(), ids.end()));
+  if (answer_bytes * kDecisions > (size_t{16} << 20)) {
+    EXPECT_GT(pages, 1);
+  }
+  {
+    grpc::ClientContext ctx;
+    v1::ReplayDecisionRequest replay;
+    replay.set_decision_id(ids.back());
+    v1::ReplayDecisionResponse out;
+    grpc::Status s = admin_->ReplayDecision(&ctx, replay, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_TRUE(out.identical());
+  }
+  {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(120));
+    v1::DryRunRequest dry;
+    dry.set_last_n(kDecisions);
+    v1::DryRunResponse out;
+    grpc::Status s = admin_->DryRun(&ctx, dry, &out);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(out.screened(), kDecisions);
+  }
+}
+
+// A rule set larger than what GetRuleSet can send back is refused before it
+// is stored, naming the field; nothing is stored.
+TEST_F(ServerTest, RuleSetLargerThanItsReadBackIsRefused) {
+  StartServer(rules_dir_);
+  ASSERT_TRUE(server_->Load().ok());
+  v1::PublishRuleSetRequest pub;
+  pub.set_source("too-large");
+  for (const auto& f : std::filesystem::directory_iterator(rules_dir_)) {
+    if (f.is_regular_file()) {
+      (*pub.mutable_files())[f.path().filename().string()] = ReadFile(f.path().string());
+    }
+  }
+  (*pub.mutable_files())["zz_padding.textproto"] =
+      "# " + std::string(9u << 20, 'x') + "\n";
+  grpc::ClientContext ctx;
+  v1::RuleSetInfo info;
+  grpc::Status s = admin_->PublishRuleSet(&ctx, pub, &info);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("files"));
+  grpc::ClientContext ctx2;
+  v1::ListVersionsResponse versions;
+  ASSERT_TRUE(admin_->ListVersions(&ctx2, {}, &versions).ok());
+  EXPECT_EQ(versions.rule_sets_size(), 1);
 }
 
 TEST_F(ServerTest, StreamAnswersEveryLineOnOneSnapshot) {
