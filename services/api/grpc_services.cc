@@ -714,6 +714,32 @@ void AdminServiceImpl::AfterActivation() {
   if (!queued) ES_LOG_ERROR("continuous screening not queued: admin pool full");
 }
 
+void AdminServiceImpl::RescreenIfSuperseded(const v1::DecisionRecord& record) {
+  if (record.response().decision() != v1::DECISION_CLEAR) return;
+  if (rescreen_lookback_ <= absl::ZeroDuration() || rescreen_max_ <= 0) return;
+  auto current = manager_->Current();
+  if (current == nullptr ||
+      (record.response().rule_set_version() == current->rule_set_version &&
+       record.response().list_version() == current->list_version)) {
+    return;
+  }
+  const bool queued = admin_pool_->TrySchedule(
+      [this, record = std::make_shared<const v1::DecisionRecord>(record)] {
+        auto alerts = serving::RescreenDecision(*manager_, *record, clock_);
+        if (!alerts.ok()) {
+          ES_LOG_ERROR("continuous screening of ", record->decision_id(),
+                       " failed: ", alerts.status().ToString());
+        } else if (!alerts->empty()) {
+          ES_LOG_WARNING("continuous screening: ", record->decision_id(),
+                         " (recorded under superseded versions) changed; alert raised");
+        }
+      });
+  if (!queued) {
+    ES_LOG_ERROR("continuous screening of ", record.decision_id(),
+                 " not queued: admin pool full");
+  }
+}
+
 v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
                                const std::string& actor, const std::string& peer,
                                const std::string& summary,

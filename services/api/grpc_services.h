@@ -78,13 +78,17 @@ class ScreeningServiceImpl final : public ScreeningServiceBase {
                                         const v1::GetDecisionRequest* request,
                                         v1::DecisionRecord* response) override;
 
+  // See Screener::set_on_recorded. Call before serving.
+  void set_on_recorded(Screener::OnRecorded fn) { screener_.set_on_recorded(std::move(fn)); }
+  const Screener& screener() const { return screener_; }
+
  private:
   friend class ScreenStreamReactor;
   serving::SnapshotManager* const manager_;
   WorkerPool* const pool_;
   const Authorizer* const authorizer_;
   const ServiceOptions options_;
-  const Screener screener_;
+  Screener screener_;
   // Request/response storage of unary Screen calls, reused across calls.
   ScreenMessagePool screen_messages_;
 };
@@ -152,6 +156,12 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
 
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
+  // Continuous screening of a decision recorded after an activation under
+  // the superseded versions (evaluated on the old snapshot while the
+  // activation's re-screen ran): a CLEAR decision whose versions are not the
+  // active ones is re-screened on the admin pool and alerted like the rest.
+  // Cheap when nothing needs doing; called on the recorder thread.
+  void RescreenIfSuperseded(const v1::DecisionRecord& record);
 
   grpc::ServerUnaryReactor* RecordDisposition(
       grpc::CallbackServerContext* context,

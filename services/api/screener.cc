@@ -48,6 +48,13 @@ void Screener::ScreenRecord(const engine::ScreeningSnapshot& snapshot,
   }
   *record->mutable_recorded_at() = record->response().evaluated_at();
   record->set_caller(caller);
+  if (on_recorded_) {
+    done = [this, done = std::move(done)](absl::Status s,
+                                          std::unique_ptr<v1::DecisionRecord> r) {
+      if (s.ok() && r != nullptr) on_recorded_(*r);
+      done(std::move(s), std::move(r));
+    };
+  }
   store_->AppendDecisionAsync(std::move(record), std::move(done));
 }
 

@@ -48,6 +48,13 @@ class Screener {
                     std::unique_ptr<v1::DecisionRecord> record,
                     const std::string& caller, RecordDone done) const;
 
+  // Called with every decision once it is durable, on the recorder thread,
+  // before `done` (continuous screening uses it to re-screen a decision that
+  // was evaluated on a snapshot an activation superseded while it was in
+  // flight). Set before serving; must be cheap and must not block.
+  using OnRecorded = std::function<void(const v1::DecisionRecord&)>;
+  void set_on_recorded(OnRecorded fn) { on_recorded_ = std::move(fn); }
+
  private:
   absl::Status EvaluateInto(const engine::ScreeningSnapshot& snapshot,
                             v1::ScreenRequest* request,
@@ -55,6 +62,7 @@ class Screener {
 
   store::EntityStore* const store_;
   Clock* const clock_;
+  OnRecorded on_recorded_;
 };
 
 }  // namespace exportscreen::api

@@ -135,6 +135,12 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
       s->authorizer_.get());
   ScreeningServer* raw = s.get();
   s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
+  // A decision evaluated on a snapshot that an activation superseded while
+  // it was in flight is recorded after the activation's re-screen scanned:
+  // re-screen it on its own (issue 12).
+  s->screening_->set_on_recorded([admin = s->admin_.get()](const v1::DecisionRecord& r) {
+    admin->RescreenIfSuperseded(r);
+  });
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -66,6 +66,7 @@ class ScreeningServer {
   // The port actually bound (useful with "127.0.0.1:0").
   int port() const { return port_; }
   serving::SnapshotManager* manager() { return manager_.get(); }
+  api::ScreeningServiceImpl* screening() { return screening_.get(); }
   // Stops accepting calls, waits up to `grace` for running ones.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
   void Wait() { server_->Wait(); }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/ascii.h"
@@ -312,6 +313,55 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
   return out;
 }
 
+namespace {
+
+// The RESCREEN_CHANGE alert for `record` under `current`, if it is a CLEAR
+// decision answered under other versions whose answer is no longer CLEAR.
+std::optional<v1::Alert> RescreenAlert(const engine::ScreeningSnapshot& current,
+                                       const v1::DecisionRecord& record,
+                                       absl::Time now) {
+  const v1::ScreenResponse& old = record.response();
+  if (old.decision() != v1::DECISION_CLEAR) return std::nullopt;
+  if (old.rule_set_version() == current.rule_set_version &&
+      old.list_version() == current.list_version) {
+    return std::nullopt;  // answered by the active versions already
+  }
+  // The shipment is judged today, unless the request pinned a date.
+  absl::CivilDay as_of = absl::ToCivilDay(now, absl::UTCTimeZone());
+  ParseCivilDay(record.request().as_of_date(), &as_of);
+  auto fresh = engine::ScreeningEngine::Screen(current, record.request(), as_of);
+  if (!fresh.ok() || fresh->decision() == v1::DECISION_CLEAR) return std::nullopt;
+  v1::Alert alert;
+  alert.set_kind(v1::ALERT_KIND_RESCREEN_CHANGE);
+  const int64_t nanos = absl::ToUnixNanos(now);
+  alert.mutable_created_at()->set_seconds(nanos / 1000000000);
+  alert.set_decision_id(record.decision_id());
+  alert.set_declared_destination(record.request().destination_country());
+  alert.set_old_decision(old.decision());
+  alert.set_new_decision(fresh->decision());
+  alert.set_rule_set_version(current.rule_set_version);
+  alert.set_list_version(current.list_version);
+  for (auto& id : Minus(HitEntityIds(*fresh), HitEntityIds(old))) {
+    alert.add_entity_ids(id);
+  }
+  for (auto& id : Minus(FiringRuleIds(*fresh), FiringRuleIds(old))) {
+    alert.add_rule_ids(id);
+  }
+  alert.set_message(absl::StrCat(
+      "Re-screened after activation of rules ", current.rule_set_version,
+      " / lists ", current.list_version, ": ", v1::Decision_Name(old.decision()),
+      " -> ", v1::Decision_Name(fresh->decision()),
+      alert.entity_ids_size() ? absl::StrCat("; now matches ",
+                                             absl::StrJoin(alert.entity_ids(), ", "))
+                              : "",
+      alert.rule_ids_size() ? absl::StrCat("; rules ",
+                                           absl::StrJoin(alert.rule_ids(), ", "))
+                            : ""));
+  return alert;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
     const SnapshotManager& manager, absl::Duration lookback, int max_decisions,
     Clock* clock) {
@@ -326,47 +376,26 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
         if (record.recorded_at().seconds() < since || ++seen > max_decisions) {
           return false;
         }
-        const v1::ScreenResponse& old = record.response();
-        if (old.decision() != v1::DECISION_CLEAR) return true;
-        if (old.rule_set_version() == current->rule_set_version &&
-            old.list_version() == current->list_version) {
-          return true;  // answered by the active versions already
+        if (auto alert = RescreenAlert(*current, record, now)) {
+          alerts.push_back(*std::move(alert));
         }
-        // The shipment is judged today, unless the request pinned a date.
-        absl::CivilDay as_of = absl::ToCivilDay(now, absl::UTCTimeZone());
-        ParseCivilDay(record.request().as_of_date(), &as_of);
-        auto fresh = engine::ScreeningEngine::Screen(*current, record.request(), as_of);
-        if (!fresh.ok() || fresh->decision() == v1::DECISION_CLEAR) return true;
-        v1::Alert alert;
-        alert.set_kind(v1::ALERT_KIND_RESCREEN_CHANGE);
-        const int64_t nanos = absl::ToUnixNanos(now);
-        alert.mutable_created_at()->set_seconds(nanos / 1000000000);
-        alert.set_decision_id(record.decision_id());
-        alert.set_declared_destination(record.request().destination_country());
-        alert.set_old_decision(old.decision());
-        alert.set_new_decision(fresh->decision());
-        alert.set_rule_set_version(current->rule_set_version);
-        alert.set_list_version(current->list_version);
-        for (auto& id : Minus(HitEntityIds(*fresh), HitEntityIds(old))) {
-          alert.add_entity_ids(id);
-        }
-        for (auto& id : Minus(FiringRuleIds(*fresh), FiringRuleIds(old))) {
-          alert.add_rule_ids(id);
-        }
-        alert.set_message(absl::StrCat(
-            "Re-screened after activation of rules ", current->rule_set_version,
-            " / lists ", current->list_version, ": ", v1::Decision_Name(old.decision()),
-            " -> ", v1::Decision_Name(fresh->decision()),
-            alert.entity_ids_size() ? absl::StrCat("; now matches ",
-                                                   absl::StrJoin(alert.entity_ids(), ", "))
-                                    : "",
-            alert.rule_ids_size() ? absl::StrCat("; rules ",
-                                                 absl::StrJoin(alert.rule_ids(), ", "))
-                                  : ""));
-        alerts.push_back(std::move(alert));
         return true;
       }));
   std::vector<v1::Alert> stored;
+  RETURN_IF_ERROR(manager.store()->AppendAlerts(std::move(alerts), &stored));
+  return stored;
+}
+
+absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(
+    const SnapshotManager& manager, const v1::DecisionRecord& record, Clock* clock) {
+  auto current = manager.Current();
+  if (current == nullptr) return absl::FailedPreconditionError("nothing active");
+  std::vector<v1::Alert> alerts;
+  if (auto alert = RescreenAlert(*current, record, clock->Now())) {
+    alerts.push_back(*std::move(alert));
+  }
+  std::vector<v1::Alert> stored;
+  if (alerts.empty()) return stored;
   RETURN_IF_ERROR(manager.store()->AppendAlerts(std::move(alerts), &stored));
   return stored;
 }

@@ -56,6 +56,13 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
     const SnapshotManager& manager, absl::Duration lookback, int max_decisions,
     Clock* clock);
 
+// Continuous screening of one stored decision: if it is CLEAR and was
+// answered under other versions than the active ones, re-screens it and
+// stores a RESCREEN_CHANGE alert if the answer is no longer CLEAR (not again
+// if the same alert exists). Returns the alerts stored.
+absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(
+    const SnapshotManager& manager, const v1::DecisionRecord& record, Clock* clock);
+
 // Stored decisions, newest first, filtered and paged. A page ends at
 // request.limit records or before kMaxReadAnswerBytes (it always holds at
 // least one record if any matches), with next_page_token set.

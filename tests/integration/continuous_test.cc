@@ -2,6 +2,7 @@
 // past CLEAR decision raises one RESCREEN_CHANGE alert with the old and new
 // answer and the entity that caused it; re-activating does not repeat it.
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include <map>
@@ -122,6 +123,65 @@ TEST(ContinuousScreeningTest, NewListingOfAPastClearPartyRaisesOneAlert) {
   auto again = server->manager()->store()->ListAlerts(100, false);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->size(), 1u);
+}
+
+// Issue 12: a request pinned the old snapshot, the activation's re-screen
+// scanned the store before its decision was recorded, and the decision is
+// CLEAR under the superseded lists. It is re-screened on its own once
+// recorded: one alert, without a second activation.
+TEST(ContinuousScreeningTest, DecisionRecordedLateUnderSupersededVersionsIsAlerted) {
+  testing::TempDir db;
+  std::unique_ptr<server::ScreeningServer> server = StartSeeded(db);
+  ASSERT_NE(server, nullptr);
+  auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
+                                     grpc::InsecureChannelCredentials());
+  auto admin = v1::AdminService::NewStub(channel);
+  // The in-flight request's pinned snapshot.
+  std::shared_ptr<const engine::ScreeningSnapshot> old_snapshot =
+      server->manager()->Current();
+  ASSERT_NE(old_snapshot, nullptr);
+
+  v1::ImportListResponse imported;
+  {
+    grpc::ClientContext ctx;
+    ASSERT_TRUE(admin->ImportList(&ctx, ListQuantumHarbor(), &imported).ok());
+  }
+  ASSERT_TRUE(imported.activated());
+  {  // The activation's re-screen has run (a later admin call queues behind it).
+    grpc::ClientContext ctx;
+    v1::ListVersionsResponse out;
+    ASSERT_TRUE(admin->ListVersions(&ctx, v1::ListVersionsRequest(), &out).ok());
+  }
+  auto none = server->manager()->store()->ListAlerts(100, false);
+  ASSERT_TRUE(none.ok());
+  ASSERT_TRUE(none->empty());
+
+  // Now the in-flight request is evaluated on the old snapshot and recorded.
+  auto record = std::make_unique<v1::DecisionRecord>();
+  v1::ScreenRequest* req = record->mutable_request();
+  req->set_request_id("late");
+  req->set_destination_country("CN");
+  v1::Party* p = req->add_parties();
+  p->set_name("Quantum Harbor Trading Co., Ltd.");
+  p->set_country("CN");
+  absl::Notification recorded;
+  std::string decision_id;
+  server->screening()->screener().ScreenRecord(
+      *old_snapshot, std::move(record), "test",
+      [&](absl::Status s, std::unique_ptr<v1::DecisionRecord> r) {
+        EXPECT_TRUE(s.ok()) << s;
+        EXPECT_EQ(r->response().decision(), v1::DECISION_CLEAR);
+        EXPECT_EQ(r->response().list_version(), old_snapshot->list_version);
+        decision_id = r->decision_id();
+        recorded.Notify();
+      });
+  recorded.WaitForNotification();
+  auto alerts = WaitForAlerts(server->manager()->store(), 1);
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0].decision_id(), decision_id);
+  EXPECT_EQ(alerts[0].old_decision(), v1::DECISION_CLEAR);
+  EXPECT_EQ(alerts[0].new_decision(), v1::DECISION_LICENSE_REQUIRED);
+  EXPECT_EQ(alerts[0].list_version(), imported.list_version());
 }
 
 }  // namespace
