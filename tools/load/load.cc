@@ -26,6 +26,7 @@
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
+#include "tools/load/mixes.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "server host:port");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "how long to run");
@@ -41,34 +42,6 @@ namespace v1 = exportscreen::v1;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-std::vector<v1::ScreenRequest> BuiltinRequests() {
-  const char* names[] = {"Huawei Technologies Co Ltd", "Rheinland Engineering Simulation GmbH",
-                         "Semiconductor Manufacturing International Corp", "Kansai Research Computing Center K.K.",
-                         "Bright Star Global Trading Sdn Bhd", "Mahan Air", "Acme Precision Optics Ltd",
-                         "Shenzhen Longhua Electronics Trading Co"};
-  const char* dests[] = {"CN", "DE", "JP", "MY", "SG", "NL", "US", "AE"};
-  std::vector<v1::ScreenRequest> out;
-  for (int i = 0; i < 64; ++i) {
-    v1::ScreenRequest r;
-    r.set_request_id("load-" + std::to_string(i));
-    r.set_destination_country(dests[i % 8]);
-    for (int p = 0; p < 2; ++p) {
-      auto* party = r.add_parties();
-      party->set_role(p ? v1::PARTY_ROLE_END_USER : v1::PARTY_ROLE_ULTIMATE_CONSIGNEE);
-      party->set_name(names[(i + p * 3) % 8]);
-      party->set_country(dests[i % 8]);
-    }
-    auto* item = r.add_items();
-    item->set_kind(v1::ITEM_KIND_IC);
-    item->set_tpp(i % 2 ? 15831 : 1300);
-    item->set_die_area_mm2(814);
-    item->set_datacenter_marketed(i % 2 == 1);
-    item->set_quantity(4);
-    out.push_back(r);
-  }
-  return out;
-}
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -91,7 +64,7 @@ int main(int argc, char** argv) {
       if (google::protobuf::util::JsonStringToMessage(line, &r).ok()) requests.push_back(r);
     }
   } else {
-    requests = BuiltinRequests();
+    requests = exportscreen::load::TypicalMix();
   }
   if (requests.empty()) {
     std::fprintf(stderr, "no requests\n");
