@@ -208,7 +208,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
     return reactor;
   }
-  const bool queued = pool_->TrySchedule(
+  auto work =
       [this, context, reactor, response_bytes, call,
        snapshot = std::move(snapshot), caller_name = caller->name] {
         if (context->IsCancelled()) {
@@ -245,8 +245,12 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
                                   : grpc::Status(grpc::StatusCode::INTERNAL,
                                                  "answer could not be serialised"));
             });
-      });
-  if (!queued) FinishOverloaded(reactor);
+      };
+  if (request_bytes->Length() <= options_.screen_inline_max_bytes) {
+    work();
+    return reactor;
+  }
+  if (!pool_->TrySchedule(std::move(work))) FinishOverloaded(reactor);
   return reactor;
 }
 

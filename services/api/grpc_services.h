@@ -48,6 +48,11 @@ struct ServiceOptions {
   bool record_decisions = true;
   // Per-stream window of lines in flight (flow control of ScreenStream).
   int stream_window = 64;
+  // Unary Screen requests up to this many bytes are evaluated on the gRPC
+  // callback thread itself instead of the worker pool (one thread hop less;
+  // 0 = always the pool). Larger requests go to the pool so that a heavy
+  // request cannot hold a callback thread long.
+  size_t screen_inline_max_bytes = 0;
 };
 
 // ScreenStream is a raw (ByteBuffer) method: the reactor parses each frame

@@ -113,6 +113,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   s->admin_pool_ = std::make_unique<WorkerPool>(1, 64);
   api::ServiceOptions service_options;
   service_options.record_decisions = options.record_decisions;
+  service_options.screen_inline_max_bytes = options.screen_inline_max_bytes;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
       s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(),
       service_options);

@@ -29,6 +29,8 @@ struct ServerOptions {
   size_t max_queue = 4096;
   bool record_decisions = true;
   bool sync_decisions = false;
+  // See api::ServiceOptions::screen_inline_max_bytes.
+  size_t screen_inline_max_bytes = 0;
   // Access control: AuthConfig text file; empty = open mode (loopback
   // plaintext only).
   std::string auth_config;

@@ -87,6 +87,7 @@ class ServerTest : public ::testing::Test {
                    Clock* clock = nullptr) {
     server::ServerOptions o = Options(rules_dir);
     o.bootstrap.lists_dir = lists_dir;
+    o.screen_inline_max_bytes = inline_max_bytes_;
     if (clock != nullptr) o.clock = clock;
     auto s = server::ScreeningServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
@@ -99,6 +100,8 @@ class ServerTest : public ::testing::Test {
     screening_ = v1::ScreeningService::NewStub(channel_);
     admin_ = v1::AdminService::NewStub(channel_);
   }
+  // Every sample shipment gets the decision its file name announces.
+  void ScreenSamples();
   cli::HealthState Health() {
     cli::HealthState state = cli::HealthState::kUnknown;
     auto s = cli::CheckHealth(channel_, "",
@@ -120,6 +123,7 @@ class ServerTest : public ::testing::Test {
   }
 
   testing::TempDir db_;
+  size_t inline_max_bytes_ = 0;
   std::unique_ptr<server::ScreeningServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::ScreeningService::Stub> screening_;
@@ -160,6 +164,19 @@ TEST_F(ServerTest, EmptyRulesDirectoryStaysNotServing) {
 }
 
 TEST_F(ServerTest, SampleShipmentsGetTheirDecisions) {
+  for (size_t inline_max : {size_t{0}, size_t{1} << 20}) {
+    // The pool path, then every request evaluated on the callback thread.
+    SCOPED_TRACE(absl::StrCat("screen_inline_max_bytes=", inline_max));
+    inline_max_bytes_ = inline_max;
+    if (server_ != nullptr) {
+      server_->Shutdown();
+      server_.reset();
+    }
+    ScreenSamples();
+  }
+}
+
+void ServerTest::ScreenSamples() {
   StartServer(rules_dir_);
   ASSERT_TRUE(server_->Load().ok());
   int samples = 0;
