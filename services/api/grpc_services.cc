@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -11,8 +12,10 @@
 #include "absl/synchronization/mutex.h"
 #include "exportscreen/v1/status.pb.h"
 #include "google/protobuf/any.pb.h"
+#include "services/api/observability.h"
 #include "services/api/request_validator.h"
 #include "services/common/logging.h"
+#include "services/common/metrics.h"
 #include "services/common/status_macros.h"
 #include "services/engine/dispositions.h"
 #include "absl/strings/str_join.h"
@@ -98,6 +101,15 @@ absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
     if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
   }
   absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
+  if (caller.ok()) {
+    // For the access log (removed from the trailers before they are sent).
+    AnnotateCall(context, kMdPrincipal, caller->name);
+    std::string roles;
+    for (v1::Role role : caller->roles) {
+      absl::StrAppend(&roles, roles.empty() ? "" : ",", v1::Role_Name(role));
+    }
+    AnnotateCall(context, kMdRoles, roles);
+  }
   if (!caller.ok()) {
     ES_LOG_WARNING_RATE_LIMITED("refused ", method, " from ", context->peer(),
                                 ": ", caller.status().message());
@@ -197,6 +209,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     }
   }
   const v1::ScreenRequest& request = *call->holder->request();
+  AnnotateCall(context, kMdRequestId, request.request_id());
   if (absl::Status as_of = CheckAsOfAllowed(*caller, request); !as_of.ok()) {
     reactor->Finish(ToGrpcStatus(as_of));
     return reactor;
@@ -222,9 +235,11 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
         }
         // In place: the request and the answer are the pooled record's own.
         ScreenMessagePool::Holder* holder = call->holder;
+        std::unique_ptr<v1::DecisionRecord> record = holder->Lend();
+        record->set_trace_parent(TraceParentOf(context));
         screener_.ScreenRecord(
-            *snapshot, holder->Lend(), caller_name,
-            [call, holder, reactor, response_bytes](
+            *snapshot, std::move(record), caller_name,
+            [call, holder, reactor, response_bytes, context](
                 absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
               if (!holder->Restore(std::move(record))) {
                 reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
@@ -235,6 +250,9 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
                 reactor->Finish(ToGrpcStatus(status));
                 return;
               }
+              AnnotateCall(context, kMdDecisionId, holder->response()->decision_id());
+              AnnotateCall(context, kMdDecision,
+                           v1::Decision_Name(holder->response()->decision()));
               bool own = false;
               grpc::Status serialized =
                   grpc::GenericSerialize<grpc::ProtoBufferWriter,
@@ -292,6 +310,7 @@ class ScreenStreamReactor final
     }
     caller_name_ = caller->name;
     caller_ = *caller;
+    trace_parent_ = TraceParentOf(context);
     if (service->manager_->Current() == nullptr) {
       finished_ = true;
       Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
@@ -455,6 +474,7 @@ class ScreenStreamReactor final
     }
     std::unique_ptr<v1::DecisionRecord> record = TakeRecord();
     *record->mutable_request() = std::move(*line.mutable_request());
+    record->set_trace_parent(trace_parent_);
     // Evaluated here; Complete runs once the decision record is durable.
     service_->screener_.ScreenRecord(
         *snapshot, std::move(record), caller_name_,
@@ -544,6 +564,7 @@ class ScreenStreamReactor final
   grpc::CallbackServerContext* const context_;
   std::string caller_name_;
   Caller caller_;
+  std::string trace_parent_;  // the stream's valid traceparent, or ""
   grpc::ByteBuffer read_buffer_;
   int64_t frames_ ABSL_GUARDED_BY(mu_) = 0;
 
@@ -842,6 +863,94 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAdminActions(
     for (auto& a : actions) *response->add_actions() = std::move(a);
     return absl::OkStatus();
   });
+}
+
+namespace {
+
+// `dir` resolved under `root`: relative names below it, absolute paths only
+// inside it; no ".." component. INVALID_ARGUMENT naming the field otherwise.
+absl::StatusOr<std::string> ResolveBackupDir(const std::string& root,
+                                             const std::string& dir) {
+  if (root.empty()) {
+    return absl::FailedPreconditionError(
+        "backups are disabled on this server (--backup_root is empty)");
+  }
+  if (dir.empty()) return absl::InvalidArgumentError("dir: is required");
+  if (dir.size() > 4096 || dir.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("dir: is not a usable path");
+  }
+  const std::filesystem::path p(dir);
+  for (const auto& part : p) {
+    if (part == "..") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dir: '", dir, "' must not contain '..'"));
+    }
+  }
+  std::error_code ec;
+  const std::filesystem::path root_abs =
+      std::filesystem::absolute(root, ec).lexically_normal();
+  if (ec) return absl::InternalError(absl::StrCat("--backup_root: ", ec.message()));
+  if (p.is_relative()) return (root_abs / p).lexically_normal().string();
+  const std::filesystem::path abs = p.lexically_normal();
+  auto r = root_abs.begin();
+  auto a = abs.begin();
+  for (; r != root_abs.end() && !r->empty(); ++r, ++a) {
+    if (a == abs.end() || *a != *r) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dir: '", dir, "' is outside the server's --backup_root ",
+          root_abs.string()));
+    }
+  }
+  return abs.string();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
+    grpc::CallbackServerContext* context, const v1::BackupRequest* request,
+    v1::BackupResponse* response) {
+  return RunAdmin(
+      context, "Backup", kOperators, true, absl::StrCat("dir=", request->dir()),
+      [this, request, response](const Caller&) -> absl::Status {
+        static metrics::Family* const backups = metrics::Registry::Default().Get(
+            "es_backups_total", "Store backups, by result", metrics::Type::kCounter,
+            {"result"});
+        static metrics::Gauge* const last_seconds =
+            metrics::Registry::Default().GetGauge(
+                "es_backup_last_seconds", "Duration of the last successful backup");
+        static metrics::Gauge* const last_at = metrics::Registry::Default().GetGauge(
+            "es_backup_last_success_timestamp_seconds",
+            "Unix time of the last successful backup");
+        ASSIGN_OR_RETURN(const std::string dir,
+                         ResolveBackupDir(backup_root_, request->dir()));
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) {
+          backups->CounterWith({"error"})->Add();
+          return absl::FailedPreconditionError(
+              absl::StrCat("dir: cannot create ", dir, ": ", ec.message()));
+        }
+        const absl::Time start = absl::Now();
+        absl::StatusOr<store::EntityStore::BackupInfo> info =
+            manager_->store()->Backup(dir);
+        backups->CounterWith({info.ok() ? "ok" : "error"})->Add();
+        if (!info.ok()) return info.status();
+        const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+        last_seconds->Set(seconds);
+        last_at->Set(static_cast<double>(info->timestamp));
+        response->set_backup_id(info->backup_id);
+        response->set_dir(dir);
+        response->set_created_at_unix(info->timestamp);
+        response->set_size_bytes(info->size_bytes);
+        response->set_file_count(info->file_count);
+        response->set_decision_count(info->decision_count);
+        response->set_backups_kept(info->backups_kept);
+        response->set_seconds(seconds);
+        ES_LOG_INFO("backup ", info->backup_id, " into ", dir, ": ",
+                    info->size_bytes, " bytes, ", info->file_count, " files, ",
+                    info->decision_count, " decisions, ", seconds, "s");
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(

@@ -150,6 +150,13 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
     rescreen_max_ = max_decisions;
   }
 
+  // Backups (issue 15): directories are resolved under `root` ("" =
+  // backups disabled). Set before serving.
+  void set_backup_root(std::string root) { backup_root_ = std::move(root); }
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context,
+                                   const v1::BackupRequest* request,
+                                   v1::BackupResponse* response) override;
+
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
 
@@ -194,6 +201,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   const Authorizer* const authorizer_;
   Clock* const clock_;
   std::function<void()> on_activate_;
+  std::string backup_root_;
   absl::Duration rescreen_lookback_ = absl::Hours(24 * 30);
   int rescreen_max_ = 10000;
 };
