@@ -51,7 +51,7 @@ constexpr std::initializer_list<v1::Role> kDispositioners = {v1::ROLE_ANALYST};
 
 // Finishes a unary call with `result`: its value into `response`, or its error.
 template <typename T>
-void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<T> result,
+void FinishWith(ObservedUnaryReactor* reactor, absl::StatusOr<T> result,
                 T* response) {
   if (!result.ok()) {
     reactor->Finish(ToGrpcStatus(result.status()));
@@ -61,7 +61,7 @@ void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<T> result,
   reactor->Finish(grpc::Status::OK);
 }
 
-void FinishOverloaded(grpc::ServerUnaryReactor* reactor) {
+void FinishOverloaded(ObservedUnaryReactor* reactor) {
   reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                "server overloaded: retry with backoff"));
 }
@@ -89,7 +89,8 @@ absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r) 
 absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
                                 const Authorizer& authorizer,
                                 absl::string_view method,
-                                std::initializer_list<v1::Role> roles) {
+                                std::initializer_list<v1::Role> roles,
+                                CallObserver* observer) {
   std::string authorization;
   const auto& md = context->client_metadata();
   if (auto it = md.find("authorization"); it != md.end()) {
@@ -101,15 +102,7 @@ absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
     if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
   }
   absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
-  if (caller.ok()) {
-    // For the access log (removed from the trailers before they are sent).
-    AnnotateCall(context, kMdPrincipal, caller->name);
-    std::string roles;
-    for (v1::Role role : caller->roles) {
-      absl::StrAppend(&roles, roles.empty() ? "" : ",", v1::Role_Name(role));
-    }
-    AnnotateCall(context, kMdRoles, roles);
-  }
+  if (caller.ok() && observer != nullptr) observer->SetCaller(*caller);
   if (!caller.ok()) {
     ES_LOG_WARNING_RATE_LIMITED("refused ", method, " from ", context->peer(),
                                 ": ", caller.status().message());
@@ -174,8 +167,10 @@ struct PooledCall {
 grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "Screen", kScreeners);
+  auto* reactor = new ObservedUnaryReactor(
+      options_.observability, "exportscreen.v1.ScreeningService/Screen", context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "Screen", kScreeners, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -209,7 +204,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     }
   }
   const v1::ScreenRequest& request = *call->holder->request();
-  AnnotateCall(context, kMdRequestId, request.request_id());
+  reactor->observer()->SetRequestId(request.request_id());
   if (absl::Status as_of = CheckAsOfAllowed(*caller, request); !as_of.ok()) {
     reactor->Finish(ToGrpcStatus(as_of));
     return reactor;
@@ -239,7 +234,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
         record->set_trace_parent(TraceParentOf(context));
         screener_.ScreenRecord(
             *snapshot, std::move(record), caller_name,
-            [call, holder, reactor, response_bytes, context](
+            [call, holder, reactor, response_bytes](
                 absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
               if (!holder->Restore(std::move(record))) {
                 reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
@@ -250,9 +245,8 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
                 reactor->Finish(ToGrpcStatus(status));
                 return;
               }
-              AnnotateCall(context, kMdDecisionId, holder->response()->decision_id());
-              AnnotateCall(context, kMdDecision,
-                           v1::Decision_Name(holder->response()->decision()));
+              reactor->observer()->SetDecision(holder->response()->decision_id(),
+                                               holder->response()->decision());
               bool own = false;
               grpc::Status serialized =
                   grpc::GenericSerialize<grpc::ProtoBufferWriter,
@@ -271,8 +265,10 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
 grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
     grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
     v1::DecisionRecord* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetDecision", kReaders);
+  auto* reactor = new ObservedUnaryReactor(
+      options_.observability, "exportscreen.v1.ScreeningService/GetDecision", context);
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetDecision",
+                                           kReaders, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -300,12 +296,15 @@ class ScreenStreamReactor final
  public:
   ScreenStreamReactor(ScreeningServiceImpl* service,
                       grpc::CallbackServerContext* context)
-      : service_(service), context_(context) {
-    absl::StatusOr<Caller> caller =
-        AuthCall(context, *service->authorizer_, "ScreenStream", kScreeners);
+      : service_(service),
+        context_(context),
+        observer_(service->options_.observability,
+                  "exportscreen.v1.ScreeningService/ScreenStream", context) {
+    absl::StatusOr<Caller> caller = AuthCall(context, *service->authorizer_,
+                                             "ScreenStream", kScreeners, &observer_);
     if (!caller.ok()) {
       finished_ = true;
-      Finish(ToGrpcStatus(caller.status()));
+      FinishObserved(ToGrpcStatus(caller.status()));
       return;
     }
     caller_name_ = caller->name;
@@ -313,7 +312,7 @@ class ScreenStreamReactor final
     trace_parent_ = TraceParentOf(context);
     if (service->manager_->Current() == nullptr) {
       finished_ = true;
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
+      FinishObserved(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
       return;
     }
     reading_ = true;
@@ -406,9 +405,21 @@ class ScreenStreamReactor final
     if (finish) DoFinish();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&mu_);
+      observer_.SetLines(frames_);
+    }
+    observer_.Done();
+    delete this;
+  }
 
  private:
+  void FinishObserved(grpc::Status status) {
+    observer_.SetStatus(status);
+    Finish(std::move(status));
+  }
+
   static v1::ScreenStreamResponse ErrorLine(const std::string& line_id,
                                             grpc::StatusCode code,
                                             std::string message) {
@@ -557,11 +568,12 @@ class ScreenStreamReactor final
   }
 
   void DoFinish() {
-    Finish(broken_ ? grpc::Status::CANCELLED : grpc::Status::OK);
+    FinishObserved(broken_ ? grpc::Status::CANCELLED : grpc::Status::OK);
   }
 
   ScreeningServiceImpl* const service_;
   grpc::CallbackServerContext* const context_;
+  CallObserver observer_;
   std::string caller_name_;
   Caller caller_;
   std::string trace_parent_;  // the stream's valid traceparent, or ""
@@ -624,9 +636,10 @@ AdminServiceImpl::AdminServiceImpl(serving::SnapshotManager* manager,
 grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(
     grpc::CallbackServerContext* context, const v1::GetServingStatusRequest*,
     v1::ServingStatus* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller =
-      AuthCall(context, *authorizer_, "GetServingStatus", kAnyone);
+  auto* reactor = new ObservedUnaryReactor(
+      observability_, "exportscreen.v1.AdminService/GetServingStatus", context);
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetServingStatus",
+                                           kAnyone, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -694,8 +707,10 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
     grpc::CallbackServerContext* context, absl::string_view method,
     std::initializer_list<v1::Role> roles, bool record, std::string summary,
     std::function<absl::Status(const Caller&)> fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, method, roles);
+  auto* reactor = new ObservedUnaryReactor(
+      observability_, absl::StrCat("exportscreen.v1.AdminService/", method), context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, method, roles, reactor->observer());
   if (!caller.ok()) {
     if (record) {
       Record(method, "(unauthenticated or not allowed)", context->peer(),

@@ -14,6 +14,7 @@
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "services/api/auth.h"
+#include "services/api/observability.h"
 #include "services/api/screen_message_pool.h"
 #include "services/api/screener.h"
 #include "services/common/clock.h"
@@ -38,16 +39,21 @@ v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
 // Authenticates the caller of `context` (bearer token in `authorization`, or
 // the mTLS certificate CN) and checks it has one of `roles`.
 // UNAUTHENTICATED or PERMISSION_DENIED otherwise.
+// `observer` (may be null) learns the authenticated caller, refused or not.
 absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
                                 const Authorizer& authorizer,
                                 absl::string_view method,
-                                std::initializer_list<v1::Role> roles);
+                                std::initializer_list<v1::Role> roles,
+                                CallObserver* observer = nullptr);
 
 struct ServiceOptions {
   // Record every decision in the store (audit chain).
   bool record_decisions = true;
   // Per-stream window of lines in flight (flow control of ScreenStream).
   int stream_window = 64;
+  // RPC metrics and access log (issue 15); null = off. Must outlive the
+  // service.
+  const Observability* observability = nullptr;
 };
 
 // ScreenStream is a raw (ByteBuffer) method: the reactor parses each frame
@@ -157,6 +163,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                    const v1::BackupRequest* request,
                                    v1::BackupResponse* response) override;
 
+  // RPC metrics and access log (null = off). Set before serving.
+  void set_observability(const Observability* obs) { observability_ = obs; }
+
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
 
@@ -202,6 +211,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   Clock* const clock_;
   std::function<void()> on_activate_;
   std::string backup_root_;
+  const Observability* observability_ = nullptr;
   absl::Duration rescreen_lookback_ = absl::Hours(24 * 30);
   int rescreen_max_ = 10000;
 };

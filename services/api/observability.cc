@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -79,24 +80,63 @@ const char* CodeName(grpc::StatusCode code) {
   return c >= 0 && c <= 16 ? kNames[c] : "UNKNOWN";
 }
 
-struct RpcMetrics {
-  metrics::Family* calls = metrics::Registry::Default().Get(
-      "es_rpc_calls_total", "RPCs finished, by method and gRPC status code",
-      metrics::Type::kCounter, {"method", "code"});
-  metrics::Family* errors = metrics::Registry::Default().Get(
-      "es_rpc_errors_total", "RPCs finished with a status other than OK, by method",
-      metrics::Type::kCounter, {"method"});
-  metrics::Family* latency = metrics::Registry::Default().Get(
-      "es_rpc_latency_seconds",
-      "RPC latency from the call's start to its status, by method",
-      metrics::Type::kHistogram, {"method"}, metrics::LatencyBuckets());
-  metrics::Counter* access_records = metrics::Registry::Default().GetCounter(
-      "es_access_log_records_total", "Access-log records written");
+// Metrics of one method: per-code call counters created on first use (an
+// atomic pointer each, no lock afterwards), errors and latency.
+struct MethodMetrics {
+  explicit MethodMetrics(const std::string& name) : method(name) {
+    auto& r = metrics::Registry::Default();
+    errors = r.Get("es_rpc_errors_total",
+                   "RPCs finished with a status other than OK, by method",
+                   metrics::Type::kCounter, {"method"})
+                 ->CounterWith({method});
+    latency = r.Get("es_rpc_latency_seconds",
+                    "RPC latency from the handler's start to the end of the call, by method",
+                    metrics::Type::kHistogram, {"method"}, metrics::LatencyBuckets())
+                  ->HistogramWith({method});
+    for (auto& c : calls) c.store(nullptr);
+  }
+  metrics::Counter* Calls(grpc::StatusCode code) {
+    const int c = static_cast<int>(code) >= 0 && static_cast<int>(code) <= 16
+                      ? static_cast<int>(code)
+                      : 2;
+    metrics::Counter* counter = calls[c].load(std::memory_order_acquire);
+    if (counter == nullptr) {
+      counter = metrics::Registry::Default()
+                    .Get("es_rpc_calls_total",
+                         "RPCs finished, by method and gRPC status code",
+                         metrics::Type::kCounter, {"method", "code"})
+                    ->CounterWith({method, CodeName(static_cast<grpc::StatusCode>(c))});
+      calls[c].store(counter, std::memory_order_release);
+    }
+    return counter;
+  }
+  const std::string method;
+  std::atomic<metrics::Counter*> calls[17];
+  metrics::Counter* errors;
+  metrics::Histogram* latency;
 };
 
-RpcMetrics& Rpc() {
-  static RpcMetrics* m = new RpcMetrics();
-  return *m;
+// The metrics of `method`, from a per-thread cache (one hash lookup).
+MethodMetrics* MetricsOf(absl::string_view method) {
+  thread_local absl::flat_hash_map<std::string, MethodMetrics*> cache;
+  if (auto it = cache.find(method); it != cache.end()) return it->second;
+  static absl::Mutex mu(absl::kConstInit);
+  static auto* all = new absl::flat_hash_map<std::string, MethodMetrics*>();
+  MethodMetrics* m = nullptr;
+  {
+    absl::MutexLock lock(&mu);
+    auto [it, inserted] = all->try_emplace(std::string(method), nullptr);
+    if (inserted) it->second = new MethodMetrics(it->first);
+    m = it->second;
+  }
+  cache.emplace(std::string(method), m);
+  return m;
+}
+
+metrics::Counter* AccessRecords() {
+  static metrics::Counter* c = metrics::Registry::Default().GetCounter(
+      "es_access_log_records_total", "Access-log records written");
+  return c;
 }
 
 metrics::Counter* AccessLogDropped() {
@@ -106,107 +146,81 @@ metrics::Counter* AccessLogDropped() {
   return c;
 }
 
-class ObservabilityInterceptor final : public grpc::experimental::Interceptor {
- public:
-  ObservabilityInterceptor(grpc::experimental::ServerRpcInfo* info,
-                           AccessLog* access_log)
-      : info_(info), access_log_(access_log), start_(absl::Now()) {}
-
-  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
-    if (methods->QueryInterceptionHookPoint(
-            grpc::experimental::InterceptionHookPoints::PRE_SEND_STATUS)) {
-      OnStatus(methods);
-    }
-    methods->Proceed();
-  }
-
- private:
-  void OnStatus(grpc::experimental::InterceptorBatchMethods* methods) {
-    const absl::Time end = absl::Now();
-    const grpc::Status status = methods->GetSendStatus();
-    absl::string_view method = info_->method() != nullptr ? info_->method() : "";
-    absl::ConsumePrefix(&method, "/");
-    const char* code = CodeName(status.error_code());
-    RpcMetrics& m = Rpc();
-    m.calls->CounterWith({method, code})->Add();
-    if (!status.ok()) m.errors->CounterWith({method})->Add();
-    const double seconds = absl::ToDoubleSeconds(end - start_);
-    m.latency->HistogramWith({method})->Observe(seconds);
-
-    std::multimap<std::string, std::string>* trailers =
-        methods->GetSendTrailingMetadata();
-    if (access_log_ == nullptr) {
-      if (trailers != nullptr) {
-        trailers->erase(kMdPrincipal);
-        trailers->erase(kMdRoles);
-      }
-      return;
-    }
-    std::string principal, roles, request_id, decision_id, decision;
-    if (trailers != nullptr) {
-      for (auto it = trailers->begin(); it != trailers->end();) {
-        if (it->first == kMdPrincipal || it->first == kMdRoles) {
-          (it->first == kMdPrincipal ? principal : roles) = std::move(it->second);
-          it = trailers->erase(it);
-          continue;
-        }
-        if (it->first == kMdRequestId) request_id = it->second;
-        if (it->first == kMdDecisionId) decision_id = it->second;
-        if (it->first == kMdDecision) decision = it->second;
-        ++it;
-      }
-    }
-    std::string line;
-    line.reserve(384);
-    line.append("{\"time\":\"");
-    line.append(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", end, absl::UTCTimeZone()));
-    line.push_back('"');
-    AppendField(&line, "method", method);
-    grpc::ServerContextBase* context = info_->server_context();
-    if (context != nullptr) AppendField(&line, "peer", context->peer());
-    AppendField(&line, "principal", principal);
-    AppendField(&line, "roles", roles);
-    if (!request_id.empty()) AppendField(&line, "request_id", request_id);
-    if (!decision_id.empty()) AppendField(&line, "decision_id", decision_id);
-    if (!decision.empty()) AppendField(&line, "decision", decision);
-    AppendField(&line, "status", code);
-    if (!status.ok()) {
-      AppendField(&line, "message", status.error_message().substr(0, 300));
-    }
-    absl::StrAppend(&line, ",\"latency_ms\":", seconds * 1e3);
-    if (context != nullptr) {
-      const std::string trace = TraceParentOf(context);
-      if (!trace.empty()) AppendField(&line, "traceparent", trace);
-    }
-    line.push_back('}');
-    access_log_->Write(line);
-    m.access_records->Add();
-  }
-
-  grpc::experimental::ServerRpcInfo* const info_;
-  AccessLog* const access_log_;
-  const absl::Time start_;
-};
-
-class ObservabilityFactory final
-    : public grpc::experimental::ServerInterceptorFactoryInterface {
- public:
-  explicit ObservabilityFactory(AccessLog* access_log) : access_log_(access_log) {}
-  grpc::experimental::Interceptor* CreateServerInterceptor(
-      grpc::experimental::ServerRpcInfo* info) override {
-    return new ObservabilityInterceptor(info, access_log_);
-  }
-
- private:
-  AccessLog* const access_log_;
-};
-
 }  // namespace
 
-void AnnotateCall(grpc::ServerContextBase* context, const char* key,
-                  absl::string_view value) {
-  if (context == nullptr || value.empty()) return;
-  context->AddTrailingMetadata(key, std::string(value));
+CallObserver::CallObserver(const Observability* obs, absl::string_view method,
+                           grpc::CallbackServerContext* context)
+    : obs_(obs) {
+  if (!enabled()) return;
+  method_.assign(method.data(), method.size());
+  start_ = absl::Now();
+  if (obs_->access_log != nullptr && context != nullptr) {
+    peer_ = context->peer();
+    traceparent_ = TraceParentOf(context);
+  }
+}
+
+void CallObserver::SetCaller(const Caller& caller) {
+  if (!enabled() || obs_->access_log == nullptr) return;
+  principal_ = caller.name;
+  roles_.clear();
+  for (v1::Role role : caller.roles) {
+    absl::StrAppend(&roles_, roles_.empty() ? "" : ",", v1::Role_Name(role));
+  }
+}
+
+void CallObserver::SetRequestId(absl::string_view id) {
+  if (!enabled() || obs_->access_log == nullptr) return;
+  request_id_.assign(id.data(), id.size());
+}
+
+void CallObserver::SetDecision(absl::string_view decision_id, v1::Decision decision) {
+  if (!enabled() || obs_->access_log == nullptr) return;
+  decision_id_.assign(decision_id.data(), decision_id.size());
+  decision_ = decision;
+}
+
+void CallObserver::SetStatus(const grpc::Status& status) {
+  if (!enabled() || status_set_) return;
+  status_set_ = true;
+  code_ = status.error_code();
+  if (!status.ok() && obs_->access_log != nullptr) {
+    message_ = status.error_message().substr(0, 300);
+  }
+}
+
+void CallObserver::Done() {
+  if (!enabled() || done_) return;
+  done_ = true;
+  const absl::Time end = absl::Now();
+  const double seconds = absl::ToDoubleSeconds(end - start_);
+  MethodMetrics* m = MetricsOf(method_);
+  m->Calls(code_)->Add();
+  if (code_ != grpc::StatusCode::OK) m->errors->Add();
+  m->latency->Observe(seconds);
+  if (obs_->access_log == nullptr) return;
+  std::string line;
+  line.reserve(384);
+  line.append("{\"time\":\"");
+  line.append(absl::FormatTime("%Y-%m-%dT%H:%M:%E6SZ", end, absl::UTCTimeZone()));
+  line.push_back('"');
+  AppendField(&line, "method", method_);
+  AppendField(&line, "peer", peer_);
+  AppendField(&line, "principal", principal_);
+  AppendField(&line, "roles", roles_);
+  if (!request_id_.empty()) AppendField(&line, "request_id", request_id_);
+  if (!decision_id_.empty()) AppendField(&line, "decision_id", decision_id_);
+  if (decision_ != v1::DECISION_UNSPECIFIED) {
+    AppendField(&line, "decision", v1::Decision_Name(decision_));
+  }
+  if (lines_ >= 0) absl::StrAppend(&line, ",\"lines\":", lines_);
+  AppendField(&line, "status", CodeName(code_));
+  if (!message_.empty()) AppendField(&line, "message", message_);
+  absl::StrAppend(&line, ",\"latency_ms\":", seconds * 1e3);
+  if (!traceparent_.empty()) AppendField(&line, "traceparent", traceparent_);
+  line.push_back('}');
+  obs_->access_log->Write(line);
+  AccessRecords()->Add();
 }
 
 bool ValidTraceParent(absl::string_view v) {
@@ -298,11 +312,6 @@ void AccessLog::WriterLoop() {
     Flush();
     if (stopping) return;
   }
-}
-
-std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>
-NewObservabilityInterceptorFactory(AccessLog* access_log) {
-  return std::make_unique<ObservabilityFactory>(access_log);
 }
 
 }  // namespace exportscreen::api

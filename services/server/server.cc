@@ -113,8 +113,16 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   s->pool_ = std::make_unique<WorkerPool>(workers, options.max_queue);
   s->admin_pool_ = std::make_unique<WorkerPool>(1, options.admin_queue);
+  // RPC metrics and the access log (issue 15), when something reads them.
+  if (!options.access_log.empty()) {
+    ASSIGN_OR_RETURN(s->access_log_, api::AccessLog::Open(options.access_log));
+  }
+  s->observability_.enabled =
+      !options.metrics_listen.empty() || s->access_log_ != nullptr;
+  s->observability_.access_log = s->access_log_.get();
   api::ServiceOptions service_options;
   service_options.record_decisions = options.record_decisions;
+  service_options.observability = &s->observability_;
   service_options.stream_window = options.stream_window;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
       s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(),
@@ -140,9 +148,8 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
   s->admin_->set_rescreen(options.rescreen_lookback, options.rescreen_max);
   s->admin_->set_backup_root(options.backup_root);
-  if (!options.access_log.empty()) {
-    ASSIGN_OR_RETURN(s->access_log_, api::AccessLog::Open(options.access_log));
-  }
+  s->admin_->set_observability(&s->observability_);
+  s->location_->set_observability(&s->observability_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -152,15 +159,6 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   builder.RegisterService(s->screening_.get());
   builder.RegisterService(s->admin_.get());
   builder.RegisterService(s->location_.get());  // issue 8
-  // RPC metrics and the access log (issue 15): one interceptor per call,
-  // only when something reads them.
-  if (!options.metrics_listen.empty() || s->access_log_ != nullptr) {
-    std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
-    interceptors.push_back(
-        api::NewObservabilityInterceptorFactory(s->access_log_.get()));
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  }
   // Limits against the HTTP/2 DoS classes known for gRPC 1.51.
   builder.SetMaxReceiveMessageSize(64 << 20);  // list imports
   builder.SetMaxSendMessageSize(16 << 20);

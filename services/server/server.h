@@ -112,6 +112,9 @@ class ScreeningServer {
   void CheckFreshness();
 
   ServerOptions options_;
+  // Before the services and the gRPC server: destroyed after them.
+  std::unique_ptr<api::AccessLog> access_log_;
+  api::Observability observability_;
   std::unique_ptr<store::EntityStore> store_;
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<WorkerPool> pool_;
@@ -129,7 +132,7 @@ class ScreeningServer {
   void MaintenanceLoop();
   absl::Notification stop_maintenance_;
   std::thread maintenance_;
-  std::unique_ptr<api::AccessLog> access_log_;
+
   std::unique_ptr<OpsHttpServer> ops_http_;
   std::atomic<int64_t> heartbeat_unix_ms_{0};
   // Active list version older than --max_list_age (set by the maintenance
