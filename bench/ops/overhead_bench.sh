@@ -57,23 +57,38 @@ stop() {
   kill "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 }
 
-declare -A SUM
-for v in base metrics access; do SUM[$v]=0; done
+declare -A SUM RATES CPU
+for v in base metrics access; do SUM[$v]=0; RATES[$v]=""; CPU[$v]=""; done
 for r in $(seq 1 "${ROUNDS:-3}"); do
   for v in base metrics access; do
     start "$v"
+    cpu0=$(awk '{print $14 + $15}' /proc/$PID/stat)
     out=$("$LOAD" --server=127.0.0.1:$GPORT --duration=${DURATION:-10s} --threads=${THREADS:-4})
+    cpu1=$(awk '{print $14 + $15}' /proc/$PID/stat)
+    calls=$(echo "$out" | sed -n 's/^calls: \([0-9]*\) ok.*/\1/p')
+    # Server CPU per call (user + system, clock ticks of 1/100 s): robust
+    # to other load on a shared machine, unlike calls/s.
+    us=$(( (cpu1 - cpu0) * 10000000 / calls ))
     stop
     rate=$(echo "$out" | sed -n 's/.* \([0-9]*\) calls\/s$/\1/p')
     lat=$(echo "$out" | grep 'latency all' | sed 's/latency all: //')
-    printf "round %d %-8s %6s calls/s  %s\n" "$r" "$v" "$rate" "$lat"
+    printf "round %d %-8s %6s calls/s  server CPU %4d.%d us/call  %s\n" "$r" "$v" "$rate" $((us / 10)) $((us % 10)) "$lat"
     SUM[$v]=$((SUM[$v] + rate))
+    RATES[$v]="${RATES[$v]} $rate"
+    CPU[$v]="${CPU[$v]} $us"
   done
 done
-python3 - "${SUM[base]}" "${SUM[metrics]}" "${SUM[access]}" "$W/access.jsonl" <<'PY'
-import sys
+python3 - "${SUM[base]}" "${SUM[metrics]}" "${SUM[access]}" "$W/access.jsonl" "${RATES[base]}" "${RATES[metrics]}" "${RATES[access]}" "${CPU[base]}" "${CPU[metrics]}" "${CPU[access]}" <<'PY'
+import sys, statistics
+cb, cm, ca = (statistics.median(map(float, a.split())) / 10 for a in sys.argv[8:11])
+print(f"== server CPU per call (median): base {cb:.1f} us, metrics {cm:.1f} us, access {ca:.1f} us")
+print(f"== CPU-derived throughput ratios: metrics/base {cb/cm:.4f} (cost {100*(1-cb/cm):.2f} %, bar < 2 %), "
+      f"access/metrics {cm/ca:.4f} (cost {100*(1-cm/ca):.2f} %, bar < 5 %), access/base {cb/ca:.4f}")
 base, metrics, access = map(float, sys.argv[1:4])
 lines = sum(1 for _ in open(sys.argv[4]))
+mb, mm, ma = (statistics.median(map(float, a.split())) for a in sys.argv[5:8])
+print(f"== medians: base {mb:.0f}, metrics {mm:.0f}, access {ma:.0f} calls/s; "
+      f"metrics/base {mm/mb:.4f}, access/metrics {ma/mm:.4f}, access/base {ma/mb:.4f}")
 print(f"== totals over rounds: base {base:.0f}, metrics {metrics:.0f}, access {access:.0f}")
 print(f"== metrics+scrape / base = {metrics/base:.4f}  (cost {100*(1-metrics/base):.2f} %, bar < 2 %)")
 print(f"== access log / metrics  = {access/metrics:.4f}  (cost {100*(1-access/metrics):.2f} %, bar < 5 %)")
