@@ -7,7 +7,7 @@
 # the backup offline (screening_server --restore_backup) into a new store,
 # starts a server on it and checks `screenctl audit verify` and a replay.
 # Usage: backup_bench.sh [BUILD_DIR] [SOURCE_DIR]
-#   env: TARGET (1000000), THREADS (4), WORK (a temp dir; kept if set, so a
+#   env: TARGET (1000000), THREADS (4), SERVER_FLAGS (e.g. --backup_rate_limit_mb=0), WORK (a temp dir; kept if set, so a
 #   filled store can be reused), BASE_CHUNKS (5)
 # Run under the shared CPU lock: flock /tmp/es-cpu.lock bash bench/ops/backup_bench.sh
 set -euo pipefail
@@ -33,7 +33,7 @@ count() { "$@" status | python3 -c 'import json,sys; print(json.load(sys.stdin).
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 PORT=$(port)
 "$SERVER" --listen=127.0.0.1:$PORT --metrics_listen= --db="$W/db" --rules="$SRC/rules" \
-  --seeds="$SRC/seeds" --seed_lists= --backup_root="$W/backups" >>"$W/server.log" 2>&1 &
+  --seeds="$SRC/seeds" --seed_lists= --backup_root="$W/backups" ${SERVER_FLAGS:-} >>"$W/server.log" 2>&1 &
 PID=$!
 C=("$CTL" --server=127.0.0.1:$PORT --timeout=1800s)
 for _ in $(seq 1 300); do "${C[@]}" health >/dev/null 2>&1 && break; sleep 0.1; done

@@ -947,7 +947,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
         }
         const absl::Time start = absl::Now();
         absl::StatusOr<store::EntityStore::BackupInfo> info =
-            manager_->store()->Backup(dir);
+            manager_->store()->Backup(dir, backup_rate_limit_);
         backups->CounterWith({info.ok() ? "ok" : "error"})->Add();
         if (!info.ok()) return info.status();
         const double seconds = absl::ToDoubleSeconds(absl::Now() - start);

@@ -158,7 +158,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
 
   // Backups (issue 15): directories are resolved under `root` ("" =
   // backups disabled). Set before serving.
-  void set_backup_root(std::string root) { backup_root_ = std::move(root); }
+  void set_backup_root(std::string root, uint64_t rate_limit_bytes = 0) {
+    backup_root_ = std::move(root);
+    backup_rate_limit_ = rate_limit_bytes;
+  }
   grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context,
                                    const v1::BackupRequest* request,
                                    v1::BackupResponse* response) override;
@@ -211,6 +214,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   Clock* const clock_;
   std::function<void()> on_activate_;
   std::string backup_root_;
+  uint64_t backup_rate_limit_ = 0;
   const Observability* observability_ = nullptr;
   absl::Duration rescreen_lookback_ = absl::Hours(24 * 30);
   int rescreen_max_ = 10000;

@@ -77,6 +77,9 @@ ABSL_FLAG(absl::Duration, max_list_age, absl::ZeroDuration(),
 ABSL_FLAG(std::string, backup_root, "var/backups",
           "directory under which AdminService.Backup (screenctl admin backup "
           "DIR) writes backups; empty = backups disabled");
+ABSL_FLAG(int, backup_rate_limit_mb, 64,
+          "backup copy rate limit in MiB/s (0 = none): a slower backup takes "
+          "less disk bandwidth and checksum CPU from screening");
 ABSL_FLAG(std::string, restore_backup, "",
           "offline restore: restore the latest backup (or --restore_backup_id) "
           "of this backup directory into --db, which must not exist or be "
@@ -178,6 +181,12 @@ int main(int argc, char** argv) {
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.max_list_age = absl::GetFlag(FLAGS_max_list_age);
   options.backup_root = absl::GetFlag(FLAGS_backup_root);
+  if (absl::GetFlag(FLAGS_backup_rate_limit_mb) < 0) {
+    ES_LOG_ERROR("--backup_rate_limit_mb: must be >= 0");
+    return 64;
+  }
+  options.backup_rate_limit =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_backup_rate_limit_mb)) << 20;
 
   auto server = exportscreen::server::ScreeningServer::Start(options);
   if (!server.ok()) {

@@ -147,7 +147,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   ScreeningServer* raw = s.get();
   s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
   s->admin_->set_rescreen(options.rescreen_lookback, options.rescreen_max);
-  s->admin_->set_backup_root(options.backup_root);
+  s->admin_->set_backup_root(options.backup_root, options.backup_rate_limit);
   s->admin_->set_observability(&s->observability_);
   s->location_->set_observability(&s->observability_);
 
@@ -184,8 +184,16 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
     handlers.metrics = [raw] { return raw->RenderMetrics(); };
     handlers.live = [raw] { return raw->Live(); };
     handlers.ready = [raw] { return raw->Ready(); };
-    ASSIGN_OR_RETURN(s->ops_http_,
-                     OpsHttpServer::Start(options.metrics_listen, std::move(handlers)));
+    auto ops = OpsHttpServer::Start(options.metrics_listen, std::move(handlers));
+    if (ops.ok()) {
+      s->ops_http_ = *std::move(ops);
+    } else if (absl::IsUnavailable(ops.status())) {
+      // Screening does not depend on it: a port in use leaves the endpoint
+      // off, loudly (probes against it then fail, which is visible).
+      ES_LOG_ERROR("metrics and probe endpoint OFF: ", ops.status().message());
+    } else {
+      return ops.status();  // a malformed --metrics_listen
+    }
   }
   ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ",
               options.db_path);
@@ -229,8 +237,10 @@ ProbeResult ScreeningServer::Ready() const {
 }
 
 ProbeResult ScreeningServer::Live() const {
+  // Generous: the same loop also writes audit checkpoints and expires old
+  // decisions, which may take a while on a large store.
   const absl::Duration limit =
-      std::max(absl::Seconds(10), options_.probe_interval * 10);
+      std::max(absl::Seconds(60), options_.probe_interval * 10);
   const absl::Duration since =
       absl::Now() - absl::FromUnixMillis(heartbeat_unix_ms_.load());
   if (since > limit) {

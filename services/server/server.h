@@ -70,6 +70,8 @@ struct ServerOptions {
   absl::Duration max_list_age = absl::ZeroDuration();
   // Backups (AdminService.Backup) go under this directory ("" = disabled).
   std::string backup_root;
+  // Backup copy rate limit in bytes/s (0 = none).
+  uint64_t backup_rate_limit = 64ull << 20;
   // How often the maintenance loop runs (liveness heartbeat, freshness).
   absl::Duration probe_interval = absl::Seconds(1);
   Clock* clock = Clock::Real();
@@ -96,7 +98,7 @@ class ScreeningServer {
   // The metrics/probe HTTP port (0 if --metrics_listen is off).
   int metrics_port() const;
   // Readiness: serving a current snapshot (see ops_http.h); liveness: the
-  // maintenance loop ran within the last 10 probe intervals (and 10 s).
+  // maintenance loop ran within the last 60 s (or 10 probe intervals).
   ProbeResult Ready() const;
   ProbeResult Live() const;
   // The Prometheus text of the process registry plus this server's gauges.

@@ -1246,8 +1246,9 @@ absl::Status FromRocksBackup(const rocksdb::Status& s, absl::string_view what) {
 }  // namespace
 
 absl::StatusOr<EntityStore::BackupInfo> EntityStore::Backup(
-    const std::string& backup_dir) const {
+    const std::string& backup_dir, uint64_t rate_limit_bytes) const {
   rocksdb::BackupEngineOptions options(backup_dir);
+  options.backup_rate_limit = rate_limit_bytes;
   options.share_table_files = true;  // incremental: unchanged SSTs shared
   options.sync = true;
   options.max_background_operations = 1;  // leave the cores to screening

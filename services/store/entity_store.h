@@ -216,7 +216,10 @@ class EntityStore {
     uint64_t decision_count = 0;  // decisions in the chain when it began
     int backups_kept = 0;
   };
-  absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir) const;
+  // `rate_limit_bytes` (0 = none) caps the copy rate, trading backup time
+  // for less I/O and checksum CPU taken from screening.
+  absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir,
+                                    uint64_t rate_limit_bytes = 0) const;
   // Offline: restores backup `backup_id` (0 = the latest) of `backup_dir`
   // into `db_path`, which must not exist or be empty (FAILED_PRECONDITION
   // otherwise: a restore never overwrites a store). Checksums are verified.

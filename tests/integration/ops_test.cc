@@ -238,11 +238,43 @@ TEST_F(OpsTest, MetricsMoveProbesAnswerAccessLogRecordsEveryCall) {
     EXPECT_EQ(record.trace_parent(), want) << response->decision_id();
   }
 
+  // ScreenStream: every line's record carries the stream's traceparent.
+  {
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("traceparent", kTrace);
+    auto stream = stub->ScreenStream(&ctx);
+    for (int i = 0; i < 2; ++i) {
+      v1::ScreenStreamRequest line;
+      line.set_line_id(absl::StrCat("line-", i));
+      line.mutable_request()->set_request_id(absl::StrCat("stream-", i));
+      line.mutable_request()->set_destination_country("DE");
+      auto* p = line.mutable_request()->add_parties();
+      p->set_role(v1::PARTY_ROLE_END_USER);
+      p->set_name("Kal Tek Labs");
+      ASSERT_TRUE(stream->Write(line));
+    }
+    stream->WritesDone();
+    v1::ScreenStreamResponse answer;
+    int answers = 0;
+    while (stream->Read(&answer)) {
+      ASSERT_TRUE(answer.has_response()) << answer.ShortDebugString();
+      grpc::ClientContext get;
+      v1::GetDecisionRequest req;
+      req.set_decision_id(answer.response().decision_id());
+      v1::DecisionRecord record;
+      ASSERT_TRUE(stub->GetDecision(&get, req, &record).ok());
+      EXPECT_EQ(record.trace_parent(), kTrace);
+      ++answers;
+    }
+    ASSERT_TRUE(stream->Finish().ok());
+    EXPECT_EQ(answers, 2);
+  }
+
   // Access log: one JSON line per RPC, flushed at shutdown.
   server_->Shutdown();
   std::ifstream in(dir_.path() + "/access.jsonl");
   std::string line;
-  int screens = 0, gets = 0;
+  int screens = 0, gets = 0, streams = 0;
   bool saw_trace = false, saw_denied = false, saw_invalid = false;
   while (std::getline(in, line)) {
     ASSERT_EQ(line.front(), '{') << line;
@@ -268,9 +300,16 @@ TEST_F(OpsTest, MetricsMoveProbesAnswerAccessLogRecordsEveryCall) {
       if (absl::StrContains(line, "\"status\":\"INVALID_ARGUMENT\"")) saw_invalid = true;
     }
     if (absl::StrContains(line, "GetDecision")) ++gets;
+    if (absl::StrContains(line, "ScreenStream")) {
+      ++streams;
+      EXPECT_TRUE(absl::StrContains(line, "\"lines\":2")) << line;
+      EXPECT_TRUE(absl::StrContains(line, absl::StrCat("\"traceparent\":\"", kTrace, "\"")))
+          << line;
+    }
   }
   EXPECT_EQ(screens, 4);
-  EXPECT_EQ(gets, 3);
+  EXPECT_EQ(gets, 5);
+  EXPECT_EQ(streams, 1);
   EXPECT_TRUE(saw_trace);
   EXPECT_TRUE(saw_denied);
   EXPECT_TRUE(saw_invalid);
