@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -1247,10 +1252,31 @@ absl::Status FromRocksBackup(const rocksdb::Status& s, absl::string_view what) {
 
 absl::StatusOr<EntityStore::BackupInfo> EntityStore::Backup(
     const std::string& backup_dir, uint64_t rate_limit_bytes) const {
+  // On a thread of its own at the lowest CPU (nice 19) and I/O (idle class,
+  // where the I/O scheduler honours it) priority; the engine's copy threads,
+  // created by that thread, inherit both. Screening keeps the cores; the
+  // backup takes what is left.
+  absl::StatusOr<BackupInfo> result = absl::InternalError("backup did not run");
+  std::thread worker([&] {
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+    constexpr int kIoprioClassIdle = 3, kIoprioClassShift = 13, kIoprioWhoProcess = 1;
+    syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, kIoprioClassIdle << kIoprioClassShift);
+    result = BackupOnThisThread(backup_dir, rate_limit_bytes);
+  });
+  worker.join();
+  return result;
+}
+
+absl::StatusOr<EntityStore::BackupInfo> EntityStore::BackupOnThisThread(
+    const std::string& backup_dir, uint64_t rate_limit_bytes) const {
   rocksdb::BackupEngineOptions options(backup_dir);
   options.backup_rate_limit = rate_limit_bytes;
   options.share_table_files = true;  // incremental: unchanged SSTs shared
-  options.sync = true;
+  // No fsync per copied file: on ext4 each one forces a journal commit that
+  // stalls the decision recorder's WAL appends (p99 x5 under load). The
+  // files are written back by the kernel as the copy goes; one syncfs at
+  // the end makes the backup durable before the RPC answers.
+  options.sync = false;
   options.max_background_operations = 1;  // leave the cores to screening
   rocksdb::BackupEngine* raw = nullptr;
   RETURN_IF_ERROR(FromRocksBackup(
@@ -1266,6 +1292,17 @@ absl::StatusOr<EntityStore::BackupInfo> EntityStore::Backup(
   uint32_t id = 0;
   RETURN_IF_ERROR(FromRocksBackup(engine->CreateNewBackup(create, db_.get(), &id),
                                   "create backup"));
+  if (int fd = open(backup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); fd >= 0) {
+    const int synced = syncfs(fd);
+    close(fd);
+    if (synced != 0) {
+      return absl::InternalError(absl::StrCat("sync backup directory ", backup_dir,
+                                              ": ", std::strerror(errno)));
+    }
+  } else {
+    return absl::InternalError(absl::StrCat("open backup directory ", backup_dir,
+                                            ": ", std::strerror(errno)));
+  }
   rocksdb::BackupInfo info;
   RETURN_IF_ERROR(FromRocksBackup(engine->GetBackupInfo(id, &info), "backup info"));
   std::vector<rocksdb::BackupInfo> all;

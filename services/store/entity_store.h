@@ -217,7 +217,8 @@ class EntityStore {
     int backups_kept = 0;
   };
   // `rate_limit_bytes` (0 = none) caps the copy rate, trading backup time
-  // for less I/O and checksum CPU taken from screening.
+  // for less I/O and checksum CPU taken from screening. The copy runs at the
+  // lowest CPU and I/O priority.
   absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir,
                                     uint64_t rate_limit_bytes = 0) const;
   // Offline: restores backup `backup_id` (0 = the latest) of `backup_dir`
@@ -235,6 +236,8 @@ class EntityStore {
               std::vector<rocksdb::ColumnFamilyHandle*> handles,
               StoreOptions options);
   rocksdb::ColumnFamilyHandle* cf(absl::string_view name) const;
+  absl::StatusOr<BackupInfo> BackupOnThisThread(const std::string& backup_dir,
+                                                uint64_t rate_limit_bytes) const;
   absl::Status LoadChainHead();
   struct PendingDecision {
     std::unique_ptr<v1::DecisionRecord> record;
