@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages exportscreen builds with, and the tools the
 # two README commands run: python3 (tools/demo.sh and the integration tests
 # parse JSON and pick free ports with it), openssl (the TLS test makes its
-# certificates with the CLI). Idempotent: does nothing (and needs no
+# certificates with the CLI); libcpp-httplib-dev serves the metrics and
+# probe endpoint (--metrics_listen). Idempotent: does nothing (and needs no
 # network) when everything is already installed.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libcpp-httplib-dev
   python3 openssl
   clang libclang-rt-14-dev
 )

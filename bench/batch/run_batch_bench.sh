@@ -28,7 +28,7 @@ echo "== input: $WORK/ship.csv, $(du -h "$WORK/ship.csv" | cut -f1)"
 
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 # shellcheck disable=SC2086
-"$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= \
+"$SERVER" --listen=127.0.0.1:$PORT --metrics_listen= --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= \
   ${SERVER_FLAGS:-} >"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 600); do

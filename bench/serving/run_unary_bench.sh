@@ -40,7 +40,7 @@ start_server() {  # name extra-flags...
   local name=$1; shift
   PORT[$name]=$(free_port)
   "$SERVER" --listen=127.0.0.1:${PORT[$name]} --db="$W/db-$name" --rules="$SRC/rules" \
-    --seeds="$SRC/seeds" --seed_lists="$SRC/seeds/lists" "$@" >"$W/$name.log" 2>&1 &
+    --seeds="$SRC/seeds" --seed_lists="$SRC/seeds/lists" --metrics_listen= "$@" >"$W/$name.log" 2>&1 &
   PID[$name]=$!; PIDS+=(${PID[$name]})
   for _ in $(seq 1 1200); do
     [ "$("$CTL" --server=127.0.0.1:${PORT[$name]} --timeout=2s health 2>/dev/null)" = "SERVING" ] && return 0

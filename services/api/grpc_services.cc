@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <deque>
+#include <filesystem>
 
 #include "absl/strings/str_cat.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
@@ -11,8 +12,10 @@
 #include "absl/synchronization/mutex.h"
 #include "exportscreen/v1/status.pb.h"
 #include "google/protobuf/any.pb.h"
+#include "services/api/observability.h"
 #include "services/api/request_validator.h"
 #include "services/common/logging.h"
+#include "services/common/metrics.h"
 #include "services/common/status_macros.h"
 #include "services/engine/dispositions.h"
 #include "absl/strings/str_join.h"
@@ -48,7 +51,7 @@ constexpr std::initializer_list<v1::Role> kDispositioners = {v1::ROLE_ANALYST};
 
 // Finishes a unary call with `result`: its value into `response`, or its error.
 template <typename T>
-void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<T> result,
+void FinishWith(ObservedUnaryReactor* reactor, absl::StatusOr<T> result,
                 T* response) {
   if (!result.ok()) {
     reactor->Finish(ToGrpcStatus(result.status()));
@@ -58,7 +61,7 @@ void FinishWith(grpc::ServerUnaryReactor* reactor, absl::StatusOr<T> result,
   reactor->Finish(grpc::Status::OK);
 }
 
-void FinishOverloaded(grpc::ServerUnaryReactor* reactor) {
+void FinishOverloaded(ObservedUnaryReactor* reactor) {
   reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                "server overloaded: retry with backoff"));
 }
@@ -86,7 +89,8 @@ absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r) 
 absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
                                 const Authorizer& authorizer,
                                 absl::string_view method,
-                                std::initializer_list<v1::Role> roles) {
+                                std::initializer_list<v1::Role> roles,
+                                CallObserver* observer) {
   std::string authorization;
   const auto& md = context->client_metadata();
   if (auto it = md.find("authorization"); it != md.end()) {
@@ -98,6 +102,7 @@ absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
     if (!values.empty()) cert_cn.assign(values[0].data(), values[0].size());
   }
   absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
+  if (caller.ok() && observer != nullptr) observer->SetCaller(*caller);
   if (!caller.ok()) {
     ES_LOG_WARNING_RATE_LIMITED("refused ", method, " from ", context->peer(),
                                 ": ", caller.status().message());
@@ -162,8 +167,10 @@ struct PooledCall {
 grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
     grpc::ByteBuffer* response_bytes) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "Screen", kScreeners);
+  auto* reactor = new ObservedUnaryReactor(
+      options_.observability, "exportscreen.v1.ScreeningService/Screen", context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "Screen", kScreeners, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -197,6 +204,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     }
   }
   const v1::ScreenRequest& request = *call->holder->request();
+  reactor->observer()->SetRequestId(request.request_id());
   if (absl::Status as_of = CheckAsOfAllowed(*caller, request); !as_of.ok()) {
     reactor->Finish(ToGrpcStatus(as_of));
     return reactor;
@@ -222,8 +230,10 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
         }
         // In place: the request and the answer are the pooled record's own.
         ScreenMessagePool::Holder* holder = call->holder;
+        std::unique_ptr<v1::DecisionRecord> record = holder->Lend();
+        record->set_trace_parent(TraceParentOf(context));
         screener_.ScreenRecord(
-            *snapshot, holder->Lend(), caller_name,
+            *snapshot, std::move(record), caller_name,
             [call, holder, reactor, response_bytes](
                 absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
               if (!holder->Restore(std::move(record))) {
@@ -235,6 +245,8 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
                 reactor->Finish(ToGrpcStatus(status));
                 return;
               }
+              reactor->observer()->SetDecision(holder->response()->decision_id(),
+                                               holder->response()->decision());
               bool own = false;
               grpc::Status serialized =
                   grpc::GenericSerialize<grpc::ProtoBufferWriter,
@@ -257,8 +269,10 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
 grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
     grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
     v1::DecisionRecord* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetDecision", kReaders);
+  auto* reactor = new ObservedUnaryReactor(
+      options_.observability, "exportscreen.v1.ScreeningService/GetDecision", context);
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetDecision",
+                                           kReaders, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -286,19 +300,23 @@ class ScreenStreamReactor final
  public:
   ScreenStreamReactor(ScreeningServiceImpl* service,
                       grpc::CallbackServerContext* context)
-      : service_(service), context_(context) {
-    absl::StatusOr<Caller> caller =
-        AuthCall(context, *service->authorizer_, "ScreenStream", kScreeners);
+      : service_(service),
+        context_(context),
+        observer_(service->options_.observability,
+                  "exportscreen.v1.ScreeningService/ScreenStream", context) {
+    absl::StatusOr<Caller> caller = AuthCall(context, *service->authorizer_,
+                                             "ScreenStream", kScreeners, &observer_);
     if (!caller.ok()) {
       finished_ = true;
-      Finish(ToGrpcStatus(caller.status()));
+      FinishObserved(ToGrpcStatus(caller.status()));
       return;
     }
     caller_name_ = caller->name;
     caller_ = *caller;
+    trace_parent_ = TraceParentOf(context);
     if (service->manager_->Current() == nullptr) {
       finished_ = true;
-      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
+      FinishObserved(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
       return;
     }
     reading_ = true;
@@ -391,9 +409,21 @@ class ScreenStreamReactor final
     if (finish) DoFinish();
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&mu_);
+      observer_.SetLines(frames_);
+    }
+    observer_.Done();
+    delete this;
+  }
 
  private:
+  void FinishObserved(grpc::Status status) {
+    observer_.SetStatus(status);
+    Finish(std::move(status));
+  }
+
   static v1::ScreenStreamResponse ErrorLine(const std::string& line_id,
                                             grpc::StatusCode code,
                                             std::string message) {
@@ -459,6 +489,7 @@ class ScreenStreamReactor final
     }
     std::unique_ptr<v1::DecisionRecord> record = TakeRecord();
     *record->mutable_request() = std::move(*line.mutable_request());
+    record->set_trace_parent(trace_parent_);
     // Evaluated here; Complete runs once the decision record is durable.
     service_->screener_.ScreenRecord(
         *snapshot, std::move(record), caller_name_,
@@ -541,13 +572,15 @@ class ScreenStreamReactor final
   }
 
   void DoFinish() {
-    Finish(broken_ ? grpc::Status::CANCELLED : grpc::Status::OK);
+    FinishObserved(broken_ ? grpc::Status::CANCELLED : grpc::Status::OK);
   }
 
   ScreeningServiceImpl* const service_;
   grpc::CallbackServerContext* const context_;
+  CallObserver observer_;
   std::string caller_name_;
   Caller caller_;
+  std::string trace_parent_;  // the stream's valid traceparent, or ""
   grpc::ByteBuffer read_buffer_;
   int64_t frames_ ABSL_GUARDED_BY(mu_) = 0;
 
@@ -607,9 +640,10 @@ AdminServiceImpl::AdminServiceImpl(serving::SnapshotManager* manager,
 grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(
     grpc::CallbackServerContext* context, const v1::GetServingStatusRequest*,
     v1::ServingStatus* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller =
-      AuthCall(context, *authorizer_, "GetServingStatus", kAnyone);
+  auto* reactor = new ObservedUnaryReactor(
+      observability_, "exportscreen.v1.AdminService/GetServingStatus", context);
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetServingStatus",
+                                           kAnyone, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -677,8 +711,10 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
     grpc::CallbackServerContext* context, absl::string_view method,
     std::initializer_list<v1::Role> roles, bool record, std::string summary,
     std::function<absl::Status(const Caller&)> fn) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, method, roles);
+  auto* reactor = new ObservedUnaryReactor(
+      observability_, absl::StrCat("exportscreen.v1.AdminService/", method), context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, method, roles, reactor->observer());
   if (!caller.ok()) {
     if (record) {
       Record(method, "(unauthenticated or not allowed)", context->peer(),
@@ -872,6 +908,94 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAdminActions(
     for (auto& a : actions) *response->add_actions() = std::move(a);
     return absl::OkStatus();
   });
+}
+
+namespace {
+
+// `dir` resolved under `root`: relative names below it, absolute paths only
+// inside it; no ".." component. INVALID_ARGUMENT naming the field otherwise.
+absl::StatusOr<std::string> ResolveBackupDir(const std::string& root,
+                                             const std::string& dir) {
+  if (root.empty()) {
+    return absl::FailedPreconditionError(
+        "backups are disabled on this server (--backup_root is empty)");
+  }
+  if (dir.empty()) return absl::InvalidArgumentError("dir: is required");
+  if (dir.size() > 4096 || dir.find('\0') != std::string::npos) {
+    return absl::InvalidArgumentError("dir: is not a usable path");
+  }
+  const std::filesystem::path p(dir);
+  for (const auto& part : p) {
+    if (part == "..") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dir: '", dir, "' must not contain '..'"));
+    }
+  }
+  std::error_code ec;
+  const std::filesystem::path root_abs =
+      std::filesystem::absolute(root, ec).lexically_normal();
+  if (ec) return absl::InternalError(absl::StrCat("--backup_root: ", ec.message()));
+  if (p.is_relative()) return (root_abs / p).lexically_normal().string();
+  const std::filesystem::path abs = p.lexically_normal();
+  auto r = root_abs.begin();
+  auto a = abs.begin();
+  for (; r != root_abs.end() && !r->empty(); ++r, ++a) {
+    if (a == abs.end() || *a != *r) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "dir: '", dir, "' is outside the server's --backup_root ",
+          root_abs.string()));
+    }
+  }
+  return abs.string();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
+    grpc::CallbackServerContext* context, const v1::BackupRequest* request,
+    v1::BackupResponse* response) {
+  return RunAdmin(
+      context, "Backup", kOperators, true, absl::StrCat("dir=", request->dir()),
+      [this, request, response](const Caller&) -> absl::Status {
+        static metrics::Family* const backups = metrics::Registry::Default().Get(
+            "es_backups_total", "Store backups, by result", metrics::Type::kCounter,
+            {"result"});
+        static metrics::Gauge* const last_seconds =
+            metrics::Registry::Default().GetGauge(
+                "es_backup_last_seconds", "Duration of the last successful backup");
+        static metrics::Gauge* const last_at = metrics::Registry::Default().GetGauge(
+            "es_backup_last_success_timestamp_seconds",
+            "Unix time of the last successful backup");
+        ASSIGN_OR_RETURN(const std::string dir,
+                         ResolveBackupDir(backup_root_, request->dir()));
+        std::error_code ec;
+        std::filesystem::create_directories(dir, ec);
+        if (ec) {
+          backups->CounterWith({"error"})->Add();
+          return absl::FailedPreconditionError(
+              absl::StrCat("dir: cannot create ", dir, ": ", ec.message()));
+        }
+        const absl::Time start = absl::Now();
+        absl::StatusOr<store::EntityStore::BackupInfo> info =
+            manager_->store()->Backup(dir, backup_rate_limit_);
+        backups->CounterWith({info.ok() ? "ok" : "error"})->Add();
+        if (!info.ok()) return info.status();
+        const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
+        last_seconds->Set(seconds);
+        last_at->Set(static_cast<double>(info->timestamp));
+        response->set_backup_id(info->backup_id);
+        response->set_dir(dir);
+        response->set_created_at_unix(info->timestamp);
+        response->set_size_bytes(info->size_bytes);
+        response->set_file_count(info->file_count);
+        response->set_decision_count(info->decision_count);
+        response->set_backups_kept(info->backups_kept);
+        response->set_seconds(seconds);
+        ES_LOG_INFO("backup ", info->backup_id, " into ", dir, ": ",
+                    info->size_bytes, " bytes, ", info->file_count, " files, ",
+                    info->decision_count, " decisions, ", seconds, "s");
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(

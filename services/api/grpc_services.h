@@ -14,6 +14,7 @@
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "services/api/auth.h"
+#include "services/api/observability.h"
 #include "services/api/screen_message_pool.h"
 #include "services/api/screener.h"
 #include "services/common/clock.h"
@@ -38,10 +39,12 @@ v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
 // Authenticates the caller of `context` (bearer token in `authorization`, or
 // the mTLS certificate CN) and checks it has one of `roles`.
 // UNAUTHENTICATED or PERMISSION_DENIED otherwise.
+// `observer` (may be null) learns the authenticated caller, refused or not.
 absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
                                 const Authorizer& authorizer,
                                 absl::string_view method,
-                                std::initializer_list<v1::Role> roles);
+                                std::initializer_list<v1::Role> roles,
+                                CallObserver* observer = nullptr);
 
 struct ServiceOptions {
   // Record every decision in the store (audit chain).
@@ -53,6 +56,9 @@ struct ServiceOptions {
   // 0 = always the pool). Larger requests go to the pool so that a heavy
   // request cannot hold a callback thread long.
   size_t screen_inline_max_bytes = 0;
+  // RPC metrics and access log (issue 15); null = off. Must outlive the
+  // service.
+  const Observability* observability = nullptr;
 };
 
 // ScreenStream is a raw (ByteBuffer) method: the reactor parses each frame
@@ -159,6 +165,19 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
     rescreen_max_ = max_decisions;
   }
 
+  // Backups (issue 15): directories are resolved under `root` ("" =
+  // backups disabled). Set before serving.
+  void set_backup_root(std::string root, uint64_t rate_limit_bytes = 0) {
+    backup_root_ = std::move(root);
+    backup_rate_limit_ = rate_limit_bytes;
+  }
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context,
+                                   const v1::BackupRequest* request,
+                                   v1::BackupResponse* response) override;
+
+  // RPC metrics and access log (null = off). Set before serving.
+  void set_observability(const Observability* obs) { observability_ = obs; }
+
   // Called with the new serving state whenever an activation happens here.
   void set_on_activate(std::function<void()> fn) { on_activate_ = std::move(fn); }
   // Continuous screening of a decision recorded after an activation under
@@ -209,6 +228,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   const Authorizer* const authorizer_;
   Clock* const clock_;
   std::function<void()> on_activate_;
+  std::string backup_root_;
+  uint64_t backup_rate_limit_ = 0;
+  const Observability* observability_ = nullptr;
   absl::Duration rescreen_lookback_ = absl::Hours(24 * 30);
   int rescreen_max_ = 10000;
 };

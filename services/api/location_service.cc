@@ -54,12 +54,14 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
 
  public:
   IngestReactor(LocationServiceImpl* service, v1::IngestSummary* response,
-                absl::string_view method, std::string actor, std::string peer)
+                absl::string_view method, std::string actor, std::string peer,
+                std::unique_ptr<CallObserver> observer)
       : service_(service),
         response_(response),
         method_(method),
         actor_(std::move(actor)),
-        peer_(std::move(peer)) {
+        peer_(std::move(peer)),
+        observer_(std::move(observer)) {
     Reserve();
     StartRead(&incoming_);
   }
@@ -88,7 +90,11 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
     }
   }
 
-  void OnDone() override { delete this; }
+  void OnDone() override {
+    observer_->SetLines(base_ + static_cast<int64_t>(batch_reports_));
+    observer_->Done();
+    delete this;
+  }
 
  private:
   void Process(bool last) {
@@ -122,6 +128,7 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
                      " alerts=", response_->alerts_raised()),
         absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                      status.error_message()));
+    observer_->SetStatus(status);
     Finish(std::move(status));
   }
 
@@ -136,6 +143,7 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
   size_t batch_reports_ = 0;  // reports in batch_
   int64_t base_ = 0;          // reports before batch_
   const std::string method_, actor_, peer_;
+  const std::unique_ptr<CallObserver> observer_;
 };
 
 LocationServiceImpl::LocationServiceImpl(serving::LocationIngestor* ingestor,
@@ -148,19 +156,32 @@ template <typename Message>
 grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
     grpc::CallbackServerContext* context, absl::string_view method,
     v1::IngestSummary* response) {
-  absl::StatusOr<Caller> caller =
-      AuthCall(context, *authorizer_, method, {v1::ROLE_OPERATOR});
+  auto observer = std::make_unique<CallObserver>(
+      observability_, absl::StrCat("exportscreen.v1.LocationService/", method),
+      context);
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, method,
+                                           {v1::ROLE_OPERATOR}, observer.get());
   if (!caller.ok()) {
     RecordIngest(method, "", context->peer(), "refused", caller.status());
     class Refuse final : public grpc::ServerReadReactor<Message> {
      public:
-      explicit Refuse(grpc::Status s) { this->Finish(std::move(s)); }
-      void OnDone() override { delete this; }
+      Refuse(grpc::Status s, std::unique_ptr<CallObserver> observer)
+          : observer_(std::move(observer)) {
+        observer_->SetStatus(s);
+        this->Finish(std::move(s));
+      }
+      void OnDone() override {
+        observer_->Done();
+        delete this;
+      }
+
+     private:
+      const std::unique_ptr<CallObserver> observer_;
     };
-    return new Refuse(ToGrpcStatus(caller.status()));
+    return new Refuse(ToGrpcStatus(caller.status()), std::move(observer));
   }
   return new IngestReactor<Message>(this, response, method, caller->name,
-                                    context->peer());
+                                    context->peer(), std::move(observer));
 }
 
 void LocationServiceImpl::RecordIngest(absl::string_view method,
@@ -187,10 +208,11 @@ grpc::ServerReadReactor<v1::ReportBundle>* LocationServiceImpl::IngestBundles(
 grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(
     grpc::CallbackServerContext* context, const v1::ListAlertsRequest* request,
     v1::ListAlertsResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto* reactor = new ObservedUnaryReactor(
+      observability_, "exportscreen.v1.LocationService/ListAlerts", context);
   absl::StatusOr<Caller> caller = AuthCall(
       context, *authorizer_, "ListAlerts",
-      {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR});
+      {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR}, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;

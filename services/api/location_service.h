@@ -14,6 +14,7 @@
 #include "exportscreen/v1/location.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "services/api/auth.h"
+#include "services/api/observability.h"
 #include "services/common/thread_pool.h"
 #include "services/serving/location_ingest.h"
 
@@ -29,6 +30,8 @@ class LocationServiceImpl final : public v1::LocationService::CallbackService {
   LocationServiceImpl(serving::LocationIngestor* ingestor,
                       store::EntityStore* store, WorkerPool* pool,
                       const Authorizer* authorizer);
+  // RPC metrics and access log (null = off). Set before serving.
+  void set_observability(const Observability* obs) { observability_ = obs; }
 
   grpc::ServerReadReactor<v1::LocationReport>* IngestReports(
       grpc::CallbackServerContext* context, v1::IngestSummary* response) override;
@@ -54,6 +57,7 @@ class LocationServiceImpl final : public v1::LocationService::CallbackService {
   store::EntityStore* const store_;
   WorkerPool* const pool_;
   const Authorizer* const authorizer_;
+  const Observability* observability_ = nullptr;
 };
 
 }  // namespace exportscreen::api

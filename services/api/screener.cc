@@ -4,10 +4,30 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
 #include "services/api/request_validator.h"
+#include "services/common/metrics.h"
 #include "services/common/status_macros.h"
 #include "services/engine/screening_engine.h"
 
 namespace exportscreen::api {
+
+namespace {
+
+// Decisions by class and party-list hits by list and action (metrics).
+void CountAnswer(const v1::ScreenResponse& response) {
+  static metrics::Family* const decisions = metrics::Registry::Default().Get(
+      "es_decisions_total", "Screening answers by decision class",
+      metrics::Type::kCounter, {"decision"});
+  static metrics::Family* const hits = metrics::Registry::Default().Get(
+      "es_party_hits_total",
+      "Party-list matches in answers by list code and match action",
+      metrics::Type::kCounter, {"list", "action"});
+  decisions->CounterWith({v1::Decision_Name(response.decision())})->Add();
+  for (const v1::PartyMatch& m : response.party_matches()) {
+    hits->CounterWith({m.list(), v1::MatchAction_Name(m.action())})->Add();
+  }
+}
+
+}  // namespace
 
 absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
                                     v1::ScreenRequest* request,
@@ -27,6 +47,7 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
       response->list_version() != snapshot.list_version) {
     return absl::InternalError("engine answered with other versions");
   }
+  CountAnswer(*response);
   const int64_t nanos = absl::ToUnixNanos(now);
   response->mutable_evaluated_at()->set_seconds(nanos / 1000000000);
   response->mutable_evaluated_at()->set_nanos(

@@ -1,4 +1,5 @@
 // screenctl: command-line client of exportscreen. See --help.
+#include <cctype>
 #include <chrono>
 #include <cstdlib>
 #include <cstdio>
@@ -14,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/digest.h"
@@ -62,7 +64,9 @@ Commands:
   screen [FILE|-]        Screen one request (v1.ScreenRequest in protobuf JSON,
                          from FILE or stdin); prints the v1.ScreenResponse JSON.
   status                 Active rule-set and list versions, counts, load time.
-  health                 grpc.health.v1 status of the server.
+  health [SERVICE]       grpc.health.v1 status of the server: SERVICE ""
+                         (default; readiness), exportscreen.readiness (serving
+                         a current snapshot) or exportscreen.liveness.
   decision ID            Print a stored decision record.
   lists import --format=FORMAT [--activate] [--replace=false] [--dry_run] FILE...
                          Import list files as a new list version. FORMAT is
@@ -129,6 +133,11 @@ Commands:
   audit verify           Check the decision hash chain; names the first broken link.
   audit replay ID        Re-evaluate a stored decision under its own versions.
   admin log [--limit=N]  The admin action log (who, what, when, result).
+  admin backup DIR       Operators: online, consistent, incremental backup of
+                         the server's store (RocksDB BackupEngine) into DIR on
+                         the server, relative to its --backup_root. Screening
+                         goes on. Restore offline: screening_server
+                         --restore_backup=BACKUP_DIR --db=NEW_DB (README).
   dismiss DECISION_ID PARTY_INDEX ENTITY_ID --reason=TEXT
                          Record that this hit of a stored decision is a false
                          positive: the same party (name, country, address) on
@@ -141,6 +150,8 @@ Commands:
   alerts [--limit=N]     Diversion alerts, newest first (JSON lines).
   auth hash-token        Read a token on stdin, print its SHA-256 for the
                          --auth_config file of the server.
+  help [COMMAND...]      This text, or the entry of COMMAND (e.g. help batch,
+                         help lists import).
 
 Credentials: --token=TOKEN or $EXPORTSCREEN_TOKEN (sent as "authorization:
 Bearer TOKEN"); --tls_ca=CA.pem for TLS, plus --tls_cert/--tls_key for mTLS.
@@ -242,10 +253,10 @@ int CmdStatus() {
   return 0;
 }
 
-int CmdHealth() {
+int CmdHealth(const std::string& service) {
   HealthState state = HealthState::kUnknown;
   grpc::Status status = CheckHealth(
-      NewChannel(), "",
+      NewChannel(), service,
       std::chrono::system_clock::now() +
           absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)),
       &state);
@@ -447,6 +458,50 @@ int CmdAuditReplay(const std::string& id) {
   return response.identical() ? 0 : 6;
 }
 
+// `help COMMAND...`: the entries of the Commands section whose name starts
+// with the given words (an entry is a line indented by two spaces, plus
+// its continuation lines, indented further).
+int CmdHelp(const std::vector<std::string>& words) {
+  if (words.empty()) {
+    std::cout << kUsage;
+    return 0;
+  }
+  const std::string wanted = absl::StrJoin(words, " ");
+  std::vector<std::string> lines = absl::StrSplit(kUsage, '\n');
+  bool in_commands = false, printing = false, found = false;
+  std::vector<std::string> names;
+  for (const std::string& line : lines) {
+    if (line == "Commands:") {
+      in_commands = true;
+      continue;
+    }
+    if (!in_commands) continue;
+    if (!line.empty() && line[0] != ' ') break;  // next section
+    const bool entry = line.size() > 2 && line[0] == ' ' && line[1] == ' ' &&
+                       line[2] != ' ';
+    if (entry) {
+      absl::string_view name = absl::string_view(line).substr(2);
+      // The command words end where arguments (upper case, [ or -) begin.
+      std::vector<std::string> parts;
+      for (absl::string_view w : absl::StrSplit(name, ' ', absl::SkipEmpty())) {
+        if (w.empty() || !(std::islower(static_cast<unsigned char>(w[0])))) break;
+        parts.push_back(std::string(w));
+      }
+      const std::string command = absl::StrJoin(parts, " ");
+      if (names.empty() || names.back() != command) names.push_back(command);
+      printing = command == wanted || absl::StartsWith(command, wanted + " ");
+      if (printing) found = true;
+    }
+    if (printing) std::cout << line << "\n";
+  }
+  if (!found) {
+    std::cerr << "screenctl: no command \"" << wanted << "\"; commands:\n";
+    for (const auto& n : names) std::cerr << "  " << n << "\n";
+    return 64;
+  }
+  return 0;
+}
+
 }  // namespace
 }  // namespace exportscreen::cli
 
@@ -465,10 +520,13 @@ int main(int argc, char** argv) {
   if (args.empty()) return UsageError("no command");
   const std::string cmd = args[0];
   std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (cmd == "help") return CmdHelp(rest);
   if (cmd == "screen") return CmdScreen(rest);
   if (cmd == "status") return CmdStatus();
   if (cmd == "batch") return CmdBatch(rest, NewChannel(), [] { return NewContext(); }, absl::GetFlag(FLAGS_timeout));
-  if (cmd == "health") return CmdHealth();
+  if (cmd == "health" && rest.size() <= 1) {
+    return CmdHealth(rest.empty() ? "" : rest[0]);
+  }
   if (cmd == "decision") return CmdDecision(rest);
   if (cmd == "lists" && !rest.empty() && rest[0] == "import") {
     return CmdListsImport(std::vector<std::string>(rest.begin() + 1, rest.end()));
@@ -529,6 +587,13 @@ int main(int argc, char** argv) {
     request.set_limit(absl::GetFlag(FLAGS_limit));
     v1::ListAdminActionsResponse response;
     return AdminCall(&v1::AdminService::Stub::ListAdminActions, request, &response);
+  }
+  if (cmd == "admin" && sub == "backup") {
+    if (rest.size() != 2) return UsageError("admin backup takes one DIR");
+    v1::BackupRequest request;
+    request.set_dir(rest[1]);
+    v1::BackupResponse response;
+    return AdminCall(&v1::AdminService::Stub::Backup, request, &response);
   }
   if (cmd == "auth" && sub == "hash-token") {
     std::string token;

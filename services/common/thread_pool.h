@@ -5,6 +5,8 @@
 #ifndef EXPORTSCREEN_SERVICES_COMMON_THREAD_POOL_H_
 #define EXPORTSCREEN_SERVICES_COMMON_THREAD_POOL_H_
 
+#include <atomic>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <thread>
@@ -28,6 +30,9 @@ class WorkerPool {
   // queue is full or the pool is shutting down.
   bool TrySchedule(std::function<void()> fn);
   size_t queued() const;
+  // Calls of TrySchedule() refused so far (queue full or shutting down).
+  uint64_t rejected() const { return rejected_.load(std::memory_order_relaxed); }
+  size_t max_queue() const { return max_queue_; }
 
  private:
   void Loop();
@@ -38,6 +43,7 @@ class WorkerPool {
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
+  std::atomic<uint64_t> rejected_{0};
 };
 
 }  // namespace exportscreen

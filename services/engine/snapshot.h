@@ -59,6 +59,8 @@ struct ScreeningSnapshot {
   std::string list_version;
   absl::Time loaded_at;
   double load_seconds = 0;
+  // When the list version was created (imported); list freshness.
+  absl::Time list_created_at;
   // Location evidence (issue 8): the live feed of the latest verified chip
   // locations, shared by every snapshot of one SnapshotManager and swapped
   // after each ingest batch without rebuilding the snapshot. May be null;

@@ -7,6 +7,8 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "services/common/logging.h"
 #include "google/protobuf/stubs/logging.h"
 #include "services/server/server.h"
@@ -49,6 +51,45 @@ ABSL_FLAG(std::string, location_trust, "",
           "exportscreen.v1.LocationTrustConfig); empty = none trusted");
 ABSL_FLAG(bool, sync_decisions, false,
           "fsync each decision record before answering (power-loss safe)");
+// Capacity knobs.
+ABSL_FLAG(int, max_queue, 4096,
+          "screening calls queued beyond the workers; past it calls get "
+          "RESOURCE_EXHAUSTED (admission control)");
+ABSL_FLAG(int, admin_queue, 64,
+          "admin operations (imports, activations, backups) queued for the "
+          "admin thread");
+ABSL_FLAG(int, stream_window, 64,
+          "ScreenStream: lines in flight per stream (flow-control window)");
+ABSL_FLAG(int, snapshots_kept, 4,
+          "loaded snapshots kept for rollback, replay and dry runs (each holds "
+          "one list version in memory)");
+ABSL_FLAG(absl::Duration, rescreen_lookback, absl::Hours(24 * 30),
+          "continuous screening: after an activation, re-screen CLEAR decisions "
+          "this recent (0 = off)");
+ABSL_FLAG(int, rescreen_max, 10000,
+          "continuous screening: at most this many decisions per activation");
+// Operations (issue 15).
+ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
+          "HTTP host:port for Prometheus /metrics and the /livez and /readyz "
+          "probes (no authentication; loopback unless the network is trusted); "
+          "empty = off");
+ABSL_FLAG(std::string, access_log, "",
+          "JSON-lines access log, one record per RPC: a file (appended), \"-\" "
+          "for standard output, empty = off");
+ABSL_FLAG(absl::Duration, max_list_age, absl::ZeroDuration(),
+          "readiness fails (closed) and a LIST_STALE alert is raised when the "
+          "active list version is older than this, e.g. 36h; 0 = no limit");
+ABSL_FLAG(std::string, backup_root, "var/backups",
+          "directory under which AdminService.Backup (screenctl admin backup "
+          "DIR) writes backups; empty = backups disabled");
+ABSL_FLAG(int, backup_rate_limit_mb, 64,
+          "backup copy rate limit in MiB/s (0 = none): a slower backup takes "
+          "less disk bandwidth and checksum CPU from screening");
+ABSL_FLAG(std::string, restore_backup, "",
+          "offline restore: restore the latest backup (or --restore_backup_id) "
+          "of this backup directory into --db, which must not exist or be "
+          "empty, then exit");
+ABSL_FLAG(int, restore_backup_id, 0, "with --restore_backup: which backup (0 = latest)");
 
 namespace {
 // libprotobuf logs one line per string field with invalid UTF-8 it parses;
@@ -60,12 +101,55 @@ void ProtobufLog(google::protobuf::LogLevel level, const char* filename,
 }
 }  // namespace
 
+// --help and --helpshort list this file's flags (the project's); --helpfull
+// adds those of the libraries.
+bool IsServerFlagFile(absl::string_view filename) {
+  return absl::StrContains(filename, "services/server/");
+}
+
 int main(int argc, char** argv) {
+  absl::FlagsUsageConfig usage;
+  usage.contains_help_flags = &IsServerFlagFile;
+  usage.contains_helpshort_flags = &IsServerFlagFile;
+  usage.version_string = [] { return std::string("screening_server 0.1.0\n"); };
+  absl::SetFlagsUsageConfig(usage);
   absl::SetProgramUsageMessage(
       "exportscreen screening server.\n"
       "  screening_server --listen=127.0.0.1:50051 --db=var/db --rules=rules "
-      "--seeds=seeds --seed_lists=seeds/lists");
+      "--seeds=seeds --seed_lists=seeds/lists\n"
+      "  screening_server --flagfile=deploy/screening_server.flags   (one --flag=value a line)\n"
+      "  screening_server --restore_backup=var/backups/nightly --db=var/db-restored\n"
+      "Every flag with its default follows; --helpfull adds library flags.");
   absl::ParseCommandLine(argc, argv);
+
+  if (const std::string backup = absl::GetFlag(FLAGS_restore_backup); !backup.empty()) {
+    const int id = absl::GetFlag(FLAGS_restore_backup_id);
+    if (id < 0) {
+      ES_LOG_ERROR("--restore_backup_id: must be >= 0");
+      return 64;
+    }
+    auto restored = exportscreen::store::EntityStore::RestoreBackup(
+        backup, static_cast<uint32_t>(id), absl::GetFlag(FLAGS_db));
+    if (!restored.ok()) {
+      ES_LOG_ERROR("restore failed: ", restored.status().ToString());
+      return 1;
+    }
+    ES_LOG_INFO("restored backup ", restored->backup_id, " of ", backup, " (",
+                restored->size_bytes, " bytes, ", restored->file_count,
+                " files, checksums verified) into ", absl::GetFlag(FLAGS_db),
+                "; start the server on it and run `screenctl audit verify`");
+    return 0;
+  }
+  for (const auto& [name, value] :
+       {std::pair<const char*, int>{"max_queue", absl::GetFlag(FLAGS_max_queue)},
+        {"admin_queue", absl::GetFlag(FLAGS_admin_queue)},
+        {"stream_window", absl::GetFlag(FLAGS_stream_window)},
+        {"snapshots_kept", absl::GetFlag(FLAGS_snapshots_kept)}}) {
+    if (value < 1) {
+      ES_LOG_ERROR("--", name, "=", value, ": must be at least 1");
+      return 64;
+    }
+  }
   google::protobuf::SetLogHandler(&ProtobufLog);
   // Debian's Abseil checks every absl::Mutex acquisition for lock-order
   // cycles (GraphCycles), ~2 % of the server's CPU under load; the tests keep
@@ -98,6 +182,22 @@ int main(int argc, char** argv) {
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.tls_client_ca = absl::GetFlag(FLAGS_tls_client_ca);
   options.location_trust = absl::GetFlag(FLAGS_location_trust);
+  options.max_queue = static_cast<size_t>(absl::GetFlag(FLAGS_max_queue));
+  options.admin_queue = static_cast<size_t>(absl::GetFlag(FLAGS_admin_queue));
+  options.stream_window = absl::GetFlag(FLAGS_stream_window);
+  options.snapshots_kept = static_cast<size_t>(absl::GetFlag(FLAGS_snapshots_kept));
+  options.rescreen_lookback = absl::GetFlag(FLAGS_rescreen_lookback);
+  options.rescreen_max = absl::GetFlag(FLAGS_rescreen_max);
+  options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.access_log = absl::GetFlag(FLAGS_access_log);
+  options.max_list_age = absl::GetFlag(FLAGS_max_list_age);
+  options.backup_root = absl::GetFlag(FLAGS_backup_root);
+  if (absl::GetFlag(FLAGS_backup_rate_limit_mb) < 0) {
+    ES_LOG_ERROR("--backup_rate_limit_mb: must be >= 0");
+    return 64;
+  }
+  options.backup_rate_limit =
+      static_cast<uint64_t>(absl::GetFlag(FLAGS_backup_rate_limit_mb)) << 20;
 
   auto server = exportscreen::server::ScreeningServer::Start(options);
   if (!server.ok()) {

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -16,6 +17,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "services/common/logging.h"
+#include "services/common/metrics.h"
 #include "services/common/status_macros.h"
 
 namespace exportscreen::server {
@@ -104,16 +106,25 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   store_options.sync_decisions = options.sync_decisions;
   ASSIGN_OR_RETURN(s->store_,
                    store::EntityStore::Open(options.db_path, store_options));
-  s->manager_ = std::make_unique<serving::SnapshotManager>(s->store_.get(),
-                                                           options.clock);
+  s->manager_ = std::make_unique<serving::SnapshotManager>(
+      s->store_.get(), options.clock, options.snapshots_kept);
   int workers = options.workers > 0
                     ? options.workers
                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   s->pool_ = std::make_unique<WorkerPool>(workers, options.max_queue);
-  s->admin_pool_ = std::make_unique<WorkerPool>(1, 64);
+  s->admin_pool_ = std::make_unique<WorkerPool>(1, options.admin_queue);
+  // RPC metrics and the access log (issue 15), when something reads them.
+  if (!options.access_log.empty()) {
+    ASSIGN_OR_RETURN(s->access_log_, api::AccessLog::Open(options.access_log));
+  }
+  s->observability_.enabled =
+      !options.metrics_listen.empty() || s->access_log_ != nullptr;
+  s->observability_.access_log = s->access_log_.get();
   api::ServiceOptions service_options;
   service_options.record_decisions = options.record_decisions;
   service_options.screen_inline_max_bytes = options.screen_inline_max_bytes;
+  service_options.observability = &s->observability_;
+  service_options.stream_window = options.stream_window;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
       s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(),
       service_options);
@@ -142,6 +153,10 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   s->screening_->set_on_recorded([admin = s->admin_.get()](const v1::DecisionRecord& r) {
     admin->RescreenIfSuperseded(r);
   });
+  s->admin_->set_rescreen(options.rescreen_lookback, options.rescreen_max);
+  s->admin_->set_backup_root(options.backup_root, options.backup_rate_limit);
+  s->admin_->set_observability(&s->observability_);
+  s->location_->set_observability(&s->observability_);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -163,8 +178,30 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
     return absl::UnavailableError(
         absl::StrCat("cannot listen on ", options.listen));
   }
+  s->heartbeat_unix_ms_.store(absl::ToUnixMillis(absl::Now()));
   s->UpdateHealth();
   s->maintenance_ = std::thread([raw] { raw->MaintenanceLoop(); });
+  if (!options.metrics_listen.empty()) {
+    if (!IsLoopbackAddress(options.metrics_listen)) {
+      ES_LOG_WARNING("--metrics_listen=", options.metrics_listen,
+                     " is not loopback: metrics and probes are readable from "
+                     "the network (no authentication)");
+    }
+    OpsHandlers handlers;
+    handlers.metrics = [raw] { return raw->RenderMetrics(); };
+    handlers.live = [raw] { return raw->Live(); };
+    handlers.ready = [raw] { return raw->Ready(); };
+    auto ops = OpsHttpServer::Start(options.metrics_listen, std::move(handlers));
+    if (ops.ok()) {
+      s->ops_http_ = *std::move(ops);
+    } else if (absl::IsUnavailable(ops.status())) {
+      // Screening does not depend on it: a port in use leaves the endpoint
+      // off, loudly (probes against it then fail, which is visible).
+      ES_LOG_ERROR("metrics and probe endpoint OFF: ", ops.status().message());
+    } else {
+      return ops.status();  // a malformed --metrics_listen
+    }
+  }
   ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ",
               options.db_path);
   return s;
@@ -173,11 +210,157 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
 ScreeningServer::~ScreeningServer() { Shutdown(absl::Seconds(1)); }
 
 void ScreeningServer::UpdateHealth() {
-  const bool serving = manager_->Current() != nullptr;
+  CheckFreshness();
+  const bool serving = Ready().ok;
   auto* health = server_->GetHealthCheckService();
   if (health == nullptr) return;
+  // Readiness (also under the historical names): a current snapshot.
   health->SetServingStatus("", serving);
   health->SetServingStatus("exportscreen.v1.ScreeningService", serving);
+  health->SetServingStatus("exportscreen.readiness", serving);
+  // Liveness: the process answers; independent of the lists.
+  health->SetServingStatus("exportscreen.liveness", true);
+}
+
+int ScreeningServer::metrics_port() const {
+  return ops_http_ != nullptr ? ops_http_->port() : 0;
+}
+
+ProbeResult ScreeningServer::Ready() const {
+  auto snapshot = manager_->Current();
+  if (snapshot == nullptr) {
+    std::string reason = manager_->NotServingReason();
+    return {false, absl::StrCat("not ready: no active snapshot",
+                                reason.empty() ? "" : ": ", reason)};
+  }
+  if (list_stale_.load(std::memory_order_relaxed)) {
+    return {false,
+            absl::StrCat("not ready: list version ", snapshot->list_version,
+                         " is older than --max_list_age=",
+                         absl::FormatDuration(options_.max_list_age),
+                         " (import and activate current lists)")};
+  }
+  return {true, ""};
+}
+
+ProbeResult ScreeningServer::Live() const {
+  // Generous: the same loop also writes audit checkpoints and expires old
+  // decisions, which may take a while on a large store.
+  const absl::Duration limit =
+      std::max(absl::Seconds(60), options_.probe_interval * 10);
+  const absl::Duration since =
+      absl::Now() - absl::FromUnixMillis(heartbeat_unix_ms_.load());
+  if (since > limit) {
+    return {false, absl::StrCat("not live: maintenance loop silent for ",
+                                absl::FormatDuration(since))};
+  }
+  return {true, ""};
+}
+
+void ScreeningServer::CheckFreshness() {
+  if (options_.max_list_age <= absl::ZeroDuration()) {
+    list_stale_.store(false);
+    return;
+  }
+  auto snapshot = manager_->Current();
+  if (snapshot == nullptr) return;
+  const absl::Duration age = options_.clock->Now() - snapshot->list_created_at;
+  const bool stale = age > options_.max_list_age;
+  const bool was = list_stale_.exchange(stale);
+  if (!stale || was) return;
+  // Newly stale: one alert per list version (the store deduplicates), a
+  // log line and the es_list_stale gauge; readiness now fails closed.
+  ES_LOG_ERROR("list version ", snapshot->list_version, " is ",
+               absl::FormatDuration(age), " old, over --max_list_age=",
+               absl::FormatDuration(options_.max_list_age),
+               ": not ready until current lists are activated");
+  v1::Alert alert;
+  alert.set_kind(v1::ALERT_KIND_LIST_STALE);
+  alert.set_list_version(snapshot->list_version);
+  alert.set_rule_set_version(snapshot->rule_set_version);
+  const int64_t nanos = absl::ToUnixNanos(options_.clock->Now());
+  alert.mutable_created_at()->set_seconds(nanos / 1000000000);
+  alert.mutable_created_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  alert.set_message(absl::StrCat(
+      "list version ", snapshot->list_version, " is ", absl::FormatDuration(age),
+      " old (limit ", absl::FormatDuration(options_.max_list_age),
+      "): readiness fails until current lists are imported and activated"));
+  std::vector<v1::Alert> appended;
+  absl::Status s = store_->AppendAlerts({alert}, &appended);
+  if (!s.ok()) ES_LOG_ERROR("stale-list alert not stored: ", s.ToString());
+}
+
+std::string ScreeningServer::RenderMetrics() const {
+  std::string out = metrics::Registry::Default().Render();
+  using metrics::AppendHeader;
+  using metrics::AppendSample;
+  AppendHeader(&out, "es_queue_depth", "Work queued, by worker pool", "gauge");
+  AppendSample(&out, "es_queue_depth", "pool=\"screening\"",
+               static_cast<double>(pool_->queued()));
+  AppendSample(&out, "es_queue_depth", "pool=\"admin\"",
+               static_cast<double>(admin_pool_->queued()));
+  AppendSample(&out, "es_queue_depth", "pool=\"location\"",
+               static_cast<double>(location_pool_->queued()));
+  AppendHeader(&out, "es_queue_capacity", "Queue limit, by worker pool", "gauge");
+  AppendSample(&out, "es_queue_capacity", "pool=\"screening\"",
+               static_cast<double>(pool_->max_queue()));
+  AppendSample(&out, "es_queue_capacity", "pool=\"admin\"",
+               static_cast<double>(admin_pool_->max_queue()));
+  AppendHeader(&out, "es_queue_rejections_total",
+               "Work refused because the queue was full (RESOURCE_EXHAUSTED), by pool",
+               "counter");
+  AppendSample(&out, "es_queue_rejections_total", "pool=\"screening\"",
+               static_cast<double>(pool_->rejected()));
+  AppendSample(&out, "es_queue_rejections_total", "pool=\"admin\"",
+               static_cast<double>(admin_pool_->rejected()));
+  AppendSample(&out, "es_queue_rejections_total", "pool=\"location\"",
+               static_cast<double>(location_pool_->rejected()));
+
+  const ProbeResult ready = Ready();
+  AppendHeader(&out, "es_ready", "1 if ready (serving a current snapshot)", "gauge");
+  AppendSample(&out, "es_ready", "", ready.ok ? 1 : 0);
+  AppendHeader(&out, "es_list_stale",
+               "1 if the active list version is older than --max_list_age", "gauge");
+  AppendSample(&out, "es_list_stale", "", list_stale_.load() ? 1 : 0);
+  AppendHeader(&out, "es_max_list_age_seconds", "--max_list_age (0 = no limit)",
+               "gauge");
+  AppendSample(&out, "es_max_list_age_seconds", "",
+               absl::ToDoubleSeconds(options_.max_list_age));
+  if (auto snapshot = manager_->Current(); snapshot != nullptr) {
+    AppendHeader(&out, "es_active_version_info",
+                 "The active rule-set and list versions (value 1)", "gauge");
+    AppendSample(&out, "es_active_version_info",
+                 absl::StrCat("rule_set_version=\"",
+                              metrics::EscapeLabel(snapshot->rule_set_version),
+                              "\",list_version=\"",
+                              metrics::EscapeLabel(snapshot->list_version), "\""),
+                 1);
+    AppendHeader(&out, "es_list_version_age_seconds",
+                 "Age of the active list version (since it was imported)", "gauge");
+    AppendSample(&out, "es_list_version_age_seconds", "",
+                 absl::ToDoubleSeconds(options_.clock->Now() - snapshot->list_created_at));
+    AppendHeader(&out, "es_list_entities", "Listed entities in the active list version",
+                 "gauge");
+    AppendSample(&out, "es_list_entities", "",
+                 static_cast<double>(snapshot->data->entities.size()));
+    AppendHeader(&out, "es_snapshot_loaded_timestamp_seconds",
+                 "Unix time the active snapshot was built", "gauge");
+    AppendSample(&out, "es_snapshot_loaded_timestamp_seconds", "",
+                 absl::ToDoubleSeconds(snapshot->loaded_at - absl::UnixEpoch()));
+    AppendHeader(&out, "es_snapshot_load_seconds",
+                 "Build time of the active snapshot", "gauge");
+    AppendSample(&out, "es_snapshot_load_seconds", "", snapshot->load_seconds);
+  }
+  AppendHeader(&out, "es_decisions_stored", "Decision records in the audit chain",
+               "gauge");
+  AppendSample(&out, "es_decisions_stored", "",
+               static_cast<double>(store_->decision_count()));
+  for (const auto& [name, value] : store_->Stats()) {
+    AppendHeader(&out, name, "RocksDB property (summed over column families)",
+                 "gauge");
+    AppendSample(&out, name, "", value);
+  }
+  return out;
 }
 
 absl::Status ScreeningServer::Load() {
@@ -198,9 +381,18 @@ absl::Status ScreeningServer::Load() {
 
 void ScreeningServer::MaintenanceLoop() {
   absl::Time next_expiry = absl::Now();
+  absl::Time next_checkpoint = absl::Now() + options_.checkpoint_interval;
   int64_t last_checkpointed = -1;
-  while (!stop_maintenance_.WaitForNotificationWithTimeout(
-      options_.checkpoint_interval)) {
+  const absl::Duration tick =
+      std::min(options_.probe_interval, options_.checkpoint_interval);
+  while (!stop_maintenance_.WaitForNotificationWithTimeout(tick)) {
+    // Liveness heartbeat and list freshness (readiness), every tick.
+    heartbeat_unix_ms_.store(absl::ToUnixMillis(absl::Now()));
+    const bool was_stale = list_stale_.load();
+    CheckFreshness();
+    if (list_stale_.load() != was_stale) UpdateHealth();
+    if (absl::Now() < next_checkpoint) continue;
+    next_checkpoint = absl::Now() + options_.checkpoint_interval;
     if (store_->decision_count() != last_checkpointed) {
       auto cp = store_->Checkpoint(options_.clock->Now());
       if (!cp.ok()) {
@@ -229,6 +421,7 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   stop_maintenance_.Notify();
   if (maintenance_.joinable()) maintenance_.join();
+  ops_http_.reset();  // probes and scrapes end first
   if (server_ == nullptr) return;  // Start() failed before listening
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() +
@@ -236,6 +429,7 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   // Worker pools drain after the server stops handing them calls.
   pool_.reset();
   admin_pool_.reset();
+  if (access_log_ != nullptr) access_log_->Flush();
 }
 
 }  // namespace exportscreen::server

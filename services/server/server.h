@@ -5,6 +5,7 @@
 #ifndef EXPORTSCREEN_SERVICES_SERVER_SERVER_H_
 #define EXPORTSCREEN_SERVICES_SERVER_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -14,6 +15,8 @@
 #include "grpcpp/grpcpp.h"
 #include "services/api/grpc_services.h"
 #include "services/api/location_service.h"
+#include "services/api/observability.h"
+#include "services/server/ops_http.h"
 #include "services/common/clock.h"
 #include "services/common/thread_pool.h"
 #include "services/serving/snapshot_manager.h"
@@ -26,7 +29,20 @@ struct ServerOptions {
   std::string db_path;
   serving::BootstrapOptions bootstrap;
   int workers = 0;  // 0: number of cores
+  // Screening work queued beyond the workers; past it calls are refused
+  // with RESOURCE_EXHAUSTED (admission control).
   size_t max_queue = 4096;
+  // Admin operations (imports, activations, backups) queued for the one
+  // admin thread.
+  size_t admin_queue = 64;
+  // ScreenStream: lines in flight per stream (flow-control window).
+  int stream_window = 64;
+  // Loaded snapshots kept for rollback, replay and dry runs.
+  size_t snapshots_kept = 4;
+  // Continuous screening after an activation: CLEAR decisions of this
+  // lookback, at most this many (0 = off).
+  absl::Duration rescreen_lookback = absl::Hours(24 * 30);
+  int rescreen_max = 10000;
   bool record_decisions = true;
   bool sync_decisions = false;
   // See api::ServiceOptions::screen_inline_max_bytes.
@@ -46,6 +62,20 @@ struct ServerOptions {
   // Location verification (issue 8): LocationTrustConfig text file; empty =
   // no trusted verifier (every report is rejected as "unknown verifier").
   std::string location_trust;
+  // Operations (issue 15). HTTP endpoint for /metrics, /livez, /readyz
+  // ("host:port"; "" = off).
+  std::string metrics_listen;
+  // JSON-lines access log: a file, "-" (standard output) or "" (off).
+  std::string access_log;
+  // Readiness fails (and a LIST_STALE alert is raised) when the active list
+  // version is older than this; zero = no limit.
+  absl::Duration max_list_age = absl::ZeroDuration();
+  // Backups (AdminService.Backup) go under this directory ("" = disabled).
+  std::string backup_root;
+  // Backup copy rate limit in bytes/s (0 = none).
+  uint64_t backup_rate_limit = 64ull << 20;
+  // How often the maintenance loop runs (liveness heartbeat, freshness).
+  absl::Duration probe_interval = absl::Seconds(1);
   Clock* clock = Clock::Real();
 };
 
@@ -67,6 +97,14 @@ class ScreeningServer {
 
   // The port actually bound (useful with "127.0.0.1:0").
   int port() const { return port_; }
+  // The metrics/probe HTTP port (0 if --metrics_listen is off).
+  int metrics_port() const;
+  // Readiness: serving a current snapshot (see ops_http.h); liveness: the
+  // maintenance loop ran within the last 60 s (or 10 probe intervals).
+  ProbeResult Ready() const;
+  ProbeResult Live() const;
+  // The Prometheus text of the process registry plus this server's gauges.
+  std::string RenderMetrics() const;
   serving::SnapshotManager* manager() { return manager_.get(); }
   api::ScreeningServiceImpl* screening() { return screening_.get(); }
   // Stops accepting calls, waits up to `grace` for running ones.
@@ -76,8 +114,12 @@ class ScreeningServer {
  private:
   ScreeningServer() = default;
   void UpdateHealth();
+  void CheckFreshness();
 
   ServerOptions options_;
+  // Before the services and the gRPC server: destroyed after them.
+  std::unique_ptr<api::AccessLog> access_log_;
+  api::Observability observability_;
   std::unique_ptr<store::EntityStore> store_;
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<WorkerPool> pool_;
@@ -95,6 +137,12 @@ class ScreeningServer {
   void MaintenanceLoop();
   absl::Notification stop_maintenance_;
   std::thread maintenance_;
+
+  std::unique_ptr<OpsHttpServer> ops_http_;
+  std::atomic<int64_t> heartbeat_unix_ms_{0};
+  // Active list version older than --max_list_age (set by the maintenance
+  // loop; readiness fails while true).
+  std::atomic<bool> list_stale_{false};
 };
 
 }  // namespace exportscreen::server

@@ -10,11 +10,31 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/blocking_counter.h"
 #include "google/protobuf/text_format.h"
+#include "services/common/metrics.h"
 #include "services/common/status_macros.h"
 #include "services/rules/compiled_rules.h"
 
 namespace exportscreen::serving {
 namespace {
+
+// Location reports by outcome (metrics): what `fn` added to `summary`.
+absl::Status CountIngest(v1::IngestSummary* summary,
+                         const std::function<absl::Status()>& fn) {
+  static metrics::Family* const reports = metrics::Registry::Default().Get(
+      "es_location_reports_total",
+      "Location reports ingested, by outcome (accepted, duplicate, rejected)",
+      metrics::Type::kCounter, {"outcome"});
+  const int64_t accepted = summary->accepted(), duplicates = summary->duplicates(),
+                rejected = summary->rejected_size();
+  absl::Status status = fn();
+  reports->CounterWith({"accepted"})->Add(
+      static_cast<uint64_t>(summary->accepted() - accepted));
+  reports->CounterWith({"duplicate"})->Add(
+      static_cast<uint64_t>(summary->duplicates() - duplicates));
+  reports->CounterWith({"rejected"})->Add(
+      static_cast<uint64_t>(summary->rejected_size() - rejected));
+  return status;
+}
 
 absl::Time ToTime(const google::protobuf::Timestamp& t) {
   return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
@@ -244,8 +264,10 @@ absl::Status LocationIngestor::IngestBatch(std::vector<v1::LocationReport> repor
   VerifyAll(reports, now, &reasons);
   // bundle_id is set by the service only for reports that came in a bundle.
   for (auto& r : reports) r.clear_bundle_id();
-  return StoreChecked(std::move(reports), std::move(reasons), nullptr, index_base,
-                      now, summary);
+  return CountIngest(summary, [&] {
+    return StoreChecked(std::move(reports), std::move(reasons), nullptr,
+                        index_base, now, summary);
+  });
 }
 
 absl::Status LocationIngestor::IngestBundleBatch(std::vector<v1::ReportBundle> bundles,
@@ -283,8 +305,10 @@ absl::Status LocationIngestor::IngestBundleBatch(std::vector<v1::ReportBundle> b
   summary->set_received(summary->received() + static_cast<int64_t>(total));
   summary->set_bundles_received(summary->bundles_received() +
                                 static_cast<int64_t>(bundles.size()));
-  return StoreChecked(std::move(reports), std::move(reasons), &bundle_ids,
-                      index_base, now, summary);
+  return CountIngest(summary, [&] {
+    return StoreChecked(std::move(reports), std::move(reasons), &bundle_ids,
+                        index_base, now, summary);
+  });
 }
 
 absl::Status LocationIngestor::StoreChecked(std::vector<v1::LocationReport> reports,

@@ -17,7 +17,10 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/common/digest.h"
+#include <algorithm>
+
 #include "services/common/logging.h"
+#include "services/common/metrics.h"
 #include "services/common/status_macros.h"
 #include "services/engine/index_entity.h"
 #include "services/rules/rule_set.h"
@@ -26,7 +29,13 @@
 namespace exportscreen::serving {
 namespace {
 
-constexpr size_t kRetainedSnapshots = 4;
+metrics::Histogram* BuildSeconds() {
+  static metrics::Histogram* const h = metrics::Registry::Default().GetHistogram(
+      "es_snapshot_build_seconds",
+      "Time to build a snapshot (compile rules, read the list version, index names)",
+      {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120});
+  return h;
+}
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
   const int64_t nanos = absl::ToUnixNanos(t);
@@ -120,8 +129,11 @@ std::vector<matching::IndexEntity> MakeIndexEntities(
   return out;
 }
 
-SnapshotManager::SnapshotManager(store::EntityStore* store, Clock* clock)
-    : store_(store), clock_(clock) {}
+SnapshotManager::SnapshotManager(store::EntityStore* store, Clock* clock,
+                                 size_t retained_snapshots)
+    : store_(store),
+      clock_(clock),
+      retained_snapshots_(std::max<size_t>(1, retained_snapshots)) {}
 
 std::string SnapshotManager::NewListVersionId(
     absl::string_view content_digest) const {
@@ -142,6 +154,9 @@ SnapshotManager::Build(const std::string& rule_set_version,
                    rules::RuleSet::Compile(files));
   ASSIGN_OR_RETURN(store::ListVersionData data,
                    store_->ReadListVersion(list_version));
+  const absl::Time list_created_at =
+      absl::FromUnixSeconds(data.info.created_at().seconds()) +
+      absl::Nanoseconds(data.info.created_at().nanos());
   auto reference = MakeReferenceData(std::move(data));
   ASSIGN_OR_RETURN(std::unique_ptr<const matching::NameIndex> index,
                    matching::NameIndex::Build(MakeIndexEntities(*reference)));
@@ -155,6 +170,8 @@ SnapshotManager::Build(const std::string& rule_set_version,
   snapshot->dispositions = disposition_feed_;
   snapshot->loaded_at = clock_->Now();
   snapshot->load_seconds = absl::ToDoubleSeconds(snapshot->loaded_at - start);
+  snapshot->list_created_at = list_created_at;
+  BuildSeconds()->Observe(snapshot->load_seconds);
   return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(snapshot));
 }
 
@@ -175,7 +192,7 @@ SnapshotManager::CachedBuild(const std::string& rule_set_version,
   ASSIGN_OR_RETURN(auto built, Build(rule_set_version, list_version));
   absl::MutexLock lock(&cache_mu_);
   cache_.push_back(built);
-  while (cache_.size() > kRetainedSnapshots) cache_.pop_front();
+  while (cache_.size() > retained_snapshots_) cache_.pop_front();
   return built;
 }
 
@@ -229,6 +246,31 @@ absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
 absl::Status SnapshotManager::ActivateLocked(
     const std::string& rule_set_version, const std::string& list_version,
     const std::string& actor, uint32_t rollback_pops) {
+  static metrics::Family* const activations = metrics::Registry::Default().Get(
+      "es_snapshot_activations_total", "Activations (and rollbacks), by result",
+      metrics::Type::kCounter, {"result"});
+  static metrics::Histogram* const activation_seconds =
+      metrics::Registry::Default().GetHistogram(
+          "es_snapshot_activation_seconds",
+          "Time to activate versions (build if not loaded, persist, swap)",
+          {0.001, 0.01, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120});
+  static metrics::Gauge* const activated_at = metrics::Registry::Default().GetGauge(
+      "es_snapshot_activated_timestamp_seconds",
+      "Unix time of the last successful activation");
+  const absl::Time start = absl::Now();
+  absl::Status status = ActivateLockedImpl(rule_set_version, list_version, actor,
+                                           rollback_pops);
+  activations->CounterWith({status.ok() ? "ok" : "error"})->Add();
+  if (status.ok()) {
+    activation_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
+    activated_at->Set(absl::ToDoubleSeconds(absl::Now() - absl::UnixEpoch()));
+  }
+  return status;
+}
+
+absl::Status SnapshotManager::ActivateLockedImpl(
+    const std::string& rule_set_version, const std::string& list_version,
+    const std::string& actor, uint32_t rollback_pops) {
   // A still-loaded version (recently active) is re-used: rollback is a
   // pointer swap, not a rebuild.
   std::shared_ptr<const engine::ScreeningSnapshot> snapshot;
@@ -252,7 +294,7 @@ absl::Status SnapshotManager::ActivateLocked(
   auto previous = current_.exchange(std::move(snapshot), std::memory_order_acq_rel);
   if (previous != nullptr) {
     retired_.push_back(std::move(previous));
-    while (retired_.size() > kRetainedSnapshots) retired_.pop_front();
+    while (retired_.size() > retained_snapshots_) retired_.pop_front();
   }
   ES_LOG_INFO("activated rules=", rule_set_version, " lists=", list_version,
               " by ", actor);

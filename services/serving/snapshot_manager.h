@@ -63,8 +63,11 @@ inline constexpr size_t kMaxRuleSetBytes = 8u << 20;
 
 class SnapshotManager {
  public:
-  // REQUIRES: store and clock outlive the manager.
-  SnapshotManager(store::EntityStore* store, Clock* clock);
+  // REQUIRES: store and clock outlive the manager; retained_snapshots >= 1
+  // (how many recently active and recently built snapshots stay loaded for
+  // rollback, replay and dry runs; each holds one list version in memory).
+  SnapshotManager(store::EntityStore* store, Clock* clock,
+                  size_t retained_snapshots = 4);
 
   // The active snapshot, or nullptr before the first activation.
   // Why the manager is not serving (the last bootstrap or activation
@@ -162,6 +165,11 @@ class SnapshotManager {
                               const std::string& actor,
                               uint32_t rollback_pops = 0)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ActivateLockedImpl(const std::string& rule_set_version,
+                                  const std::string& list_version,
+                                  const std::string& actor,
+                                  uint32_t rollback_pops)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::RuleSetInfo> PublishRulesLocked(
       const std::map<std::string, std::string>& files,
       const std::string& source, const std::string& actor)
@@ -173,6 +181,7 @@ class SnapshotManager {
 
   store::EntityStore* const store_;
   Clock* const clock_;
+  const size_t retained_snapshots_;
   const std::shared_ptr<engine::LocationFeed> location_feed_ =
       std::make_shared<engine::LocationFeed>();
   const std::shared_ptr<engine::DispositionFeed> disposition_feed_ =

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -197,6 +198,36 @@ class EntityStore {
 
   // Test seam for tamper-evidence tests: raw access to a decision's stored
   // bytes. Never used by the service.
+  // Operations (issue 15). RocksDB figures that matter to an operator, by
+  // Prometheus-style name (summed over the column families):
+  // write stalls, pending compaction, SST and memtable sizes.
+  std::vector<std::pair<std::string, double>> Stats() const;
+
+  // Online, consistent, incremental backup of the whole store into
+  // `backup_dir` (a RocksDB BackupEngine directory, created if missing;
+  // files already there from earlier backups are shared). Screening and
+  // recording go on meanwhile; the backup is the state at one point (live
+  // SST files plus the WAL). Errors: the engine's, as INTERNAL/UNAVAILABLE.
+  struct BackupInfo {
+    uint32_t backup_id = 0;
+    int64_t timestamp = 0;  // unix seconds
+    uint64_t size_bytes = 0;
+    uint32_t file_count = 0;
+    uint64_t decision_count = 0;  // decisions in the chain when it began
+    int backups_kept = 0;
+  };
+  // `rate_limit_bytes` (0 = none) caps the copy rate, trading backup time
+  // for less I/O and checksum CPU taken from screening. The copy runs at the
+  // lowest CPU and I/O priority.
+  absl::StatusOr<BackupInfo> Backup(const std::string& backup_dir,
+                                    uint64_t rate_limit_bytes = 0) const;
+  // Offline: restores backup `backup_id` (0 = the latest) of `backup_dir`
+  // into `db_path`, which must not exist or be empty (FAILED_PRECONDITION
+  // otherwise: a restore never overwrites a store). Checksums are verified.
+  static absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir,
+                                                  uint32_t backup_id,
+                                                  const std::string& db_path);
+
   absl::Status RawPutDecisionForTest(uint64_t sequence, const std::string& bytes);
   absl::Status RawDeleteDecisionForTest(uint64_t sequence);
 
@@ -205,6 +236,8 @@ class EntityStore {
               std::vector<rocksdb::ColumnFamilyHandle*> handles,
               StoreOptions options);
   rocksdb::ColumnFamilyHandle* cf(absl::string_view name) const;
+  absl::StatusOr<BackupInfo> BackupOnThisThread(const std::string& backup_dir,
+                                                uint64_t rate_limit_bytes) const;
   absl::Status LoadChainHead();
   struct PendingDecision {
     std::unique_ptr<v1::DecisionRecord> record;

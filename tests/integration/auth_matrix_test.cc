@@ -60,6 +60,7 @@ const std::vector<Row> kTable = {
     {"/exportscreen.v1.AdminService/RecordDisposition", false, {kAnalyst}},
     {"/exportscreen.v1.AdminService/RevokeDisposition", false, {kAnalyst}},
     {"/exportscreen.v1.AdminService/ListDispositions", false, kReaders},
+    {"/exportscreen.v1.AdminService/Backup", false, kOperators},
     {"/exportscreen.v1.LocationService/IngestReports", true, kOperators},
     {"/exportscreen.v1.LocationService/IngestBundles", true, kOperators},
     {"/exportscreen.v1.LocationService/ListAlerts", false, kReaders},

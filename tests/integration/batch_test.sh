@@ -23,7 +23,7 @@ fail() { echo "FAIL: $*"; [ -f "$WORK/server.log" ] && tail -20 "$WORK/server.lo
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 PORT=$(free_port)
-"$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= \
+"$SERVER" --listen=127.0.0.1:$PORT --metrics_listen= --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= \
   >>"$WORK/server.log" 2>&1 &
 PID=$!
 for _ in $(seq 1 300); do

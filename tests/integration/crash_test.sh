@@ -48,7 +48,7 @@ ctl_exec() { exec "$CTL" --server=127.0.0.1:$PORT --timeout=30s "$@"; }
 
 start() {
   "$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" \
-    --seed_lists= >>"$WORK/server.log" 2>&1 &
+    --seed_lists= --metrics_listen= >>"$WORK/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 600); do
     [ "$(ctl --timeout=2s health 2>/dev/null)" = "SERVING" ] && return 0

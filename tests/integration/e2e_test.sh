@@ -17,7 +17,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 
 start() {  # rules_dir [seed_lists_dir]
   PORT=$(free_port)
-  "$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$1" --seeds="$SRC/seeds" \
+  "$SERVER" --listen=127.0.0.1:$PORT --metrics_listen= --db="$WORK/db" --rules="$1" --seeds="$SRC/seeds" \
     --seed_lists="${2:-$SRC/seeds/lists}" ${EXTRA_FLAGS:-} >>"$WORK/server.log" 2>&1 &
   PID=$!
   for _ in $(seq 1 600); do
