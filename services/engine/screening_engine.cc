@@ -600,7 +600,13 @@ void Screener::ScreenParties() {
     screen_name(p.name());
     for (const auto& a : p.aliases()) screen_name(a);
     SortHits(&best);
-    if (best.size() > opts.max_hits) best.resize(opts.max_hits);
+    {
+      // Exact normalised matches always stay (they sort first).
+      size_t exact = 0;
+      while (exact < best.size() && best[exact].first.exact) ++exact;
+      const size_t keep = std::max(opts.max_hits, exact);
+      if (best.size() > keep) best.resize(keep);
+    }
     if (req_.explain()) {
       SortHits(&near);
       size_t shown = 0;

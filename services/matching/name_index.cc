@@ -56,8 +56,10 @@ constexpr double kRareWeight = 4.5;
 constexpr uint32_t kContainMaxDf = 2000;
 // ... and its distinctive tokens matched at least this well overall.
 constexpr double kContainCoverage = 0.9;
+// Exact normalised matches are returned even beyond max_hits, up to this.
+constexpr size_t kMaxExactHits = 100;
 // Transliterated query tokens this short match exactly only.
-constexpr size_t kShortTranslitLen = 4;
+constexpr size_t kShortTranslitLen = 5;
 
 const char* TypeName(PartyType t) {
   switch (t) {
@@ -236,6 +238,7 @@ class NameIndexImpl final : public NameIndex {
     bool exact = false;      // same tokens, all matched exactly
     bool contained = false;  // listed distinctive tokens all in the query
     int distinct_matched = 0;  // matched non-legal listed tokens
+    bool rare_matched = false;  // a rare listed token matched (any kind)
     int extra_query = 0;       // unmatched query tokens
   };
   struct Expansion {
@@ -262,7 +265,8 @@ class NameIndexImpl final : public NameIndex {
   double UnknownWeight() const { return unknown_weight_; }
   void FuzzyTokens(absl::string_view text, std::vector<uint32_t>* out) const;
   NameScore ScoreName(const std::vector<QueryToken>& q, uint32_t name,
-                      bool explain, std::vector<TokenMatch>* alignment) const;
+                      bool explain, std::vector<TokenMatch>* alignment,
+                      bool transliterated = false) const;
   // Adds corroboration (country, address, identifier) to *score (left
   // unclamped), applies the containment floor (min_score) and decides
   // whether the hit is review-only; notes say why.
@@ -284,6 +288,7 @@ class NameIndexImpl final : public NameIndex {
   std::vector<float> token_weight_;
   std::vector<uint8_t> token_legal_;
   std::vector<uint8_t> token_rare_;  // weight >= kRareWeight, df small
+  std::vector<uint8_t> token_in_person_;  // in some listed person's name
   double unknown_weight_ = 1;
   // Names.
   std::vector<uint32_t> name_entity_;
@@ -409,6 +414,14 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
   x.unknown_weight_ = std::log1p(n_eff);
   x.token_weight_.resize(num_tokens);
   x.token_rare_.assign(num_tokens, 0);
+  x.token_in_person_.assign(num_tokens, 0);
+  for (uint32_t n = 0; n < num_names; ++n) {
+    const IndexEntity& e = x.entities_[x.name_entity_[n]];
+    if (!e.is_person && e.type != PartyType::kPerson) continue;
+    for (uint32_t k = x.name_tok_off_[n]; k < x.name_tok_off_[n + 1]; ++k) {
+      x.token_in_person_[x.name_toks_[k]] = 1;
+    }
+  }
   const auto& common = CommonWords();
   for (uint32_t t = 0; t < num_tokens; ++t) {
     if (x.token_legal_[t]) {
@@ -492,7 +505,8 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
            VecBytes(x.name_entity_) + VecBytes(x.name_number_) +
            VecBytes(x.name_tok_off_) + VecBytes(x.name_toks_) +
            VecBytes(x.name_weight_) + VecBytes(x.name_distinct_weight_) +
-           VecBytes(x.token_rare_) + VecBytes(x.entity_group_) +
+           VecBytes(x.token_rare_) + VecBytes(x.token_in_person_) +
+           VecBytes(x.entity_group_) +
            VecBytes(x.post_off_) +
            VecBytes(x.post_names_) + VecBytes(x.del_keys_) +
            VecBytes(x.del_tokens_) + VecBytes(x.pair_keys_) +
@@ -527,7 +541,7 @@ void NameIndexImpl::FuzzyTokens(absl::string_view text,
 // score; fills `alignment` when explain is set.
 NameIndexImpl::NameScore NameIndexImpl::ScoreName(
     const std::vector<QueryToken>& q, uint32_t name, bool explain,
-    std::vector<TokenMatch>* alignment) const {
+    std::vector<TokenMatch>* alignment, bool transliterated) const {
   NameScore result;
   const uint32_t lb = name_tok_off_[name];
   // Both sides are capped at kMaxTokens by the normaliser; stay in bounds
@@ -544,6 +558,8 @@ NameIndexImpl::NameScore NameIndexImpl::ScoreName(
   double matched_distinct = 0; // weight of matched non-legal listed tokens
   int exact_pairs = 0;
   bool rare_matched = false;
+  bool any_rare = false;
+  bool all_distinct_exact = true;  // every matched non-legal token exact
   struct Pair {
     int qi, qj, li, lj;  // qj/lj: second token for joined/split, else -1
     double sim;
@@ -572,8 +588,13 @@ NameIndexImpl::NameScore NameIndexImpl::ScoreName(
     if (!legal) {
       matched_distinct += p.sim * wl;
       ++result.distinct_matched;
-      rare_matched |= token_rare_[name_toks_[lb + p.li]] != 0 ||
-                      (p.lj >= 0 && token_rare_[name_toks_[lb + p.lj]] != 0);
+      const bool exact_kind = std::strcmp(p.kind, "exact") == 0;
+      all_distinct_exact &= exact_kind;
+      // The rare anchor must be matched exactly (a misspelt common word
+      // can be rare in the lists: "electonics").
+      rare_matched |= exact_kind && token_rare_[name_toks_[lb + p.li]] != 0;
+      any_rare |= token_rare_[name_toks_[lb + p.li]] != 0 ||
+                  (p.lj >= 0 && token_rare_[name_toks_[lb + p.lj]] != 0);
     }
     if (p.qj < 0 && p.lj < 0 && std::strcmp(p.kind, "exact") == 0) ++exact_pairs;
     q_used[p.qi] = 1;
@@ -695,9 +716,37 @@ NameIndexImpl::NameScore NameIndexImpl::ScoreName(
   result.score = std::clamp(matched / total, 0.0, 1.0);
   result.exact = exact_pairs == static_cast<int>(n) &&
                  exact_pairs == static_cast<int>(m);
-  result.contained = rare_matched && unmatched_listed_distinct == 0 &&
-                     total_distinct > 0 &&
+  // Containment: every distinctive listed token found, one of them rare.
+  // Persons are not "contained" (their extra words are other given names:
+  // the symmetric score judges them); a listed name with one distinctive
+  // word needs it exactly and at least 3 characters long.
+  // Persons are not contained (a person's name among other words is
+  // judged by the symmetric score: the other words are other names). A
+  // name of common words only is contained when it has at least three of
+  // them, all exact. A name with one distinctive word needs it exact, at
+  // least 3 characters (5 after transliteration) and in no listed
+  // person's name (not a given name such as "Lena" or "Martin").
+  const IndexEntity& ent = entities_[name_entity_[name]];
+  const bool person = ent.is_person || ent.type == PartyType::kPerson;
+  bool single_ok = true;
+  if (result.distinct_matched == 1) {
+    single_ok = all_distinct_exact;
+    for (uint32_t k = 0; k < m; ++k) {
+      const uint32_t tok = name_toks_[lb + k];
+      if (token_legal_[tok]) continue;
+      if (ltext(k).size() < (transliterated ? 5u : 3u) ||
+          token_in_person_[tok] != 0) {
+        single_ok = false;
+      }
+    }
+  }
+  const bool org = !person;
+  const bool anchored =
+      rare_matched || (result.distinct_matched >= 3 && all_distinct_exact);
+  result.contained = org && single_ok && anchored &&
+                     unmatched_listed_distinct == 0 && total_distinct > 0 &&
                      matched_distinct >= kContainCoverage * total_distinct;
+  result.rare_matched = any_rare;
   return result;
 }
 
@@ -793,6 +842,10 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
   if (number > 0 && e.aliases[number - 1].second == NameKind::kWeakAlias) {
     *review_only = true;
     notes->push_back("review only: weak a.k.a.");
+  }
+  if (!ns.exact && !ns.rare_matched) {
+    *review_only = true;
+    notes->push_back("review only: only common words match");
   }
   if (country_conflict && ns.distinct_matched <= 1) {
     *review_only = true;
@@ -1016,7 +1069,7 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
   std::vector<Scored> scored;
   std::vector<std::string> notes;
   for (const Cand& c : cands) {
-    NameScore ns = ScoreName(q, c.name, false, nullptr);
+    NameScore ns = ScoreName(q, c.name, false, nullptr, norm.transliterated);
     if (ns.score < floor_score && !ns.contained) continue;
     Scored sc{ns.score, ns.score, c.name, ns, false};
     notes.clear();
@@ -1039,7 +1092,10 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
     if (!is_hit && (!want_near || s.score < search_min)) continue;
     std::vector<NameHit>& out = is_hit ? result.hits : result.near_misses;
     const size_t cap = is_hit ? options.max_hits : options.max_near_misses;
-    if (out.size() >= cap) continue;
+    // Exact normalised matches are never cut off by max_hits (several
+    // listed entities can share a name; the one meant must stay).
+    const bool keep_exact = is_hit && s.ns.exact && out.size() < kMaxExactHits;
+    if (out.size() >= cap && !keep_exact) continue;
     uint32_t ent = name_entity_[s.name];
     if (!seen_groups.insert(entity_group_[ent]).second) continue;
     const IndexEntity& e = entities_[ent];
@@ -1062,7 +1118,7 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
       absl::StrAppend(&h.normalized_listed, TokenText(name_toks_[k]));
     }
     h.normalization_steps = norm.steps;
-    ScoreName(q, s.name, true, &h.alignment);
+    ScoreName(q, s.name, true, &h.alignment, norm.transliterated);
     h.corroboration.push_back(absl::StrCat("name kind ", KindName(h.kind)));
     double ignored = s.name_score;
     bool ignored_review = false;
@@ -1077,7 +1133,7 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
           "merged ", it->second.size() - 1, " duplicate row(s) of the listed entity"));
     }
     out.push_back(std::move(h));
-    if (result.hits.size() >= options.max_hits &&
+    if (!s.ns.exact && result.hits.size() >= options.max_hits &&
         (!want_near || result.near_misses.size() >= options.max_near_misses)) {
       break;
     }

@@ -759,11 +759,12 @@ void NormalizeName(absl::string_view raw, bool record_steps,
     for (NormalizedToken& t : out->tokens) {
       const std::string& w = t.text;
       size_t cut = 0;  // split position, 0 = none
-      if (w.size() >= 7) {
+      if (w.size() >= 6) {
+        // No word ends in these forms: glued even to a short name ("cevltd").
         for (const char* f : kAbbrevForms) {
           size_t n = std::strlen(f);
-          if (w.size() >= n + 4 && w.compare(w.size() - n, n, f) == 0) cut = w.size() - n;
-          if (w.size() >= n + 4 && w.compare(0, n, f) == 0) cut = n;
+          if (w.size() >= n + 3 && w.compare(w.size() - n, n, f) == 0) cut = w.size() - n;
+          if (w.size() >= std::max<size_t>(7, n + 4) && w.compare(0, n, f) == 0) cut = n;
           if (cut) break;
         }
         for (const char* f : kSuffixForms) {
@@ -772,7 +773,7 @@ void NormalizeName(absl::string_view raw, bool record_steps,
             cut = w.size() - n;
           }
         }
-        for (size_t k = 4; !cut && k + 3 <= w.size(); ++k) {
+        for (size_t k = 4; !cut && w.size() >= 7 && k + 3 <= w.size(); ++k) {
           bool head = lw.words.contains(w.substr(0, k));
           bool tail = lw.words.contains(w.substr(k));
           if ((head && tail) || (head && k >= 7) ||
@@ -817,6 +818,7 @@ void NormalizeName(absl::string_view raw, bool record_steps,
                           !lw.words.contains(b);
         const bool form = cat.size() >= 3 && forms.map.contains(cat) &&
                           !forms.map.contains(a) && !forms.map.contains(b) &&
+                          !forms.first_words.contains(a) &&
                           !forms.map.find(cat)->second.edge_only;
         if (at_end && (word || form) && !absl::ascii_isdigit(a[0]) &&
             !absl::ascii_isdigit(b[0])) {

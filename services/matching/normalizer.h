@@ -50,7 +50,7 @@ struct NormalizedName {
   // Steps applied, in order (only filled when record_steps is true).
   std::vector<std::string> steps;
   // The name was (partly) in a non-Latin script and transliterated: short
-  // tokens (<= 4 letters) are then compared exactly, not fuzzily.
+  // tokens (<= 5 letters) are then compared exactly, not fuzzily.
   bool transliterated = false;
   // Tokens joined by single spaces.
   std::string Joined() const;

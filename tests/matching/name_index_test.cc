@@ -280,7 +280,12 @@ TEST_F(NameIndexTest, LegalFormsInAnyShape) {
            "Ltd Huawei Technologies"}) {            // other position
     EXPECT_GE(TopScoreFor(q, 1), 0.9) << q;
   }
-  EXPECT_GE(TopScoreFor("Gazprom Neft PJCS", 7), 0.8);
+  // A legal form too garbled to recognise is an extra word: the listed
+  // name is still contained, so at least REVIEW.
+  auto hits = MatchName("Gazprom Neft PJCS");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].ordinal, 7u);
+  EXPECT_GE(hits[0].score, 0.8);
 }
 
 // Issue 14, class 3: exact normalised matches rank first; scores lifted
@@ -291,7 +296,7 @@ TEST(NameIndexRankingTest, ExactFirstRawScoresAndMergedDuplicates) {
   const char* kNames[] = {"Zhongxing Kexin Technology Co Ltd",
                           "Zhongxing Kexin Technology Group Co Ltd",
                           "Zhongxing Kexin Technologies Co Ltd",
-                          "Zhongxing Kexin Tech Co Ltd"};
+                          "Zhongxing Kexin Technical Co Ltd"};
   uint32_t ord = 0;
   for (const char* n : kNames) {
     IndexEntity e = Entity(ord++, n, {"CN"});
