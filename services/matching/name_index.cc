@@ -29,6 +29,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/matching/name_index.h"
@@ -56,6 +57,9 @@ constexpr double kRareWeight = 4.5;
 constexpr uint32_t kContainMaxDf = 2000;
 // ... and its distinctive tokens matched at least this well overall.
 constexpr double kContainCoverage = 0.9;
+// Similarity of an Arabic-script token and a Latin token with the same
+// consonant skeleton.
+constexpr double kSkeletonSim = 0.92;
 // Exact normalised matches are returned even beyond max_hits, up to this.
 constexpr size_t kMaxExactHits = 100;
 // Transliterated query tokens this short match exactly only.
@@ -230,6 +234,9 @@ class NameIndexImpl final : public NameIndex {
     bool legal = false;
     bool numeric = false;
     bool exact_only = false;  // short transliterated token: no fuzzy match
+    // Arabic-script query token: consonant skeletons (with and without the
+    // article "al", and without a final ta marbuta "t"), else empty.
+    std::vector<std::string> skeletons;
     double weight = 0;
   };
   // What ScoreName found besides the score.
@@ -239,6 +246,7 @@ class NameIndexImpl final : public NameIndex {
     bool contained = false;  // listed distinctive tokens all in the query
     int distinct_matched = 0;  // matched non-legal listed tokens
     bool rare_matched = false;  // a rare listed token matched (any kind)
+    bool skeleton = false;      // some token matched by consonant skeleton
     int extra_query = 0;       // unmatched query tokens
   };
   struct Expansion {
@@ -305,6 +313,9 @@ class NameIndexImpl final : public NameIndex {
   std::vector<uint32_t> del_tokens_;
   std::vector<uint64_t> pair_keys_;
   std::vector<uint32_t> pair_names_;
+  // Consonant skeleton -> token (Arabic-script queries).
+  std::vector<uint64_t> skel_keys_;
+  std::vector<uint32_t> skel_tokens_;
   size_t memory_bytes_ = 0;
 };
 
@@ -489,6 +500,22 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
       x.pair_names_.push_back(n);
     }
   }
+  // Consonant skeletons of alphabetic tokens (Arabic-script queries).
+  {
+    std::vector<std::pair<uint64_t, uint32_t>> skels;
+    for (uint32_t t = 0; t < num_tokens; ++t) {
+      if (x.token_legal_[t]) continue;
+      std::string sk = ArabicSkeleton(x.TokenText(t), /*listed=*/true);
+      if (sk.size() >= 2) skels.emplace_back(Fnv(sk), t);
+    }
+    std::sort(skels.begin(), skels.end());
+    x.skel_keys_.reserve(skels.size());
+    x.skel_tokens_.reserve(skels.size());
+    for (const auto& kt : skels) {
+      x.skel_keys_.push_back(kt.first);
+      x.skel_tokens_.push_back(kt.second);
+    }
+  }
   // Memory estimate.
   size_t bytes = 0;
   for (const IndexEntity& e : x.entities_) {
@@ -510,6 +537,7 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
            VecBytes(x.post_off_) +
            VecBytes(x.post_names_) + VecBytes(x.del_keys_) +
            VecBytes(x.del_tokens_) + VecBytes(x.pair_keys_) +
+           VecBytes(x.skel_keys_) + VecBytes(x.skel_tokens_) +
            VecBytes(x.pair_names_);
   x.memory_bytes_ = bytes;
   return std::unique_ptr<const NameIndex>(std::move(index));
@@ -597,6 +625,7 @@ NameIndexImpl::NameScore NameIndexImpl::ScoreName(
                   (p.lj >= 0 && token_rare_[name_toks_[lb + p.lj]] != 0);
     }
     if (p.qj < 0 && p.lj < 0 && std::strcmp(p.kind, "exact") == 0) ++exact_pairs;
+    if (std::strcmp(p.kind, "skeleton") == 0) result.skeleton = true;
     q_used[p.qi] = 1;
     if (p.qj >= 0) q_used[p.qj] = 1;
     l_used[p.li] = 1;
@@ -643,6 +672,31 @@ NameIndexImpl::NameScore NameIndexImpl::ScoreName(
     for (uint32_t k = 0; k < m; ++k) {
       if (l_used[k] || token_legal_[name_toks_[lb + k]]) continue;
       absl::string_view lt = ltext(k);
+      if (!q[i].skeletons.empty()) {
+        const std::string lsk = ArabicSkeleton(lt, /*listed=*/true);
+        if (!lsk.empty() &&
+            std::find(q[i].skeletons.begin(), q[i].skeletons.end(), lsk) !=
+                q[i].skeletons.end()) {
+          // "altkryty" ~ "al tikriti": the article is matched too.
+          if (k > 0 && !l_used[k - 1] && ltext(k - 1) == "al" &&
+              absl::StartsWith(q[i].text, "al")) {
+            pairs.push_back({int(i), -1, int(k - 1), int(k), kSkeletonSim,
+                             "skeleton"});
+          } else {
+            pairs.push_back({int(i), -1, int(k), -1, kSkeletonSim, "skeleton"});
+          }
+        }
+        // "bd allh" ~ "abdallah": two query words, one listed word.
+        if (!lsk.empty() && i + 1 < n && !q_used[i + 1] &&
+            !q[i + 1].skeletons.empty()) {
+          std::string joined(q[i].text);
+          joined.append(q[i + 1].text.data(), q[i + 1].text.size());
+          if (ArabicSkeleton(joined, /*listed=*/false) == lsk) {
+            pairs.push_back({int(i), int(i + 1), int(k), -1, kSkeletonSim,
+                             "skeleton"});
+          }
+        }
+      }
       if (q[i].exact_only) continue;
       double s = FuzzySim(q[i].text, lt);
       if (s > 0) pairs.push_back({int(i), -1, int(k), -1, s, "fuzzy"});
@@ -843,6 +897,10 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
     *review_only = true;
     notes->push_back("review only: weak a.k.a.");
   }
+  if (ns.skeleton) {
+    *review_only = true;
+    notes->push_back("review only: Arabic-script consonant skeleton match");
+  }
   if (!ns.exact && !ns.rare_matched) {
     *review_only = true;
     notes->push_back("review only: only common words match");
@@ -889,6 +947,26 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
     qt.legal = t.legal_form;
     qt.numeric = t.numeric;
     qt.exact_only = norm.transliterated && t.text.size() <= kShortTranslitLen;
+    if (norm.arabic && !t.legal_form) {
+      auto add_skel = [&qt](absl::string_view w) {
+        std::string sk = ArabicSkeleton(w, /*listed=*/false);
+        if (!sk.empty() &&
+            std::find(qt.skeletons.begin(), qt.skeletons.end(), sk) ==
+                qt.skeletons.end()) {
+          qt.skeletons.push_back(std::move(sk));
+        }
+      };
+      absl::string_view w = t.text;
+      add_skel(w);
+      if (w.size() > 1 && w.back() == 't') add_skel(w.substr(0, w.size() - 1));
+      if (w.size() >= 5 && absl::StartsWith(w, "al")) {
+        absl::string_view rest = w.substr(2);
+        add_skel(rest);
+        if (rest.size() > 1 && rest.back() == 't') {
+          add_skel(rest.substr(0, rest.size() - 1));
+        }
+      }
+    }
     qt.weight = qt.legal ? kLegalWeight
                 : qt.id >= 0 ? token_weight_[qt.id]
                              : UnknownWeight();
@@ -920,6 +998,17 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
       if (s <= 0) continue;
       exps.push_back(
           {f, token_df_[f], 2 * s * token_weight_[f], -1, -1, uint32_t(i)});
+    }
+    for (const std::string& sk : t.skeletons) {
+      if (sk.size() < 2) continue;  // one consonant: scored, not looked up
+      const uint64_t key = Fnv(sk);
+      auto lo = std::lower_bound(skel_keys_.begin(), skel_keys_.end(), key);
+      for (auto it = lo; it != skel_keys_.end() && *it == key; ++it) {
+        const uint32_t f = skel_tokens_[it - skel_keys_.begin()];
+        if (static_cast<int32_t>(f) == t.id) continue;
+        exps.push_back({f, token_df_[f], 2 * kSkeletonSim * token_weight_[f],
+                        -1, -1, uint32_t(i)});
+      }
     }
     if (i + 1 < q.size() && !q[i + 1].legal) {
       scratch.buf.assign(t.raw.data(), t.raw.size());

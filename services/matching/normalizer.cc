@@ -16,6 +16,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -338,7 +339,7 @@ bool IsApostropheLike(UChar32 c) {
 // input into a string the ASCII tokenizer understands. Sets *had_han.
 std::string UnicodePath(absl::string_view raw, bool record,
                         std::vector<std::string>* steps, bool* had_han,
-                        bool* transliterated) {
+                        bool* transliterated, bool* arabic) {
   icu::UnicodeString u;
   bool repaired = false;
   bool invisible = false;
@@ -409,6 +410,7 @@ std::string UnicodePath(absl::string_view raw, bool record,
   if (!scripts.empty()) {
     for (UScriptCode sc : scripts) {
       if (sc == USCRIPT_HAN) *had_han = true;
+      if (sc == USCRIPT_ARABIC) *arabic = true;
     }
     if (tr.any_latin != nullptr) {
       tr.any_latin->transliterate(u);
@@ -639,6 +641,33 @@ size_t NormalizedName::DistinctiveCount() const {
   return n;
 }
 
+std::string ArabicSkeleton(absl::string_view t, bool listed) {
+  std::string w(t);
+  if (listed && w.size() >= 4 &&
+      (absl::EndsWith(w, "ah") || absl::EndsWith(w, "eh"))) {
+    w.pop_back();
+  }
+  std::string out;
+  for (size_t i = 0; i < w.size(); ++i) {
+    char c = w[i];
+    if (c >= '0' && c <= '9') return "";
+    if (i + 1 < w.size() && w[i + 1] == 'h' &&
+        (c == 'k' || c == 's' || c == 'g' || c == 't' || c == 'd')) {
+      char code = c == 'k' ? 'x' : c == 's' ? '$' : c == 'g' ? 'G' : c == 't' ? 'T' : 'D';
+      if (out.empty() || out.back() != code) out.push_back(code);
+      ++i;
+      continue;
+    }
+    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' ||
+        c == 'w') {
+      continue;
+    }
+    if (c == 'q') c = 'k';
+    if (out.empty() || out.back() != c) out.push_back(c);
+  }
+  return out;
+}
+
 bool IsCanonicalLegalForm(absl::string_view token) {
   return CanonicalLegal().contains(token);
 }
@@ -658,6 +687,7 @@ void NormalizeName(absl::string_view raw, bool record_steps,
   out->tokens.clear();
   out->steps.clear();
   out->transliterated = false;
+  out->arabic = false;
   std::vector<std::string>* steps = &out->steps;
   if (raw.size() > kMaxNameBytes) {
     size_t cut = kMaxNameBytes;
@@ -680,7 +710,7 @@ void NormalizeName(absl::string_view raw, bool record_steps,
   absl::string_view text = raw;
   if (!ascii) {
     converted = UnicodePath(raw, record_steps, steps, &had_han,
-                            &out->transliterated);
+                            &out->transliterated, &out->arabic);
     text = converted;
   }
   TokenizeResult tr = Tokenize(text);
