@@ -69,8 +69,15 @@ void FinishOverloaded(ObservedUnaryReactor* reactor) {
 // A screening client gets answers about today: evaluating as of another
 // date (what-if, historical review) is for analysts, auditors and
 // operators, so a trade system cannot obtain CLEAR by picking a date before
-// a rule took effect.
+// a rule took effect. Also: explain (near misses) is for analysts only.
 absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r) {
+  // Near misses (explain) show why a name did not hit: an analyst's view,
+  // refused (not silently ignored) for other roles.
+  if (r.explain() && !caller.HasAnyRole({v1::ROLE_ANALYST})) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        "explain: ", caller.name, " may not ask for near misses; it needs ",
+        "ROLE_ANALYST"));
+  }
   if (r.as_of_date().empty() ||
       caller.HasAnyRole({v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR})) {
     return absl::OkStatus();

@@ -216,6 +216,12 @@ absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
                                        Echo(request->as_of_date())));
     }
   }
+  if (request->max_hits_per_party() < 0 ||
+      request->max_hits_per_party() > kMaxHitsPerParty) {
+    v.Add("max_hits_per_party",
+          absl::StrCat("must be 0 (default) to ", kMaxHitsPerParty, ", not ",
+                       request->max_hits_per_party()));
+  }
   CheckLength(request->end_use_description(), kMaxLongTextBytes,
               "end_use_description", &v);
   if (CheckCount(request->end_use_codes(), kMaxCodes, "end_use_codes", &v)) {
@@ -249,6 +255,7 @@ absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
     DropUnknown(p);
     const std::string f = absl::StrCat("parties[", i, "]");
     CheckEnum(p->role(), v1::PartyRole_IsValid, Field{f, ".role"}, &v);
+    CheckEnum(p->type(), v1::PartyType_IsValid, Field{f, ".type"}, &v);
     CheckName(p->mutable_name(), Field{f, ".name"}, &v);
     if (p->aliases_size() > kMaxAliases) {
       v.Add(absl::StrCat(f, ".aliases"), absl::StrCat("more than ", kMaxAliases, " aliases"));

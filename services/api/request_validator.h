@@ -29,6 +29,8 @@ inline constexpr int kMaxItems = 1000;
 inline constexpr int kMaxSerialsPerItem = 100000;
 inline constexpr int kMaxCodes = 64;  // end-use codes, features, parameters
 inline constexpr int kMaxReportIds = 10000;
+// ScreenRequest.max_hits_per_party: 0 (the default, 10) to this many.
+inline constexpr int kMaxHitsPerParty = 100;
 // Longest value echoed back in an error (bytes; longer ones are cut).
 inline constexpr size_t kMaxEchoBytes = 64;
 

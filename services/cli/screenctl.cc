@@ -52,6 +52,11 @@ ABSL_FLAG(int, limit, 50, "audit list: page size");
 ABSL_FLAG(std::string, from, "", "audit list: recorded at or after (RFC 3339)");
 ABSL_FLAG(std::string, until, "", "audit list: recorded before (RFC 3339)");
 ABSL_FLAG(std::string, reason, "", "dismiss / dispositions revoke: why");
+ABSL_FLAG(bool, explain, false,
+          "screen: also return near misses below the review threshold "
+          "(analysts only; other roles get PERMISSION_DENIED)");
+ABSL_FLAG(int, max_hits, 0,
+          "screen: listed-party hits per party (0 = server default 10, max 100)");
 
 namespace exportscreen::cli {
 namespace {
@@ -61,8 +66,12 @@ constexpr char kUsage[] = R"(screenctl: client of the exportscreen screening ser
 Usage: screenctl [--server=HOST:PORT] [--timeout=30s] COMMAND [ARGS]
 
 Commands:
-  screen [FILE|-]        Screen one request (v1.ScreenRequest in protobuf JSON,
+  screen [--explain] [--max_hits=N] [FILE|-]
+                         Screen one request (v1.ScreenRequest in protobuf JSON,
                          from FILE or stdin); prints the v1.ScreenResponse JSON.
+                         --explain (analysts) adds near_misses: the best listed
+                         candidates below the review threshold, with scores
+                         and alignments; --max_hits sets max_hits_per_party.
   status                 Active rule-set and list versions, counts, load time.
   health [SERVICE]       grpc.health.v1 status of the server: SERVICE ""
                          (default; readiness), exportscreen.readiness (serving
@@ -232,6 +241,10 @@ int CmdScreen(const std::vector<std::string>& args) {
     std::cerr << "error: " << path << " is not a v1.ScreenRequest: " << error
               << "\n";
     return 1;
+  }
+  if (absl::GetFlag(FLAGS_explain)) request.set_explain(true);
+  if (absl::GetFlag(FLAGS_max_hits) != 0) {
+    request.set_max_hits_per_party(absl::GetFlag(FLAGS_max_hits));
   }
   auto stub = v1::ScreeningService::NewStub(NewChannel());
   v1::ScreenResponse response;

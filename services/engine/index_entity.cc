@@ -1,6 +1,10 @@
 #include "services/engine/index_entity.h"
 
 #include <algorithm>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 
 namespace exportscreen::engine {
 
@@ -15,6 +19,38 @@ matching::IndexEntity ToIndexEntity(const v1::ListedEntity& e, uint32_t ordinal)
                                 : matching::NameKind::kStrongAlias);
   }
   ie.is_person = e.type() == v1::ENTITY_TYPE_PERSON;
+  switch (e.type()) {
+    case v1::ENTITY_TYPE_PERSON:
+      ie.type = matching::PartyType::kPerson;
+      break;
+    case v1::ENTITY_TYPE_ORGANIZATION:
+      ie.type = matching::PartyType::kOrganization;
+      break;
+    case v1::ENTITY_TYPE_VESSEL:
+      ie.type = matching::PartyType::kVessel;
+      break;
+    case v1::ENTITY_TYPE_AIRCRAFT:
+      ie.type = matching::PartyType::kAircraft;
+      break;
+    default:
+      ie.type = matching::PartyType::kUnknown;
+  }
+  // Rows of one listed entity: same list, same type, same primary name
+  // (case and spacing aside). The BIS CSV repeats an entity per address.
+  {
+    std::string key = absl::StrCat(e.list(), "\x1f", static_cast<int>(e.type()), "\x1f");
+    bool space = false;
+    for (char c : e.primary_name()) {
+      if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+        space = true;
+        continue;
+      }
+      if (space && key.back() != '\x1f') key.push_back(' ');
+      space = false;
+      key.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
+    }
+    if (!e.primary_name().empty()) ie.merge_key = std::move(key);
+  }
   ie.countries.assign(e.countries().begin(), e.countries().end());
   for (const auto& a : e.addresses()) {
     for (const std::string* part : {&a.street(), &a.city(), &a.region()}) {

@@ -29,6 +29,10 @@ namespace slot = rules::slot;
 
 // A country code the rules never name: a valid destination that is in no
 // group and matches no test (e.g. "BR").
+// Near misses (explain): how many per party, and the lowest score shown.
+// An analyst view, not a decision threshold (those are in rules/).
+constexpr size_t kNearMissesPerParty = 5;
+constexpr double kNearMissFloor = 0.5;
 constexpr int16_t kOtherCountry = 255;
 // "Not classified by any rule": matches no ECCN test.
 constexpr int16_t kUnclassified = 255;
@@ -268,6 +272,8 @@ class Screener {
 
   void FillTransaction();
   void ScreenParties();
+  void FillMatch(int pi, const matching::NameHit& h, const std::string& qname,
+                 const v1::ListedEntity& e, v1::PartyMatch* m);
   void ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
                        const std::vector<int>& footnotes);
   void Ownership();
@@ -454,10 +460,109 @@ void Screener::ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
   }
 }
 
+namespace {
+
+matching::PartyType ToMatchingType(v1::PartyType t) {
+  switch (t) {
+    case v1::PARTY_TYPE_ORGANIZATION:
+      return matching::PartyType::kOrganization;
+    case v1::PARTY_TYPE_PERSON:
+      return matching::PartyType::kPerson;
+    case v1::PARTY_TYPE_VESSEL:
+      return matching::PartyType::kVessel;
+    case v1::PARTY_TYPE_AIRCRAFT:
+      return matching::PartyType::kAircraft;
+    default:
+      return matching::PartyType::kUnknown;
+  }
+}
+
+// Hits of one party over its names: best per listed entity (rows merged by
+// the index count as one entity), exact normalised matches first, then by
+// the unclamped score.
+void MergeHit(std::vector<std::pair<matching::NameHit, const std::string*>>* best,
+              matching::NameHit h, const std::string* name) {
+  auto same = [&h](const matching::NameHit& b) {
+    if (b.ordinal == h.ordinal) return true;
+    for (uint32_t d : b.duplicate_ordinals) {
+      if (d == h.ordinal) return true;
+    }
+    return false;
+  };
+  for (auto& b : *best) {
+    if (!same(b.first)) continue;
+    if (std::make_pair(h.exact, h.rank_score) >
+        std::make_pair(b.first.exact, b.first.rank_score)) {
+      b = {std::move(h), name};
+    }
+    return;
+  }
+  best->emplace_back(std::move(h), name);
+}
+
+void SortHits(std::vector<std::pair<matching::NameHit, const std::string*>>* v) {
+  std::sort(v->begin(), v->end(), [](const auto& a, const auto& b) {
+    if (a.first.exact != b.first.exact) return a.first.exact;
+    if (a.first.rank_score != b.first.rank_score) {
+      return a.first.rank_score > b.first.rank_score;
+    }
+    return a.first.ordinal < b.first.ordinal;
+  });
+}
+
+}  // namespace
+
+void Screener::FillMatch(int pi, const matching::NameHit& h,
+                         const std::string& qname, const v1::ListedEntity& e,
+                         v1::PartyMatch* m) {
+  const v1::Party& p = req_.parties(pi);
+  const ReferenceData* data = snap_.data.get();
+  m->set_party_index(pi);
+  m->set_party_role(p.role());
+  m->set_party_name(p.name());
+  m->set_list(e.list());
+  m->set_entity_id(e.entity_id());
+  m->set_listed_name(e.primary_name());
+  m->set_matched_name(h.matched_name);
+  m->set_matched_alias(h.name_number > 0);
+  m->set_query_name(qname);
+  m->set_score(h.score);
+  m->set_rank_score(h.rank_score);
+  m->set_exact(h.exact);
+  m->set_review_only(h.review_only);
+  for (uint32_t d : h.duplicate_ordinals) {
+    if (d < data->entities.size()) {
+      m->add_duplicate_entity_ids(data->entities[d].entity_id());
+    }
+  }
+  m->set_normalized_query(h.normalized_query);
+  m->set_normalized_listed(h.normalized_listed);
+  for (const auto& s : h.normalization_steps) m->add_normalization_steps(s);
+  for (const auto& t : h.alignment) {
+    auto* a = m->add_alignment();
+    a->set_query_token(t.query_token);
+    a->set_listed_token(t.listed_token);
+    a->set_kind(t.kind);
+    a->set_similarity(t.similarity);
+    a->set_weight(t.weight);
+  }
+  for (const auto& c : h.corroboration) m->add_corroboration(c);
+  *m->mutable_listed_countries() = e.countries();
+  m->set_why(absl::StrCat("\"", qname, "\" ~ \"", h.matched_name,
+                          "\" score ", h.score));
+}
+
 void Screener::ScreenParties() {
   const ReferenceData* data = snap_.data.get();
   matching::MatchOptions opts;
   opts.min_score = R_.review_threshold;
+  opts.max_hits = req_.max_hits_per_party() > 0
+                      ? static_cast<size_t>(req_.max_hits_per_party())
+                      : kDefaultMaxHitsPerParty;
+  if (req_.explain()) {
+    opts.max_near_misses = kNearMissesPerParty;
+    opts.near_miss_min = kNearMissFloor;
+  }
   for (int pi = 0; pi < req_.parties_size(); ++pi) {
     const v1::Party& p = req_.parties(pi);
     if (snap_.index == nullptr || data == nullptr) {
@@ -468,6 +573,7 @@ void Screener::ScreenParties() {
     matching::PartyQuery q;
     q.country = absl::AsciiStrToUpper(p.country().empty() ? p.address().country()
                                                           : p.country());
+    q.type = ToMatchingType(p.type());
     for (const std::string* part :
          {&p.address().street(), &p.address().city(), &p.address().region(),
           &p.address().postal_code()}) {
@@ -476,35 +582,50 @@ void Screener::ScreenParties() {
     for (const auto& id : p.identifiers()) q.identifiers.push_back(id.value());
     // Best hit per entity over the party's names.
     std::vector<std::pair<matching::NameHit, const std::string*>> best;
+    std::vector<std::pair<matching::NameHit, const std::string*>> near;
     auto screen_name = [&](const std::string& name) {
       if (name.empty()) return;
       q.name = name;
-      auto hits = snap_.index->Match(q, opts);
-      if (!hits.ok()) {
+      auto result = snap_.index->MatchDetailed(q, opts);
+      if (!result.ok()) {
         System("system.matching_failed", "Party screening failed",
                absl::StrCat("Name \"", name,
-                            "\" could not be screened: ", hits.status().ToString()),
+                            "\" could not be screened: ", result.status().ToString()),
                pi, -1);
         return;
       }
-      for (auto& h : *hits) {
-        auto it = std::find_if(best.begin(), best.end(), [&](const auto& b) {
-          return b.first.ordinal == h.ordinal;
-        });
-        if (it == best.end()) {
-          best.emplace_back(std::move(h), &name);
-        } else if (h.score > it->first.score) {
-          *it = {std::move(h), &name};
-        }
-      }
+      for (auto& h : result->hits) MergeHit(&best, std::move(h), &name);
+      for (auto& h : result->near_misses) MergeHit(&near, std::move(h), &name);
     };
     screen_name(p.name());
     for (const auto& a : p.aliases()) screen_name(a);
-    std::sort(best.begin(), best.end(), [](const auto& a, const auto& b) {
-      return a.first.score != b.first.score ? a.first.score > b.first.score
-                                            : a.first.ordinal < b.first.ordinal;
-    });
-    for (const auto& [h, qname] : best) {
+    SortHits(&best);
+    {
+      // Exact normalised matches always stay (they sort first).
+      size_t exact = 0;
+      while (exact < best.size() && best[exact].first.exact) ++exact;
+      const size_t keep = std::max(opts.max_hits, exact);
+      if (best.size() > keep) best.resize(keep);
+    }
+    if (req_.explain()) {
+      SortHits(&near);
+      size_t shown = 0;
+      for (const auto& entry : near) {
+        if (shown >= opts.max_near_misses) break;
+        const matching::NameHit& h = entry.first;
+        bool is_hit = false;
+        for (const auto& b : best) {
+          is_hit |= b.first.ordinal == h.ordinal;
+        }
+        if (is_hit || h.ordinal >= data->entities.size()) continue;
+        FillMatch(pi, h, *entry.second, data->entities[h.ordinal],
+                  out_->add_near_misses());
+        ++shown;
+      }
+    }
+    for (const auto& entry : best) {
+      const matching::NameHit& h = entry.first;
+      const std::string* qname = entry.second;
       if (h.ordinal >= data->entities.size()) {
         System("system.matching_failed", "Party screening failed",
                absl::StrCat("Index returned unknown entity ordinal ",
@@ -514,37 +635,14 @@ void Screener::ScreenParties() {
       }
       const v1::ListedEntity& e = data->entities[h.ordinal];
       v1::PartyMatch* m = out_->add_party_matches();
-      m->set_party_index(pi);
-      m->set_party_role(p.role());
-      m->set_party_name(p.name());
-      m->set_list(e.list());
-      m->set_entity_id(e.entity_id());
-      m->set_listed_name(e.primary_name());
-      m->set_matched_name(h.matched_name);
-      m->set_matched_alias(h.name_number > 0);
-      m->set_query_name(*qname);
-      m->set_score(h.score);
-      m->set_action(h.score >= R_.block_threshold ? v1::MATCH_ACTION_BLOCK
-                                                  : v1::MATCH_ACTION_REVIEW);
-      m->set_normalized_query(h.normalized_query);
-      m->set_normalized_listed(h.normalized_listed);
-      for (const auto& s : h.normalization_steps) m->add_normalization_steps(s);
-      for (const auto& t : h.alignment) {
-        auto* a = m->add_alignment();
-        a->set_query_token(t.query_token);
-        a->set_listed_token(t.listed_token);
-        a->set_kind(t.kind);
-        a->set_similarity(t.similarity);
-        a->set_weight(t.weight);
-      }
-      for (const auto& c : h.corroboration) m->add_corroboration(c);
+      FillMatch(pi, h, *qname, e, m);
+      m->set_action(h.score >= R_.block_threshold && !h.review_only
+                        ? v1::MATCH_ACTION_BLOCK
+                        : v1::MATCH_ACTION_REVIEW);
       m->set_license_requirement(e.license_requirement());
       m->set_license_policy(e.license_policy());
       *m->mutable_el_footnotes() = e.el_footnotes();
       *m->mutable_citations() = e.federal_register_citations();
-      *m->mutable_listed_countries() = e.countries();
-      m->set_why(absl::StrCat("\"", *qname, "\" ~ \"", h.matched_name,
-                              "\" score ", h.score));
       if (dispositions_ != nullptr) {
         // An analyst's disposition for exactly this party and this listed
         // record: shown, marked dismissed, no consequences.

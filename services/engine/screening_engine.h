@@ -6,12 +6,17 @@
 #ifndef EXPORTSCREEN_SERVICES_ENGINE_SCREENING_ENGINE_H_
 #define EXPORTSCREEN_SERVICES_ENGINE_SCREENING_ENGINE_H_
 
+#include <cstddef>
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "exportscreen/v1/screening.pb.h"
 #include "services/engine/snapshot.h"
 
 namespace exportscreen::engine {
+
+// Listed-party hits per party when the request does not say
+// (ScreenRequest.max_hits_per_party = 0; the request validator bounds it).
+inline constexpr size_t kDefaultMaxHitsPerParty = 10;
 
 class ScreeningEngine {
  public:

@@ -29,6 +29,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "services/matching/name_index.h"
@@ -49,6 +50,36 @@ constexpr double kAddressMatchBonus = 0.02;
 constexpr double kIdentifierMatchBonus = 0.05;
 constexpr double kMaxBonus =
     kCountryMatchBonus + kAddressMatchBonus + kIdentifierMatchBonus;
+// Containment (a listed name inside a longer query): the listed name needs
+// a matched token at least this rare (not a common word) ...
+constexpr double kRareWeight = 4.5;
+// ... whose postings are short enough to walk for every query.
+constexpr uint32_t kContainMaxDf = 2000;
+// ... and its distinctive tokens matched at least this well overall.
+constexpr double kContainCoverage = 0.9;
+// Similarity of an Arabic-script token and a Latin token with the same
+// consonant skeleton.
+constexpr double kSkeletonSim = 0.92;
+// Exact normalised matches are returned even beyond max_hits, up to this.
+constexpr size_t kMaxExactHits = 100;
+// Transliterated query tokens this short match exactly only.
+constexpr size_t kShortTranslitLen = 5;
+
+const char* TypeName(PartyType t) {
+  switch (t) {
+    case PartyType::kUnknown:
+      return "unknown";
+    case PartyType::kOrganization:
+      return "organization";
+    case PartyType::kPerson:
+      return "person";
+    case PartyType::kVessel:
+      return "vessel";
+    case PartyType::kAircraft:
+      return "aircraft";
+  }
+  return "?";
+}
 
 // Words that are common in company and person names whatever the list.
 const absl::flat_hash_set<std::string>& CommonWords() {
@@ -189,7 +220,7 @@ class NameIndexImpl final : public NameIndex {
   static absl::StatusOr<std::unique_ptr<const NameIndex>> Create(
       std::vector<IndexEntity> entities);
 
-  absl::StatusOr<std::vector<NameHit>> Match(
+  absl::StatusOr<MatchResult> MatchDetailed(
       const PartyQuery& query, const MatchOptions& options) const override;
   size_t entity_count() const override { return entities_.size(); }
   size_t name_count() const override { return name_entity_.size(); }
@@ -202,7 +233,21 @@ class NameIndexImpl final : public NameIndex {
     int32_t id = -1;  // vocabulary id, -1 if unknown
     bool legal = false;
     bool numeric = false;
+    bool exact_only = false;  // short transliterated token: no fuzzy match
+    // Arabic-script query token: consonant skeletons (with and without the
+    // article "al", and without a final ta marbuta "t"), else empty.
+    std::vector<std::string> skeletons;
     double weight = 0;
+  };
+  // What ScoreName found besides the score.
+  struct NameScore {
+    double score = 0;
+    bool exact = false;      // same tokens, all matched exactly
+    bool contained = false;  // listed distinctive tokens all in the query
+    int distinct_matched = 0;  // matched non-legal listed tokens
+    bool rare_matched = false;  // a rare listed token matched (any kind)
+    bool skeleton = false;      // some token matched by consonant skeleton
+    int extra_query = 0;       // unmatched query tokens
   };
   struct Expansion {
     uint32_t token;      // vocabulary token whose postings to walk
@@ -227,12 +272,22 @@ class NameIndexImpl final : public NameIndex {
   }
   double UnknownWeight() const { return unknown_weight_; }
   void FuzzyTokens(absl::string_view text, std::vector<uint32_t>* out) const;
-  double ScoreName(const std::vector<QueryToken>& q, uint32_t name,
-                   bool explain, std::vector<TokenMatch>* alignment) const;
-  void Corroborate(const PartyQuery& query, uint32_t entity, double* score,
+  NameScore ScoreName(const std::vector<QueryToken>& q, uint32_t name,
+                      bool explain, std::vector<TokenMatch>* alignment,
+                      bool transliterated = false) const;
+  // Adds corroboration (country, address, identifier) to *score (left
+  // unclamped), applies the containment floor (min_score) and decides
+  // whether the hit is review-only; notes say why.
+  void Corroborate(const PartyQuery& query, uint32_t name,
+                   const NameScore& ns, bool query_has_legal, double min_score,
+                   double* score, bool* review_only,
                    std::vector<std::string>* notes) const;
 
   std::vector<IndexEntity> entities_;
+  // entity position -> its merge group (position of the group's first row)
+  // and the group's other rows, for groups of more than one row.
+  std::vector<uint32_t> entity_group_;
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> group_members_;
   // Tokens.
   absl::flat_hash_map<std::string, uint32_t> vocab_;
   std::string token_chars_;
@@ -240,6 +295,8 @@ class NameIndexImpl final : public NameIndex {
   std::vector<uint32_t> token_df_;
   std::vector<float> token_weight_;
   std::vector<uint8_t> token_legal_;
+  std::vector<uint8_t> token_rare_;  // weight >= kRareWeight, df small
+  std::vector<uint8_t> token_in_person_;  // in some listed person's name
   double unknown_weight_ = 1;
   // Names.
   std::vector<uint32_t> name_entity_;
@@ -247,6 +304,7 @@ class NameIndexImpl final : public NameIndex {
   std::vector<uint32_t> name_tok_off_;
   std::vector<uint32_t> name_toks_;
   std::vector<float> name_weight_;
+  std::vector<float> name_distinct_weight_;  // non-legal tokens only
   // Postings.
   std::vector<uint32_t> post_off_;
   std::vector<uint32_t> post_names_;
@@ -255,6 +313,9 @@ class NameIndexImpl final : public NameIndex {
   std::vector<uint32_t> del_tokens_;
   std::vector<uint64_t> pair_keys_;
   std::vector<uint32_t> pair_names_;
+  // Consonant skeleton -> token (Arabic-script queries).
+  std::vector<uint64_t> skel_keys_;
+  std::vector<uint32_t> skel_tokens_;
   size_t memory_bytes_ = 0;
 };
 
@@ -284,6 +345,23 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
               return a.ordinal < b.ordinal;
             });
 
+  // Merge groups.
+  {
+    absl::flat_hash_map<std::string, uint32_t> first;
+    x.entity_group_.resize(x.entities_.size());
+    for (uint32_t e = 0; e < x.entities_.size(); ++e) {
+      x.entity_group_[e] = e;
+      const std::string& key = x.entities_[e].merge_key;
+      if (key.empty()) continue;
+      auto [it, inserted] = first.try_emplace(key, e);
+      if (!inserted) {
+        x.entity_group_[e] = it->second;
+        auto& members = x.group_members_[it->second];
+        if (members.empty()) members.push_back(it->second);
+        members.push_back(e);
+      }
+    }
+  }
   // Normalise and intern.
   NormalizedName norm;
   x.name_tok_off_.push_back(0);
@@ -346,6 +424,15 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
   const double n_eff = num_names + kPriorNames;
   x.unknown_weight_ = std::log1p(n_eff);
   x.token_weight_.resize(num_tokens);
+  x.token_rare_.assign(num_tokens, 0);
+  x.token_in_person_.assign(num_tokens, 0);
+  for (uint32_t n = 0; n < num_names; ++n) {
+    const IndexEntity& e = x.entities_[x.name_entity_[n]];
+    if (!e.is_person && e.type != PartyType::kPerson) continue;
+    for (uint32_t k = x.name_tok_off_[n]; k < x.name_tok_off_[n + 1]; ++k) {
+      x.token_in_person_[x.name_toks_[k]] = 1;
+    }
+  }
   const auto& common = CommonWords();
   for (uint32_t t = 0; t < num_tokens; ++t) {
     if (x.token_legal_[t]) {
@@ -353,16 +440,22 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
       continue;
     }
     double df = x.token_df_[t];
-    if (common.contains(x.TokenText(t))) df += kCommonPrior;
+    bool is_common = common.contains(x.TokenText(t));
+    if (is_common) df += kCommonPrior;
     x.token_weight_[t] = static_cast<float>(std::log1p(n_eff / df));
+    x.token_rare_[t] = !is_common && x.token_weight_[t] >= kRareWeight &&
+                       x.token_df_[t] <= kContainMaxDf;
   }
   x.name_weight_.resize(num_names);
+  x.name_distinct_weight_.resize(num_names);
   for (uint32_t n = 0; n < num_names; ++n) {
-    double w = 0;
+    double w = 0, d = 0;
     for (uint32_t k = x.name_tok_off_[n]; k < x.name_tok_off_[n + 1]; ++k) {
       w += x.token_weight_[x.name_toks_[k]];
+      if (!x.token_legal_[x.name_toks_[k]]) d += x.token_weight_[x.name_toks_[k]];
     }
     x.name_weight_[n] = static_cast<float>(w);
+    x.name_distinct_weight_[n] = static_cast<float>(d);
   }
   // Deletion neighbourhood of every fuzzy-able token.
   {
@@ -407,6 +500,22 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
       x.pair_names_.push_back(n);
     }
   }
+  // Consonant skeletons of alphabetic tokens (Arabic-script queries).
+  {
+    std::vector<std::pair<uint64_t, uint32_t>> skels;
+    for (uint32_t t = 0; t < num_tokens; ++t) {
+      if (x.token_legal_[t]) continue;
+      std::string sk = ArabicSkeleton(x.TokenText(t), /*listed=*/true);
+      if (sk.size() >= 2) skels.emplace_back(Fnv(sk), t);
+    }
+    std::sort(skels.begin(), skels.end());
+    x.skel_keys_.reserve(skels.size());
+    x.skel_tokens_.reserve(skels.size());
+    for (const auto& kt : skels) {
+      x.skel_keys_.push_back(kt.first);
+      x.skel_tokens_.push_back(kt.second);
+    }
+  }
   // Memory estimate.
   size_t bytes = 0;
   for (const IndexEntity& e : x.entities_) {
@@ -422,9 +531,13 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
            VecBytes(x.token_weight_) + VecBytes(x.token_legal_) +
            VecBytes(x.name_entity_) + VecBytes(x.name_number_) +
            VecBytes(x.name_tok_off_) + VecBytes(x.name_toks_) +
-           VecBytes(x.name_weight_) + VecBytes(x.post_off_) +
+           VecBytes(x.name_weight_) + VecBytes(x.name_distinct_weight_) +
+           VecBytes(x.token_rare_) + VecBytes(x.token_in_person_) +
+           VecBytes(x.entity_group_) +
+           VecBytes(x.post_off_) +
            VecBytes(x.post_names_) + VecBytes(x.del_keys_) +
            VecBytes(x.del_tokens_) + VecBytes(x.pair_keys_) +
+           VecBytes(x.skel_keys_) + VecBytes(x.skel_tokens_) +
            VecBytes(x.pair_names_);
   x.memory_bytes_ = bytes;
   return std::unique_ptr<const NameIndex>(std::move(index));
@@ -454,9 +567,10 @@ void NameIndexImpl::FuzzyTokens(absl::string_view text,
 
 // Full alignment of the query against one listed name. Returns the name
 // score; fills `alignment` when explain is set.
-double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
-                                uint32_t name, bool explain,
-                                std::vector<TokenMatch>* alignment) const {
+NameIndexImpl::NameScore NameIndexImpl::ScoreName(
+    const std::vector<QueryToken>& q, uint32_t name, bool explain,
+    std::vector<TokenMatch>* alignment, bool transliterated) const {
+  NameScore result;
   const uint32_t lb = name_tok_off_[name];
   // Both sides are capped at kMaxTokens by the normaliser; stay in bounds
   // regardless.
@@ -470,6 +584,10 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
   for (size_t i = 0; i < n; ++i) q_w[i] = q[i].weight;
   double matched = 0;          // numerator
   double matched_distinct = 0; // weight of matched non-legal listed tokens
+  int exact_pairs = 0;
+  bool rare_matched = false;
+  bool any_rare = false;
+  bool all_distinct_exact = true;  // every matched non-legal token exact
   struct Pair {
     int qi, qj, li, lj;  // qj/lj: second token for joined/split, else -1
     double sim;
@@ -495,7 +613,19 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
     }
     matched += p.sim * (wq + wl);
     bool legal = token_legal_[name_toks_[lb + p.li]];
-    if (!legal) matched_distinct += p.sim * wl;
+    if (!legal) {
+      matched_distinct += p.sim * wl;
+      ++result.distinct_matched;
+      const bool exact_kind = std::strcmp(p.kind, "exact") == 0;
+      all_distinct_exact &= exact_kind;
+      // The rare anchor must be matched exactly (a misspelt common word
+      // can be rare in the lists: "electonics").
+      rare_matched |= exact_kind && token_rare_[name_toks_[lb + p.li]] != 0;
+      any_rare |= token_rare_[name_toks_[lb + p.li]] != 0 ||
+                  (p.lj >= 0 && token_rare_[name_toks_[lb + p.lj]] != 0);
+    }
+    if (p.qj < 0 && p.lj < 0 && std::strcmp(p.kind, "exact") == 0) ++exact_pairs;
+    if (std::strcmp(p.kind, "skeleton") == 0) result.skeleton = true;
     q_used[p.qi] = 1;
     if (p.qj >= 0) q_used[p.qj] = 1;
     l_used[p.li] = 1;
@@ -542,6 +672,32 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
     for (uint32_t k = 0; k < m; ++k) {
       if (l_used[k] || token_legal_[name_toks_[lb + k]]) continue;
       absl::string_view lt = ltext(k);
+      if (!q[i].skeletons.empty()) {
+        const std::string lsk = ArabicSkeleton(lt, /*listed=*/true);
+        if (!lsk.empty() &&
+            std::find(q[i].skeletons.begin(), q[i].skeletons.end(), lsk) !=
+                q[i].skeletons.end()) {
+          // "altkryty" ~ "al tikriti": the article is matched too.
+          if (k > 0 && !l_used[k - 1] && ltext(k - 1) == "al" &&
+              absl::StartsWith(q[i].text, "al")) {
+            pairs.push_back({int(i), -1, int(k - 1), int(k), kSkeletonSim,
+                             "skeleton"});
+          } else {
+            pairs.push_back({int(i), -1, int(k), -1, kSkeletonSim, "skeleton"});
+          }
+        }
+        // "bd allh" ~ "abdallah": two query words, one listed word.
+        if (!lsk.empty() && i + 1 < n && !q_used[i + 1] &&
+            !q[i + 1].skeletons.empty()) {
+          std::string joined(q[i].text);
+          joined.append(q[i + 1].text.data(), q[i + 1].text.size());
+          if (ArabicSkeleton(joined, /*listed=*/false) == lsk) {
+            pairs.push_back({int(i), int(i + 1), int(k), -1, kSkeletonSim,
+                             "skeleton"});
+          }
+        }
+      }
+      if (q[i].exact_only) continue;
       double s = FuzzySim(q[i].text, lt);
       if (s > 0) pairs.push_back({int(i), -1, int(k), -1, s, "fuzzy"});
       if (q[i].text.size() == 1 && lt.size() > 1 && lt[0] == q[i].text[0]) {
@@ -586,28 +742,76 @@ double NameIndexImpl::ScoreName(const std::vector<QueryToken>& q,
   // Pass 3: legal forms of different kinds are neutral to each other (a
   // missing or different legal form costs only its small weight).
   double total = 0;
+  double total_distinct = 0;
+  int unmatched_listed_distinct = 0;
   for (size_t i = 0; i < n; ++i) {
     total += q_w[i];
-    if (!q_used[i] && explain) {
-      alignment->push_back(TokenMatch{std::string(q[i].text), "",
-                                      "unmatched_query", 0, q_w[i]});
+    if (!q_used[i]) {
+      ++result.extra_query;
+      if (explain) {
+        alignment->push_back(TokenMatch{std::string(q[i].text), "",
+                                        "unmatched_query", 0, q_w[i]});
+      }
     }
   }
   for (uint32_t k = 0; k < m; ++k) {
     total += lw(k);
-    if (!l_used[k] && explain) {
-      alignment->push_back(TokenMatch{"", std::string(ltext(k)),
-                                      "unmatched_listed", 0, lw(k)});
+    const bool legal = token_legal_[name_toks_[lb + k]] != 0;
+    if (!legal) total_distinct += lw(k);
+    if (!l_used[k]) {
+      if (!legal) ++unmatched_listed_distinct;
+      if (explain) {
+        alignment->push_back(TokenMatch{"", std::string(ltext(k)),
+                                        "unmatched_listed", 0, lw(k)});
+      }
     }
   }
-  if (matched_distinct <= 0 || total <= 0) return 0;
-  return std::clamp(matched / total, 0.0, 1.0);
+  if (matched_distinct <= 0 || total <= 0) return result;
+  result.score = std::clamp(matched / total, 0.0, 1.0);
+  result.exact = exact_pairs == static_cast<int>(n) &&
+                 exact_pairs == static_cast<int>(m);
+  // Containment: every distinctive listed token found, one of them rare.
+  // Persons are not "contained" (their extra words are other given names:
+  // the symmetric score judges them); a listed name with one distinctive
+  // word needs it exactly and at least 3 characters long.
+  // Persons are not contained (a person's name among other words is
+  // judged by the symmetric score: the other words are other names). A
+  // name of common words only is contained when it has at least three of
+  // them, all exact. A name with one distinctive word needs it exact, at
+  // least 3 characters (5 after transliteration) and in no listed
+  // person's name (not a given name such as "Lena" or "Martin").
+  const IndexEntity& ent = entities_[name_entity_[name]];
+  const bool person = ent.is_person || ent.type == PartyType::kPerson;
+  bool single_ok = true;
+  if (result.distinct_matched == 1) {
+    single_ok = all_distinct_exact;
+    for (uint32_t k = 0; k < m; ++k) {
+      const uint32_t tok = name_toks_[lb + k];
+      if (token_legal_[tok]) continue;
+      if (ltext(k).size() < (transliterated ? 5u : 3u) ||
+          token_in_person_[tok] != 0) {
+        single_ok = false;
+      }
+    }
+  }
+  const bool org = !person;
+  const bool anchored =
+      rare_matched || (result.distinct_matched >= 3 && all_distinct_exact);
+  result.contained = org && single_ok && anchored &&
+                     unmatched_listed_distinct == 0 && total_distinct > 0 &&
+                     matched_distinct >= kContainCoverage * total_distinct;
+  result.rare_matched = any_rare;
+  return result;
 }
 
-void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t entity,
-                                double* score,
+void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
+                                const NameScore& ns, bool query_has_legal,
+                                double min_score, double* score,
+                                bool* review_only,
                                 std::vector<std::string>* notes) const {
+  const uint32_t entity = name_entity_[name];
   const IndexEntity& e = entities_[entity];
+  bool country_conflict = false;
   if (!query.country.empty() && !e.countries.empty()) {
     std::string qc = absl::AsciiStrToUpper(query.country);
     if (std::find(e.countries.begin(), e.countries.end(), qc) !=
@@ -615,6 +819,7 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t entity,
       *score += kCountryMatchBonus;
       notes->push_back(absl::StrCat("country match ", qc));
     } else {
+      country_conflict = true;
       *score -= kCountryConflictPenalty;
       notes->push_back(
           absl::StrCat("country conflict ", qc, " vs ", e.countries.front()));
@@ -660,10 +865,53 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t entity,
       notes->push_back("identifier match");
     }
   }
-  *score = std::clamp(*score, 0.0, 1.0);
+  // A listed name inside a longer query is at least REVIEW (fail closed:
+  // extra words such as a branch or a city must not hide it).
+  if (ns.contained && ns.extra_query > 0) {
+    notes->push_back(absl::StrCat("listed name contained, ", ns.extra_query,
+                                  " extra query word(s)"));
+    if (*score < min_score) {
+      *score = min_score;
+      *review_only = true;
+      notes->push_back("review only: containment");
+    }
+  }
+  // Review, never block.
+  const PartyType listed_type =
+      e.type != PartyType::kUnknown
+          ? e.type
+          : (e.is_person ? PartyType::kPerson : PartyType::kUnknown);
+  PartyType query_type = query.type;
+  if (query_type == PartyType::kUnknown && query_has_legal) {
+    query_type = PartyType::kOrganization;  // a legal form: a company
+  }
+  if (query_type != PartyType::kUnknown && listed_type != PartyType::kUnknown &&
+      query_type != listed_type) {
+    *review_only = true;
+    notes->push_back(absl::StrCat("review only: type conflict ",
+                                  TypeName(query_type), " vs listed ",
+                                  TypeName(listed_type)));
+  }
+  const uint32_t number = name_number_[name];
+  if (number > 0 && e.aliases[number - 1].second == NameKind::kWeakAlias) {
+    *review_only = true;
+    notes->push_back("review only: weak a.k.a.");
+  }
+  if (ns.skeleton) {
+    *review_only = true;
+    notes->push_back("review only: Arabic-script consonant skeleton match");
+  }
+  if (!ns.exact && !ns.rare_matched) {
+    *review_only = true;
+    notes->push_back("review only: only common words match");
+  }
+  if (country_conflict && ns.distinct_matched <= 1) {
+    *review_only = true;
+    notes->push_back("review only: one distinctive word, countries conflict");
+  }
 }
 
-absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
+absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
     const PartyQuery& query, const MatchOptions& options) const {
   if (query.name.size() > kMaxNameBytes) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -676,12 +924,20 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     return absl::InvalidArgumentError(
         "name is empty or has no letters or digits after normalisation");
   }
-  std::vector<NameHit> hits;
-  if (norm.DistinctiveCount() == 0 || name_entity_.empty()) return hits;
+  MatchResult result;
+  if (norm.DistinctiveCount() == 0 || name_entity_.empty()) return result;
+  // Near misses widen the search down to near_miss_min.
+  const bool want_near = options.max_near_misses > 0 &&
+                         options.near_miss_min < options.min_score;
+  const double search_min =
+      want_near ? std::max(0.0, options.near_miss_min) : options.min_score;
+  const size_t want_hits =
+      options.max_hits + (want_near ? options.max_near_misses : 0);
 
   // Query tokens and their weights.
   std::vector<QueryToken> q;
   q.reserve(norm.tokens.size());
+  bool query_has_legal = false;
   for (const NormalizedToken& t : norm.tokens) {
     QueryToken qt;
     qt.text = t.text;
@@ -690,9 +946,31 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     qt.id = Lookup(t.text);
     qt.legal = t.legal_form;
     qt.numeric = t.numeric;
+    qt.exact_only = norm.transliterated && t.text.size() <= kShortTranslitLen;
+    if (norm.arabic && !t.legal_form) {
+      auto add_skel = [&qt](absl::string_view w) {
+        std::string sk = ArabicSkeleton(w, /*listed=*/false);
+        if (!sk.empty() &&
+            std::find(qt.skeletons.begin(), qt.skeletons.end(), sk) ==
+                qt.skeletons.end()) {
+          qt.skeletons.push_back(std::move(sk));
+        }
+      };
+      absl::string_view w = t.text;
+      add_skel(w);
+      if (w.size() > 1 && w.back() == 't') add_skel(w.substr(0, w.size() - 1));
+      if (w.size() >= 5 && absl::StartsWith(w, "al")) {
+        absl::string_view rest = w.substr(2);
+        add_skel(rest);
+        if (rest.size() > 1 && rest.back() == 't') {
+          add_skel(rest.substr(0, rest.size() - 1));
+        }
+      }
+    }
     qt.weight = qt.legal ? kLegalWeight
                 : qt.id >= 0 ? token_weight_[qt.id]
                              : UnknownWeight();
+    query_has_legal |= qt.legal;
     q.push_back(qt);
   }
   double wq_total = 0;
@@ -709,13 +987,28 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
       uint32_t id = static_cast<uint32_t>(t.id);
       exps.push_back({id, token_df_[id], 2 * t.weight, -1, -1, uint32_t(i)});
     }
-    FuzzyTokens(t.text, &fuzzy);
+    if (!t.exact_only) {
+      FuzzyTokens(t.text, &fuzzy);
+    } else {
+      fuzzy.clear();
+    }
     for (uint32_t f : fuzzy) {
       if (static_cast<int32_t>(f) == t.id || token_legal_[f]) continue;
       double s = FuzzySim(t.text, TokenText(f));
       if (s <= 0) continue;
       exps.push_back(
           {f, token_df_[f], 2 * s * token_weight_[f], -1, -1, uint32_t(i)});
+    }
+    for (const std::string& sk : t.skeletons) {
+      if (sk.size() < 2) continue;  // one consonant: scored, not looked up
+      const uint64_t key = Fnv(sk);
+      auto lo = std::lower_bound(skel_keys_.begin(), skel_keys_.end(), key);
+      for (auto it = lo; it != skel_keys_.end() && *it == key; ++it) {
+        const uint32_t f = skel_tokens_[it - skel_keys_.begin()];
+        if (static_cast<int32_t>(f) == t.id) continue;
+        exps.push_back({f, token_df_[f], 2 * kSkeletonSim * token_weight_[f],
+                        -1, -1, uint32_t(i)});
+      }
     }
     if (i + 1 < q.size() && !q[i + 1].legal) {
       scratch.buf.assign(t.raw.data(), t.raw.size());
@@ -774,7 +1067,7 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
   std::vector<uint32_t>& touched = scratch.touched;
   if (acc.size() < name_entity_.size()) acc.resize(name_entity_.size(), 0);
   touched.clear();
-  const double floor_score = std::max(0.0, options.min_score - kMaxBonus);
+  const double floor_score = std::max(0.0, search_min - kMaxBonus);
   // Contributions of common expansions that were not walked: added to every
   // candidate's estimate as an optimistic bound.
   double skipped = 0;
@@ -786,7 +1079,11 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     if (admitting && r / (wq_total + r / 2) < floor_score * 0.9) {
       admitting = false;
     }
-    if (!admitting && e.df > 4 * touched.size() + 256) {
+    // A rare listed token still admits new names: the query may contain a
+    // listed name among extra words (containment).
+    const bool admit = admitting ||
+                       (e.pair_lo < 0 && token_rare_[e.token] != 0);
+    if (!admit && e.df > 4 * touched.size() + 256) {
       if (e.pair_lo >= 0 || touched.size() > 4096) {
         skipped += e.contribution;
         continue;
@@ -807,7 +1104,7 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
     const float contribution = static_cast<float>(e.contribution);
     auto add = [&](uint32_t name) {
       if (acc[name] == 0) {
-        if (!admitting) return;
+        if (!admit) return;
         touched.push_back(name);
       }
       acc[name] += contribution;
@@ -830,12 +1127,17 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
   for (uint32_t name : touched) {
     double est = std::min(1.0, (acc[name] + skipped) /
                                    (wq_total + name_weight_[name]));
+    // Listed-side coverage: a listed name contained in a longer query.
+    const double dw = name_distinct_weight_[name];
+    if (dw > 0 && (acc[name] + skipped) >= 2 * kContainCoverage * dw * 0.95) {
+      est = std::max(est, std::max(floor_score, 0.5));
+    }
     acc[name] = 0;
     if (est >= floor_score * 0.65) {
       cands.push_back({static_cast<float>(est), name});
     }
   }
-  const size_t keep = std::max<size_t>(24, options.max_hits * 3);
+  const size_t keep = std::max<size_t>(24, want_hits * 3);
   auto by_est = [](const Cand& a, const Cand& b) {
     return a.est != b.est ? a.est > b.est : a.name < b.name;
   };
@@ -847,35 +1149,44 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
 
   // Full scoring.
   struct Scored {
-    double score;
+    double score;  // unclamped, incl. corroboration and floors
     double name_score;
     uint32_t name;
+    NameScore ns;
+    bool review_only;
   };
   std::vector<Scored> scored;
-  for (const Cand& c : cands) {
-    double s = ScoreName(q, c.name, false, nullptr);
-    if (s < floor_score) continue;
-    scored.push_back({s, s, c.name});
-  }
-  // Corroboration and best name per entity.
   std::vector<std::string> notes;
-  for (Scored& s : scored) {
+  for (const Cand& c : cands) {
+    NameScore ns = ScoreName(q, c.name, false, nullptr, norm.transliterated);
+    if (ns.score < floor_score && !ns.contained) continue;
+    Scored sc{ns.score, ns.score, c.name, ns, false};
     notes.clear();
-    Corroborate(query, name_entity_[s.name], &s.score, &notes);
+    Corroborate(query, c.name, ns, query_has_legal,
+                /*min_score=*/options.min_score, &sc.score, &sc.review_only,
+                &notes);
+    scored.push_back(sc);
   }
   std::sort(scored.begin(), scored.end(), [&](const Scored& a, const Scored& b) {
+    if (a.ns.exact != b.ns.exact) return a.ns.exact;
     if (a.score != b.score) return a.score > b.score;
     uint32_t ea = entities_[name_entity_[a.name]].ordinal;
     uint32_t eb = entities_[name_entity_[b.name]].ordinal;
     if (ea != eb) return ea < eb;
     return name_number_[a.name] < name_number_[b.name];
   });
-  absl::flat_hash_set<uint32_t> seen_entities;
+  absl::flat_hash_set<uint32_t> seen_groups;
   for (const Scored& s : scored) {
-    if (s.score < options.min_score) continue;
-    if (hits.size() >= options.max_hits) break;
+    const bool is_hit = s.score >= options.min_score;
+    if (!is_hit && (!want_near || s.score < search_min)) continue;
+    std::vector<NameHit>& out = is_hit ? result.hits : result.near_misses;
+    const size_t cap = is_hit ? options.max_hits : options.max_near_misses;
+    // Exact normalised matches are never cut off by max_hits (several
+    // listed entities can share a name; the one meant must stay).
+    const bool keep_exact = is_hit && s.ns.exact && out.size() < kMaxExactHits;
+    if (out.size() >= cap && !keep_exact) continue;
     uint32_t ent = name_entity_[s.name];
-    if (!seen_entities.insert(ent).second) continue;
+    if (!seen_groups.insert(entity_group_[ent]).second) continue;
     const IndexEntity& e = entities_[ent];
     NameHit h;
     h.ordinal = e.ordinal;
@@ -884,22 +1195,39 @@ absl::StatusOr<std::vector<NameHit>> NameIndexImpl::Match(
                                 : e.aliases[h.name_number - 1].second;
     h.matched_name = h.name_number == 0 ? e.primary_name
                                         : e.aliases[h.name_number - 1].first;
-    h.score = s.score;
+    h.rank_score = s.score;
+    h.score = std::clamp(s.score, 0.0, 1.0);
     h.name_score = s.name_score;
+    h.exact = s.ns.exact;
+    h.contained = s.ns.contained && s.ns.extra_query > 0;
+    h.review_only = s.review_only;
     h.normalized_query = norm.Joined();
     for (uint32_t k = name_tok_off_[s.name]; k < name_tok_off_[s.name + 1]; ++k) {
       if (!h.normalized_listed.empty()) h.normalized_listed.push_back(' ');
       absl::StrAppend(&h.normalized_listed, TokenText(name_toks_[k]));
     }
     h.normalization_steps = norm.steps;
-    ScoreName(q, s.name, true, &h.alignment);
-    double corroborated = s.name_score;
-    Corroborate(query, ent, &corroborated, &h.corroboration);
-    h.corroboration.insert(h.corroboration.begin(),
-                           absl::StrCat("name kind ", KindName(h.kind)));
-    hits.push_back(std::move(h));
+    ScoreName(q, s.name, true, &h.alignment, norm.transliterated);
+    h.corroboration.push_back(absl::StrCat("name kind ", KindName(h.kind)));
+    double ignored = s.name_score;
+    bool ignored_review = false;
+    Corroborate(query, s.name, s.ns, query_has_legal, options.min_score, &ignored,
+                &ignored_review, &h.corroboration);
+    if (auto it = group_members_.find(entity_group_[ent]);
+        it != group_members_.end()) {
+      for (uint32_t member : it->second) {
+        if (member != ent) h.duplicate_ordinals.push_back(entities_[member].ordinal);
+      }
+      h.corroboration.push_back(absl::StrCat(
+          "merged ", it->second.size() - 1, " duplicate row(s) of the listed entity"));
+    }
+    out.push_back(std::move(h));
+    if (!s.ns.exact && result.hits.size() >= options.max_hits &&
+        (!want_near || result.near_misses.size() >= options.max_near_misses)) {
+      break;
+    }
   }
-  return hits;
+  return result;
 }
 
 }  // namespace

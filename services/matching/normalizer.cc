@@ -16,9 +16,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/matching/abbreviations_data.h"
 
 namespace exportscreen::matching {
 namespace {
@@ -32,9 +35,18 @@ struct PhraseEntry {
   bool edge_only = false;  // only at the start or in the last 3 tokens
 };
 
+std::string BagKey(std::vector<std::string> words) {
+  std::sort(words.begin(), words.end());
+  return absl::StrJoin(words, " ");
+}
+
 struct PhraseTable {
   absl::flat_hash_map<std::string, PhraseEntry> map;
   absl::flat_hash_set<std::string> first_words;
+  // Multi-word phrases by their sorted words ("limited company ltd" in any
+  // order), for legal forms written in another order than listed.
+  absl::flat_hash_map<std::string, PhraseEntry> bags;
+  absl::flat_hash_set<std::string> bag_words;
   size_t max_len = 1;
   void Add(absl::string_view phrase, absl::string_view canonical, bool legal,
            bool edge_only = false) {
@@ -42,6 +54,15 @@ struct PhraseTable {
     max_len = std::max(max_len, words.size());
     first_words.insert(words[0]);
     map[phrase] = PhraseEntry{std::string(canonical), legal, edge_only};
+    if (legal && words.size() >= 2 && !edge_only) {
+      bool spelled = true;  // "l l c", "s a": letters, not words
+      for (const auto& w : words) spelled &= w.size() == 1;
+      if (!spelled) {
+        for (const auto& w : words) bag_words.insert(w);
+        bags.try_emplace(BagKey(words),
+                         PhraseEntry{std::string(canonical), legal, false});
+      }
+    }
   }
 };
 
@@ -150,31 +171,20 @@ const PhraseTable& HanGlossary() {
   return *table;
 }
 
+// Word abbreviations: data in rules/abbreviations.tsv (compiled in), so the
+// table is reviewed and tested as data, not code.
 const absl::flat_hash_map<std::string, std::string>& Abbreviations() {
-  static const auto* map = new absl::flat_hash_map<std::string, std::string>{
-      {"intl", "international"},
-      {"tech", "technology"},    {"techn", "technology"},
-      {"technol", "technology"}, {"univ", "university"},
-      {"mfg", "manufacturing"},  {"mfr", "manufacturer"},
-      {"inst", "institute"},     {"natl", "national"},
-      {"assn", "association"},   {"assoc", "association"},
-      {"dept", "department"},    {"engg", "engineering"},
-      {"sci", "science"},        {"inds", "industries"},
-      {"ind", "industries"},     {"indus", "industries"},
-      {"mgmt", "management"},    {"svcs", "services"},
-      {"svc", "service"},        {"grp", "group"},
-      {"hldg", "holding"},       {"hldgs", "holdings"},
-      {"bros", "brothers"},      {"ctr", "center"},
-      {"centre", "center"},      {"acad", "academy"},
-      {"elec", "electric"},      {"equip", "equipment"},
-      {"chem", "chemical"},      {"pharm", "pharmaceutical"},
-      {"govt", "government"},    {"org", "organization"},
-      {"organisation", "organization"}, {"defence", "defense"},
-      {"dev", "development"},
-      {"telecom", "telecommunications"}, {"electr", "electronics"},
-      {"aeronaut", "aeronautics"}, {"natl", "national"},
-      {"petrochem", "petrochemical"},
-  };
+  static const auto* map = [] {
+    auto* m = new absl::flat_hash_map<std::string, std::string>;
+    for (absl::string_view line : absl::StrSplit(kAbbreviationsTsv, '\n')) {
+      line = absl::StripAsciiWhitespace(line);
+      if (line.empty() || line[0] == '#') continue;
+      std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+      if (f.size() < 2 || f[0].empty() || f[1].empty()) continue;
+      m->try_emplace(std::string(f[0]), std::string(f[1]));
+    }
+    return m;
+  }();
   return *map;
 }
 
@@ -328,7 +338,8 @@ bool IsApostropheLike(UChar32 c) {
 // Decodes, repairs, NFKC-normalises, folds and transliterates non-ASCII
 // input into a string the ASCII tokenizer understands. Sets *had_han.
 std::string UnicodePath(absl::string_view raw, bool record,
-                        std::vector<std::string>* steps, bool* had_han) {
+                        std::vector<std::string>* steps, bool* had_han,
+                        bool* transliterated, bool* arabic) {
   icu::UnicodeString u;
   bool repaired = false;
   bool invisible = false;
@@ -399,9 +410,11 @@ std::string UnicodePath(absl::string_view raw, bool record,
   if (!scripts.empty()) {
     for (UScriptCode sc : scripts) {
       if (sc == USCRIPT_HAN) *had_han = true;
+      if (sc == USCRIPT_ARABIC) *arabic = true;
     }
     if (tr.any_latin != nullptr) {
       tr.any_latin->transliterate(u);
+      *transliterated = true;
       if (record) {
         std::vector<std::string> names;
         for (UScriptCode sc : scripts) names.push_back(uscript_getName(sc));
@@ -572,6 +585,36 @@ void ApplyPhrases(const PhraseTable& table, absl::string_view step_name,
         done = true;
       }
     }
+    if (!done && !t.legal_form && table.bag_words.contains(t.text)) {
+      // The words of a multi-word form in another order ("limited company"
+      // for "company limited"): the longest run of form words that is one.
+      size_t run = 0;
+      while (i + run < n && run < table.max_len &&
+             !(*tokens)[i + run].legal_form &&
+             table.bag_words.contains((*tokens)[i + run].text)) {
+        ++run;
+      }
+      for (size_t len = run; len >= 2 && !done; --len) {
+        std::vector<std::string> words;
+        for (size_t k = 0; k < len; ++k) words.push_back((*tokens)[i + k].text);
+        auto it = table.bags.find(BagKey(words));
+        if (it == table.bags.end()) continue;
+        const PhraseEntry& e = it->second;
+        for (absl::string_view c : absl::StrSplit(e.canonical, ' ')) {
+          NormalizedToken nt;
+          nt.text = std::string(c);
+          nt.legal_form = e.legal;
+          out.push_back(std::move(nt));
+        }
+        if (record) {
+          steps->push_back(absl::StrCat(step_name, "_reordered:",
+                                        absl::StrJoin(words, " "), "->",
+                                        e.canonical));
+        }
+        i += len;
+        done = true;
+      }
+    }
     if (!done) {
       out.push_back(std::move((*tokens)[i]));
       ++i;
@@ -598,6 +641,33 @@ size_t NormalizedName::DistinctiveCount() const {
   return n;
 }
 
+std::string ArabicSkeleton(absl::string_view t, bool listed) {
+  std::string w(t);
+  if (listed && w.size() >= 4 &&
+      (absl::EndsWith(w, "ah") || absl::EndsWith(w, "eh"))) {
+    w.pop_back();
+  }
+  std::string out;
+  for (size_t i = 0; i < w.size(); ++i) {
+    char c = w[i];
+    if (c >= '0' && c <= '9') return "";
+    if (i + 1 < w.size() && w[i + 1] == 'h' &&
+        (c == 'k' || c == 's' || c == 'g' || c == 't' || c == 'd')) {
+      char code = c == 'k' ? 'x' : c == 's' ? '$' : c == 'g' ? 'G' : c == 't' ? 'T' : 'D';
+      if (out.empty() || out.back() != code) out.push_back(code);
+      ++i;
+      continue;
+    }
+    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' ||
+        c == 'w') {
+      continue;
+    }
+    if (c == 'q') c = 'k';
+    if (out.empty() || out.back() != c) out.push_back(c);
+  }
+  return out;
+}
+
 bool IsCanonicalLegalForm(absl::string_view token) {
   return CanonicalLegal().contains(token);
 }
@@ -616,6 +686,8 @@ void NormalizeName(absl::string_view raw, bool record_steps,
                    NormalizedName* out) {
   out->tokens.clear();
   out->steps.clear();
+  out->transliterated = false;
+  out->arabic = false;
   std::vector<std::string>* steps = &out->steps;
   if (raw.size() > kMaxNameBytes) {
     size_t cut = kMaxNameBytes;
@@ -637,7 +709,8 @@ void NormalizeName(absl::string_view raw, bool record_steps,
   std::string converted;
   absl::string_view text = raw;
   if (!ascii) {
-    converted = UnicodePath(raw, record_steps, steps, &had_han);
+    converted = UnicodePath(raw, record_steps, steps, &had_han,
+                            &out->transliterated, &out->arabic);
     text = converted;
   }
   TokenizeResult tr = Tokenize(text);
@@ -708,20 +781,29 @@ void NormalizeName(absl::string_view raw, bool record_steps,
   {
     static const char* kAbbrevForms[] = {"llc", "ltd", "jsc", "ojsc", "pjsc",
                                          "cjsc", "gmbh", "oao", "zao", "ooo"};
+    // Glued at the end only ("huaweiinc"; "incorporated" is no "inc ...").
+    static const char* kSuffixForms[] = {"inc", "corp", "plc"};
     const LegalWordTypos& lw = LegalWords();
     std::vector<NormalizedToken> split;
     bool any = false;
     for (NormalizedToken& t : out->tokens) {
       const std::string& w = t.text;
       size_t cut = 0;  // split position, 0 = none
-      if (w.size() >= 7) {
+      if (w.size() >= 6) {
+        // No word ends in these forms: glued even to a short name ("cevltd").
         for (const char* f : kAbbrevForms) {
           size_t n = std::strlen(f);
-          if (w.size() >= n + 4 && w.compare(w.size() - n, n, f) == 0) cut = w.size() - n;
-          if (w.size() >= n + 4 && w.compare(0, n, f) == 0) cut = n;
+          if (w.size() >= n + 3 && w.compare(w.size() - n, n, f) == 0) cut = w.size() - n;
+          if (w.size() >= std::max<size_t>(7, n + 4) && w.compare(0, n, f) == 0) cut = n;
           if (cut) break;
         }
-        for (size_t k = 4; !cut && k + 3 <= w.size(); ++k) {
+        for (const char* f : kSuffixForms) {
+          size_t n = std::strlen(f);
+          if (!cut && w.size() >= n + 4 && w.compare(w.size() - n, n, f) == 0) {
+            cut = w.size() - n;
+          }
+        }
+        for (size_t k = 4; !cut && w.size() >= 7 && k + 3 <= w.size(); ++k) {
           bool head = lw.words.contains(w.substr(0, k));
           bool tail = lw.words.contains(w.substr(k));
           if ((head && tail) || (head && k >= 7) ||
@@ -748,14 +830,53 @@ void NormalizeName(absl::string_view raw, bool record_steps,
     (void)any;
     out->tokens = std::move(split);
   }
-  // Misspelt words of multi-word legal forms, only next to another legal
-  // word (so a name word that happens to be close is left alone).
+  // A legal form split by a stray space ("limi ted", "l td", "gm bh"):
+  // rejoined when the halves make a legal word or form and stand at the
+  // end of the name (or next to another legal word).
+  if (out->tokens.size() >= 3) {
+    const LegalWordTypos& lw = LegalWords();
+    const PhraseTable& forms = LegalForms();
+    std::vector<NormalizedToken> joined;
+    const size_t n = out->tokens.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + 1 < n && i >= 1) {
+        const std::string& a = out->tokens[i].text;
+        const std::string& b = out->tokens[i + 1].text;
+        std::string cat = a + b;
+        const bool at_end = i + 4 >= n;
+        const bool word = lw.words.contains(cat) && !lw.words.contains(a) &&
+                          !lw.words.contains(b);
+        const bool form = cat.size() >= 3 && forms.map.contains(cat) &&
+                          !forms.map.contains(a) && !forms.map.contains(b) &&
+                          !forms.first_words.contains(a) &&
+                          !forms.map.find(cat)->second.edge_only;
+        if (at_end && (word || form) && !absl::ascii_isdigit(a[0]) &&
+            !absl::ascii_isdigit(b[0])) {
+          if (record_steps) {
+            steps->push_back(
+                absl::StrCat("legal_form_join:", a, " ", b, "->", cat));
+          }
+          NormalizedToken t;
+          t.text = std::move(cat);
+          joined.push_back(std::move(t));
+          ++i;
+          continue;
+        }
+      }
+      joined.push_back(std::move(out->tokens[i]));
+    }
+    out->tokens = std::move(joined);
+  }
+  // Misspelt words of multi-word legal forms: next to another legal word,
+  // or among the last two words of the name (where legal forms stand); a
+  // name word that happens to be close elsewhere is left alone.
   if (out->tokens.size() >= 2) {
     const LegalWordTypos& lw = LegalWords();
     for (size_t i = 0; i < out->tokens.size(); ++i) {
       std::string& text = out->tokens[i].text;
       if (text.size() < 5 || lw.words.contains(text)) continue;
       bool next_to_legal =
+          (i + 2 >= out->tokens.size() && text.size() >= 6) ||
           (i > 0 && lw.words.contains(out->tokens[i - 1].text)) ||
           (i + 1 < out->tokens.size() &&
            lw.words.contains(out->tokens[i + 1].text)) ||

@@ -49,6 +49,13 @@ struct NormalizedName {
   std::vector<NormalizedToken> tokens;
   // Steps applied, in order (only filled when record_steps is true).
   std::vector<std::string> steps;
+  // The name was (partly) in a non-Latin script and transliterated: short
+  // tokens (<= 5 letters) are then compared exactly, not fuzzily.
+  bool transliterated = false;
+  // The name was (partly) in Arabic script: its transliteration has no
+  // short vowels ("hsyn" for Hussein), so the index also compares
+  // consonant skeletons (ArabicSkeleton).
+  bool arabic = false;
   // Tokens joined by single spaces.
   std::string Joined() const;
   // Number of tokens that are not legal forms.
@@ -65,6 +72,12 @@ inline constexpr size_t kMaxTokens = 64;
 // letters or digits yields no tokens.
 void NormalizeName(absl::string_view raw, bool record_steps,
                    NormalizedName* out);
+
+// Consonant skeleton of a Latin token for comparing Arabic-script names
+// with their Latin forms: vowels and y/w dropped, q as k, doubled letters
+// once, "kh"/"sh"/"gh"/"th"/"dh" kept as one sound; for listed (Latin)
+// tokens a final "ah"/"eh" (ta marbuta) loses its h. "" if no consonant.
+std::string ArabicSkeleton(absl::string_view token, bool listed);
 
 // True if `token` is one of the canonical legal-form tokens.
 bool IsCanonicalLegalForm(absl::string_view token);

@@ -53,6 +53,25 @@ TEST(RequestValidatorTest, UnknownCountryCodeNamesTheField) {
               HasSubstr("parties[0].headquarters_country"));
 }
 
+TEST(RequestValidatorTest, MaxHitsPerPartyAndPartyType) {
+  v1::ScreenRequest r = ValidRequest();
+  r.set_max_hits_per_party(100);
+  r.mutable_parties(0)->set_type(v1::PARTY_TYPE_VESSEL);
+  EXPECT_TRUE(NormalizeAndValidate(&r).ok());
+  for (int bad : {101, -1, 1000000}) {
+    r = ValidRequest();
+    r.set_max_hits_per_party(bad);
+    absl::Status s = NormalizeAndValidate(&r);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(s.message(), HasSubstr("max_hits_per_party: must be 0 (default) to 100"));
+  }
+  r = ValidRequest();
+  r.mutable_parties(0)->set_type(static_cast<v1::PartyType>(42));
+  absl::Status s = NormalizeAndValidate(&r);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("parties[0].type"));
+}
+
 TEST(RequestValidatorTest, PartyNames) {
   v1::ScreenRequest r = ValidRequest();
   r.mutable_parties(0)->set_name("   ");

@@ -18,6 +18,8 @@
 #include "absl/time/time.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "services/engine/index_entity.h"
+#include "services/matching/name_index.h"
 #include "services/engine/location_index.h"
 #include "services/rules/compiled_rules.h"
 #include "tests/testing/fake_name_index.h"
@@ -354,6 +356,64 @@ TEST_F(EngineTest, ReviewBandHitIsReview) {
   EXPECT_TRUE(Fired(*resp).count("pl.possible_hit"));
   ASSERT_GT(resp->party_matches_size(), 0);
   EXPECT_EQ(resp->party_matches(0).action(), v1::MATCH_ACTION_REVIEW);
+}
+
+// Issue 14 with the real matcher: extra words never make a listed name
+// CLEAR; a party type that conflicts with the listed record's is REVIEW,
+// never the listed consequence; max_hits_per_party bounds the hits.
+ScreeningSnapshot RealIndexSnapshot(const ScreeningSnapshot& base) {
+  ScreeningSnapshot s = base;
+  std::vector<matching::IndexEntity> es;
+  for (uint32_t i = 0; i < s.data->entities.size(); ++i) {
+    es.push_back(ToIndexEntity(s.data->entities[i], i));
+    // The worked-case records carry no type; Huawei is an organisation.
+    if (s.data->entities[i].entity_id() == "EL:huawei-technologies") {
+      es.back().type = matching::PartyType::kOrganization;
+    }
+  }
+  auto built = matching::NameIndex::Build(std::move(es));
+  EXPECT_TRUE(built.ok());
+  s.index = std::shared_ptr<const matching::NameIndex>(std::move(*built));
+  return s;
+}
+
+TEST_F(EngineTest, Issue14ExtraWordsTypesAndHitLimit) {
+  ScreeningSnapshot s = RealIndexSnapshot(*snapshot_);
+  auto resp = ScreeningEngine::Screen(s, Parse(R"pb(
+    destination_country: "DE"
+    parties { role: PARTY_ROLE_END_USER name: "Huawei Technologies Co Ltd Shenzhen Research Branch" }
+    items { kind: ITEM_KIND_OTHER quantity: 1 })pb"),
+      Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  EXPECT_NE(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
+  ASSERT_GT(resp->party_matches_size(), 0);
+  EXPECT_EQ(resp->party_matches(0).entity_id(), "EL:huawei-technologies");
+
+  // The exact name, but the party is a vessel: REVIEW, not the EL rules.
+  resp = ScreeningEngine::Screen(s, Parse(R"pb(
+    destination_country: "DE"
+    parties { role: PARTY_ROLE_END_USER name: "Huawei Technologies Co Ltd" type: PARTY_TYPE_VESSEL }
+    items { kind: ITEM_KIND_OTHER quantity: 1 })pb"),
+      Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  ASSERT_GT(resp->party_matches_size(), 0);
+  EXPECT_EQ(resp->party_matches(0).entity_id(), "EL:huawei-technologies");
+  EXPECT_TRUE(resp->party_matches(0).review_only());
+  EXPECT_EQ(resp->party_matches(0).action(), v1::MATCH_ACTION_REVIEW);
+  EXPECT_EQ(resp->decision(), v1::DECISION_REVIEW) << Dump(*resp);
+
+  // Hit limit: a name close to two listed Huawei entities, limit 1.
+  v1::ScreenRequest two = Parse(R"pb(
+    destination_country: "DE"
+    parties { role: PARTY_ROLE_END_USER name: "Huawei Technologies Cooperatief U.A. Co Ltd" }
+    items { kind: ITEM_KIND_OTHER quantity: 1 })pb");
+  resp = ScreeningEngine::Screen(s, two, Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  ASSERT_GE(resp->party_matches_size(), 2) << Dump(*resp);
+  two.set_max_hits_per_party(1);
+  resp = ScreeningEngine::Screen(s, two, Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->party_matches_size(), 1) << Dump(*resp);
 }
 
 TEST_F(EngineTest, Deterministic) {

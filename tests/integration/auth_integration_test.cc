@@ -26,7 +26,9 @@ class AuthIntegrationTest : public ::testing::Test {
         "principals { name: \"alice\" roles: ROLE_OPERATOR token_sha256: \"",
         Sha256Hex("alice-token"), "\" }\n",
         "principals { name: \"audrey\" roles: ROLE_AUDITOR token_sha256: \"",
-        Sha256Hex("audrey-token"), "\" }\n");
+        Sha256Hex("audrey-token"), "\" }\n",
+        "principals { name: \"anna\" roles: ROLE_ANALYST token_sha256: \"",
+        Sha256Hex("anna-token"), "\" }\n");
     server::ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.db_path = dir_.path() + "/db";
@@ -66,6 +68,41 @@ class AuthIntegrationTest : public ::testing::Test {
   std::unique_ptr<v1::ScreeningService::Stub> screening_;
   std::unique_ptr<v1::AdminService::Stub> admin_;
 };
+
+// Issue 14, class 7: near misses (explain) are for analysts; other roles
+// are refused with PERMISSION_DENIED naming the field (not silently
+// ignored, so a caller never believes it saw them).
+TEST_F(AuthIntegrationTest, ExplainIsForAnalystsOnly) {
+  auto screen = [&](const std::string& token, v1::ScreenResponse* out) {
+    grpc::ClientContext ctx;
+    Auth(&ctx, token);
+    v1::ScreenRequest req;
+    req.set_destination_country("DE");
+    req.set_explain(true);
+    req.add_parties()->set_name("Yangtze Memory Exploration");
+    return screening_->Screen(&ctx, req, out);
+  };
+  v1::ScreenResponse out;
+  for (const char* token : {"erp-token", "alice-token"}) {
+    grpc::Status s = screen(token, &out);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << token;
+    EXPECT_THAT(s.error_message(), HasSubstr("explain")) << token;
+  }
+  grpc::Status s = screen("anna-token", &out);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_GE(out.near_misses_size(), 1);
+  for (const auto& m : out.near_misses()) {
+    EXPECT_LT(m.score(), 0.8);
+    EXPECT_GE(m.score(), 0.5);
+    EXPECT_EQ(m.action(), v1::MATCH_ACTION_UNSPECIFIED);
+    EXPECT_GT(m.alignment_size(), 0);
+    EXPECT_FALSE(m.entity_id().empty());
+  }
+  // Without explain: no near misses, for anyone.
+  v1::ScreenResponse plain;
+  ASSERT_TRUE(Screen("erp-token", &plain).ok());
+  EXPECT_EQ(plain.near_misses_size(), 0);
+}
 
 TEST_F(AuthIntegrationTest, RolesAreEnforcedAndAdminActionsRecorded) {
   v1::ScreenResponse resp;

@@ -236,6 +236,209 @@ TEST_F(NameIndexTest, DeterministicAndThreadSafe) {
   for (int m : mismatches) EXPECT_EQ(m, 0);
 }
 
+// Issue 14, class 0: a listed name inside a longer name (a branch, a city,
+// a department) is at least REVIEW, with the extra words in the alignment.
+TEST_F(NameIndexTest, ListedNameWithExtraWordsIsAtLeastReview) {
+  for (const std::string& q : std::vector<std::string>{
+           "Huawei Technologies Co., Ltd. Shenzhen Research Branch",
+           "Research Branch of Huawei Technologies Co Ltd",
+           "Shenzhen Huawei Technologies Export Department Sales Office",
+           "Technologies Huawei Dubai Branch Regional Liaison Office",
+           "Gazprom Neft PJSC Novosibirsk Branch Procurement Department"}) {
+    auto hits = MatchName(q);
+    const NameHit* hit = nullptr;
+    for (const auto& h : hits) {
+      if (h.ordinal == 1 || h.ordinal == 7) hit = &h;
+    }
+    ASSERT_NE(hit, nullptr) << q;
+    EXPECT_GE(hit->score, 0.8) << q;
+    EXPECT_TRUE(hit->contained) << q;
+    bool extra_shown = false;
+    for (const auto& t : hit->alignment) {
+      extra_shown |= t.kind == "unmatched_query" && t.query_token == "branch";
+    }
+    EXPECT_TRUE(extra_shown || q.find("Branch") == std::string::npos) << q;
+    EXPECT_THAT(hit->corroboration,
+                ::testing::Contains(::testing::HasSubstr("listed name contained")));
+  }
+  // Only common words of a listed name in the query: no containment.
+  EXPECT_TRUE(MatchName("Technology Group Shenzhen Research Branch").empty());
+  // A distinctive listed word missing: still no hit.
+  EXPECT_LT(TopScoreFor("Huawei Petroleum Exploration", 1), 0.8);
+}
+
+// Issue 14, class 1: legal forms in other shapes.
+TEST_F(NameIndexTest, LegalFormsInAnyShape) {
+  for (const std::string& q : std::vector<std::string>{
+           "Huawei Technologies Co., Limted",       // typo inside the form
+           "Huawei Technologies Compnay Limited",   // typo, multi-word form
+           "Huawei Technologies Co., L td",         // split by a space
+           "Huawei Technologies Co Lim ited",       // split by a space
+           "Huawei TechnologiesLtd",                // glued to the last word
+           "Huawei TechnologiesLimited",            // glued to the last word
+           "Huawei Technologies Limited Company",   // other order
+           "Ltd Huawei Technologies"}) {            // other position
+    EXPECT_GE(TopScoreFor(q, 1), 0.9) << q;
+  }
+  // A legal form too garbled to recognise is an extra word: the listed
+  // name is still contained, so at least REVIEW.
+  auto hits = MatchName("Gazprom Neft PJCS");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].ordinal, 7u);
+  EXPECT_GE(hits[0].score, 0.8);
+}
+
+// Issue 14, class 3: exact normalised matches rank first; scores lifted
+// past 1.0 by corroboration keep their order (no ties at 1.0).
+TEST(NameIndexRankingTest, ExactFirstRawScoresAndMergedDuplicates) {
+  std::vector<IndexEntity> es;
+  // Several near-identical names, all in CN, with address corroboration.
+  const char* kNames[] = {"Zhongxing Kexin Technology Co Ltd",
+                          "Zhongxing Kexin Technology Group Co Ltd",
+                          "Zhongxing Kexin Technologies Co Ltd",
+                          "Zhongxing Kexin Technical Co Ltd"};
+  uint32_t ord = 0;
+  for (const char* n : kNames) {
+    IndexEntity e = Entity(ord++, n, {"CN"});
+    e.address_parts = {"Shenzhen Nanshan"};
+    e.merge_key = n;
+    es.push_back(std::move(e));
+  }
+  // Twelve rows of one listed entity (one per address), as in the BIS CSV.
+  for (int i = 0; i < 12; ++i) {
+    IndexEntity e = Entity(ord++, "Zhongxing Kexin Technology Group Co Ltd",
+                           {"CN"});
+    e.merge_key = "Zhongxing Kexin Technology Group Co Ltd";
+    es.push_back(std::move(e));
+  }
+  auto built = NameIndex::Build(std::move(es));
+  ASSERT_TRUE(built.ok());
+  PartyQuery q;
+  q.name = "Zhongxing Kexin Technology Co., Ltd.";
+  q.country = "CN";
+  q.address_parts = {"Nanshan district"};
+  MatchOptions o;
+  o.max_hits = 3;
+  auto hits = (*built)->Match(q, o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ((*hits)[0].ordinal, 0u);
+  EXPECT_TRUE((*hits)[0].exact);
+  EXPECT_GT((*hits)[0].rank_score, 1.0);  // raw score kept for ordering
+  EXPECT_LE((*hits)[0].score, 1.0);       // shown score stays in [0, 1]
+  // The twelve rows are one hit with eleven duplicates.
+  size_t with_dups = 0;
+  for (const auto& h : *hits) {
+    if (!h.duplicate_ordinals.empty()) {
+      ++with_dups;
+      EXPECT_EQ(h.duplicate_ordinals.size(), 12u);  // the other 12 of 13 rows
+    }
+  }
+  EXPECT_LE(with_dups, 1u);
+  for (size_t i = 1; i < hits->size(); ++i) {
+    EXPECT_FALSE((*hits)[i].exact);
+    EXPECT_LE((*hits)[i].rank_score, (*hits)[i - 1].rank_score + 1e-12);
+  }
+}
+
+// Issue 14, class 4: type conflicts, weak a.k.a.s and one distinctive word
+// with conflicting countries are review only.
+TEST(NameIndexReviewOnlyTest, TypeWeakAliasAndSingleWord) {
+  std::vector<IndexEntity> es;
+  IndexEntity vessel = Entity(1, "Ocean Pearl Zafiro", {"IR"});
+  vessel.type = PartyType::kVessel;
+  es.push_back(vessel);
+  IndexEntity person = Entity(2, "Borodinsky Alexei", {"RU"});
+  person.type = PartyType::kPerson;
+  person.is_person = true;
+  es.push_back(person);
+  es.push_back(Entity(3, "Kestrovia Holdings", {"AE"},
+                      {{"Marvelux", NameKind::kWeakAlias}}));
+  es.push_back(Entity(4, "Quintarex Ltd", {"CN"}));
+  auto built = NameIndex::Build(std::move(es));
+  ASSERT_TRUE(built.ok());
+  auto first = [&](const std::string& name, PartyType type,
+                   const std::string& country) {
+    PartyQuery q;
+    q.name = name;
+    q.type = type;
+    q.country = country;
+    auto hits = (*built)->Match(q, MatchOptions{});
+    EXPECT_TRUE(hits.ok());
+    return hits.ok() && !hits->empty() ? (*hits)[0] : NameHit{};
+  };
+  NameHit h = first("Ocean Pearl Zafiro", PartyType::kOrganization, "");
+  EXPECT_EQ(h.ordinal, 1u);
+  EXPECT_TRUE(h.review_only);
+  EXPECT_THAT(h.corroboration, ::testing::Contains(::testing::HasSubstr("type conflict")));
+  // Unknown type: neutral.
+  EXPECT_FALSE(first("Ocean Pearl Zafiro", PartyType::kUnknown, "").review_only);
+  // A legal form makes the query a company: against a person, review only.
+  h = first("Borodinsky Alexei LLC", PartyType::kUnknown, "");
+  EXPECT_EQ(h.ordinal, 2u);
+  EXPECT_TRUE(h.review_only);
+  h = first("Marvelux", PartyType::kUnknown, "");
+  EXPECT_EQ(h.ordinal, 3u);
+  EXPECT_EQ(h.kind, NameKind::kWeakAlias);
+  EXPECT_TRUE(h.review_only);
+  h = first("Quintarex Ltd", PartyType::kUnknown, "US");
+  EXPECT_EQ(h.ordinal, 4u);
+  EXPECT_TRUE(h.review_only);
+  EXPECT_FALSE(first("Quintarex Ltd", PartyType::kUnknown, "CN").review_only);
+}
+
+// Issue 14, class 5: short tokens after transliteration match exactly.
+TEST(NameIndexShortScriptTest, ShortTransliteratedTokensExactOnly) {
+  std::vector<IndexEntity> es;
+  es.push_back(Entity(1, "Mira", {"RU"}));
+  es.push_back(Entity(2, "Kvon Sol", {"KP"}));
+  for (uint32_t i = 0; i < 40; ++i) {
+    es.push_back(Entity(10 + i, absl::StrCat("Filler Name ", i)));
+  }
+  auto built = NameIndex::Build(std::move(es));
+  ASSERT_TRUE(built.ok());
+  auto hit_for = [&](const std::string& name, uint32_t ordinal) {
+    PartyQuery q;
+    q.name = name;
+    auto hits = (*built)->Match(q, MatchOptions{});
+    if (!hits.ok()) return false;
+    for (const auto& h : *hits) {
+      if (h.ordinal == ordinal) return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(hit_for("Мира", 1));    // exact after transliteration
+  EXPECT_FALSE(hit_for("Миро", 1));   // "miro": no fuzzy match on 4 letters
+  EXPECT_TRUE(hit_for("Miro", 1));    // Latin input: fuzzy as before
+  EXPECT_TRUE(hit_for("Квон Сол", 2));  // exact short tokens still match
+  EXPECT_TRUE(hit_for("Kven Sol", 2));   // Latin: "kven" ~ "kvon"
+  EXPECT_FALSE(hit_for("Квен Сол", 2));  // transliterated: exact only
+}
+
+// Issue 14, class 7: near misses below the review threshold.
+TEST_F(NameIndexTest, NearMissesBelowThreshold) {
+  PartyQuery q;
+  q.name = "Huawei Petroleum Exploration";
+  MatchOptions o;
+  o.max_near_misses = 3;
+  o.near_miss_min = 0.3;
+  auto r = index_->MatchDetailed(q, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->hits.empty());
+  ASSERT_FALSE(r->near_misses.empty());
+  EXPECT_LE(r->near_misses.size(), 3u);
+  for (const auto& h : r->near_misses) {
+    EXPECT_LT(h.score, o.min_score);
+    EXPECT_GE(h.score, 0.3);
+    EXPECT_FALSE(h.alignment.empty());
+  }
+  // Without the option: none.
+  o.max_near_misses = 0;
+  r = index_->MatchDetailed(q, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->near_misses.empty());
+}
+
 TEST(NameIndexBuildTest, DuplicateOrdinalRejected) {
   std::vector<IndexEntity> es = {Entity(1, "A"), Entity(1, "B")};
   EXPECT_EQ(NameIndex::Build(std::move(es)).status().code(),

@@ -43,15 +43,16 @@ class FakeNameIndex : public matching::NameIndex {
     return out;
   }
 
-  absl::StatusOr<std::vector<matching::NameHit>> Match(
+  absl::StatusOr<matching::MatchResult> MatchDetailed(
       const matching::PartyQuery& query,
       const matching::MatchOptions& options) const override {
     if (!fail_.ok()) return fail_;
-    std::vector<matching::NameHit> hits;
-    if (score_ < options.min_score) return hits;
+    matching::MatchResult result;
+    std::vector<matching::NameHit>& hits = result.hits;
+    if (score_ < options.min_score) return result;
     std::string key = Normalize(query.name);
     auto it = names_.find(key);
-    if (it == names_.end()) return hits;
+    if (it == names_.end()) return result;
     for (const auto& [ordinal, number, name] : it->second) {
       matching::NameHit h;
       h.ordinal = ordinal;
@@ -59,13 +60,13 @@ class FakeNameIndex : public matching::NameIndex {
       h.kind = number == 0 ? matching::NameKind::kPrimary
                            : matching::NameKind::kStrongAlias;
       h.matched_name = name;
-      h.score = h.name_score = score_;
+      h.score = h.name_score = h.rank_score = score_;
       h.normalized_query = key;
       h.normalized_listed = key;
       hits.push_back(std::move(h));
       if (hits.size() >= options.max_hits) break;
     }
-    return hits;
+    return result;
   }
   size_t entity_count() const override { return 0; }
   size_t name_count() const override { return names_.size(); }

@@ -18,12 +18,26 @@
 // A positive is found if its entity is among the hits at the review
 // threshold; a negative is a false positive if it has any hit there.
 //
+// Issue 14 kinds (generated with this tool's own word lists, never the
+// normaliser's tables or rules/abbreviations.tsv): extra_words (every
+// listed organisation name with branch/city/department words; persons
+// are reported as info_extra_words_person), legal_shape, abbreviation_real,
+// exact_*_country (the listed country given, the service's 10 hits, rows
+// of one entity merged), original_script_* (the lists' own original-script
+// names against an index without them), neg_hard_common (common business
+// words and legal forms only). False positives count the realistic
+// negatives (neg_person, neg_company, neg_script); hard negatives count
+// BLOCKs only.
+//
 // Usage: match_eval [--check] [--review=0.80] [--block=0.92]
 //          [--sample=N] [--negatives=N] [--seed=S] [--lists=DIR]
-//          [--show_failures=N]
-// --check exits 1 if a list source is missing or does not parse, if
-// recall < 100 % on exact names, < 97 % on variants
-// (all kinds together) or the false-positive rate > 2 %.
+//          [--show_failures=N] [--query=NAME]
+// --query explains one name (hits and near misses) and exits.
+// --check prints each issue-14 bar as met/MISSED and exits 1 if a list
+// source is missing or does not parse or a floor is lost: exact names
+// 100 % without country and >= 99.99 % with it, variants >= 98.5 % with
+// every kind >= 95 %, extra words >= 99 %, original script >= 40 %,
+// false positives <= 0.5 %, BLOCK on hard negatives <= 0.5 %.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -65,6 +79,7 @@ struct Flags {
   uint64_t seed = 20260731;
   std::string lists = ES_LISTS_DIR;
   size_t show_failures = 0;
+  std::string query;  // --query: explain one name (hits and near misses)
 };
 
 struct Case {
@@ -72,7 +87,19 @@ struct Case {
   std::string query;
   uint32_t target = kNegative;
   std::string listed;  // the source name, for failure reports
+  std::string country;  // the party's country ("" = not given)
+  bool latin_index = false;  // run against the index without non-Latin aliases
+  bool top10 = false;        // found only within the service's default 10 hits
 };
+
+Case C(std::string kind, std::string query, uint32_t target, std::string listed) {
+  Case c;
+  c.kind = std::move(kind);
+  c.query = std::move(query);
+  c.target = target;
+  c.listed = std::move(listed);
+  return c;
+}
 
 using Rng = std::mt19937_64;
 
@@ -414,6 +441,182 @@ const std::vector<std::pair<const char*, const char*>>& ChineseNames() {
 }
 
 // ---------------------------------------------------------------------------
+// Generators for issue 14. Their word lists are this tool's own (hand
+// written here), never the normaliser's tables or rules/abbreviations.tsv,
+// so a kind cannot pass because generator and matcher share a table.
+
+// A listed name with ordinary extra words before or after it (a branch,
+// division, city or department).
+std::string ExtraWords(const std::string& name, Rng& rng) {
+  static const std::vector<std::string> kUnits = {
+      "Branch", "Research Branch", "Sales Office", "Representative Office",
+      "Division", "Department", "Service Center", "Subsidiary", "Plant No. 2",
+      "Trading Branch", "Export Department", "Liaison Office", "R&D Center",
+      "Procurement Dept", "Factory", "Regional Office"};
+  static const std::vector<std::string> kPlaces = {
+      "Shenzhen", "Moscow", "Dubai", "Tehran", "Hong Kong", "Minsk",
+      "Istanbul", "Karachi", "Almaty", "Singapore", "Beijing", "Kuala Lumpur",
+      "Yerevan", "Tashkent", "Novosibirsk", "Guangzhou", "Sharjah", "Tianjin"};
+  const std::string& place = PickOf(rng, kPlaces);
+  const std::string& unit = PickOf(rng, kUnits);
+  switch (Pick(rng, 5)) {
+    case 0: return absl::StrCat(name, " ", place, " ", unit);
+    case 1: return absl::StrCat(name, " ", unit);
+    case 2: return absl::StrCat(place, " ", unit, " of ", name);
+    case 3: return absl::StrCat(name, " (", place, ")");
+    default: return absl::StrCat(place, " ", name, " ", unit);
+  }
+}
+
+// Legal forms in other shapes: a typo inside the form, split by a stray
+// space, glued onto the last word, or in another order / position.
+std::string LegalShape(const std::string& name, bool person, Rng& rng) {
+  if (person) return "";
+  struct Shape {
+    const char* form;                 // as written in listed names
+    std::vector<const char*> shapes;  // its other shapes
+  };
+  static const std::vector<Shape> kShapes = {
+      {"Limited", {"Limted", "Limitd", "Limietd", "Lim ited", "Limi ted"}},
+      {"LIMITED", {"LIMTED", "LIMITTED", "LIM ITED", "LIMI TED"}},
+      {"Company", {"Compnay", "Comapny", "Compa ny", "Com pany"}},
+      {"COMPANY", {"COMPNAY", "COMAPNY", "COMP ANY"}},
+      {"Corporation", {"Corporaton", "Corportion", "Corpo ration", "Coporation"}},
+      {"CORPORATION", {"CORPORATON", "CORPROATION", "CORPO RATION"}},
+      {"Incorporated", {"Incorporatd", "Incorpo rated"}},
+      {"Co., Ltd.", {"Ltd. Co.", "Co.,Ltd.", "Co Ltd", "Co. L td."}},
+      {"CO., LTD.", {"LTD. CO.", "CO.,LTD", "CO. L TD"}},
+      {"Company Limited", {"Limited Company", "Compnay Limited", "Company Limted"}},
+      {"COMPANY LIMITED", {"LIMITED COMPANY", "COMPANY LIMTED"}},
+      {"Joint Stock Company", {"Joint Stock Compnay", "Joint-Stock Co", "Stock Joint Company"}},
+      {"JOINT STOCK COMPANY", {"JOINT STOCK COMPNAY", "JOINTSTOCK COMPANY"}},
+      {"LLC", {"L L C", "L.L.C"}},
+      {"Ltd.", {"L td.", "Ltd,"}},
+      {"LTD", {"L TD"}},
+      {"GmbH", {"Gm bH", "G.m.b.H."}},
+  };
+  // A form glued onto the last word, or moved to the front.
+  static const std::vector<const char*> kGlue = {"Ltd", "LLC", "Limited", "Inc",
+                                                 "GmbH", "LTD", "Corp"};
+  std::vector<std::pair<const Shape*, size_t>> found;
+  for (const Shape& sh : kShapes) {
+    size_t at = name.find(sh.form);
+    if (at == std::string::npos) continue;
+    size_t end = at + strlen(sh.form);
+    bool left = at == 0 || name[at - 1] == ' ' || name[at - 1] == ',';
+    bool right = end == name.size() || name[end] == ' ' || name[end] == ',' ||
+                 name[end] == '.';
+    if (left && right) found.emplace_back(&sh, at);
+  }
+  const size_t mode = Pick(rng, 3);
+  if (!found.empty() && mode != 2) {
+    const auto& f = PickOf(rng, found);
+    std::string out = name;
+    out.replace(f.second, strlen(f.first->form), PickOf(rng, f.first->shapes));
+    return out;
+  }
+  // Glue the form to the last word or put it first.
+  std::vector<std::string> w = absl::StrSplit(name, ' ', absl::SkipEmpty());
+  if (w.empty() || Key(name).empty()) return "";
+  const char* form = PickOf(rng, kGlue);
+  if (!found.empty()) {
+    // The name has a form: move it to the front.
+    const auto& f = found.front();
+    std::string rest = name;
+    rest.erase(f.second, strlen(f.first->form));
+    rest = std::string(absl::StripAsciiWhitespace(rest));
+    while (!rest.empty() && (rest.back() == ',' || rest.back() == ' ')) rest.pop_back();
+    if (rest.empty()) return "";
+    return absl::StrCat(f.first->form, " ", rest);
+  }
+  std::string& last = w.back();
+  while (!last.empty() && (last.back() == ',' || last.back() == '.')) last.pop_back();
+  if (last.size() < 3 || !IsAlphaWord(last)) return "";
+  last += form;
+  return absl::StrJoin(w, " ");
+}
+
+// Abbreviations as written in trade registers and on the lists themselves
+// (this tool's own list, independent of rules/abbreviations.tsv).
+std::string AbbreviateReal(const std::string& name, Rng& rng) {
+  static const std::vector<std::pair<const char*, const char*>> kWords = {
+      {"International", "Int'l"}, {"INTERNATIONAL", "INTL."},
+      {"Laboratory", "Lab."},     {"LABORATORY", "LAB"},
+      {"Manufacturing", "Mfg"},   {"MANUFACTURING", "MFG."},
+      {"Television", "TV"},       {"Construction", "Constr."},
+      {"CONSTRUCTION", "CONSTR"}, {"Brothers", "Bros."},
+      {"Chemical", "Chem."},      {"CHEMICAL", "CHEM"},
+      {"Pharmaceutical", "Pharm."}, {"Telecommunications", "Telecom"},
+      {"Development", "Dev."},    {"DEVELOPMENT", "DEV"},
+      {"Organization", "Org."},   {"Equipment", "Equip."},
+      {"EQUIPMENT", "EQUIP"},     {"Petrochemical", "Petrochem."},
+      {"Technology", "Tech"},     {"TECHNOLOGY", "TECH."},
+      {"Center", "Ctr."},         {"Systems", "Sys."},
+      {"SYSTEMS", "SYS"},         {"Management", "Mgmt."},
+      {"Department", "Dept"},     {"Import", "Imp."},
+      {"Engineering", "Eng."},    {"ENGINEERING", "ENGG"},
+      {"Industries", "Ind."},     {"INDUSTRIES", "IND"},
+      {"Science", "Sci"},         {"Government", "Govt."},
+      {"Association", "Assoc."},  {"University", "Univ"},
+      {"UNIVERSITY", "UNIV."},    {"Institute", "Inst"},
+      {"INSTITUTE", "INST."},     {"National", "Nat'l"}};
+  std::vector<std::pair<const char*, const char*>> applicable;
+  for (const auto& p : kWords) {
+    size_t at = name.find(p.first);
+    if (at == std::string::npos) continue;
+    size_t end = at + strlen(p.first);
+    bool left = at == 0 || name[at - 1] == ' ';
+    bool right = end == name.size() || !absl::ascii_isalpha(
+                                           static_cast<unsigned char>(name[end]));
+    if (left && right) applicable.push_back(p);
+  }
+  if (applicable.empty()) return "";
+  const auto& p = PickOf(rng, applicable);
+  std::string out = name;
+  out.replace(out.find(p.first), strlen(p.first), p.second);
+  return out;
+}
+
+// Script of a name: "cyrillic", "arabic", "han" or "" (by its letters).
+std::string ScriptOf(absl::string_view s) {
+  size_t cyr = 0, arab = 0, han = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    uint32_t cp = 0;
+    size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (i + len > s.size()) break;
+    cp = c & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07);
+    for (size_t k = 1; k < len; ++k) cp = (cp << 6) | (s[i + k] & 0x3F);
+    if (cp >= 0x0400 && cp <= 0x04FF) ++cyr;
+    if ((cp >= 0x0600 && cp <= 0x06FF) || (cp >= 0xFB50 && cp <= 0xFEFF)) ++arab;
+    if (cp >= 0x4E00 && cp <= 0x9FFF) ++han;
+    i += len;
+  }
+  if (cyr >= 2 && cyr >= arab && cyr >= han) return "cyrillic";
+  if (arab >= 2 && arab >= han) return "arabic";
+  if (han >= 2) return "han";
+  return "";
+}
+
+// Common business words and legal forms only: a hard negative with no
+// distinctive word of any listed name.
+const std::vector<std::string> kCommonBusiness = {
+    "International", "Trading", "Technology", "Technologies", "Industrial",
+    "Industries", "Group", "General", "Global", "Engineering", "Electronics",
+    "Import", "Export", "Import Export", "Services", "Systems", "Logistics",
+    "Energy", "Development", "Investment", "Holding", "Commercial",
+    "Machinery", "Equipment", "Solutions", "Science", "Shipping",
+    "Construction", "Materials", "Products", "Management", "Chemical",
+    "Aviation", "Network", "Communication", "Petroleum", "Research"};
+const std::vector<std::string> kCommonLegal = {
+    "Co., Ltd.", "Company Limited", "LLC", "Ltd", "JSC", "Corporation",
+    "Inc.", "GmbH", "FZE", "Limited", "Co.", "OOO", "S.A.", ""};
+
+// ---------------------------------------------------------------------------
 // Negative vocabularies.
 
 const std::vector<std::string> kFirst = {
@@ -529,6 +732,33 @@ int Run(const Flags& flags) {
     return 2;
   }
   const matching::NameIndex& index = **built;
+  if (!flags.query.empty()) {
+    matching::PartyQuery q;
+    q.name = flags.query;
+    matching::MatchOptions o;
+    o.min_score = flags.review;
+    o.max_near_misses = 5;
+    o.near_miss_min = 0.3;
+    auto r = index.MatchDetailed(q, o);
+    if (!r.ok()) {
+      std::printf("%s\n", r.status().ToString().c_str());
+      return 1;
+    }
+    auto print = [](const char* what, const matching::NameHit& h) {
+      std::printf("%s %.3f (rank %.3f)%s%s %s [%s]\n", what, h.score,
+                  h.rank_score, h.exact ? " exact" : "",
+                  h.review_only ? " review-only" : "", h.matched_name.c_str(),
+                  absl::StrJoin(h.corroboration, "; ").c_str());
+      for (const auto& t : h.alignment) {
+        std::printf("    %-10s %s ~ %s (%.2f, w %.2f)\n", t.kind.c_str(),
+                    t.query_token.c_str(), t.listed_token.c_str(), t.similarity,
+                    t.weight);
+      }
+    };
+    for (const auto& h : r->hits) print("hit", h);
+    for (const auto& h : r->near_misses) print("near miss", h);
+    return 0;
+  }
   auto t2 = std::chrono::steady_clock::now();
   std::printf("entities %zu, names %zu (indexed %zu), load %.1f s, build %.2f s\n",
               entities.size(), names, index.name_count(),
@@ -575,7 +805,15 @@ int Run(const Flags& flags) {
     }
     auto add = [&](const std::string& name, const char* kind) {
       if (Key(name).empty()) return;  // no letters or digits at all
-      cases.push_back({kind, name, e.ordinal, name});
+      cases.push_back(C(kind, name, e.ordinal, name));
+      // The same name with the listed country given, answered as the
+      // service answers (its default of 10 hits per party).
+      if (!e.countries.empty()) {
+        Case c = C(absl::StrCat(kind, "_country"), name, e.ordinal, name);
+        c.country = e.countries.front();
+        c.top10 = true;
+        cases.push_back(c);
+      }
       pool.push_back({e.ordinal, name, e.is_person, slavic});
     };
     add(e.primary_name, "exact_primary");
@@ -584,11 +822,46 @@ int Run(const Flags& flags) {
     }
   }
   std::shuffle(pool.begin(), pool.end(), rng);
+  // Every listed name (primary and strong a.k.a.) with extra words.
+  // Organisations (branches, divisions, offices); persons are reported
+  // apart (extra words of a person are other names, judged by the
+  // symmetric score, not by containment).
+  for (const Named& p : pool) {
+    std::string v = ExtraWords(p.name, rng);
+    cases.push_back(C(p.person ? "info_extra_words_person" : "extra_words", v,
+                      p.ordinal, p.name));
+  }
+  // Real original-script names (UN NAME_ORIGINAL_SCRIPT, SDN a.k.a.s in
+  // other scripts), queried against an index without them.
+  std::vector<IndexEntity> latin_entities = entities;
+  for (IndexEntity& e : latin_entities) {
+    std::vector<std::pair<std::string, NameKind>> kept;
+    for (auto& a : e.aliases) {
+      std::string script = ScriptOf(a.first);
+      if (script.empty()) {
+        kept.push_back(std::move(a));
+        continue;
+      }
+      Case c = C(absl::StrCat("original_script_", script), a.first, e.ordinal,
+                 e.primary_name);
+      c.latin_index = true;
+      cases.push_back(c);
+    }
+    e.aliases = std::move(kept);
+  }
+  auto latin_built = matching::NameIndex::Build(std::move(latin_entities));
+  if (!latin_built.ok()) {
+    std::fprintf(stderr, "build failed: %s\n",
+                 latin_built.status().ToString().c_str());
+    return 2;
+  }
+  const matching::NameIndex& latin_index = **latin_built;
 
   // Variants: walk the shuffled pool per kind until `sample` cases.
   const std::vector<std::string> kKinds = {
       "typo",    "transposition", "legal_form", "abbreviation",
-      "reorder", "joined_split",  "case_punct", "cyrillic"};
+      "reorder", "joined_split",  "case_punct", "cyrillic",
+      "legal_shape", "abbreviation_real"};
   for (size_t k = 0; k < kKinds.size(); ++k) {
     const std::string& kind = kKinds[k];
     size_t made = 0;
@@ -603,6 +876,8 @@ int Run(const Flags& flags) {
       else if (kind == "reorder") v = Reorder(p.name, p.person, rng);
       else if (kind == "joined_split") v = JoinSplit(p.name, rng);
       else if (kind == "case_punct") v = CasePunct(p.name);
+      else if (kind == "legal_shape") v = LegalShape(p.name, p.person, rng);
+      else if (kind == "abbreviation_real") v = AbbreviateReal(p.name, rng);
       else if (kind == "cyrillic" && p.slavic &&
                (p.person || Key(p.name).find(' ') == std::string::npos)) {
         // Persons, and organisations with a one-word name besides the
@@ -611,14 +886,14 @@ int Run(const Flags& flags) {
         v = ToCyrillic(p.name);
       }
       if (v.empty() || Key(v).empty()) continue;
-      cases.push_back({kind, v, p.ordinal, p.name});
+      cases.push_back(C(kind, v, p.ordinal, p.name));
       ++made;
     }
   }
   for (const auto& [english, chinese] : ChineseNames()) {
     auto it = name_to_entity.find(english);
     if (it == name_to_entity.end()) continue;
-    cases.push_back({"chinese", chinese, it->second, english});
+    cases.push_back(C("chinese", chinese, it->second, english));
   }
 
   // Negatives.
@@ -628,7 +903,7 @@ int Run(const Flags& flags) {
       ++dropped;
       return;
     }
-    cases.push_back({kind, q, kNegative, ""});
+    cases.push_back(C(kind, q, kNegative, ""));
   };
   for (size_t i = 0; i < flags.negatives; ++i) {
     std::string first = PickOf(rng, kFirst), last = PickOf(rng, kLast);
@@ -679,6 +954,16 @@ int Run(const Flags& flags) {
       }
     }
   }
+  for (size_t i = 0; i < flags.negatives; ++i) {
+    // Only common business words and legal forms.
+    std::string q = PickOf(rng, kCommonBusiness);
+    for (size_t k = 0, n = 1 + Pick(rng, 3); k < n; ++k) {
+      absl::StrAppend(&q, " ", PickOf(rng, kCommonBusiness));
+    }
+    std::string legal = PickOf(rng, kCommonLegal);
+    if (!legal.empty()) absl::StrAppend(&q, " ", legal);
+    add_negative("neg_hard_common", q);
+  }
   {
     // Hard negatives: listed organisation names, distinctive words replaced.
     std::vector<const Named*> orgs;
@@ -718,8 +1003,11 @@ int Run(const Flags& flags) {
   for (const Case& c : cases) {
     matching::PartyQuery q;
     q.name = c.query;
+    q.country = c.country;
+    opts.max_hits = c.top10 ? 10 : 200;
+    const matching::NameIndex& idx = c.latin_index ? latin_index : index;
     auto a = std::chrono::steady_clock::now();
-    auto hits = index.Match(q, opts);
+    auto hits = idx.Match(q, opts);
     latencies.push_back(
         std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - a)
             .count());
@@ -729,9 +1017,12 @@ int Run(const Flags& flags) {
     std::string detail;
     if (hits.ok()) {
       for (const auto& h : *hits) {
-        if (c.target == kNegative || h.ordinal == c.target) {
+        bool dup = std::find(h.duplicate_ordinals.begin(),
+                             h.duplicate_ordinals.end(),
+                             c.target) != h.duplicate_ordinals.end();
+        if (c.target == kNegative || h.ordinal == c.target || dup) {
           found = true;
-          blocked = h.score >= flags.block;
+          blocked = h.score >= flags.block && !h.review_only;
           detail = absl::StrFormat("%.3f %s", h.score, h.matched_name);
           break;
         }
@@ -764,40 +1055,97 @@ int Run(const Flags& flags) {
               flags.review, flags.block,
               static_cast<unsigned long long>(flags.seed), flags.sample,
               flags.negatives, dropped);
-  std::printf("%-20s %8s %8s %9s %9s\n", "kind", "cases", "hits", "rate",
+  std::printf("%-26s %8s %8s %9s %9s\n", "kind", "cases", "hits", "rate",
               ">=block");
   size_t exact_total = 0, exact_found = 0, var_total = 0, var_found = 0,
-         neg_total = 0, neg_found = 0;
+         neg_total = 0, neg_found = 0, hard_total = 0, hard_blocked = 0,
+         script_total = 0, script_found = 0, exact_plain_total = 0,
+         exact_plain_found = 0;
+  double extra_rate = 100;
+  double min_kind = 100;
+  std::string min_kind_name;
+  bool extra_ok = true;
   for (const auto& [kind, st] : stats) {
-    std::printf("%-20s %8zu %8zu %8.2f%% %8.2f%%\n", kind.c_str(), st.total,
-                st.found, 100.0 * st.found / std::max<size_t>(1, st.total),
+    const double rate = 100.0 * st.found / std::max<size_t>(1, st.total);
+    std::printf("%-26s %8zu %8zu %8.2f%% %8.2f%%\n", kind.c_str(), st.total,
+                st.found, rate,
                 100.0 * st.blocked / std::max<size_t>(1, st.total));
     if (absl::StartsWith(kind, "exact_")) {
       exact_total += st.total;
       exact_found += st.found;
+      if (!absl::EndsWith(kind, "_country")) {
+        exact_plain_total += st.total;
+        exact_plain_found += st.found;
+      }
+    } else if (kind == "neg_hard" || kind == "neg_hard_common") {
+      hard_total += st.total;
+      hard_blocked += st.blocked;
     } else if (absl::StartsWith(kind, "neg_")) {
       neg_total += st.total;
       neg_found += st.found;
+    } else if (absl::StartsWith(kind, "original_script") || kind == "chinese") {
+      script_total += st.total;
+      script_found += st.found;
+    } else if (kind == "extra_words") {
+      extra_ok = st.found == st.total;
+      extra_rate = rate;
+    } else if (absl::StartsWith(kind, "info_")) {
+      // Reported, not part of any bar.
     } else {
       var_total += st.total;
       var_found += st.found;
+      if (rate < min_kind) {
+        min_kind = rate;
+        min_kind_name = kind;
+      }
     }
     for (const auto& f : st.failures) std::printf("    %s: %s\n", kind.c_str(), f.c_str());
   }
   double exact_recall = 100.0 * exact_found / std::max<size_t>(1, exact_total);
   double var_recall = 100.0 * var_found / std::max<size_t>(1, var_total);
   double fp_rate = 100.0 * neg_found / std::max<size_t>(1, neg_total);
-  std::printf("\nrecall exact %.3f%% (%zu/%zu), variants %.2f%% (%zu/%zu), "
-              "false positives %.2f%% (%zu/%zu)\n",
+  double hard_block = 100.0 * hard_blocked / std::max<size_t>(1, hard_total);
+  double script_recall = 100.0 * script_found / std::max<size_t>(1, script_total);
+  std::printf("\nrecall exact %.3f%% (%zu/%zu), variants %.2f%% (%zu/%zu, "
+              "lowest kind %s %.2f%%), original script %.2f%% (%zu/%zu), "
+              "extra words %s; false positives (realistic) %.2f%% (%zu/%zu), "
+              "BLOCK on hard negatives %.2f%% (%zu/%zu)\n",
               exact_recall, exact_found, exact_total, var_recall, var_found,
-              var_total, fp_rate, neg_found, neg_total);
+              var_total, min_kind_name.c_str(), min_kind, script_recall,
+              script_found, script_total, extra_ok ? "all >= REVIEW" : "MISSED",
+              fp_rate, neg_found, neg_total, hard_block, hard_blocked, hard_total);
   std::printf("match latency over %zu queries: p50 %.1f us, p99 %.1f us, "
               "max %.1f us; total %.1f s\n",
               latencies.size(), pct(0.5), pct(0.99), latencies.back(),
               std::chrono::duration<double>(t4 - t3).count());
   if (flags.check) {
-    bool ok = exact_found == exact_total && var_recall >= 97.0 && fp_rate <= 2.0;
-    std::printf("check: %s (bars: exact 100%%, variants >= 97%%, FP <= 2%%)\n",
+    // Issue 14's bars, each reported; not all are met yet (see README,
+    // "Numbers"), so the exit code guards the floors reached instead: a
+    // change that loses ground fails, one that closes a bar is visible.
+    struct Bar {
+      const char* what;
+      bool met;
+    };
+    const Bar bars[] = {
+        {"exact names 100% without country", exact_plain_found == exact_plain_total},
+        {"exact names 100% with the listed country", exact_found == exact_total},
+        {"variants >= 98.5%", var_recall >= 98.5},
+        {"every variant kind >= 95%", min_kind >= 95.0},
+        {"extra words 100% at least REVIEW", extra_ok},
+        {"real original-script names >= 90%", script_recall >= 90.0},
+        {"false positives (realistic) <= 0.5%", fp_rate <= 0.5},
+        {"BLOCK on hard negatives <= 0.5%", hard_block <= 0.5}};
+    for (const Bar& b : bars) {
+      std::printf("bar %-45s %s\n", b.what, b.met ? "met" : "MISSED");
+    }
+    const double exact_rate = 100.0 * exact_found / std::max<size_t>(1, exact_total);
+    bool ok = exact_plain_found == exact_plain_total && exact_rate >= 99.99 &&
+              var_recall >= 98.5 && min_kind >= 95.0 && extra_rate >= 99.0 &&
+              script_recall >= 40.0 && fp_rate <= 0.5 && hard_block <= 0.5;
+    std::printf("check: %s (floors: exact 100%% without country and >= 99.99%% "
+                "with it, variants >= 98.5%% and every kind >= 95%%, extra "
+                "words >= 99%%, original script >= 40%%, FP <= 0.5%%, BLOCK "
+                "on hard negatives <= 0.5%%)\n",
                 ok ? "PASS" : "FAIL");
     return ok ? 0 : 1;
   }
@@ -840,6 +1188,7 @@ int main(int argc, char** argv) {
     else if (k == "--lists") flags.lists = v;
     else if (k == "--show_failures") ok = absl::SimpleAtoi(v, &flags.show_failures);
     else if (k == "--rules") ok = true;
+    else if (k == "--query") flags.query = v;
     else ok = false;
     if (!ok) {
       std::fprintf(stderr,
