@@ -5,6 +5,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace exportscreen::engine {
 
@@ -49,6 +50,14 @@ matching::IndexEntity ToIndexEntity(const v1::ListedEntity& e, uint32_t ordinal)
       space = false;
       key.push_back(absl::ascii_tolower(static_cast<unsigned char>(c)));
     }
+    // Fail closed: rows merge only if everything the rules read of them is
+    // the same (licence requirement and policy, footnotes, programs, dates,
+    // dates of birth), so a merged hit can never hide a stricter row or a
+    // different person of the same name behind the best-scoring one.
+    absl::StrAppend(&key, "\x1f", e.license_requirement(), "\x1f", e.license_policy(),
+                    "\x1f", absl::StrJoin(e.el_footnotes(), ","), "\x1f",
+                    absl::StrJoin(e.programs(), ","), "\x1f", e.start_date(), "\x1f",
+                    e.end_date(), "\x1f", absl::StrJoin(e.dates_of_birth(), ","));
     if (!e.primary_name().empty()) ie.merge_key = std::move(key);
   }
   ie.countries.assign(e.countries().begin(), e.countries().end());

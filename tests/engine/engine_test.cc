@@ -427,3 +427,43 @@ TEST_F(EngineTest, Deterministic) {
 
 }  // namespace
 }  // namespace exportscreen::engine
+
+namespace exportscreen::engine {
+namespace {
+
+// Rows of one listed entity merge into one hit (the BIS CSV repeats an entity
+// per address), but only rows the rules treat alike: a row with another
+// licence requirement, policy, footnote, program, date or date of birth is a
+// separate hit, so a merge can never hide a stricter row or another person.
+TEST(IndexEntityTest, MergeKeyJoinsAddressRowsButNotDifferentTreatment) {
+  v1::ListedEntity a;
+  a.set_list("EL");
+  a.set_type(v1::ENTITY_TYPE_ORGANIZATION);
+  a.set_primary_name("Hong Kong  Electronics Co., Ltd.");
+  a.set_license_requirement("For all items subject to the EAR.");
+  a.set_license_policy("Presumption of denial.");
+  a.add_addresses()->set_city("Hong Kong");
+  v1::ListedEntity b = a;
+  b.set_entity_id("EL:2");
+  b.set_primary_name("HONG KONG ELECTRONICS CO., LTD.");
+  b.mutable_addresses(0)->set_city("Shenzhen");
+  EXPECT_FALSE(ToIndexEntity(a, 0).merge_key.empty());
+  EXPECT_EQ(ToIndexEntity(a, 0).merge_key, ToIndexEntity(b, 1).merge_key);
+
+  auto differs = [&a](auto change) {
+    v1::ListedEntity c = a;
+    change(&c);
+    return ToIndexEntity(a, 0).merge_key != ToIndexEntity(c, 2).merge_key;
+  };
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->set_license_requirement("For 3A090 items."); }));
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->set_license_policy("Case-by-case."); }));
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->add_el_footnotes(4); }));
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->add_programs("IRAN"); }));
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->set_start_date("2024-01-01"); }));
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->add_dates_of_birth("1970-01-01"); }));
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->set_list("MEU"); }));
+  EXPECT_TRUE(differs([](v1::ListedEntity* c) { c->set_type(v1::ENTITY_TYPE_PERSON); }));
+}
+
+}  // namespace
+}  // namespace exportscreen::engine

@@ -329,6 +329,16 @@ TEST_F(OpsTest, StaleListFailsReadinessClosedAndRaisesOneAlert) {
   }
   EXPECT_EQ(status, 503);
   EXPECT_TRUE(absl::StrContains(body, "older than --max_list_age")) << body;
+  // /readyz fails first (the flag flips at once); the alert is stored and the
+  // gRPC health statuses are updated right after, on the same loop tick:
+  // wait for them (bounded) rather than racing them under a loaded machine.
+  for (int i = 0; i < 500; ++i) {
+    if (Health("exportscreen.readiness") == cli::HealthState::kNotServing &&
+        Sample(Scrape(), "es_alerts_raised_total{kind=\"ALERT_KIND_LIST_STALE\"}") >= 1) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   EXPECT_EQ(Health("exportscreen.readiness"), cli::HealthState::kNotServing);
   EXPECT_EQ(Health(""), cli::HealthState::kNotServing);
   EXPECT_EQ(Health("exportscreen.liveness"), cli::HealthState::kServing);
