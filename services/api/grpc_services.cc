@@ -1015,13 +1015,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(
     }
     std::map<std::string, std::string> files(request->files().begin(),
                                              request->files().end());
-    size_t bytes = 0;
-    for (const auto& [name, content] : files) bytes += name.size() + content.size();
-    if (bytes > serving::kMaxRuleSetBytes) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "files: the rule set has ", bytes, " bytes; the limit is ",
-          serving::kMaxRuleSetBytes));
-    }
+    RETURN_IF_ERROR(serving::CheckRuleSetSize(files));
     if (request->validate_only()) {
       ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
       response->set_rule_count(static_cast<int64_t>(compiled->rule_count()));

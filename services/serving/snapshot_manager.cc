@@ -301,6 +301,17 @@ absl::Status SnapshotManager::ActivateLockedImpl(
   return absl::OkStatus();
 }
 
+absl::Status CheckRuleSetSize(const std::map<std::string, std::string>& files) {
+  size_t bytes = 0;
+  for (const auto& [name, content] : files) bytes += name.size() + content.size();
+  if (bytes > kMaxRuleSetBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "files: the rule set has ", bytes, " bytes; the limit is ",
+        kMaxRuleSetBytes, " (it is read back whole by GetRuleSet)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRules(
     const std::map<std::string, std::string>& files, const std::string& source,
     const std::string& actor) {
@@ -311,13 +322,7 @@ absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRules(
 absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
     const std::map<std::string, std::string>& files, const std::string& source,
     const std::string& actor) {
-  size_t bytes = 0;
-  for (const auto& [name, content] : files) bytes += name.size() + content.size();
-  if (bytes > kMaxRuleSetBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "files: the rule set has ", bytes, " bytes; the limit is ",
-        kMaxRuleSetBytes, " (it is read back whole by GetRuleSet)"));
-  }
+  RETURN_IF_ERROR(CheckRuleSetSize(files));
   ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled,
                    rules::RuleSet::Compile(files));
   v1::StoredRuleSet stored;

@@ -61,6 +61,10 @@ struct ImportOutcome {
 // is read back whole by GetRuleSet.
 inline constexpr size_t kMaxRuleSetBytes = 8u << 20;
 
+// INVALID_ARGUMENT naming `files` if the rule files together (names and
+// contents) exceed kMaxRuleSetBytes.
+absl::Status CheckRuleSetSize(const std::map<std::string, std::string>& files);
+
 class SnapshotManager {
  public:
   // REQUIRES: store and clock outlive the manager; retained_snapshots >= 1

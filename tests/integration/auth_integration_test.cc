@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "services/common/digest.h"
 #include "services/server/server.h"
+#include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen {
@@ -29,11 +30,7 @@ class AuthIntegrationTest : public ::testing::Test {
         Sha256Hex("audrey-token"), "\" }\n",
         "principals { name: \"anna\" roles: ROLE_ANALYST token_sha256: \"",
         Sha256Hex("anna-token"), "\" }\n");
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = dir_.path() + "/db";
-    o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-    o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+    server::ServerOptions o = testing::TestServerOptions(dir_.path() + "/db");
     o.auth_config = config_path_;
     auto s = server::ScreeningServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();

@@ -14,17 +14,14 @@
 #include "gtest/gtest.h"
 #include "services/server/server.h"
 #include "services/store/entity_store.h"
+#include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen {
 namespace {
 
 server::ServerOptions Options(const std::string& db, const std::string& backup_root) {
-  server::ServerOptions o;
-  o.listen = "127.0.0.1:0";
-  o.db_path = db;
-  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+  server::ServerOptions o = testing::TestServerOptions(db);
   o.workers = 2;
   o.backup_root = backup_root;
   return o;

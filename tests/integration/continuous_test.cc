@@ -11,6 +11,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/server/server.h"
+#include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen {
@@ -19,11 +20,7 @@ namespace {
 // A loaded server on the repository's rules and hand-written seeds, with
 // its store in `db`.
 std::unique_ptr<server::ScreeningServer> StartSeeded(const testing::TempDir& db) {
-  server::ServerOptions o;
-  o.listen = "127.0.0.1:0";
-  o.db_path = db.path();
-  o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-  o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+  server::ServerOptions o = testing::TestServerOptions(db.path());
   auto s = server::ScreeningServer::Start(o);
   EXPECT_TRUE(s.ok()) << s.status();
   if (!s.ok()) return nullptr;

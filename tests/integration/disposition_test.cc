@@ -9,6 +9,7 @@
 #include "gtest/gtest.h"
 #include "services/server/server.h"
 #include "services/serving/operations.h"
+#include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen {
@@ -17,11 +18,7 @@ namespace {
 class DispositionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = db_.path();
-    o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-    o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+    server::ServerOptions o = testing::TestServerOptions(db_.path());
     auto s = server::ScreeningServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
     server_ = std::move(*s);

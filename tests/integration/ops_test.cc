@@ -25,6 +25,7 @@
 #include "services/common/clock.h"
 #include "services/common/metrics.h"
 #include "services/server/server.h"
+#include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen {
@@ -90,12 +91,8 @@ TEST(TraceParentTest, ValidatesTheW3CFormat) {
 class OpsTest : public ::testing::Test {
  protected:
   void Start(absl::Duration max_list_age = absl::ZeroDuration()) {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
+    server::ServerOptions o = testing::TestServerOptions(dir_.path() + "/db");
     o.metrics_listen = "127.0.0.1:0";
-    o.db_path = dir_.path() + "/db";
-    o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-    o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
     o.workers = 2;
     o.access_log = dir_.path() + "/access.jsonl";
     o.max_list_age = max_list_age;

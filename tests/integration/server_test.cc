@@ -21,6 +21,7 @@
 #include "gtest/gtest.h"
 #include "services/cli/health_client.h"
 #include "services/common/clock.h"
+#include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen {
@@ -72,11 +73,8 @@ v1::Decision ExpectedFromName(const std::string& name) {
 class ServerTest : public ::testing::Test {
  protected:
   server::ServerOptions Options(const std::string& rules_dir) {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = db_.path();
+    server::ServerOptions o = testing::TestServerOptions(db_.path());
     o.bootstrap.rules_dir = rules_dir;
-    o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
     o.workers = 2;
     return o;
   }

@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "services/server/server.h"
+#include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/worked_case_checks.h"
 #include "tests/testing/worked_cases.h"
@@ -32,11 +33,7 @@ using exportscreen::testing::ExpectWorkedCaseAnswer;
 class WorkedCasesRpcTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.db_path = db_.path();
-    o.bootstrap.rules_dir = std::string(ES_SOURCE_DIR) + "/rules";
-    o.bootstrap.seeds_dir = std::string(ES_SOURCE_DIR) + "/seeds";
+    server::ServerOptions o = testing::TestServerOptions(db_.path());
     o.workers = 2;
     auto s = server::ScreeningServer::Start(o);
     ASSERT_TRUE(s.ok()) << s.status();
