@@ -136,7 +136,10 @@ for round in $(seq 1 "$ROUNDS"); do
   esac
   OPID=$!
   CPIDS+=($OPID)
-  ms=$((RANDOM % 1500))
+  # Half of the rounds kill within 250 ms of the operation's start (an import
+  # takes longer, so those kills land mid-operation on any machine), the
+  # other half anywhere in 1.5 s (the operation may also have completed).
+  if [ $((round % 8)) -lt 4 ]; then ms=$((RANDOM % 250)); else ms=$((RANDOM % 1500)); fi
   sleep "$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
   running="done"
   kill -0 $OPID 2>/dev/null && running="in flight" && mid_op=$((mid_op + 1))
