@@ -166,7 +166,7 @@ void BM_StoreOnly(benchmark::State& state) {
       std::vector<v1::LocationReport> part(
           stream.reports.begin() + b,
           stream.reports.begin() + std::min(stream.reports.size(), b + 4096));
-      if (!env->store->PutLocationReports(part, &outcome, &latest).ok()) {
+      if (!env->store->locations().PutLocationReports(part, &outcome, &latest).ok()) {
         state.SkipWithError("put failed");
         return;
       }

@@ -285,7 +285,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
     return reactor;
   }
   const bool queued = pool_->TrySchedule([this, request, response, reactor] {
-    FinishWith(reactor, manager_->store()->GetDecision(request->decision_id()),
+    FinishWith(reactor, manager_->store()->decisions().GetDecision(request->decision_id()),
                response);
   });
   if (!queued) FinishOverloaded(reactor);
@@ -613,7 +613,7 @@ ScreeningServiceImpl::ScreenStream(grpc::CallbackServerContext* context) {
 void FillServingStatus(const serving::SnapshotManager& manager,
                        v1::ServingStatus* status) {
   auto snapshot = manager.Current();
-  status->set_decision_count(manager.store()->decision_count());
+  status->set_decision_count(manager.store()->decisions().decision_count());
   for (std::string& w : manager.Warnings()) status->add_warnings(std::move(w));
   if (snapshot == nullptr) {
     status->set_serving(false);
@@ -704,9 +704,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListVersions(
     v1::ListVersionsResponse* response) {
   return RunAdmin(context, "ListVersions", kAnyone, false, "",
                   [this, response](const Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(auto lists, manager_->store()->ListListVersions());
-    ASSIGN_OR_RETURN(auto rules, manager_->store()->ListRuleSets());
-    ASSIGN_OR_RETURN(auto active, manager_->store()->GetActive());
+    ASSIGN_OR_RETURN(auto lists, manager_->store()->lists().ListListVersions());
+    ASSIGN_OR_RETURN(auto rules, manager_->store()->rule_sets().ListRuleSets());
+    ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
     for (auto& l : lists) *response->add_list_versions() = std::move(l);
     for (auto& r : rules) *response->add_rule_sets() = std::move(r);
     if (active.has_value()) *response->mutable_active() = *active;
@@ -811,7 +811,7 @@ void AdminServiceImpl::Record(absl::string_view method, const std::string& actor
     action.set_rule_set_version(current->rule_set_version);
     action.set_list_version(current->list_version);
   }
-  absl::Status s = manager_->store()->AppendAdminAction(&action);
+  absl::Status s = manager_->store()->admin_log().AppendAdminAction(&action);
   if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
 }
 
@@ -827,7 +827,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
           return absl::InvalidArgumentError("reason: is required");
         }
         ASSIGN_OR_RETURN(v1::DecisionRecord record,
-                         manager_->store()->GetDecision(request->decision_id()));
+                         manager_->store()->decisions().GetDecision(request->decision_id()));
         if (request->party_index() < 0 ||
             request->party_index() >= record.request().parties_size()) {
           return absl::InvalidArgumentError("party_index: out of range");
@@ -877,7 +877,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RevokeDisposition(
       context, "RevokeDisposition", kDispositioners, true,
       absl::StrCat("disposition=", request->disposition_id()),
       [this, request, response](const Caller& caller) -> absl::Status {
-        ASSIGN_OR_RETURN(auto log, manager_->store()->ListDispositions());
+        ASSIGN_OR_RETURN(auto log, manager_->store()->dispositions().ListDispositions());
         bool found = false;
         for (const auto& d : log) found |= d.id() == request->disposition_id();
         if (!found) {
@@ -899,7 +899,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDispositions(
     v1::ListDispositionsResponse* response) {
   return RunAdmin(context, "ListDispositions", kReaders, false, "",
                   [this, response](const Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(auto log, manager_->store()->ListDispositions());
+    ASSIGN_OR_RETURN(auto log, manager_->store()->dispositions().ListDispositions());
     for (auto& d : log) *response->add_dispositions() = std::move(d);
     return absl::OkStatus();
   });
@@ -911,7 +911,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListAdminActions(
   return RunAdmin(context, "ListAdminActions", kReaders, false, "",
                   [this, request, response](const Caller&) -> absl::Status {
     const int limit = request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
-    ASSIGN_OR_RETURN(auto actions, manager_->store()->ListAdminActions(limit));
+    ASSIGN_OR_RETURN(auto actions, manager_->store()->admin_log().ListAdminActions(limit));
     for (auto& a : actions) *response->add_actions() = std::move(a);
     return absl::OkStatus();
   });
@@ -1031,7 +1031,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(
     v1::StoredRuleSet* response) {
   return RunAdmin(context, "GetRuleSet", kAnyone, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(*response, manager_->store()->GetRuleSet(request->version()));
+    ASSIGN_OR_RETURN(*response, manager_->store()->rule_sets().GetRuleSet(request->version()));
     return absl::OkStatus();
   });
 }
@@ -1089,7 +1089,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Activate(
     if (lists.empty()) lists = current->list_version;
     RETURN_IF_ERROR(manager_->Activate(rules, lists, caller.name));
     AfterActivation();
-    ASSIGN_OR_RETURN(auto active, manager_->store()->GetActive());
+    ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
     if (active.has_value()) *response = *active;
     return absl::OkStatus();
   });
@@ -1132,7 +1132,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
     v1::VerifyAuditChainResponse* response) {
   return RunAdmin(context, "VerifyAuditChain", kReaders, false, "",
                   [this, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(auto v, store::VerifyDecisionChain(*manager_->store()));
+    ASSIGN_OR_RETURN(auto v, store::VerifyDecisionChain(manager_->store()->decisions()));
     response->set_ok(v.ok);
     response->set_records_checked(static_cast<int64_t>(v.records_checked));
     response->set_first_broken_sequence(v.first_broken_sequence);

@@ -191,7 +191,7 @@ void LocationServiceImpl::RecordIngest(absl::string_view method,
                                        const absl::Status& result) {
   v1::AdminAction action =
       NewAdminAction(absl::Now(), method, actor, peer, summary, result);
-  absl::Status s = store_->AppendAdminAction(&action);
+  absl::Status s = store_->admin_log().AppendAdminAction(&action);
   if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
 }
 
@@ -220,7 +220,7 @@ grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(
   const bool queued = pool_->TrySchedule([this, request, response, reactor] {
     const int limit =
         request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
-    auto alerts = store_->ListAlerts(limit, request->unacknowledged_only());
+    auto alerts = store_->alerts().ListAlerts(limit, request->unacknowledged_only());
     if (!alerts.ok()) {
       reactor->Finish(ToGrpcStatus(alerts.status()));
       return;

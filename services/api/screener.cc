@@ -76,7 +76,7 @@ void Screener::ScreenRecord(const engine::ScreeningSnapshot& snapshot,
       done(std::move(s), std::move(r));
     };
   }
-  store_->AppendDecisionAsync(std::move(record), std::move(done));
+  store_->decisions().AppendDecisionAsync(std::move(record), std::move(done));
 }
 
 absl::StatusOr<v1::ScreenResponse> Screener::Screen(

@@ -81,10 +81,12 @@ ABSL_FLAG(absl::Duration, max_list_age, absl::ZeroDuration(),
           "active list version is older than this, e.g. 36h; 0 = no limit");
 ABSL_FLAG(std::string, backup_root, "var/backups",
           "directory under which AdminService.Backup (screenctl admin backup "
-          "DIR) writes backups; empty = backups disabled");
+          "DIR) writes backups (RocksDB checkpoints: SST files hard-linked "
+          "when on the store's filesystem); empty = backups disabled");
 ABSL_FLAG(int, backup_rate_limit_mb, 64,
-          "backup copy rate limit in MiB/s (0 = none): a slower backup takes "
-          "less disk bandwidth and checksum CPU from screening");
+          "copy rate limit in MiB/s (0 = none) for backups into a directory "
+          "that holds BackupEngine backups of earlier versions (checkpoint "
+          "backups link files and copy only the MANIFEST and WAL)");
 ABSL_FLAG(std::string, restore_backup, "",
           "offline restore: restore the latest backup (or --restore_backup_id) "
           "of this backup directory into --db, which must not exist or be "

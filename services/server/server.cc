@@ -286,7 +286,7 @@ void ScreeningServer::CheckFreshness() {
       " old (limit ", absl::FormatDuration(options_.max_list_age),
       "): readiness fails until current lists are imported and activated"));
   std::vector<v1::Alert> appended;
-  absl::Status s = store_->AppendAlerts({alert}, &appended);
+  absl::Status s = store_->alerts().AppendAlerts({alert}, &appended);
   if (!s.ok()) ES_LOG_ERROR("stale-list alert not stored: ", s.ToString());
 }
 
@@ -354,7 +354,7 @@ std::string ScreeningServer::RenderMetrics() const {
   AppendHeader(&out, "es_decisions_stored", "Decision records in the audit chain",
                "gauge");
   AppendSample(&out, "es_decisions_stored", "",
-               static_cast<double>(store_->decision_count()));
+               static_cast<double>(store_->decisions().decision_count()));
   for (const auto& [name, value] : store_->Stats()) {
     AppendHeader(&out, name, "RocksDB property (summed over column families)",
                  "gauge");
@@ -393,8 +393,8 @@ void ScreeningServer::MaintenanceLoop() {
     if (list_stale_.load() != was_stale) UpdateHealth();
     if (absl::Now() < next_checkpoint) continue;
     next_checkpoint = absl::Now() + options_.checkpoint_interval;
-    if (store_->decision_count() != last_checkpointed) {
-      auto cp = store_->Checkpoint(options_.clock->Now());
+    if (store_->decisions().decision_count() != last_checkpointed) {
+      auto cp = store_->decisions().Checkpoint(options_.clock->Now());
       if (!cp.ok()) {
         ES_LOG_ERROR("audit checkpoint failed: ", cp.status().ToString());
       } else if (cp->has_value()) {
@@ -405,7 +405,7 @@ void ScreeningServer::MaintenanceLoop() {
     }
     if (options_.decision_retention_days > 0 && absl::Now() >= next_expiry) {
       next_expiry = absl::Now() + absl::Hours(1);
-      auto deleted = store_->ExpireDecisionsBefore(
+      auto deleted = store_->decisions().ExpireDecisionsBefore(
           options_.clock->Now() - absl::Hours(24) * options_.decision_retention_days);
       if (!deleted.ok()) {
         ES_LOG_ERROR("decision retention failed: ", deleted.status().ToString());

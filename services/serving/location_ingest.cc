@@ -209,9 +209,9 @@ absl::StatusOr<std::unique_ptr<LocationIngestor>> LocationIngestor::Create(
       new LocationIngestor(store, manager, std::move(trust), clock, options));
   // The sequence first: a concurrent ingest is impossible (this ingestor
   // does not exist yet), so the scan reflects exactly that sequence.
-  ASSIGN_OR_RETURN(const uint64_t sequence, store->LocationSequence());
+  ASSIGN_OR_RETURN(const uint64_t sequence, store->locations().LocationSequence());
   std::vector<std::pair<std::string, engine::ReportedLocation>> all;
-  RETURN_IF_ERROR(store->ScanLatestLocations([&](const v1::LocationReport& r) {
+  RETURN_IF_ERROR(store->locations().ScanLatestLocations([&](const v1::LocationReport& r) {
     all.emplace_back(r.serial_number(), ToReportedLocation(r));
   }));
   auto feed = manager->location_feed();
@@ -337,7 +337,7 @@ absl::Status LocationIngestor::StoreChecked(std::vector<v1::LocationReport> repo
   std::vector<store::LocationPut> outcome;
   std::vector<v1::LocationReport> latest;
   uint64_t sequence = 0;
-  RETURN_IF_ERROR(store_->PutLocationReports(valid, &outcome, &latest, &sequence));
+  RETURN_IF_ERROR(store_->locations().PutLocationReports(valid, &outcome, &latest, &sequence));
   std::vector<const v1::LocationReport*> stored;
   stored.reserve(valid.size());
   for (size_t i = 0; i < valid.size(); ++i) {
@@ -401,7 +401,7 @@ absl::Status LocationIngestor::RaiseAlerts(
   std::vector<absl::StatusOr<std::vector<v1::SerialDecisionRef>>> all_refs(
       stored.size());
   ParallelFor(stored.size(), kChunk, [&](size_t i) {
-    all_refs[i] = store_->DecisionsForSerial(stored[i]->serial_number());
+    all_refs[i] = store_->locations().DecisionsForSerial(stored[i]->serial_number());
   });
   for (size_t i = 0; i < stored.size(); ++i) {
     const v1::LocationReport* r = stored[i];
@@ -446,7 +446,7 @@ absl::Status LocationIngestor::RaiseAlerts(
   }
   if (alerts.empty()) return absl::OkStatus();
   std::vector<v1::Alert> appended;
-  RETURN_IF_ERROR(store_->AppendAlerts(std::move(alerts), &appended));
+  RETURN_IF_ERROR(store_->alerts().AppendAlerts(std::move(alerts), &appended));
   summary->set_alerts_raised(summary->alerts_raised() +
                              static_cast<int64_t>(appended.size()));
   for (const auto& a : appended) summary->add_alert_ids(a.alert_id());

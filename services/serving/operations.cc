@@ -146,8 +146,8 @@ absl::CivilDay AsOf(const v1::ScreenRequest& request,
 absl::StatusOr<v1::DiffResponse> DiffRuleSets(const store::EntityStore& store,
                                               const std::string& from_version,
                                               const std::string& to_version) {
-  ASSIGN_OR_RETURN(auto from_set, store.GetRuleSet(from_version));
-  ASSIGN_OR_RETURN(auto to_set, store.GetRuleSet(to_version));
+  ASSIGN_OR_RETURN(auto from_set, store.rule_sets().GetRuleSet(from_version));
+  ASSIGN_OR_RETURN(auto to_set, store.rule_sets().GetRuleSet(to_version));
   ASSIGN_OR_RETURN(auto from, RuleEntries(from_set));
   ASSIGN_OR_RETURN(auto to, RuleEntries(to_set));
   v1::DiffResponse out = DiffMaps<std::map<std::string, RuleEntry>>(
@@ -162,8 +162,8 @@ absl::StatusOr<v1::DiffResponse> DiffRuleSets(const store::EntityStore& store,
 absl::StatusOr<v1::DiffResponse> DiffListVersions(
     const store::EntityStore& store, const std::string& from_version,
     const std::string& to_version) {
-  ASSIGN_OR_RETURN(auto from_data, store.ReadListVersion(from_version));
-  ASSIGN_OR_RETURN(auto to_data, store.ReadListVersion(to_version));
+  ASSIGN_OR_RETURN(auto from_data, store.lists().ReadListVersion(from_version));
+  ASSIGN_OR_RETURN(auto to_data, store.lists().ReadListVersion(to_version));
   std::map<std::string, const v1::ListedEntity*> from, to;
   for (const auto& e : from_data.entities) from[e.entity_id()] = &e;
   for (const auto& e : to_data.entities) to[e.entity_id()] = &e;
@@ -268,7 +268,7 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
     return out;
   }
   int last_n = request.last_n() > 0 ? std::min(request.last_n(), 100000) : 1000;
-  RETURN_IF_ERROR(manager.store()->ScanDecisions(
+  RETURN_IF_ERROR(manager.store()->decisions().ScanDecisions(
       0, /*reverse=*/true, [&](const v1::DecisionRecord& record) {
         evaluate(record.request(), &record.response(), record.decision_id());
         return --last_n > 0;
@@ -279,7 +279,7 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
 absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
     const SnapshotManager& manager, const std::string& decision_id) {
   ASSIGN_OR_RETURN(v1::DecisionRecord record,
-                   manager.store()->GetDecision(decision_id));
+                   manager.store()->decisions().GetDecision(decision_id));
   const v1::ScreenResponse& stored = record.response();
   ASSIGN_OR_RETURN(auto built, manager.CachedBuild(stored.rule_set_version(),
                                                    stored.list_version()));
@@ -371,7 +371,7 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
   const int64_t since = absl::ToUnixSeconds(now - lookback);
   std::vector<v1::Alert> alerts;
   int seen = 0;
-  RETURN_IF_ERROR(manager.store()->ScanDecisions(
+  RETURN_IF_ERROR(manager.store()->decisions().ScanDecisions(
       0, /*reverse=*/true, [&](const v1::DecisionRecord& record) {
         if (record.recorded_at().seconds() < since || ++seen > max_decisions) {
           return false;
@@ -382,7 +382,7 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
         return true;
       }));
   std::vector<v1::Alert> stored;
-  RETURN_IF_ERROR(manager.store()->AppendAlerts(std::move(alerts), &stored));
+  RETURN_IF_ERROR(manager.store()->alerts().AppendAlerts(std::move(alerts), &stored));
   return stored;
 }
 
@@ -396,7 +396,7 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(
   }
   std::vector<v1::Alert> stored;
   if (alerts.empty()) return stored;
-  RETURN_IF_ERROR(manager.store()->AppendAlerts(std::move(alerts), &stored));
+  RETURN_IF_ERROR(manager.store()->alerts().AppendAlerts(std::move(alerts), &stored));
   return stored;
 }
 
@@ -414,7 +414,7 @@ absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
   const int64_t until_s = request.has_until_time() ? request.until_time().seconds() : INT64_MAX;
   v1::ListDecisionsResponse out;
   size_t page_bytes = 0;
-  RETURN_IF_ERROR(store.ScanDecisions(
+  RETURN_IF_ERROR(store.decisions().ScanDecisions(
       from, /*reverse=*/true, [&](const v1::DecisionRecord& r) {
         if (out.records_size() >= limit ||
             (out.records_size() > 0 &&

@@ -147,13 +147,13 @@ absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
 SnapshotManager::Build(const std::string& rule_set_version,
                        const std::string& list_version) const {
   const absl::Time start = clock_->Now();
-  ASSIGN_OR_RETURN(v1::StoredRuleSet stored, store_->GetRuleSet(rule_set_version));
+  ASSIGN_OR_RETURN(v1::StoredRuleSet stored, store_->rule_sets().GetRuleSet(rule_set_version));
   std::map<std::string, std::string> files(stored.files().begin(),
                                            stored.files().end());
   ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> rule_set,
                    rules::RuleSet::Compile(files));
   ASSIGN_OR_RETURN(store::ListVersionData data,
-                   store_->ReadListVersion(list_version));
+                   store_->lists().ReadListVersion(list_version));
   const absl::Time list_created_at =
       absl::FromUnixSeconds(data.info.created_at().seconds()) +
       absl::Nanoseconds(data.info.created_at().nanos());
@@ -203,7 +203,7 @@ absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(
   if (current == nullptr) {
     return absl::FailedPreconditionError("nothing is active");
   }
-  ASSIGN_OR_RETURN(auto history, store_->ActivationHistory());
+  ASSIGN_OR_RETURN(auto history, store_->activation().ActivationHistory());
   // The history is a stack: activations push, rollbacks pop what they undid.
   std::vector<const v1::ActiveVersions*> stack;
   for (const auto& e : history) {
@@ -232,7 +232,7 @@ absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(
   const v1::ActiveVersions target = *stack.back();
   RETURN_IF_ERROR(ActivateLocked(target.rule_set_version(), target.list_version(),
                                  absl::StrCat(actor, " (rollback)"), pops));
-  ASSIGN_OR_RETURN(auto active, store_->GetActive());
+  ASSIGN_OR_RETURN(auto active, store_->activation().GetActive());
   return active.has_value() ? *active : target;
 }
 
@@ -290,7 +290,7 @@ absl::Status SnapshotManager::ActivateLockedImpl(
   active.set_activated_by(actor);
   active.set_rollback_pops(rollback_pops);
   // Persist first: if the write fails, nothing changes in memory either.
-  RETURN_IF_ERROR(store_->SetActive(active));
+  RETURN_IF_ERROR(store_->activation().SetActive(active));
   auto previous = current_.exchange(std::move(snapshot), std::memory_order_acq_rel);
   if (previous != nullptr) {
     retired_.push_back(std::move(previous));
@@ -335,7 +335,7 @@ absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
   info->set_created_by(actor);
   info->set_source(source);
   for (const auto& [name, content] : files) (*stored.mutable_files())[name] = content;
-  RETURN_IF_ERROR(store_->PutRuleSet(stored));
+  RETURN_IF_ERROR(store_->rule_sets().PutRuleSet(stored));
   return *info;
 }
 
@@ -509,14 +509,14 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
   data.info.set_ownership_count(static_cast<int64_t>(data.ownership.size()));
   data.info.set_item_count(static_cast<int64_t>(data.items.size()));
   data.info.set_created_by("bootstrap");
-  RETURN_IF_ERROR(store_->PutListVersion(data));
+  RETURN_IF_ERROR(store_->lists().PutListVersion(data));
   ASSIGN_OR_RETURN(v1::RuleSetInfo rules_info,
                    PublishRulesLocked(files, options.rules_dir, "bootstrap"));
   return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");
 }
 
 absl::Status SnapshotManager::ReloadDispositions() {
-  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->ListDispositions());
+  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->dispositions().ListDispositions());
   disposition_feed_->Store(std::make_shared<const engine::DispositionSet>(
       log, std::numeric_limits<uint64_t>::max()));
   return absl::OkStatus();
@@ -525,7 +525,7 @@ absl::Status SnapshotManager::ReloadDispositions() {
 absl::StatusOr<v1::Disposition> SnapshotManager::RecordDisposition(
     v1::Disposition disposition) {
   absl::MutexLock lock(&mu_);
-  RETURN_IF_ERROR(store_->AppendDisposition(&disposition));
+  RETURN_IF_ERROR(store_->dispositions().AppendDisposition(&disposition));
   RETURN_IF_ERROR(ReloadDispositions());
   return disposition;
 }
@@ -534,7 +534,7 @@ absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
 SnapshotManager::WithDispositionsAt(
     std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
     uint64_t sequence) const {
-  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->ListDispositions());
+  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->dispositions().ListDispositions());
   auto copy = std::make_shared<engine::ScreeningSnapshot>(*snapshot);
   copy->dispositions = std::make_shared<const engine::DispositionFeed>(
       std::make_shared<const engine::DispositionSet>(log, sequence));
@@ -549,7 +549,7 @@ SnapshotManager::WithLocationsAt(
   for (const v1::Item& item : request.items()) {
     for (const std::string& serial : item.serial_numbers()) {
       ASSIGN_OR_RETURN(std::optional<v1::LocationReport> report,
-                       store_->LocationAt(serial, sequence));
+                       store_->locations().LocationAt(serial, sequence));
       if (report.has_value()) {
         seen.emplace_back(serial, ToReportedLocation(*report));
       }
@@ -591,7 +591,7 @@ absl::Status SnapshotManager::BootstrapOnce(const BootstrapOptions& options) {
   RETURN_IF_ERROR(ReloadDispositions());
   ASSIGN_OR_RETURN(bool empty, store_->IsEmpty());
   if (empty) return SeedEmptyStore(options);
-  ASSIGN_OR_RETURN(std::optional<v1::ActiveVersions> active, store_->GetActive());
+  ASSIGN_OR_RETURN(std::optional<v1::ActiveVersions> active, store_->activation().GetActive());
   if (!active.has_value()) {
     return absl::FailedPreconditionError(
         "store has data but no active versions; activate a version");
@@ -698,7 +698,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
     return absl::FailedPreconditionError("no active list version to derive from");
   }
   ASSIGN_OR_RETURN(store::ListVersionData next,
-                   store_->ReadListVersion(current->list_version));
+                   store_->lists().ReadListVersion(current->list_version));
   next.info.set_parent_version(current->list_version);
   if (ownership) {
     absl::flat_hash_map<std::string, double> old;
@@ -757,7 +757,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
     return outcome;
   }
   next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
-  RETURN_IF_ERROR(store_->PutListVersion(next));
+  RETURN_IF_ERROR(store_->lists().PutListVersion(next));
   outcome.info = next.info;
   if (activate) {
     RETURN_IF_ERROR(ActivateLocked(current->rule_set_version, next.info.version(), actor));
@@ -779,7 +779,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
   auto current = Current();
   store::ListVersionData base;
   if (current != nullptr) {
-    ASSIGN_OR_RETURN(base, store_->ReadListVersion(current->list_version));
+    ASSIGN_OR_RETURN(base, store_->lists().ReadListVersion(current->list_version));
   }
   absl::flat_hash_set<std::string> replaced_lists;
   if (replace_lists) {
@@ -827,7 +827,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
     return outcome;
   }
   next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
-  RETURN_IF_ERROR(store_->PutListVersion(next));
+  RETURN_IF_ERROR(store_->lists().PutListVersion(next));
   outcome.info = next.info;
   if (activate) {
     if (current == nullptr) {

@@ -47,6 +47,11 @@ inline constexpr char kMetaAdminPrefix[] = "admin/";
 inline constexpr char kMetaChainAnchor[] = "chain_anchor";
 // "checkpoint/" + 8-byte big-endian sequence -> ChainCheckpoint.
 inline constexpr char kMetaCheckpointPrefix[] = "checkpoint/";
+// 8-byte BE: the first decision sequence stored as an envelope
+// (decision_envelope.h); absent in a store that has none yet.
+inline constexpr char kMetaEnvelopeSince[] = "decision_envelope_since";
+// ChainCheckpoint: how far the last verification found the chain intact.
+inline constexpr char kMetaVerifiedMark[] = "chain_verified";
 // "disposition/" + 8-byte big-endian sequence -> Disposition.
 inline constexpr char kMetaDispositionPrefix[] = "disposition/";
 // 8-byte BE: the location sequence (one step per ingest batch that changed

@@ -124,7 +124,7 @@ TEST(BackupTest, OnlineBackupRestoresIntoANewServerThatVerifiesAndReplays) {
     }
     EXPECT_EQ(second.backup_id(), first.backup_id() + 1);
     EXPECT_EQ(second.backups_kept(), 2);
-    backed_up_decisions = server->manager()->store()->decision_count();
+    backed_up_decisions = server->manager()->store()->decisions().decision_count();
     // The backup is in the admin log.
     grpc::ClientContext ctx;
     v1::ListAdminActionsRequest lreq;
@@ -147,7 +147,7 @@ TEST(BackupTest, OnlineBackupRestoresIntoANewServerThatVerifiesAndReplays) {
   ASSERT_TRUE(started.ok()) << started.status();
   auto& server = *started;
   ASSERT_TRUE(server->Load().ok());
-  EXPECT_EQ(server->manager()->store()->decision_count(), backed_up_decisions);
+  EXPECT_EQ(server->manager()->store()->decisions().decision_count(), backed_up_decisions);
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server->port()),
                                      grpc::InsecureChannelCredentials());
   auto admin = v1::AdminService::NewStub(channel);

@@ -47,7 +47,7 @@ std::vector<v1::Alert> WaitForAlerts(store::EntityStore* store, size_t n) {
   // Observable state, bounded wait (the re-screen runs on the admin pool).
   const absl::Time deadline = absl::Now() + absl::Seconds(30);
   while (absl::Now() < deadline) {
-    auto alerts = store->ListAlerts(100, false);
+    auto alerts = store->alerts().ListAlerts(100, false);
     if (alerts.ok() && alerts->size() >= n) return *alerts;
     absl::SleepFor(absl::Milliseconds(20));
   }
@@ -117,7 +117,7 @@ TEST(ContinuousScreeningTest, NewListingOfAPastClearPartyRaisesOneAlert) {
     v1::ListVersionsResponse out;
     ASSERT_TRUE(admin->ListVersions(&ctx, v1::ListVersionsRequest(), &out).ok());
   }
-  auto again = server->manager()->store()->ListAlerts(100, false);
+  auto again = server->manager()->store()->alerts().ListAlerts(100, false);
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->size(), 1u);
 }
@@ -149,7 +149,7 @@ TEST(ContinuousScreeningTest, DecisionRecordedLateUnderSupersededVersionsIsAlert
     v1::ListVersionsResponse out;
     ASSERT_TRUE(admin->ListVersions(&ctx, v1::ListVersionsRequest(), &out).ok());
   }
-  auto none = server->manager()->store()->ListAlerts(100, false);
+  auto none = server->manager()->store()->alerts().ListAlerts(100, false);
   ASSERT_TRUE(none.ok());
   ASSERT_TRUE(none->empty());
 

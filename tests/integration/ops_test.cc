@@ -347,7 +347,7 @@ TEST_F(OpsTest, StaleListFailsReadinessClosedAndRaisesOneAlert) {
   EXPECT_GE(Sample(scrape, "es_alerts_raised_total{kind=\"ALERT_KIND_LIST_STALE\"}"), 1);
   // One alert for the version, however long it stays stale.
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  auto alerts = server_->manager()->store()->ListAlerts(100, false);
+  auto alerts = server_->manager()->store()->alerts().ListAlerts(100, false);
   ASSERT_TRUE(alerts.ok());
   int stale = 0;
   for (const auto& a : *alerts) {

@@ -156,12 +156,12 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
   ASSERT_TRUE(admin->ReplayDecision(&ctx, req, &resp).ok());
   EXPECT_TRUE(resp.identical());
 
-  auto record = manager->store()->GetDecision(ids[1]);
+  auto record = manager->store()->decisions().GetDecision(ids[1]);
   ASSERT_TRUE(record.ok());
   record->mutable_response()->set_decision(v1::DECISION_CLEAR == record->response().decision()
                                                ? v1::DECISION_REVIEW
                                                : v1::DECISION_CLEAR);
-  ASSERT_TRUE(manager->store()->RawPutDecisionForTest(record->sequence(),
+  ASSERT_TRUE(manager->store()->decisions().RawPutDecisionForTest(record->sequence(),
                                                       record->SerializeAsString()).ok());
   auto tampered = serving::ReplayDecision(*manager, ids[1]);
   ASSERT_TRUE(tampered.ok());

@@ -94,7 +94,7 @@ class LocationTest : public ::testing::Test {
     SetTs(clock_.Now(), record.mutable_recorded_at());
     *record.mutable_request() = request;
     *record.mutable_response() = response;
-    auto id = store_->AppendDecision(&record);
+    auto id = store_->decisions().AppendDecision(&record);
     EXPECT_TRUE(id.ok()) << id.status();
     return id.ok() ? *id : "";
   }
@@ -106,7 +106,7 @@ class LocationTest : public ::testing::Test {
     *record.mutable_request() = request;
     record.mutable_response()->set_request_id(request.request_id());
     record.mutable_response()->set_decision(d);
-    auto id = store_->AppendDecision(&record);
+    auto id = store_->decisions().AppendDecision(&record);
     EXPECT_TRUE(id.ok()) << id.status();
     return id.ok() ? *id : "";
   }
@@ -195,11 +195,11 @@ TEST_F(LocationTest, RejectsUnsignedBadSignatureUnknownVerifierFutureAndOld) {
   EXPECT_EQ(reasons.size(), 7u);
   // Never stored as evidence, never visible to screening.
   for (const auto& [id, reason] : reasons) {
-    auto stored = store_->GetLocationReport(id);
+    auto stored = store_->locations().GetLocationReport(id);
     ASSERT_TRUE(stored.ok());
     EXPECT_FALSE(stored->has_value()) << id;
   }
-  auto latest = store_->LatestLocation("SN-2");
+  auto latest = store_->locations().LatestLocation("SN-2");
   ASSERT_TRUE(latest.ok());
   EXPECT_FALSE(latest->has_value());
   auto index = manager_->location_feed()->Load();
@@ -237,7 +237,7 @@ TEST_F(LocationTest, ReplayIsRejectedAndReingestIsIdempotent) {
   EXPECT_THAT(reasons["r-2"], ::testing::StartsWith("replay: (verifier"));
   EXPECT_THAT(reasons["r-4"], ::testing::StartsWith("replay: (verifier"));
   EXPECT_EQ(s3->accepted(), 1);
-  auto stored = store_->GetLocationReport("r-1");
+  auto stored = store_->locations().GetLocationReport("r-1");
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->country(), "DE");
   EXPECT_EQ(manager_->location_feed()->Load()->Find("SN-1")->country, "DE");
@@ -309,7 +309,7 @@ TEST_F(LocationTest, GeneratedStreamDivertedChipsRaiseExactlyOneAlertEach) {
   EXPECT_EQ(accepted, static_cast<int64_t>(pending.size()));
   EXPECT_EQ(alerts, 12);
 
-  auto listed = store_->ListAlerts(1000, false);
+  auto listed = store_->alerts().ListAlerts(1000, false);
   ASSERT_TRUE(listed.ok());
   ASSERT_EQ(listed->size(), 12u);
   std::set<std::string> alerted;
@@ -321,7 +321,7 @@ TEST_F(LocationTest, GeneratedStreamDivertedChipsRaiseExactlyOneAlertEach) {
     EXPECT_EQ(a.declared_destination(), destination_of_serial[a.serial_number()]);
     EXPECT_NE(a.country(), a.declared_destination());
     ASSERT_EQ(a.report_ids_size(), 1);
-    auto r = store_->GetLocationReport(a.report_ids(0));
+    auto r = store_->locations().GetLocationReport(a.report_ids(0));
     ASSERT_TRUE(r.ok() && r->has_value());
     EXPECT_EQ((*r)->country(), a.country());
   }
@@ -333,7 +333,7 @@ TEST_F(LocationTest, GeneratedStreamDivertedChipsRaiseExactlyOneAlertEach) {
   EXPECT_EQ(again->accepted(), 0);
   EXPECT_EQ(again->duplicates(), static_cast<int64_t>(stream.reports.size()));
   EXPECT_EQ(again->alerts_raised(), 0);
-  EXPECT_EQ(store_->ListAlerts(1000, false)->size(), 12u);
+  EXPECT_EQ(store_->alerts().ListAlerts(1000, false)->size(), 12u);
 
   // Every diverted chip ended in CN (a D:5 country): the last alert-worthy
   // place. The alert is raised at the first place outside the destination.
@@ -454,16 +454,16 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   EXPECT_EQ(today->decision(), v1::DECISION_CLEAR);
 
   // The store's history answers "where, as of sequence N".
-  auto at1 = store_->LocationAt("GPU-MOVES", 1);
+  auto at1 = store_->locations().LocationAt("GPU-MOVES", 1);
   ASSERT_TRUE(at1.ok() && at1->has_value());
   EXPECT_EQ((*at1)->country(), "FR");
-  auto at2 = store_->LocationAt("GPU-MOVES", 2);
+  auto at2 = store_->locations().LocationAt("GPU-MOVES", 2);
   ASSERT_TRUE(at2.ok() && at2->has_value());
   EXPECT_EQ((*at2)->country(), "DE");
-  auto at0 = store_->LocationAt("GPU-MOVES", 0);
+  auto at0 = store_->locations().LocationAt("GPU-MOVES", 0);
   ASSERT_TRUE(at0.ok());
   EXPECT_FALSE(at0->has_value());
-  auto other = store_->LocationAt("GPU-MOVE", 2);  // a prefix, not the serial
+  auto other = store_->locations().LocationAt("GPU-MOVE", 2);  // a prefix, not the serial
   ASSERT_TRUE(other.ok());
   EXPECT_FALSE(other->has_value());
 
@@ -490,7 +490,7 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   store_.reset();
   auto reopened = store::EntityStore::Open(dir_.path() + "/db");
   ASSERT_TRUE(reopened.ok()) << reopened.status();
-  auto seq = (*reopened)->LocationSequence();
+  auto seq = (*reopened)->locations().LocationSequence();
   ASSERT_TRUE(seq.ok());
   EXPECT_EQ(*seq, 2u);
 }
@@ -549,7 +549,7 @@ TEST_F(LocationTest, BundleIngestsEveryReportWithOneSignature) {
   EXPECT_EQ(s->received(), 10);
   EXPECT_EQ(s->accepted(), 10);
   EXPECT_EQ(s->rejected_size(), 0);
-  auto stored = store_->GetLocationReport("b-5");
+  auto stored = store_->locations().GetLocationReport("b-5");
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_EQ((*stored)->country(), "JP");
   EXPECT_EQ((*stored)->bundle_id(), bundles[1].bundle_id());
@@ -563,7 +563,7 @@ TEST_F(LocationTest, BundleIngestsEveryReportWithOneSignature) {
   auto s2 = ingestor_->Ingest({single});
   ASSERT_TRUE(s2.ok());
   EXPECT_EQ(s2->accepted(), 1);
-  EXPECT_TRUE((*store_->GetLocationReport("single-1"))->bundle_id().empty());
+  EXPECT_TRUE((*store_->locations().GetLocationReport("single-1"))->bundle_id().empty());
 }
 
 TEST_F(LocationTest, TamperedBundleIsRejectedWhole) {
@@ -611,7 +611,7 @@ TEST_F(LocationTest, TamperedBundleIsRejectedWhole) {
   EXPECT_EQ(s->rejected(7).index(), 7);
   EXPECT_EQ(s->rejected(7).bundle_id(), "other-bundle");
   for (int i = 0; i < 5; ++i) {
-    auto stored = store_->GetLocationReport("t-" + std::to_string(i));
+    auto stored = store_->locations().GetLocationReport("t-" + std::to_string(i));
     ASSERT_TRUE(stored.ok());
     EXPECT_FALSE(stored->has_value());
   }
@@ -688,7 +688,7 @@ TEST_F(LocationTest, BundleReplayIsIdempotent) {
   auto reasons = Reasons(*s3);
   EXPECT_THAT(reasons["i-0"], ::testing::StartsWith("replay: report_id"));
   EXPECT_THAT(reasons["i-new"], ::testing::StartsWith("replay: (verifier"));
-  EXPECT_EQ((*store_->GetLocationReport("i-0"))->country(), "DE");
+  EXPECT_EQ((*store_->locations().GetLocationReport("i-0"))->country(), "DE");
 }
 
 TEST_F(LocationTest, GeneratedBundlesMatchPerReportIngest) {

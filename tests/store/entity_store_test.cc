@@ -13,6 +13,16 @@
 namespace exportscreen::store {
 namespace {
 
+// The stored form of a record: its serialisation without `hash` in an
+// envelope stating r.prev_hash() and r.hash().
+std::string Envelope(const v1::DecisionRecord& r) {
+  v1::DecisionRecord copy = r;
+  copy.clear_hash();
+  std::string bytes;
+  EXPECT_TRUE(copy.SerializeToString(&bytes));
+  return EncodeDecisionEnvelope(bytes, r.prev_hash(), r.hash());
+}
+
 ListVersionData SampleVersion(const std::string& version) {
   ListVersionData data;
   data.info.set_version(version);
@@ -45,19 +55,19 @@ TEST(EntityStoreTest, ListVersionRoundTripAndSurvivesReopen) {
     auto store = EntityStore::Open(dir.path());
     ASSERT_TRUE(store.ok()) << store.status();
     EXPECT_TRUE(*(*store)->IsEmpty());
-    ASSERT_TRUE((*store)->PutListVersion(SampleVersion("v1")).ok());
-    ASSERT_TRUE((*store)->PutListVersion(SampleVersion("v10")).ok());
-    EXPECT_EQ((*store)->PutListVersion(SampleVersion("v1")).code(),
+    ASSERT_TRUE((*store)->lists().PutListVersion(SampleVersion("v1")).ok());
+    ASSERT_TRUE((*store)->lists().PutListVersion(SampleVersion("v10")).ok());
+    EXPECT_EQ((*store)->lists().PutListVersion(SampleVersion("v1")).code(),
               absl::StatusCode::kAlreadyExists);
     v1::ActiveVersions active;
     active.set_list_version("v1");
     active.set_rule_set_version("r1");
-    ASSERT_TRUE((*store)->SetActive(active).ok());
+    ASSERT_TRUE((*store)->activation().SetActive(active).ok());
   }
   auto store = EntityStore::Open(dir.path());
   ASSERT_TRUE(store.ok()) << store.status();
   EXPECT_FALSE(*(*store)->IsEmpty());
-  auto data = (*store)->ReadListVersion("v1");
+  auto data = (*store)->lists().ReadListVersion("v1");
   ASSERT_TRUE(data.ok()) << data.status();
   ASSERT_EQ(data->entities.size(), 2u);  // v10 records not mixed in
   EXPECT_EQ(data->entities[0].primary_name(), "Alpha Co");
@@ -65,14 +75,14 @@ TEST(EntityStoreTest, ListVersionRoundTripAndSurvivesReopen) {
   EXPECT_EQ(data->ownership[0].percent(), 60);
   ASSERT_EQ(data->items.size(), 1u);
   EXPECT_EQ(data->items[0].item().tpp(), 4992);
-  auto versions = (*store)->ListListVersions();
+  auto versions = (*store)->lists().ListListVersions();
   ASSERT_TRUE(versions.ok());
   EXPECT_EQ(versions->size(), 2u);
-  auto active = (*store)->GetActive();
+  auto active = (*store)->activation().GetActive();
   ASSERT_TRUE(active.ok());
   ASSERT_TRUE(active->has_value());
   EXPECT_EQ((*active)->list_version(), "v1");
-  EXPECT_EQ((*store)->ReadListVersion("nope").status().code(),
+  EXPECT_EQ((*store)->lists().ReadListVersion("nope").status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -83,13 +93,13 @@ TEST(EntityStoreTest, RuleSetsAreContentAddressed) {
   v1::StoredRuleSet rs;
   rs.mutable_info()->set_version("rules-abc");
   (*rs.mutable_files())["a.textproto"] = "x: 1";
-  ASSERT_TRUE((*store)->PutRuleSet(rs).ok());
-  ASSERT_TRUE((*store)->PutRuleSet(rs).ok());
-  auto got = (*store)->GetRuleSet("rules-abc");
+  ASSERT_TRUE((*store)->rule_sets().PutRuleSet(rs).ok());
+  ASSERT_TRUE((*store)->rule_sets().PutRuleSet(rs).ok());
+  auto got = (*store)->rule_sets().GetRuleSet("rules-abc");
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->files().at("a.textproto"), "x: 1");
-  EXPECT_EQ((*store)->ListRuleSets()->size(), 1u);
-  EXPECT_EQ((*store)->GetRuleSet("zzz").status().code(),
+  EXPECT_EQ((*store)->rule_sets().ListRuleSets()->size(), 1u);
+  EXPECT_EQ((*store)->rule_sets().GetRuleSet("zzz").status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -101,29 +111,29 @@ TEST(EntityStoreTest, DecisionsAreChainedAndSurviveReopen) {
     ASSERT_TRUE(store.ok());
     v1::DecisionRecord r1;
     r1.mutable_request()->set_request_id("a");
-    auto id1 = (*store)->AppendDecision(&r1);
+    auto id1 = (*store)->decisions().AppendDecision(&r1);
     ASSERT_TRUE(id1.ok());
     first_id = *id1;
     EXPECT_EQ(r1.prev_hash(), "");
     EXPECT_EQ(r1.response().decision_id(), first_id);
     v1::DecisionRecord r2;
-    ASSERT_TRUE((*store)->AppendDecision(&r2).ok());
+    ASSERT_TRUE((*store)->decisions().AppendDecision(&r2).ok());
     EXPECT_EQ(r2.prev_hash(), r1.hash());
     second_hash = r2.hash();
   }
   auto store = EntityStore::Open(dir.path());
   ASSERT_TRUE(store.ok());
-  EXPECT_EQ((*store)->decision_count(), 2);
-  auto got = (*store)->GetDecision(first_id);
+  EXPECT_EQ((*store)->decisions().decision_count(), 2);
+  auto got = (*store)->decisions().GetDecision(first_id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->request().request_id(), "a");
   EXPECT_EQ(DecisionRecordHash(*got), got->hash());
   v1::DecisionRecord r3;
-  ASSERT_TRUE((*store)->AppendDecision(&r3).ok());
+  ASSERT_TRUE((*store)->decisions().AppendDecision(&r3).ok());
   EXPECT_EQ(r3.prev_hash(), second_hash);  // chain continues after restart
-  EXPECT_EQ((*store)->GetDecision("bad").status().code(),
+  EXPECT_EQ((*store)->decisions().GetDecision("bad").status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ((*store)->GetDecision("D00000000000000ff").status().code(),
+  EXPECT_EQ((*store)->decisions().GetDecision("D00000000000000ff").status().code(),
             absl::StatusCode::kNotFound);
 }
 
@@ -151,11 +161,13 @@ class ChainTest : public ::testing::Test {
       v1::DecisionRecord r;
       r.mutable_request()->set_request_id("r" + std::to_string(i));
       r.mutable_response()->set_decision(v1::DECISION_CLEAR);
-      ASSERT_TRUE(store_->AppendDecision(&r).ok());
+      ASSERT_TRUE(store_->decisions().AppendDecision(&r).ok());
       records_.push_back(r);
     }
   }
-  std::string Bytes(const v1::DecisionRecord& r) { return r.SerializeAsString(); }
+  // The stored form of `r` as a forger would write it: its bytes (without
+  // `hash`) in an envelope that states r.hash().
+  std::string Bytes(const v1::DecisionRecord& r) { return Envelope(r); }
 
   testing::TempDir dir_;
   std::unique_ptr<EntityStore> store_;
@@ -163,7 +175,7 @@ class ChainTest : public ::testing::Test {
 };
 
 TEST_F(ChainTest, IntactChainVerifies) {
-  auto v = VerifyDecisionChain(*store_);
+  auto v = VerifyDecisionChain(store_->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->problem;
   EXPECT_EQ(v->records_checked, 10u);
@@ -173,8 +185,8 @@ TEST_F(ChainTest, IntactChainVerifies) {
 TEST_F(ChainTest, DetectsModifiedRecord) {
   v1::DecisionRecord tampered = records_[4];
   tampered.mutable_response()->set_decision(v1::DECISION_PROHIBITED);
-  ASSERT_TRUE(store_->RawPutDecisionForTest(5, Bytes(tampered)).ok());
-  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(store_->decisions().RawPutDecisionForTest(5, Bytes(tampered)).ok());
+  auto v = VerifyDecisionChain(store_->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 5u);
@@ -187,16 +199,16 @@ TEST_F(ChainTest, DetectsModifiedRecordWithRecomputedHash) {
   v1::DecisionRecord tampered = records_[4];
   tampered.mutable_response()->set_decision(v1::DECISION_PROHIBITED);
   tampered.set_hash(DecisionRecordHash(tampered));
-  ASSERT_TRUE(store_->RawPutDecisionForTest(5, Bytes(tampered)).ok());
-  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(store_->decisions().RawPutDecisionForTest(5, Bytes(tampered)).ok());
+  auto v = VerifyDecisionChain(store_->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 6u);
 }
 
 TEST_F(ChainTest, DetectsDeletedRecord) {
-  ASSERT_TRUE(store_->RawDeleteDecisionForTest(3).ok());
-  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(store_->decisions().RawDeleteDecisionForTest(3).ok());
+  auto v = VerifyDecisionChain(store_->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 4u);
@@ -204,8 +216,8 @@ TEST_F(ChainTest, DetectsDeletedRecord) {
 }
 
 TEST_F(ChainTest, DetectsDeletedTail) {
-  ASSERT_TRUE(store_->RawDeleteDecisionForTest(10).ok());
-  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(store_->decisions().RawDeleteDecisionForTest(10).ok());
+  auto v = VerifyDecisionChain(store_->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 10u);
@@ -217,9 +229,9 @@ TEST_F(ChainTest, DetectsReorderedRecords) {
   v1::DecisionRecord a = records_[5], b = records_[6];
   a.set_sequence(7);
   b.set_sequence(6);
-  ASSERT_TRUE(store_->RawPutDecisionForTest(6, Bytes(b)).ok());
-  ASSERT_TRUE(store_->RawPutDecisionForTest(7, Bytes(a)).ok());
-  auto v = VerifyDecisionChain(*store_);
+  ASSERT_TRUE(store_->decisions().RawPutDecisionForTest(6, Bytes(b)).ok());
+  ASSERT_TRUE(store_->decisions().RawPutDecisionForTest(7, Bytes(a)).ok());
+  auto v = VerifyDecisionChain(store_->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 6u);
@@ -232,14 +244,14 @@ TEST(ActivationHistoryTest, AppendsInOrder) {
   for (const char* v : {"a", "b", "c"}) {
     v1::ActiveVersions active;
     active.set_list_version(v);
-    ASSERT_TRUE((*store)->SetActive(active).ok());
+    ASSERT_TRUE((*store)->activation().SetActive(active).ok());
   }
-  auto history = (*store)->ActivationHistory();
+  auto history = (*store)->activation().ActivationHistory();
   ASSERT_TRUE(history.ok());
   ASSERT_EQ(history->size(), 3u);
   EXPECT_EQ((*history)[0].list_version(), "a");
   EXPECT_EQ((*history)[2].list_version(), "c");
-  EXPECT_EQ((*(*store)->GetActive())->list_version(), "c");
+  EXPECT_EQ((*(*store)->activation().GetActive())->list_version(), "c");
 }
 
 }  // namespace
@@ -256,18 +268,18 @@ TEST(RetentionTest, ExpiryKeepsTheRestVerifiable) {
   for (int i = 0; i < 10; ++i) {
     v1::DecisionRecord r;
     r.mutable_recorded_at()->set_seconds(1000 + i * 100);
-    ASSERT_TRUE(store->AppendDecision(&r).ok());
+    ASSERT_TRUE(store->decisions().AppendDecision(&r).ok());
   }
-  auto deleted = store->ExpireDecisionsBefore(absl::FromUnixSeconds(1500));
+  auto deleted = store->decisions().ExpireDecisionsBefore(absl::FromUnixSeconds(1500));
   ASSERT_TRUE(deleted.ok()) << deleted.status();
   EXPECT_EQ(*deleted, 5);
-  auto v = VerifyDecisionChain(*store);
+  auto v = VerifyDecisionChain(store->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->problem;
   EXPECT_EQ(v->records_checked, 5u);
   // Deleting one more record by hand (not through retention) is detected.
-  ASSERT_TRUE(store->RawDeleteDecisionForTest(6).ok());
-  v = VerifyDecisionChain(*store);
+  ASSERT_TRUE(store->decisions().RawDeleteDecisionForTest(6).ok());
+  v = VerifyDecisionChain(store->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 7u);
@@ -278,8 +290,8 @@ TEST(RetentionTest, NeverDeletesTheHead) {
   auto store = EntityStore::Open(dir.path());
   ASSERT_TRUE(store.ok());
   v1::DecisionRecord r;
-  ASSERT_TRUE((*store)->AppendDecision(&r).ok());
-  auto deleted = (*store)->ExpireDecisionsBefore(absl::FromUnixSeconds(1 << 30));
+  ASSERT_TRUE((*store)->decisions().AppendDecision(&r).ok());
+  auto deleted = (*store)->decisions().ExpireDecisionsBefore(absl::FromUnixSeconds(1 << 30));
   ASSERT_TRUE(deleted.ok());
   EXPECT_EQ(*deleted, 0);
 }
@@ -293,10 +305,10 @@ TEST(CheckpointTest, RewrittenChainAfterCheckpointIsDetected) {
   for (int i = 0; i < 3; ++i) {
     v1::DecisionRecord r;
     r.mutable_request()->set_request_id(std::to_string(i));
-    ASSERT_TRUE(store->AppendDecision(&r).ok());
+    ASSERT_TRUE(store->decisions().AppendDecision(&r).ok());
     records.push_back(r);
   }
-  auto cp = store->Checkpoint(absl::Now());
+  auto cp = store->decisions().Checkpoint(absl::Now());
   ASSERT_TRUE(cp.ok());
   ASSERT_TRUE(cp->has_value());
   EXPECT_EQ((*cp)->sequence(), 3u);
@@ -305,8 +317,8 @@ TEST(CheckpointTest, RewrittenChainAfterCheckpointIsDetected) {
   v1::DecisionRecord forged = records[2];
   forged.mutable_request()->set_request_id("forged");
   forged.set_hash(DecisionRecordHash(forged));
-  ASSERT_TRUE(store->RawPutDecisionForTest(3, forged.SerializeAsString()).ok());
-  auto v = VerifyDecisionChain(*store);
+  ASSERT_TRUE(store->decisions().RawPutDecisionForTest(3, Envelope(forged)).ok());
+  auto v = VerifyDecisionChain(store->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_FALSE(v->ok);
   EXPECT_EQ(v->first_broken_sequence, 3u);
@@ -333,7 +345,7 @@ TEST(GroupCommitTest, ConcurrentAppendsFormOneValidChain) {
       for (int i = 0; i < kPerThread; ++i) {
         v1::DecisionRecord r;
         r.mutable_request()->set_request_id(absl::StrCat(t, "-", i));
-        auto id = store->AppendDecision(&r);
+        auto id = store->decisions().AppendDecision(&r);
         ASSERT_TRUE(id.ok());
         EXPECT_EQ(r.response().decision_id(), *id);
         std::lock_guard<std::mutex> lock(ids_mu);
@@ -342,8 +354,8 @@ TEST(GroupCommitTest, ConcurrentAppendsFormOneValidChain) {
     });
   }
   for (auto& t : threads) t.join();
-  EXPECT_EQ(store->decision_count(), kThreads * kPerThread);
-  auto v = VerifyDecisionChain(*store);
+  EXPECT_EQ(store->decisions().decision_count(), kThreads * kPerThread);
+  auto v = VerifyDecisionChain(store->decisions());
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << v->problem;
   EXPECT_EQ(v->records_checked, static_cast<uint64_t>(kThreads * kPerThread));

@@ -1,0 +1,110 @@
+#include "services/store/alert_store.h"
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/metrics.h"
+#include "services/common/status_macros.h"
+#include "services/store/key_codec.h"
+#include "services/store/store_db.h"
+
+namespace exportscreen::store {
+namespace {
+
+std::string AlertKey(uint64_t seq) {
+  std::string key = "a";
+  PutFixed64BE(&key, seq);
+  return key;
+}
+
+std::string AlertDedupeKey(absl::string_view decision_id, absl::string_view what) {
+  std::string key = "k";
+  key.append(decision_id.data(), decision_id.size());
+  key.push_back('\0');
+  key.append(what.data(), what.size());
+  return key;
+}
+
+std::string AlertId(uint64_t seq) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string id = "A";
+  for (int shift = 60; shift >= 0; shift -= 4) id.push_back(kHex[(seq >> shift) & 0xf]);
+  return id;
+}
+
+// What makes an alert a repeat: diversion alerts per (decision, serial);
+// re-screening alerts per (decision, versions that changed the answer);
+// stale-list alerts per list version.
+std::string DedupeKey(const v1::Alert& a) {
+  return AlertDedupeKey(
+      a.decision_id(),
+      a.kind() == v1::ALERT_KIND_RESCREEN_CHANGE
+          ? absl::StrCat("rescreen:", a.rule_set_version(), "/", a.list_version())
+      : a.kind() == v1::ALERT_KIND_LIST_STALE ? absl::StrCat("list-stale:", a.list_version())
+                                              : a.serial_number());
+}
+
+}  // namespace
+
+absl::Status AlertStore::AppendAlerts(std::vector<v1::Alert> alerts,
+                                      std::vector<v1::Alert>* appended) {
+  appended->clear();
+  if (alerts.empty()) return absl::OkStatus();
+  rocksdb::DB* db = db_->db();
+  rocksdb::ColumnFamilyHandle* cf = db_->cf(kCfAlerts);
+  absl::MutexLock lock(&mu_);
+  if (next_alert_ == 0) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), cf));
+    it->SeekForPrev(AlertKey(~uint64_t{0}));
+    next_alert_ = 1;
+    if (it->Valid() && it->key().size() == 9 && it->key()[0] == 'a') {
+      next_alert_ = DecodeFixed64BE(it->key().data() + 1) + 1;
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "scan alerts"));
+  }
+  std::vector<std::string> dedupe(alerts.size());
+  for (size_t i = 0; i < alerts.size(); ++i) dedupe[i] = DedupeKey(alerts[i]);
+  std::vector<std::optional<std::string>> existing;
+  RETURN_IF_ERROR(MultiGetOptional(db, cf, dedupe, &existing));
+  rocksdb::WriteBatch batch;
+  absl::flat_hash_map<absl::string_view, bool> in_batch;
+  uint64_t seq = next_alert_;
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    if (existing[i].has_value() || !in_batch.emplace(dedupe[i], true).second) continue;
+    v1::Alert& a = alerts[i];
+    a.set_sequence(seq);
+    a.set_alert_id(AlertId(seq));
+    RETURN_IF_ERROR(FromRocks(batch.Put(cf, AlertKey(seq), Serialize(a)), "batch"));
+    RETURN_IF_ERROR(FromRocks(batch.Put(cf, dedupe[i], a.alert_id()), "batch"));
+    appended->push_back(a);
+    ++seq;
+  }
+  if (appended->empty()) return absl::OkStatus();
+  absl::Status s = WriteSynced(db, &batch, "append alerts");
+  if (!s.ok()) {
+    appended->clear();
+    return s;
+  }
+  next_alert_ = seq;
+  static metrics::Family* const raised = metrics::Registry::Default().Get(
+      "es_alerts_raised_total", "Alerts stored, by kind", metrics::Type::kCounter, {"kind"});
+  for (const v1::Alert& a : *appended) raised->CounterWith({v1::AlertKind_Name(a.kind())})->Add();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::Alert>> AlertStore::ListAlerts(int limit,
+                                                              bool unacknowledged_only) const {
+  std::vector<v1::Alert> out;
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(kCfAlerts)));
+  for (it->SeekForPrev(AlertKey(~uint64_t{0}));
+       it->Valid() && static_cast<int>(out.size()) < limit; it->Prev()) {
+    if (it->key().size() != 9 || it->key()[0] != 'a') break;
+    ASSIGN_OR_RETURN(auto a, Parse<v1::Alert>(it->value(), "alert"));
+    if (unacknowledged_only && a.acknowledged()) continue;
+    out.push_back(std::move(a));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status(), "list alerts"));
+  return out;
+}
+
+}  // namespace exportscreen::store

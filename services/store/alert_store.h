@@ -1,0 +1,39 @@
+// AlertStore: diversion, re-screening and stale-list alerts, in the alerts
+// column family ("a<8-byte seq>" -> Alert, "k<decision>\0<what>" -> alert
+// id for de-duplication). Synced appends (alerts are rare and must survive
+// a crash); thread-safe.
+#ifndef EXPORTSCREEN_SERVICES_STORE_ALERT_STORE_H_
+#define EXPORTSCREEN_SERVICES_STORE_ALERT_STORE_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "exportscreen/v1/location.pb.h"
+
+namespace exportscreen::store {
+
+class StoreDb;
+
+class AlertStore {
+ public:
+  explicit AlertStore(const StoreDb* db) : db_(db) {}
+  // Appends the alerts that are new: one diversion alert per (decision,
+  // serial), one re-screening alert per (decision, versions), one
+  // stale-list alert per list version; the others are dropped. Assigns
+  // sequence and alert_id; `appended` receives the stored alerts. One write.
+  absl::Status AppendAlerts(std::vector<v1::Alert> alerts, std::vector<v1::Alert>* appended);
+  // Newest first, at most `limit`.
+  absl::StatusOr<std::vector<v1::Alert>> ListAlerts(int limit, bool unacknowledged_only) const;
+
+ private:
+  const StoreDb* db_;
+  absl::Mutex mu_;
+  uint64_t next_alert_ ABSL_GUARDED_BY(mu_) = 0;  // 0: not loaded
+};
+
+}  // namespace exportscreen::store
+
+#endif  // EXPORTSCREEN_SERVICES_STORE_ALERT_STORE_H_
