@@ -1,5 +1,8 @@
 #include "services/api/grpc_services.h"
 
+#include "services/api/audit_verify_stream.h"
+#include "services/serving/audit_verification.h"
+
 #include <chrono>
 #include <deque>
 #include <filesystem>
@@ -1128,18 +1131,27 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
-    grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest*,
+    grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest* request,
     v1::VerifyAuditChainResponse* response) {
   return RunAdmin(context, "VerifyAuditChain", kReaders, false, "",
-                  [this, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(auto v, store::VerifyDecisionChain(manager_->store()->decisions()));
-    response->set_ok(v.ok);
-    response->set_records_checked(static_cast<int64_t>(v.records_checked));
-    response->set_first_broken_sequence(v.first_broken_sequence);
-    response->set_problem(v.problem);
-    response->set_head_hash(v.head_hash);
+                  [this, request, response](const Caller& caller) -> absl::Status {
+    ASSIGN_OR_RETURN(*response, serving::VerifyAuditChain(*manager_->store(), *request));
     return absl::OkStatus();
   });
+}
+
+grpc::ServerWriteReactor<v1::VerifyAuditChainProgress>*
+AdminServiceImpl::StreamVerifyAuditChain(grpc::CallbackServerContext* context,
+                                         const v1::VerifyAuditChainRequest* request) {
+  auto* reactor = new VerifyStreamReactor(manager_->store(), *request, observability_, context);
+  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "StreamVerifyAuditChain",
+                                           kReaders, reactor->observer());
+  if (!caller.ok()) {
+    reactor->Reject(ToGrpcStatus(caller.status()));
+  } else {
+    reactor->Start();
+  }
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ReplayDecision(

@@ -153,6 +153,9 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::VerifyAuditChainRequest* request,
       v1::VerifyAuditChainResponse* response) override;
+  grpc::ServerWriteReactor<v1::VerifyAuditChainProgress>* StreamVerifyAuditChain(
+      grpc::CallbackServerContext* context,
+      const v1::VerifyAuditChainRequest* request) override;
   grpc::ServerUnaryReactor* ReplayDecision(
       grpc::CallbackServerContext* context,
       const v1::ReplayDecisionRequest* request,

@@ -4,16 +4,19 @@
 #include <cstdlib>
 #include <cstdio>
 #include <fstream>
+#include <optional>
 #include <iostream>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "absl/flags/declare.h"
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
@@ -52,6 +55,11 @@ ABSL_FLAG(int, limit, 50, "audit list: page size");
 ABSL_FLAG(std::string, from, "", "audit list: recorded at or after (RFC 3339)");
 ABSL_FLAG(std::string, until, "", "audit list: recorded before (RFC 3339)");
 ABSL_FLAG(std::string, reason, "", "dismiss / dispositions revoke: why");
+// --resume (batch.cc): batch continues an interrupted run; audit verify
+// continues from where the last verification found the chain intact.
+ABSL_DECLARE_FLAG(bool, resume);
+ABSL_FLAG(absl::Duration, verify_timeout, absl::Hours(24),
+          "audit verify: deadline of the whole (streamed) verification");
 ABSL_FLAG(bool, explain, false,
           "screen: also return near misses below the review threshold "
           "(analysts only; other roles get PERMISSION_DENIED)");
@@ -139,7 +147,12 @@ Commands:
   audit list [--party=NAME] [--rule=ID] [--decision=CLASS] [--limit=N]
              [--from=RFC3339] [--until=RFC3339]
                          Stored decisions, newest first.
-  audit verify           Check the decision hash chain; names the first broken link.
+  audit verify [--resume] [--verify_timeout=DURATION]
+                         Check the decision hash chain over the stored bytes;
+                         names the first broken link. Streams progress to
+                         stderr (records, rate) and prints the result. An
+                         interrupted check continues with --resume from where
+                         the last one found the chain intact.
   audit replay ID        Re-evaluate a stored decision under its own versions.
   admin log [--limit=N]  The admin action log (who, what, when, result).
   admin backup DIR       Operators: online, consistent, incremental backup of
@@ -453,11 +466,41 @@ int CmdAuditList() {
 }
 
 int CmdAuditVerify() {
-  v1::VerifyAuditChainResponse response;
-  int rc = AdminCall(&v1::AdminService::Stub::VerifyAuditChain,
-                     v1::VerifyAuditChainRequest(), &response);
-  if (rc != 0) return rc;
-  return response.ok() ? 0 : 6;
+  auto stub = v1::AdminService::NewStub(NewChannel());
+  auto ctx = NewContext();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_verify_timeout)));
+  v1::VerifyAuditChainRequest request;
+  request.set_resume(absl::GetFlag(FLAGS_resume));
+  auto reader = stub->StreamVerifyAuditChain(ctx.get(), request);
+  v1::VerifyAuditChainProgress p;
+  std::optional<v1::VerifyAuditChainResponse> result;
+  while (reader->Read(&p)) {
+    if (p.has_result()) {
+      result = p.result();
+      continue;
+    }
+    std::cerr << absl::StrFormat("verified %d records (sequences %d..%d of %d)%s, %.0f records/s\n",
+                                 p.records_checked(), p.first_sequence(), p.last_sequence(),
+                                 p.decision_count(), p.resumed() ? ", resumed" : "",
+                                 p.records_per_second());
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+        status.error_code() == grpc::StatusCode::CANCELLED ||
+        status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+      std::cerr << "the verification stopped; `screenctl audit verify --resume` continues "
+                   "from the last point reported above\n";
+    }
+    return PrintRpcError(status);
+  }
+  if (!result.has_value()) {
+    std::cerr << "error: the server ended the verification without a result\n";
+    return 1;
+  }
+  std::cout << ToJson(*result) << "\n";
+  return result->ok() ? 0 : 6;
 }
 
 int CmdAuditReplay(const std::string& id) {

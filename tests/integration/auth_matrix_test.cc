@@ -56,6 +56,7 @@ const std::vector<Row> kTable = {
     {"/exportscreen.v1.AdminService/DryRun", false, kOperators},
     {"/exportscreen.v1.AdminService/ListDecisions", false, kReaders},
     {"/exportscreen.v1.AdminService/VerifyAuditChain", false, kReaders},
+    {"/exportscreen.v1.AdminService/StreamVerifyAuditChain", true, kReaders},
     {"/exportscreen.v1.AdminService/ReplayDecision", false, kReaders},
     {"/exportscreen.v1.AdminService/ListAdminActions", false, kReaders},
     {"/exportscreen.v1.AdminService/RecordDisposition", false, {kAnalyst}},
@@ -131,6 +132,14 @@ class AuthMatrixTest : public ::testing::Test {
       while (stream->Read(&r)) {
       }
       return stream->Finish();
+    }
+    if (method.find("StreamVerifyAuditChain") != std::string::npos) {
+      auto stub = v1::AdminService::NewStub(channel_);
+      auto reader = stub->StreamVerifyAuditChain(&ctx, v1::VerifyAuditChainRequest());
+      v1::VerifyAuditChainProgress p;
+      while (reader->Read(&p)) {
+      }
+      return reader->Finish();
     }
     auto stub = v1::LocationService::NewStub(channel_);
     v1::IngestSummary summary;
