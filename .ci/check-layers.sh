@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
-# Keeps the layers honest (Debian puts every header in /usr/include): gRPC
-# headers only in api/, server/, cli/; RocksDB only in store/; ICU only in
-# matching/.
+# Keeps the layers honest.
+# 1. Libraries (Debian puts every header in /usr/include): gRPC headers only
+#    in api/, server/, cli/; RocksDB only in store/; ICU only in matching/;
+#    OpenSSL only in crypto/.
+# 2. Direction inside services/: a folder includes only its own headers and
+#    those of lower layers:
+#      common, crypto < store, matching, rules < engine < serving < api < server
+#    (cli talks to the server over gRPC: it may use common, crypto, rules).
+#    The engine is pure: no store, no serving, no gRPC.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fail=0
@@ -18,5 +24,38 @@ check() {  # pattern allowed-dirs-regex
 check 'grpcpp/|grpc/' '^services/(api|server|cli)/'
 check 'rocksdb/' '^services/store/'
 check 'unicode/' '^services/matching/'
+check 'openssl/' '^services/crypto/'
+
+# Which folders each folder may include (besides itself).
+declare -A may=(
+  [common]=""
+  [crypto]="common"
+  [store]="common crypto"
+  [matching]="common"
+  [rules]="common"
+  [engine]="common crypto matching rules"
+  [serving]="common crypto store matching rules engine"
+  [api]="common crypto store matching rules engine serving"
+  [server]="common crypto store matching rules engine serving api"
+  [cli]="common crypto rules"
+)
+for dir in services/*/; do
+  layer=$(basename "$dir")
+  [ "$layer" = "CMakeFiles" ] && continue
+  if [ -z "${may[$layer]+set}" ]; then
+    echo "layering: services/$layer is in no layer (add it to .ci/check-layers.sh)"
+    fail=1
+    continue
+  fi
+  while IFS= read -r hit; do
+    file=${hit%%:*}
+    target=$(sed -E 's|.*#include "services/([a-z_]+)/.*|\1|' <<<"$hit")
+    [ "$target" = "$layer" ] && continue
+    if ! [[ " ${may[$layer]} " == *" $target "* ]]; then
+      echo "layering: $hit (services/$layer may not include services/$target)"
+      fail=1
+    fi
+  done < <(grep -rnE '#include "services/[a-z_]+/' "services/$layer" || true)
+done
 [ $fail -eq 0 ] && echo "layering: ok"
 exit $fail

@@ -7,7 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/text_format.h"
-#include "services/common/digest.h"
+#include "services/crypto/digest.h"
 
 namespace exportscreen::api {
 

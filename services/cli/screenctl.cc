@@ -21,7 +21,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
-#include "services/common/digest.h"
+#include "services/crypto/digest.h"
 #include "services/rules/rule_set.h"
 #include "absl/time/time.h"
 #include "exportscreen/v1/service.grpc.pb.h"

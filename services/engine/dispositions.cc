@@ -4,7 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "services/common/digest.h"
+#include "services/crypto/digest.h"
 
 namespace exportscreen::engine {
 namespace {

@@ -61,6 +61,9 @@ struct ScreeningSnapshot {
   double load_seconds = 0;
   // When the list version was created (imported); list freshness.
   absl::Time list_created_at;
+  // Heap bytes held by this snapshot's own parts (name index, reference
+  // data), measured when it was built; the snapshot manager's budget.
+  size_t memory_bytes = 0;
   // Location evidence (issue 8): the live feed of the latest verified chip
   // locations, shared by every snapshot of one SnapshotManager and swapped
   // after each ingest batch without rebuilding the snapshot. May be null;

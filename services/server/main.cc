@@ -1,4 +1,6 @@
 // screening_server: the exportscreen gRPC server. Flags only; see server.h.
+#include <unistd.h>
+
 #include <csignal>
 #include <algorithm>
 #include <cstdlib>
@@ -63,6 +65,11 @@ ABSL_FLAG(int, stream_window, 64,
 ABSL_FLAG(int, snapshots_kept, 4,
           "loaded snapshots kept for rollback, replay and dry runs (each holds "
           "one list version in memory)");
+ABSL_FLAG(int64_t, snapshot_memory_budget_mb, 0,
+          "memory budget of all loaded snapshots in MiB: kept snapshots are let "
+          "go to make room, and an activation whose snapshot does not fit "
+          "beside the active one is refused (RESOURCE_EXHAUSTED); 0 = half of "
+          "the machine's physical memory");
 ABSL_FLAG(absl::Duration, rescreen_lookback, absl::Hours(24 * 30),
           "continuous screening: after an activation, re-screen CLEAR decisions "
           "this recent (0 = off)");
@@ -188,6 +195,15 @@ int main(int argc, char** argv) {
   options.admin_queue = static_cast<size_t>(absl::GetFlag(FLAGS_admin_queue));
   options.stream_window = absl::GetFlag(FLAGS_stream_window);
   options.snapshots_kept = static_cast<size_t>(absl::GetFlag(FLAGS_snapshots_kept));
+  if (const int64_t mb = absl::GetFlag(FLAGS_snapshot_memory_budget_mb); mb < 0) {
+    ES_LOG_ERROR("--snapshot_memory_budget_mb: must be >= 0");
+    return 64;
+  } else if (mb > 0) {
+    options.snapshot_memory_budget = static_cast<size_t>(mb) << 20;
+  } else {
+    options.snapshot_memory_budget = static_cast<size_t>(sysconf(_SC_PHYS_PAGES)) *
+                                     static_cast<size_t>(sysconf(_SC_PAGE_SIZE)) / 2;
+  }
   options.rescreen_lookback = absl::GetFlag(FLAGS_rescreen_lookback);
   options.rescreen_max = absl::GetFlag(FLAGS_rescreen_max);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);

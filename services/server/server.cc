@@ -108,6 +108,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
                    store::EntityStore::Open(options.db_path, store_options));
   s->manager_ = std::make_unique<serving::SnapshotManager>(
       s->store_.get(), options.clock, options.snapshots_kept);
+  s->manager_->set_memory_budget(options.snapshot_memory_budget);
   int workers = options.workers > 0
                     ? options.workers
                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));

@@ -37,8 +37,10 @@ struct ServerOptions {
   size_t admin_queue = 64;
   // ScreenStream: lines in flight per stream (flow-control window).
   int stream_window = 64;
-  // Loaded snapshots kept for rollback, replay and dry runs.
+  // Loaded snapshots kept for rollback, replay and dry runs, and the memory
+  // budget of all loaded snapshots (0 = none).
   size_t snapshots_kept = 4;
+  size_t snapshot_memory_budget = 0;
   // Continuous screening after an activation: CLEAR decisions of this
   // lookback, at most this many (0 = off).
   absl::Duration rescreen_lookback = absl::Hours(24 * 30);

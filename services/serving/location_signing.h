@@ -1,4 +1,4 @@
-// Ed25519 signatures of chip location reports (issue 8), with OpenSSL 3.
+// Ed25519 signatures of chip location reports (issue 8).
 //
 // Canonical encoding (version 1) of a LocationReport, the bytes a verifier
 // signs. All integers big-endian; "str" = 4-byte length + UTF-8 bytes:
@@ -39,8 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "exportscreen/v1/location.pb.h"
-
-typedef struct evp_pkey_st EVP_PKEY;
+#include "services/crypto/ed25519.h"
 
 namespace exportscreen::serving {
 
@@ -50,31 +49,9 @@ void AppendCanonicalReportBytes(const v1::LocationReport& report, std::string* o
 // The 32-byte bundle digest (the bytes the bundle signature signs).
 std::string BundleDigest(const v1::ReportBundle& bundle);
 
-class Ed25519PublicKey {
- public:
-  // From 32 raw bytes, or their 64 hex digits. INVALID_ARGUMENT otherwise.
-  static absl::StatusOr<Ed25519PublicKey> FromRaw(absl::string_view raw);
-  static absl::StatusOr<Ed25519PublicKey> FromHex(absl::string_view hex);
-  // True iff `signature` is a valid signature of `message`.
-  bool Verify(absl::string_view message, absl::string_view signature) const;
-  std::string RawHex() const;
-
- private:
-  std::shared_ptr<EVP_PKEY> key_;
-};
-
-class Ed25519PrivateKey {
- public:
-  // From a 32-byte seed (deterministic: test keys), or a fresh random key.
-  static absl::StatusOr<Ed25519PrivateKey> FromSeed(absl::string_view seed32);
-  static absl::StatusOr<Ed25519PrivateKey> Generate();
-  std::string Sign(absl::string_view message) const;  // 64 bytes
-  std::string PublicKeyRaw() const;                   // 32 bytes
-  std::string PublicKeyHex() const;
-
- private:
-  std::shared_ptr<EVP_PKEY> key_;
-};
+// The key classes live in crypto/ (the one folder that uses OpenSSL).
+using crypto::Ed25519PrivateKey;
+using crypto::Ed25519PublicKey;
 
 // Sets report->signature to the signature of its canonical encoding.
 void SignLocationReport(const Ed25519PrivateKey& key, v1::LocationReport* report);

@@ -5,9 +5,17 @@
 // A snapshot = compiled rule set + name index + in-memory list data of one
 // list version + both version ids. Current() is lock-free for readers (one
 // atomic shared_ptr load); requests copy the pointer once and use only that
-// copy. Building happens off the request path, and the manager keeps the
-// previous snapshots alive so old ones are released here, not on a request
-// thread.
+// copy. Building happens off the request path.
+//
+// Bounded (issue 16): the snapshots the manager holds (active, recently
+// active, recently built) stay within a memory budget. Before a build the
+// manager estimates the new snapshot's bytes (entities of the list version
+// times the bytes per entity measured on earlier builds); if it does not
+// fit beside what is held, older snapshots are let go first, and if it
+// still does not fit the build (and so the activation) is refused with
+// RESOURCE_EXHAUSTED, leaving everything as it was. Snapshots let go are
+// freed on the manager's retirer thread once no request holds them, never
+// on a request thread.
 //
 // Thread-safety: all methods are thread-safe. Mutations (activate, import,
 // publish) are serialised by an internal mutex; Current() never waits on it.
@@ -20,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -72,6 +81,15 @@ class SnapshotManager {
   // rollback, replay and dry runs; each holds one list version in memory).
   SnapshotManager(store::EntityStore* store, Clock* clock,
                   size_t retained_snapshots = 4);
+  // Stops the retirer (freeing what it holds).
+  ~SnapshotManager();
+
+  // The memory budget of all snapshots held (0 = none). Set before serving.
+  void set_memory_budget(size_t bytes) { memory_budget_bytes_ = bytes; }
+  // Bytes of the snapshots held now (active, kept, and let go but still in
+  // use by a request), and the estimate for building one of `list_version`.
+  size_t HeldBytes() const;
+  absl::StatusOr<size_t> EstimateBytes(const std::string& list_version) const;
 
   // The active snapshot, or nullptr before the first activation.
   // Why the manager is not serving (the last bootstrap or activation
@@ -179,6 +197,13 @@ class SnapshotManager {
       const std::string& source, const std::string& actor)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NewListVersionId(absl::string_view content_digest) const;
+  // Makes room for a snapshot of `list_version` within the budget (letting
+  // go of kept snapshots, oldest first); RESOURCE_EXHAUSTED if it does not
+  // fit beside the active one and those still in use.
+  absl::Status ReserveFor(const std::string& list_version) const;
+  // Hands a snapshot let go to the retirer.
+  void Retire(std::shared_ptr<const engine::ScreeningSnapshot> snapshot) const;
+  void RetirerLoop();
   absl::StatusOr<ImportOutcome> ImportReferenceData(
       absl::string_view format, const std::vector<store::ImportInput>& files,
       bool replace, bool activate, bool dry_run, const std::string& actor);
@@ -192,16 +217,25 @@ class SnapshotManager {
       std::make_shared<engine::DispositionFeed>();
   std::atomic<std::shared_ptr<const engine::ScreeningSnapshot>> current_;
   absl::Mutex mu_;
+  mutable absl::Mutex retire_mu_;
   mutable absl::Mutex status_mu_;
   std::string not_serving_reason_ ABSL_GUARDED_BY(status_mu_);
   std::vector<std::string> warnings_ ABSL_GUARDED_BY(status_mu_);
-  // Recently active snapshots, newest last (kept for fast rollback and so
-  // that they are freed here rather than on a request thread).
-  std::deque<std::shared_ptr<const engine::ScreeningSnapshot>> retired_
-      ABSL_GUARDED_BY(mu_);
+  // Recently active snapshots, newest last (kept for fast rollback).
+  mutable std::deque<std::shared_ptr<const engine::ScreeningSnapshot>> retired_
+      ABSL_GUARDED_BY(retire_mu_);
   mutable absl::Mutex cache_mu_;
   mutable std::deque<std::shared_ptr<const engine::ScreeningSnapshot>> cache_
       ABSL_GUARDED_BY(cache_mu_);
+
+  size_t memory_budget_bytes_ = 0;
+  // Largest heap bytes per listed entity measured so far (estimates).
+  mutable std::atomic<double> bytes_per_entity_{0};
+  // Snapshots let go, freed by the retirer once only it holds them.
+  mutable std::vector<std::shared_ptr<const engine::ScreeningSnapshot>> dying_
+      ABSL_GUARDED_BY(retire_mu_);
+  bool stopping_ ABSL_GUARDED_BY(retire_mu_) = false;
+  std::thread retirer_;
 };
 
 // Converts list data into the in-memory reference data and name-index input.

@@ -3,7 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/wire_format_lite.h"
-#include "services/common/digest.h"
+#include "services/crypto/digest.h"
 #include "services/store/store_db.h"
 
 namespace exportscreen::store {

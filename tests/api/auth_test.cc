@@ -2,7 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "services/common/digest.h"
+#include "services/crypto/digest.h"
 
 namespace exportscreen::api {
 namespace {

@@ -15,7 +15,7 @@
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
-#include "services/common/digest.h"
+#include "services/crypto/digest.h"
 #include "services/server/server.h"
 #include "tests/testing/server_options.h"
 #include "tests/testing/temp_dir.h"

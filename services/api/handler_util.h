@@ -1,0 +1,71 @@
+// Helpers shared by the gRPC handlers of this folder (screening_service.cc,
+// admin_service.cc): role sets, finishing unary calls, timestamps. Internal
+// to services/api.
+#ifndef EXPORTSCREEN_SERVICES_API_HANDLER_UTIL_H_
+#define EXPORTSCREEN_SERVICES_API_HANDLER_UTIL_H_
+
+#include <chrono>
+#include <initializer_list>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "exportscreen/v1/auth.pb.h"
+#include "exportscreen/v1/screening.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "services/api/auth.h"
+#include "services/api/grpc_services.h"
+#include "services/api/observability.h"
+
+namespace exportscreen::api {
+
+inline constexpr char kNotServing[] =
+    "not serving: no rule set and list version are active yet";
+
+inline bool DeadlinePassed(const grpc::CallbackServerContext* context) {
+  return context->deadline() != std::chrono::system_clock::time_point::max() &&
+         context->deadline() <= std::chrono::system_clock::now();
+}
+
+inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
+  const int64_t nanos = absl::ToUnixNanos(t);
+  ts->set_seconds(nanos / 1000000000);
+  ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+
+inline constexpr std::initializer_list<v1::Role> kScreeners = {
+    v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR};
+inline constexpr std::initializer_list<v1::Role> kReaders = {
+    v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR};
+inline constexpr std::initializer_list<v1::Role> kAnyone = {
+    v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR, v1::ROLE_AUDITOR};
+inline constexpr std::initializer_list<v1::Role> kOperators = {v1::ROLE_OPERATOR};
+// Separation of duties: who loads lists (operators) never clears hits.
+inline constexpr std::initializer_list<v1::Role> kDispositioners = {v1::ROLE_ANALYST};
+
+// Finishes a unary call with `result`: its value into `response`, or its error.
+template <typename T>
+void FinishWith(ObservedUnaryReactor* reactor, absl::StatusOr<T> result,
+                T* response) {
+  if (!result.ok()) {
+    reactor->Finish(ToGrpcStatus(result.status()));
+    return;
+  }
+  *response = *std::move(result);
+  reactor->Finish(grpc::Status::OK);
+}
+
+inline void FinishOverloaded(ObservedUnaryReactor* reactor) {
+  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               "server overloaded: retry with backoff"));
+}
+
+// A screening client gets answers about today: evaluating as of another
+// date (what-if, historical review) is for analysts, auditors and
+// operators, so a trade system cannot obtain CLEAR by picking a date before
+// a rule took effect. Also: explain (near misses) is for analysts only.
+absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r);
+
+}  // namespace exportscreen::api
+
+#endif  // EXPORTSCREEN_SERVICES_API_HANDLER_UTIL_H_
