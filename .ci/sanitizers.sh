@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Sanitizer and fuzzing job (issue 12): builds everything with clang,
+# -Wthread-safety as errors (the lock annotations checked, issue 16),
 # AddressSanitizer + UndefinedBehaviorSanitizer and libFuzzer coverage into
 # build-asan/, runs the whole CTest suite under the sanitizers (the fuzz
 # targets' seed corpora included), then runs every fuzz target for
@@ -14,7 +15,8 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 if [ ! -f "$BUILD/build.ninja" ]; then
   CC=clang CXX=clang++ cmake -S . -B "$BUILD" -G Ninja \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEXPORTSCREEN_SANITIZE=address,undefined \
-    -DEXPORTSCREEN_BUILD_FUZZ=ON -DEXPORTSCREEN_BUILD_BENCH=OFF -DEXPORTSCREEN_WERROR=OFF
+    -DEXPORTSCREEN_BUILD_FUZZ=ON -DEXPORTSCREEN_BUILD_BENCH=OFF -DEXPORTSCREEN_WERROR=OFF \
+    -DEXPORTSCREEN_THREAD_SAFETY=ON
 fi
 ninja -C "$BUILD" -j "$(nproc)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1

@@ -13,7 +13,7 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev
-  python3 openssl
+  python3 openssl iso-codes
   clang libclang-rt-14-dev
 )
 

@@ -1,5 +1,6 @@
-// ISO 3166-1 alpha-2 country codes (officially assigned, plus "XK" Kosovo,
-// which screening lists use). Data, not policy: which countries are
+// ISO 3166-1 alpha-2 country codes valid in requests (officially assigned,
+// plus "XK" Kosovo, which screening lists use), from the one country table
+// (services/common/countries.h). Data, not policy: which countries are
 // restricted lives in rules/. Thread-safe.
 #ifndef EXPORTSCREEN_SERVICES_API_ISO_COUNTRIES_H_
 #define EXPORTSCREEN_SERVICES_API_ISO_COUNTRIES_H_

@@ -191,6 +191,144 @@ bool NormalizeEccn(std::string* eccn) {
   return true;
 }
 
+namespace {
+
+// The location attestation, if any.
+void ValidateAttestation(v1::ScreenRequest* request, Violations* vp) {
+  Violations& v = *vp;
+  if (request->has_location_attestation()) {
+    v1::LocationAttestation* la = request->mutable_location_attestation();
+    DropUnknown(la);
+    CheckLength(la->verifier(), kMaxShortTextBytes,
+                "location_attestation.verifier", &v);
+    if (CheckCount(la->report_ids(), kMaxReportIds,
+                   "location_attestation.report_ids", &v)) {
+      for (int i = 0; i < la->report_ids_size(); ++i) {
+        CheckLength(la->report_ids(i), kMaxShortTextBytes,
+                    absl::StrCat("location_attestation.report_ids[", i, "]"),
+                    &v);
+      }
+    }
+  }
+}
+
+// parties[i]: role, type, names, addresses, identifiers; the party's
+// country defaults to its address's.
+void ValidateParty(v1::Party* p, const std::string& f, Violations* vp) {
+  Violations& v = *vp;
+  DropUnknown(p);
+  CheckEnum(p->role(), v1::PartyRole_IsValid, Field{f, ".role"}, &v);
+  CheckEnum(p->type(), v1::PartyType_IsValid, Field{f, ".type"}, &v);
+  CheckName(p->mutable_name(), Field{f, ".name"}, &v);
+  if (p->aliases_size() > kMaxAliases) {
+    v.Add(absl::StrCat(f, ".aliases"), absl::StrCat("more than ", kMaxAliases, " aliases"));
+  }
+  for (int a = 0; a < p->aliases_size() && a < kMaxAliases; ++a) {
+    CheckName(p->mutable_aliases(a), absl::StrCat(f, ".aliases[", a, "]"), &v);
+  }
+  CheckCountry(p->mutable_country(), Field{f, ".country"}, false, &v);
+  if (p->has_address()) {
+    v1::Address* ad = p->mutable_address();
+    DropUnknown(ad);
+    CheckEnum(ad->kind(), v1::AddressKind_IsValid, Field{f, ".address.kind"}, &v);
+    CheckLength(ad->street(), kMaxNameBytes, Field{f, ".address.street"}, &v);
+    CheckLength(ad->city(), kMaxShortTextBytes, Field{f, ".address.city"}, &v);
+    CheckLength(ad->region(), kMaxShortTextBytes, Field{f, ".address.region"}, &v);
+    CheckLength(ad->postal_code(), kMaxShortTextBytes,
+                Field{f, ".address.postal_code"}, &v);
+    CheckCountry(ad->mutable_country(), Field{f, ".address.country"}, false, &v);
+  }
+  CheckCountry(p->mutable_headquarters_country(), Field{f, ".headquarters_country"},
+               false, &v);
+  CheckCountry(p->mutable_ultimate_parent_country(),
+               Field{f, ".ultimate_parent_country"}, false, &v);
+  CheckLength(p->ultimate_parent_name(), kMaxNameBytes,
+              Field{f, ".ultimate_parent_name"}, &v);
+  CheckLength(p->business_description(), kMaxLongTextBytes,
+              Field{f, ".business_description"}, &v);
+  if (p->incorporated_year() < 0 || p->incorporated_year() > 9999) {
+    v.Add(absl::StrCat(f, ".incorporated_year"),
+          absl::StrCat("must be a year (0 = unknown), not ",
+                       p->incorporated_year()));
+  }
+  if (CheckCount(p->identifiers(), kMaxIdentifiers, Field{f, ".identifiers"}, &v)) {
+    for (int k = 0; k < p->identifiers_size(); ++k) {
+      v1::Identifier* id = p->mutable_identifiers(k);
+      DropUnknown(id);
+      const std::string g = absl::StrCat(f, ".identifiers[", k, "]");
+      CheckLength(id->type(), kMaxShortTextBytes, Field{g, ".type"}, &v);
+      CheckLength(id->value(), kMaxShortTextBytes, Field{g, ".value"}, &v);
+      CheckCountry(id->mutable_country(), Field{g, ".country"}, false, &v);
+    }
+  }
+  if (p->country().empty() && !p->address().country().empty()) {
+    p->set_country(p->address().country());
+  }
+}
+
+// items[i]: kind, part and ECCN, numbers, parameters, features, serials.
+void ValidateItem(v1::Item* it, const std::string& f, Violations* vp) {
+  Violations& v = *vp;
+  DropUnknown(it);
+  CheckEnum(it->kind(), v1::ItemKind_IsValid, Field{f, ".kind"}, &v);
+  Trim(it->mutable_part_number());
+  CheckLength(it->part_number(), kMaxShortTextBytes, Field{f, ".part_number"}, &v);
+  CheckLength(it->description(), kMaxLongTextBytes, Field{f, ".description"}, &v);
+  CheckLength(it->vendor(), kMaxShortTextBytes, Field{f, ".vendor"}, &v);
+  CheckLength(it->model(), kMaxShortTextBytes, Field{f, ".model"}, &v);
+  if (!it->declared_eccn().empty()) {
+    std::string original = it->declared_eccn();
+    if (!NormalizeEccn(it->mutable_declared_eccn())) {
+      v.Add(absl::StrCat(f, ".declared_eccn"),
+            absl::StrCat("is not an ECCN (e.g. \"3A090.a\") or EAR99: ",
+                         Echo(original)));
+    }
+  }
+  if (it->quantity() < 0) v.Add(absl::StrCat(f, ".quantity"), "must be >= 0");
+  CheckNumber(it->has_tpp(), it->tpp(), Field{f, ".tpp"}, &v);
+  CheckNumber(it->has_performance_density(), it->performance_density(),
+              Field{f, ".performance_density"}, &v);
+  CheckNumber(it->has_die_area_mm2(), it->die_area_mm2(), f + ".die_area_mm2",
+              &v);
+  CheckNumber(it->has_memory_bandwidth_gbps(), it->memory_bandwidth_gbps(),
+              Field{f, ".memory_bandwidth_gbps"}, &v);
+  CheckNumber(true, it->unit_value_usd(), Field{f, ".unit_value_usd"}, &v);
+  if (it->parameters_size() > kMaxCodes) {
+    v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("more than ", kMaxCodes,
+                                          " parameters (",
+                                          it->parameters_size(), ")"));
+  } else {
+    for (const auto& [name, value] : it->parameters()) {
+      if (name.size() > kMaxShortTextBytes) {
+        v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("a parameter name is longer than ",
+                                              kMaxShortTextBytes, " bytes"));
+      } else if (!std::isfinite(value)) {
+        v.Add(absl::StrCat(f, ".parameters[", name, "]"), "must be finite");
+      }
+    }
+  }
+  if (CheckCount(it->features(), kMaxCodes, Field{f, ".features"}, &v)) {
+    for (int k = 0; k < it->features_size(); ++k) {
+      CheckLength(it->features(k), kMaxShortTextBytes,
+                  absl::StrCat(f, ".features[", k, "]"), &v);
+    }
+  }
+  if (it->serial_numbers_size() > kMaxSerialsPerItem) {
+    v.Add(absl::StrCat(f, ".serial_numbers"),
+          absl::StrCat("more than ", kMaxSerialsPerItem, " serial numbers"));
+  } else {
+    for (int k = 0; k < it->serial_numbers_size(); ++k) {
+      if (it->serial_numbers(k).size() > kMaxShortTextBytes) {
+        v.Add(absl::StrCat(f, ".serial_numbers[", k, "]"),
+              absl::StrCat("is longer than ", kMaxShortTextBytes, " bytes"));
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
 absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
   Violations v;
   // The whole request first: nothing past the limit is looked at further.
@@ -231,139 +369,20 @@ absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
                   absl::StrCat("end_use_codes[", i, "]"), &v);
     }
   }
-  if (request->has_location_attestation()) {
-    v1::LocationAttestation* la = request->mutable_location_attestation();
-    DropUnknown(la);
-    CheckLength(la->verifier(), kMaxShortTextBytes,
-                "location_attestation.verifier", &v);
-    if (CheckCount(la->report_ids(), kMaxReportIds,
-                   "location_attestation.report_ids", &v)) {
-      for (int i = 0; i < la->report_ids_size(); ++i) {
-        CheckLength(la->report_ids(i), kMaxShortTextBytes,
-                    absl::StrCat("location_attestation.report_ids[", i, "]"),
-                    &v);
-      }
-    }
-  }
+  ValidateAttestation(request, &v);
   if (request->parties_size() == 0) {
     v.Add("parties", "at least one party is required");
   } else if (request->parties_size() > kMaxParties) {
     v.Add("parties", absl::StrCat("more than ", kMaxParties, " parties"));
   }
   for (int i = 0; i < request->parties_size() && i < kMaxParties; ++i) {
-    v1::Party* p = request->mutable_parties(i);
-    DropUnknown(p);
-    const std::string f = absl::StrCat("parties[", i, "]");
-    CheckEnum(p->role(), v1::PartyRole_IsValid, Field{f, ".role"}, &v);
-    CheckEnum(p->type(), v1::PartyType_IsValid, Field{f, ".type"}, &v);
-    CheckName(p->mutable_name(), Field{f, ".name"}, &v);
-    if (p->aliases_size() > kMaxAliases) {
-      v.Add(absl::StrCat(f, ".aliases"), absl::StrCat("more than ", kMaxAliases, " aliases"));
-    }
-    for (int a = 0; a < p->aliases_size() && a < kMaxAliases; ++a) {
-      CheckName(p->mutable_aliases(a), absl::StrCat(f, ".aliases[", a, "]"), &v);
-    }
-    CheckCountry(p->mutable_country(), Field{f, ".country"}, false, &v);
-    if (p->has_address()) {
-      v1::Address* ad = p->mutable_address();
-      DropUnknown(ad);
-      CheckEnum(ad->kind(), v1::AddressKind_IsValid, Field{f, ".address.kind"}, &v);
-      CheckLength(ad->street(), kMaxNameBytes, Field{f, ".address.street"}, &v);
-      CheckLength(ad->city(), kMaxShortTextBytes, Field{f, ".address.city"}, &v);
-      CheckLength(ad->region(), kMaxShortTextBytes, Field{f, ".address.region"}, &v);
-      CheckLength(ad->postal_code(), kMaxShortTextBytes,
-                  Field{f, ".address.postal_code"}, &v);
-      CheckCountry(ad->mutable_country(), Field{f, ".address.country"}, false, &v);
-    }
-    CheckCountry(p->mutable_headquarters_country(), Field{f, ".headquarters_country"},
-                 false, &v);
-    CheckCountry(p->mutable_ultimate_parent_country(),
-                 Field{f, ".ultimate_parent_country"}, false, &v);
-    CheckLength(p->ultimate_parent_name(), kMaxNameBytes,
-                Field{f, ".ultimate_parent_name"}, &v);
-    CheckLength(p->business_description(), kMaxLongTextBytes,
-                Field{f, ".business_description"}, &v);
-    if (p->incorporated_year() < 0 || p->incorporated_year() > 9999) {
-      v.Add(absl::StrCat(f, ".incorporated_year"),
-            absl::StrCat("must be a year (0 = unknown), not ",
-                         p->incorporated_year()));
-    }
-    if (CheckCount(p->identifiers(), kMaxIdentifiers, Field{f, ".identifiers"}, &v)) {
-      for (int k = 0; k < p->identifiers_size(); ++k) {
-        v1::Identifier* id = p->mutable_identifiers(k);
-        DropUnknown(id);
-        const std::string g = absl::StrCat(f, ".identifiers[", k, "]");
-        CheckLength(id->type(), kMaxShortTextBytes, Field{g, ".type"}, &v);
-        CheckLength(id->value(), kMaxShortTextBytes, Field{g, ".value"}, &v);
-        CheckCountry(id->mutable_country(), Field{g, ".country"}, false, &v);
-      }
-    }
-    if (p->country().empty() && !p->address().country().empty()) {
-      p->set_country(p->address().country());
-    }
+    ValidateParty(request->mutable_parties(i), absl::StrCat("parties[", i, "]"), &v);
   }
   if (request->items_size() > kMaxItems) {
     v.Add("items", absl::StrCat("more than ", kMaxItems, " items"));
   }
   for (int i = 0; i < request->items_size() && i < kMaxItems; ++i) {
-    v1::Item* it = request->mutable_items(i);
-    DropUnknown(it);
-    const std::string f = absl::StrCat("items[", i, "]");
-    CheckEnum(it->kind(), v1::ItemKind_IsValid, Field{f, ".kind"}, &v);
-    Trim(it->mutable_part_number());
-    CheckLength(it->part_number(), kMaxShortTextBytes, Field{f, ".part_number"}, &v);
-    CheckLength(it->description(), kMaxLongTextBytes, Field{f, ".description"}, &v);
-    CheckLength(it->vendor(), kMaxShortTextBytes, Field{f, ".vendor"}, &v);
-    CheckLength(it->model(), kMaxShortTextBytes, Field{f, ".model"}, &v);
-    if (!it->declared_eccn().empty()) {
-      std::string original = it->declared_eccn();
-      if (!NormalizeEccn(it->mutable_declared_eccn())) {
-        v.Add(absl::StrCat(f, ".declared_eccn"),
-              absl::StrCat("is not an ECCN (e.g. \"3A090.a\") or EAR99: ",
-                           Echo(original)));
-      }
-    }
-    if (it->quantity() < 0) v.Add(absl::StrCat(f, ".quantity"), "must be >= 0");
-    CheckNumber(it->has_tpp(), it->tpp(), Field{f, ".tpp"}, &v);
-    CheckNumber(it->has_performance_density(), it->performance_density(),
-                Field{f, ".performance_density"}, &v);
-    CheckNumber(it->has_die_area_mm2(), it->die_area_mm2(), f + ".die_area_mm2",
-                &v);
-    CheckNumber(it->has_memory_bandwidth_gbps(), it->memory_bandwidth_gbps(),
-                Field{f, ".memory_bandwidth_gbps"}, &v);
-    CheckNumber(true, it->unit_value_usd(), Field{f, ".unit_value_usd"}, &v);
-    if (it->parameters_size() > kMaxCodes) {
-      v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("more than ", kMaxCodes,
-                                            " parameters (",
-                                            it->parameters_size(), ")"));
-    } else {
-      for (const auto& [name, value] : it->parameters()) {
-        if (name.size() > kMaxShortTextBytes) {
-          v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("a parameter name is longer than ",
-                                                kMaxShortTextBytes, " bytes"));
-        } else if (!std::isfinite(value)) {
-          v.Add(absl::StrCat(f, ".parameters[", name, "]"), "must be finite");
-        }
-      }
-    }
-    if (CheckCount(it->features(), kMaxCodes, Field{f, ".features"}, &v)) {
-      for (int k = 0; k < it->features_size(); ++k) {
-        CheckLength(it->features(k), kMaxShortTextBytes,
-                    absl::StrCat(f, ".features[", k, "]"), &v);
-      }
-    }
-    if (it->serial_numbers_size() > kMaxSerialsPerItem) {
-      v.Add(absl::StrCat(f, ".serial_numbers"),
-            absl::StrCat("more than ", kMaxSerialsPerItem, " serial numbers"));
-    } else {
-      for (int k = 0; k < it->serial_numbers_size(); ++k) {
-        if (it->serial_numbers(k).size() > kMaxShortTextBytes) {
-          v.Add(absl::StrCat(f, ".serial_numbers[", k, "]"),
-                absl::StrCat("is longer than ", kMaxShortTextBytes, " bytes"));
-          break;
-        }
-      }
-    }
+    ValidateItem(request->mutable_items(i), absl::StrCat("items[", i, "]"), &v);
   }
   return v.ToStatus();
 }
