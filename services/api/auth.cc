@@ -1,3 +1,5 @@
+#include "services/common/file_util.h"
+#include "services/common/status_macros.h"
 #include "services/api/auth.h"
 
 #include <fstream>
@@ -65,11 +67,8 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromText(
 
 absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromFile(
     const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read auth config ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return FromText(ss.str());
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, "auth config"));
+  return FromText(text);
 }
 
 absl::StatusOr<Caller> Authorizer::Authenticate(

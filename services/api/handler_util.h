@@ -13,6 +13,7 @@
 #include "exportscreen/v1/screening.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "grpcpp/grpcpp.h"
+#include "services/common/proto_time.h"
 #include "services/api/auth.h"
 #include "services/api/grpc_services.h"
 #include "services/api/observability.h"
@@ -27,11 +28,7 @@ inline bool DeadlinePassed(const grpc::CallbackServerContext* context) {
          context->deadline() <= std::chrono::system_clock::now();
 }
 
-inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts->set_seconds(nanos / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-}
+inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { SetProtoTime(t, ts); }
 
 inline constexpr std::initializer_list<v1::Role> kScreeners = {
     v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR};

@@ -1,3 +1,4 @@
+#include "services/common/proto_time.h"
 #include "services/api/screener.h"
 
 #include "absl/strings/str_cat.h"
@@ -48,10 +49,7 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
     return absl::InternalError("engine answered with other versions");
   }
   CountAnswer(*response);
-  const int64_t nanos = absl::ToUnixNanos(now);
-  response->mutable_evaluated_at()->set_seconds(nanos / 1000000000);
-  response->mutable_evaluated_at()->set_nanos(
-      static_cast<int32_t>(nanos % 1000000000));
+  SetProtoTime(now, response->mutable_evaluated_at());
   return absl::OkStatus();
 }
 

@@ -1,3 +1,4 @@
+#include "services/common/file_util.h"
 #include "services/cli/commands.h"
 
 #include <fstream>
@@ -14,9 +15,10 @@ bool ReadInput(const std::string& path, std::string* out) {
   if (path == "-") {
     ss << std::cin.rdbuf();
   } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    ss << in.rdbuf();
+    auto content = ReadFileToString(path);
+    if (!content.ok()) return false;
+    *out = *std::move(content);
+    return true;
   }
   *out = ss.str();
   return true;

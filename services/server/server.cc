@@ -1,3 +1,5 @@
+#include "services/common/file_util.h"
+#include "services/common/proto_time.h"
 #include "services/server/server.h"
 
 #include <arpa/inet.h>
@@ -24,13 +26,7 @@ namespace exportscreen::server {
 
 namespace {
 
-absl::StatusOr<std::string> ReadPem(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+absl::StatusOr<std::string> ReadPem(const std::string& path) { return ReadFileToString(path); }
 
 }  // namespace
 
@@ -279,9 +275,7 @@ void ScreeningServer::CheckFreshness() {
   alert.set_kind(v1::ALERT_KIND_LIST_STALE);
   alert.set_list_version(snapshot->list_version);
   alert.set_rule_set_version(snapshot->rule_set_version);
-  const int64_t nanos = absl::ToUnixNanos(options_.clock->Now());
-  alert.mutable_created_at()->set_seconds(nanos / 1000000000);
-  alert.mutable_created_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  SetProtoTime(options_.clock->Now(), alert.mutable_created_at());
   alert.set_message(absl::StrCat(
       "list version ", snapshot->list_version, " is ", absl::FormatDuration(age),
       " old (limit ", absl::FormatDuration(options_.max_list_age),

@@ -1,3 +1,5 @@
+#include "services/common/file_util.h"
+#include "services/common/proto_time.h"
 #include "services/serving/location_ingest.h"
 
 #include <algorithm>
@@ -36,16 +38,9 @@ absl::Status CountIngest(v1::IngestSummary* summary,
   return status;
 }
 
-absl::Time ToTime(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
+absl::Time ToTime(const google::protobuf::Timestamp& t) { return FromProtoTime(t); }
 
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t s = absl::ToUnixSeconds(t);
-  out->set_seconds(s);
-  out->set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(t - absl::FromUnixSeconds(s))));
-}
+void SetTime(absl::Time t, google::protobuf::Timestamp* out) { SetProtoTime(t, out); }
 
 bool IsCountryCode(const std::string& c) {
   return c.size() == 2 && absl::ascii_isupper(static_cast<unsigned char>(c[0])) &&
@@ -109,11 +104,8 @@ absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromText(
 
 absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromFile(
     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  auto trust = FromText(ss.str());
+  ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  auto trust = FromText(text);
   if (!trust.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, ": ", trust.status().message()));

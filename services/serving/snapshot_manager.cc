@@ -1,3 +1,5 @@
+#include "services/common/file_util.h"
+#include "services/common/proto_time.h"
 #include "services/serving/snapshot_manager.h"
 
 #include <filesystem>
@@ -38,11 +40,7 @@ metrics::Histogram* BuildSeconds() {
   return h;
 }
 
-void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  ts->set_seconds(nanos / 1000000000);
-  ts->set_nanos(static_cast<int32_t>(nanos % 1000000000));
-}
+void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { SetProtoTime(t, ts); }
 
 std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
   std::string all;
@@ -52,13 +50,7 @@ std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
   return Sha256Hex(all);
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+absl::StatusOr<std::string> ReadFile(const std::string& path) { return ReadFileToString(path); }
 
 void CountByList(const std::vector<v1::ListedEntity>& entities,
                  v1::ListVersionInfo* info) {
@@ -184,8 +176,7 @@ SnapshotManager::Build(const std::string& rule_set_version,
   ASSIGN_OR_RETURN(store::ListVersionData data,
                    store_->lists().ReadListVersion(list_version));
   const absl::Time list_created_at =
-      absl::FromUnixSeconds(data.info.created_at().seconds()) +
-      absl::Nanoseconds(data.info.created_at().nanos());
+      FromProtoTime(data.info.created_at());
   auto reference = MakeReferenceData(std::move(data));
   ASSIGN_OR_RETURN(std::unique_ptr<const matching::NameIndex> index,
                    matching::NameIndex::Build(MakeIndexEntities(*reference)));

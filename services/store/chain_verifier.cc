@@ -1,3 +1,4 @@
+#include "services/common/proto_time.h"
 #include "services/store/chain_verifier.h"
 
 #include "absl/container/flat_hash_map.h"
@@ -127,9 +128,7 @@ absl::StatusOr<ChainVerification> VerifyDecisionChain(DecisionLog& log,
       v1::ChainCheckpoint mark;
       mark.set_sequence(seq);
       mark.set_hash(walk.prev_hash());
-      const int64_t nanos = absl::ToUnixNanos(options.now());
-      mark.mutable_at()->set_seconds(nanos / 1000000000);
-      mark.mutable_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+      SetProtoTime(options.now(), mark.mutable_at());
       mark_status = log.SetVerifiedMark(mark);
       if (!mark_status.ok()) return false;
       v.head_hash = walk.prev_hash();
@@ -159,9 +158,7 @@ absl::StatusOr<ChainVerification> VerifyDecisionChain(DecisionLog& log,
     v1::ChainCheckpoint mark;
     mark.set_sequence(v.last_sequence);
     mark.set_hash(v.head_hash);
-    const int64_t nanos = absl::ToUnixNanos(options.now());
-    mark.mutable_at()->set_seconds(nanos / 1000000000);
-    mark.mutable_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+    SetProtoTime(options.now(), mark.mutable_at());
     RETURN_IF_ERROR(log.SetVerifiedMark(mark));
   }
   return v;

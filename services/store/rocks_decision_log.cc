@@ -1,3 +1,4 @@
+#include "services/common/proto_time.h"
 #include "services/store/rocks_decision_log.h"
 
 #include "absl/synchronization/notification.h"
@@ -284,9 +285,7 @@ absl::StatusOr<std::optional<v1::ChainCheckpoint>> RocksDecisionLog::Checkpoint(
     cp.set_sequence(next_sequence_ - 1);
     cp.set_hash(chain_head_hash_);
   }
-  const int64_t nanos = absl::ToUnixNanos(now);
-  cp.mutable_at()->set_seconds(nanos / 1000000000);
-  cp.mutable_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  SetProtoTime(now, cp.mutable_at());
   std::string key = kMetaCheckpointPrefix;
   PutFixed64BE(&key, cp.sequence());
   rocksdb::WriteBatch batch;
