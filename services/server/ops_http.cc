@@ -47,6 +47,9 @@ absl::StatusOr<std::unique_ptr<OpsHttpServer>> OpsHttpServer::Start(
   const int threads = std::max(2, s->handlers_.threads);
   http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_keep_alive_max_count(100);
+  // Headers and body go out in separate writes: without TCP_NODELAY,
+  // Nagle's algorithm and the peer's delayed ACK hold the body ~40 ms.
+  http.set_tcp_nodelay(true);
   if (threads > 2) http.set_keep_alive_timeout(2);
   http.set_read_timeout(5, 0);
   http.set_write_timeout(5, 0);

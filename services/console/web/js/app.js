@@ -11,7 +11,10 @@ export const state = { me: null };
 // mark itself shown (data-ready is what the browser test waits on).
 let routeSeq = 0;
 function markReady(page, seq) {
-  if (seq === routeSeq) main.dataset.ready = page;
+  if (seq !== routeSeq) return;
+  // Since the document's navigation start: the full-load figure.
+  if (window.esTiming[page]) window.esTiming[page].ready_at = performance.now();
+  main.dataset.ready = page;
 }
 // Render timings of the last page shown (read by the browser test).
 window.esTiming = {};
