@@ -409,9 +409,11 @@ struct ConsoleApi::Impl {
       grpc::Status s;
       if (first) {
         s = admin->ListDecisions(ctx, page, &got);
-      } else {
+      } else {  // a context serves one call
         grpc::ClientContext next;
-        next.AddMetadata("authorization", req.get_header_value("Authorization"));
+        const std::string authorization = req.get_header_value("Authorization");
+        if (!authorization.empty()) next.AddMetadata("authorization", authorization);
+        next.set_deadline(ctx->deadline());
         s = admin->ListDecisions(&next, page, &got);
       }
       if (!s.ok()) return Finish(res, s, out);
