@@ -99,7 +99,7 @@ function queueParams(q) {
   return p;
 }
 
-async function pageQueue(q) {
+async function pageQueue(q, me = Promise.resolve(true)) {
   const seq = routeSeq;
   const t0 = performance.now();
   const chosen = new Set((q.get('decision') ?? 'REVIEW,LICENSE_REQUIRED,PROHIBITED').split(',').filter(Boolean).map((d) => `DECISION_${d}`));
@@ -132,8 +132,13 @@ async function pageQueue(q) {
   params.set('view', 'summary');
   params.set('limit', '50');
   let page, disp;
+  const data = Promise.all([api(`decisions?${params}`), activeDispositions || loadDispositions()]);
+  if (!(await me)) {
+    data.catch(() => {});
+    return signInPage(seq);
+  }
   try {
-    [page, disp] = await Promise.all([api(`decisions?${params}`), activeDispositions || loadDispositions()]);
+    [page, disp] = await data;
   } catch (e) {
     clear(body).append(h('p', {}, 'The queue could not be loaded.'));
     showError(e);
@@ -187,13 +192,18 @@ async function pageQueue(q) {
 }
 
 // ---- decision ------------------------------------------------------------
-async function pageDecision(id) {
+async function pageDecision(id, me = Promise.resolve(true)) {
   const seq = routeSeq;
   const t0 = performance.now();
   clear(main).append(h('h2', {}, `Decision ${id}`), h('p', { class: 'loading' }, 'Loading…'));
   let record;
+  const data = api(`decisions/${encodeURIComponent(id)}`);
+  if (!(await me)) {
+    data.catch(() => {});
+    return signInPage(seq);
+  }
   try {
-    record = await api(`decisions/${encodeURIComponent(id)}`);
+    record = await data;
   } catch (e) {
     clear(main).append(h('h2', {}, `Decision ${id}`), h('p', {}, 'This decision could not be loaded.'));
     showError(e);
@@ -406,6 +416,11 @@ async function pageScreen() {
 }
 
 // ---- router ----------------------------------------------------------------
+function signInPage(seq) {
+  clear(main).append(h('p', {}, 'Sign in with your bearer token to use the console.'));
+  markReady('signin', seq);
+}
+
 async function route() {
   const seq = ++routeSeq;
   const hash = location.hash || '#/queue';
@@ -417,20 +432,22 @@ async function route() {
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.page === page) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   }
-  if (!state.me && !(await loadMe())) {
-    clear(main).append(h('p', {}, 'Sign in with your bearer token to use the console.'));
-    markReady('signin', seq);
-    return;
-  }
   showMessage('');
+  // Who is signed in is asked once per document; the queue and the
+  // decision page fetch their data meanwhile (one round trip less).
+  const me = state.me ? Promise.resolve(true) : loadMe();
+  if (page === 'decision') return pageDecision(decodeURIComponent(parts[1] || ''), me);
+  if (page === 'queue' || !['dispositions', 'alerts', 'versions', 'log', 'screen'].includes(page)) {
+    return pageQueue(q, me);
+  }
+  if (!(await me)) return signInPage(seq);
   switch (page) {
-    case 'decision': return pageDecision(decodeURIComponent(parts[1] || ''));
     case 'dispositions': return pageDispositions();
     case 'alerts': return pageAlerts(q);
     case 'versions': return pageVersions(q);
     case 'log': return pageLog();
     case 'screen': return pageScreen();
-    default: return pageQueue(q);
+    default: return undefined;
   }
 }
 window.addEventListener('hashchange', route);
