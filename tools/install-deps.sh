@@ -3,7 +3,9 @@
 # two README commands run: python3 (tools/demo.sh and the integration tests
 # parse JSON and pick free ports with it), openssl (the TLS test makes its
 # certificates with the CLI); libcpp-httplib-dev serves the metrics and
-# probe endpoint (--metrics_listen). Idempotent: does nothing (and needs no
+# probe endpoint (--metrics_listen) and the analyst console; chromium,
+# chromium-driver and python3-selenium run the console's browser test
+# (tests/console/). Idempotent: does nothing (and needs no
 # network) when everything is already installed.
 set -euo pipefail
 
@@ -14,6 +16,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev
   python3 openssl iso-codes
+  chromium chromium-driver python3-selenium
   clang libclang-rt-14-dev
 )
 

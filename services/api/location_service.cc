@@ -235,4 +235,38 @@ grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* LocationServiceImpl::AcknowledgeAlert(
+    grpc::CallbackServerContext* context,
+    const v1::AcknowledgeAlertRequest* request, v1::Alert* response) {
+  auto* reactor = new ObservedUnaryReactor(
+      observability_, "exportscreen.v1.LocationService/AcknowledgeAlert", context);
+  const std::string summary = absl::StrCat("alert=", request->alert_id());
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "AcknowledgeAlert",
+               {v1::ROLE_ANALYST, v1::ROLE_OPERATOR}, reactor->observer());
+  if (!caller.ok()) {
+    RecordIngest("AcknowledgeAlert", "(unauthenticated or not allowed)",
+                 context->peer(), summary, caller.status());
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  const bool queued = pool_->TrySchedule(
+      [this, request, response, reactor, summary, peer = context->peer(),
+       name = caller->name] {
+        auto alert = store_->alerts().AcknowledgeAlert(request->alert_id(), name, absl::Now());
+        RecordIngest("AcknowledgeAlert", name, peer, summary, alert.status());
+        if (!alert.ok()) {
+          reactor->Finish(ToGrpcStatus(alert.status()));
+          return;
+        }
+        *response = *std::move(alert);
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 "server busy"));
+  }
+  return reactor;
+}
+
 }  // namespace exportscreen::api

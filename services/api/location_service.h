@@ -40,6 +40,10 @@ class LocationServiceImpl final : public v1::LocationService::CallbackService {
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
                                        const v1::ListAlertsRequest* request,
                                        v1::ListAlertsResponse* response) override;
+  // Analyst or operator; in the admin log (refusals too).
+  grpc::ServerUnaryReactor* AcknowledgeAlert(
+      grpc::CallbackServerContext* context,
+      const v1::AcknowledgeAlertRequest* request, v1::Alert* response) override;
 
  private:
   template <typename Message>

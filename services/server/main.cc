@@ -80,6 +80,12 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "HTTP host:port for Prometheus /metrics and the /livez and /readyz "
           "probes (no authentication; loopback unless the network is trusted); "
           "empty = off");
+ABSL_FLAG(bool, console, true,
+          "serve the analyst console (JSON API under /api/v1/, pages under "
+          "/console/) on --metrics_listen when that is loopback");
+ABSL_FLAG(std::string, console_dir, "",
+          "the console's static pages; empty = services/console/web under the "
+          "working directory, else the source tree's copy");
 ABSL_FLAG(std::string, access_log, "",
           "JSON-lines access log, one record per RPC: a file (appended), \"-\" "
           "for standard output, empty = off");
@@ -207,6 +213,8 @@ int main(int argc, char** argv) {
   options.rescreen_lookback = absl::GetFlag(FLAGS_rescreen_lookback);
   options.rescreen_max = absl::GetFlag(FLAGS_rescreen_max);
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  options.console = absl::GetFlag(FLAGS_console);
+  options.console_dir = absl::GetFlag(FLAGS_console_dir);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.max_list_age = absl::GetFlag(FLAGS_max_list_age);
   options.backup_root = absl::GetFlag(FLAGS_backup_root);

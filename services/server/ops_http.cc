@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "absl/strings/numbers.h"
@@ -41,9 +42,15 @@ absl::StatusOr<std::unique_ptr<OpsHttpServer>> OpsHttpServer::Start(
   s->handlers_ = std::move(handlers);
   s->http_ = std::make_unique<httplib::Server>();
   httplib::Server& http = *s->http_;
-  // Two threads: a scrape and a probe at once; never the gRPC threads.
-  http.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  // Two threads: a scrape and a probe at once; never the gRPC threads
+  // (more with the console: a browser keeps connections open).
+  const int threads = std::max(2, s->handlers_.threads);
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   http.set_keep_alive_max_count(100);
+  // Headers and body go out in separate writes: without TCP_NODELAY,
+  // Nagle's algorithm and the peer's delayed ACK hold the body ~40 ms.
+  http.set_tcp_nodelay(true);
+  if (threads > 2) http.set_keep_alive_timeout(2);
   http.set_read_timeout(5, 0);
   http.set_write_timeout(5, 0);
   OpsHttpServer* raw = s.get();
@@ -57,6 +64,7 @@ absl::StatusOr<std::unique_ptr<OpsHttpServer>> OpsHttpServer::Start(
   http.Get("/readyz", [raw](const httplib::Request&, httplib::Response& res) {
     Probe(raw->handlers_.ready, "ready", res);
   });
+  if (s->handlers_.install) s->handlers_.install(&http);
   const std::string host_str(host);
   if (port == 0) {
     s->port_ = http.bind_to_any_port(host_str);

@@ -33,6 +33,12 @@ struct OpsHandlers {
   std::function<std::string()> metrics;
   std::function<ProbeResult()> live;
   std::function<ProbeResult()> ready;
+  // More routes on the same listener (the analyst console, console_http.h),
+  // installed before it starts; null = none.
+  std::function<void(httplib::Server*)> install;
+  // HTTP worker threads. A browser holds several keep-alive connections,
+  // each occupying a thread while it is open.
+  int threads = 2;
 };
 
 class OpsHttpServer {

@@ -188,6 +188,26 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
     handlers.metrics = [raw] { return raw->RenderMetrics(); };
     handlers.live = [raw] { return raw->Live(); };
     handlers.ready = [raw] { return raw->Ready(); };
+    if (options.console) {
+      if (IsLoopbackAddress(options.metrics_listen)) {
+        const std::string dir = ResolveConsoleDir(options.console_dir);
+        if (dir.empty()) ES_LOG_ERROR("console pages not found: give --console_dir");
+        grpc::ChannelArguments args;
+        args.SetMaxReceiveMessageSize(-1);
+        s->console_ = std::make_unique<ConsoleApi>(
+            s->server_->InProcessChannel(args), s->authorizer_.get(),
+            s->manager_.get(), dir);
+        handlers.install = [console = s->console_.get()](httplib::Server* http) {
+          console->Install(http);
+        };
+        handlers.threads = 12;
+        ES_LOG_INFO("analyst console on http://", options.metrics_listen,
+                    "/console/ (pages from ", dir.empty() ? "(none)" : dir, ")");
+      } else {
+        ES_LOG_WARNING("analyst console OFF: --metrics_listen=", options.metrics_listen,
+                       " is not loopback (the console needs a loopback listener)");
+      }
+    }
     auto ops = OpsHttpServer::Start(options.metrics_listen, std::move(handlers));
     if (ops.ok()) {
       s->ops_http_ = *std::move(ops);

@@ -16,6 +16,7 @@
 #include "services/api/grpc_services.h"
 #include "services/api/location_service.h"
 #include "services/api/observability.h"
+#include "services/server/console_http.h"
 #include "services/server/ops_http.h"
 #include "services/common/clock.h"
 #include "services/common/thread_pool.h"
@@ -67,6 +68,11 @@ struct ServerOptions {
   // Operations (issue 15). HTTP endpoint for /metrics, /livez, /readyz
   // ("host:port"; "" = off).
   std::string metrics_listen;
+  // Analyst console (issue 18) on the metrics listener, when that is
+  // loopback: JSON API and the static pages of console_dir ("" = found
+  // from the working directory or the source tree; see console_http.h).
+  bool console = true;
+  std::string console_dir;
   // JSON-lines access log: a file, "-" (standard output) or "" (off).
   std::string access_log;
   // Readiness fails (and a LIST_STALE alert is raised) when the active list
@@ -140,6 +146,7 @@ class ScreeningServer {
   absl::Notification stop_maintenance_;
   std::thread maintenance_;
 
+  std::unique_ptr<ConsoleApi> console_;  // before ops_http_: outlives it
   std::unique_ptr<OpsHttpServer> ops_http_;
   std::atomic<int64_t> heartbeat_unix_ms_{0};
   // Active list version older than --max_list_age (set by the maintenance

@@ -1,5 +1,7 @@
 #include "services/store/alert_store.h"
 
+#include "absl/strings/numbers.h"
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/metrics.h"
@@ -105,6 +107,34 @@ absl::StatusOr<std::vector<v1::Alert>> AlertStore::ListAlerts(int limit,
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "list alerts"));
   return out;
+}
+
+absl::StatusOr<v1::Alert> AlertStore::AcknowledgeAlert(absl::string_view alert_id,
+                                                       const std::string& by, absl::Time at) {
+  uint64_t seq = 0;
+  if (alert_id.size() != 17 || alert_id[0] != 'A' ||
+      !absl::SimpleHexAtoi(alert_id.substr(1), &seq) || AlertId(seq) != alert_id) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("alert_id: \"", alert_id, "\" is not A + 16 hex digits"));
+  }
+  rocksdb::DB* db = db_->db();
+  rocksdb::ColumnFamilyHandle* cf = db_->cf(kCfAlerts);
+  absl::MutexLock lock(&mu_);
+  std::string value;
+  rocksdb::Status s = db->Get(rocksdb::ReadOptions(), cf, AlertKey(seq), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("alert ", alert_id));
+  RETURN_IF_ERROR(FromRocks(s, "get alert"));
+  ASSIGN_OR_RETURN(auto a, Parse<v1::Alert>(value, "alert"));
+  if (a.acknowledged()) return a;
+  a.set_acknowledged(true);
+  a.set_acknowledged_by(by);
+  const int64_t nanos = absl::ToUnixNanos(at);
+  a.mutable_acknowledged_at()->set_seconds(nanos / 1000000000);
+  a.mutable_acknowledged_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  rocksdb::WriteBatch batch;
+  RETURN_IF_ERROR(FromRocks(batch.Put(cf, AlertKey(seq), Serialize(a)), "batch"));
+  RETURN_IF_ERROR(WriteSynced(db, &batch, "acknowledge alert"));
+  return a;
 }
 
 }  // namespace exportscreen::store

@@ -6,11 +6,14 @@
 #define EXPORTSCREEN_SERVICES_STORE_ALERT_STORE_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "exportscreen/v1/location.pb.h"
 
 namespace exportscreen::store {
@@ -27,6 +30,11 @@ class AlertStore {
   absl::Status AppendAlerts(std::vector<v1::Alert> alerts, std::vector<v1::Alert>* appended);
   // Newest first, at most `limit`.
   absl::StatusOr<std::vector<v1::Alert>> ListAlerts(int limit, bool unacknowledged_only) const;
+  // Marks alert `alert_id` ("A" + 16 hex) acknowledged by `by` at `at`
+  // (synced) and returns it; an acknowledged alert keeps its first
+  // acknowledgement. INVALID_ARGUMENT if malformed, NOT_FOUND if unknown.
+  absl::StatusOr<v1::Alert> AcknowledgeAlert(absl::string_view alert_id, const std::string& by,
+                                             absl::Time at);
 
  private:
   const StoreDb* db_;

@@ -66,6 +66,7 @@ const std::vector<Row> kTable = {
     {"/exportscreen.v1.LocationService/IngestReports", true, kOperators},
     {"/exportscreen.v1.LocationService/IngestBundles", true, kOperators},
     {"/exportscreen.v1.LocationService/ListAlerts", false, kReaders},
+    {"/exportscreen.v1.LocationService/AcknowledgeAlert", false, {kAnalyst, kOperator}},
     // Last: they change the active versions.
     {"/exportscreen.v1.AdminService/Rollback", false, kOperators},
     {"/exportscreen.v1.AdminService/Activate", false, kOperators},

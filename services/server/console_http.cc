@@ -1,0 +1,684 @@
+#include "services/server/console_http.h"
+
+#include <httplib.h>
+
+#include <filesystem>
+#include <functional>
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "exportscreen/v1/service.grpc.pb.h"
+#include "exportscreen/v1/location.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/common/logging.h"
+
+namespace exportscreen::server {
+
+namespace {
+
+using google::protobuf::Message;
+
+constexpr char kJson[] = "application/json; charset=utf-8";
+
+std::string JsonQuote(absl::string_view s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+// The field a message names: "reason: is required" -> "reason". Empty if
+// the message does not start with a field path.
+std::string FieldOf(absl::string_view message) {
+  const size_t colon = message.find(": ");
+  if (colon == absl::string_view::npos || colon == 0 || colon > 64) return "";
+  for (char c : message.substr(0, colon)) {
+    if (!(absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '[' || c == ']')) {
+      return "";
+    }
+  }
+  return std::string(message.substr(0, colon));
+}
+
+void SendError(httplib::Response& res, int http_status, absl::string_view code,
+               absl::string_view message, absl::string_view field = "") {
+  res.status = http_status;
+  std::string f(field.empty() ? FieldOf(message) : std::string(field));
+  res.set_content(absl::StrCat("{\"code\":", JsonQuote(code),
+                               ",\"error\":", JsonQuote(message),
+                               f.empty() ? "" : absl::StrCat(",\"field\":", JsonQuote(f)),
+                               "}\n"),
+                  kJson);
+}
+
+int HttpStatusOf(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::INVALID_ARGUMENT:
+    case grpc::StatusCode::OUT_OF_RANGE: return 400;
+    case grpc::StatusCode::UNAUTHENTICATED: return 401;
+    case grpc::StatusCode::PERMISSION_DENIED: return 403;
+    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::ALREADY_EXISTS:
+    case grpc::StatusCode::FAILED_PRECONDITION:
+    case grpc::StatusCode::ABORTED: return 409;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
+    case grpc::StatusCode::UNAVAILABLE: return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
+    case grpc::StatusCode::UNIMPLEMENTED: return 501;
+    default: return 500;
+  }
+}
+
+const char* GrpcCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const int i = static_cast<int>(code);
+  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
+}
+
+void SendStatus(httplib::Response& res, const absl::Status& s,
+                absl::string_view field = "") {
+  const auto code = static_cast<grpc::StatusCode>(s.code());
+  SendError(res, HttpStatusOf(code), GrpcCodeName(code), s.message(), field);
+}
+
+void SendMessage(httplib::Response& res, const Message& m) {
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.preserve_proto_field_names = true;
+  std::string out;
+  auto s = google::protobuf::util::MessageToJsonString(m, &out, opts);
+  if (!s.ok()) {
+    SendError(res, 500, "INTERNAL", absl::StrCat("JSON: ", s.ToString()));
+    return;
+  }
+  res.status = 200;
+  out.push_back('\n');
+  res.set_content(std::move(out), kJson);
+}
+
+// Parses a JSON body into `m`; on failure answers 400 (415 if it is not
+// JSON) and returns false.
+bool ParseBody(const httplib::Request& req, httplib::Response& res, Message* m) {
+  if (!absl::StartsWith(absl::AsciiStrToLower(req.get_header_value("Content-Type")),
+                        "application/json")) {
+    SendError(res, 415, "INVALID_ARGUMENT",
+              "body: send JSON with Content-Type: application/json", "body");
+    return false;
+  }
+  if (req.body.empty()) return true;
+  google::protobuf::util::JsonParseOptions opts;
+  opts.ignore_unknown_fields = false;
+  auto s = google::protobuf::util::JsonStringToMessage(req.body, m, opts);
+  if (!s.ok()) {
+    std::string msg(s.message());
+    // The parser names the field it choked on ("... field 'x' ...").
+    std::string field = FieldOf(msg);
+    const size_t q = msg.find('\'');
+    if (field.empty() && q != std::string::npos) {
+      const size_t e = msg.find('\'', q + 1);
+      if (e != std::string::npos && e > q + 1) field = msg.substr(q + 1, e - q - 1);
+    }
+    if (field.empty() && absl::StartsWith(msg, "(") && msg.find(')') != std::string::npos) {
+      field = msg.substr(1, msg.find(')') - 1);  // "(parties): invalid value ..."
+    }
+    if (field.empty()) field = "body";
+    SendError(res, 400, "INVALID_ARGUMENT",
+              absl::StrCat(field, ": not valid JSON of ", m->GetTypeName(), ": ", msg),
+              field);
+    return false;
+  }
+  return true;
+}
+
+bool IsLoopbackHostHeader(absl::string_view host) {
+  if (host.empty()) return true;  // HTTP/1.0 clients
+  if (absl::StartsWith(host, "[")) {
+    return absl::StartsWith(host, "[::1]");
+  }
+  host = host.substr(0, host.find(':'));
+  return host == "localhost" || absl::StartsWith(host, "127.");
+}
+
+// Decision filters of the queue (ListDecisionsRequest plus list and
+// destination, which the console applies to the pages it reads).
+struct Filter {
+  v1::ListDecisionsRequest request;
+  std::string list;         // exact list code (EL, SDN ...)
+  std::string destination;  // ISO code, upper case
+  bool summary = false;
+};
+
+bool MatchesExtra(const v1::DecisionRecord& r, const Filter& f) {
+  if (!f.destination.empty() &&
+      r.request().destination_country() != f.destination) {
+    return false;
+  }
+  if (!f.list.empty()) {
+    bool found = false;
+    for (const auto& m : r.response().party_matches()) found |= m.list() == f.list;
+    if (!found) return false;
+  }
+  return true;
+}
+
+// The same predicate as serving::ListDecisions plus the extra filters, for
+// the counts (which do not filter by class).
+bool MatchesForCount(const v1::DecisionRecord& r, const Filter& f,
+                     const std::string& party_lower) {
+  if (!f.request.rule_id().empty()) {
+    bool found = false;
+    for (const auto& x : r.response().findings()) found |= x.rule_id() == f.request.rule_id();
+    if (!found) return false;
+  }
+  if (!party_lower.empty()) {
+    bool found = false;
+    for (const auto& p : r.request().parties()) {
+      found |= absl::StrContains(absl::AsciiStrToLower(p.name()), party_lower);
+    }
+    if (!found) return false;
+  }
+  return MatchesExtra(r, f);
+}
+
+void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
+  ts->set_seconds(absl::ToUnixSeconds(t));
+}
+
+// RFC 3339 or YYYY-MM-DD (a day: from its start; `until` to its end).
+bool ParseTimeParam(const std::string& v, bool end_of_day, absl::Time* t) {
+  std::string err;
+  if (absl::ParseTime(absl::RFC3339_full, v, t, &err)) return true;
+  absl::CivilDay day;
+  if (v.size() == 10 && absl::ParseCivilTime(v, &day)) {
+    *t = absl::FromCivil(end_of_day ? day + 1 : day, absl::UTCTimeZone());
+    return true;
+  }
+  return false;
+}
+
+// Parses the queue's query parameters; answers 400 naming the parameter
+// and returns false on bad input.
+bool ParseFilter(const httplib::Request& req, httplib::Response& res, Filter* f) {
+  auto bad = [&](const char* field, absl::string_view why) {
+    SendError(res, 400, "INVALID_ARGUMENT", absl::StrCat(field, ": ", why), field);
+    return false;
+  };
+  for (const char* name : {"from", "until"}) {
+    if (!req.has_param(name) || req.get_param_value(name).empty()) continue;
+    absl::Time t;
+    if (!ParseTimeParam(req.get_param_value(name), std::string(name) == "until", &t)) {
+      return bad(name, absl::StrCat("\"", req.get_param_value(name),
+                                    "\" is not a date (YYYY-MM-DD) or RFC 3339 time"));
+    }
+    SetTs(t, std::string(name) == "from" ? f->request.mutable_from_time()
+                                         : f->request.mutable_until_time());
+  }
+  if (f->request.has_from_time() && f->request.has_until_time() &&
+      f->request.from_time().seconds() >= f->request.until_time().seconds()) {
+    return bad("until", "must be after from");
+  }
+  if (req.has_param("decision")) {
+    for (absl::string_view d : absl::StrSplit(req.get_param_value("decision"), ',',
+                                              absl::SkipWhitespace())) {
+      std::string name = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(d));
+      if (!absl::StartsWith(name, "DECISION_")) name = absl::StrCat("DECISION_", name);
+      v1::Decision value;
+      if (!v1::Decision_Parse(name, &value) || value == v1::DECISION_UNSPECIFIED) {
+        return bad("decision", absl::StrCat("\"", d, "\" is not CLEAR, REVIEW, "
+                                                "LICENSE_REQUIRED or PROHIBITED"));
+      }
+      f->request.add_decisions(value);
+    }
+  }
+  if (req.has_param("limit")) {
+    int limit = 0;
+    if (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) || limit < 1 ||
+        limit > 1000) {
+      return bad("limit", "must be a number from 1 to 1000");
+    }
+    f->request.set_limit(limit);
+  } else {
+    f->request.set_limit(50);
+  }
+  const std::string party = req.get_param_value("party");
+  if (party.size() > 200) return bad("party", "longer than 200 characters");
+  f->request.set_party_name(party);
+  const std::string rule = req.get_param_value("rule");
+  if (rule.size() > 200) return bad("rule", "longer than 200 characters");
+  f->request.set_rule_id(rule);
+  f->request.set_page_token(req.get_param_value("page_token"));
+  if (!f->request.page_token().empty()) {
+    uint64_t seq;
+    if (!absl::SimpleAtoi(f->request.page_token(), &seq)) {
+      return bad("page_token", "malformed (use the next_page_token of a page)");
+    }
+  }
+  f->list = absl::AsciiStrToUpper(req.get_param_value("list"));
+  if (f->list.size() > 16) return bad("list", "not a list code (EL, SDN, DPL, UVL, MEU, UN ...)");
+  f->destination = absl::AsciiStrToUpper(req.get_param_value("destination"));
+  if (!f->destination.empty() &&
+      (f->destination.size() != 2 || !absl::ascii_isalpha(f->destination[0]) ||
+       !absl::ascii_isalpha(f->destination[1]))) {
+    return bad("destination", absl::StrCat("\"", req.get_param_value("destination"),
+                                           "\" is not a two-letter country code"));
+  }
+  const std::string view = req.get_param_value("view");
+  if (!view.empty() && view != "summary" && view != "full") {
+    return bad("view", "must be summary or full");
+  }
+  f->summary = view == "summary";
+  return true;
+}
+
+// The `limit` parameter of the log listings: 1 to 10000, absent = 0 (the
+// service's default). Answers 400 and returns false if malformed.
+bool ParseLimit(const httplib::Request& req, httplib::Response& res, int* limit) {
+  *limit = 0;
+  if (!req.has_param("limit")) return true;
+  if (!absl::SimpleAtoi(req.get_param_value("limit"), limit) || *limit < 1 ||
+      *limit > 10000) {
+    SendError(res, 400, "INVALID_ARGUMENT", "limit: must be a number from 1 to 10000",
+              "limit");
+    return false;
+  }
+  return true;
+}
+
+// What the queue shows of a record: the same message without the detail
+// the decision page loads on its own (alignments, rule descriptions, facts,
+// item determinations, near misses).
+void Summarize(v1::DecisionRecord* r) {
+  v1::ScreenResponse* resp = r->mutable_response();
+  resp->clear_rules();
+  resp->clear_item_determinations();
+  resp->clear_near_misses();
+  for (auto& m : *resp->mutable_party_matches()) {
+    m.clear_alignment();
+    m.clear_normalization_steps();
+    m.clear_corroboration();
+    m.clear_citations();
+    m.clear_license_requirement();
+  }
+  for (auto& x : *resp->mutable_findings()) x.clear_facts();
+  r->clear_prev_hash();
+  r->clear_hash();
+}
+
+}  // namespace
+
+std::string ResolveConsoleDir(const std::string& flag) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!flag.empty()) return flag;
+  for (const std::string& dir : {std::string("services/console/web"),
+                                 std::string(ES_SOURCE_DIR "/services/console/web")}) {
+    if (fs::exists(fs::path(dir) / "index.html", ec)) {
+      return fs::absolute(dir, ec).lexically_normal().string();
+    }
+  }
+  return "";
+}
+
+struct ConsoleApi::Impl {
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<v1::AdminService::Stub> admin;
+  std::unique_ptr<v1::ScreeningService::Stub> screening;
+  std::unique_ptr<v1::LocationService::Stub> location;
+  const api::Authorizer* authorizer;
+  const serving::SnapshotManager* manager;
+  std::string static_dir;
+
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&,
+                                     grpc::ClientContext*)>;
+
+  // Authenticates; unless `action` (whose gRPC handler checks the role and
+  // records refusals in the admin log), refuses callers with no console
+  // role. Then runs `fn` with a client context carrying the caller's
+  // credentials.
+  void Serve(const httplib::Request& req, httplib::Response& res, bool action,
+             const Handler& fn) const {
+    res.set_header("Cache-Control", "no-store");
+    const std::string authorization = req.get_header_value("Authorization");
+    absl::StatusOr<api::Caller> caller = authorizer->Authenticate(authorization, "");
+    if (!caller.ok()) {
+      res.set_header("WWW-Authenticate", "Bearer");
+      SendStatus(res, caller.status());
+      return;
+    }
+    if (!action) {
+      absl::Status s = api::Authorizer::Require(
+          *caller, "the console",
+          {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR});
+      if (!s.ok()) {
+        SendStatus(res, s);
+        return;
+      }
+    }
+    grpc::ClientContext ctx;
+    if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    fn(req, res, &ctx);
+  }
+
+  template <typename Resp>
+  static void Finish(httplib::Response& res, const grpc::Status& s, const Resp& r) {
+    if (!s.ok()) {
+      SendStatus(res, absl::Status(static_cast<absl::StatusCode>(s.error_code()),
+                                   s.error_message()));
+      return;
+    }
+    SendMessage(res, r);
+  }
+
+  void Decisions(const httplib::Request& req, httplib::Response& res,
+                 grpc::ClientContext* ctx) const {
+    Filter f;
+    if (!ParseFilter(req, res, &f)) return;
+    const int want = f.request.limit();
+    v1::ListDecisionsResponse out;
+    v1::ListDecisionsRequest page = f.request;
+    const absl::Time deadline = absl::Now() + absl::Seconds(5);
+    // Pages of ListDecisions, filtered by list and destination here, until
+    // `want` records (the next token then names the first one left out).
+    for (bool first = true;; first = false) {
+      v1::ListDecisionsResponse got;
+      grpc::Status s;
+      if (first) {
+        s = admin->ListDecisions(ctx, page, &got);
+      } else {  // a context serves one call
+        grpc::ClientContext next;
+        const std::string authorization = req.get_header_value("Authorization");
+        if (!authorization.empty()) next.AddMetadata("authorization", authorization);
+        next.set_deadline(ctx->deadline());
+        s = admin->ListDecisions(&next, page, &got);
+      }
+      if (!s.ok()) return Finish(res, s, out);
+      out.set_next_page_token(got.next_page_token());
+      for (auto& r : *got.mutable_records()) {
+        if (!MatchesExtra(r, f)) continue;
+        if (out.records_size() == want) {
+          out.set_next_page_token(std::to_string(r.sequence()));
+          break;
+        }
+        *out.add_records() = std::move(r);
+      }
+      if (out.records_size() >= want || got.next_page_token().empty() ||
+          absl::Now() > deadline) {
+        break;
+      }
+      page.set_page_token(got.next_page_token());
+      page.set_limit(std::max(want, 200));
+    }
+    if (f.summary) {
+      for (auto& r : *out.mutable_records()) Summarize(&r);
+    }
+    SendMessage(res, out);
+  }
+
+  // Decisions per class under the filters (not the class filter), newest
+  // first, for at most 3 s of scanning (then "complete": false).
+  void Counts(const httplib::Request& req, httplib::Response& res) const {
+    Filter f;
+    if (!ParseFilter(req, res, &f)) return;
+    const int64_t from_s = f.request.has_from_time() ? f.request.from_time().seconds() : INT64_MIN;
+    const int64_t until_s = f.request.has_until_time() ? f.request.until_time().seconds() : INT64_MAX;
+    const std::string party = absl::AsciiStrToLower(f.request.party_name());
+    int64_t counts[5] = {0, 0, 0, 0, 0};
+    int64_t scanned = 0;
+    bool complete = true;
+    const absl::Time start = absl::Now();
+    absl::Status s = manager->store()->decisions().ScanDecisions(0, true, [&](const v1::DecisionRecord& r) {
+      if ((++scanned & 1023) == 0 && absl::Now() - start > absl::Seconds(3)) {
+        complete = false;
+        return false;
+      }
+      const int64_t t = r.recorded_at().seconds();
+      if (t < from_s) return false;
+      if (t >= until_s) return true;
+      if (!MatchesForCount(r, f, party)) return true;
+      const int d = r.response().decision();
+      if (d >= 0 && d < 5) ++counts[d];
+      return true;
+    });
+    if (!s.ok()) return SendStatus(res, s);
+    std::string body = "{\"counts\":{";
+    for (int d = 1; d < 5; ++d) {
+      absl::StrAppend(&body, d > 1 ? "," : "", JsonQuote(v1::Decision_Name(d)), ":",
+                      counts[d]);
+    }
+    absl::StrAppend(&body, "},\"scanned\":", scanned, ",\"complete\":",
+                    complete ? "true" : "false", ",\"milliseconds\":",
+                    absl::ToInt64Milliseconds(absl::Now() - start), "}\n");
+    res.set_content(body, kJson);
+  }
+};
+
+ConsoleApi::ConsoleApi(std::shared_ptr<grpc::Channel> channel,
+                       const api::Authorizer* authorizer,
+                       const serving::SnapshotManager* manager,
+                       std::string static_dir)
+    : impl_(std::make_unique<Impl>()) {
+  impl_->channel = channel;
+  impl_->admin = v1::AdminService::NewStub(channel);
+  impl_->screening = v1::ScreeningService::NewStub(channel);
+  impl_->location = v1::LocationService::NewStub(channel);
+  impl_->authorizer = authorizer;
+  impl_->manager = manager;
+  impl_->static_dir = std::move(static_dir);
+}
+
+ConsoleApi::~ConsoleApi() = default;
+
+void ConsoleApi::Install(httplib::Server* http) {
+  const Impl* impl = impl_.get();
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  // DNS rebinding: the console answers only requests addressed to a
+  // loopback name; cross-site pages cannot send JSON bodies without a
+  // (refused) preflight.
+  http->set_pre_routing_handler([](Req req, Res res) {
+    if ((absl::StartsWith(req.path, "/api/") || absl::StartsWith(req.path, "/console")) &&
+        !IsLoopbackHostHeader(req.get_header_value("Host"))) {
+      SendError(res, 403, "PERMISSION_DENIED",
+                "Host: the console answers only on a loopback address", "Host");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+
+  auto get = [http, impl](const char* pattern, bool action, Impl::Handler fn) {
+    http->Get(pattern, [impl, action, fn](Req req, Res res) {
+      impl->Serve(req, res, action, fn);
+    });
+  };
+  auto post = [http, impl](const char* pattern, bool action, Impl::Handler fn) {
+    http->Post(pattern, [impl, action, fn](Req req, Res res) {
+      impl->Serve(req, res, action, fn);
+    });
+  };
+
+  http->Get("/api/v1/whoami", [impl](Req req, Res res) {
+    impl->Serve(req, res, false, [impl](Req req, Res res, grpc::ClientContext*) {
+      auto caller = impl->authorizer->Authenticate(req.get_header_value("Authorization"), "");
+      std::string roles;
+      for (v1::Role r : caller->roles) {
+        absl::StrAppend(&roles, roles.empty() ? "" : ",", JsonQuote(v1::Role_Name(r)));
+      }
+      res.set_content(absl::StrCat("{\"principal\":", JsonQuote(caller->name),
+                                   ",\"roles\":[", roles, "],\"open_mode\":",
+                                   impl->authorizer->open() ? "true" : "false", "}\n"),
+                      kJson);
+    });
+  });
+  get("/api/v1/decisions", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+    impl->Decisions(req, res, ctx);
+  });
+  get("/api/v1/decisions/counts", false,
+      [impl](Req req, Res res, grpc::ClientContext*) { impl->Counts(req, res); });
+  get(R"(/api/v1/decisions/([A-Za-z0-9_-]+))", false,
+      [impl](Req req, Res res, grpc::ClientContext* ctx) {
+        v1::GetDecisionRequest r;
+        r.set_decision_id(req.matches[1]);
+        v1::DecisionRecord out;
+        Impl::Finish(res, impl->screening->GetDecision(ctx, r, &out), out);
+      });
+  get(R"(/api/v1/decisions/([A-Za-z0-9_-]+)/replay)", false,
+      [impl](Req req, Res res, grpc::ClientContext* ctx) {
+        v1::ReplayDecisionRequest r;
+        r.set_decision_id(req.matches[1]);
+        v1::ReplayDecisionResponse out;
+        Impl::Finish(res, impl->admin->ReplayDecision(ctx, r, &out), out);
+      });
+  get(R"(/api/v1/entities/([^/]+))", false, [impl](Req req, Res res, grpc::ClientContext*) {
+    auto snapshot = impl->manager->Current();
+    if (snapshot == nullptr) {
+      return SendError(res, 503, "UNAVAILABLE", "not serving: no active list version");
+    }
+    auto it = snapshot->data->entity_by_id.find(std::string(req.matches[1]));
+    if (it == snapshot->data->entity_by_id.end()) {
+      return SendError(res, 404, "NOT_FOUND",
+                       absl::StrCat("entity ", std::string(req.matches[1]),
+                                    " is not in the active list version ",
+                                    snapshot->list_version));
+    }
+    res.set_header("X-List-Version", snapshot->list_version);
+    SendMessage(res, snapshot->data->entities[it->second]);
+  });
+  get("/api/v1/dispositions", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+    v1::ListDispositionsResponse out;
+    Impl::Finish(res, impl->admin->ListDispositions(ctx, {}, &out), out);
+  });
+  post("/api/v1/dispositions", true, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+    v1::RecordDispositionRequest r;
+    if (!ParseBody(req, res, &r)) return;
+    v1::Disposition out;
+    Impl::Finish(res, impl->admin->RecordDisposition(ctx, r, &out), out);
+  });
+  post(R"(/api/v1/dispositions/([A-Za-z0-9_-]+)/revoke)", true,
+       [impl](Req req, Res res, grpc::ClientContext* ctx) {
+         v1::RevokeDispositionRequest r;
+         if (!ParseBody(req, res, &r)) return;
+         r.set_disposition_id(req.matches[1]);
+         if (absl::StripAsciiWhitespace(r.reason()).empty()) {
+           return SendError(res, 400, "INVALID_ARGUMENT", "reason: is required", "reason");
+         }
+         v1::Disposition out;
+         Impl::Finish(res, impl->admin->RevokeDisposition(ctx, r, &out), out);
+       });
+  get("/api/v1/alerts", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+    v1::ListAlertsRequest r;
+    int limit = 0;
+    if (!ParseLimit(req, res, &limit)) return;
+    r.set_limit(limit);
+    const std::string u = req.get_param_value("unacknowledged_only");
+    if (!u.empty() && u != "true" && u != "false") {
+      return SendError(res, 400, "INVALID_ARGUMENT",
+                       "unacknowledged_only: must be true or false", "unacknowledged_only");
+    }
+    r.set_unacknowledged_only(u == "true");
+    v1::ListAlertsResponse out;
+    Impl::Finish(res, impl->location->ListAlerts(ctx, r, &out), out);
+  });
+  post(R"(/api/v1/alerts/([A-Za-z0-9_-]+)/acknowledge)", true,
+       [impl](Req req, Res res, grpc::ClientContext* ctx) {
+         v1::AcknowledgeAlertRequest r;
+         r.set_alert_id(req.matches[1]);
+         v1::Alert out;
+         Impl::Finish(res, impl->location->AcknowledgeAlert(ctx, r, &out), out);
+       });
+  get("/api/v1/versions", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+    v1::ListVersionsResponse out;
+    Impl::Finish(res, impl->admin->ListVersions(ctx, {}, &out), out);
+  });
+  get("/api/v1/status", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+    v1::ServingStatus out;
+    Impl::Finish(res, impl->admin->GetServingStatus(ctx, {}, &out), out);
+  });
+  get("/api/v1/versions/diff", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+    const std::string kind = req.get_param_value("kind");
+    if (kind != "lists" && kind != "rules") {
+      return SendError(res, 400, "INVALID_ARGUMENT", "kind: must be lists or rules", "kind");
+    }
+    v1::DiffRequest r;
+    r.set_from_version(req.get_param_value("from"));
+    r.set_to_version(req.get_param_value("to"));
+    if (r.to_version().empty()) {
+      return SendError(res, 400, "INVALID_ARGUMENT", "to: is required (a version)", "to");
+    }
+    v1::DiffResponse out;
+    Impl::Finish(res,
+                 kind == "lists" ? impl->admin->DiffListVersions(ctx, r, &out)
+                                 : impl->admin->DiffRuleSets(ctx, r, &out),
+                 out);
+  });
+  get("/api/v1/admin-log", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+    v1::ListAdminActionsRequest r;
+    int limit = 0;
+    if (!ParseLimit(req, res, &limit)) return;
+    r.set_limit(limit);
+    v1::ListAdminActionsResponse out;
+    Impl::Finish(res, impl->admin->ListAdminActions(ctx, r, &out), out);
+  });
+  get("/api/v1/audit/verify", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+    v1::VerifyAuditChainResponse out;
+    Impl::Finish(res, impl->admin->VerifyAuditChain(ctx, {}, &out), out);
+  });
+  post("/api/v1/screen", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+    v1::ScreenRequest r;
+    if (!ParseBody(req, res, &r)) return;
+    v1::ScreenResponse out;
+    Impl::Finish(res, impl->screening->Screen(ctx, r, &out), out);
+  });
+  // Unknown API paths: JSON, not the static 404.
+  http->Get(R"(/api/.*)", [](Req req, Res res) {
+    SendError(res, 404, "NOT_FOUND", absl::StrCat(req.path, ": no such API"));
+  });
+
+  // Static pages.
+  if (impl->static_dir.empty()) {
+    http->Get(R"(/console.*)", [](Req, Res res) {
+      SendError(res, 404, "NOT_FOUND",
+                "console pages not found: start the server with "
+                "--console_dir=<repository>/services/console/web");
+    });
+  } else {
+    http->set_file_extension_and_mimetype_mapping("js", "text/javascript");
+    http->set_file_extension_and_mimetype_mapping("css", "text/css");
+    http->set_mount_point("/console", impl->static_dir);
+    http->set_file_request_handler([](Req, Res res) {
+      res.set_header("Cache-Control", "no-cache");
+      res.set_header("X-Content-Type-Options", "nosniff");
+      res.set_header("X-Frame-Options", "DENY");
+      res.set_header("Content-Security-Policy",
+                     "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+    });
+  }
+  http->Get("/", [](Req, Res res) { res.set_redirect("/console/"); });
+  http->Get("/console", [](Req, Res res) { res.set_redirect("/console/"); });
+}
+
+}  // namespace exportscreen::server
