@@ -38,6 +38,7 @@ declare -A may=(
   [api]="common crypto store matching rules engine serving"
   [server]="common crypto store matching rules engine serving api"
   [cli]="common crypto rules"
+  [console]=""  # static pages only (no C++)
 )
 for dir in services/*/; do
   layer=$(basename "$dir")
