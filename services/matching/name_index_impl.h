@@ -1,0 +1,336 @@
+// Internal to services/matching: the NameIndex implementation's class,
+// tuning constants and token-similarity helpers. Not part of the module's
+// API (see name_index.h); include only from services/matching.
+//
+// The implementation is one stage per file:
+//   name_index.cc        Build: intern, postings, weights, lookup tables;
+//   name_index_match.cc  MatchDetailed: query tokens, expansions, candidate
+//                        accumulation, scoring, hits;
+//   name_index_score.cc  ScoreName (token alignment) and Corroborate.
+//
+// Thread-safety: a built index is immutable; queries use per-thread scratch.
+#ifndef EXPORTSCREEN_SERVICES_MATCHING_NAME_INDEX_IMPL_H_
+#define EXPORTSCREEN_SERVICES_MATCHING_NAME_INDEX_IMPL_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/matching/name_index.h"
+#include "services/matching/normalizer.h"
+
+namespace exportscreen::matching::index_internal {
+
+
+inline constexpr double kLegalWeight = 0.3;
+// Smoothing of the rarity weight so that small indexes behave like big ones.
+inline constexpr double kPriorNames = 1000;
+inline constexpr double kCommonPrior = 100;
+inline constexpr size_t kMinFuzzyLen = 4;
+inline constexpr size_t kMaxFuzzyLen = 48;
+inline constexpr double kCountryMatchBonus = 0.02;
+inline constexpr double kCountryConflictPenalty = 0.05;
+inline constexpr double kAddressMatchBonus = 0.02;
+inline constexpr double kIdentifierMatchBonus = 0.05;
+inline constexpr double kMaxBonus =
+    kCountryMatchBonus + kAddressMatchBonus + kIdentifierMatchBonus;
+// Containment (a listed name inside a longer query): the listed name needs
+// a matched token at least this rare (not a common word) ...
+inline constexpr double kRareWeight = 4.5;
+// ... whose postings are short enough to walk for every query.
+inline constexpr uint32_t kContainMaxDf = 2000;
+// ... and its distinctive tokens matched at least this well overall.
+inline constexpr double kContainCoverage = 0.9;
+// Similarity of an Arabic-script token and a Latin token with the same
+// consonant skeleton.
+inline constexpr double kSkeletonSim = 0.92;
+// Exact normalised matches are returned even beyond max_hits, up to this.
+inline constexpr size_t kMaxExactHits = 100;
+// Transliterated query tokens this short match exactly only.
+inline constexpr size_t kShortTranslitLen = 5;
+
+// Words that are common in company and person names whatever the list.
+const absl::flat_hash_set<std::string>& CommonWords();
+
+inline uint64_t Fnv(absl::string_view a, absl::string_view b = {}) {
+  uint64_t h = 1469598103934665603ULL;
+  for (char c : a) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  for (char c : b) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+  h ^= h >> 29;
+  h *= 0xbf58476d1ce4e5b9ULL;
+  h ^= h >> 32;
+  return h;
+}
+
+// Optimal string alignment distance (Damerau with adjacent transpositions),
+// returns max_d + 1 if larger than max_d.
+inline int OsaDistance(absl::string_view a, absl::string_view b, int max_d) {
+  const int n = static_cast<int>(a.size());
+  const int m = static_cast<int>(b.size());
+  if (std::abs(n - m) > max_d) return max_d + 1;
+  if (n > static_cast<int>(kMaxFuzzyLen) || m > static_cast<int>(kMaxFuzzyLen)) {
+    return max_d + 1;
+  }
+  int rows[3][kMaxFuzzyLen + 1];
+  int* prev2 = rows[0];
+  int* prev = rows[1];
+  int* cur = rows[2];
+  for (int j = 0; j <= m; ++j) prev[j] = j;
+  for (int i = 1; i <= n; ++i) {
+    cur[0] = i;
+    int row_min = cur[0];
+    for (int j = 1; j <= m; ++j) {
+      int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      int v = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
+        v = std::min(v, prev2[j - 2] + 1);
+      }
+      cur[j] = v;
+      row_min = std::min(row_min, v);
+    }
+    if (row_min > max_d) return max_d + 1;
+    int* t = prev2;
+    prev2 = prev;
+    prev = cur;
+    cur = t;
+  }
+  return prev[m];
+}
+
+inline int AllowedEdits(size_t max_len) {
+  if (max_len < kMinFuzzyLen) return 0;
+  if (max_len <= 5) return 1;
+  if (max_len <= 9) return 2;
+  return 3;
+}
+
+inline bool IsNumeric(absl::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// Similarity of two different tokens in [0, 1): 0 if not similar enough.
+inline double FuzzySim(absl::string_view a, absl::string_view b) {
+  if (a == b) return 1.0;
+  const size_t min_len = std::min(a.size(), b.size());
+  const size_t max_len = std::max(a.size(), b.size());
+  if (min_len < kMinFuzzyLen || max_len > kMaxFuzzyLen) return 0;
+  if (IsNumeric(a) || IsNumeric(b)) return 0;
+  const int allowed = AllowedEdits(max_len);
+  const int d = OsaDistance(a, b, allowed);
+  if (d > allowed) return 0;
+  double sim = 1.0 - 0.6 * d / static_cast<double>(max_len);
+  // A different first letter is a stronger signal of a different word.
+  if (a[0] != b[0]) sim -= max_len <= 5 ? 0.15 : 0.05;
+  return sim;
+}
+
+// Per-thread scratch reused across queries (no per-query heap storms).
+struct Scratch {
+  std::vector<float> acc;
+  std::vector<uint32_t> touched;
+  NormalizedName query;
+  std::string buf;
+};
+
+inline Scratch& LocalScratch() {
+  thread_local Scratch s;
+  return s;
+}
+
+class NameIndexImpl final : public NameIndex {
+ public:
+  static absl::StatusOr<std::unique_ptr<const NameIndex>> Create(
+      std::vector<IndexEntity> entities);
+
+  absl::StatusOr<MatchResult> MatchDetailed(
+      const PartyQuery& query, const MatchOptions& options) const override;
+  size_t entity_count() const override { return entities_.size(); }
+  size_t name_count() const override { return name_entity_.size(); }
+  size_t memory_bytes() const override { return memory_bytes_; }
+
+ private:
+  struct QueryToken {
+    absl::string_view text;
+    absl::string_view raw;  // before abbreviation expansion (for rejoining)
+    int32_t id = -1;  // vocabulary id, -1 if unknown
+    bool legal = false;
+    bool numeric = false;
+    bool exact_only = false;  // short transliterated token: no fuzzy match
+    // Arabic-script query token: consonant skeletons (with and without the
+    // article "al", and without a final ta marbuta "t"), else empty.
+    std::vector<std::string> skeletons;
+    double weight = 0;
+  };
+  // What ScoreName found besides the score.
+  struct NameScore {
+    double score = 0;
+    bool exact = false;      // same tokens, all matched exactly
+    bool contained = false;  // listed distinctive tokens all in the query
+    int distinct_matched = 0;  // matched non-legal listed tokens
+    bool rare_matched = false;  // a rare listed token matched (any kind)
+    bool skeleton = false;      // some token matched by consonant skeleton
+    int extra_query = 0;       // unmatched query tokens
+  };
+  struct Expansion {
+    uint32_t token;      // vocabulary token whose postings to walk
+    uint32_t df;         // postings length
+    double contribution; // estimated score numerator contribution
+    int32_t pair_lo = -1;  // >= 0: walk pairs_ range instead of postings
+    int32_t pair_hi = -1;
+    uint32_t qtok = 0;     // query token the expansion stands for
+  };
+  struct Alignment {
+    double name_score = 0;
+    std::vector<TokenMatch> tokens;
+  };
+  // How one query searches: thresholds and what it asks for.
+  struct QueryPlan {
+    bool want_near = false;   // near misses asked for below min_score
+    double search_min = 0;    // lowest score searched for
+    size_t want_hits = 0;     // hits plus near misses asked for
+    double floor_score = 0;   // lowest name score that may still qualify
+    bool query_has_legal = false;
+  };
+  // A candidate name and its estimated score.
+  struct Cand {
+    float est;
+    uint32_t name;
+  };
+  // A candidate after full scoring.
+  struct Scored {
+    double score;  // unclamped, incl. corroboration and floors
+    double name_score;
+    uint32_t name;
+    NameScore ns;
+    bool review_only;
+  };
+
+  // --- name_index.cc: Create's stages, in order ---
+  absl::Status SetEntities(std::vector<IndexEntity> entities);
+  // Rows with the same merge_key form one group (one hit per group).
+  void BuildMergeGroups();
+  // Normalises every name and interns its tokens.
+  void InternNames();
+  // Document frequencies (a token counted once per name) and postings.
+  void BuildPostings();
+  // Token rarity weights and name weights.
+  void ComputeWeights();
+  // Deletion neighbourhood of every fuzzy-able token.
+  void BuildDeletions();
+  // Joined adjacent pairs.
+  void BuildPairs();
+  // Consonant skeletons of alphabetic tokens (Arabic-script queries).
+  void BuildSkeletons();
+  size_t EstimateMemory() const;
+
+  // --- name_index_match.cc: MatchDetailed's stages, in order ---
+  // Query tokens and their weights; returns whether one is a legal form.
+  bool QueryTokens(const NormalizedName& norm, std::vector<QueryToken>* q) const;
+  // Expansions of the query tokens (sorted rarest first); may lower the
+  // weight of unknown halves of a known word, and *wq_total with them.
+  void Expand(std::vector<QueryToken>* q, double* wq_total, std::string* buf,
+              std::vector<Expansion>* exps) const;
+  // remaining[i]: the most a name first seen at expansion i can gain.
+  static std::vector<double> RemainingBounds(const std::vector<Expansion>& exps,
+                                             size_t query_tokens);
+  // Walks the postings into scratch->acc / touched; returns the skipped
+  // (not walked) contributions.
+  double Accumulate(const std::vector<Expansion>& exps,
+                    const std::vector<double>& remaining, double wq_total,
+                    const QueryPlan& plan, Scratch* scratch) const;
+  // The most promising candidates, best estimate first (clears acc).
+  std::vector<Cand> PickCandidates(Scratch* scratch, double skipped,
+                                   double wq_total, const QueryPlan& plan) const;
+  // Full scores with corroboration, in hit order.
+  std::vector<Scored> ScoreCandidates(const PartyQuery& query,
+                                      const std::vector<QueryToken>& q,
+                                      const std::vector<Cand>& cands,
+                                      bool transliterated, const QueryPlan& plan,
+                                      double min_score) const;
+  // Hits and near misses, one per merge group, within the options' caps.
+  void CollectHits(const PartyQuery& query, const std::vector<QueryToken>& q,
+                   const NormalizedName& norm, const std::vector<Scored>& scored,
+                   const MatchOptions& options, const QueryPlan& plan,
+                   MatchResult* result) const;
+  // The hit of one scored name, with its explanation.
+  NameHit MakeHit(const PartyQuery& query, const std::vector<QueryToken>& q,
+                  const NormalizedName& norm, const Scored& s,
+                  const MatchOptions& options, const QueryPlan& plan) const;
+
+  absl::string_view TokenText(uint32_t id) const {
+    return absl::string_view(token_chars_.data() + token_off_[id],
+                             token_off_[id + 1] - token_off_[id]);
+  }
+  int32_t Lookup(absl::string_view text) const {
+    auto it = vocab_.find(text);
+    return it == vocab_.end() ? -1 : static_cast<int32_t>(it->second);
+  }
+  double UnknownWeight() const { return unknown_weight_; }
+  void FuzzyTokens(absl::string_view text, std::vector<uint32_t>* out) const;
+  // Full alignment of the query against one listed name (see Aligner in
+  // name_index_score.cc). Returns the name score; fills `alignment` when
+  // explain is set.
+  NameScore ScoreName(const std::vector<QueryToken>& q, uint32_t name,
+                      bool explain, std::vector<TokenMatch>* alignment,
+                      bool transliterated = false) const;
+  class Aligner;
+  // Adds corroboration (country, address, identifier) to *score (left
+  // unclamped), applies the containment floor (min_score) and decides
+  // whether the hit is review-only; notes say why.
+  void Corroborate(const PartyQuery& query, uint32_t name,
+                   const NameScore& ns, bool query_has_legal, double min_score,
+                   double* score, bool* review_only,
+                   std::vector<std::string>* notes) const;
+
+  std::vector<IndexEntity> entities_;
+  // entity position -> its merge group (position of the group's first row)
+  // and the group's other rows, for groups of more than one row.
+  std::vector<uint32_t> entity_group_;
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> group_members_;
+  // Tokens.
+  absl::flat_hash_map<std::string, uint32_t> vocab_;
+  std::string token_chars_;
+  std::vector<uint32_t> token_off_;
+  std::vector<uint32_t> token_df_;
+  std::vector<float> token_weight_;
+  std::vector<uint8_t> token_legal_;
+  std::vector<uint8_t> token_rare_;  // weight >= kRareWeight, df small
+  std::vector<uint8_t> token_in_person_;  // in some listed person's name
+  double unknown_weight_ = 1;
+  // Names.
+  std::vector<uint32_t> name_entity_;
+  std::vector<uint32_t> name_number_;
+  std::vector<uint32_t> name_tok_off_;
+  std::vector<uint32_t> name_toks_;
+  std::vector<float> name_weight_;
+  std::vector<float> name_distinct_weight_;  // non-legal tokens only
+  // Postings.
+  std::vector<uint32_t> post_off_;
+  std::vector<uint32_t> post_names_;
+  // Deletion neighbourhood and joined pairs.
+  std::vector<uint64_t> del_keys_;
+  std::vector<uint32_t> del_tokens_;
+  std::vector<uint64_t> pair_keys_;
+  std::vector<uint32_t> pair_names_;
+  // Consonant skeleton -> token (Arabic-script queries).
+  std::vector<uint64_t> skel_keys_;
+  std::vector<uint32_t> skel_tokens_;
+  size_t memory_bytes_ = 0;
+};
+
+}  // namespace exportscreen::matching::index_internal
+
+#endif  // EXPORTSCREEN_SERVICES_MATCHING_NAME_INDEX_IMPL_H_

@@ -1,0 +1,428 @@
+// NameIndex matching: MatchDetailed as stages. Normalise the query, expand
+// each query token (exact, fuzzy, joined, split, consonant skeleton), walk
+// the postings from the rarest expansion to the most common one
+// accumulating an estimated score per name (no new names once none can
+// reach the threshold), rescore the best few candidates with a full token
+// alignment (name_index_score.cc), keep the best name per entity.
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/matching/name_index_impl.h"
+#include "services/matching/normalizer.h"
+
+namespace exportscreen::matching::index_internal {
+namespace {
+
+std::string KindName(NameKind k) {
+  switch (k) {
+    case NameKind::kPrimary:
+      return "primary";
+    case NameKind::kStrongAlias:
+      return "strong_alias";
+    case NameKind::kWeakAlias:
+      return "weak_alias";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void NameIndexImpl::FuzzyTokens(absl::string_view text,
+                                std::vector<uint32_t>* out) const {
+  out->clear();
+  if (text.size() < kMinFuzzyLen || text.size() > kMaxFuzzyLen ||
+      IsNumeric(text)) {
+    return;
+  }
+  auto probe = [&](uint64_t key) {
+    auto lo = std::lower_bound(del_keys_.begin(), del_keys_.end(), key);
+    for (auto it = lo; it != del_keys_.end() && *it == key; ++it) {
+      out->push_back(del_tokens_[it - del_keys_.begin()]);
+    }
+  };
+  probe(Fnv(text));
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (i > 0 && text[i] == text[i - 1]) continue;
+    probe(Fnv(text.substr(0, i), text.substr(i + 1)));
+  }
+  std::sort(out->begin(), out->end());
+  out->erase(std::unique(out->begin(), out->end()), out->end());
+}
+
+absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
+    const PartyQuery& query, const MatchOptions& options) const {
+  if (query.name.size() > kMaxNameBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "name longer than ", kMaxNameBytes, " bytes (", query.name.size(), ")"));
+  }
+  Scratch& scratch = LocalScratch();
+  NormalizedName& norm = scratch.query;
+  NormalizeName(query.name, /*record_steps=*/true, &norm);
+  if (norm.tokens.empty()) {
+    return absl::InvalidArgumentError(
+        "name is empty or has no letters or digits after normalisation");
+  }
+  MatchResult result;
+  if (norm.DistinctiveCount() == 0 || name_entity_.empty()) return result;
+  QueryPlan plan;
+  // Near misses widen the search down to near_miss_min.
+  plan.want_near = options.max_near_misses > 0 &&
+                   options.near_miss_min < options.min_score;
+  plan.search_min = plan.want_near ? std::max(0.0, options.near_miss_min)
+                                   : options.min_score;
+  plan.want_hits =
+      options.max_hits + (plan.want_near ? options.max_near_misses : 0);
+  plan.floor_score = std::max(0.0, plan.search_min - kMaxBonus);
+
+  std::vector<QueryToken> q;
+  plan.query_has_legal = QueryTokens(norm, &q);
+  double wq_total = 0;
+  for (const QueryToken& t : q) wq_total += t.weight;
+  std::vector<Expansion> exps;
+  Expand(&q, &wq_total, &scratch.buf, &exps);
+  const std::vector<double> remaining = RemainingBounds(exps, q.size());
+  const double skipped = Accumulate(exps, remaining, wq_total, plan, &scratch);
+  const std::vector<Cand> cands =
+      PickCandidates(&scratch, skipped, wq_total, plan);
+  const std::vector<Scored> scored = ScoreCandidates(
+      query, q, cands, norm.transliterated, plan, options.min_score);
+  CollectHits(query, q, norm, scored, options, plan, &result);
+  return result;
+}
+
+bool NameIndexImpl::QueryTokens(const NormalizedName& norm,
+                                std::vector<QueryToken>* out) const {
+  std::vector<QueryToken>& q = *out;
+  q.reserve(norm.tokens.size());
+  bool query_has_legal = false;
+  for (const NormalizedToken& t : norm.tokens) {
+    QueryToken qt;
+    qt.text = t.text;
+    qt.raw = t.unexpanded.empty() ? absl::string_view(t.text)
+                                  : absl::string_view(t.unexpanded);
+    qt.id = Lookup(t.text);
+    qt.legal = t.legal_form;
+    qt.numeric = t.numeric;
+    qt.exact_only = norm.transliterated && t.text.size() <= kShortTranslitLen;
+    if (norm.arabic && !t.legal_form) {
+      auto add_skel = [&qt](absl::string_view w) {
+        std::string sk = ArabicSkeleton(w, /*listed=*/false);
+        if (!sk.empty() &&
+            std::find(qt.skeletons.begin(), qt.skeletons.end(), sk) ==
+                qt.skeletons.end()) {
+          qt.skeletons.push_back(std::move(sk));
+        }
+      };
+      absl::string_view w = t.text;
+      add_skel(w);
+      if (w.size() > 1 && w.back() == 't') add_skel(w.substr(0, w.size() - 1));
+      if (w.size() >= 5 && absl::StartsWith(w, "al")) {
+        absl::string_view rest = w.substr(2);
+        add_skel(rest);
+        if (rest.size() > 1 && rest.back() == 't') {
+          add_skel(rest.substr(0, rest.size() - 1));
+        }
+      }
+    }
+    qt.weight = qt.legal ? kLegalWeight
+                : qt.id >= 0 ? token_weight_[qt.id]
+                             : UnknownWeight();
+    query_has_legal |= qt.legal;
+    q.push_back(qt);
+  }
+  return query_has_legal;
+}
+
+void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io,
+                           std::string* buf, std::vector<Expansion>* out) const {
+  std::vector<QueryToken>& q = *query;
+  double& wq_total = *wq_total_io;
+  std::vector<Expansion>& exps = *out;
+  // Expansions: exact, fuzzy, split (query "hua wei" -> "huawei") and
+  // joined (query "huawei" -> listed "hua wei").
+  std::vector<uint32_t> fuzzy;
+  for (size_t i = 0; i < q.size(); ++i) {
+    const QueryToken& t = q[i];
+    if (t.legal) continue;
+    if (t.id >= 0) {
+      uint32_t id = static_cast<uint32_t>(t.id);
+      exps.push_back({id, token_df_[id], 2 * t.weight, -1, -1, uint32_t(i)});
+    }
+    if (!t.exact_only) {
+      FuzzyTokens(t.text, &fuzzy);
+    } else {
+      fuzzy.clear();
+    }
+    for (uint32_t f : fuzzy) {
+      if (static_cast<int32_t>(f) == t.id || token_legal_[f]) continue;
+      double s = FuzzySim(t.text, TokenText(f));
+      if (s <= 0) continue;
+      exps.push_back(
+          {f, token_df_[f], 2 * s * token_weight_[f], -1, -1, uint32_t(i)});
+    }
+    for (const std::string& sk : t.skeletons) {
+      if (sk.size() < 2) continue;  // one consonant: scored, not looked up
+      const uint64_t key = Fnv(sk);
+      auto lo = std::lower_bound(skel_keys_.begin(), skel_keys_.end(), key);
+      for (auto it = lo; it != skel_keys_.end() && *it == key; ++it) {
+        const uint32_t f = skel_tokens_[it - skel_keys_.begin()];
+        if (static_cast<int32_t>(f) == t.id) continue;
+        exps.push_back({f, token_df_[f], 2 * kSkeletonSim * token_weight_[f],
+                        -1, -1, uint32_t(i)});
+      }
+    }
+    if (i + 1 < q.size() && !q[i + 1].legal) {
+      buf->assign(t.raw.data(), t.raw.size());
+      buf->append(q[i + 1].raw.data(), q[i + 1].raw.size());
+      int32_t id = Lookup(*buf);
+      if (id >= 0 && !token_legal_[id]) {
+        exps.push_back({static_cast<uint32_t>(id), token_df_[id],
+                        2 * token_weight_[id], -1, -1, uint32_t(i)});
+        // Unknown halves of a known word ("hua wei" -> "huawei") weigh what
+        // the word weighs, not the maximum weight of an unknown token: the
+        // candidate bound below must not prune the split match.
+        for (size_t h : {i, i + 1}) {
+          if (q[h].id < 0) {
+            wq_total -= q[h].weight;
+            q[h].weight = token_weight_[id] / 2;
+            wq_total += q[h].weight;
+          }
+        }
+      }
+    }
+    uint64_t key = Fnv(t.text);
+    auto lo = std::lower_bound(pair_keys_.begin(), pair_keys_.end(), key);
+    auto hi = std::upper_bound(lo, pair_keys_.end(), key);
+    if (lo != hi) {
+      Expansion e{0, static_cast<uint32_t>(hi - lo), 2 * t.weight, -1, -1,
+                  uint32_t(i)};
+      e.pair_lo = static_cast<int32_t>(lo - pair_keys_.begin());
+      e.pair_hi = static_cast<int32_t>(hi - pair_keys_.begin());
+      exps.push_back(e);
+    }
+  }
+  std::sort(exps.begin(), exps.end(), [](const Expansion& a, const Expansion& b) {
+    if (a.df != b.df) return a.df < b.df;
+    if (a.pair_lo != b.pair_lo) return a.pair_lo < b.pair_lo;
+    return a.token < b.token;
+  });
+}
+
+std::vector<double> NameIndexImpl::RemainingBounds(
+    const std::vector<Expansion>& exps, size_t query_tokens) {
+  // remaining[i]: the most a name first seen at expansion i can gain, i.e.
+  // over query tokens, the best contribution among expansions >= i (a
+  // query token matches at most once; a split pair counts for two).
+  std::vector<double> remaining(exps.size() + 1, 0);
+  std::vector<double> best(query_tokens + 1, 0);
+  double sum = 0;
+  for (size_t i = exps.size(); i-- > 0;) {
+    double& b = best[exps[i].qtok];
+    if (exps[i].contribution > b) {
+      sum += exps[i].contribution - b;
+      b = exps[i].contribution;
+    }
+    remaining[i] = sum;
+  }
+  return remaining;
+}
+
+double NameIndexImpl::Accumulate(const std::vector<Expansion>& exps,
+                                 const std::vector<double>& remaining,
+                                 double wq_total, const QueryPlan& plan,
+                                 Scratch* scratch) const {
+  std::vector<float>& acc = scratch->acc;
+  std::vector<uint32_t>& touched = scratch->touched;
+  if (acc.size() < name_entity_.size()) acc.resize(name_entity_.size(), 0);
+  touched.clear();
+  const double floor_score = plan.floor_score;
+  // Contributions of common expansions that were not walked: added to every
+  // candidate's estimate as an optimistic bound.
+  double skipped = 0;
+  bool admitting = true;
+  for (size_t i = 0; i < exps.size(); ++i) {
+    const Expansion& e = exps[i];
+    // A name first seen now matches at most `remaining[i]`.
+    const double r = remaining[i];
+    if (admitting && r / (wq_total + r / 2) < floor_score * 0.9) {
+      admitting = false;
+    }
+    // A rare listed token still admits new names: the query may contain a
+    // listed name among extra words (containment).
+    const bool admit = admitting ||
+                       (e.pair_lo < 0 && token_rare_[e.token] != 0);
+    if (!admit && e.df > 4 * touched.size() + 256) {
+      if (e.pair_lo >= 0 || touched.size() > 4096) {
+        skipped += e.contribution;
+        continue;
+      }
+      // Few candidates, long postings: look the token up in each
+      // candidate's own (short) token list instead.
+      const float contribution = static_cast<float>(e.contribution);
+      for (uint32_t name : touched) {
+        for (uint32_t k = name_tok_off_[name]; k < name_tok_off_[name + 1]; ++k) {
+          if (name_toks_[k] == e.token) {
+            acc[name] += contribution;
+            break;
+          }
+        }
+      }
+      continue;
+    }
+    const float contribution = static_cast<float>(e.contribution);
+    auto add = [&](uint32_t name) {
+      if (acc[name] == 0) {
+        if (!admit) return;
+        touched.push_back(name);
+      }
+      acc[name] += contribution;
+    };
+    if (e.pair_lo >= 0) {
+      for (int32_t k = e.pair_lo; k < e.pair_hi; ++k) add(pair_names_[k]);
+    } else {
+      for (uint32_t k = post_off_[e.token]; k < post_off_[e.token + 1]; ++k) {
+        add(post_names_[k]);
+      }
+    }
+  }
+  return skipped;
+}
+
+std::vector<NameIndexImpl::Cand> NameIndexImpl::PickCandidates(
+    Scratch* scratch, double skipped, double wq_total,
+    const QueryPlan& plan) const {
+  std::vector<float>& acc = scratch->acc;
+  const std::vector<uint32_t>& touched = scratch->touched;
+  const double floor_score = plan.floor_score;
+  std::vector<Cand> cands;
+  cands.reserve(std::min<size_t>(touched.size(), 4096));
+  for (uint32_t name : touched) {
+    double est = std::min(1.0, (acc[name] + skipped) /
+                                   (wq_total + name_weight_[name]));
+    // Listed-side coverage: a listed name contained in a longer query.
+    const double dw = name_distinct_weight_[name];
+    if (dw > 0 && (acc[name] + skipped) >= 2 * kContainCoverage * dw * 0.95) {
+      est = std::max(est, std::max(floor_score, 0.5));
+    }
+    acc[name] = 0;
+    if (est >= floor_score * 0.65) {
+      cands.push_back({static_cast<float>(est), name});
+    }
+  }
+  const size_t keep = std::max<size_t>(24, plan.want_hits * 3);
+  auto by_est = [](const Cand& a, const Cand& b) {
+    return a.est != b.est ? a.est > b.est : a.name < b.name;
+  };
+  if (cands.size() > keep) {
+    std::nth_element(cands.begin(), cands.begin() + keep, cands.end(), by_est);
+    cands.resize(keep);
+  }
+  std::sort(cands.begin(), cands.end(), by_est);
+  return cands;
+}
+
+std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
+    const PartyQuery& query, const std::vector<QueryToken>& q,
+    const std::vector<Cand>& cands, bool transliterated, const QueryPlan& plan,
+    double min_score) const {
+  const double floor_score = plan.floor_score;
+  std::vector<Scored> scored;
+  std::vector<std::string> notes;
+  for (const Cand& c : cands) {
+    NameScore ns = ScoreName(q, c.name, false, nullptr, transliterated);
+    if (ns.score < floor_score && !ns.contained) continue;
+    Scored sc{ns.score, ns.score, c.name, ns, false};
+    notes.clear();
+    Corroborate(query, c.name, ns, plan.query_has_legal,
+                /*min_score=*/min_score, &sc.score, &sc.review_only, &notes);
+    scored.push_back(sc);
+  }
+  std::sort(scored.begin(), scored.end(), [&](const Scored& a, const Scored& b) {
+    if (a.ns.exact != b.ns.exact) return a.ns.exact;
+    if (a.score != b.score) return a.score > b.score;
+    uint32_t ea = entities_[name_entity_[a.name]].ordinal;
+    uint32_t eb = entities_[name_entity_[b.name]].ordinal;
+    if (ea != eb) return ea < eb;
+    return name_number_[a.name] < name_number_[b.name];
+  });
+  return scored;
+}
+
+void NameIndexImpl::CollectHits(const PartyQuery& query,
+                                const std::vector<QueryToken>& q,
+                                const NormalizedName& norm,
+                                const std::vector<Scored>& scored,
+                                const MatchOptions& options,
+                                const QueryPlan& plan,
+                                MatchResult* result) const {
+  absl::flat_hash_set<uint32_t> seen_groups;
+  for (const Scored& s : scored) {
+    const bool is_hit = s.score >= options.min_score;
+    if (!is_hit && (!plan.want_near || s.score < plan.search_min)) continue;
+    std::vector<NameHit>& out = is_hit ? result->hits : result->near_misses;
+    const size_t cap = is_hit ? options.max_hits : options.max_near_misses;
+    // Exact normalised matches are never cut off by max_hits (several
+    // listed entities can share a name; the one meant must stay).
+    const bool keep_exact = is_hit && s.ns.exact && out.size() < kMaxExactHits;
+    if (out.size() >= cap && !keep_exact) continue;
+    uint32_t ent = name_entity_[s.name];
+    if (!seen_groups.insert(entity_group_[ent]).second) continue;
+    out.push_back(MakeHit(query, q, norm, s, options, plan));
+    if (!s.ns.exact && result->hits.size() >= options.max_hits &&
+        (!plan.want_near ||
+         result->near_misses.size() >= options.max_near_misses)) {
+      break;
+    }
+  }
+}
+
+NameHit NameIndexImpl::MakeHit(const PartyQuery& query,
+                               const std::vector<QueryToken>& q,
+                               const NormalizedName& norm, const Scored& s,
+                               const MatchOptions& options,
+                               const QueryPlan& plan) const {
+  const uint32_t ent = name_entity_[s.name];
+  const IndexEntity& e = entities_[ent];
+  NameHit h;
+  h.ordinal = e.ordinal;
+  h.name_number = name_number_[s.name];
+  h.kind = h.name_number == 0 ? NameKind::kPrimary
+                              : e.aliases[h.name_number - 1].second;
+  h.matched_name = h.name_number == 0 ? e.primary_name
+                                      : e.aliases[h.name_number - 1].first;
+  h.rank_score = s.score;
+  h.score = std::clamp(s.score, 0.0, 1.0);
+  h.name_score = s.name_score;
+  h.exact = s.ns.exact;
+  h.contained = s.ns.contained && s.ns.extra_query > 0;
+  h.review_only = s.review_only;
+  h.normalized_query = norm.Joined();
+  for (uint32_t k = name_tok_off_[s.name]; k < name_tok_off_[s.name + 1]; ++k) {
+    if (!h.normalized_listed.empty()) h.normalized_listed.push_back(' ');
+    absl::StrAppend(&h.normalized_listed, TokenText(name_toks_[k]));
+  }
+  h.normalization_steps = norm.steps;
+  ScoreName(q, s.name, true, &h.alignment, norm.transliterated);
+  h.corroboration.push_back(absl::StrCat("name kind ", KindName(h.kind)));
+  double ignored = s.name_score;
+  bool ignored_review = false;
+  Corroborate(query, s.name, s.ns, plan.query_has_legal, options.min_score,
+              &ignored, &ignored_review, &h.corroboration);
+  if (auto it = group_members_.find(entity_group_[ent]);
+      it != group_members_.end()) {
+    for (uint32_t member : it->second) {
+      if (member != ent) h.duplicate_ordinals.push_back(entities_[member].ordinal);
+    }
+    h.corroboration.push_back(absl::StrCat(
+        "merged ", it->second.size() - 1, " duplicate row(s) of the listed entity"));
+  }
+  return h;
+}
+
+}  // namespace exportscreen::matching::index_internal
