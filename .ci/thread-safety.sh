@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Clang's lock checking over services/ without a full build: -fsyntax-only
+# Clang's lock checking over every project source (services/, tests/,
+# tools/, bench/) without a full build: -fsyntax-only
 # with -Wthread-safety as errors, each source file with the flags of the
 # build/ compile database (the CI runs the same check as part of the clang
 # build in .ci/sanitizers.sh). Usage: .ci/thread-safety.sh [BUILD_DIR]
@@ -12,7 +13,8 @@ db = json.load(open(sys.argv[1]))
 jobs = []
 for e in db:
     f = e["file"]
-    if "/services/" not in f or not f.endswith(".cc"):
+    if not f.endswith(".cc") or "/build" in f.split("/tests/")[0].split("/services/")[0][-12:] \
+            or "/proto/gen/" in f or not any(d in f for d in ("/services/", "/tests/", "/tools/", "/bench/")):
         continue
     args = shlex.split(e["command"])
     keep = [a for a in args[1:] if a.startswith(("-I", "-D", "-std=", "-isystem"))]

@@ -466,7 +466,12 @@ class ScreenStreamReactor final
   }
 
   void DoFinish() {
-    FinishObserved(broken_ ? grpc::Status::CANCELLED : grpc::Status::OK);
+    bool broken;
+    {
+      absl::MutexLock lock(&mu_);  // broken_ may be set by a write completing
+      broken = broken_;
+    }
+    FinishObserved(broken ? grpc::Status::CANCELLED : grpc::Status::OK);
   }
 
   ScreeningServiceImpl* const service_;

@@ -486,6 +486,7 @@ int BatchRun::Run() {
       {
         absl::MutexLock lock(&mu_);
         auto wake = [this, window, input_done]() {
+          mu_.AssertHeld();  // absl::Condition evaluates it under mu_
           return reader_ended_ || !resend_.empty() ||
                  (!window_.empty() && window_.front().done) ||
                  (!input_done && static_cast<int>(window_.size()) < window) ||

@@ -463,6 +463,7 @@ absl::Status SnapshotManager::BootstrapOnce(const BootstrapOptions& options) {
     // Fail safe: a rule directory that does not read or compile keeps the
     // stored active pair serving, with the errors (FILE:LINE) as a warning.
     absl::StatusOr<v1::RuleSetInfo> info = [&]() -> absl::StatusOr<v1::RuleSetInfo> {
+      mu_.AssertHeld();  // called right here, under BootstrapOnce's lock
       ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
       return PublishRulesLocked(files, options.rules_dir, "startup");
     }();
