@@ -17,151 +17,16 @@
 #include "exportscreen/v1/location.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/logging.h"
+#include "services/common/proto_time.h"
+#include "services/server/console_util.h"
 
 namespace exportscreen::server {
 
 namespace {
 
 using google::protobuf::Message;
+using namespace console;  // NOLINT: the console's HTTP helpers
 
-constexpr char kJson[] = "application/json; charset=utf-8";
-
-std::string JsonQuote(absl::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  out += "\"";
-  return out;
-}
-
-// The field a message names: "reason: is required" -> "reason". Empty if
-// the message does not start with a field path.
-std::string FieldOf(absl::string_view message) {
-  const size_t colon = message.find(": ");
-  if (colon == absl::string_view::npos || colon == 0 || colon > 64) return "";
-  for (char c : message.substr(0, colon)) {
-    if (!(absl::ascii_isalnum(c) || c == '_' || c == '.' || c == '[' || c == ']')) {
-      return "";
-    }
-  }
-  return std::string(message.substr(0, colon));
-}
-
-void SendError(httplib::Response& res, int http_status, absl::string_view code,
-               absl::string_view message, absl::string_view field = "") {
-  res.status = http_status;
-  std::string f(field.empty() ? FieldOf(message) : std::string(field));
-  res.set_content(absl::StrCat("{\"code\":", JsonQuote(code),
-                               ",\"error\":", JsonQuote(message),
-                               f.empty() ? "" : absl::StrCat(",\"field\":", JsonQuote(f)),
-                               "}\n"),
-                  kJson);
-}
-
-int HttpStatusOf(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::OK: return 200;
-    case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE: return 400;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::NOT_FOUND: return 404;
-    case grpc::StatusCode::ALREADY_EXISTS:
-    case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::ABORTED: return 409;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    default: return 500;
-  }
-}
-
-const char* GrpcCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
-}
-
-void SendStatus(httplib::Response& res, const absl::Status& s,
-                absl::string_view field = "") {
-  const auto code = static_cast<grpc::StatusCode>(s.code());
-  SendError(res, HttpStatusOf(code), GrpcCodeName(code), s.message(), field);
-}
-
-void SendMessage(httplib::Response& res, const Message& m) {
-  google::protobuf::util::JsonPrintOptions opts;
-  opts.preserve_proto_field_names = true;
-  std::string out;
-  auto s = google::protobuf::util::MessageToJsonString(m, &out, opts);
-  if (!s.ok()) {
-    SendError(res, 500, "INTERNAL", absl::StrCat("JSON: ", s.ToString()));
-    return;
-  }
-  res.status = 200;
-  out.push_back('\n');
-  res.set_content(std::move(out), kJson);
-}
-
-// Parses a JSON body into `m`; on failure answers 400 (415 if it is not
-// JSON) and returns false.
-bool ParseBody(const httplib::Request& req, httplib::Response& res, Message* m) {
-  if (!absl::StartsWith(absl::AsciiStrToLower(req.get_header_value("Content-Type")),
-                        "application/json")) {
-    SendError(res, 415, "INVALID_ARGUMENT",
-              "body: send JSON with Content-Type: application/json", "body");
-    return false;
-  }
-  if (req.body.empty()) return true;
-  google::protobuf::util::JsonParseOptions opts;
-  opts.ignore_unknown_fields = false;
-  auto s = google::protobuf::util::JsonStringToMessage(req.body, m, opts);
-  if (!s.ok()) {
-    std::string msg(s.message());
-    // The parser names the field it choked on ("... field 'x' ...").
-    std::string field = FieldOf(msg);
-    const size_t q = msg.find('\'');
-    if (field.empty() && q != std::string::npos) {
-      const size_t e = msg.find('\'', q + 1);
-      if (e != std::string::npos && e > q + 1) field = msg.substr(q + 1, e - q - 1);
-    }
-    if (field.empty() && absl::StartsWith(msg, "(") && msg.find(')') != std::string::npos) {
-      field = msg.substr(1, msg.find(')') - 1);  // "(parties): invalid value ..."
-    }
-    if (field.empty()) field = "body";
-    SendError(res, 400, "INVALID_ARGUMENT",
-              absl::StrCat(field, ": not valid JSON of ", m->GetTypeName(), ": ", msg),
-              field);
-    return false;
-  }
-  return true;
-}
-
-bool IsLoopbackHostHeader(absl::string_view host) {
-  if (host.empty()) return true;  // HTTP/1.0 clients
-  if (absl::StartsWith(host, "[")) {
-    return absl::StartsWith(host, "[::1]");
-  }
-  host = host.substr(0, host.find(':'));
-  return host == "localhost" || absl::StartsWith(host, "127.");
-}
 
 // Decision filters of the queue (ListDecisionsRequest plus list and
 // destination, which the console applies to the pages it reads).
@@ -204,10 +69,6 @@ bool MatchesForCount(const v1::DecisionRecord& r, const Filter& f,
   return MatchesExtra(r, f);
 }
 
-void SetTs(absl::Time t, google::protobuf::Timestamp* ts) {
-  ts->set_seconds(absl::ToUnixSeconds(t));
-}
-
 // RFC 3339 or YYYY-MM-DD (a day: from its start; `until` to its end).
 bool ParseTimeParam(const std::string& v, bool end_of_day, absl::Time* t) {
   std::string err;
@@ -234,7 +95,7 @@ bool ParseFilter(const httplib::Request& req, httplib::Response& res, Filter* f)
       return bad(name, absl::StrCat("\"", req.get_param_value(name),
                                     "\" is not a date (YYYY-MM-DD) or RFC 3339 time"));
     }
-    SetTs(t, std::string(name) == "from" ? f->request.mutable_from_time()
+    SetProtoTime(t, std::string(name) == "from" ? f->request.mutable_from_time()
                                          : f->request.mutable_until_time());
   }
   if (f->request.has_from_time() && f->request.has_until_time() &&
@@ -294,19 +155,6 @@ bool ParseFilter(const httplib::Request& req, httplib::Response& res, Filter* f)
   return true;
 }
 
-// The `limit` parameter of the log listings: 1 to 10000, absent = 0 (the
-// service's default). Answers 400 and returns false if malformed.
-bool ParseLimit(const httplib::Request& req, httplib::Response& res, int* limit) {
-  *limit = 0;
-  if (!req.has_param("limit")) return true;
-  if (!absl::SimpleAtoi(req.get_param_value("limit"), limit) || *limit < 1 ||
-      *limit > 10000) {
-    SendError(res, 400, "INVALID_ARGUMENT", "limit: must be a number from 1 to 10000",
-              "limit");
-    return false;
-  }
-  return true;
-}
 
 // What the queue shows of a record: the same message without the detail
 // the decision page loads on its own (alignments, rule descriptions, facts,
@@ -493,10 +341,30 @@ ConsoleApi::ConsoleApi(std::shared_ptr<grpc::Channel> channel,
 
 ConsoleApi::~ConsoleApi() = default;
 
-void ConsoleApi::Install(httplib::Server* http) {
-  const Impl* impl = impl_.get();
-  using Req = const httplib::Request&;
-  using Res = httplib::Response&;
+namespace {
+
+using Impl = ConsoleApi::Impl;
+using Req = const httplib::Request&;
+using Res = httplib::Response&;
+
+// Registers API routes that go through Impl::Serve (authentication, roles,
+// errors in JSON).
+struct Routes {
+  httplib::Server* http;
+  const Impl* impl;
+  void Get(const char* pattern, bool action, Impl::Handler fn) const {
+    http->Get(pattern, [impl = impl, action, fn](Req req, Res res) {
+      impl->Serve(req, res, action, fn);
+    });
+  }
+  void Post(const char* pattern, bool action, Impl::Handler fn) const {
+    http->Post(pattern, [impl = impl, action, fn](Req req, Res res) {
+      impl->Serve(req, res, action, fn);
+    });
+  }
+};
+
+void InstallHostGuard(httplib::Server* http) {
   // DNS rebinding: the console answers only requests addressed to a
   // loopback name; cross-site pages cannot send JSON bodies without a
   // (refused) preflight.
@@ -509,19 +377,13 @@ void ConsoleApi::Install(httplib::Server* http) {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
+}
 
-  auto get = [http, impl](const char* pattern, bool action, Impl::Handler fn) {
-    http->Get(pattern, [impl, action, fn](Req req, Res res) {
-      impl->Serve(req, res, action, fn);
-    });
-  };
-  auto post = [http, impl](const char* pattern, bool action, Impl::Handler fn) {
-    http->Post(pattern, [impl, action, fn](Req req, Res res) {
-      impl->Serve(req, res, action, fn);
-    });
-  };
-
-  http->Get("/api/v1/whoami", [impl](Req req, Res res) {
+// Who am I, decisions (list, counts, one, replay), listed records,
+// dispositions.
+void InstallDecisionRoutes(const Routes& r) {
+  const Impl* impl = r.impl;
+  r.http->Get("/api/v1/whoami", [impl](Req req, Res res) {
     impl->Serve(req, res, false, [impl](Req req, Res res, grpc::ClientContext*) {
       auto caller = impl->authorizer->Authenticate(req.get_header_value("Authorization"), "");
       std::string roles;
@@ -534,26 +396,26 @@ void ConsoleApi::Install(httplib::Server* http) {
                       kJson);
     });
   });
-  get("/api/v1/decisions", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+  r.Get("/api/v1/decisions", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
     impl->Decisions(req, res, ctx);
   });
-  get("/api/v1/decisions/counts", false,
+  r.Get("/api/v1/decisions/counts", false,
       [impl](Req req, Res res, grpc::ClientContext*) { impl->Counts(req, res); });
-  get(R"(/api/v1/decisions/([A-Za-z0-9_-]+))", false,
+  r.Get(R"(/api/v1/decisions/([A-Za-z0-9_-]+))", false,
       [impl](Req req, Res res, grpc::ClientContext* ctx) {
         v1::GetDecisionRequest r;
         r.set_decision_id(req.matches[1]);
         v1::DecisionRecord out;
         Impl::Finish(res, impl->screening->GetDecision(ctx, r, &out), out);
       });
-  get(R"(/api/v1/decisions/([A-Za-z0-9_-]+)/replay)", false,
+  r.Get(R"(/api/v1/decisions/([A-Za-z0-9_-]+)/replay)", false,
       [impl](Req req, Res res, grpc::ClientContext* ctx) {
         v1::ReplayDecisionRequest r;
         r.set_decision_id(req.matches[1]);
         v1::ReplayDecisionResponse out;
         Impl::Finish(res, impl->admin->ReplayDecision(ctx, r, &out), out);
       });
-  get(R"(/api/v1/entities/([^/]+))", false, [impl](Req req, Res res, grpc::ClientContext*) {
+  r.Get(R"(/api/v1/entities/([^/]+))", false, [impl](Req req, Res res, grpc::ClientContext*) {
     auto snapshot = impl->manager->Current();
     if (snapshot == nullptr) {
       return SendError(res, 503, "UNAVAILABLE", "not serving: no active list version");
@@ -568,17 +430,17 @@ void ConsoleApi::Install(httplib::Server* http) {
     res.set_header("X-List-Version", snapshot->list_version);
     SendMessage(res, snapshot->data->entities[it->second]);
   });
-  get("/api/v1/dispositions", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+  r.Get("/api/v1/dispositions", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
     v1::ListDispositionsResponse out;
     Impl::Finish(res, impl->admin->ListDispositions(ctx, {}, &out), out);
   });
-  post("/api/v1/dispositions", true, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+  r.Post("/api/v1/dispositions", true, [impl](Req req, Res res, grpc::ClientContext* ctx) {
     v1::RecordDispositionRequest r;
     if (!ParseBody(req, res, &r)) return;
     v1::Disposition out;
     Impl::Finish(res, impl->admin->RecordDisposition(ctx, r, &out), out);
   });
-  post(R"(/api/v1/dispositions/([A-Za-z0-9_-]+)/revoke)", true,
+  r.Post(R"(/api/v1/dispositions/([A-Za-z0-9_-]+)/revoke)", true,
        [impl](Req req, Res res, grpc::ClientContext* ctx) {
          v1::RevokeDispositionRequest r;
          if (!ParseBody(req, res, &r)) return;
@@ -589,7 +451,13 @@ void ConsoleApi::Install(httplib::Server* http) {
          v1::Disposition out;
          Impl::Finish(res, impl->admin->RevokeDisposition(ctx, r, &out), out);
        });
-  get("/api/v1/alerts", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+}
+
+// Alerts, versions and status, diffs, the admin log, audit verification,
+// screening; unknown API paths.
+void InstallOperatorRoutes(const Routes& r) {
+  const Impl* impl = r.impl;
+  r.Get("/api/v1/alerts", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
     v1::ListAlertsRequest r;
     int limit = 0;
     if (!ParseLimit(req, res, &limit)) return;
@@ -603,22 +471,22 @@ void ConsoleApi::Install(httplib::Server* http) {
     v1::ListAlertsResponse out;
     Impl::Finish(res, impl->location->ListAlerts(ctx, r, &out), out);
   });
-  post(R"(/api/v1/alerts/([A-Za-z0-9_-]+)/acknowledge)", true,
+  r.Post(R"(/api/v1/alerts/([A-Za-z0-9_-]+)/acknowledge)", true,
        [impl](Req req, Res res, grpc::ClientContext* ctx) {
          v1::AcknowledgeAlertRequest r;
          r.set_alert_id(req.matches[1]);
          v1::Alert out;
          Impl::Finish(res, impl->location->AcknowledgeAlert(ctx, r, &out), out);
        });
-  get("/api/v1/versions", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+  r.Get("/api/v1/versions", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
     v1::ListVersionsResponse out;
     Impl::Finish(res, impl->admin->ListVersions(ctx, {}, &out), out);
   });
-  get("/api/v1/status", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+  r.Get("/api/v1/status", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
     v1::ServingStatus out;
     Impl::Finish(res, impl->admin->GetServingStatus(ctx, {}, &out), out);
   });
-  get("/api/v1/versions/diff", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+  r.Get("/api/v1/versions/diff", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
     const std::string kind = req.get_param_value("kind");
     if (kind != "lists" && kind != "rules") {
       return SendError(res, 400, "INVALID_ARGUMENT", "kind: must be lists or rules", "kind");
@@ -635,7 +503,7 @@ void ConsoleApi::Install(httplib::Server* http) {
                                  : impl->admin->DiffRuleSets(ctx, r, &out),
                  out);
   });
-  get("/api/v1/admin-log", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+  r.Get("/api/v1/admin-log", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
     v1::ListAdminActionsRequest r;
     int limit = 0;
     if (!ParseLimit(req, res, &limit)) return;
@@ -643,21 +511,23 @@ void ConsoleApi::Install(httplib::Server* http) {
     v1::ListAdminActionsResponse out;
     Impl::Finish(res, impl->admin->ListAdminActions(ctx, r, &out), out);
   });
-  get("/api/v1/audit/verify", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
+  r.Get("/api/v1/audit/verify", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
     v1::VerifyAuditChainResponse out;
     Impl::Finish(res, impl->admin->VerifyAuditChain(ctx, {}, &out), out);
   });
-  post("/api/v1/screen", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
+  r.Post("/api/v1/screen", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
     v1::ScreenRequest r;
     if (!ParseBody(req, res, &r)) return;
     v1::ScreenResponse out;
     Impl::Finish(res, impl->screening->Screen(ctx, r, &out), out);
   });
   // Unknown API paths: JSON, not the static 404.
-  http->Get(R"(/api/.*)", [](Req req, Res res) {
+  r.http->Get(R"(/api/.*)", [](Req req, Res res) {
     SendError(res, 404, "NOT_FOUND", absl::StrCat(req.path, ": no such API"));
   });
+}
 
+void InstallStaticPages(httplib::Server* http, const Impl* impl) {
   // Static pages.
   if (impl->static_dir.empty()) {
     http->Get(R"(/console.*)", [](Req, Res res) {
@@ -679,6 +549,16 @@ void ConsoleApi::Install(httplib::Server* http) {
   }
   http->Get("/", [](Req, Res res) { res.set_redirect("/console/"); });
   http->Get("/console", [](Req, Res res) { res.set_redirect("/console/"); });
+}
+
+}  // namespace
+
+void ConsoleApi::Install(httplib::Server* http) {
+  InstallHostGuard(http);
+  const Routes routes{http, impl_.get()};
+  InstallDecisionRoutes(routes);
+  InstallOperatorRoutes(routes);
+  InstallStaticPages(http, impl_.get());
 }
 
 }  // namespace exportscreen::server

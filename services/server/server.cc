@@ -28,6 +28,24 @@ namespace {
 
 absl::StatusOr<std::string> ReadPem(const std::string& path) { return ReadFileToString(path); }
 
+// Plaintext (loopback only, checked by the caller), or TLS with the given
+// certificate and key, and mTLS when a client CA is given.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
+    const ServerOptions& options) {
+  if (options.tls_cert.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions ssl(
+      options.tls_client_ca.empty() ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+                                    : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert));
+  ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key));
+  ssl.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!options.tls_client_ca.empty()) {
+    ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.tls_client_ca));
+  }
+  return grpc::SslServerCredentials(ssl);
+}
+
 }  // namespace
 
 bool IsLoopbackAddress(absl::string_view listen) {
@@ -82,22 +100,8 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   } else {
     ASSIGN_OR_RETURN(s->authorizer_, api::Authorizer::FromFile(options.auth_config));
   }
-  std::shared_ptr<grpc::ServerCredentials> credentials =
-      grpc::InsecureServerCredentials();
-  if (tls) {
-    grpc::SslServerCredentialsOptions ssl(
-        options.tls_client_ca.empty()
-            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
-            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-    ASSIGN_OR_RETURN(pair.cert_chain, ReadPem(options.tls_cert));
-    ASSIGN_OR_RETURN(pair.private_key, ReadPem(options.tls_key));
-    ssl.pem_key_cert_pairs.push_back(std::move(pair));
-    if (!options.tls_client_ca.empty()) {
-      ASSIGN_OR_RETURN(ssl.pem_root_certs, ReadPem(options.tls_client_ca));
-    }
-    credentials = grpc::SslServerCredentials(ssl);
-  }
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ServerCredentials(options));
   store::StoreOptions store_options;
   store_options.sync_decisions = options.sync_decisions;
   ASSIGN_OR_RETURN(s->store_,
@@ -178,50 +182,57 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   s->heartbeat_unix_ms_.store(absl::ToUnixMillis(absl::Now()));
   s->UpdateHealth();
   s->maintenance_ = std::thread([raw] { raw->MaintenanceLoop(); });
-  if (!options.metrics_listen.empty()) {
-    if (!IsLoopbackAddress(options.metrics_listen)) {
-      ES_LOG_WARNING("--metrics_listen=", options.metrics_listen,
-                     " is not loopback: metrics and probes are readable from "
-                     "the network (no authentication)");
-    }
-    OpsHandlers handlers;
-    handlers.metrics = [raw] { return raw->RenderMetrics(); };
-    handlers.live = [raw] { return raw->Live(); };
-    handlers.ready = [raw] { return raw->Ready(); };
-    if (options.console) {
-      if (IsLoopbackAddress(options.metrics_listen)) {
-        const std::string dir = ResolveConsoleDir(options.console_dir);
-        if (dir.empty()) ES_LOG_ERROR("console pages not found: give --console_dir");
-        grpc::ChannelArguments args;
-        args.SetMaxReceiveMessageSize(-1);
-        s->console_ = std::make_unique<ConsoleApi>(
-            s->server_->InProcessChannel(args), s->authorizer_.get(),
-            s->manager_.get(), dir);
-        handlers.install = [console = s->console_.get()](httplib::Server* http) {
-          console->Install(http);
-        };
-        handlers.threads = 12;
-        ES_LOG_INFO("analyst console on http://", options.metrics_listen,
-                    "/console/ (pages from ", dir.empty() ? "(none)" : dir, ")");
-      } else {
-        ES_LOG_WARNING("analyst console OFF: --metrics_listen=", options.metrics_listen,
-                       " is not loopback (the console needs a loopback listener)");
-      }
-    }
-    auto ops = OpsHttpServer::Start(options.metrics_listen, std::move(handlers));
-    if (ops.ok()) {
-      s->ops_http_ = *std::move(ops);
-    } else if (absl::IsUnavailable(ops.status())) {
-      // Screening does not depend on it: a port in use leaves the endpoint
-      // off, loudly (probes against it then fail, which is visible).
-      ES_LOG_ERROR("metrics and probe endpoint OFF: ", ops.status().message());
-    } else {
-      return ops.status();  // a malformed --metrics_listen
-    }
-  }
+  RETURN_IF_ERROR(s->StartOpsHttp());
   ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ",
               options.db_path);
   return s;
+}
+
+// The metrics, probe and console HTTP endpoint (issues 15, 18), if
+// --metrics_listen is set.
+absl::Status ScreeningServer::StartOpsHttp() {
+  const ServerOptions& options = options_;
+  if (options.metrics_listen.empty()) return absl::OkStatus();
+  if (!IsLoopbackAddress(options.metrics_listen)) {
+    ES_LOG_WARNING("--metrics_listen=", options.metrics_listen,
+                   " is not loopback: metrics and probes are readable from "
+                   "the network (no authentication)");
+  }
+  OpsHandlers handlers;
+  handlers.metrics = [this] { return RenderMetrics(); };
+  handlers.live = [this] { return Live(); };
+  handlers.ready = [this] { return Ready(); };
+  if (options.console) {
+    if (IsLoopbackAddress(options.metrics_listen)) {
+      const std::string dir = ResolveConsoleDir(options.console_dir);
+      if (dir.empty()) ES_LOG_ERROR("console pages not found: give --console_dir");
+      grpc::ChannelArguments args;
+      args.SetMaxReceiveMessageSize(-1);
+      console_ = std::make_unique<ConsoleApi>(
+          server_->InProcessChannel(args), authorizer_.get(),
+          manager_.get(), dir);
+      handlers.install = [console = console_.get()](httplib::Server* http) {
+        console->Install(http);
+      };
+      handlers.threads = 12;
+      ES_LOG_INFO("analyst console on http://", options.metrics_listen,
+                  "/console/ (pages from ", dir.empty() ? "(none)" : dir, ")");
+    } else {
+      ES_LOG_WARNING("analyst console OFF: --metrics_listen=", options.metrics_listen,
+                     " is not loopback (the console needs a loopback listener)");
+    }
+  }
+  auto ops = OpsHttpServer::Start(options.metrics_listen, std::move(handlers));
+  if (ops.ok()) {
+    ops_http_ = *std::move(ops);
+  } else if (absl::IsUnavailable(ops.status())) {
+    // Screening does not depend on it: a port in use leaves the endpoint
+    // off, loudly (probes against it then fail, which is visible).
+    ES_LOG_ERROR("metrics and probe endpoint OFF: ", ops.status().message());
+  } else {
+    return ops.status();  // a malformed --metrics_listen
+  }
+  return absl::OkStatus();
 }
 
 ScreeningServer::~ScreeningServer() { Shutdown(absl::Seconds(1)); }

@@ -122,6 +122,7 @@ class ScreeningServer {
  private:
   ScreeningServer() = default;
   void UpdateHealth();
+  absl::Status StartOpsHttp();
   void CheckFreshness();
 
   ServerOptions options_;
