@@ -1,5 +1,6 @@
 #include "services/matching/normalizer.h"
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -145,7 +146,9 @@ TEST(NormalizerTest, TokenCapHoldsAfterLegalSplits) {
 }
 
 TEST(NormalizerTest, RandomBytesNeverCrash) {
-  std::mt19937 rng(42);
+  constexpr unsigned kSeed = 42;  // fixed: every run checks the same cases
+  std::printf("random seed %u\n", kSeed);
+  std::mt19937 rng(kSeed);
   for (int round = 0; round < 200; ++round) {
     std::string s(rng() % 4097, '\0');
     for (char& c : s) c = static_cast<char>(rng());
