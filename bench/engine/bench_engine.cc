@@ -100,7 +100,7 @@ void BM_Screen10Items4PartiesArena(benchmark::State& state) {
     options.initial_block_size = block.size();
     google::protobuf::Arena arena(options);
     auto* r = google::protobuf::Arena::CreateMessage<v1::ScreenResponse>(&arena);
-    auto status = ScreeningEngine::ScreenInto(*snap, req, day, r);
+    auto status = ScreeningEngine::ScreenInto(ScreeningView{*snap}, req, day, r);
     findings = r->findings_size();
     benchmark::DoNotOptimize(status);
     benchmark::DoNotOptimize(r);
@@ -124,7 +124,7 @@ void BM_Screen10Items4PartiesReused(benchmark::State& state) {
   size_t findings = 0;
   for (auto _ : state) {
     r.Clear();
-    auto status = ScreeningEngine::ScreenInto(*snap, req, day, &r);
+    auto status = ScreeningEngine::ScreenInto(ScreeningView{*snap}, req, day, &r);
     findings = r.findings_size();
     benchmark::DoNotOptimize(status);
     benchmark::DoNotOptimize(r);

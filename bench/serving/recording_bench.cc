@@ -64,9 +64,10 @@ void Run(benchmark::State& state, bool record) {
   Fixture& f = Get();
   api::Screener screener(record ? f.store.get() : nullptr, Clock::Real());
   auto snapshot = f.manager->Current();
+  const engine::ScreeningView view = f.manager->Pin(*snapshot);
   size_t i = state.thread_index();
   for (auto _ : state) {
-    auto r = screener.Screen(*snapshot, f.requests[i++ % f.requests.size()], "bench");
+    auto r = screener.Screen(view, f.requests[i++ % f.requests.size()], "bench");
     if (!r.ok()) state.SkipWithError(std::string(r.status().message()).c_str());
     benchmark::DoNotOptimize(r);
   }

@@ -30,7 +30,7 @@ void CountAnswer(const v1::ScreenResponse& response) {
 
 }  // namespace
 
-absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
+absl::Status Screener::EvaluateInto(const engine::ScreeningView& view,
                                     v1::ScreenRequest* request,
                                     v1::ScreenResponse* response) const {
   RETURN_IF_ERROR(NormalizeAndValidate(request));
@@ -40,12 +40,12 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
     ParseCivilDay(request->as_of_date(), &as_of);  // validated above
   }
   RETURN_IF_ERROR(
-      engine::ScreeningEngine::ScreenInto(snapshot, *request, as_of, response));
+      engine::ScreeningEngine::ScreenInto(view, *request, as_of, response));
   if (response->decision() == v1::DECISION_UNSPECIFIED) {
     return absl::InternalError("engine returned no decision");
   }
-  if (response->rule_set_version() != snapshot.rule_set_version ||
-      response->list_version() != snapshot.list_version) {
+  if (response->rule_set_version() != view.snapshot.rule_set_version ||
+      response->list_version() != view.snapshot.list_version) {
     return absl::InternalError("engine answered with other versions");
   }
   CountAnswer(*response);
@@ -53,14 +53,14 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningSnapshot& snapshot,
   return absl::OkStatus();
 }
 
-void Screener::ScreenRecord(const engine::ScreeningSnapshot& snapshot,
+void Screener::ScreenRecord(const engine::ScreeningView& view,
                             std::unique_ptr<v1::DecisionRecord> record,
                             const std::string& caller, RecordDone done) const {
   // The response must start empty: a reused record was Clear()ed by its
   // pool; clear again so a stale answer can never leak into this one.
   record->mutable_response()->Clear();
   absl::Status status =
-      EvaluateInto(snapshot, record->mutable_request(), record->mutable_response());
+      EvaluateInto(view, record->mutable_request(), record->mutable_response());
   if (!status.ok() || store_ == nullptr) {
     done(std::move(status), std::move(record));
     return;
@@ -78,14 +78,14 @@ void Screener::ScreenRecord(const engine::ScreeningSnapshot& snapshot,
 }
 
 absl::StatusOr<v1::ScreenResponse> Screener::Screen(
-    const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
+    const engine::ScreeningView& view, v1::ScreenRequest request,
     const std::string& caller) const {
   auto record = std::make_unique<v1::DecisionRecord>();
   *record->mutable_request() = std::move(request);
   absl::Notification finished;
   absl::Status status;
   std::unique_ptr<v1::DecisionRecord> answered;
-  ScreenRecord(snapshot, std::move(record), caller,
+  ScreenRecord(view, std::move(record), caller,
                [&](absl::Status s, std::unique_ptr<v1::DecisionRecord> r) {
                  status = std::move(s);
                  answered = std::move(r);

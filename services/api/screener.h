@@ -1,5 +1,5 @@
 // Screener: the transport-free screening path shared by the unary and the
-// streaming RPC: validate -> evaluate on one pinned snapshot -> check the
+// streaming RPC: validate -> evaluate on one pinned view (snapshot + evidence) -> check the
 // answer -> record the decision (audit chain) -> answer. No gRPC here.
 //
 // Fail closed: an answer that cannot be recorded, or that comes back without
@@ -27,16 +27,17 @@ class Screener {
   Screener(store::EntityStore* store, Clock* clock)
       : store_(store), clock_(clock) {}
 
-  // Screens `request` (validated here) under `snapshot`. Errors:
-  // INVALID_ARGUMENT (field named), INTERNAL, or the store's error.
+  // Screens `request` (validated here) under `view` (pinned by the caller:
+  // SnapshotManager::Pin). Errors: INVALID_ARGUMENT (field named), INTERNAL,
+  // or the store's error.
   // Blocks until the decision is recorded.
   absl::StatusOr<v1::ScreenResponse> Screen(
-      const engine::ScreeningSnapshot& snapshot, v1::ScreenRequest request,
+      const engine::ScreeningView& view, v1::ScreenRequest request,
       const std::string& caller) const;
 
   // As Screen, without blocking and in place (the RPCs' path, with pooled
   // records): `record->request()` is the request (normalised and validated
-  // here), evaluated on the calling thread (`snapshot` need only live until
+  // here), evaluated on the calling thread (`view` need only live until
   // this returns); the answer is written into `record->mutable_response()`,
   // reusing whatever storage a previous answer left there. `done` gets the
   // record back with the status: OK once the decision is durable (on the
@@ -44,7 +45,7 @@ class Screener {
   // error, and the response must not be sent.
   using RecordDone =
       std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
-  void ScreenRecord(const engine::ScreeningSnapshot& snapshot,
+  void ScreenRecord(const engine::ScreeningView& view,
                     std::unique_ptr<v1::DecisionRecord> record,
                     const std::string& caller, RecordDone done) const;
 
@@ -56,7 +57,7 @@ class Screener {
   void set_on_recorded(OnRecorded fn) { on_recorded_ = std::move(fn); }
 
  private:
-  absl::Status EvaluateInto(const engine::ScreeningSnapshot& snapshot,
+  absl::Status EvaluateInto(const engine::ScreeningView& view,
                             v1::ScreenRequest* request,
                             v1::ScreenResponse* response) const;
 

@@ -127,7 +127,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
         std::unique_ptr<v1::DecisionRecord> record = holder->Lend();
         record->set_trace_parent(TraceParentOf(context));
         screener_.ScreenRecord(
-            *snapshot, std::move(record), caller_name,
+            manager_->Pin(*snapshot), std::move(record), caller_name,
             [call, holder, reactor, response_bytes](
                 absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
               if (!holder->Restore(std::move(record))) {
@@ -386,7 +386,7 @@ class ScreenStreamReactor final
     record->set_trace_parent(trace_parent_);
     // Evaluated here; Complete runs once the decision record is durable.
     service_->screener_.ScreenRecord(
-        *snapshot, std::move(record), caller_name_,
+        service_->manager_->Pin(*snapshot), std::move(record), caller_name_,
         [this, line_id = line.line_id()](absl::Status status,
                                          std::unique_ptr<v1::DecisionRecord> record) {
           Outgoing out;

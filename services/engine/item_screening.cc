@@ -158,9 +158,8 @@ void Screener::FillItemLocation(const v1::Item& item_ref) {
   EvalContext& c = ctx_;
   const v1::Item* item = &item_ref;
   // [location] (issue 8) BEGIN: the last location report of every serial,
-  // from the snapshot's LocationFeed (authoritative when present: a serial
-  // it does not hold was never seen), then the list data's
-  // reported_country_by_serial. Sets item.location_countries / _groups
+  // from the location index pinned with the view (authoritative: a serial
+  // it does not hold was never seen). Sets item.location_countries / _groups
   // (where the chips were last seen), item.location_mismatch (some chip
   // seen outside the declared destination) and item.serials_unseen (some
   // chip never seen). With serials but no location source at all, these
@@ -168,23 +167,14 @@ void Screener::FillItemLocation(const v1::Item& item_ref) {
   std::vector<LocationObservation>& observations = observations_;
   observations.clear();
   if (!item->serial_numbers().empty()) {
-    // One index for the whole request (loaded by the first item with
-    // serials); the answer names its sequence.
+    // One index for the whole request (pinned with the view); the answer
+    // names its sequence once an item with serials used it.
     if (!locations_loaded_) {
       locations_loaded_ = true;
-      if (snap_.locations != nullptr) {
-        locations_ = snap_.locations->Load();
-        if (locations_ != nullptr) {
-          out_->set_locations_sequence(locations_->sequence());
-        }
-      }
+      if (locations_ != nullptr) out_->set_locations_sequence(locations_->sequence());
     }
     const LocationIndex* loc = locations_.get();
-    const auto* legacy =
-        snap_.data != nullptr && !snap_.data->reported_country_by_serial.empty()
-            ? &snap_.data->reported_country_by_serial
-            : nullptr;
-    if (loc != nullptr || legacy != nullptr) {
+    if (loc != nullptr) {
       bool any = false, mismatch = false, unseen = false;
       const std::string* last_country = nullptr;
       int16_t last_country_id = -1;
@@ -192,13 +182,8 @@ void Screener::FillItemLocation(const v1::Item& item_ref) {
       for (const auto& sn : item->serial_numbers()) {
         LocationObservation o;
         o.serial = &sn;
-        o.report = loc != nullptr ? loc->Find(sn) : nullptr;
-        if (o.report != nullptr) {
-          o.country = &o.report->country;
-        } else if (legacy != nullptr) {
-          auto it = legacy->find(sn);
-          if (it != legacy->end()) o.country = &it->second;
-        }
+        o.report = loc->Find(sn);
+        if (o.report != nullptr) o.country = &o.report->country;
         if (o.country == nullptr) {
           unseen = true;
           observations.push_back(o);
@@ -221,14 +206,9 @@ void Screener::FillItemLocation(const v1::Item& item_ref) {
         observations.push_back(o);
       }
       if (any) c.boolean[slot::kLocationMismatch] = mismatch ? Tri::kTrue : Tri::kFalse;
-      // Without the feed, a serial missing from the list data is not
-      // evidence of "never seen": leave it unknown.
-      // Likewise where the chips are: only complete evidence is known.
-      if (loc != nullptr || !unseen) {
-        c.boolean[slot::kSerialsUnseen] = unseen ? Tri::kTrue : Tri::kFalse;
-        c.SetSet(slot::kLocationCountries, countries);
-        c.SetSet(slot::kLocationGroups, groups);
-      }
+      c.boolean[slot::kSerialsUnseen] = unseen ? Tri::kTrue : Tri::kFalse;
+      c.SetSet(slot::kLocationCountries, countries);
+      c.SetSet(slot::kLocationGroups, groups);
     }
   } else {
     // No serials: no chip was seen anywhere and none is unseen.

@@ -110,9 +110,10 @@ struct Scratch {
 
 class Screener {
  public:
-  Screener(const ScreeningSnapshot& s, const v1::ScreenRequest& r,
+  Screener(const ScreeningView& view, const v1::ScreenRequest& r,
            absl::CivilDay as_of, v1::ScreenResponse* out, Scratch* scratch)
-      : snap_(s), R_(s.rules->compiled()), req_(r), as_of_(as_of), out_(out),
+      : snap_(view.snapshot), R_(view.snapshot.rules->compiled()), req_(r), as_of_(as_of),
+        out_(out), dispositions_(view.dispositions), locations_(view.locations),
         cls_on_(scratch->cls_on), lic_on_(scratch->lic_on),
         rp_on_(scratch->rp_on), exc_on_(scratch->exc_on),
         rf_on_(scratch->rf_on), fmt_(scratch->fmt), fmt_gen_(scratch->fmt_gen),

@@ -167,8 +167,7 @@ void Screener::Run() {
   out_->mutable_findings()->Reserve(8 + 2 * req_.parties_size() +
                                     4 * req_.items_size());
   out_->set_request_id(req_.request_id());
-  // Dispositions: one copy of the live set for the whole request.
-  if (snap_.dispositions != nullptr) dispositions_ = snap_.dispositions->Load();
+  // Dispositions: the set pinned with the view.
   out_->set_dispositions_sequence(dispositions_ ? dispositions_->sequence() : 0);
   out_->set_rule_set_version(snap_.rule_set_version);
   out_->set_list_version(snap_.list_version);
@@ -220,26 +219,26 @@ void IndexOwnership(ReferenceData* data) {
 }
 
 absl::StatusOr<v1::ScreenResponse> ScreeningEngine::Screen(
-    const ScreeningSnapshot& snapshot, const v1::ScreenRequest& request,
+    const ScreeningView& view, const v1::ScreenRequest& request,
     absl::CivilDay as_of) {
-  if (snapshot.rules == nullptr) {
+  if (view.snapshot.rules == nullptr) {
     return absl::FailedPreconditionError("snapshot has no rule set");
   }
   v1::ScreenResponse response;
-  absl::Status s = ScreenInto(snapshot, request, as_of, &response);
+  absl::Status s = ScreenInto(view, request, as_of, &response);
   if (!s.ok()) return s;
   return response;
 }
 
-absl::Status ScreeningEngine::ScreenInto(const ScreeningSnapshot& snapshot,
+absl::Status ScreeningEngine::ScreenInto(const ScreeningView& view,
                                          const v1::ScreenRequest& request,
                                          absl::CivilDay as_of,
                                          v1::ScreenResponse* response) {
-  if (snapshot.rules == nullptr) {
+  if (view.snapshot.rules == nullptr) {
     return absl::FailedPreconditionError("snapshot has no rule set");
   }
   thread_local screening_internal::Scratch scratch;
-  screening_internal::Screener(snapshot, request, as_of, response, &scratch).Run();
+  screening_internal::Screener(view, request, as_of, response, &scratch).Run();
   return absl::OkStatus();
 }
 

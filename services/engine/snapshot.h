@@ -37,10 +37,6 @@ struct ReferenceData {
   // positions in `ownership`. Fill with IndexOwnership(); if empty while
   // `ownership` is not, the engine scans `ownership` linearly.
   absl::flat_hash_map<std::string, std::vector<uint32_t>> ownership_by_owned;
-  // Optional: latest reported country (ISO alpha-2) by chip serial number,
-  // from location reports; feeds the location-mismatch red flag. Empty means
-  // no reports (the red flag then cannot fire; attestation rules still do).
-  absl::flat_hash_map<std::string, std::string> reported_country_by_serial;
 };
 
 // Key under which ownership links are matched to party names: ASCII
@@ -64,14 +60,25 @@ struct ScreeningSnapshot {
   // Heap bytes held by this snapshot's own parts (name index, reference
   // data), measured when it was built; the snapshot manager's budget.
   size_t memory_bytes = 0;
-  // Location evidence (issue 8): the live feed of the latest verified chip
-  // locations, shared by every snapshot of one SnapshotManager and swapped
-  // after each ingest batch without rebuilding the snapshot. May be null;
-  // the engine then uses data->reported_country_by_serial only.
-  std::shared_ptr<const LocationFeed> locations;
-  // Analysts' false-positive dispositions (live feed, like `locations`).
-  // May be null: no dispositions.
-  std::shared_ptr<const DispositionFeed> dispositions;
+};
+
+// What one evaluation sees (issue 16): a snapshot plus the location
+// evidence and the dispositions as of one sequence each, pinned by the
+// caller (the API layer pins the current ones; replay pins those a stored
+// decision saw). The engine reads nothing else, so it is a pure function of
+// the view, the request and the date.
+struct ScreeningView {
+  explicit ScreeningView(const ScreeningSnapshot& s,
+                         std::shared_ptr<const LocationIndex> l = nullptr,
+                         std::shared_ptr<const DispositionSet> d = nullptr)
+      : snapshot(s), locations(std::move(l)), dispositions(std::move(d)) {}
+  const ScreeningSnapshot& snapshot;
+  // The latest verified chip location per serial as of one location
+  // sequence. Null: no location source at all (rules on where chips were
+  // seen cannot decide: REVIEW, never CLEAR).
+  std::shared_ptr<const LocationIndex> locations;
+  // Analysts' false-positive dispositions as of one sequence. Null: none.
+  std::shared_ptr<const DispositionSet> dispositions;
 };
 
 }  // namespace exportscreen::engine

@@ -218,11 +218,13 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
   out.set_list_version(list_version);
   size_t change_bytes = 0;
 
+  // The candidate versions with today's evidence, pinned once for the run.
+  const engine::ScreeningView candidate_view = manager.Pin(*candidate);
   auto evaluate = [&](const v1::ScreenRequest& req,
                       const v1::ScreenResponse* stored,
                       const std::string& decision_id) {
     out.set_screened(out.screened() + 1);
-    auto fresh = engine::ScreeningEngine::Screen(*candidate, req,
+    auto fresh = engine::ScreeningEngine::Screen(candidate_view, req,
                                                  AsOf(req, stored, clock));
     if (!fresh.ok()) {
       out.set_errors(out.errors() + 1);
@@ -283,18 +285,18 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
   const v1::ScreenResponse& stored = record.response();
   ASSIGN_OR_RETURN(auto built, manager.CachedBuild(stored.rule_set_version(),
                                                    stored.list_version()));
-  // The dispositions in force when it was answered.
-  ASSIGN_OR_RETURN(auto snapshot,
-                   manager.WithDispositionsAt(built, stored.dispositions_sequence()));
-  // The location evidence it saw: the store's history at the sequence it
-  // recorded (0: before any report, so nothing was seen), never today's.
+  // The view it was answered under: the dispositions in force then, and
+  // the location evidence it saw (the store's history at the sequence it
+  // recorded; 0: before any report, so nothing was seen), never today's.
+  engine::ScreeningView view{*built};
+  ASSIGN_OR_RETURN(view.dispositions, manager.DispositionsAt(stored.dispositions_sequence()));
   bool has_serials = false;
   for (const auto& item : record.request().items()) {
     has_serials |= item.serial_numbers_size() > 0;
   }
   if (has_serials) {
-    ASSIGN_OR_RETURN(snapshot, manager.WithLocationsAt(snapshot, record.request(),
-                                                       stored.locations_sequence()));
+    ASSIGN_OR_RETURN(view.locations,
+                     manager.LocationsAt(record.request(), stored.locations_sequence()));
   }
   absl::CivilDay as_of;
   if (!ParseCivilDay(stored.as_of_date(), &as_of)) {
@@ -302,7 +304,7 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
         absl::StrCat("stored decision ", decision_id, " has no as_of_date"));
   }
   ASSIGN_OR_RETURN(v1::ScreenResponse replayed,
-                   engine::ScreeningEngine::Screen(*snapshot, record.request(), as_of));
+                   engine::ScreeningEngine::Screen(view, record.request(), as_of));
   replayed.set_decision_id(stored.decision_id());
   *replayed.mutable_evaluated_at() = stored.evaluated_at();
   v1::ReplayDecisionResponse out;
@@ -317,19 +319,19 @@ namespace {
 
 // The RESCREEN_CHANGE alert for `record` under `current`, if it is a CLEAR
 // decision answered under other versions whose answer is no longer CLEAR.
-std::optional<v1::Alert> RescreenAlert(const engine::ScreeningSnapshot& current,
+std::optional<v1::Alert> RescreenAlert(const engine::ScreeningView& view,
                                        const v1::DecisionRecord& record,
                                        absl::Time now) {
   const v1::ScreenResponse& old = record.response();
   if (old.decision() != v1::DECISION_CLEAR) return std::nullopt;
-  if (old.rule_set_version() == current.rule_set_version &&
-      old.list_version() == current.list_version) {
+  if (old.rule_set_version() == view.snapshot.rule_set_version &&
+      old.list_version() == view.snapshot.list_version) {
     return std::nullopt;  // answered by the active versions already
   }
   // The shipment is judged today, unless the request pinned a date.
   absl::CivilDay as_of = absl::ToCivilDay(now, absl::UTCTimeZone());
   ParseCivilDay(record.request().as_of_date(), &as_of);
-  auto fresh = engine::ScreeningEngine::Screen(current, record.request(), as_of);
+  auto fresh = engine::ScreeningEngine::Screen(view, record.request(), as_of);
   if (!fresh.ok() || fresh->decision() == v1::DECISION_CLEAR) return std::nullopt;
   v1::Alert alert;
   alert.set_kind(v1::ALERT_KIND_RESCREEN_CHANGE);
@@ -339,8 +341,8 @@ std::optional<v1::Alert> RescreenAlert(const engine::ScreeningSnapshot& current,
   alert.set_declared_destination(record.request().destination_country());
   alert.set_old_decision(old.decision());
   alert.set_new_decision(fresh->decision());
-  alert.set_rule_set_version(current.rule_set_version);
-  alert.set_list_version(current.list_version);
+  alert.set_rule_set_version(view.snapshot.rule_set_version);
+  alert.set_list_version(view.snapshot.list_version);
   for (auto& id : Minus(HitEntityIds(*fresh), HitEntityIds(old))) {
     alert.add_entity_ids(id);
   }
@@ -348,8 +350,8 @@ std::optional<v1::Alert> RescreenAlert(const engine::ScreeningSnapshot& current,
     alert.add_rule_ids(id);
   }
   alert.set_message(absl::StrCat(
-      "Re-screened after activation of rules ", current.rule_set_version,
-      " / lists ", current.list_version, ": ", v1::Decision_Name(old.decision()),
+      "Re-screened after activation of rules ", view.snapshot.rule_set_version,
+      " / lists ", view.snapshot.list_version, ": ", v1::Decision_Name(old.decision()),
       " -> ", v1::Decision_Name(fresh->decision()),
       alert.entity_ids_size() ? absl::StrCat("; now matches ",
                                              absl::StrJoin(alert.entity_ids(), ", "))
@@ -367,6 +369,8 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
     Clock* clock) {
   auto current = manager.Current();
   if (current == nullptr) return absl::FailedPreconditionError("nothing active");
+  // Today's evidence, pinned once for the whole re-screen.
+  const engine::ScreeningView current_view = manager.Pin(*current);
   const absl::Time now = clock->Now();
   const int64_t since = absl::ToUnixSeconds(now - lookback);
   std::vector<v1::Alert> alerts;
@@ -376,7 +380,7 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
         if (record.recorded_at().seconds() < since || ++seen > max_decisions) {
           return false;
         }
-        if (auto alert = RescreenAlert(*current, record, now)) {
+        if (auto alert = RescreenAlert(current_view, record, now)) {
           alerts.push_back(*std::move(alert));
         }
         return true;
@@ -391,7 +395,7 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(
   auto current = manager.Current();
   if (current == nullptr) return absl::FailedPreconditionError("nothing active");
   std::vector<v1::Alert> alerts;
-  if (auto alert = RescreenAlert(*current, record, clock->Now())) {
+  if (auto alert = RescreenAlert(manager.Pin(*current), record, clock->Now())) {
     alerts.push_back(*std::move(alert));
   }
   std::vector<v1::Alert> stored;

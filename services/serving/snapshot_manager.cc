@@ -186,8 +186,6 @@ SnapshotManager::Build(const std::string& rule_set_version,
   snapshot->data = std::move(reference);
   snapshot->rule_set_version = rule_set_version;
   snapshot->list_version = list_version;
-  snapshot->locations = location_feed_;  // location evidence (issue 8)
-  snapshot->dispositions = disposition_feed_;
   snapshot->loaded_at = clock_->Now();
   snapshot->load_seconds = absl::ToDoubleSeconds(snapshot->loaded_at - start);
   snapshot->list_created_at = list_created_at;
@@ -392,36 +390,27 @@ absl::StatusOr<v1::Disposition> SnapshotManager::RecordDisposition(
   return disposition;
 }
 
-absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
-SnapshotManager::WithDispositionsAt(
-    std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
-    uint64_t sequence) const {
-  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->dispositions().ListDispositions());
-  auto copy = std::make_shared<engine::ScreeningSnapshot>(*snapshot);
-  copy->dispositions = std::make_shared<const engine::DispositionFeed>(
-      std::make_shared<const engine::DispositionSet>(log, sequence));
-  return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(copy));
+engine::ScreeningView SnapshotManager::Pin(const engine::ScreeningSnapshot& snapshot) const {
+  return engine::ScreeningView{snapshot, location_feed_->Load(), disposition_feed_->Load()};
 }
 
-absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
-SnapshotManager::WithLocationsAt(
-    std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
+absl::StatusOr<std::shared_ptr<const engine::DispositionSet>> SnapshotManager::DispositionsAt(
+    uint64_t sequence) const {
+  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->dispositions().ListDispositions());
+  return std::make_shared<const engine::DispositionSet>(log, sequence);
+}
+
+absl::StatusOr<std::shared_ptr<const engine::LocationIndex>> SnapshotManager::LocationsAt(
     const v1::ScreenRequest& request, uint64_t sequence) const {
   std::vector<std::pair<std::string, engine::ReportedLocation>> seen;
   for (const v1::Item& item : request.items()) {
     for (const std::string& serial : item.serial_numbers()) {
       ASSIGN_OR_RETURN(std::optional<v1::LocationReport> report,
                        store_->locations().LocationAt(serial, sequence));
-      if (report.has_value()) {
-        seen.emplace_back(serial, ToReportedLocation(*report));
-      }
+      if (report.has_value()) seen.emplace_back(serial, ToReportedLocation(*report));
     }
   }
-  auto feed = std::make_shared<engine::LocationFeed>();
-  feed->Store(engine::LocationIndex().With(std::move(seen), sequence));
-  auto copy = std::make_shared<engine::ScreeningSnapshot>(*snapshot);
-  copy->locations = std::move(feed);
-  return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(copy));
+  return engine::LocationIndex().With(std::move(seen), sequence);
 }
 
 std::string SnapshotManager::NotServingReason() const {

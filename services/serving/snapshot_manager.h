@@ -160,19 +160,20 @@ class SnapshotManager {
   absl::StatusOr<v1::Disposition> RecordDisposition(v1::Disposition disposition);
   // Re-reads the disposition log from the store and publishes it.
   absl::Status ReloadDispositions();
-  // `snapshot` with the dispositions as they were at `sequence` (replay).
-  absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
-  WithDispositionsAt(std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
-                     uint64_t sequence) const;
-  // `snapshot` with the location evidence of `request`'s serials as it was
-  // at location sequence `sequence` (replay), from the store's history.
-  absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
-  WithLocationsAt(std::shared_ptr<const engine::ScreeningSnapshot> snapshot,
-                  const v1::ScreenRequest& request, uint64_t sequence) const;
+  // The view one evaluation sees: `snapshot` with the current location
+  // evidence and dispositions, each as of one sequence (issue 16: the
+  // engine reads no live feed). REQUIRES: `snapshot` outlives the view.
+  engine::ScreeningView Pin(const engine::ScreeningSnapshot& snapshot) const;
+  // What a stored decision saw, for replay: the dispositions as they were
+  // at `sequence`, and the location evidence of `request`'s serials as it
+  // was at location sequence `sequence` (from the store's history).
+  absl::StatusOr<std::shared_ptr<const engine::DispositionSet>> DispositionsAt(
+      uint64_t sequence) const;
+  absl::StatusOr<std::shared_ptr<const engine::LocationIndex>> LocationsAt(
+      const v1::ScreenRequest& request, uint64_t sequence) const;
 
-  // Location evidence (issue 8): the live feed every snapshot built here
-  // carries (ScreeningSnapshot::locations). Location ingest swaps its index;
-  // no snapshot is rebuilt.
+  // Location evidence (issue 8): the live feed Pin() reads. Location ingest
+  // swaps its index; no snapshot is rebuilt.
   std::shared_ptr<engine::LocationFeed> location_feed() const {
     return location_feed_;
   }

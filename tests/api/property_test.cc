@@ -175,7 +175,7 @@ TEST(ScreeningPropertyTest, RandomRequestsNeverCrashNorClearWhatTheRulesDoNotCov
   for (int64_t i = 0; i < n; ++i) {
     v1::ScreenRequest req = RandomRequest(g);
     const v1::ScreenRequest original = req;
-    absl::StatusOr<v1::ScreenResponse> r = screener.Screen(snap, req, "property");
+    absl::StatusOr<v1::ScreenResponse> r = screener.Screen(engine::ScreeningView{snap}, req, "property");
     if (!r.ok()) {
       ++invalid;
       ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument)

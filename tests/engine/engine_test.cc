@@ -218,22 +218,8 @@ TEST_F(EngineTest, CatalogueFillsMissingParameters) {
   EXPECT_EQ(resp->decision(), v1::DECISION_LICENSE_REQUIRED);
 }
 
-TEST_F(EngineTest, LocationReportMismatchIsReview) {
-  ScreeningSnapshot s = *snapshot_;
-  auto data = std::make_shared<ReferenceData>(*s.data);
-  data->reported_country_by_serial["SN-1"] = "FR";
-  s.data = data;
-  auto resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
-  ASSERT_TRUE(resp.ok());
-  EXPECT_EQ(resp->decision(), v1::DECISION_REVIEW) << Dump(*resp);
-  EXPECT_TRUE(Fired(*resp).count("rf.location_mismatch"));
-  data->reported_country_by_serial["SN-1"] = "DE";
-  resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
-  EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
-}
-
-// A live location feed holding `serial` last seen in `country`.
-std::shared_ptr<LocationFeed> FeedWith(
+// A location index holding each `serial` last seen in its `country`.
+std::shared_ptr<const LocationIndex> IndexWith(
     std::vector<std::pair<std::string, std::string>> serial_country) {
   std::vector<std::pair<std::string, ReportedLocation>> updates;
   for (auto& [serial, country] : serial_country) {
@@ -244,9 +230,19 @@ std::shared_ptr<LocationFeed> FeedWith(
     l.report_id = "rep-" + serial;
     updates.emplace_back(serial, l);
   }
-  auto feed = std::make_shared<LocationFeed>();
-  feed->Store(LocationIndex().With(std::move(updates)));
-  return feed;
+  return LocationIndex().With(std::move(updates));
+}
+
+TEST_F(EngineTest, LocationReportMismatchIsReview) {
+  const ScreeningSnapshot& s = *snapshot_;
+  auto resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({{"SN-1", "FR"}})},
+                                      Parse(kH100ToDe), Day("2026-07-23"));
+  ASSERT_TRUE(resp.ok());
+  EXPECT_EQ(resp->decision(), v1::DECISION_REVIEW) << Dump(*resp);
+  EXPECT_TRUE(Fired(*resp).count("rf.location_mismatch"));
+  resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({{"SN-1", "DE"}})}, Parse(kH100ToDe),
+                                 Day("2026-07-23"));
+  EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
 }
 
 const v1::Finding* FindingOf(const v1::ScreenResponse& r, absl::string_view id) {
@@ -257,10 +253,10 @@ const v1::Finding* FindingOf(const v1::ScreenResponse& r, absl::string_view id) 
 }
 
 TEST_F(EngineTest, ChipLastSeenInD5OrMacauIsProhibitedWithTheReport) {
-  ScreeningSnapshot s = *snapshot_;
+  const ScreeningSnapshot& s = *snapshot_;
   for (const char* country : {"CN", "MO", "HK"}) {
-    s.locations = FeedWith({{"SN-1", country}});
-    auto resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+    auto resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({{"SN-1", country}})},
+                                        Parse(kH100ToDe), Day("2026-07-23"));
     ASSERT_TRUE(resp.ok());
     EXPECT_EQ(resp->decision(), v1::DECISION_PROHIBITED) << country << Dump(*resp);
     const v1::Finding* f = FindingOf(*resp, "rf.location_d5_macau");
@@ -278,14 +274,14 @@ TEST_F(EngineTest, ChipLastSeenInD5OrMacauIsProhibitedWithTheReport) {
   }
   // Seen in an allied country other than the destination: a mismatch
   // (REVIEW), not a D:5 report.
-  s.locations = FeedWith({{"SN-1", "FR"}});
-  auto resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+  auto resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({{"SN-1", "FR"}})},
+                                      Parse(kH100ToDe), Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->decision(), v1::DECISION_REVIEW) << Dump(*resp);
   EXPECT_FALSE(Fired(*resp).count("rf.location_d5_macau"));
   // Seen where it is declared to go: nothing.
-  s.locations = FeedWith({{"SN-1", "DE"}});
-  resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+  resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({{"SN-1", "DE"}})}, Parse(kH100ToDe),
+                                 Day("2026-07-23"));
   EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
 }
 
@@ -300,10 +296,9 @@ constexpr char kH100ToCnWithSerials[] = R"pb(
           serial_numbers: "SN-8" })pb";
 
 TEST_F(EngineTest, SerialsNeverSeenFireTheRulesChosenOutcome) {
-  ScreeningSnapshot s = *snapshot_;
-  s.locations = FeedWith({{"SN-7", "CN"}});
-  auto resp =
-      ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
+  const ScreeningSnapshot& s = *snapshot_;
+  auto resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({{"SN-7", "CN"}})},
+                                      Parse(kH100ToCnWithSerials), Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   const v1::Finding* f = FindingOf(*resp, "rf.location_unseen");
   ASSERT_NE(f, nullptr) << Dump(*resp);
@@ -312,31 +307,22 @@ TEST_F(EngineTest, SerialsNeverSeenFireTheRulesChosenOutcome) {
   EXPECT_EQ(f->facts(0).name(), "serial_unseen");
   EXPECT_EQ(f->facts(0).value(), "SN-8 (no location report)");
   // Every serial seen: silent.
-  s.locations = FeedWith({{"SN-7", "CN"}, {"SN-8", "CN"}});
-  resp = ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
+  resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({{"SN-7", "CN"}, {"SN-8", "CN"}})},
+                                 Parse(kH100ToCnWithSerials), Day("2026-07-23"));
   EXPECT_FALSE(Fired(*resp).count("rf.location_unseen")) << Dump(*resp);
   // No destination licence requirement: a new chip has no report yet.
-  s.locations = FeedWith({});
-  resp = ScreeningEngine::Screen(s, Parse(kH100ToDe), Day("2026-07-23"));
+  resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({})}, Parse(kH100ToDe),
+                                 Day("2026-07-23"));
   EXPECT_FALSE(Fired(*resp).count("rf.location_unseen")) << Dump(*resp);
   EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
 }
 
 TEST_F(EngineTest, SerialsWithoutAnyLocationSourceAreNeverClear) {
-  // No feed and no list data: whether the chips were seen is unknown, so a
-  // rule that needs it cannot decide: REVIEW, never a silent pass.
-  ScreeningSnapshot s = *snapshot_;
-  s.locations = nullptr;
-  auto resp =
-      ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
-  ASSERT_TRUE(resp.ok());
-  EXPECT_TRUE(Fired(*resp).count("system.red_flag_undecided")) << Dump(*resp);
-  // List data that knows one of the two serials: where the chips are is
-  // only partly known, so the D:5/Macau rule cannot say "no" either.
-  auto data = std::make_shared<ReferenceData>(*s.data);
-  data->reported_country_by_serial["SN-7"] = "DE";
-  s.data = data;
-  resp = ScreeningEngine::Screen(s, Parse(kH100ToCnWithSerials), Day("2026-07-23"));
+  // No location source in the view: whether the chips were seen is
+  // unknown, so a rule that needs it cannot decide: REVIEW, never a silent
+  // pass.
+  auto resp = ScreeningEngine::Screen(ScreeningView{*snapshot_}, Parse(kH100ToCnWithSerials),
+                                      Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_TRUE(Fired(*resp).count("system.red_flag_undecided")) << Dump(*resp);
   EXPECT_FALSE(Fired(*resp).count("rf.location_d5_macau")) << Dump(*resp);

@@ -164,7 +164,7 @@ TEST(ContinuousScreeningTest, DecisionRecordedLateUnderSupersededVersionsIsAlert
   absl::Notification recorded;
   std::string decision_id;
   server->screening()->screener().ScreenRecord(
-      *old_snapshot, std::move(record), "test",
+      server->manager()->Pin(*old_snapshot), std::move(record), "test",
       [&](absl::Status s, std::unique_ptr<v1::DecisionRecord> r) {
         EXPECT_TRUE(s.ok()) << s;
         EXPECT_EQ(r->response().decision(), v1::DECISION_CLEAR);

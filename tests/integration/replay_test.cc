@@ -127,7 +127,7 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
   for (int i = 0; i < kDecisions; ++i) {
     if (i % 150 == 149) changes[(i / 150) % changes.size()]();
     auto snapshot = manager->Current();
-    auto response = screener.Screen(*snapshot, RandomRequest(rng, i), "replay-test");
+    auto response = screener.Screen(manager->Pin(*snapshot), RandomRequest(rng, i), "replay-test");
     if (!response.ok()) {
       // INVALID_ARGUMENT can't happen with these requests; anything else is a bug.
       FAIL() << response.status();

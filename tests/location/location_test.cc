@@ -377,7 +377,7 @@ TEST_F(LocationTest, ScreeningShowsTheReportThatFiredLocationMismatch) {
     }
     return nullptr;
   };
-  auto before = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  auto before = engine::ScreeningEngine::Screen(manager_->Pin(*snap), req, clock_.Today());
   ASSERT_TRUE(before.ok());
   EXPECT_EQ(has_mismatch(*before), nullptr);
 
@@ -385,8 +385,8 @@ TEST_F(LocationTest, ScreeningShowsTheReportThatFiredLocationMismatch) {
                   ->Ingest({Report("stay-1", "GPU-STAYS", "DE", observed),
                             Report("moved-1", "GPU-MOVED", "CN", observed)})
                   .ok());
-  // The same snapshot (no rebuild) sees the new evidence.
-  auto after = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  // The same snapshot (no rebuild), pinned anew, sees the new evidence.
+  auto after = engine::ScreeningEngine::Screen(manager_->Pin(*snap), req, clock_.Today());
   ASSERT_TRUE(after.ok());
   const v1::Finding* f = has_mismatch(*after);
   ASSERT_NE(f, nullptr);
@@ -406,7 +406,7 @@ TEST_F(LocationTest, ScreeningShowsTheReportThatFiredLocationMismatch) {
   // A chip that stays put (reported in the destination) does not fire.
   req.mutable_items(0)->clear_serial_numbers();
   req.mutable_items(0)->add_serial_numbers("GPU-STAYS");
-  auto stays = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  auto stays = engine::ScreeningEngine::Screen(manager_->Pin(*snap), req, clock_.Today());
   ASSERT_TRUE(stays.ok());
   EXPECT_EQ(has_mismatch(*stays), nullptr);
 }
@@ -432,12 +432,12 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   auto snap = manager_->Current();
   ASSERT_NE(snap, nullptr);
   // Screened before any report existed (sequence 0): nothing was seen.
-  auto early = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  auto early = engine::ScreeningEngine::Screen(manager_->Pin(*snap), req, clock_.Today());
   ASSERT_TRUE(early.ok());
   EXPECT_EQ(early->locations_sequence(), 0u);
   const std::string early_id = RecordAnswer(req, *early);
   ASSERT_TRUE(ingestor_->Ingest({Report("m-1", "GPU-MOVES", "FR", observed)}).ok());
-  auto answered = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  auto answered = engine::ScreeningEngine::Screen(manager_->Pin(*snap), req, clock_.Today());
   ASSERT_TRUE(answered.ok());
   EXPECT_EQ(answered->locations_sequence(), 1u);
   EXPECT_EQ(answered->decision(), v1::DECISION_REVIEW);
@@ -448,7 +448,7 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   ASSERT_TRUE(ingestor_
                   ->Ingest({Report("m-2", "GPU-MOVES", "DE", observed + absl::Hours(3))})
                   .ok());
-  auto today = engine::ScreeningEngine::Screen(*snap, req, clock_.Today());
+  auto today = engine::ScreeningEngine::Screen(manager_->Pin(*snap), req, clock_.Today());
   ASSERT_TRUE(today.ok());
   EXPECT_EQ(today->locations_sequence(), 2u);
   EXPECT_EQ(today->decision(), v1::DECISION_CLEAR);
