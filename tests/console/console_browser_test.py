@@ -260,9 +260,20 @@ def run(b, s, n_decisions):
     dp = b.message().split('Recorded disposition ')[1].split(':')[0]
 
     # 6. The next screening of the same request shows the hit dismissed.
+    def new_decision_page():
+        return (b.d.find_element(By.ID, 'main').get_attribute('data-ready') == 'decision'
+                and did not in b.d.find_element(By.TAG_NAME, 'h2').text)
     b.d.find_element(By.ID, 'screen-again').click()
-    b.wait(lambda: b.d.find_element(By.ID, 'main').get_attribute('data-ready') == 'decision'
-           and did not in b.d.find_element(By.TAG_NAME, 'h2').text, 60, 'new decision page')
+    try:
+        WebDriverWait(b.d, 20).until(lambda d: new_decision_page())
+    except Exception:
+        # Seen once in a loaded CI run: no new page after the click. Say
+        # what the page showed, then click once more; a second miss fails.
+        print(f'screen again: no new decision page 20 s after the click; page message: '
+              f'{b.message()!r}; clicking again')
+        b.shot('05-screen-again-no-page')
+        b.d.find_element(By.ID, 'screen-again').click()
+        b.wait(new_decision_page, 60, 'new decision page')
     hit2 = b.d.find_element(By.CSS_SELECTOR, f'.hit[data-entity="{eid}"]')
     check(hit2.get_attribute('data-action') == 'MATCH_ACTION_DISMISSED', 'next screening: dismissed')
     check(dp in hit2.text, f'dismissed hit names {dp}')
