@@ -65,6 +65,9 @@ matching::IndexEntity ToIndexEntity(const v1::ListedEntity& e, uint32_t ordinal)
     for (const std::string* part : {&a.street(), &a.city(), &a.region()}) {
       if (!part->empty()) ie.address_parts.push_back(*part);
     }
+    for (const std::string* part : {&a.city(), &a.region()}) {
+      if (!part->empty()) ie.places.push_back(*part);
+    }
     if (!a.country().empty() &&
         std::find(ie.countries.begin(), ie.countries.end(), a.country()) ==
             ie.countries.end()) {

@@ -28,8 +28,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "services/matching/name_index_impl.h"
+#include "services/matching/org_units_data.h"
 #include "services/matching/normalizer.h"
 
 namespace exportscreen::matching {
@@ -76,6 +79,8 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
   index->BuildDeletions();
   index->BuildPairs();
   index->BuildSkeletons();
+  index->BuildContainKeys();
+  index->BuildPlaces();
   index->memory_bytes_ = index->EstimateMemory();
   return std::unique_ptr<const NameIndex>(std::move(index));
 }
@@ -263,6 +268,77 @@ void NameIndexImpl::BuildPairs() {
   }
 }
 
+const OrgUnitWords& OrgUnits() {
+  static const OrgUnitWords* words = [] {
+    auto* w = new OrgUnitWords;
+    for (absl::string_view line : absl::StrSplit(kOrgUnitsTsv, '\n')) {
+      line = absl::StripAsciiWhitespace(line);
+      if (line.empty() || line[0] == '#') continue;
+      std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+      if (f.size() < 2) continue;
+      if (f[1] == "head") w->heads.insert(std::string(f[0]));
+      if (f[1] == "connector") w->connectors.insert(std::string(f[0]));
+    }
+    return w;
+  }();
+  return *words;
+}
+
+void NameIndexImpl::BuildPlaces() {
+  NormalizedName norm;
+  std::string phrase;
+  for (const IndexEntity& e : entities_) {
+    for (const std::string& place : e.places) {
+      for (absl::string_view part : absl::StrSplit(place, ',')) {
+        NormalizeName(part, /*record_steps=*/false, &norm);
+        if (norm.tokens.empty() || norm.tokens.size() > kMaxPlaceTokens) continue;
+        phrase.clear();
+        for (const NormalizedToken& t : norm.tokens) {
+          if (!phrase.empty()) phrase.push_back(' ');
+          phrase += t.text;
+        }
+        if (phrase.size() >= 3) places_.insert(phrase);
+      }
+    }
+  }
+}
+
+void NameIndexImpl::BuildContainKeys() {
+  const uint32_t num_names = static_cast<uint32_t>(name_entity_.size());
+  std::vector<std::pair<uint64_t, uint32_t>> keys;
+  std::vector<uint32_t> distinct;
+  for (uint32_t n = 0; n < num_names; ++n) {
+    const IndexEntity& e = entities_[name_entity_[n]];
+    if (e.is_person || e.type == PartyType::kPerson) continue;
+    distinct.clear();
+    for (uint32_t k = name_tok_off_[n]; k < name_tok_off_[n + 1]; ++k) {
+      if (!token_legal_[name_toks_[k]]) distinct.push_back(name_toks_[k]);
+    }
+    std::sort(distinct.begin(), distinct.end());
+    distinct.erase(std::unique(distinct.begin(), distinct.end()), distinct.end());
+    if (distinct.empty()) continue;
+    // The two rarest (smallest df, then smallest id): the shortest lists.
+    std::sort(distinct.begin(), distinct.end(), [this](uint32_t a, uint32_t b) {
+      return token_df_[a] != token_df_[b] ? token_df_[a] < token_df_[b] : a < b;
+    });
+    const uint32_t a = distinct[0];
+    const uint32_t b = distinct.size() > 1 ? distinct[1] : distinct[0];
+    keys.emplace_back(ContainKey(a, b), n);
+  }
+  std::sort(keys.begin(), keys.end());
+  contain_names_.reserve(keys.size());
+  for (size_t i = 0; i < keys.size();) {
+    size_t j = i;
+    while (j < keys.size() && keys[j].first == keys[i].first) {
+      contain_names_.push_back(keys[j].second);
+      ++j;
+    }
+    contain_ranges_[keys[i].first] = {static_cast<uint32_t>(i),
+                                      static_cast<uint32_t>(j)};
+    i = j;
+  }
+}
+
 void NameIndexImpl::BuildSkeletons() {
   const uint32_t num_tokens = static_cast<uint32_t>(token_df_.size());
   std::vector<std::pair<uint64_t, uint32_t>> skels;
@@ -302,7 +378,9 @@ size_t NameIndexImpl::EstimateMemory() const {
            VecBytes(post_names_) + VecBytes(del_keys_) +
            VecBytes(del_tokens_) + VecBytes(pair_keys_) +
            VecBytes(skel_keys_) + VecBytes(skel_tokens_) +
-           VecBytes(pair_names_);
+           VecBytes(pair_names_) + VecBytes(contain_names_) +
+           contain_ranges_.size() * (sizeof(uint64_t) + 2 * sizeof(uint32_t));
+  for (const std::string& p : places_) bytes += sizeof(p) + p.capacity();
   return bytes;
 }
 

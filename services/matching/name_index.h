@@ -46,6 +46,10 @@ struct IndexEntity {
   std::vector<std::string> countries;
   // Free-text address parts (street, city, region), for corroboration.
   std::vector<std::string> address_parts;
+  // City and region names of the entity's addresses: the index learns
+  // place names from them (a place among a query's extra words is a
+  // branch's location, not another name).
+  std::vector<std::string> places;
   // Identifier values (registration numbers ...), for corroboration.
   std::vector<std::string> identifiers;
 };

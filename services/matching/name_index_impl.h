@@ -57,6 +57,28 @@ inline constexpr double kSkeletonSim = 0.92;
 inline constexpr size_t kMaxExactHits = 100;
 // Transliterated query tokens this short match exactly only.
 inline constexpr size_t kShortTranslitLen = 5;
+// Containment candidates added per query at most (bounds the cost of a
+// query made of very common words).
+inline constexpr size_t kMaxContainCands = 256;
+// Query tokens considered for containment keys (pairs grow quadratically).
+inline constexpr size_t kMaxContainQueryTokens = 24;
+
+// Place phrases of at most this many tokens are learnt.
+inline constexpr size_t kMaxPlaceTokens = 4;
+// Words allowed right before a unit head ("Trading Branch").
+inline constexpr size_t kMaxUnitModifiers = 2;
+
+// Organisation-unit words (rules/org_units.tsv): heads and connectors.
+struct OrgUnitWords {
+  absl::flat_hash_set<std::string> heads;
+  absl::flat_hash_set<std::string> connectors;
+};
+const OrgUnitWords& OrgUnits();
+
+inline uint64_t ContainKey(uint32_t a, uint32_t b) {
+  if (a > b) std::swap(a, b);
+  return (static_cast<uint64_t>(a) << 32) | b;
+}
 
 // Words that are common in company and person names whatever the list.
 const absl::flat_hash_set<std::string>& CommonWords();
@@ -183,6 +205,9 @@ class NameIndexImpl final : public NameIndex {
     bool rare_matched = false;  // a rare listed token matched (any kind)
     bool skeleton = false;      // some token matched by consonant skeleton
     int extra_query = 0;       // unmatched query tokens
+    // Contained only because every extra query word is a unit, place,
+    // legal form, number or connector (a weak name's branch or office).
+    bool qualified = false;
   };
   struct Expansion {
     uint32_t token;      // vocabulary token whose postings to walk
@@ -234,6 +259,11 @@ class NameIndexImpl final : public NameIndex {
   void BuildPairs();
   // Consonant skeletons of alphabetic tokens (Arabic-script queries).
   void BuildSkeletons();
+  // Containment keys: every organisation name under the unordered pair of
+  // its two rarest distinctive tokens (or its one distinctive token).
+  void BuildContainKeys();
+  // Place phrases (normalised city and region names of listed addresses).
+  void BuildPlaces();
   size_t EstimateMemory() const;
 
   // --- name_index_match.cc: MatchDetailed's stages, in order ---
@@ -254,6 +284,12 @@ class NameIndexImpl final : public NameIndex {
   // The most promising candidates, best estimate first (clears acc).
   std::vector<Cand> PickCandidates(Scratch* scratch, double skipped,
                                    double wq_total, const QueryPlan& plan) const;
+  // Adds to *cands every organisation name whose containment key (its two
+  // rarest distinctive tokens) is among the query's exact tokens: a listed
+  // name of common words inside a longer query is never pruned by the
+  // score bound (the extra words dilute the estimate, not containment).
+  void AddContainedCandidates(const std::vector<QueryToken>& q,
+                              std::vector<Cand>* cands) const;
   // Full scores with corroboration, in hit order.
   std::vector<Scored> ScoreCandidates(const PartyQuery& query,
                                       const std::vector<QueryToken>& q,
@@ -287,6 +323,13 @@ class NameIndexImpl final : public NameIndex {
                       bool explain, std::vector<TokenMatch>* alignment,
                       bool transliterated = false) const;
   class Aligner;
+  // True if every query token not in `used` is an organisation-unit word
+  // (rules/org_units.tsv), one of at most kMaxUnitModifiers words right
+  // before a unit head, a connector, a legal form, a number, or part of a
+  // place phrase (a listed address's city or region, or a country name);
+  // and at least one such token exists.
+  bool ExtrasQualifyName(const std::vector<QueryToken>& q, const int8_t* used,
+                         size_t n) const;
   // Adds corroboration (country, address, identifier) to *score (left
   // unclamped), applies the containment floor (min_score) and decides
   // whether the hit is review-only; notes say why.
@@ -328,6 +371,11 @@ class NameIndexImpl final : public NameIndex {
   // Consonant skeleton -> token (Arabic-script queries).
   std::vector<uint64_t> skel_keys_;
   std::vector<uint32_t> skel_tokens_;
+  // Containment key -> [begin, end) in contain_names_.
+  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> contain_ranges_;
+  std::vector<uint32_t> contain_names_;
+  // Normalised place phrases ("kuala lumpur"), at most kMaxPlaceTokens.
+  absl::flat_hash_set<std::string> places_;
   size_t memory_bytes_ = 0;
 };
 

@@ -5,6 +5,7 @@
 // reach the threshold), rescore the best few candidates with a full token
 // alignment (name_index_score.cc), keep the best name per entity.
 #include <algorithm>
+#include <array>
 #include <string>
 #include <utility>
 #include <vector>
@@ -88,8 +89,8 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
   Expand(&q, &wq_total, &scratch.buf, &exps);
   const std::vector<double> remaining = RemainingBounds(exps, q.size());
   const double skipped = Accumulate(exps, remaining, wq_total, plan, &scratch);
-  const std::vector<Cand> cands =
-      PickCandidates(&scratch, skipped, wq_total, plan);
+  std::vector<Cand> cands = PickCandidates(&scratch, skipped, wq_total, plan);
+  AddContainedCandidates(q, &cands);
   const std::vector<Scored> scored = ScoreCandidates(
       query, q, cands, norm.transliterated, plan, options.min_score);
   CollectHits(query, q, norm, scored, options, plan, &result);
@@ -303,8 +304,9 @@ std::vector<NameIndexImpl::Cand> NameIndexImpl::PickCandidates(
   std::vector<Cand> cands;
   cands.reserve(std::min<size_t>(touched.size(), 4096));
   for (uint32_t name : touched) {
-    double est = std::min(1.0, (acc[name] + skipped) /
-                                   (wq_total + name_weight_[name]));
+    // Not capped at 1: with common tokens skipped, capped estimates tie
+    // and the cut below would drop names by number, not by merit.
+    double est = (acc[name] + skipped) / (wq_total + name_weight_[name]);
     // Listed-side coverage: a listed name contained in a longer query.
     const double dw = name_distinct_weight_[name];
     if (dw > 0 && (acc[name] + skipped) >= 2 * kContainCoverage * dw * 0.95) {
@@ -325,6 +327,36 @@ std::vector<NameIndexImpl::Cand> NameIndexImpl::PickCandidates(
   }
   std::sort(cands.begin(), cands.end(), by_est);
   return cands;
+}
+
+void NameIndexImpl::AddContainedCandidates(const std::vector<QueryToken>& q,
+                                           std::vector<Cand>* cands) const {
+  if (contain_ranges_.empty()) return;
+  std::array<uint32_t, kMaxContainQueryTokens> ids;
+  size_t n = 0;
+  for (const QueryToken& t : q) {
+    if (t.legal || t.id < 0 || n == ids.size()) continue;
+    const uint32_t id = static_cast<uint32_t>(t.id);
+    if (std::find(ids.begin(), ids.begin() + n, id) == ids.begin() + n) {
+      ids[n++] = id;
+    }
+  }
+  const size_t before = cands->size();
+  auto add_range = [&](uint64_t key) {
+    auto it = contain_ranges_.find(key);
+    if (it == contain_ranges_.end()) return;
+    for (uint32_t k = it->second.first;
+         k < it->second.second && cands->size() - before < kMaxContainCands;
+         ++k) {
+      const uint32_t name = contain_names_[k];
+      bool seen = false;
+      for (const Cand& c : *cands) seen |= c.name == name;
+      if (!seen) cands->push_back({0.0f, name});
+    }
+  };
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = i; j < n; ++j) add_range(ContainKey(ids[i], ids[j]));
+  }
 }
 
 std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(

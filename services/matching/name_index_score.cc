@@ -11,6 +11,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/countries.h"
 #include "services/matching/name_index_impl.h"
 #include "services/matching/normalizer.h"
 
@@ -308,9 +309,21 @@ class NameIndexImpl::Aligner {
     const bool org = !person;
     const bool anchored =
         rare_matched_ || (result_.distinct_matched >= 3 && all_distinct_exact_);
-    result_.contained = org && single_ok && anchored &&
-                       unmatched_listed_distinct_ == 0 && total_distinct_ > 0 &&
-                       matched_distinct_ >= kContainCoverage * total_distinct_;
+    const bool covered = unmatched_listed_distinct_ == 0 &&
+                         total_distinct_ > 0 &&
+                         matched_distinct_ >= kContainCoverage * total_distinct_;
+    result_.contained = org && single_ok && anchored && covered;
+    // A weak name (common or short words, a given name) is contained too
+    // when all its words are found exactly and every extra query word is a
+    // unit, a place, a legal form, a number or a connector: "GE Hong Kong
+    // Regional Office", "LENA (Yerevan)". Not across scripts (short
+    // transliterated tokens are noise there).
+    if (!result_.contained && org && covered && all_distinct_exact_ &&
+        !transliterated && result_.extra_query > 0 &&
+        ix_.ExtrasQualifyName(q_, q_used_.data(), n_)) {
+      result_.contained = true;
+      result_.qualified = true;
+    }
     result_.rare_matched = any_rare_;
   }
 
@@ -338,6 +351,79 @@ class NameIndexImpl::Aligner {
   int unmatched_listed_distinct_ = 0;
   NameScore result_;
 };
+
+bool NameIndexImpl::ExtrasQualifyName(const std::vector<QueryToken>& q,
+                                      const int8_t* used, size_t n) const {
+  const OrgUnitWords& units = OrgUnits();
+  std::array<bool, kMaxTokens> ok{};
+  bool any_extra = false;
+  for (size_t i = 0; i < n; ++i) {
+    if (used[i]) {
+      ok[i] = true;
+      continue;
+    }
+    any_extra = true;
+    const QueryToken& t = q[i];
+    const std::string text(t.text);
+    // A legal form the query's position hid from the normaliser ("Yerevan
+    // AO ISS ...") is still a legal form of the listed vocabulary.
+    const bool legal_word =
+        (t.id >= 0 && token_legal_[static_cast<uint32_t>(t.id)]) ||
+        IsLegalFormWord(t.text);
+    if (t.legal || legal_word || t.numeric || units.connectors.contains(text)) {
+      ok[i] = true;
+    }
+    if (units.heads.contains(text)) {
+      ok[i] = true;
+      // Up to kMaxUnitModifiers words before the head ("Trading Branch",
+      // "R and D Center": connectors do not count).
+      size_t modifiers = 0;
+      for (size_t k = i; k-- > 0 && !used[k] && modifiers < kMaxUnitModifiers;) {
+        ok[k] = true;
+        if (!units.connectors.contains(std::string(q[k].text))) ++modifiers;
+      }
+    }
+  }
+  if (!any_extra) return false;
+  std::string phrase;
+  std::string code;
+  for (size_t i = 0; i < n;) {
+    if (used[i]) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    for (size_t l = std::min(kMaxPlaceTokens, n - i); l >= 1 && len == 0; --l) {
+      phrase.clear();
+      bool free = true;
+      for (size_t k = i; k < i + l; ++k) {
+        free &= !used[k];
+        if (k > i) phrase.push_back(' ');
+        phrase.append(q[k].text.data(), q[k].text.size());
+      }
+      // Country names always; a listed address's one-word city only if
+      // no listed person carries the word ("Pereira", "Martin").
+      const bool person_word =
+          l == 1 && q[i].id >= 0 &&
+          token_in_person_[static_cast<uint32_t>(q[i].id)] != 0;
+      if (free && phrase.size() >= 3 &&
+          (countries::LookupName(phrase, &code) ||
+           (!person_word && places_.contains(phrase)))) {
+        len = l;
+      }
+    }
+    if (len == 0) {
+      ++i;
+      continue;
+    }
+    for (size_t k = i; k < i + len; ++k) ok[k] = true;
+    i += len;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    if (!ok[i]) return false;
+  }
+  return true;
+}
 
 NameIndexImpl::NameScore NameIndexImpl::ScoreName(
     const std::vector<QueryToken>& q, uint32_t name, bool explain,
@@ -411,6 +497,13 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
   if (ns.contained && ns.extra_query > 0) {
     notes->push_back(absl::StrCat("listed name contained, ", ns.extra_query,
                                   " extra query word(s)"));
+    if (ns.qualified) {
+      // A weak name found only through its unit and place words: REVIEW,
+      // never BLOCK.
+      *review_only = true;
+      notes->push_back(
+          "review only: extra words are units or places of the listed name");
+    }
     if (*score < min_score) {
       *score = min_score;
       *review_only = true;

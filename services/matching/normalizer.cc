@@ -487,6 +487,12 @@ bool IsCanonicalLegalForm(absl::string_view token) {
   return CanonicalLegal().contains(token);
 }
 
+bool IsLegalFormWord(absl::string_view word) {
+  const auto& map = LegalForms().map;
+  auto it = map.find(word);
+  return it != map.end() && it->second.legal;
+}
+
 void WarmUpNormalizer() {
   normalizer_internal::WarmUpTransliterators();
   LegalForms();

@@ -82,6 +82,10 @@ std::string ArabicSkeleton(absl::string_view token, bool listed);
 // True if `token` is one of the canonical legal-form tokens.
 bool IsCanonicalLegalForm(absl::string_view token);
 
+// True if `word` alone is a legal form anywhere in a name ("ao", "ltd",
+// "gmbh"), including the forms recognised only at a name's edge.
+bool IsLegalFormWord(absl::string_view word);
+
 // Loads ICU data and the transliterators now (they are otherwise loaded on
 // first non-ASCII use, which costs tens of milliseconds).
 void WarmUpNormalizer();

@@ -31,7 +31,7 @@
 //
 // Usage: match_eval [--check] [--review=0.80] [--block=0.92]
 //          [--sample=N] [--negatives=N] [--seed=S] [--lists=DIR]
-//          [--show_failures=N] [--query=NAME]
+//          [--show_failures=N] [--query=NAME [--query_country=CC]] [--query=NAME]
 // --query explains one name (hits and near misses) and exits.
 // --check prints each issue-14 bar as met/MISSED and exits 1 if a list
 // source is missing or does not parse or a floor is lost: exact names
@@ -80,6 +80,8 @@ struct Flags {
   std::string lists = ES_LISTS_DIR;
   size_t show_failures = 0;
   std::string query;  // --query: explain one name (hits and near misses)
+  std::string query_country;  // --query_country: the party's country
+  size_t query_near = 5;      // --query_near: near misses asked for
 };
 
 struct Case {
@@ -735,9 +737,11 @@ int Run(const Flags& flags) {
   if (!flags.query.empty()) {
     matching::PartyQuery q;
     q.name = flags.query;
+    q.country = flags.query_country;
     matching::MatchOptions o;
     o.min_score = flags.review;
-    o.max_near_misses = 5;
+    o.max_near_misses = flags.query_near;
+    o.max_hits = 10;
     o.near_miss_min = 0.3;
     auto r = index.MatchDetailed(q, o);
     if (!r.ok()) {
@@ -1038,8 +1042,9 @@ int Run(const Flags& flags) {
     st.blocked += blocked;
     bool failure = c.target == kNegative ? found : !found;
     if (failure && st.failures.size() < flags.show_failures) {
-      st.failures.push_back(absl::StrCat("\"", c.query, "\" (listed \"", c.listed,
-                                         "\") -> ", detail));
+      st.failures.push_back(absl::StrCat(
+          "\"", c.query, "\"", c.country.empty() ? "" : " [" + c.country + "]",
+          " (listed \"", c.listed, "\") -> ", detail));
     }
   }
   auto t4 = std::chrono::steady_clock::now();
@@ -1189,12 +1194,14 @@ int main(int argc, char** argv) {
     else if (k == "--show_failures") ok = absl::SimpleAtoi(v, &flags.show_failures);
     else if (k == "--rules") ok = true;
     else if (k == "--query") flags.query = v;
+    else if (k == "--query_country") flags.query_country = v;
+    else if (k == "--query_near") ok = absl::SimpleAtoi(v, &flags.query_near);
     else ok = false;
     if (!ok) {
       std::fprintf(stderr,
                    "usage: match_eval [--check] [--rules=DIR] [--review=X] [--block=Y] "
                    "[--sample=N] [--negatives=N] [--seed=S] [--lists=DIR] "
-                   "[--show_failures=N]\n");
+                   "[--show_failures=N] [--query=NAME [--query_country=CC]]\n");
       return 2;
     }
   }
