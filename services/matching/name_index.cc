@@ -81,6 +81,7 @@ absl::StatusOr<std::unique_ptr<const NameIndex>> NameIndexImpl::Create(
   index->BuildSkeletons();
   index->BuildContainKeys();
   index->BuildPlaces();
+  index->BuildWholeSkeletons();
   index->memory_bytes_ = index->EstimateMemory();
   return std::unique_ptr<const NameIndex>(std::move(index));
 }
@@ -284,6 +285,21 @@ const OrgUnitWords& OrgUnits() {
   return *words;
 }
 
+void NameIndexImpl::BuildWholeSkeletons() {
+  const uint32_t num_names = static_cast<uint32_t>(name_entity_.size());
+  std::vector<absl::string_view> toks;
+  for (uint32_t n = 0; n < num_names; ++n) {
+    toks.clear();
+    for (uint32_t k = name_tok_off_[n]; k < name_tok_off_[n + 1]; ++k) {
+      if (!token_legal_[name_toks_[k]]) toks.push_back(TokenText(name_toks_[k]));
+    }
+    std::string key = WholeSkeleton(toks, /*listed=*/true,
+                                    [](absl::string_view t) { return t; });
+    if (key.size() >= kMinWholeSkeleton) whole_skel_.emplace_back(Fnv(key), n);
+  }
+  std::sort(whole_skel_.begin(), whole_skel_.end());
+}
+
 void NameIndexImpl::BuildPlaces() {
   NormalizedName norm;
   std::string phrase;
@@ -378,7 +394,7 @@ size_t NameIndexImpl::EstimateMemory() const {
            VecBytes(post_names_) + VecBytes(del_keys_) +
            VecBytes(del_tokens_) + VecBytes(pair_keys_) +
            VecBytes(skel_keys_) + VecBytes(skel_tokens_) +
-           VecBytes(pair_names_) + VecBytes(contain_names_) +
+           VecBytes(pair_names_) + VecBytes(contain_names_) + VecBytes(whole_skel_) +
            contain_ranges_.size() * (sizeof(uint64_t) + 2 * sizeof(uint32_t));
   for (const std::string& p : places_) bytes += sizeof(p) + p.capacity();
   return bytes;

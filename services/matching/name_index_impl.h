@@ -63,6 +63,29 @@ inline constexpr size_t kMaxContainCands = 256;
 // Query tokens considered for containment keys (pairs grow quadratically).
 inline constexpr size_t kMaxContainQueryTokens = 24;
 
+// Whole-name consonant skeletons shorter than this are not compared (too
+// many names share them).
+inline constexpr size_t kMinWholeSkeleton = 6;
+
+// The consonant skeletons of `tokens` joined, each without a final "h"
+// (ta marbuta and "allah" are written with and without it), doubled
+// letters across the joins once. "" if a token has no skeleton.
+template <typename Tokens, typename Text>
+std::string WholeSkeleton(const Tokens& tokens, bool listed, Text text_of) {
+  std::string out;
+  for (const auto& t : tokens) {
+    absl::string_view text = text_of(t);
+    if (text.empty()) continue;
+    std::string sk = ArabicSkeleton(text, listed);
+    if (sk.empty()) return "";
+    if (sk.size() > 1 && sk.back() == 'h') sk.pop_back();
+    for (char c : sk) {
+      if (out.empty() || out.back() != c) out.push_back(c);
+    }
+  }
+  return out;
+}
+
 // Place phrases of at most this many tokens are learnt.
 inline constexpr size_t kMaxPlaceTokens = 4;
 // Words allowed right before a unit head ("Trading Branch").
@@ -204,6 +227,10 @@ class NameIndexImpl final : public NameIndex {
     int distinct_matched = 0;  // matched non-legal listed tokens
     bool rare_matched = false;  // a rare listed token matched (any kind)
     bool skeleton = false;      // some token matched by consonant skeleton
+    // An Arabic-script query whose whole consonant skeleton (all tokens
+    // joined) is the listed name's: "عبدالرحمان زاهد" / "ABDUL RAHMAN
+    // ZAHED", where token boundaries differ.
+    bool whole_skeleton = false;
     int extra_query = 0;       // unmatched query tokens
     // Contained only because every extra query word is a unit, place,
     // legal form, number or connector (a weak name's branch or office).
@@ -264,6 +291,8 @@ class NameIndexImpl final : public NameIndex {
   void BuildContainKeys();
   // Place phrases (normalised city and region names of listed addresses).
   void BuildPlaces();
+  // Whole-name consonant skeletons of every name (Arabic-script queries).
+  void BuildWholeSkeletons();
   size_t EstimateMemory() const;
 
   // --- name_index_match.cc: MatchDetailed's stages, in order ---
@@ -290,12 +319,17 @@ class NameIndexImpl final : public NameIndex {
   // score bound (the extra words dilute the estimate, not containment).
   void AddContainedCandidates(const std::vector<QueryToken>& q,
                               std::vector<Cand>* cands) const;
+  // For an Arabic-script query: adds the names whose whole consonant
+  // skeleton equals the query's, and returns them (sorted).
+  std::vector<uint32_t> AddWholeSkeletonCandidates(
+      const std::vector<QueryToken>& q, std::vector<Cand>* cands) const;
   // Full scores with corroboration, in hit order.
   std::vector<Scored> ScoreCandidates(const PartyQuery& query,
                                       const std::vector<QueryToken>& q,
                                       const std::vector<Cand>& cands,
                                       bool transliterated, const QueryPlan& plan,
-                                      double min_score) const;
+                                      double min_score,
+                                      const std::vector<uint32_t>& whole_skel) const;
   // Hits and near misses, one per merge group, within the options' caps.
   void CollectHits(const PartyQuery& query, const std::vector<QueryToken>& q,
                    const NormalizedName& norm, const std::vector<Scored>& scored,
@@ -374,6 +408,8 @@ class NameIndexImpl final : public NameIndex {
   // Containment key -> [begin, end) in contain_names_.
   absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> contain_ranges_;
   std::vector<uint32_t> contain_names_;
+  // Whole-name skeleton hash -> name, sorted by hash.
+  std::vector<std::pair<uint64_t, uint32_t>> whole_skel_;
   // Normalised place phrases ("kuala lumpur"), at most kMaxPlaceTokens.
   absl::flat_hash_set<std::string> places_;
   size_t memory_bytes_ = 0;

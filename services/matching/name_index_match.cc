@@ -91,8 +91,11 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
   const double skipped = Accumulate(exps, remaining, wq_total, plan, &scratch);
   std::vector<Cand> cands = PickCandidates(&scratch, skipped, wq_total, plan);
   AddContainedCandidates(q, &cands);
-  const std::vector<Scored> scored = ScoreCandidates(
-      query, q, cands, norm.transliterated, plan, options.min_score);
+  std::vector<uint32_t> whole_skel;
+  if (norm.arabic) whole_skel = AddWholeSkeletonCandidates(q, &cands);
+  const std::vector<Scored> scored =
+      ScoreCandidates(query, q, cands, norm.transliterated, plan,
+                      options.min_score, whole_skel);
   CollectHits(query, q, norm, scored, options, plan, &result);
   return result;
 }
@@ -359,16 +362,44 @@ void NameIndexImpl::AddContainedCandidates(const std::vector<QueryToken>& q,
   }
 }
 
+std::vector<uint32_t> NameIndexImpl::AddWholeSkeletonCandidates(
+    const std::vector<QueryToken>& q, std::vector<Cand>* cands) const {
+  std::vector<uint32_t> names;
+  const std::string key =
+      WholeSkeleton(q, /*listed=*/false, [](const QueryToken& t) {
+        return t.legal ? absl::string_view() : t.text;
+      });
+  if (key.size() < kMinWholeSkeleton) return names;
+  const uint64_t h = Fnv(key);
+  auto lo = std::lower_bound(whole_skel_.begin(), whole_skel_.end(),
+                             std::make_pair(h, uint32_t{0}));
+  for (auto it = lo; it != whole_skel_.end() && it->first == h &&
+                     names.size() < kMaxContainCands;
+       ++it) {
+    names.push_back(it->second);
+    bool seen = false;
+    for (const Cand& c : *cands) seen |= c.name == it->second;
+    if (!seen) cands->push_back({0.0f, it->second});
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
     const PartyQuery& query, const std::vector<QueryToken>& q,
     const std::vector<Cand>& cands, bool transliterated, const QueryPlan& plan,
-    double min_score) const {
+    double min_score, const std::vector<uint32_t>& whole_skel) const {
   const double floor_score = plan.floor_score;
   std::vector<Scored> scored;
   std::vector<std::string> notes;
   for (const Cand& c : cands) {
     NameScore ns = ScoreName(q, c.name, false, nullptr, transliterated);
-    if (ns.score < floor_score && !ns.contained) continue;
+    // Only where the token alignment fell short (an exact same-script
+    // match stays what it is).
+    ns.whole_skeleton =
+        !ns.exact && ns.score < min_score &&
+        std::binary_search(whole_skel.begin(), whole_skel.end(), c.name);
+    if (ns.score < floor_score && !ns.contained && !ns.whole_skeleton) continue;
     Scored sc{ns.score, ns.score, c.name, ns, false};
     notes.clear();
     Corroborate(query, c.name, ns, plan.query_has_legal,

@@ -510,6 +510,14 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
       notes->push_back("review only: containment");
     }
   }
+  // An Arabic-script name with the listed name's whole consonant skeleton
+  // (token boundaries differ: "عبدالرحمان" / "ABDUL RAHMAN"): REVIEW,
+  // never BLOCK (unvowelled script is ambiguous).
+  if (ns.whole_skeleton) {
+    notes->push_back("Arabic-script name, same consonant skeleton as the listed name");
+    *review_only = true;
+    if (*score < min_score) *score = min_score;
+  }
   // Review, never block.
   const PartyType listed_type =
       e.type != PartyType::kUnknown
