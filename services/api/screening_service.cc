@@ -54,6 +54,7 @@ struct PooledCall {
   PooledCall(const PooledCall&) = delete;
   PooledCall& operator=(const PooledCall&) = delete;
   ScreenMessagePool::Holder* holder;
+  std::string answer;  // the serialised answer, as recorded
 };
 
 }  // namespace
@@ -141,16 +142,11 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
               }
               reactor->observer()->SetDecision(holder->response()->decision_id(),
                                                holder->response()->decision());
-              bool own = false;
-              grpc::Status serialized =
-                  grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                                         v1::ScreenResponse>(
-                      *holder->response(), response_bytes, &own);
-              reactor->Finish(serialized.ok()
-                                  ? grpc::Status::OK
-                                  : grpc::Status(grpc::StatusCode::INTERNAL,
-                                                 "answer could not be serialised"));
-            });
+              // The bytes the recorder serialised and hashed into the chain.
+              *response_bytes = OwnedByteBuffer(std::move(call->answer));
+              reactor->Finish(grpc::Status::OK);
+            },
+            &call->answer);
       };
   if (request_bytes->Length() <= options_.screen_inline_max_bytes) {
     work();
@@ -244,20 +240,18 @@ class ScreenStreamReactor final
           // Answered in-band: the client learns which frame (by its
           // position) was bad, and the rest of the stream goes on.
           --in_flight_;
-          QueueLocked({ErrorLine(absl::StrCat("#frame-", frames_),
+          QueueLocked(Outgoing(ErrorLine(absl::StrCat("#frame-", frames_),
                                  grpc::StatusCode::INVALID_ARGUMENT,
                                  absl::StrCat("frame ", frames_,
                                               " is not a ScreenStreamRequest "
                                               "(does not parse): ",
-                                              parsed.error_message())),
-                       nullptr});
+                                              parsed.error_message()))));
         } else if (!service_->pool_->TrySchedule(
                        [this, line] { Process(*line); })) {
           --in_flight_;
-          QueueLocked({ErrorLine(line->line_id(),
+          QueueLocked(Outgoing(ErrorLine(line->line_id(),
                                  grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server overloaded: resend this line"),
-                       nullptr});
+                                 "server overloaded: resend this line")));
         }
         start_read = WindowOpenLocked();
         if (start_read) reading_ = true;
@@ -285,11 +279,7 @@ class ScreenStreamReactor final
         if (!reading_) reads_done_ = true;
       }
     }
-    // The written answer's storage goes back to its record for the next line.
-    if (written.record != nullptr) {
-      written.record->set_allocated_response(written.msg.release_response());
-      Recycle(std::move(written.record));
-    }
+    written = Outgoing();  // its bytes are gRPC's now; free ours outside the lock
     {
       absl::MutexLock lock(&mu_);
       if (!broken_ && !reads_done_ && !reading_ && WindowOpenLocked()) {
@@ -328,16 +318,43 @@ class ScreenStreamReactor final
     return r;
   }
 
-  // A line's answer on its way out. A screened line's response belongs to
-  // `record` (lent to `msg` until written, then taken back for reuse).
+  // A line's answer on its way out: a screened line's serialised response
+  // (the bytes recorded in the chain) under its line_id, or an error line.
   struct Outgoing {
     Outgoing() = default;
-    Outgoing(v1::ScreenStreamResponse m, std::unique_ptr<v1::DecisionRecord> r)
-        : msg(std::move(m)), record(std::move(r)) {}
-    v1::ScreenStreamResponse msg;
-    std::unique_ptr<v1::DecisionRecord> record;
-    grpc::ByteBuffer bytes;  // msg serialised, while being written
+    explicit Outgoing(v1::ScreenStreamResponse m) : msg(std::move(m)) {}
+    Outgoing(std::string id, std::string answer)
+        : screened(true), line_id(std::move(id)), answer(std::move(answer)) {}
+    bool screened = false;
+    std::string line_id, answer;  // screened
+    v1::ScreenStreamResponse msg;  // error line
+    grpc::ByteBuffer bytes;        // the frame, while being written
   };
+
+  // The ScreenStreamResponse frame {line_id, response} around the response's
+  // serialised bytes, byte for byte as protobuf writes it (field 1, then the
+  // oneof's field 2), with the answer's bytes sent without a copy.
+  static grpc::ByteBuffer AnswerFrame(const std::string& line_id, std::string answer) {
+    using google::protobuf::io::CodedOutputStream;
+    std::string head;
+    head.reserve(line_id.size() + 12);
+    auto put_length = [&head](char tag, size_t n) {
+      uint8_t varint[10];
+      uint8_t* end = CodedOutputStream::WriteVarint64ToArray(n, varint);
+      head.push_back(tag);
+      head.append(reinterpret_cast<const char*>(varint), static_cast<size_t>(end - varint));
+    };
+    if (!line_id.empty()) {
+      put_length(0x0A, line_id.size());  // field 1, length-delimited
+      head.append(line_id);
+    }
+    put_length(0x12, answer.size());  // field 2, length-delimited
+    grpc::ByteBuffer answer_bytes = OwnedByteBuffer(std::move(answer));
+    std::vector<grpc::Slice> slices;
+    if (!answer_bytes.Dump(&slices).ok()) slices.clear();
+    slices.insert(slices.begin(), grpc::Slice(head));
+    return grpc::ByteBuffer(slices.data(), slices.size());
+  }
 
   // A cleared record (request, response and their capacity kept) for the
   // next line: answers are built in reused storage, as on the unary path.
@@ -362,45 +379,42 @@ class ScreenStreamReactor final
 
   void Process(v1::ScreenStreamRequest& line) {
     if (context_->IsCancelled()) {
-      Complete({ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled"),
-                nullptr});
+      Complete(Outgoing(ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled")));
       return;
     }
     if (absl::Status as_of = CheckAsOfAllowed(caller_, line.request()); !as_of.ok()) {
-      Complete({ErrorLine(line.line_id(), grpc::StatusCode::PERMISSION_DENIED,
-                          std::string(as_of.message())),
-                nullptr});
+      Complete(Outgoing(ErrorLine(line.line_id(), grpc::StatusCode::PERMISSION_DENIED,
+                          std::string(as_of.message()))));
       return;
     }
     // Pinned per line: the snapshot current now (see the class comment).
     const std::shared_ptr<const engine::ScreeningSnapshot> snapshot =
         service_->manager_->Current();
     if (snapshot == nullptr) {
-      Complete({ErrorLine(line.line_id(), grpc::StatusCode::UNAVAILABLE,
-                          kNotServing),
-                nullptr});
+      Complete(Outgoing(ErrorLine(line.line_id(), grpc::StatusCode::UNAVAILABLE,
+                          kNotServing)));
       return;
     }
     std::unique_ptr<v1::DecisionRecord> record = TakeRecord();
-    *record->mutable_request() = std::move(*line.mutable_request());
+    record->mutable_request()->Swap(line.mutable_request());
     record->set_trace_parent(trace_parent_);
-    // Evaluated here; Complete runs once the decision record is durable.
+    // Evaluated here; Complete runs once the decision record is durable,
+    // with the answer's bytes as recorded.
+    auto answer = std::make_shared<std::string>();
+    std::string* answer_bytes = answer.get();
     service_->screener_.ScreenRecord(
         service_->manager_->Pin(*snapshot), std::move(record), caller_name_,
-        [this, line_id = line.line_id()](absl::Status status,
-                                         std::unique_ptr<v1::DecisionRecord> record) {
-          Outgoing out;
+        [this, line_id = std::move(*line.mutable_line_id()), answer = std::move(answer)](
+            absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
+          Recycle(std::move(record));
           if (status.ok()) {
-            out.msg.set_line_id(line_id);
-            out.msg.set_allocated_response(record->release_response());
-            out.record = std::move(record);
+            Complete(Outgoing(line_id, std::move(*answer)));
           } else {
-            out.msg = ErrorLine(line_id, static_cast<grpc::StatusCode>(status.code()),
-                                std::string(status.message()));
-            Recycle(std::move(record));
+            Complete(Outgoing(ErrorLine(line_id, static_cast<grpc::StatusCode>(status.code()),
+                                        std::string(status.message()))));
           }
-          Complete(std::move(out));
-        });
+        },
+        answer_bytes);
   }
 
   // One line answered: queue it, keep reading and writing, finish at the end.
@@ -447,6 +461,11 @@ class ScreenStreamReactor final
       if (writing_ || out_.empty() || broken_) return;
       writing_ = true;
       next = &out_.front();  // stable: deque front survives push_back
+    }
+    if (next->screened) {
+      next->bytes = AnswerFrame(next->line_id, std::move(next->answer));
+      StartWrite(&next->bytes);
+      return;
     }
     bool own = false;
     grpc::Status serialized =
