@@ -225,7 +225,14 @@ class ScreenStreamReactor final
       } else {
         ++in_flight_;
         ++frames_;
-        auto line = std::make_shared<v1::ScreenStreamRequest>();
+        // A spare line object: parsing into it reuses its storage.
+        std::unique_ptr<v1::ScreenStreamRequest> line;
+        if (!spare_lines_.empty()) {
+          line = std::move(spare_lines_.back());
+          spare_lines_.pop_back();
+        } else {
+          line = std::make_unique<v1::ScreenStreamRequest>();
+        }
         grpc::Status parsed =
             read_buffer_.Length() > kMaxScreenRequestBytes + 1024
                 ? grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -246,12 +253,15 @@ class ScreenStreamReactor final
                                               " is not a ScreenStreamRequest "
                                               "(does not parse): ",
                                               parsed.error_message()))));
-        } else if (!service_->pool_->TrySchedule(
-                       [this, line] { Process(*line); })) {
+          spare_lines_.push_back(std::move(line));
+        } else if (v1::ScreenStreamRequest* raw = line.release();
+                   !service_->pool_->TrySchedule([this, raw] { Process(raw); })) {
+          line.reset(raw);  // not taken: still ours
           --in_flight_;
           QueueLocked(Outgoing(ErrorLine(line->line_id(),
                                  grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  "server overloaded: resend this line")));
+          spare_lines_.push_back(std::move(line));
         }
         start_read = WindowOpenLocked();
         if (start_read) reading_ = true;
@@ -377,34 +387,41 @@ class ScreenStreamReactor final
     }
   }
 
-  void Process(v1::ScreenStreamRequest& line) {
+  // Screens one line, taking `line` (back to the spares as soon as its
+  // request is in the record, before its answer can complete the stream).
+  void Process(v1::ScreenStreamRequest* line) {
+    auto refuse = [this, line](grpc::StatusCode code, std::string message) {
+      std::string line_id = std::move(*line->mutable_line_id());
+      RecycleLine(line);
+      Complete(Outgoing(ErrorLine(line_id, code, std::move(message))));
+    };
     if (context_->IsCancelled()) {
-      Complete(Outgoing(ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled")));
+      refuse(grpc::StatusCode::CANCELLED, "cancelled");
       return;
     }
-    if (absl::Status as_of = CheckAsOfAllowed(caller_, line.request()); !as_of.ok()) {
-      Complete(Outgoing(ErrorLine(line.line_id(), grpc::StatusCode::PERMISSION_DENIED,
-                          std::string(as_of.message()))));
+    if (absl::Status as_of = CheckAsOfAllowed(caller_, line->request()); !as_of.ok()) {
+      refuse(grpc::StatusCode::PERMISSION_DENIED, std::string(as_of.message()));
       return;
     }
     // Pinned per line: the snapshot current now (see the class comment).
     const std::shared_ptr<const engine::ScreeningSnapshot> snapshot =
         service_->manager_->Current();
     if (snapshot == nullptr) {
-      Complete(Outgoing(ErrorLine(line.line_id(), grpc::StatusCode::UNAVAILABLE,
-                          kNotServing)));
+      refuse(grpc::StatusCode::UNAVAILABLE, kNotServing);
       return;
     }
     std::unique_ptr<v1::DecisionRecord> record = TakeRecord();
-    record->mutable_request()->Swap(line.mutable_request());
+    record->mutable_request()->Swap(line->mutable_request());
     record->set_trace_parent(trace_parent_);
+    std::string line_id = std::move(*line->mutable_line_id());
+    RecycleLine(line);
     // Evaluated here; Complete runs once the decision record is durable,
     // with the answer's bytes as recorded.
     auto answer = std::make_shared<std::string>();
     std::string* answer_bytes = answer.get();
     service_->screener_.ScreenRecord(
         service_->manager_->Pin(*snapshot), std::move(record), caller_name_,
-        [this, line_id = std::move(*line.mutable_line_id()), answer = std::move(answer)](
+        [this, line_id = std::move(line_id), answer = std::move(answer)](
             absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
           Recycle(std::move(record));
           if (status.ok()) {
@@ -415,6 +432,14 @@ class ScreenStreamReactor final
           }
         },
         answer_bytes);
+  }
+
+  void RecycleLine(v1::ScreenStreamRequest* line) {
+    std::unique_ptr<v1::ScreenStreamRequest> owned(line);
+    absl::MutexLock lock(&mu_);
+    if (spare_lines_.size() < static_cast<size_t>(service_->options_.stream_window)) {
+      spare_lines_.push_back(std::move(owned));
+    }
   }
 
   // One line answered: queue it, keep reading and writing, finish at the end.
@@ -505,6 +530,7 @@ class ScreenStreamReactor final
   absl::Mutex mu_;
   std::deque<Outgoing> out_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<v1::DecisionRecord>> spare_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<v1::ScreenStreamRequest>> spare_lines_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
