@@ -7,6 +7,8 @@
 # alike; prints calls/s and server CPU per call, the median per
 # configuration and in-flight count.
 # Usage: config_ab.sh BUILD_DIR NAME='flags' [NAME='flags' ...]
+#   flags starting with @PATH run the screening_server binary at PATH (e.g. a
+#   copy of the one before a change): NAME='@/tmp/old_server --workers=1'
 #   env: MIX (typical), INFLIGHT ("8 32"), DURATION (3s), ROUNDS (3), SERVER_BIN
 set -euo pipefail
 BUILD=$1; shift
@@ -27,8 +29,10 @@ NAMES=()
 for spec in "$@"; do
   name=${spec%%=*}; flags=${spec#*=}; NAMES+=("$name")
   PORT[$name]=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  bin=$SERVER
+  if [[ $flags == @* ]]; then bin=${flags%% *}; bin=${bin#@}; flags=${flags#@"$bin"}; fi
   # shellcheck disable=SC2086
-  "$SERVER" --listen=127.0.0.1:${PORT[$name]} --db="$W/db-$name" --rules="$SRC/rules" \
+  "$bin" --listen=127.0.0.1:${PORT[$name]} --db="$W/db-$name" --rules="$SRC/rules" \
     --seeds="$SRC/seeds" --seed_lists="$SRC/seeds/lists" --metrics_listen= $flags >"$W/$name.log" 2>&1 &
   PID[$name]=$!; PIDS+=(${PID[$name]})
 done

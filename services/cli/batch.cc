@@ -137,6 +137,17 @@ class BatchRun {
   // more_follow: another Write comes right after (never true for the last
   // write before waiting, or the message could sit in gRPC's buffer).
   bool WriteSlot(Slot* slot, bool more_follow);
+  // A new slot at the end of the window, with a spare answer's storage if
+  // there is one (the reader parses the answer into it, by swap, with almost
+  // no allocation).
+  Slot* NewSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Slot* slot = &window_.emplace_back();
+    if (!spare_responses_.empty()) {
+      slot->response.Swap(&spare_responses_.back());
+      spare_responses_.pop_back();
+    }
+    return slot;
+  }
   // Keeps a written answer's storage for a later slot.
   void Recycle(v1::ScreenStreamResponse* response) {
     response->Clear();
@@ -561,14 +572,7 @@ int BatchRun::Run() {
         Slot* slot;
         {
           absl::MutexLock lock(&mu_);
-          window_.emplace_back();
-          slot = &window_.back();
-          if (!spare_responses_.empty()) {
-            // A cleared answer with its storage: the reader parses the
-            // answer into it (by swap), with almost no allocation.
-            slot->response.Swap(&spare_responses_.back());
-            spare_responses_.pop_back();
-          }
+          slot = NewSlotLocked();
           slot->unit = std::move(unit);
           slot->line_id = absl::StrCat(slot->unit.first_line);
           slot->done = !slot->unit.error.ok();
