@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <initializer_list>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -50,6 +51,15 @@ void FinishWith(ObservedUnaryReactor* reactor, absl::StatusOr<T> result,
   }
   *response = *std::move(result);
   reactor->Finish(grpc::Status::OK);
+}
+
+// `bytes` as a one-slice ByteBuffer that owns them (no copy): how an answer
+// serialised once (and recorded) is sent as it is.
+inline grpc::ByteBuffer OwnedByteBuffer(std::string bytes) {
+  auto* owned = new std::string(std::move(bytes));
+  grpc::Slice slice(owned->data(), owned->size(),
+                    [](void* p) { delete static_cast<std::string*>(p); }, owned);
+  return grpc::ByteBuffer(&slice, 1);
 }
 
 inline void FinishOverloaded(ObservedUnaryReactor* reactor) {

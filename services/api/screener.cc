@@ -55,13 +55,18 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningView& view,
 
 void Screener::ScreenRecord(const engine::ScreeningView& view,
                             std::unique_ptr<v1::DecisionRecord> record,
-                            const std::string& caller, RecordDone done) const {
+                            const std::string& caller, RecordDone done,
+                            std::string* response_bytes) const {
   // The response must start empty: a reused record was Clear()ed by its
   // pool; clear again so a stale answer can never leak into this one.
   record->mutable_response()->Clear();
   absl::Status status =
       EvaluateInto(view, record->mutable_request(), record->mutable_response());
   if (!status.ok() || store_ == nullptr) {
+    if (status.ok() && response_bytes != nullptr &&
+        !record->response().SerializeToString(response_bytes)) {
+      status = absl::InternalError("answer could not be serialised");
+    }
     done(std::move(status), std::move(record));
     return;
   }
@@ -74,7 +79,7 @@ void Screener::ScreenRecord(const engine::ScreeningView& view,
       done(std::move(s), std::move(r));
     };
   }
-  store_->decisions().AppendDecisionAsync(std::move(record), std::move(done));
+  store_->decisions().AppendDecisionAsync(std::move(record), std::move(done), response_bytes);
 }
 
 absl::StatusOr<v1::ScreenResponse> Screener::Screen(

@@ -43,11 +43,15 @@ class Screener {
   // record back with the status: OK once the decision is durable (on the
   // store's recorder thread; at once with recording off); otherwise the
   // error, and the response must not be sent.
+  // If `response_bytes` is not null, on OK it holds the serialised response:
+  // with recording, the very bytes inside the recorded (hash-chained)
+  // record, to be sent as they are (the answer is serialised once).
   using RecordDone =
       std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
   void ScreenRecord(const engine::ScreeningView& view,
                     std::unique_ptr<v1::DecisionRecord> record,
-                    const std::string& caller, RecordDone done) const;
+                    const std::string& caller, RecordDone done,
+                    std::string* response_bytes = nullptr) const;
 
   // Called with every decision once it is durable, on the recorder thread,
   // before `done` (continuous screening uses it to re-screen a decision that

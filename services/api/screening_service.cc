@@ -54,6 +54,7 @@ struct PooledCall {
   PooledCall(const PooledCall&) = delete;
   PooledCall& operator=(const PooledCall&) = delete;
   ScreenMessagePool::Holder* holder;
+  std::string answer;  // the serialised answer, as recorded
 };
 
 }  // namespace
@@ -141,16 +142,11 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
               }
               reactor->observer()->SetDecision(holder->response()->decision_id(),
                                                holder->response()->decision());
-              bool own = false;
-              grpc::Status serialized =
-                  grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                                         v1::ScreenResponse>(
-                      *holder->response(), response_bytes, &own);
-              reactor->Finish(serialized.ok()
-                                  ? grpc::Status::OK
-                                  : grpc::Status(grpc::StatusCode::INTERNAL,
-                                                 "answer could not be serialised"));
-            });
+              // The bytes the recorder serialised and hashed into the chain.
+              *response_bytes = OwnedByteBuffer(std::move(call->answer));
+              reactor->Finish(grpc::Status::OK);
+            },
+            &call->answer);
       };
   if (request_bytes->Length() <= options_.screen_inline_max_bytes) {
     work();
@@ -229,7 +225,14 @@ class ScreenStreamReactor final
       } else {
         ++in_flight_;
         ++frames_;
-        auto line = std::make_shared<v1::ScreenStreamRequest>();
+        // A spare line object: parsing into it reuses its storage.
+        std::unique_ptr<v1::ScreenStreamRequest> line;
+        if (!spare_lines_.empty()) {
+          line = std::move(spare_lines_.back());
+          spare_lines_.pop_back();
+        } else {
+          line = std::make_unique<v1::ScreenStreamRequest>();
+        }
         grpc::Status parsed =
             read_buffer_.Length() > kMaxScreenRequestBytes + 1024
                 ? grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
@@ -244,20 +247,21 @@ class ScreenStreamReactor final
           // Answered in-band: the client learns which frame (by its
           // position) was bad, and the rest of the stream goes on.
           --in_flight_;
-          QueueLocked({ErrorLine(absl::StrCat("#frame-", frames_),
+          QueueLocked(Outgoing(ErrorLine(absl::StrCat("#frame-", frames_),
                                  grpc::StatusCode::INVALID_ARGUMENT,
                                  absl::StrCat("frame ", frames_,
                                               " is not a ScreenStreamRequest "
                                               "(does not parse): ",
-                                              parsed.error_message())),
-                       nullptr});
-        } else if (!service_->pool_->TrySchedule(
-                       [this, line] { Process(*line); })) {
+                                              parsed.error_message()))));
+          spare_lines_.push_back(std::move(line));
+        } else if (v1::ScreenStreamRequest* raw = line.release();
+                   !service_->pool_->TrySchedule([this, raw] { Process(raw); })) {
+          line.reset(raw);  // not taken: still ours
           --in_flight_;
-          QueueLocked({ErrorLine(line->line_id(),
+          QueueLocked(Outgoing(ErrorLine(line->line_id(),
                                  grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server overloaded: resend this line"),
-                       nullptr});
+                                 "server overloaded: resend this line")));
+          spare_lines_.push_back(std::move(line));
         }
         start_read = WindowOpenLocked();
         if (start_read) reading_ = true;
@@ -285,11 +289,7 @@ class ScreenStreamReactor final
         if (!reading_) reads_done_ = true;
       }
     }
-    // The written answer's storage goes back to its record for the next line.
-    if (written.record != nullptr) {
-      written.record->set_allocated_response(written.msg.release_response());
-      Recycle(std::move(written.record));
-    }
+    written = Outgoing();  // its bytes are gRPC's now; free ours outside the lock
     {
       absl::MutexLock lock(&mu_);
       if (!broken_ && !reads_done_ && !reading_ && WindowOpenLocked()) {
@@ -328,16 +328,43 @@ class ScreenStreamReactor final
     return r;
   }
 
-  // A line's answer on its way out. A screened line's response belongs to
-  // `record` (lent to `msg` until written, then taken back for reuse).
+  // A line's answer on its way out: a screened line's serialised response
+  // (the bytes recorded in the chain) under its line_id, or an error line.
   struct Outgoing {
     Outgoing() = default;
-    Outgoing(v1::ScreenStreamResponse m, std::unique_ptr<v1::DecisionRecord> r)
-        : msg(std::move(m)), record(std::move(r)) {}
-    v1::ScreenStreamResponse msg;
-    std::unique_ptr<v1::DecisionRecord> record;
-    grpc::ByteBuffer bytes;  // msg serialised, while being written
+    explicit Outgoing(v1::ScreenStreamResponse m) : msg(std::move(m)) {}
+    Outgoing(std::string id, std::string answer)
+        : screened(true), line_id(std::move(id)), answer(std::move(answer)) {}
+    bool screened = false;
+    std::string line_id, answer;  // screened
+    v1::ScreenStreamResponse msg;  // error line
+    grpc::ByteBuffer bytes;        // the frame, while being written
   };
+
+  // The ScreenStreamResponse frame {line_id, response} around the response's
+  // serialised bytes, byte for byte as protobuf writes it (field 1, then the
+  // oneof's field 2), with the answer's bytes sent without a copy.
+  static grpc::ByteBuffer AnswerFrame(const std::string& line_id, std::string answer) {
+    using google::protobuf::io::CodedOutputStream;
+    std::string head;
+    head.reserve(line_id.size() + 12);
+    auto put_length = [&head](char tag, size_t n) {
+      uint8_t varint[10];
+      uint8_t* end = CodedOutputStream::WriteVarint64ToArray(n, varint);
+      head.push_back(tag);
+      head.append(reinterpret_cast<const char*>(varint), static_cast<size_t>(end - varint));
+    };
+    if (!line_id.empty()) {
+      put_length(0x0A, line_id.size());  // field 1, length-delimited
+      head.append(line_id);
+    }
+    put_length(0x12, answer.size());  // field 2, length-delimited
+    grpc::ByteBuffer answer_bytes = OwnedByteBuffer(std::move(answer));
+    std::vector<grpc::Slice> slices;
+    if (!answer_bytes.Dump(&slices).ok()) slices.clear();
+    slices.insert(slices.begin(), grpc::Slice(head));
+    return grpc::ByteBuffer(slices.data(), slices.size());
+  }
 
   // A cleared record (request, response and their capacity kept) for the
   // next line: answers are built in reused storage, as on the unary path.
@@ -360,47 +387,59 @@ class ScreenStreamReactor final
     }
   }
 
-  void Process(v1::ScreenStreamRequest& line) {
+  // Screens one line, taking `line` (back to the spares as soon as its
+  // request is in the record, before its answer can complete the stream).
+  void Process(v1::ScreenStreamRequest* line) {
+    auto refuse = [this, line](grpc::StatusCode code, std::string message) {
+      std::string line_id = std::move(*line->mutable_line_id());
+      RecycleLine(line);
+      Complete(Outgoing(ErrorLine(line_id, code, std::move(message))));
+    };
     if (context_->IsCancelled()) {
-      Complete({ErrorLine(line.line_id(), grpc::StatusCode::CANCELLED, "cancelled"),
-                nullptr});
+      refuse(grpc::StatusCode::CANCELLED, "cancelled");
       return;
     }
-    if (absl::Status as_of = CheckAsOfAllowed(caller_, line.request()); !as_of.ok()) {
-      Complete({ErrorLine(line.line_id(), grpc::StatusCode::PERMISSION_DENIED,
-                          std::string(as_of.message())),
-                nullptr});
+    if (absl::Status as_of = CheckAsOfAllowed(caller_, line->request()); !as_of.ok()) {
+      refuse(grpc::StatusCode::PERMISSION_DENIED, std::string(as_of.message()));
       return;
     }
     // Pinned per line: the snapshot current now (see the class comment).
     const std::shared_ptr<const engine::ScreeningSnapshot> snapshot =
         service_->manager_->Current();
     if (snapshot == nullptr) {
-      Complete({ErrorLine(line.line_id(), grpc::StatusCode::UNAVAILABLE,
-                          kNotServing),
-                nullptr});
+      refuse(grpc::StatusCode::UNAVAILABLE, kNotServing);
       return;
     }
     std::unique_ptr<v1::DecisionRecord> record = TakeRecord();
-    *record->mutable_request() = std::move(*line.mutable_request());
+    record->mutable_request()->Swap(line->mutable_request());
     record->set_trace_parent(trace_parent_);
-    // Evaluated here; Complete runs once the decision record is durable.
+    std::string line_id = std::move(*line->mutable_line_id());
+    RecycleLine(line);
+    // Evaluated here; Complete runs once the decision record is durable,
+    // with the answer's bytes as recorded.
+    auto answer = std::make_shared<std::string>();
+    std::string* answer_bytes = answer.get();
     service_->screener_.ScreenRecord(
         service_->manager_->Pin(*snapshot), std::move(record), caller_name_,
-        [this, line_id = line.line_id()](absl::Status status,
-                                         std::unique_ptr<v1::DecisionRecord> record) {
-          Outgoing out;
+        [this, line_id = std::move(line_id), answer = std::move(answer)](
+            absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
+          Recycle(std::move(record));
           if (status.ok()) {
-            out.msg.set_line_id(line_id);
-            out.msg.set_allocated_response(record->release_response());
-            out.record = std::move(record);
+            Complete(Outgoing(line_id, std::move(*answer)));
           } else {
-            out.msg = ErrorLine(line_id, static_cast<grpc::StatusCode>(status.code()),
-                                std::string(status.message()));
-            Recycle(std::move(record));
+            Complete(Outgoing(ErrorLine(line_id, static_cast<grpc::StatusCode>(status.code()),
+                                        std::string(status.message()))));
           }
-          Complete(std::move(out));
-        });
+        },
+        answer_bytes);
+  }
+
+  void RecycleLine(v1::ScreenStreamRequest* line) {
+    std::unique_ptr<v1::ScreenStreamRequest> owned(line);
+    absl::MutexLock lock(&mu_);
+    if (spare_lines_.size() < static_cast<size_t>(service_->options_.stream_window)) {
+      spare_lines_.push_back(std::move(owned));
+    }
   }
 
   // One line answered: queue it, keep reading and writing, finish at the end.
@@ -448,6 +487,11 @@ class ScreenStreamReactor final
       writing_ = true;
       next = &out_.front();  // stable: deque front survives push_back
     }
+    if (next->screened) {
+      next->bytes = AnswerFrame(next->line_id, std::move(next->answer));
+      StartWrite(&next->bytes);
+      return;
+    }
     bool own = false;
     grpc::Status serialized =
         grpc::GenericSerialize<grpc::ProtoBufferWriter,
@@ -486,6 +530,7 @@ class ScreenStreamReactor final
   absl::Mutex mu_;
   std::deque<Outgoing> out_ ABSL_GUARDED_BY(mu_);
   std::vector<std::unique_ptr<v1::DecisionRecord>> spare_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<v1::ScreenStreamRequest>> spare_lines_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;

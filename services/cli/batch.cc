@@ -137,6 +137,25 @@ class BatchRun {
   // more_follow: another Write comes right after (never true for the last
   // write before waiting, or the message could sit in gRPC's buffer).
   bool WriteSlot(Slot* slot, bool more_follow);
+  // A new slot at the end of the window, with a spare answer's storage if
+  // there is one (the reader parses the answer into it, by swap, with almost
+  // no allocation).
+  Slot* NewSlotLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Slot* slot = &window_.emplace_back();
+    if (!spare_responses_.empty()) {
+      slot->response.Swap(&spare_responses_.back());
+      spare_responses_.pop_back();
+    }
+    return slot;
+  }
+  // Keeps a written answer's storage for a later slot.
+  void Recycle(v1::ScreenStreamResponse* response) {
+    response->Clear();
+    absl::MutexLock lock(&mu_);
+    if (spare_responses_.size() < static_cast<size_t>(std::max(1, options_.window))) {
+      spare_responses_.emplace_back().Swap(response);
+    }
+  }
   // Writes done slots at the head of the window; checkpoints on schedule.
   absl::Status Drain(bool force_checkpoint);
   absl::Status WriteCheckpoint(bool complete);
@@ -163,6 +182,8 @@ class BatchRun {
   absl::CondVar cv_;
   std::deque<Slot> window_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> resend_ ABSL_GUARDED_BY(mu_);  // line ids
+  // Written answers, cleared, for the next slots (at most a window's worth).
+  std::vector<v1::ScreenStreamResponse> spare_responses_ ABSL_GUARDED_BY(mu_);
   bool reader_ended_ ABSL_GUARDED_BY(mu_) = true;
   int64_t outstanding_ ABSL_GUARDED_BY(mu_) = 0;  // sent, not answered
   absl::Time last_answer_ ABSL_GUARDED_BY(mu_) = absl::Now();
@@ -344,10 +365,11 @@ void BatchRun::ReaderLoop(Stream* stream) {
 }
 
 bool BatchRun::WriteSlot(Slot* slot, bool more_follow) {
-  // The request stays in the slot for a resend; the wire copy is built here.
+  // The request stays in the slot for a resend: it is lent to the wire
+  // message (a swap, no copy) and taken back once Write has serialised it.
   v1::ScreenStreamRequest request;
   request.set_line_id(slot->line_id);
-  *request.mutable_request() = slot->unit.request;
+  request.mutable_request()->Swap(&slot->unit.request);
   {
     absl::MutexLock lock(&mu_);
     ++slot->attempts;
@@ -358,7 +380,9 @@ bool BatchRun::WriteSlot(Slot* slot, bool more_follow) {
   // send: per-message sends and wakeups were most of the client's CPU.
   grpc::WriteOptions options;
   if (more_follow) options.set_buffer_hint();
-  return session_.stream->Write(request, options);
+  const bool written = session_.stream->Write(request, options);
+  request.mutable_request()->Swap(&slot->unit.request);
+  return written;
 }
 
 absl::Status BatchRun::WriteCheckpoint(bool complete) {
@@ -387,6 +411,7 @@ absl::Status BatchRun::Drain(bool force_checkpoint) {
         output_.Append(FormatRecord(options_.out_format, slot.unit, response));
     if (!s.ok()) return s;
     cp_.summary.Add(slot.unit, response);
+    Recycle(&slot.response);
     cp_.input_offset = slot.unit.end_offset;
     cp_.next_line = slot.unit.last_line + 1;
     ++records_written_;
@@ -547,8 +572,7 @@ int BatchRun::Run() {
         Slot* slot;
         {
           absl::MutexLock lock(&mu_);
-          window_.emplace_back();
-          slot = &window_.back();
+          slot = NewSlotLocked();
           slot->unit = std::move(unit);
           slot->line_id = absl::StrCat(slot->unit.first_line);
           slot->done = !slot->unit.error.ok();

@@ -1,7 +1,10 @@
 #include "services/store/decision_envelope.h"
 
+#include <cstring>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "services/crypto/digest.h"
 #include "services/store/store_db.h"
@@ -100,6 +103,100 @@ std::string EncodeDecisionEnvelope(absl::string_view record_bytes, absl::string_
   out.push_back(static_cast<char>(hash.size()));
   out.append(hash.data(), hash.size());
   out.append(record_bytes.data(), record_bytes.size());
+  return out;
+}
+
+namespace {
+
+// DecisionRecord's fields as written below (entities.proto), in number order.
+constexpr int kDecisionIdField = 1, kRequestField = 2, kResponseField = 3, kRecordedAtField = 4,
+              kCallerField = 5, kTraceParentField = 9, kRecordFieldCount = 9;
+
+// True if the fields of DecisionRecord are those written by hand below; a
+// new field makes the composition fall back to the full serialisation (the
+// chain test compares the two byte for byte).
+bool RecordLayoutKnown(const v1::DecisionRecord& record) {
+  static const bool known =
+      v1::DecisionRecord::descriptor()->field_count() == kRecordFieldCount;
+  return known && record.GetReflection()->GetUnknownFields(record).empty();
+}
+
+size_t LengthDelimitedSize(size_t n) {
+  return 1 + google::protobuf::io::CodedOutputStream::VarintSize64(n) + n;
+}
+
+}  // namespace
+
+std::string EncodeDecisionEnvelopeAround(const v1::DecisionRecord& record,
+                                         absl::string_view response_bytes, std::string* hash) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  if (!RecordLayoutKnown(record) || !record.has_response()) {
+    const std::string bytes = Serialize(record);
+    *hash = DecisionBytesHash(bytes);
+    return EncodeDecisionEnvelope(bytes, record.prev_hash(), *hash);
+  }
+  // Fields in number order, each as protobuf writes it (proto3: empty
+  // strings and zero integers are left out, set messages always written).
+  const size_t request_size = record.has_request() ? record.request().ByteSizeLong() : 0;
+  const size_t recorded_at_size =
+      record.has_recorded_at() ? record.recorded_at().ByteSizeLong() : 0;
+  size_t total = LengthDelimitedSize(response_bytes.size());
+  if (!record.decision_id().empty()) total += LengthDelimitedSize(record.decision_id().size());
+  if (record.has_request()) total += LengthDelimitedSize(request_size);
+  if (record.has_recorded_at()) total += LengthDelimitedSize(recorded_at_size);
+  if (!record.caller().empty()) total += LengthDelimitedSize(record.caller().size());
+  if (record.sequence() != 0) total += 1 + CodedOutputStream::VarintSize64(record.sequence());
+  if (!record.prev_hash().empty()) total += LengthDelimitedSize(record.prev_hash().size());
+  if (!record.hash().empty()) total += LengthDelimitedSize(record.hash().size());
+  if (!record.trace_parent().empty()) total += LengthDelimitedSize(record.trace_parent().size());
+
+  constexpr size_t kHashSize = 64;  // hex SHA-256
+  const absl::string_view prev = record.prev_hash();
+  std::string out;
+  const size_t header = kMagic.size() + 2 + prev.size() + kHashSize;
+  out.resize(header + total);
+  char* p = out.data();
+  std::memcpy(p, kMagic.data(), kMagic.size());
+  p += kMagic.size();
+  *p++ = static_cast<char>(prev.size());
+  std::memcpy(p, prev.data(), prev.size());
+  p += prev.size();
+  *p++ = static_cast<char>(kHashSize);
+  char* const hash_at = p;
+  {
+    google::protobuf::io::ArrayOutputStream stream(out.data() + header, static_cast<int>(total));
+    CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    auto write_string = [&coded](int field, const std::string& v) {
+      if (!v.empty()) WireFormatLite::WriteString(field, v, &coded);
+    };
+    auto write_message = [&coded](int field, const google::protobuf::MessageLite& m,
+                                  size_t size) {
+      WireFormatLite::WriteTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, &coded);
+      coded.WriteVarint32(static_cast<uint32_t>(size));
+      m.SerializeWithCachedSizes(&coded);
+    };
+    write_string(kDecisionIdField, record.decision_id());
+    if (record.has_request()) write_message(kRequestField, record.request(), request_size);
+    WireFormatLite::WriteTag(kResponseField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, &coded);
+    coded.WriteVarint32(static_cast<uint32_t>(response_bytes.size()));
+    coded.WriteRaw(response_bytes.data(), static_cast<int>(response_bytes.size()));
+    if (record.has_recorded_at()) {
+      write_message(kRecordedAtField, record.recorded_at(), recorded_at_size);
+    }
+    write_string(kCallerField, record.caller());
+    if (record.sequence() != 0) WireFormatLite::WriteUInt64(kSequenceField, record.sequence(), &coded);
+    write_string(kPrevHashField, record.prev_hash());
+    write_string(kHashField, record.hash());
+    write_string(kTraceParentField, record.trace_parent());
+  }
+  *hash = DecisionBytesHash(absl::string_view(out).substr(header));
+  if (hash->size() != kHashSize) {  // cannot happen for SHA-256 hex
+    const std::string bytes = Serialize(record);
+    return EncodeDecisionEnvelope(bytes, prev, *hash);
+  }
+  std::memcpy(hash_at, hash->data(), kHashSize);
   return out;
 }
 

@@ -31,6 +31,15 @@ namespace exportscreen::store {
 std::string EncodeDecisionEnvelope(absl::string_view record_bytes, absl::string_view prev_hash,
                                    absl::string_view hash);
 
+// The envelope of `record` (sequence and prev_hash set, hash clear) in one
+// buffer, byte for byte EncodeDecisionEnvelope(Serialize(record), prev, hash),
+// with the record bytes written around `response_bytes`, which must be the
+// deterministic serialisation of record.response(): the answer is
+// serialised once, and those bytes are both hashed into the chain and sent.
+// `hash` receives the record's hash (DecisionBytesHash of the record bytes).
+std::string EncodeDecisionEnvelopeAround(const v1::DecisionRecord& record,
+                                         absl::string_view response_bytes, std::string* hash);
+
 // Hex SHA-256 of record bytes: the hash of a record.
 std::string DecisionBytesHash(absl::string_view record_bytes);
 

@@ -40,8 +40,15 @@ class DecisionLog {
   // with the status and the record (id and hashes filled) once the record
   // is durable. Answer from `done`, never before. `done` must not block.
   using DecisionDone = std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
+  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record, DecisionDone done) {
+    AppendDecisionAsync(std::move(record), std::move(done), nullptr);
+  }
+  // As above; if `response_bytes` is not null, it holds, when `done` runs
+  // with OK, the serialised response exactly as it stands inside the
+  // recorded (hashed) record bytes, so that the caller can send the very
+  // bytes that were recorded instead of serialising the answer again.
   virtual void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                                   DecisionDone done) = 0;
+                                   DecisionDone done, std::string* response_bytes) = 0;
 
   // NOT_FOUND if unknown, INVALID_ARGUMENT (naming decision_id) if malformed.
   virtual absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const = 0;

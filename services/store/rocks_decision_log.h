@@ -29,8 +29,9 @@ class RocksDecisionLog : public DecisionLog {
   ~RocksDecisionLog() override;
 
   absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record) override;
-  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                           DecisionDone done) override;
+  using DecisionLog::AppendDecisionAsync;
+  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record, DecisionDone done,
+                           std::string* response_bytes) override;
   absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const override;
   int64_t decision_count() const override;
   absl::Status ScanDecisions(
@@ -56,13 +57,16 @@ class RocksDecisionLog : public DecisionLog {
   struct PendingDecision {
     std::unique_ptr<v1::DecisionRecord> record;
     DecisionDone done;
+    std::string* response_bytes;  // may be null
   };
   absl::Status LoadChainHead();
   void RecorderLoop();
   bool RecorderReady() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_) {
     return stopping_ || !queue_.empty();
   }
-  absl::Status WriteDecisionGroup(const std::vector<v1::DecisionRecord*>& group);
+  // Writes one group and answers each of its appends.
+  void WriteAndAnswer(std::vector<PendingDecision>* group);
+  absl::Status WriteDecisionGroup(const std::vector<PendingDecision>& group);
 
   const StoreDb* db_;
   const bool sync_;

@@ -8,10 +8,14 @@
 //              --duration=10s --warmup=2s --server_pid=PID
 //
 // With --echo_listen=ADDR it is instead the reference server: the same
-// ScreeningService/Screen method (same proto, raw callback like
-// screening_server) answering a fixed CLEAR with no work: the ceiling of
-// this RPC on this machine. bench/serving/run_unary_bench.sh runs the
-// matrix (echo, recording, no recording x in-flight 1/8/32/128).
+// ScreeningService/Screen method (same proto) answering a fixed CLEAR with
+// no work: the ceiling of this RPC on this machine. By default it is the
+// generated service's handler (the request parsed into a ScreenRequest, a
+// CLEAR answer built and serialised by gRPC: the echo); with
+// --echo_raw it is the raw-bytes method with a pre-serialised answer (no
+// parsing, no serialising: a stricter ceiling).
+// bench/serving/run_unary_bench.sh runs the matrix (both echoes, recording,
+// no recording x in-flight 1/8/32/128).
 //
 // Requests are serialised once up front; the client does no per-call
 // protobuf work, so its CPU goes to gRPC only.
@@ -52,6 +56,9 @@ ABSL_FLAG(std::string, token, "", "bearer token");
 ABSL_FLAG(std::string, label, "", "label printed in the RESULT line");
 ABSL_FLAG(std::string, echo_listen, "",
           "run as the echo reference server on this address instead (port 0 = any)");
+ABSL_FLAG(bool, echo_raw, false,
+          "echo: the raw method with a pre-serialised answer (no parsing) instead of the "
+          "generated handler (request parsed, answer built)");
 
 namespace v1 = exportscreen::v1;
 using SteadyClock = std::chrono::steady_clock;
@@ -92,8 +99,30 @@ class EchoService final
   grpc::ByteBuffer answer_;
 };
 
+// The echo reference as a normal generated-service handler: gRPC parses the
+// request, the handler builds a fixed CLEAR answer, gRPC serialises it.
+class ParsedEchoService final : public v1::ScreeningService::CallbackService {
+ public:
+  grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
+                                   const v1::ScreenRequest* request,
+                                   v1::ScreenResponse* response) override {
+    response->set_request_id(request->request_id());
+    response->set_decision(v1::DECISION_CLEAR);
+    response->set_rule_set_version("R-echo");
+    response->set_list_version("L-echo");
+    response->set_decision_id("D0000000000000001");
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+};
+
 int RunEcho(const std::string& listen) {
-  EchoService service;
+  EchoService raw_service;
+  ParsedEchoService parsed_service;
+  grpc::Service& service = absl::GetFlag(FLAGS_echo_raw)
+                               ? static_cast<grpc::Service&>(raw_service)
+                               : static_cast<grpc::Service&>(parsed_service);
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
@@ -103,7 +132,8 @@ int RunEcho(const std::string& listen) {
     std::fprintf(stderr, "echo: cannot listen on %s\n", listen.c_str());
     return 1;
   }
-  std::printf("echo listening on port %d pid %d\n", port, static_cast<int>(getpid()));
+  std::printf("echo (%s) listening on port %d pid %d\n",
+              absl::GetFlag(FLAGS_echo_raw) ? "raw" : "parsed", port, static_cast<int>(getpid()));
   std::fflush(stdout);
   server->Wait();
   return 0;
