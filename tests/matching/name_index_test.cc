@@ -484,5 +484,50 @@ TEST(SmallIndexTest, SplitWordsFindTheJoinedListedWord) {
   }
 }
 
+// Issue 14, class 6: an Arabic-script name whose token boundaries differ
+// from the listed Latin form is found by its whole consonant skeleton, at
+// REVIEW only; a listed name in the same script stays an exact hit.
+TEST(NameIndexWholeSkeletonTest, ArabicNameWithOtherTokenBoundaries) {
+  std::vector<IndexEntity> es;
+  IndexEntity p = Entity(1, "ABDUL RAHMAN ZAHED", {"AF"});
+  p.is_person = true;
+  p.type = PartyType::kPerson;
+  es.push_back(p);
+  IndexEntity q = Entity(2, "HAMDULLAH NOMANI", {"AF"},
+                         {{"\u062d\u0645\u062f \u0627\u0644\u0644\u0647 "
+                           "\u0646\u0639\u0645\u0627\u0646\u0649",
+                           NameKind::kStrongAlias}});
+  q.is_person = true;
+  es.push_back(q);
+  es.push_back(Entity(3, "ZORVEX KALIMAR TRADING", {"AE"}));
+  auto built = NameIndex::Build(std::move(es));
+  ASSERT_TRUE(built.ok());
+  MatchOptions o;
+  o.min_score = 0.8;
+  PartyQuery query;
+  query.name = "\u0639\u0628\u062f\u0627\u0644\u0631\u062d\u0645\u0627\u0646 "
+               "\u0632\u0627\u0647\u062f";  // Abd-al-Rahman Zahed, joined
+  auto hits = (*built)->Match(query, o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_EQ(hits->size(), 1u);
+  EXPECT_EQ((*hits)[0].ordinal, 1u);
+  EXPECT_TRUE((*hits)[0].review_only);
+  EXPECT_THAT((*hits)[0].corroboration,
+              ::testing::Contains(::testing::HasSubstr("consonant skeleton")));
+  // The listed Arabic-script alias itself: exact, not review-only.
+  query.name = "\u062d\u0645\u062f \u0627\u0644\u0644\u0647 "
+               "\u0646\u0639\u0645\u0627\u0646\u0649";
+  hits = (*built)->Match(query, o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ((*hits)[0].ordinal, 2u);
+  EXPECT_TRUE((*hits)[0].exact);
+  // Another Arabic name with a different skeleton: no hit.
+  query.name = "\u0643\u0645\u0627\u0644 \u062c\u0631\u0645\u0627\u0646";
+  hits = (*built)->Match(query, o);
+  ASSERT_TRUE(hits.ok());
+  EXPECT_TRUE(hits->empty());
+}
+
 }  // namespace
 }  // namespace exportscreen::matching
