@@ -54,12 +54,14 @@ for n in $INFLIGHT; do
     --warmup=$WARMUP --label=cluster1 >"$W/c1.out" 2>&1
   read -r c p50 p99 < <(result "$W/c1.out")
   printf "%-10s %8s %10s %8s %8s\n" cluster1 "$n" "$c" "$p50" "$p99"
+  gens=()
   for i in 1 2 3; do
     pp="REPLICA_PORT_$i"
     "$GEN" --server=127.0.0.1:${!pp} --inflight=$n --duration=$DURATION --warmup=$WARMUP \
       --label=cluster3-r$i >"$W/c3-$i.out" 2>&1 &
+    gens+=($!)
   done
-  wait %1 %2 %3 2>/dev/null || wait
+  wait "${gens[@]}"
   total=0; worst=0; p50s=""
   for i in 1 2 3; do
     read -r c p50 p99 < <(result "$W/c3-$i.out")
