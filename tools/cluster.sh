@@ -58,7 +58,11 @@ wait_jetstream() {  # every node's /healthz answers ok (JetStream up, meta leade
     ok=0
     for i in 1 2 3; do
       local mp="NATS_HTTP_PORT_$i"
-      curl -fs "http://127.0.0.1:${!mp}/healthz" 2>/dev/null | grep -q '"ok"' && ok=$((ok + 1))
+      python3 - "${!mp}" 2>/dev/null <<'PY' && ok=$((ok + 1))
+import sys, urllib.request
+body = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=2).read()
+sys.exit(0 if b'"ok"' in body else 1)
+PY
     done
     [ $ok -eq 3 ] && return 0
     sleep 0.1

@@ -252,9 +252,21 @@ def scenario_outage():
             if resp is None:
                 fail(f"screen on r{i} after recovery: {err}")
             answers.append((resp["decision_id"], resp["decision"]))
-        check_retrievable(c, answers, (1, 2))
+        # Publishing resumes first; a replica's consumer of the others'
+        # decisions resubscribes once JetStream answers again (it may lag
+        # the SERVING state by a few seconds).
+        t2 = time.time()
+        for attempt in range(30):
+            try:
+                check_retrievable(c, answers, (1, 2))
+                break
+            except SystemExit:
+                if attempt == 29:
+                    raise
+                time.sleep(0.5)
         check_audit(c, (1, 2))
-        print("after recovery: answers recorded, retrievable on both, chains verify", flush=True)
+        print(f"after recovery: answers recorded, retrievable on both (after "
+              f"{time.time() - t2:.1f} s), chains verify", flush=True)
     except BaseException:
         c.dump_logs()
         c.keep = True
