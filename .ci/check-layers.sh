@@ -2,10 +2,11 @@
 # Keeps the layers honest.
 # 1. Libraries (Debian puts every header in /usr/include): gRPC headers only
 #    in api/, server/, cli/; RocksDB only in store/; ICU only in matching/;
-#    OpenSSL only in crypto/.
+#    OpenSSL only in crypto/; libnats only in cluster/.
 # 2. Direction inside services/: a folder includes only its own headers and
 #    those of lower layers:
 #      common, crypto < store, matching, rules < engine < serving < api < server
+#    and store < cluster < server (cluster mode, issue 17).
 #    (cli talks to the server over gRPC: it may use common, crypto, rules).
 #    The engine is pure: no store, no serving, no gRPC.
 set -euo pipefail
@@ -25,18 +26,20 @@ check 'grpcpp/|grpc/' '^services/(api|server|cli)/'
 check 'rocksdb/' '^services/store/'
 check 'unicode/' '^services/matching/'
 check 'openssl/' '^services/crypto/'
+check 'nats/' '^services/cluster/'
 
 # Which folders each folder may include (besides itself).
 declare -A may=(
   [common]=""
   [crypto]="common"
   [store]="common crypto"
+  [cluster]="common crypto store"  # issue 17: NATS JetStream (libnats only here)
   [matching]="common"
   [rules]="common"
   [engine]="common crypto matching rules"
   [serving]="common crypto store matching rules engine"
   [api]="common crypto store matching rules engine serving"
-  [server]="common crypto store matching rules engine serving api"
+  [server]="common crypto store cluster matching rules engine serving api"
   [cli]="common crypto rules"
   [console]=""  # static pages only (no C++)
 )

@@ -5,7 +5,8 @@
 # certificates with the CLI); libcpp-httplib-dev serves the metrics and
 # probe endpoint (--metrics_listen) and the analyst console; chromium,
 # chromium-driver and python3-selenium run the console's browser test
-# (tests/console/). Idempotent: does nothing (and needs no
+# (tests/console/); nats-server and libnats-dev (the C client) run cluster
+# mode and its tests (issue 17). Idempotent: does nothing (and needs no
 # network) when everything is already installed.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ PACKAGES=(
   python3 openssl iso-codes
   chromium chromium-driver python3-selenium
   clang libclang-rt-14-dev
+  nats-server libnats-dev
 )
 
 missing=()

@@ -85,7 +85,7 @@ Commands:
   health [SERVICE]       grpc.health.v1 status of the server: SERVICE ""
                          (default; readiness), exportscreen.readiness (serving
                          a current snapshot) or exportscreen.liveness.
-  decision ID            Print a stored decision record.
+  decision ID [ID...]    Print stored decision records (one JSON a line).
   lists import --format=FORMAT [--activate] [--replace=false] [--dry_run] FILE...
                          Import list files as a new list version. FORMAT is
                          csl | bis_csv | ofac_sdn | dpl | un_xml | entities_jsonl,
@@ -296,15 +296,17 @@ int CmdHealth(const std::string& service) {
 }
 
 int CmdDecision(const std::vector<std::string>& args) {
-  if (args.size() != 1) return UsageError("decision takes one ID");
+  if (args.empty()) return UsageError("decision takes at least one ID");
   auto stub = v1::ScreeningService::NewStub(NewChannel());
-  v1::GetDecisionRequest request;
-  request.set_decision_id(args[0]);
-  v1::DecisionRecord record;
-  auto ctx = NewContext();
-  grpc::Status status = stub->GetDecision(ctx.get(), request, &record);
-  if (!status.ok()) return PrintRpcError(status);
-  std::cout << ToJson(record) << "\n";
+  for (const std::string& id : args) {
+    v1::GetDecisionRequest request;
+    request.set_decision_id(id);
+    v1::DecisionRecord record;
+    auto ctx = NewContext();
+    grpc::Status status = stub->GetDecision(ctx.get(), request, &record);
+    if (!status.ok()) return PrintRpcError(status);
+    std::cout << ToJson(record) << "\n";
+  }
   return 0;
 }
 

@@ -11,6 +11,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/flags/usage_config.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "services/common/logging.h"
 #include "google/protobuf/stubs/logging.h"
 #include "services/server/server.h"
@@ -108,6 +110,20 @@ ABSL_FLAG(std::string, restore_backup, "",
           "of this backup directory into --db, which must not exist or be "
           "empty, then exit");
 ABSL_FLAG(int, restore_backup_id, 0, "with --restore_backup: which backup (0 = latest)");
+// Cluster mode (issue 17).
+ABSL_FLAG(std::string, nats, "",
+          "cluster mode: NATS JetStream servers, nats://host:port[,nats://...]; "
+          "every decision is answered only after JetStream acknowledged it "
+          "(stream `decisions`); empty = embedded mode (this store only)");
+ABSL_FLAG(std::string, replica_id, "",
+          "cluster mode: this replica's id (1 to 32 of [a-z0-9_], stable across "
+          "restarts on the same --db); decision ids are <replica_id>-D<16 hex>");
+ABSL_FLAG(int, stream_replicas, 1,
+          "cluster mode: replicas (R) of the JetStream streams this server "
+          "creates when missing (3 on a 3-node NATS cluster)");
+ABSL_FLAG(absl::Duration, nats_ack_timeout, absl::Seconds(2),
+          "cluster mode: how long a decision waits for JetStream's publish "
+          "acknowledgement before it is answered UNAVAILABLE");
 
 namespace {
 // libprotobuf logs one line per string field with invalid UTF-8 it parses;
@@ -227,6 +243,14 @@ int main(int argc, char** argv) {
   }
   options.backup_rate_limit =
       static_cast<uint64_t>(absl::GetFlag(FLAGS_backup_rate_limit_mb)) << 20;
+
+  for (absl::string_view url :
+       absl::StrSplit(absl::GetFlag(FLAGS_nats), ',', absl::SkipWhitespace())) {
+    options.nats_urls.emplace_back(absl::StripAsciiWhitespace(url));
+  }
+  options.replica_id = absl::GetFlag(FLAGS_replica_id);
+  options.stream_replicas = absl::GetFlag(FLAGS_stream_replicas);
+  options.nats_ack_timeout = absl::GetFlag(FLAGS_nats_ack_timeout);
 
   auto server = exportscreen::server::ScreeningServer::Start(options);
   if (!server.ok()) {

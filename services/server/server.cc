@@ -1,6 +1,7 @@
 #include "services/common/file_util.h"
 #include "services/common/proto_time.h"
 #include "services/server/server.h"
+#include "services/store/key_codec.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -104,8 +105,10 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
                    ServerCredentials(options));
   store::StoreOptions store_options;
   store_options.sync_decisions = options.sync_decisions;
+  if (!options.nats_urls.empty()) store_options.replica_id = options.replica_id;
   ASSIGN_OR_RETURN(s->store_,
                    store::EntityStore::Open(options.db_path, store_options));
+  RETURN_IF_ERROR(s->StartCluster());
   s->manager_ = std::make_unique<serving::SnapshotManager>(
       s->store_.get(), options.clock, options.snapshots_kept);
   s->manager_->set_memory_budget(options.snapshot_memory_budget);
@@ -235,6 +238,42 @@ absl::Status ScreeningServer::StartOpsHttp() {
   return absl::OkStatus();
 }
 
+// Cluster mode (issue 17): the decision log on NATS JetStream.
+absl::Status ScreeningServer::StartCluster() {
+  const ServerOptions& options = options_;
+  if (options.nats_urls.empty()) {
+    if (!options.replica_id.empty()) {
+      return absl::InvalidArgumentError("replica_id: only with --nats (cluster mode)");
+    }
+    return absl::OkStatus();
+  }
+  if (!store::IsValidReplicaId(options.replica_id)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "replica_id: '", options.replica_id,
+        "' must be 1 to 32 of [a-z0-9_] (required with --nats)"));
+  }
+  if (options.stream_replicas < 1 || options.stream_replicas > 5) {
+    return absl::InvalidArgumentError("stream_replicas: must be 1 to 5");
+  }
+  if (options.nats_ack_timeout <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("nats_ack_timeout: must be positive");
+  }
+  cluster::ClusterOptions co;
+  co.nats_urls = options.nats_urls;
+  co.replica_id = options.replica_id;
+  co.stream_replicas = options.stream_replicas;
+  co.ack_timeout = options.nats_ack_timeout;
+  return store_->WrapDecisionLog(
+      [&](std::unique_ptr<store::DecisionLog> local)
+          -> absl::StatusOr<std::unique_ptr<store::DecisionLog>> {
+        ASSIGN_OR_RETURN(std::unique_ptr<cluster::ClusterDecisionLog> log,
+                         cluster::ClusterDecisionLog::Open(
+                             std::move(local), &store_->replica_decisions(), co));
+        cluster_log_ = log.get();
+        return std::unique_ptr<store::DecisionLog>(std::move(log));
+      });
+}
+
 ScreeningServer::~ScreeningServer() { Shutdown(absl::Seconds(1)); }
 
 void ScreeningServer::UpdateHealth() {
@@ -260,6 +299,10 @@ ProbeResult ScreeningServer::Ready() const {
     std::string reason = manager_->NotServingReason();
     return {false, absl::StrCat("not ready: no active snapshot",
                                 reason.empty() ? "" : ": ", reason)};
+  }
+  if (cluster_log_ != nullptr && !cluster_log_->healthy()) {
+    // Fail closed: no answer without a record in the replicated log.
+    return {false, absl::StrCat("not ready: ", cluster_log_->NotServingReason())};
   }
   if (list_stale_.load(std::memory_order_relaxed)) {
     return {false,
@@ -416,7 +459,11 @@ void ScreeningServer::MaintenanceLoop() {
     heartbeat_unix_ms_.store(absl::ToUnixMillis(absl::Now()));
     const bool was_stale = list_stale_.load();
     CheckFreshness();
-    if (list_stale_.load() != was_stale) UpdateHealth();
+    const bool log_healthy = cluster_log_ == nullptr || cluster_log_->healthy();
+    if (list_stale_.load() != was_stale || log_healthy != cluster_log_healthy_) {
+      cluster_log_healthy_ = log_healthy;
+      UpdateHealth();
+    }
     if (absl::Now() < next_checkpoint) continue;
     next_checkpoint = absl::Now() + options_.checkpoint_interval;
     if (store_->decisions().decision_count() != last_checkpointed) {

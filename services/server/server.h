@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
@@ -22,6 +23,7 @@
 #include "services/common/thread_pool.h"
 #include "services/serving/snapshot_manager.h"
 #include "services/store/entity_store.h"
+#include "services/cluster/cluster_decision_log.h"
 
 namespace exportscreen::server {
 
@@ -85,6 +87,12 @@ struct ServerOptions {
   // How often the maintenance loop runs (liveness heartbeat, freshness).
   absl::Duration probe_interval = absl::Seconds(1);
   Clock* clock = Clock::Real();
+  // Cluster mode (issue 17): NATS servers ("nats://host:port"); empty =
+  // embedded mode. Then replica_id (1 to 32 of [a-z0-9_]) is required.
+  std::vector<std::string> nats_urls;
+  std::string replica_id;
+  int stream_replicas = 1;  // R of the JetStream streams created
+  absl::Duration nats_ack_timeout = absl::Seconds(2);
 };
 
 // True if `listen` ("host:port") names a loopback host.
@@ -124,12 +132,16 @@ class ScreeningServer {
   void UpdateHealth();
   absl::Status StartOpsHttp();
   void CheckFreshness();
+  absl::Status StartCluster();
+  bool cluster_log_healthy_ = true;  // maintenance loop only
 
   ServerOptions options_;
   // Before the services and the gRPC server: destroyed after them.
   std::unique_ptr<api::AccessLog> access_log_;
   api::Observability observability_;
   std::unique_ptr<store::EntityStore> store_;
+  // Cluster mode: the store's decision log (owned by store_), else null.
+  cluster::ClusterDecisionLog* cluster_log_ = nullptr;
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<WorkerPool> admin_pool_;

@@ -4,7 +4,8 @@
 // (rocks_decision_log.h) without touching callers.
 //
 // Contract: appends get consecutive sequences from 1 and ids "D" + 16 hex
-// digits of the sequence; each record names the previous record's hash;
+// digits of the sequence (cluster mode: "<replica>-D" + 16 hex digits, the
+// chain being per replica); each record names the previous record's hash;
 // an append is acknowledged (its `done` runs) only once it is durable as
 // configured, so an answered decision is always recorded. Retention
 // deletes the oldest records and leaves an anchor (the last deleted

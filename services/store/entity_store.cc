@@ -25,8 +25,17 @@ absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(const std::string
   store->locations_ = std::make_unique<RocksLocationEvidence>(d);
   store->alerts_ = std::make_unique<AlertStore>(d);
   ASSIGN_OR_RETURN(store->decisions_,
-                   RocksDecisionLog::Open(d, options.sync_decisions, store->locations_.get()));
+                   RocksDecisionLog::Open(d, options.sync_decisions, store->locations_.get(),
+                                          options.replica_id));
+  store->replica_decisions_ = std::make_unique<ReplicaDecisionStore>(d);
   return store;
+}
+
+absl::Status EntityStore::WrapDecisionLog(
+    const std::function<absl::StatusOr<std::unique_ptr<DecisionLog>>(
+        std::unique_ptr<DecisionLog>)>& wrap) {
+  ASSIGN_OR_RETURN(decisions_, wrap(std::move(decisions_)));
+  return absl::OkStatus();
 }
 
 EntityStore::EntityStore(std::unique_ptr<StoreDb> db) : db_(std::move(db)) {}

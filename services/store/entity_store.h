@@ -23,6 +23,7 @@
 #define EXPORTSCREEN_SERVICES_STORE_ENTITY_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -37,6 +38,7 @@
 #include "services/store/decision_log.h"
 #include "services/store/disposition_store.h"
 #include "services/store/location_evidence.h"
+#include "services/store/replica_decisions.h"
 #include "services/store/version_store.h"
 
 namespace exportscreen::store {
@@ -48,6 +50,9 @@ struct StoreOptions {
   // fsync the WAL on every decision append (power-loss durability). Off:
   // durable against process crashes (WAL in the OS page cache).
   bool sync_decisions = false;
+  // Cluster mode (issue 17): this replica's id, carried by its decision ids
+  // ("<replica>-D<16 hex>"); "" = embedded mode ("D<16 hex>").
+  std::string replica_id;
 };
 
 class EntityStore {
@@ -73,6 +78,14 @@ class EntityStore {
   AdminLog& admin_log() const { return *admin_log_; }
   LocationEvidence& locations() const;
   AlertStore& alerts() const { return *alerts_; }
+  // Cluster mode: the other replicas' decisions (replica_decisions.h).
+  ReplicaDecisionStore& replica_decisions() const { return *replica_decisions_; }
+  // Cluster mode: replaces the decision log by `wrap(the RocksDB log)`
+  // (e.g. one that also publishes every record to a replicated log). Call
+  // before any decision is appended.
+  absl::Status WrapDecisionLog(
+      const std::function<absl::StatusOr<std::unique_ptr<DecisionLog>>(
+          std::unique_ptr<DecisionLog>)>& wrap);
 
   // Operations (issue 15). RocksDB figures that matter to an operator, by
   // Prometheus-style name (summed over the column families): write stalls,
@@ -127,6 +140,7 @@ class EntityStore {
   std::unique_ptr<AdminLog> admin_log_;
   std::unique_ptr<RocksLocationEvidence> locations_;
   std::unique_ptr<AlertStore> alerts_;
+  std::unique_ptr<ReplicaDecisionStore> replica_decisions_;
   // Last: destroyed first, so that its recorder drains while the stores it
   // writes through are alive.
   std::unique_ptr<DecisionLog> decisions_;

@@ -69,4 +69,25 @@ bool ParseDecisionId(absl::string_view id, uint64_t* sequence) {
   return absl::SimpleHexAtoi(id.substr(1), sequence);
 }
 
+bool IsValidReplicaId(absl::string_view replica) {
+  if (replica.empty() || replica.size() > 32) return false;
+  for (char c : replica) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
+}
+
+std::string ReplicaDecisionId(absl::string_view replica, uint64_t sequence) {
+  return absl::StrCat(replica, "-", DecisionId(sequence));
+}
+
+bool ParseReplicaDecisionId(absl::string_view id, std::string* replica, uint64_t* sequence) {
+  const size_t dash = id.rfind('-');
+  if (dash == absl::string_view::npos) return false;
+  if (!IsValidReplicaId(id.substr(0, dash))) return false;
+  if (!ParseDecisionId(id.substr(dash + 1), sequence)) return false;
+  *replica = std::string(id.substr(0, dash));
+  return true;
+}
+
 }  // namespace exportscreen::store

@@ -35,6 +35,9 @@ inline constexpr char kCfLocationHistory[] = "location_history";
 inline constexpr char kCfSerialDecisions[] = "serial_decisions";
 // "a"<8-byte BE sequence> -> Alert; "k"<decision_id>\0<serial> -> alert_id.
 inline constexpr char kCfAlerts[] = "alerts";
+// Cluster mode (issue 17): decisions of the other replicas, consumed from
+// the decisions stream: "<replica>\0<8-byte BE sequence>" -> envelope.
+inline constexpr char kCfReplicaDecisions[] = "replica_decisions";
 
 // meta keys.
 inline constexpr char kMetaActive[] = "active";
@@ -54,6 +57,8 @@ inline constexpr char kMetaEnvelopeSince[] = "decision_envelope_since";
 inline constexpr char kMetaVerifiedMark[] = "chain_verified";
 // "disposition/" + 8-byte big-endian sequence -> Disposition.
 inline constexpr char kMetaDispositionPrefix[] = "disposition/";
+// 8-byte BE: the decisions-stream sequence consumed into replica_decisions.
+inline constexpr char kMetaReplicaDecisionsPosition[] = "cluster/decisions_position";
 // 8-byte BE: the location sequence (one step per ingest batch that changed
 // some serial's latest report).
 inline constexpr char kMetaLocationSequence[] = "location_sequence";
@@ -74,6 +79,13 @@ bool ParseDecisionKey(absl::string_view key, uint64_t* sequence);
 // Public decision ids: "D" + 16 hex digits of the sequence.
 std::string DecisionId(uint64_t sequence);
 bool ParseDecisionId(absl::string_view id, uint64_t* sequence);
+
+// Cluster mode: "<replica>-D" + 16 hex digits. Replica ids are 1 to 32 of
+// [a-z0-9_].
+bool IsValidReplicaId(absl::string_view replica);
+std::string ReplicaDecisionId(absl::string_view replica, uint64_t sequence);
+// Splits a cluster decision id; false if `id` is not one.
+bool ParseReplicaDecisionId(absl::string_view id, std::string* replica, uint64_t* sequence);
 
 // Big-endian fixed 64-bit encoding.
 void PutFixed64BE(std::string* dst, uint64_t v);

@@ -9,8 +9,9 @@
 namespace exportscreen::store {
 
 absl::StatusOr<std::unique_ptr<RocksDecisionLog>> RocksDecisionLog::Open(
-    const StoreDb* db, bool sync, const RocksLocationEvidence* serials) {
-  std::unique_ptr<RocksDecisionLog> log(new RocksDecisionLog(db, sync, serials));
+    const StoreDb* db, bool sync, const RocksLocationEvidence* serials, std::string replica) {
+  std::unique_ptr<RocksDecisionLog> log(
+      new RocksDecisionLog(db, sync, serials, std::move(replica)));
   RETURN_IF_ERROR(log->LoadChainHead());
   RocksDecisionLog* raw = log.get();
   log->recorder_ = std::thread([raw] { raw->RecorderLoop(); });
@@ -143,7 +144,7 @@ absl::Status RocksDecisionLog::WriteDecisionGroup(const std::vector<PendingDecis
   for (const PendingDecision& p : group) {
     v1::DecisionRecord* r = p.record.get();
     r->set_sequence(seq);
-    r->set_decision_id(DecisionId(seq));
+    r->set_decision_id(replica_.empty() ? DecisionId(seq) : ReplicaDecisionId(replica_, seq));
     r->mutable_response()->set_decision_id(r->decision_id());
     r->set_prev_hash(head);
     r->clear_hash();
@@ -171,9 +172,15 @@ absl::Status RocksDecisionLog::WriteDecisionGroup(const std::vector<PendingDecis
 
 absl::StatusOr<v1::DecisionRecord> RocksDecisionLog::GetDecision(absl::string_view id) const {
   uint64_t seq = 0;
-  if (!ParseDecisionId(id, &seq)) {
+  std::string replica;
+  if (ParseReplicaDecisionId(id, &replica, &seq)) {
+    // Another replica's decision is not in this chain (cluster mode reads
+    // those from the replica decisions, issue 17).
+    if (replica != replica_) return absl::NotFoundError(absl::StrCat("decision ", id));
+  } else if (!ParseDecisionId(id, &seq)) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "decision_id: malformed id '", id, "' (expected D followed by 16 hex digits)"));
+        "decision_id: malformed id '", id,
+        "' (expected D followed by 16 hex digits, or REPLICA-D followed by 16 hex digits)"));
   }
   std::string value;
   rocksdb::Status s =

@@ -22,8 +22,11 @@ class RocksDecisionLog : public DecisionLog {
  public:
   // Reads the chain head and starts the recorder thread. `serials` adds
   // each decision's serial index entries to its batch (may be null).
+  // `replica` (cluster mode, issue 17; "" = embedded): decision ids are
+  // "<replica>-D<16 hex>" instead of "D<16 hex>".
   static absl::StatusOr<std::unique_ptr<RocksDecisionLog>> Open(
-      const StoreDb* db, bool sync, const RocksLocationEvidence* serials);
+      const StoreDb* db, bool sync, const RocksLocationEvidence* serials,
+      std::string replica = "");
   // Drains the queue (every queued append is written and answered), then
   // stops the recorder.
   ~RocksDecisionLog() override;
@@ -52,8 +55,9 @@ class RocksDecisionLog : public DecisionLog {
   absl::Status RawDeleteDecisionForTest(uint64_t sequence) override;
 
  private:
-  RocksDecisionLog(const StoreDb* db, bool sync, const RocksLocationEvidence* serials)
-      : db_(db), sync_(sync), serials_(serials) {}
+  RocksDecisionLog(const StoreDb* db, bool sync, const RocksLocationEvidence* serials,
+                   std::string replica)
+      : db_(db), sync_(sync), serials_(serials), replica_(std::move(replica)) {}
   struct PendingDecision {
     std::unique_ptr<v1::DecisionRecord> record;
     DecisionDone done;
@@ -71,6 +75,7 @@ class RocksDecisionLog : public DecisionLog {
   const StoreDb* db_;
   const bool sync_;
   const RocksLocationEvidence* serials_;
+  const std::string replica_;
 
   absl::Mutex queue_mu_;
   std::deque<PendingDecision> queue_ ABSL_GUARDED_BY(queue_mu_);

@@ -13,7 +13,7 @@ const char* const kAllCfs[] = {kCfEntities,        kCfOwnership,      kCfItems,
                                kCfRuleSets,        kCfListVersions,   kCfMeta,
                                kCfDecisions,       kCfLocationReports, kCfLocationLatest,
                                kCfLocationReplay,  kCfSerialDecisions, kCfAlerts,
-                               kCfLocationHistory};
+                               kCfLocationHistory, kCfReplicaDecisions};
 
 }  // namespace
 

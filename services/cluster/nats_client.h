@@ -1,0 +1,66 @@
+// A NATS connection with its JetStream context (issue 17, cluster mode):
+// the C client (libnats) behind RAII, reconnecting forever, with the
+// connection state readable and a callback on every change. The only
+// place that includes libnats besides this folder's .cc files.
+#ifndef EXPORTSCREEN_SERVICES_CLUSTER_NATS_CLIENT_H_
+#define EXPORTSCREEN_SERVICES_CLUSTER_NATS_CLIENT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+
+typedef struct __natsConnection natsConnection;
+typedef struct __jsCtx jsCtx;
+typedef struct jsOptions jsOptions;
+
+namespace exportscreen::cluster {
+
+class NatsClient {
+ public:
+  // Connects to one of `urls` ("nats://host:port"); UNAVAILABLE if none
+  // answers within `connect_timeout`. Reconnects forever afterwards.
+  // `on_state` runs (on a client thread) on every disconnect and reconnect.
+  static absl::StatusOr<std::unique_ptr<NatsClient>> Connect(
+      const std::vector<std::string>& urls, const std::string& name,
+      absl::Duration connect_timeout, std::function<void(bool connected)> on_state);
+  ~NatsClient();
+
+  bool connected() const { return connected_.load(); }
+  natsConnection* connection() const { return nc_; }
+  // A JetStream context with `wait` as its API timeout and `init` applied
+  // to its options first (e.g. asynchronous publish handlers).
+  absl::StatusOr<jsCtx*> NewJetStream(absl::Duration wait,
+                                      const std::function<void(jsOptions*)>& init = {});
+
+  // Creates stream `name` over `subjects` (file storage, `replicas`) if it
+  // does not exist. UNAVAILABLE/INTERNAL with the server's error.
+  absl::Status EnsureStream(const std::string& name, const std::vector<std::string>& subjects,
+                            int replicas, absl::Duration duplicates_window);
+
+ private:
+  NatsClient() = default;
+  static void OnDisconnected(natsConnection* nc, void* self);
+  static void OnReconnected(natsConnection* nc, void* self);
+
+  natsConnection* nc_ = nullptr;
+  jsCtx* admin_js_ = nullptr;
+  std::vector<jsCtx*> contexts_;  // destroyed before the connection
+  std::atomic<bool> connected_{false};
+  std::function<void(bool)> on_state_;
+};
+
+// "NATS <what>: <status text> (<last error>)" as UNAVAILABLE.
+absl::Status NatsError(absl::string_view what, int nats_status, int js_error = 0);
+
+}  // namespace exportscreen::cluster
+
+#endif  // EXPORTSCREEN_SERVICES_CLUSTER_NATS_CLIENT_H_
