@@ -210,7 +210,8 @@ absl::StatusOr<std::string> ClusterDecisionLog::AppendDecision(v1::DecisionRecor
 }
 
 void ClusterDecisionLog::AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                                             DecisionDone done) {
+                                             DecisionDone done,
+                                             std::string* response_bytes) {
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
@@ -230,7 +231,8 @@ void ClusterDecisionLog::AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord>
       [this, done = std::move(done)](absl::Status s,
                                      std::unique_ptr<v1::DecisionRecord> r) mutable {
         Enqueue(std::move(s), std::move(r), std::move(done));
-      });
+      },
+      response_bytes);
 }
 
 // On the local recorder's thread: must not block.

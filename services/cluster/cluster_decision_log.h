@@ -75,8 +75,11 @@ class ClusterDecisionLog : public store::DecisionLog {
   uint64_t consumed() const { return consumed_.load(); }
 
   absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record) override;
+  using DecisionLog::AppendDecisionAsync;
+  // `response_bytes` is filled by the local recorder (before the log's
+  // acknowledgement); it is valid for the caller once `done` runs with OK.
   void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                           DecisionDone done) override;
+                           DecisionDone done, std::string* response_bytes) override;
   absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const override;
   // The rest is this replica's own chain (the local one).
   int64_t decision_count() const override { return local_->decision_count(); }

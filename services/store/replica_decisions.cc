@@ -27,8 +27,9 @@ class ReplicaChain : public DecisionLog {
   absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord*) override {
     return absl::FailedPreconditionError("another replica's chain is read-only");
   }
+  using DecisionLog::AppendDecisionAsync;
   void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                           DecisionDone done) override {
+                           DecisionDone done, std::string* /*response_bytes*/) override {
     done(absl::FailedPreconditionError("another replica's chain is read-only"),
          std::move(record));
   }
