@@ -67,6 +67,23 @@ inline constexpr size_t kMaxContainQueryTokens = 24;
 // many names share them).
 inline constexpr size_t kMinWholeSkeleton = 6;
 
+// Consonant classes of whole-name skeletons, coarser than the token
+// skeletons' (a whole-name match is review only and needs at least
+// kMinWholeSkeleton consonants): the letters Latin spellings of one Arabic
+// letter disagree on. "th" (tha, and ta + ha as in "طه" / TAHA) and t;
+// "dh" (dhal, dad, za: "ظاهر" / DAHIR), z and d; jim as j or g (Egyptian
+// "GAMAL"); p and b, v and f (no p or v in Arabic).
+inline char WholeSkeletonClass(char c) {
+  switch (c) {
+    case 'T': return 't';
+    case 'D': case 'z': return 'd';
+    case 'j': return 'g';
+    case 'p': return 'b';
+    case 'v': return 'f';
+    default: return c;
+  }
+}
+
 // The consonant skeletons of `tokens` joined, each without a final "h"
 // (ta marbuta and "allah" are written with and without it), doubled
 // letters across the joins once. "" if a token has no skeleton.
@@ -79,7 +96,10 @@ std::string WholeSkeleton(const Tokens& tokens, bool listed, Text text_of) {
     std::string sk = ArabicSkeleton(text, listed);
     if (sk.empty()) return "";
     if (sk.size() > 1 && sk.back() == 'h') sk.pop_back();
-    for (char c : sk) {
+    for (size_t i = 0; i < sk.size(); ++i) {
+      char c = WholeSkeletonClass(sk[i]);
+      // "dj" is the French spelling of jim ("DJAMEL" / "جمال").
+      if (c == 'd' && i + 1 < sk.size() && sk[i + 1] == 'j') continue;
       if (out.empty() || out.back() != c) out.push_back(c);
     }
   }
@@ -295,7 +315,10 @@ class NameIndexImpl final : public NameIndex {
   void BuildWholeSkeletons();
   size_t EstimateMemory() const;
 
-  // --- name_index_match.cc: MatchDetailed's stages, in order ---
+  // One query name, as written (MatchDetailed adds the script parts).
+  absl::StatusOr<MatchResult> MatchSingle(const PartyQuery& query,
+                                          const MatchOptions& options) const;
+  // --- name_index_match.cc: MatchSingle's stages, in order ---
   // Query tokens and their weights; returns whether one is a legal form.
   bool QueryTokens(const NormalizedName& norm, std::vector<QueryToken>* q) const;
   // Expansions of the query tokens (sorted rarest first); may lower the

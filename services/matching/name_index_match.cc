@@ -14,6 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/ascii.h"
 #include "services/matching/name_index_impl.h"
 #include "services/matching/normalizer.h"
 
@@ -56,7 +59,121 @@ void NameIndexImpl::FuzzyTokens(absl::string_view text,
   out->erase(std::unique(out->begin(), out->end()), out->end());
 }
 
+namespace {
+
+bool HasAsciiLetter(absl::string_view s) {
+  for (char c : s) {
+    if (absl::ascii_isalpha(static_cast<unsigned char>(c))) return true;
+  }
+  return false;
+}
+
+// True if `s` has a letter of a script other than Latin (UTF-8 lead bytes
+// from U+0340 on, except the punctuation block U+2000-U+2FFF: curly quotes
+// and dashes are not another script).
+bool HasNonAscii(absl::string_view s) {
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    if (c >= 0xCD && c != 0xE2) return true;
+  }
+  return false;
+}
+
+// A name written in two scripts with one in parentheses, as the lists
+// write original-script names ("Ibrahim Hassan Tali Asiri (إبراهيم حسن
+// طالع عسيري)", "حسن غول (Hassan Ghul; Hassan Gul)"): the text outside
+// the parentheses and each ';'-separated name inside, at most
+// kMaxScriptParts. Empty if the name is not of that shape.
+inline constexpr size_t kMaxScriptParts = 4;
+std::vector<std::string> ScriptParts(absl::string_view name) {
+  std::vector<std::string> parts;
+  const size_t open = name.find('(');
+  const size_t close = name.rfind(')');
+  if (open == absl::string_view::npos || close == absl::string_view::npos ||
+      close < open) {
+    return parts;
+  }
+  std::string outside = absl::StrCat(name.substr(0, open), " ",
+                                     name.substr(close + 1));
+  absl::string_view inside = name.substr(open + 1, close - open - 1);
+  const bool mixed = (HasNonAscii(outside) && HasAsciiLetter(inside)) ||
+                     (HasAsciiLetter(outside) && !HasNonAscii(outside) &&
+                      HasNonAscii(inside));
+  if (!mixed) return parts;
+  parts.push_back(std::move(outside));
+  for (absl::string_view p : absl::StrSplit(inside, ';')) {
+    if (parts.size() >= kMaxScriptParts) break;
+    p = absl::StripAsciiWhitespace(p);
+    if (!p.empty()) parts.emplace_back(p);
+  }
+  return parts;
+}
+
+// Adds `from`'s hits to `into`, one per listed entity (the better one).
+void MergeHits(std::vector<NameHit>&& from, std::vector<NameHit>* into) {
+  for (NameHit& h : from) {
+    bool merged = false;
+    for (NameHit& g : *into) {
+      if (g.ordinal != h.ordinal) continue;
+      merged = true;
+      if ((h.exact && !g.exact) ||
+          (h.exact == g.exact && h.rank_score > g.rank_score)) {
+        g = std::move(h);
+      }
+      break;
+    }
+    if (!merged) into->push_back(std::move(h));
+  }
+}
+
+void SortAndCap(std::vector<NameHit>* hits, size_t cap, bool keep_exact) {
+  std::stable_sort(hits->begin(), hits->end(),
+                   [](const NameHit& a, const NameHit& b) {
+                     if (a.exact != b.exact) return a.exact;
+                     if (a.rank_score != b.rank_score) return a.rank_score > b.rank_score;
+                     return a.ordinal < b.ordinal;
+                   });
+  std::vector<NameHit> kept;
+  for (NameHit& h : *hits) {
+    if (kept.size() < cap ||
+        (keep_exact && h.exact && kept.size() < index_internal::kMaxExactHits)) {
+      kept.push_back(std::move(h));
+    }
+  }
+  *hits = std::move(kept);
+}
+
+}  // namespace
+
 absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
+    const PartyQuery& query, const MatchOptions& options) const {
+  absl::StatusOr<MatchResult> result = MatchSingle(query, options);
+  if (!result.ok()) return result;
+  const std::vector<std::string> parts = ScriptParts(query.name);
+  if (parts.empty()) return result;
+  // Each script's name on its own too: hits can only be added.
+  for (const std::string& part : parts) {
+    PartyQuery q = query;
+    q.name = part;
+    absl::StatusOr<MatchResult> r = MatchSingle(q, options);
+    if (!r.ok()) continue;  // e.g. a part with no letters
+    MergeHits(std::move(r->hits), &result->hits);
+    MergeHits(std::move(r->near_misses), &result->near_misses);
+  }
+  SortAndCap(&result->hits, options.max_hits, /*keep_exact=*/true);
+  // A near miss of one part may be a hit of another.
+  std::vector<NameHit> near;
+  for (NameHit& h : result->near_misses) {
+    bool is_hit = false;
+    for (const NameHit& g : result->hits) is_hit |= g.ordinal == h.ordinal;
+    if (!is_hit) near.push_back(std::move(h));
+  }
+  result->near_misses = std::move(near);
+  SortAndCap(&result->near_misses, options.max_near_misses, /*keep_exact=*/false);
+  return result;
+}
+
+absl::StatusOr<MatchResult> NameIndexImpl::MatchSingle(
     const PartyQuery& query, const MatchOptions& options) const {
   if (query.name.size() > kMaxNameBytes) {
     return absl::InvalidArgumentError(absl::StrCat(

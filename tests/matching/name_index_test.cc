@@ -522,6 +522,16 @@ TEST(NameIndexWholeSkeletonTest, ArabicNameWithOtherTokenBoundaries) {
   ASSERT_FALSE(hits->empty());
   EXPECT_EQ((*hits)[0].ordinal, 2u);
   EXPECT_TRUE((*hits)[0].exact);
+  // A Latin name with an unrelated Arabic-script name in parentheses (as
+  // the lists write original-script names): each script's part is also
+  // matched alone, so the Latin name is not diluted by the other tokens.
+  query.name = "ZORVEX KALIMAR TRADING (\u062d\u0633\u0646 \u063a\u0648\u0644 "
+               "\u0627\u0644\u062d\u0633\u064a\u0646\u064a)";
+  hits = (*built)->Match(query, o);
+  ASSERT_TRUE(hits.ok());
+  ASSERT_FALSE(hits->empty());
+  EXPECT_EQ((*hits)[0].ordinal, 3u);
+  EXPECT_TRUE((*hits)[0].exact);
   // Another Arabic name with a different skeleton: no hit.
   query.name = "\u0643\u0645\u0627\u0644 \u062c\u0631\u0645\u0627\u0646";
   hits = (*built)->Match(query, o);
