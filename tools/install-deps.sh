@@ -18,7 +18,7 @@ PACKAGES=(
   libcpp-httplib-dev
   python3 openssl iso-codes
   chromium chromium-driver python3-selenium
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   nats-server libnats-dev
 )
 

@@ -51,8 +51,8 @@ struct Env {
         locgen::TrustConfigText("test-fleet-attest", key->PublicKeyHex()));
     serving::LocationIngestOptions opts;
     opts.verify_threads = verify_threads;
-    ingestor = *serving::LocationIngestor::Create(store.get(), manager.get(),
-                                                  std::move(trust), &clock, opts);
+    ingestor = *serving::LocationIngestor::Create(store.get(), manager.get(), std::move(trust),
+                                                  &clock, opts);
   }
 };
 
@@ -86,21 +86,25 @@ void BM_Ingest(benchmark::State& state) {
     env.reset();
     state.ResumeTiming();
   }
-  state.counters["reports_per_s"] =
-      benchmark::Counter(double(total), benchmark::Counter::kIsRate);
+  state.counters["reports_per_s"] = benchmark::Counter(double(total), benchmark::Counter::kIsRate);
   state.counters["reports"] = double(stream.reports.size());
 }
-BENCHMARK(BM_Ingest)->Arg(1)->Arg(2)->Arg(3)->Unit(benchmark::kMillisecond)
-    ->Iterations(2)->UseRealTime();
+BENCHMARK(BM_Ingest)
+    ->Arg(1)
+    ->Arg(2)
+    ->Arg(3)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(2)
+    ->UseRealTime();
 
 const std::vector<v1::ReportBundle>& Bundles(size_t per_bundle) {
   static auto* cache = new std::map<size_t, std::vector<v1::ReportBundle>>();
   auto it = cache->find(per_bundle);
   if (it == cache->end()) {
     auto key = *serving::Ed25519PrivateKey::FromSeed(locgen::TestKeySeed());
-    it = cache->emplace(per_bundle, locgen::MakeBundles(Stream100k().reports,
-                                                        per_bundle,
-                                                        "test-fleet-attest", key))
+    it = cache
+             ->emplace(per_bundle, locgen::MakeBundles(Stream100k().reports, per_bundle,
+                                                       "test-fleet-attest", key))
              .first;
   }
   return it->second;
@@ -125,13 +129,16 @@ void BM_IngestBundles(benchmark::State& state) {
     env.reset();
     state.ResumeTiming();
   }
-  state.counters["reports_per_s"] =
-      benchmark::Counter(double(total), benchmark::Counter::kIsRate);
+  state.counters["reports_per_s"] = benchmark::Counter(double(total), benchmark::Counter::kIsRate);
   state.counters["reports"] = double(reports);
   state.counters["bundles"] = double(bundles.size());
 }
-BENCHMARK(BM_IngestBundles)->Arg(1000)->Arg(100)->Unit(benchmark::kMillisecond)
-    ->Iterations(3)->UseRealTime();
+BENCHMARK(BM_IngestBundles)
+    ->Arg(1000)
+    ->Arg(100)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 
 void BM_VerifyBundle(benchmark::State& state) {
   const auto& bundle = Bundles(size_t(state.range(0)))[0];
@@ -146,8 +153,7 @@ void BM_VerifyBundle(benchmark::State& state) {
     }
   }
   state.counters["reports_per_s"] = benchmark::Counter(
-      double(state.iterations()) * double(bundle.reports_size()),
-      benchmark::Counter::kIsRate);
+      double(state.iterations()) * double(bundle.reports_size()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_VerifyBundle)->Arg(1000)->Unit(benchmark::kMicrosecond);
 
@@ -176,8 +182,7 @@ void BM_StoreOnly(benchmark::State& state) {
     env.reset();
     state.ResumeTiming();
   }
-  state.counters["reports_per_s"] =
-      benchmark::Counter(double(total), benchmark::Counter::kIsRate);
+  state.counters["reports_per_s"] = benchmark::Counter(double(total), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_StoreOnly)->Unit(benchmark::kMillisecond)->Iterations(2)->UseRealTime();
 

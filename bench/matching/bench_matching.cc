@@ -81,9 +81,8 @@ class Zipf {
 };
 
 std::string Word(Rng& rng, size_t min_syl, size_t max_syl) {
-  static const char* kOnset[] = {"b", "d", "f", "g", "h", "k", "l", "m",
-                                 "n", "p", "r", "s", "t", "v", "z", "sh",
-                                 "kh", "ch", "tr", "gr", "st", "y", ""};
+  static const char* kOnset[] = {"b", "d", "f", "g",  "h",  "k",  "l",  "m",  "n",  "p", "r", "s",
+                                 "t", "v", "z", "sh", "kh", "ch", "tr", "gr", "st", "y", ""};
   static const char* kVowel[] = {"a", "e", "i", "o", "u", "ai", "ou", "ia"};
   static const char* kCoda[] = {"", "", "", "n", "r", "s", "l", "k", "m"};
   size_t syl = min_syl + rng() % (max_syl - min_syl + 1);
@@ -97,29 +96,61 @@ std::string Word(Rng& rng, size_t min_syl, size_t max_syl) {
   return w;
 }
 
-std::vector<std::string> WordPool(Rng& rng, size_t n, size_t min_syl,
-                                  size_t max_syl) {
+std::vector<std::string> WordPool(Rng& rng, size_t n, size_t min_syl, size_t max_syl) {
   std::vector<std::string> v;
   v.reserve(n);
   for (size_t i = 0; i < n; ++i) v.push_back(Word(rng, min_syl, max_syl));
   return v;
 }
 
-const std::vector<std::string> kIndustry = {
-    "Technology", "Trading", "International", "Group", "Industries",
-    "Engineering", "Electronics", "Services", "Holding", "Shipping",
-    "Logistics", "Energy", "Petroleum", "Chemical", "Machinery", "Systems",
-    "Research Institute", "Investment", "Development", "Bank", "Aviation",
-    "Construction", "Import Export", "General Trading", "Manufacturing",
-    "Equipment", "Materials", "Solutions", "Software", "Communication",
-    "Precision", "Optical", "Marine", "Defense", "Aerospace", "Metals",
-    "Mining", "Pharmaceutical", "Textile", "Foods", "Capital", "Finance"};
-const std::vector<std::string> kLegal = {
-    "Co., Ltd.", "Ltd", "LLC", "JSC", "OOO", "GmbH", "S.A.", "Inc.",
-    "Corporation", "Limited", "Company", "PJSC", "FZE", "Pte. Ltd.", "B.V."};
-const std::vector<std::string> kCountries = {
-    "CN", "RU", "IR", "HK", "AE", "TR", "SY", "KP", "BY", "VE", "CU", "PK",
-    "IN", "DE", "US", "GB", "FR", "IT", "MY", "SG", "LB", "IQ", "AF", "UA"};
+const std::vector<std::string> kIndustry = {"Technology",
+                                            "Trading",
+                                            "International",
+                                            "Group",
+                                            "Industries",
+                                            "Engineering",
+                                            "Electronics",
+                                            "Services",
+                                            "Holding",
+                                            "Shipping",
+                                            "Logistics",
+                                            "Energy",
+                                            "Petroleum",
+                                            "Chemical",
+                                            "Machinery",
+                                            "Systems",
+                                            "Research Institute",
+                                            "Investment",
+                                            "Development",
+                                            "Bank",
+                                            "Aviation",
+                                            "Construction",
+                                            "Import Export",
+                                            "General Trading",
+                                            "Manufacturing",
+                                            "Equipment",
+                                            "Materials",
+                                            "Solutions",
+                                            "Software",
+                                            "Communication",
+                                            "Precision",
+                                            "Optical",
+                                            "Marine",
+                                            "Defense",
+                                            "Aerospace",
+                                            "Metals",
+                                            "Mining",
+                                            "Pharmaceutical",
+                                            "Textile",
+                                            "Foods",
+                                            "Capital",
+                                            "Finance"};
+const std::vector<std::string> kLegal = {"Co., Ltd.", "Ltd",  "LLC",  "JSC",         "OOO",
+                                         "GmbH",      "S.A.", "Inc.", "Corporation", "Limited",
+                                         "Company",   "PJSC", "FZE",  "Pte. Ltd.",   "B.V."};
+const std::vector<std::string> kCountries = {"CN", "RU", "IR", "HK", "AE", "TR", "SY", "KP",
+                                             "BY", "VE", "CU", "PK", "IN", "DE", "US", "GB",
+                                             "FR", "IT", "MY", "SG", "LB", "IQ", "AF", "UA"};
 
 struct Synthetic {
   std::vector<IndexEntity> entities;
@@ -135,9 +166,8 @@ std::string Accent(std::string s) {
 }
 
 std::string Cyrillic(const std::string& s) {
-  static const char* kMap[26] = {"а", "б", "к", "д", "е", "ф", "г", "х", "и",
-                                 "й", "к", "л", "м", "н", "о", "п", "к", "р",
-                                 "с", "т", "у", "в", "в", "кс", "ы", "з"};
+  static const char* kMap[26] = {"а", "б", "к", "д", "е", "ф", "г", "х", "и", "й", "к",  "л", "м",
+                                 "н", "о", "п", "к", "р", "с", "т", "у", "в", "в", "кс", "ы", "з"};
   std::string out;
   for (char c : s) {
     char l = absl::ascii_tolower(c);
@@ -167,9 +197,8 @@ Synthetic MakeSynthetic(size_t n_entities, uint64_t seed) {
   const auto brands = WordPool(rng, 600000, 2, 4);
   const auto cities = WordPool(rng, 800, 2, 3);
   const Zipf given_z(given.size(), 1.0), surname_z(surnames.size(), 0.9),
-      brand_z(brands.size(), 0.7), industry_z(kIndustry.size(), 1.0),
-      legal_z(kLegal.size(), 1.1), city_z(cities.size(), 1.0),
-      country_z(kCountries.size(), 1.0);
+      brand_z(brands.size(), 0.7), industry_z(kIndustry.size(), 1.0), legal_z(kLegal.size(), 1.1),
+      city_z(cities.size(), 1.0), country_z(kCountries.size(), 1.0);
   out.entities.reserve(n_entities);
   for (size_t i = 0; i < n_entities; ++i) {
     IndexEntity e;
@@ -184,8 +213,7 @@ Synthetic MakeSynthetic(size_t n_entities, uint64_t seed) {
       std::string middle = rng() % 10 < 3 ? given[given_z(rng)] : "";
       primary = absl::StrCat(last, ", ", first, middle.empty() ? "" : " ", middle);
       e.aliases.emplace_back(absl::StrCat(first, " ", last), NameKind::kStrongAlias);
-      e.aliases.emplace_back(Typo(absl::StrCat(first, " ", last), rng),
-                             NameKind::kWeakAlias);
+      e.aliases.emplace_back(Typo(absl::StrCat(first, " ", last), rng), NameKind::kWeakAlias);
     } else {
       std::string core = brands[brand_z(rng)];
       if (rng() % 3 == 0) absl::StrAppend(&core, " ", brands[brand_z(rng)]);
@@ -193,10 +221,8 @@ Synthetic MakeSynthetic(size_t n_entities, uint64_t seed) {
       std::string industry = kIndustry[industry_z(rng)];
       if (rng() % 4 == 0) absl::StrAppend(&industry, " ", kIndustry[industry_z(rng)]);
       std::string legal = rng() % 10 < 7 ? kLegal[legal_z(rng)] : "";
-      primary = absl::StrCat(prefix, core, " ", industry, legal.empty() ? "" : " ",
-                             legal);
-      e.aliases.emplace_back(absl::StrCat(core, " ", kLegal[legal_z(rng)]),
-                             NameKind::kStrongAlias);
+      primary = absl::StrCat(prefix, core, " ", industry, legal.empty() ? "" : " ", legal);
+      e.aliases.emplace_back(absl::StrCat(core, " ", kLegal[legal_z(rng)]), NameKind::kStrongAlias);
       e.aliases.emplace_back(absl::StrCat(brands[brand_z(rng)], " ", industry),
                              NameKind::kStrongAlias);
     }
@@ -219,15 +245,13 @@ Synthetic MakeSynthetic(size_t n_entities, uint64_t seed) {
     } else if (kind < 7) {
       out.queries.push_back(Typo(e.primary_name, qr));
     } else if (kind < 9) {
-      out.queries.push_back(absl::StrCat(Word(qr, 3, 4), " ",
-                                         kIndustry[industry_z(qr)], " ",
-                                         kLegal[legal_z(qr)]));
+      out.queries.push_back(
+          absl::StrCat(Word(qr, 3, 4), " ", kIndustry[industry_z(qr)], " ", kLegal[legal_z(qr)]));
     } else {
       out.queries.push_back(absl::StrCat(given[given_z(qr)], " ", Word(qr, 3, 4)));
     }
   }
-  out.gen_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  out.gen_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }
 
@@ -260,16 +284,14 @@ Fixture* RealFixture() {
       if (i % 7 == 0) x->queries.push_back(x->entities[i].primary_name);
       if (i % 11 == 0) x->queries.push_back(Typo(x->entities[i].primary_name, rng));
       if (i % 13 == 0) {
-        x->queries.push_back(absl::StrCat(Word(rng, 2, 3), " ",
-                                          kIndustry[rng() % kIndustry.size()],
-                                          " Co., Ltd."));
+        x->queries.push_back(
+            absl::StrCat(Word(rng, 2, 3), " ", kIndustry[rng() % kIndustry.size()], " Co., Ltd."));
       }
     }
     double before = RssMiB();
     auto t0 = std::chrono::steady_clock::now();
     auto built = NameIndex::Build(x->entities);
-    x->build_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    x->build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     x->rss_delta_mib = RssMiB() - before;
     x->index = std::move(built).value();
     return x;
@@ -290,8 +312,7 @@ Fixture* SyntheticFixture() {
     double before = RssMiB();
     auto t0 = std::chrono::steady_clock::now();
     auto built = NameIndex::Build(std::move(s.entities));
-    x->build_seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    x->build_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     x->rss_delta_mib = RssMiB() - before;
     x->index = std::move(built).value();
     return x;
@@ -303,10 +324,10 @@ Fixture* SyntheticFixture() {
 // Benchmarks.
 
 void BM_NormalizeAscii(benchmark::State& state) {
-  const std::vector<std::string> names = {
-      "HUAWEI TECHNOLOGIES CO., LTD.", "SMITH, John William",
-      "Open Joint Stock Company Kontsern Izhmash",
-      "Beijing Institute of Technology", "AL-QAIDA IN THE ISLAMIC MAGHREB"};
+  const std::vector<std::string> names = {"HUAWEI TECHNOLOGIES CO., LTD.", "SMITH, John William",
+                                          "Open Joint Stock Company Kontsern Izhmash",
+                                          "Beijing Institute of Technology",
+                                          "AL-QAIDA IN THE ISLAMIC MAGHREB"};
   NormalizedName out;
   size_t i = 0;
   for (auto _ : state) {
@@ -317,9 +338,9 @@ void BM_NormalizeAscii(benchmark::State& state) {
 BENCHMARK(BM_NormalizeAscii);
 
 void BM_NormalizeUnicode(benchmark::State& state) {
-  const std::vector<std::string> names = {
-      "华为技术有限公司", "ООО Газпром нефть", "Müller Maschinenbau GmbH",
-      "Ελληνική Εταιρεία", "شركة النفط الوطنية", "삼성전자 주식회사"};
+  const std::vector<std::string> names = {"华为技术有限公司",         "ООО Газпром нефть",
+                                          "Müller Maschinenbau GmbH", "Ελληνική Εταιρεία",
+                                          "شركة النفط الوطنية",       "삼성전자 주식회사"};
   NormalizedName out;
   size_t i = 0;
   for (auto _ : state) {
@@ -350,12 +371,10 @@ void MatchLoop(benchmark::State& state, Fixture* f) {
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c0);
     auto t0 = std::chrono::steady_clock::now();
     auto r = f->index->Match(q, opts);
-    us.push_back(std::chrono::duration<double, std::micro>(
-                     std::chrono::steady_clock::now() - t0)
-                     .count());
+    us.push_back(
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count());
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
-    cpu_us.push_back((c1.tv_sec - c0.tv_sec) * 1e6 +
-                     (c1.tv_nsec - c0.tv_nsec) / 1e3);
+    cpu_us.push_back((c1.tv_sec - c0.tv_sec) * 1e6 + (c1.tv_nsec - c0.tv_nsec) / 1e3);
     if (r.ok()) hits += !r->empty();
     if (slow_us > 0 && us.back() > slow_us && i <= f->queries.size()) {
       std::fprintf(stderr, "slow %.0f us: %s\n", us.back(), q.name.c_str());
@@ -387,14 +406,11 @@ void BM_BuildRealLists(benchmark::State& state) {
   }
   state.counters["entities"] = f->entities.size();
   state.counters["names"] = f->names;
-  state.counters["index_MiB"] =
-      f->index ? f->index->memory_bytes() / 1048576.0 : 0;
+  state.counters["index_MiB"] = f->index ? f->index->memory_bytes() / 1048576.0 : 0;
 }
 BENCHMARK(BM_BuildRealLists)->Unit(benchmark::kMillisecond)->Iterations(3);
 
-void BM_MatchRealLists(benchmark::State& state) {
-  MatchLoop(state, RealFixture());
-}
+void BM_MatchRealLists(benchmark::State& state) { MatchLoop(state, RealFixture()); }
 BENCHMARK(BM_MatchRealLists)->Unit(benchmark::kMicrosecond)->MinTime(3.0);
 
 void BM_Build1M(benchmark::State& state) {
@@ -403,17 +419,14 @@ void BM_Build1M(benchmark::State& state) {
   state.counters["build_s"] = f->build_seconds;
   state.counters["entities"] = f->index ? f->index->entity_count() : 0;
   state.counters["names"] = f->names;
-  state.counters["index_MiB"] =
-      f->index ? f->index->memory_bytes() / 1048576.0 : 0;
+  state.counters["index_MiB"] = f->index ? f->index->memory_bytes() / 1048576.0 : 0;
   state.counters["rss_delta_MiB"] = f->rss_delta_mib;
   state.counters["rss_MiB"] = RssMiB();
   state.counters["peak_rss_MiB"] = PeakRssMiB();
 }
 BENCHMARK(BM_Build1M)->Iterations(1);
 
-void BM_Match1M(benchmark::State& state) {
-  MatchLoop(state, SyntheticFixture());
-}
+void BM_Match1M(benchmark::State& state) { MatchLoop(state, SyntheticFixture()); }
 BENCHMARK(BM_Match1M)->Unit(benchmark::kMicrosecond)->MinTime(5.0);
 
 }  // namespace
@@ -421,15 +434,13 @@ BENCHMARK(BM_Match1M)->Unit(benchmark::kMicrosecond)->MinTime(5.0);
 
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
-  benchmark::AddCustomContext(
-      "cpu_model", exportscreen::matching::ReadProcField("/proc/cpuinfo", "model name"));
-  benchmark::AddCustomContext("nproc",
-                              std::to_string(std::thread::hardware_concurrency()));
-  benchmark::AddCustomContext(
-      "mem_total", exportscreen::matching::ReadProcField("/proc/meminfo", "MemTotal"));
+  benchmark::AddCustomContext("cpu_model",
+                              exportscreen::matching::ReadProcField("/proc/cpuinfo", "model name"));
+  benchmark::AddCustomContext("nproc", std::to_string(std::thread::hardware_concurrency()));
+  benchmark::AddCustomContext("mem_total",
+                              exportscreen::matching::ReadProcField("/proc/meminfo", "MemTotal"));
   benchmark::RunSpecifiedBenchmarks();
-  std::fprintf(stderr, "final RSS %.0f MiB, peak RSS %.0f MiB\n",
-               exportscreen::matching::RssMiB(),
+  std::fprintf(stderr, "final RSS %.0f MiB, peak RSS %.0f MiB\n", exportscreen::matching::RssMiB(),
                exportscreen::matching::PeakRssMiB());
   benchmark::Shutdown();
   return 0;

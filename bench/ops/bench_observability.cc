@@ -69,10 +69,10 @@ BENCHMARK(BM_CallObserverOff);
 
 // The answer counters of a Screen call with two party hits.
 void BM_AnswerCounters(benchmark::State& state) {
-  auto* decisions = metrics::Registry::Default().Get(
-      "es_decisions_total", "", metrics::Type::kCounter, {"decision"});
-  auto* hits = metrics::Registry::Default().Get(
-      "es_party_hits_total", "", metrics::Type::kCounter, {"list", "action"});
+  auto* decisions = metrics::Registry::Default().Get("es_decisions_total", "",
+                                                     metrics::Type::kCounter, {"decision"});
+  auto* hits = metrics::Registry::Default().Get("es_party_hits_total", "", metrics::Type::kCounter,
+                                                {"list", "action"});
   for (auto _ : state) {
     decisions->CounterWith({"DECISION_LICENSE_REQUIRED"})->Add();
     hits->CounterWith({"EL", "MATCH_ACTION_BLOCK"})->Add();
@@ -88,8 +88,7 @@ void BM_RenderRegistry(benchmark::State& state) {
   obs.enabled = true;
   for (int m = 0; m < 30; ++m) {
     for (int code = 0; code < 17; code += 4) {
-      api::CallObserver o(&obs, "exportscreen.v1.AdminService/M" + std::to_string(m),
-                          nullptr);
+      api::CallObserver o(&obs, "exportscreen.v1.AdminService/M" + std::to_string(m), nullptr);
       o.SetStatus(grpc::Status(static_cast<grpc::StatusCode>(code), ""));
       o.Done();
     }

@@ -91,10 +91,11 @@ int main(int argc, char** argv) {
       break;
     }
   }
-  std::printf("machine: %u cores, %s; data: seeded store (%zu entities), 64 "
-              "request shapes (1 party, 1 item)\n",
-              std::thread::hardware_concurrency(), model.c_str(),
-              exportscreen::Get().manager->Current()->data->entities.size());
+  std::printf(
+      "machine: %u cores, %s; data: seeded store (%zu entities), 64 "
+      "request shapes (1 party, 1 item)\n",
+      std::thread::hardware_concurrency(), model.c_str(),
+      exportscreen::Get().manager->Current()->data->entities.size());
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   return 0;

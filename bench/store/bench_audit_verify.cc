@@ -104,13 +104,12 @@ int main(int argc, char** argv) {
     request.set_resume(resume);
     int reports = 0;
     const absl::Time start = absl::Now();
-    auto v = es::serving::VerifyAuditChain(**opened, request,
-                                           [&](const es::v1::VerifyAuditChainProgress& p) {
-                                             if (++reports % 20 == 0) {
-                                               std::cerr << "  verified " << p.records_checked()
-                                                         << "\n";
-                                             }
-                                           });
+    auto v = es::serving::VerifyAuditChain(
+        **opened, request, [&](const es::v1::VerifyAuditChainProgress& p) {
+          if (++reports % 20 == 0) {
+            std::cerr << "  verified " << p.records_checked() << "\n";
+          }
+        });
     const double s = absl::ToDoubleSeconds(absl::Now() - start);
     if (!v.ok()) {
       std::cerr << v.status() << "\n";

@@ -31,8 +31,7 @@ namespace exportscreen::api {
 // ---------------------------------------------------------------------------
 // AdminService
 
-void FillServingStatus(const serving::SnapshotManager& manager,
-                       v1::ServingStatus* status) {
+void FillServingStatus(const serving::SnapshotManager& manager, v1::ServingStatus* status) {
   auto snapshot = manager.Current();
   status->set_decision_count(manager.store()->decisions().decision_count());
   for (std::string& w : manager.Warnings()) status->add_warnings(std::move(w));
@@ -57,21 +56,17 @@ void FillServingStatus(const serving::SnapshotManager& manager,
   status->set_load_seconds(snapshot->load_seconds);
 }
 
-AdminServiceImpl::AdminServiceImpl(serving::SnapshotManager* manager,
-                                   WorkerPool* admin_pool,
+AdminServiceImpl::AdminServiceImpl(serving::SnapshotManager* manager, WorkerPool* admin_pool,
                                    const Authorizer* authorizer, Clock* clock)
-    : manager_(manager),
-      admin_pool_(admin_pool),
-      authorizer_(authorizer),
-      clock_(clock) {}
+    : manager_(manager), admin_pool_(admin_pool), authorizer_(authorizer), clock_(clock) {}
 
-grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(
-    grpc::CallbackServerContext* context, const v1::GetServingStatusRequest*,
-    v1::ServingStatus* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(grpc::CallbackServerContext* context,
+                                                             const v1::GetServingStatusRequest*,
+                                                             v1::ServingStatus* response) {
   auto* reactor = new ObservedUnaryReactor(
       observability_, "exportscreen.v1.AdminService/GetServingStatus", context);
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetServingStatus",
-                                           kAnyone, reactor->observer());
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "GetServingStatus", kAnyone, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -81,58 +76,56 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ImportList(
-    grpc::CallbackServerContext* context, const v1::ImportListRequest* request,
-    v1::ImportListResponse* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::ImportList(grpc::CallbackServerContext* context,
+                                                       const v1::ImportListRequest* request,
+                                                       v1::ImportListResponse* response) {
   std::string summary = absl::StrCat("format=", request->format(), " files=");
   for (const auto& f : request->files()) absl::StrAppend(&summary, f.name(), ",");
-  absl::StrAppend(&summary, " activate=", request->activate(),
-                  " dry_run=", request->dry_run());
+  absl::StrAppend(&summary, " activate=", request->activate(), " dry_run=", request->dry_run());
   return RunAdmin(context, "ImportList", kOperators, /*record=*/true, summary,
                   [this, request, response](const Caller& caller) -> absl::Status {
-    if (request->files().empty()) {
-      return absl::InvalidArgumentError("files: at least one file is required");
-    }
-    std::vector<store::ImportInput> files;
-    for (const auto& f : request->files()) files.push_back({f.name(), f.content()});
-    ASSIGN_OR_RETURN(auto outcome,
-                     manager_->ImportList(request->format(), files,
-                                          request->replace_lists(),
-                                          request->activate(), request->dry_run(),
-                                          caller.name));
-    response->set_list_version(request->dry_run() ? "" : outcome.info.version());
-    for (const auto& e : outcome.parsed.entities) {
-      (*response->mutable_counts_by_list())[e.list()]++;
-    }
-    response->set_accepted(outcome.records);
-    for (const auto& r : outcome.parsed.rejected) {
-      auto* row = response->add_rejected();
-      row->set_file(r.file);
-      row->set_line(r.line);
-      row->set_reason(r.reason);
-    }
-    response->set_added(outcome.added);
-    response->set_removed(outcome.removed);
-    response->set_changed(outcome.changed);
-    response->set_activated(outcome.activated);
-    if (outcome.activated) AfterActivation();
-    return absl::OkStatus();
-  });
+                    if (request->files().empty()) {
+                      return absl::InvalidArgumentError("files: at least one file is required");
+                    }
+                    std::vector<store::ImportInput> files;
+                    for (const auto& f : request->files()) files.push_back({f.name(), f.content()});
+                    ASSIGN_OR_RETURN(
+                        auto outcome,
+                        manager_->ImportList(request->format(), files, request->replace_lists(),
+                                             request->activate(), request->dry_run(), caller.name));
+                    response->set_list_version(request->dry_run() ? "" : outcome.info.version());
+                    for (const auto& e : outcome.parsed.entities) {
+                      (*response->mutable_counts_by_list())[e.list()]++;
+                    }
+                    response->set_accepted(outcome.records);
+                    for (const auto& r : outcome.parsed.rejected) {
+                      auto* row = response->add_rejected();
+                      row->set_file(r.file);
+                      row->set_line(r.line);
+                      row->set_reason(r.reason);
+                    }
+                    response->set_added(outcome.added);
+                    response->set_removed(outcome.removed);
+                    response->set_changed(outcome.changed);
+                    response->set_activated(outcome.activated);
+                    if (outcome.activated) AfterActivation();
+                    return absl::OkStatus();
+                  });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ListVersions(
-    grpc::CallbackServerContext* context, const v1::ListVersionsRequest*,
-    v1::ListVersionsResponse* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::ListVersions(grpc::CallbackServerContext* context,
+                                                         const v1::ListVersionsRequest*,
+                                                         v1::ListVersionsResponse* response) {
   return RunAdmin(context, "ListVersions", kAnyone, false, "",
                   [this, response](const Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(auto lists, manager_->store()->lists().ListListVersions());
-    ASSIGN_OR_RETURN(auto rules, manager_->store()->rule_sets().ListRuleSets());
-    ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
-    for (auto& l : lists) *response->add_list_versions() = std::move(l);
-    for (auto& r : rules) *response->add_rule_sets() = std::move(r);
-    if (active.has_value()) *response->mutable_active() = *active;
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(auto lists, manager_->store()->lists().ListListVersions());
+                    ASSIGN_OR_RETURN(auto rules, manager_->store()->rule_sets().ListRuleSets());
+                    ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
+                    for (auto& l : lists) *response->add_list_versions() = std::move(l);
+                    for (auto& r : rules) *response->add_rule_sets() = std::move(r);
+                    if (active.has_value()) *response->mutable_active() = *active;
+                    return absl::OkStatus();
+                  });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
@@ -145,23 +138,21 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
       AuthCall(context, *authorizer_, method, roles, reactor->observer());
   if (!caller.ok()) {
     if (record) {
-      Record(method, "(unauthenticated or not allowed)", context->peer(),
-             summary, caller.status());
+      Record(method, "(unauthenticated or not allowed)", context->peer(), summary, caller.status());
     }
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   const bool queued = admin_pool_->TrySchedule(
-      [this, reactor, record, method = std::string(method),
-       summary = std::move(summary), peer = context->peer(),
-       caller = *std::move(caller), fn = std::move(fn)] {
+      [this, reactor, record, method = std::string(method), summary = std::move(summary),
+       peer = context->peer(), caller = *std::move(caller), fn = std::move(fn)] {
         absl::Status status = fn(caller);
         if (record) Record(method, caller.name, peer, summary, status);
         reactor->Finish(ToGrpcStatus(status));
       });
   if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "too many admin operations queued"));
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many admin operations queued"));
   }
   return reactor;
 }
@@ -170,8 +161,8 @@ void AdminServiceImpl::AfterActivation() {
   if (on_activate_) on_activate_();
   if (rescreen_lookback_ <= absl::ZeroDuration() || rescreen_max_ <= 0) return;
   const bool queued = admin_pool_->TrySchedule([this] {
-    auto alerts = serving::RescreenRecentClearDecisions(
-        *manager_, rescreen_lookback_, rescreen_max_, clock_);
+    auto alerts =
+        serving::RescreenRecentClearDecisions(*manager_, rescreen_lookback_, rescreen_max_, clock_);
     if (!alerts.ok()) {
       ES_LOG_ERROR("continuous screening failed: ", alerts.status().ToString());
     } else if (!alerts->empty()) {
@@ -186,13 +177,12 @@ void AdminServiceImpl::RescreenIfSuperseded(const v1::DecisionRecord& record) {
   if (record.response().decision() != v1::DECISION_CLEAR) return;
   if (rescreen_lookback_ <= absl::ZeroDuration() || rescreen_max_ <= 0) return;
   auto current = manager_->Current();
-  if (current == nullptr ||
-      (record.response().rule_set_version() == current->rule_set_version &&
-       record.response().list_version() == current->list_version)) {
+  if (current == nullptr || (record.response().rule_set_version() == current->rule_set_version &&
+                             record.response().list_version() == current->list_version)) {
     return;
   }
-  const bool queued = admin_pool_->TrySchedule(
-      [this, record = std::make_shared<const v1::DecisionRecord>(record)] {
+  const bool queued =
+      admin_pool_->TrySchedule([this, record = std::make_shared<const v1::DecisionRecord>(record)] {
         auto alerts = serving::RescreenDecision(*manager_, *record, clock_);
         if (!alerts.ok()) {
           ES_LOG_ERROR("continuous screening of ", record->decision_id(),
@@ -203,14 +193,12 @@ void AdminServiceImpl::RescreenIfSuperseded(const v1::DecisionRecord& record) {
         }
       });
   if (!queued) {
-    ES_LOG_ERROR("continuous screening of ", record.decision_id(),
-                 " not queued: admin pool full");
+    ES_LOG_ERROR("continuous screening of ", record.decision_id(), " not queued: admin pool full");
   }
 }
 
-v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
-                               const std::string& actor, const std::string& peer,
-                               const std::string& summary,
+v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method, const std::string& actor,
+                               const std::string& peer, const std::string& summary,
                                const absl::Status& result) {
   v1::AdminAction action;
   SetTimestamp(at, action.mutable_at());
@@ -226,8 +214,7 @@ v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
 void AdminServiceImpl::Record(absl::string_view method, const std::string& actor,
                               const std::string& peer, const std::string& summary,
                               const absl::Status& result) {
-  v1::AdminAction action =
-      NewAdminAction(clock_->Now(), method, actor, peer, summary, result);
+  v1::AdminAction action = NewAdminAction(clock_->Now(), method, actor, peer, summary, result);
   if (auto current = manager_->Current()) {
     action.set_rule_set_version(current->rule_set_version);
     action.set_list_version(current->list_version);
@@ -237,12 +224,12 @@ void AdminServiceImpl::Record(absl::string_view method, const std::string& actor
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
-    grpc::CallbackServerContext* context,
-    const v1::RecordDispositionRequest* request, v1::Disposition* response) {
+    grpc::CallbackServerContext* context, const v1::RecordDispositionRequest* request,
+    v1::Disposition* response) {
   return RunAdmin(
       context, "RecordDisposition", kDispositioners, true,
-      absl::StrCat("decision=", request->decision_id(), " party=",
-                   request->party_index(), " entity=", request->entity_id()),
+      absl::StrCat("decision=", request->decision_id(), " party=", request->party_index(),
+                   " entity=", request->entity_id()),
       [this, request, response](const Caller& caller) -> absl::Status {
         if (absl::StripAsciiWhitespace(request->reason()).empty()) {
           return absl::InvalidArgumentError("reason: is required");
@@ -255,20 +242,19 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
         }
         bool hit = false;
         for (const auto& m : record.response().party_matches()) {
-          hit |= m.party_index() == request->party_index() &&
-                 m.entity_id() == request->entity_id();
+          hit |= m.party_index() == request->party_index() && m.entity_id() == request->entity_id();
         }
         if (!hit) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              "decision ", request->decision_id(), " has no hit of party ",
-              request->party_index(), " on ", request->entity_id()));
+          return absl::FailedPreconditionError(
+              absl::StrCat("decision ", request->decision_id(), " has no hit of party ",
+                           request->party_index(), " on ", request->entity_id()));
         }
         auto current = manager_->Current();
         if (current == nullptr) return absl::UnavailableError("not serving");
         auto it = current->data->entity_by_id.find(request->entity_id());
         if (it == current->data->entity_by_id.end()) {
-          return absl::FailedPreconditionError(absl::StrCat(
-              request->entity_id(), " is not in the active list version"));
+          return absl::FailedPreconditionError(
+              absl::StrCat(request->entity_id(), " is not in the active list version"));
         }
         const v1::Party& party = record.request().parties(request->party_index());
         v1::Disposition d;
@@ -276,13 +262,11 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
         d.set_party_name(party.name());
         d.set_party_country(party.country());
         d.set_party_address(absl::StrJoin(
-            {party.address().street(), party.address().city(),
-             party.address().region(), party.address().postal_code(),
-             party.address().country()},
+            {party.address().street(), party.address().city(), party.address().region(),
+             party.address().postal_code(), party.address().country()},
             ", "));
         d.set_party_key(engine::PartyKey(party));
-        d.set_entity_fingerprint(
-            engine::EntityFingerprint(current->data->entities[it->second]));
+        d.set_entity_fingerprint(engine::EntityFingerprint(current->data->entities[it->second]));
         d.set_reason(request->reason());
         d.set_analyst(caller.name);
         SetTimestamp(clock_->Now(), d.mutable_created_at());
@@ -292,8 +276,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::RevokeDisposition(
-    grpc::CallbackServerContext* context,
-    const v1::RevokeDispositionRequest* request, v1::Disposition* response) {
+    grpc::CallbackServerContext* context, const v1::RevokeDispositionRequest* request,
+    v1::Disposition* response) {
   return RunAdmin(
       context, "RevokeDisposition", kDispositioners, true,
       absl::StrCat("disposition=", request->disposition_id()),
@@ -302,8 +286,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RevokeDisposition(
         bool found = false;
         for (const auto& d : log) found |= d.id() == request->disposition_id();
         if (!found) {
-          return absl::NotFoundError(
-              absl::StrCat("disposition ", request->disposition_id()));
+          return absl::NotFoundError(absl::StrCat("disposition ", request->disposition_id()));
         }
         v1::Disposition revoke;
         revoke.set_revokes_id(request->disposition_id());
@@ -320,30 +303,31 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDispositions(
     v1::ListDispositionsResponse* response) {
   return RunAdmin(context, "ListDispositions", kReaders, false, "",
                   [this, response](const Caller&) -> absl::Status {
-    ASSIGN_OR_RETURN(auto log, manager_->store()->dispositions().ListDispositions());
-    for (auto& d : log) *response->add_dispositions() = std::move(d);
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(auto log,
+                                     manager_->store()->dispositions().ListDispositions());
+                    for (auto& d : log) *response->add_dispositions() = std::move(d);
+                    return absl::OkStatus();
+                  });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAdminActions(
     grpc::CallbackServerContext* context, const v1::ListAdminActionsRequest* request,
     v1::ListAdminActionsResponse* response) {
-  return RunAdmin(context, "ListAdminActions", kReaders, false, "",
-                  [this, request, response](const Caller&) -> absl::Status {
-    const int limit = request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
-    ASSIGN_OR_RETURN(auto actions, manager_->store()->admin_log().ListAdminActions(limit));
-    for (auto& a : actions) *response->add_actions() = std::move(a);
-    return absl::OkStatus();
-  });
+  return RunAdmin(
+      context, "ListAdminActions", kReaders, false, "",
+      [this, request, response](const Caller&) -> absl::Status {
+        const int limit = request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
+        ASSIGN_OR_RETURN(auto actions, manager_->store()->admin_log().ListAdminActions(limit));
+        for (auto& a : actions) *response->add_actions() = std::move(a);
+        return absl::OkStatus();
+      });
 }
 
 namespace {
 
 // `dir` resolved under `root`: relative names below it, absolute paths only
 // inside it; no ".." component. INVALID_ARGUMENT naming the field otherwise.
-absl::StatusOr<std::string> ResolveBackupDir(const std::string& root,
-                                             const std::string& dir) {
+absl::StatusOr<std::string> ResolveBackupDir(const std::string& root, const std::string& dir) {
   if (root.empty()) {
     return absl::FailedPreconditionError(
         "backups are disabled on this server (--backup_root is empty)");
@@ -355,13 +339,11 @@ absl::StatusOr<std::string> ResolveBackupDir(const std::string& root,
   const std::filesystem::path p(dir);
   for (const auto& part : p) {
     if (part == "..") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "dir: '", dir, "' must not contain '..'"));
+      return absl::InvalidArgumentError(absl::StrCat("dir: '", dir, "' must not contain '..'"));
     }
   }
   std::error_code ec;
-  const std::filesystem::path root_abs =
-      std::filesystem::absolute(root, ec).lexically_normal();
+  const std::filesystem::path root_abs = std::filesystem::absolute(root, ec).lexically_normal();
   if (ec) return absl::InternalError(absl::StrCat("--backup_root: ", ec.message()));
   if (p.is_relative()) return (root_abs / p).lexically_normal().string();
   const std::filesystem::path abs = p.lexically_normal();
@@ -370,8 +352,7 @@ absl::StatusOr<std::string> ResolveBackupDir(const std::string& root,
   for (; r != root_abs.end() && !r->empty(); ++r, ++a) {
     if (a == abs.end() || *a != *r) {
       return absl::InvalidArgumentError(absl::StrCat(
-          "dir: '", dir, "' is outside the server's --backup_root ",
-          root_abs.string()));
+          "dir: '", dir, "' is outside the server's --backup_root ", root_abs.string()));
     }
   }
   return abs.string();
@@ -379,23 +360,19 @@ absl::StatusOr<std::string> ResolveBackupDir(const std::string& root,
 
 }  // namespace
 
-grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
-    grpc::CallbackServerContext* context, const v1::BackupRequest* request,
-    v1::BackupResponse* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::Backup(grpc::CallbackServerContext* context,
+                                                   const v1::BackupRequest* request,
+                                                   v1::BackupResponse* response) {
   return RunAdmin(
       context, "Backup", kOperators, true, absl::StrCat("dir=", request->dir()),
       [this, request, response](const Caller&) -> absl::Status {
         static metrics::Family* const backups = metrics::Registry::Default().Get(
-            "es_backups_total", "Store backups, by result", metrics::Type::kCounter,
-            {"result"});
-        static metrics::Gauge* const last_seconds =
-            metrics::Registry::Default().GetGauge(
-                "es_backup_last_seconds", "Duration of the last successful backup");
+            "es_backups_total", "Store backups, by result", metrics::Type::kCounter, {"result"});
+        static metrics::Gauge* const last_seconds = metrics::Registry::Default().GetGauge(
+            "es_backup_last_seconds", "Duration of the last successful backup");
         static metrics::Gauge* const last_at = metrics::Registry::Default().GetGauge(
-            "es_backup_last_success_timestamp_seconds",
-            "Unix time of the last successful backup");
-        ASSIGN_OR_RETURN(const std::string dir,
-                         ResolveBackupDir(backup_root_, request->dir()));
+            "es_backup_last_success_timestamp_seconds", "Unix time of the last successful backup");
+        ASSIGN_OR_RETURN(const std::string dir, ResolveBackupDir(backup_root_, request->dir()));
         std::error_code ec;
         std::filesystem::create_directories(dir, ec);
         if (ec) {
@@ -419,133 +396,140 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Backup(
         response->set_decision_count(info->decision_count);
         response->set_backups_kept(info->backups_kept);
         response->set_seconds(seconds);
-        ES_LOG_INFO("backup ", info->backup_id, " into ", dir, ": ",
-                    info->size_bytes, " bytes, ", info->file_count, " files, ",
-                    info->decision_count, " decisions, ", seconds, "s");
+        ES_LOG_INFO("backup ", info->backup_id, " into ", dir, ": ", info->size_bytes, " bytes, ",
+                    info->file_count, " files, ", info->decision_count, " decisions, ", seconds,
+                    "s");
         return absl::OkStatus();
       });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(
-    grpc::CallbackServerContext* context,
-    const v1::PublishRuleSetRequest* request, v1::RuleSetInfo* response) {
-  return RunAdmin(context, "PublishRuleSet", kOperators, true, absl::StrCat("source=", request->source(), " files=", request->files_size(), " validate_only=", request->validate_only()),
-                  [this, request, response](const Caller& caller) -> absl::Status {
-    if (request->files().empty()) {
-      return absl::InvalidArgumentError("files: at least one rule file is required");
-    }
-    std::map<std::string, std::string> files(request->files().begin(),
-                                             request->files().end());
-    RETURN_IF_ERROR(serving::CheckRuleSetSize(files));
-    if (request->validate_only()) {
-      ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
-      response->set_rule_count(static_cast<int64_t>(compiled->rule_count()));
-      return absl::OkStatus();
-    }
-    ASSIGN_OR_RETURN(*response, manager_->PublishRules(files, request->source(), caller.name));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(grpc::CallbackServerContext* context,
+                                                           const v1::PublishRuleSetRequest* request,
+                                                           v1::RuleSetInfo* response) {
+  return RunAdmin(
+      context, "PublishRuleSet", kOperators, true,
+      absl::StrCat("source=", request->source(), " files=", request->files_size(),
+                   " validate_only=", request->validate_only()),
+      [this, request, response](const Caller& caller) -> absl::Status {
+        if (request->files().empty()) {
+          return absl::InvalidArgumentError("files: at least one rule file is required");
+        }
+        std::map<std::string, std::string> files(request->files().begin(), request->files().end());
+        RETURN_IF_ERROR(serving::CheckRuleSetSize(files));
+        if (request->validate_only()) {
+          ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
+          response->set_rule_count(static_cast<int64_t>(compiled->rule_count()));
+          return absl::OkStatus();
+        }
+        ASSIGN_OR_RETURN(*response, manager_->PublishRules(files, request->source(), caller.name));
+        return absl::OkStatus();
+      });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(
-    grpc::CallbackServerContext* context, const v1::GetRuleSetRequest* request,
-    v1::StoredRuleSet* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(grpc::CallbackServerContext* context,
+                                                       const v1::GetRuleSetRequest* request,
+                                                       v1::StoredRuleSet* response) {
   return RunAdmin(context, "GetRuleSet", kAnyone, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(*response, manager_->store()->rule_sets().GetRuleSet(request->version()));
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(*response,
+                                     manager_->store()->rule_sets().GetRuleSet(request->version()));
+                    return absl::OkStatus();
+                  });
 }
 
 absl::StatusOr<std::string> AdminServiceImpl::FromOrActive(
-    const std::string& from,
-    std::string engine::ScreeningSnapshot::*active_version) const {
+    const std::string& from, std::string engine::ScreeningSnapshot::*active_version) const {
   if (!from.empty()) return from;
   auto current = manager_->Current();
   if (current == nullptr) return absl::FailedPreconditionError("nothing active");
   return (*current).*active_version;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::DiffRuleSets(
-    grpc::CallbackServerContext* context, const v1::DiffRequest* request,
-    v1::DiffResponse* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::DiffRuleSets(grpc::CallbackServerContext* context,
+                                                         const v1::DiffRequest* request,
+                                                         v1::DiffResponse* response) {
   return RunAdmin(context, "DiffRuleSets", kAnyone, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(std::string from,
-                     FromOrActive(request->from_version(),
-                                  &engine::ScreeningSnapshot::rule_set_version));
-    ASSIGN_OR_RETURN(*response, serving::DiffRuleSets(*manager_->store(), from,
-                                                      request->to_version()));
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(std::string from,
+                                     FromOrActive(request->from_version(),
+                                                  &engine::ScreeningSnapshot::rule_set_version));
+                    ASSIGN_OR_RETURN(*response, serving::DiffRuleSets(*manager_->store(), from,
+                                                                      request->to_version()));
+                    return absl::OkStatus();
+                  });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::DiffListVersions(
-    grpc::CallbackServerContext* context, const v1::DiffRequest* request,
-    v1::DiffResponse* response) {
-  return RunAdmin(context, "DiffListVersions", kAnyone, false, "",
-                  [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(std::string from,
-                     FromOrActive(request->from_version(),
-                                  &engine::ScreeningSnapshot::list_version));
-    ASSIGN_OR_RETURN(*response, serving::DiffListVersions(
-                                    *manager_->store(), from, request->to_version()));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AdminServiceImpl::DiffListVersions(grpc::CallbackServerContext* context,
+                                                             const v1::DiffRequest* request,
+                                                             v1::DiffResponse* response) {
+  return RunAdmin(
+      context, "DiffListVersions", kAnyone, false, "",
+      [this, request, response](const Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(std::string from, FromOrActive(request->from_version(),
+                                                        &engine::ScreeningSnapshot::list_version));
+        ASSIGN_OR_RETURN(
+            *response, serving::DiffListVersions(*manager_->store(), from, request->to_version()));
+        return absl::OkStatus();
+      });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::Activate(
-    grpc::CallbackServerContext* context, const v1::ActivateRequest* request,
-    v1::ActiveVersions* response) {
-  return RunAdmin(context, "Activate", kOperators, true, absl::StrCat("rules=", request->rule_set_version(), " lists=", request->list_version()),
-                  [this, request, response](const Caller& caller) -> absl::Status {
-    auto current = manager_->Current();
-    std::string rules = request->rule_set_version();
-    std::string lists = request->list_version();
-    if ((rules.empty() || lists.empty()) && current == nullptr) {
-      return absl::FailedPreconditionError(
-          "nothing active: name both rule_set_version and list_version");
-    }
-    if (rules.empty()) rules = current->rule_set_version;
-    if (lists.empty()) lists = current->list_version;
-    RETURN_IF_ERROR(manager_->Activate(rules, lists, caller.name));
-    AfterActivation();
-    ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
-    if (active.has_value()) *response = *active;
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AdminServiceImpl::Activate(grpc::CallbackServerContext* context,
+                                                     const v1::ActivateRequest* request,
+                                                     v1::ActiveVersions* response) {
+  return RunAdmin(
+      context, "Activate", kOperators, true,
+      absl::StrCat("rules=", request->rule_set_version(), " lists=", request->list_version()),
+      [this, request, response](const Caller& caller) -> absl::Status {
+        auto current = manager_->Current();
+        std::string rules = request->rule_set_version();
+        std::string lists = request->list_version();
+        if ((rules.empty() || lists.empty()) && current == nullptr) {
+          return absl::FailedPreconditionError(
+              "nothing active: name both rule_set_version and list_version");
+        }
+        if (rules.empty()) rules = current->rule_set_version;
+        if (lists.empty()) lists = current->list_version;
+        RETURN_IF_ERROR(manager_->Activate(rules, lists, caller.name));
+        AfterActivation();
+        ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
+        if (active.has_value()) *response = *active;
+        return absl::OkStatus();
+      });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::Rollback(
-    grpc::CallbackServerContext* context, const v1::RollbackRequest*,
-    v1::ActiveVersions* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::Rollback(grpc::CallbackServerContext* context,
+                                                     const v1::RollbackRequest*,
+                                                     v1::ActiveVersions* response) {
   return RunAdmin(context, "Rollback", kOperators, true, "",
                   [this, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(*response, manager_->Rollback(caller.name));
-    AfterActivation();
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(*response, manager_->Rollback(caller.name));
+                    AfterActivation();
+                    return absl::OkStatus();
+                  });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::DryRun(
-    grpc::CallbackServerContext* context, const v1::DryRunRequest* request,
-    v1::DryRunResponse* response) {
-  return RunAdmin(context, "DryRun", kOperators, true, absl::StrCat("rules=", request->rule_set_version(), " lists=", request->list_version(), " last_n=", request->last_n(), " requests=", request->requests_size()),
-                  [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(*response, serving::DryRun(*manager_, *request, clock_));
-    return absl::OkStatus();
-  });
+grpc::ServerUnaryReactor* AdminServiceImpl::DryRun(grpc::CallbackServerContext* context,
+                                                   const v1::DryRunRequest* request,
+                                                   v1::DryRunResponse* response) {
+  return RunAdmin(
+      context, "DryRun", kOperators, true,
+      absl::StrCat("rules=", request->rule_set_version(), " lists=", request->list_version(),
+                   " last_n=", request->last_n(), " requests=", request->requests_size()),
+      [this, request, response](const Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(*response, serving::DryRun(*manager_, *request, clock_));
+        return absl::OkStatus();
+      });
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(
-    grpc::CallbackServerContext* context,
-    const v1::ListDecisionsRequest* request,
-    v1::ListDecisionsResponse* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(grpc::CallbackServerContext* context,
+                                                          const v1::ListDecisionsRequest* request,
+                                                          v1::ListDecisionsResponse* response) {
   return RunAdmin(context, "ListDecisions", kReaders, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(*response, serving::ListDecisions(*manager_->store(), *request));
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(*response,
+                                     serving::ListDecisions(*manager_->store(), *request));
+                    return absl::OkStatus();
+                  });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
@@ -553,17 +537,17 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
     v1::VerifyAuditChainResponse* response) {
   return RunAdmin(context, "VerifyAuditChain", kReaders, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(*response, serving::VerifyAuditChain(*manager_->store(), *request));
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(*response,
+                                     serving::VerifyAuditChain(*manager_->store(), *request));
+                    return absl::OkStatus();
+                  });
 }
 
-grpc::ServerWriteReactor<v1::VerifyAuditChainProgress>*
-AdminServiceImpl::StreamVerifyAuditChain(grpc::CallbackServerContext* context,
-                                         const v1::VerifyAuditChainRequest* request) {
+grpc::ServerWriteReactor<v1::VerifyAuditChainProgress>* AdminServiceImpl::StreamVerifyAuditChain(
+    grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest* request) {
   auto* reactor = new VerifyStreamReactor(manager_->store(), *request, observability_, context);
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "StreamVerifyAuditChain",
-                                           kReaders, reactor->observer());
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "StreamVerifyAuditChain", kReaders, reactor->observer());
   if (!caller.ok()) {
     reactor->Reject(ToGrpcStatus(caller.status()));
   } else {
@@ -572,16 +556,15 @@ AdminServiceImpl::StreamVerifyAuditChain(grpc::CallbackServerContext* context,
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AdminServiceImpl::ReplayDecision(
-    grpc::CallbackServerContext* context,
-    const v1::ReplayDecisionRequest* request,
-    v1::ReplayDecisionResponse* response) {
+grpc::ServerUnaryReactor* AdminServiceImpl::ReplayDecision(grpc::CallbackServerContext* context,
+                                                           const v1::ReplayDecisionRequest* request,
+                                                           v1::ReplayDecisionResponse* response) {
   return RunAdmin(context, "ReplayDecision", kReaders, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-    ASSIGN_OR_RETURN(*response,
-                     serving::ReplayDecision(*manager_, request->decision_id()));
-    return absl::OkStatus();
-  });
+                    ASSIGN_OR_RETURN(*response,
+                                     serving::ReplayDecision(*manager_, request->decision_id()));
+                    return absl::OkStatus();
+                  });
 }
 
 }  // namespace exportscreen::api

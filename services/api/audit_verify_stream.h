@@ -23,8 +23,7 @@ namespace exportscreen::api {
 
 inline constexpr int kMaxVerifyStreams = 2;
 
-class VerifyStreamReactor final
-    : public grpc::ServerWriteReactor<v1::VerifyAuditChainProgress> {
+class VerifyStreamReactor final : public grpc::ServerWriteReactor<v1::VerifyAuditChainProgress> {
  public:
   // Starts the verification of `store`'s chain (REQUIRES: `store` outlives
   // the call). `context`'s caller must already be authorised.

@@ -28,8 +28,7 @@ std::unique_ptr<Authorizer> Authorizer::Open() {
   return a;
 }
 
-absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromText(
-    absl::string_view text) {
+absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromText(absl::string_view text) {
   v1::AuthConfig config;
   if (!google::protobuf::TextFormat::ParseFromString(std::string(text), &config)) {
     return absl::InvalidArgumentError("auth config: not a valid AuthConfig text proto");
@@ -37,8 +36,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromText(
   std::unique_ptr<Authorizer> a(new Authorizer());
   for (int i = 0; i < config.principals_size(); ++i) {
     const v1::Principal& p = config.principals(i);
-    const std::string where = absl::StrCat("auth config principals[", i, "] (",
-                                           p.name(), ")");
+    const std::string where = absl::StrCat("auth config principals[", i, "] (", p.name(), ")");
     if (p.name().empty()) return absl::InvalidArgumentError(where + ": name is empty");
     if (p.roles().empty()) return absl::InvalidArgumentError(where + ": no roles");
     Caller caller{p.name(), {}};
@@ -65,18 +63,17 @@ absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromText(
   return a;
 }
 
-absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromFile(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<Authorizer>> Authorizer::FromFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(path, "auth config"));
   return FromText(text);
 }
 
-absl::StatusOr<Caller> Authorizer::Authenticate(
-    absl::string_view authorization, absl::string_view cert_common_name) const {
+absl::StatusOr<Caller> Authorizer::Authenticate(absl::string_view authorization,
+                                                absl::string_view cert_common_name) const {
   if (open_) {
-    Caller anyone{"anonymous",
-                  {v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR,
-                   v1::ROLE_AUDITOR}};
+    Caller anyone{
+        "anonymous",
+        {v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR, v1::ROLE_AUDITOR}};
     return anyone;
   }
   if (!authorization.empty()) {

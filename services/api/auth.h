@@ -35,10 +35,8 @@ class Authorizer {
   // Parses an AuthConfig (protobuf text format). INVALID_ARGUMENT naming the
   // principal on a bad entry (no name, no role, token hash not 64 hex
   // digits, neither token nor certificate, duplicate token).
-  static absl::StatusOr<std::unique_ptr<Authorizer>> FromText(
-      absl::string_view text);
-  static absl::StatusOr<std::unique_ptr<Authorizer>> FromFile(
-      const std::string& path);
+  static absl::StatusOr<std::unique_ptr<Authorizer>> FromText(absl::string_view text);
+  static absl::StatusOr<std::unique_ptr<Authorizer>> FromFile(const std::string& path);
 
   bool open() const { return open_; }
 

@@ -33,8 +33,7 @@ absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r) 
   // refused (not silently ignored) for other roles.
   if (r.explain() && !caller.HasAnyRole({v1::ROLE_ANALYST})) {
     return absl::PermissionDeniedError(absl::StrCat(
-        "explain: ", caller.name, " may not ask for near misses; it needs ",
-        "ROLE_ANALYST"));
+        "explain: ", caller.name, " may not ask for near misses; it needs ", "ROLE_ANALYST"));
   }
   if (r.as_of_date().empty() ||
       caller.HasAnyRole({v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR})) {
@@ -43,17 +42,14 @@ absl::Status CheckAsOfAllowed(const Caller& caller, const v1::ScreenRequest& r) 
   if (r.as_of_date() == absl::FormatCivilTime(absl::ToCivilDay(absl::Now(), absl::UTCTimeZone()))) {
     return absl::OkStatus();
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "as_of_date: ", caller.name,
-      " may only screen as of today; another date needs ROLE_ANALYST, "
-      "ROLE_AUDITOR or ROLE_OPERATOR"));
+  return absl::PermissionDeniedError(
+      absl::StrCat("as_of_date: ", caller.name,
+                   " may only screen as of today; another date needs ROLE_ANALYST, "
+                   "ROLE_AUDITOR or ROLE_OPERATOR"));
 }
 
-
-absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
-                                const Authorizer& authorizer,
-                                absl::string_view method,
-                                std::initializer_list<v1::Role> roles,
+absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context, const Authorizer& authorizer,
+                                absl::string_view method, std::initializer_list<v1::Role> roles,
                                 CallObserver* observer) {
   std::string authorization;
   const auto& md = context->client_metadata();
@@ -68,15 +64,14 @@ absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
   absl::StatusOr<Caller> caller = authorizer.Authenticate(authorization, cert_cn);
   if (caller.ok() && observer != nullptr) observer->SetCaller(*caller);
   if (!caller.ok()) {
-    ES_LOG_WARNING_RATE_LIMITED("refused ", method, " from ", context->peer(),
-                                ": ", caller.status().message());
+    ES_LOG_WARNING_RATE_LIMITED("refused ", method, " from ", context->peer(), ": ",
+                                caller.status().message());
     return caller.status();
   }
   absl::Status allowed = Authorizer::Require(*caller, method, roles);
   if (!allowed.ok()) {
-    ES_LOG_WARNING_RATE_LIMITED("refused ", method, " for principal \"",
-                                caller->name, "\" from ", context->peer(),
-                                ": ", allowed.message());
+    ES_LOG_WARNING_RATE_LIMITED("refused ", method, " for principal \"", caller->name, "\" from ",
+                                context->peer(), ": ", allowed.message());
     return allowed;
   }
   return caller;

@@ -31,19 +31,16 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // One admin-log entry: when, who (principal and peer), which method, what
 // was asked and the result (message cut to 2,000 bytes). The active
 // versions are the caller's to add.
-v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method,
-                               const std::string& actor, const std::string& peer,
-                               const std::string& summary,
+v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method, const std::string& actor,
+                               const std::string& peer, const std::string& summary,
                                const absl::Status& result);
 
 // Authenticates the caller of `context` (bearer token in `authorization`, or
 // the mTLS certificate CN) and checks it has one of `roles`.
 // UNAUTHENTICATED or PERMISSION_DENIED otherwise.
 // `observer` (may be null) learns the authenticated caller, refused or not.
-absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context,
-                                const Authorizer& authorizer,
-                                absl::string_view method,
-                                std::initializer_list<v1::Role> roles,
+absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context, const Authorizer& authorizer,
+                                absl::string_view method, std::initializer_list<v1::Role> roles,
                                 CallObserver* observer = nullptr);
 
 struct ServiceOptions {
@@ -70,15 +67,13 @@ struct ServiceOptions {
 // with no message); it is parsed into a pooled DecisionRecord as before.
 using ScreeningServiceBase = v1::ScreeningService::WithRawCallbackMethod_Screen<
     v1::ScreeningService::WithRawCallbackMethod_ScreenStream<
-        v1::ScreeningService::WithCallbackMethod_GetDecision<
-            v1::ScreeningService::Service>>>;
+        v1::ScreeningService::WithCallbackMethod_GetDecision<v1::ScreeningService::Service>>>;
 
 class ScreeningServiceImpl final : public ScreeningServiceBase {
  public:
   // REQUIRES: all pointers outlive the service.
-  ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool,
-                       Clock* clock, const Authorizer* authorizer,
-                       ServiceOptions options);
+  ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool, Clock* clock,
+                       const Authorizer* authorizer, ServiceOptions options);
 
   grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -111,31 +106,28 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   AdminServiceImpl(serving::SnapshotManager* manager, WorkerPool* admin_pool,
                    const Authorizer* authorizer, Clock* clock);
 
-  grpc::ServerUnaryReactor* GetServingStatus(
-      grpc::CallbackServerContext* context,
-      const v1::GetServingStatusRequest* request,
-      v1::ServingStatus* response) override;
+  grpc::ServerUnaryReactor* GetServingStatus(grpc::CallbackServerContext* context,
+                                             const v1::GetServingStatusRequest* request,
+                                             v1::ServingStatus* response) override;
   grpc::ServerUnaryReactor* ImportList(grpc::CallbackServerContext* context,
                                        const v1::ImportListRequest* request,
                                        v1::ImportListResponse* response) override;
-  grpc::ServerUnaryReactor* ListVersions(
-      grpc::CallbackServerContext* context,
-      const v1::ListVersionsRequest* request,
-      v1::ListVersionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListVersions(grpc::CallbackServerContext* context,
+                                         const v1::ListVersionsRequest* request,
+                                         v1::ListVersionsResponse* response) override;
 
-  grpc::ServerUnaryReactor* PublishRuleSet(
-      grpc::CallbackServerContext* context,
-      const v1::PublishRuleSetRequest* request,
-      v1::RuleSetInfo* response) override;
+  grpc::ServerUnaryReactor* PublishRuleSet(grpc::CallbackServerContext* context,
+                                           const v1::PublishRuleSetRequest* request,
+                                           v1::RuleSetInfo* response) override;
   grpc::ServerUnaryReactor* GetRuleSet(grpc::CallbackServerContext* context,
                                        const v1::GetRuleSetRequest* request,
                                        v1::StoredRuleSet* response) override;
   grpc::ServerUnaryReactor* DiffRuleSets(grpc::CallbackServerContext* context,
                                          const v1::DiffRequest* request,
                                          v1::DiffResponse* response) override;
-  grpc::ServerUnaryReactor* DiffListVersions(
-      grpc::CallbackServerContext* context, const v1::DiffRequest* request,
-      v1::DiffResponse* response) override;
+  grpc::ServerUnaryReactor* DiffListVersions(grpc::CallbackServerContext* context,
+                                             const v1::DiffRequest* request,
+                                             v1::DiffResponse* response) override;
   grpc::ServerUnaryReactor* Activate(grpc::CallbackServerContext* context,
                                      const v1::ActivateRequest* request,
                                      v1::ActiveVersions* response) override;
@@ -145,21 +137,17 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   grpc::ServerUnaryReactor* DryRun(grpc::CallbackServerContext* context,
                                    const v1::DryRunRequest* request,
                                    v1::DryRunResponse* response) override;
-  grpc::ServerUnaryReactor* ListDecisions(
-      grpc::CallbackServerContext* context,
-      const v1::ListDecisionsRequest* request,
-      v1::ListDecisionsResponse* response) override;
-  grpc::ServerUnaryReactor* VerifyAuditChain(
-      grpc::CallbackServerContext* context,
-      const v1::VerifyAuditChainRequest* request,
-      v1::VerifyAuditChainResponse* response) override;
+  grpc::ServerUnaryReactor* ListDecisions(grpc::CallbackServerContext* context,
+                                          const v1::ListDecisionsRequest* request,
+                                          v1::ListDecisionsResponse* response) override;
+  grpc::ServerUnaryReactor* VerifyAuditChain(grpc::CallbackServerContext* context,
+                                             const v1::VerifyAuditChainRequest* request,
+                                             v1::VerifyAuditChainResponse* response) override;
   grpc::ServerWriteReactor<v1::VerifyAuditChainProgress>* StreamVerifyAuditChain(
-      grpc::CallbackServerContext* context,
-      const v1::VerifyAuditChainRequest* request) override;
-  grpc::ServerUnaryReactor* ReplayDecision(
-      grpc::CallbackServerContext* context,
-      const v1::ReplayDecisionRequest* request,
-      v1::ReplayDecisionResponse* response) override;
+      grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest* request) override;
+  grpc::ServerUnaryReactor* ReplayDecision(grpc::CallbackServerContext* context,
+                                           const v1::ReplayDecisionRequest* request,
+                                           v1::ReplayDecisionResponse* response) override;
 
   // Continuous screening after each activation: re-screen CLEAR decisions
   // of the last `lookback` (at most `max_decisions`); 0 disables.
@@ -190,41 +178,35 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   // Cheap when nothing needs doing; called on the recorder thread.
   void RescreenIfSuperseded(const v1::DecisionRecord& record);
 
-  grpc::ServerUnaryReactor* RecordDisposition(
-      grpc::CallbackServerContext* context,
-      const v1::RecordDispositionRequest* request,
-      v1::Disposition* response) override;
-  grpc::ServerUnaryReactor* RevokeDisposition(
-      grpc::CallbackServerContext* context,
-      const v1::RevokeDispositionRequest* request,
-      v1::Disposition* response) override;
-  grpc::ServerUnaryReactor* ListDispositions(
-      grpc::CallbackServerContext* context,
-      const v1::ListDispositionsRequest* request,
-      v1::ListDispositionsResponse* response) override;
-  grpc::ServerUnaryReactor* ListAdminActions(
-      grpc::CallbackServerContext* context,
-      const v1::ListAdminActionsRequest* request,
-      v1::ListAdminActionsResponse* response) override;
+  grpc::ServerUnaryReactor* RecordDisposition(grpc::CallbackServerContext* context,
+                                              const v1::RecordDispositionRequest* request,
+                                              v1::Disposition* response) override;
+  grpc::ServerUnaryReactor* RevokeDisposition(grpc::CallbackServerContext* context,
+                                              const v1::RevokeDispositionRequest* request,
+                                              v1::Disposition* response) override;
+  grpc::ServerUnaryReactor* ListDispositions(grpc::CallbackServerContext* context,
+                                             const v1::ListDispositionsRequest* request,
+                                             v1::ListDispositionsResponse* response) override;
+  grpc::ServerUnaryReactor* ListAdminActions(grpc::CallbackServerContext* context,
+                                             const v1::ListAdminActionsRequest* request,
+                                             v1::ListAdminActionsResponse* response) override;
 
  private:
   // Authenticates and authorises the caller, then runs `fn` on the admin
   // pool and finishes with its status. If `record`, the action (who, what,
   // when, versions, result) goes to the admin log, refusals included.
-  grpc::ServerUnaryReactor* RunAdmin(
-      grpc::CallbackServerContext* context, absl::string_view method,
-      std::initializer_list<v1::Role> roles, bool record, std::string summary,
-      std::function<absl::Status(const Caller&)> fn);
+  grpc::ServerUnaryReactor* RunAdmin(grpc::CallbackServerContext* context, absl::string_view method,
+                                     std::initializer_list<v1::Role> roles, bool record,
+                                     std::string summary,
+                                     std::function<absl::Status(const Caller&)> fn);
   // After an activation: health update and continuous screening (queued on
   // the admin pool, off the activation's own reply).
   void AfterActivation();
   // `from`, or the active version (a member of the current snapshot).
   absl::StatusOr<std::string> FromOrActive(
-      const std::string& from,
-      std::string engine::ScreeningSnapshot::*active_version) const;
-  void Record(absl::string_view method, const std::string& actor,
-              const std::string& peer, const std::string& summary,
-              const absl::Status& result);
+      const std::string& from, std::string engine::ScreeningSnapshot::*active_version) const;
+  void Record(absl::string_view method, const std::string& actor, const std::string& peer,
+              const std::string& summary, const absl::Status& result);
 
   serving::SnapshotManager* const manager_;
   WorkerPool* const admin_pool_;
@@ -239,8 +221,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
 };
 
 // Fills a ServingStatus from the current snapshot (no gRPC needed).
-void FillServingStatus(const serving::SnapshotManager& manager,
-                       v1::ServingStatus* status);
+void FillServingStatus(const serving::SnapshotManager& manager, v1::ServingStatus* status);
 
 }  // namespace exportscreen::api
 

@@ -21,8 +21,7 @@
 
 namespace exportscreen::api {
 
-inline constexpr char kNotServing[] =
-    "not serving: no rule set and list version are active yet";
+inline constexpr char kNotServing[] = "not serving: no rule set and list version are active yet";
 
 inline bool DeadlinePassed(const grpc::CallbackServerContext* context) {
   return context->deadline() != std::chrono::system_clock::time_point::max() &&
@@ -31,10 +30,10 @@ inline bool DeadlinePassed(const grpc::CallbackServerContext* context) {
 
 inline void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { SetProtoTime(t, ts); }
 
-inline constexpr std::initializer_list<v1::Role> kScreeners = {
-    v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR};
-inline constexpr std::initializer_list<v1::Role> kReaders = {
-    v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR};
+inline constexpr std::initializer_list<v1::Role> kScreeners = {v1::ROLE_SCREENING_CLIENT,
+                                                               v1::ROLE_ANALYST, v1::ROLE_OPERATOR};
+inline constexpr std::initializer_list<v1::Role> kReaders = {v1::ROLE_ANALYST, v1::ROLE_AUDITOR,
+                                                             v1::ROLE_OPERATOR};
 inline constexpr std::initializer_list<v1::Role> kAnyone = {
     v1::ROLE_SCREENING_CLIENT, v1::ROLE_ANALYST, v1::ROLE_OPERATOR, v1::ROLE_AUDITOR};
 inline constexpr std::initializer_list<v1::Role> kOperators = {v1::ROLE_OPERATOR};
@@ -43,8 +42,7 @@ inline constexpr std::initializer_list<v1::Role> kDispositioners = {v1::ROLE_ANA
 
 // Finishes a unary call with `result`: its value into `response`, or its error.
 template <typename T>
-void FinishWith(ObservedUnaryReactor* reactor, absl::StatusOr<T> result,
-                T* response) {
+void FinishWith(ObservedUnaryReactor* reactor, absl::StatusOr<T> result, T* response) {
   if (!result.ok()) {
     reactor->Finish(ToGrpcStatus(result.status()));
     return;
@@ -57,14 +55,14 @@ void FinishWith(ObservedUnaryReactor* reactor, absl::StatusOr<T> result,
 // serialised once (and recorded) is sent as it is.
 inline grpc::ByteBuffer OwnedByteBuffer(std::string bytes) {
   auto* owned = new std::string(std::move(bytes));
-  grpc::Slice slice(owned->data(), owned->size(),
-                    [](void* p) { delete static_cast<std::string*>(p); }, owned);
+  grpc::Slice slice(
+      owned->data(), owned->size(), [](void* p) { delete static_cast<std::string*>(p); }, owned);
   return grpc::ByteBuffer(&slice, 1);
 }
 
 inline void FinishOverloaded(ObservedUnaryReactor* reactor) {
-  reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                               "server overloaded: retry with backoff"));
+  reactor->Finish(
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server overloaded: retry with backoff"));
 }
 
 // A screening client gets answers about today: evaluating as of another

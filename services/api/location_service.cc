@@ -20,9 +20,7 @@ constexpr int64_t kMaxReportsPerStream = 10'000'000;
 
 // Reports per ingest batch: kBatch for single reports, the ingestor's
 // bundle batch size for bundles (fewer, bigger store batches).
-size_t BatchReports(const serving::LocationIngestor&, const v1::LocationReport*) {
-  return kBatch;
-}
+size_t BatchReports(const serving::LocationIngestor&, const v1::LocationReport*) { return kBatch; }
 size_t BatchReports(const serving::LocationIngestor& ingestor, const v1::ReportBundle*) {
   return std::max<size_t>(1, ingestor.options().bundle_batch_size);
 }
@@ -30,14 +28,12 @@ size_t BatchReports(const serving::LocationIngestor& ingestor, const v1::ReportB
 size_t ReportsIn(const v1::LocationReport&) { return 1; }
 size_t ReportsIn(const v1::ReportBundle& b) { return size_t(b.reports_size()); }
 
-absl::Status IngestInto(serving::LocationIngestor* ingestor,
-                        std::vector<v1::LocationReport> batch, int64_t base,
-                        v1::IngestSummary* summary) {
+absl::Status IngestInto(serving::LocationIngestor* ingestor, std::vector<v1::LocationReport> batch,
+                        int64_t base, v1::IngestSummary* summary) {
   return ingestor->IngestBatch(std::move(batch), base, summary);
 }
-absl::Status IngestInto(serving::LocationIngestor* ingestor,
-                        std::vector<v1::ReportBundle> batch, int64_t base,
-                        v1::IngestSummary* summary) {
+absl::Status IngestInto(serving::LocationIngestor* ingestor, std::vector<v1::ReportBundle> batch,
+                        int64_t base, v1::IngestSummary* summary) {
   return ingestor->IngestBundleBatch(std::move(batch), base, summary);
 }
 
@@ -53,9 +49,8 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
   using Base::StartRead;
 
  public:
-  IngestReactor(LocationServiceImpl* service, v1::IngestSummary* response,
-                absl::string_view method, std::string actor, std::string peer,
-                std::unique_ptr<CallObserver> observer)
+  IngestReactor(LocationServiceImpl* service, v1::IngestSummary* response, absl::string_view method,
+                std::string actor, std::string peer, std::unique_ptr<CallObserver> observer)
       : service_(service),
         response_(response),
         method_(method),
@@ -73,7 +68,7 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
       incoming_.Clear();
       if (base_ + int64_t(batch_reports_) > kMaxReportsPerStream) {
         FinishRecorded(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                            "too many reports in one stream; split the import"));
+                                    "too many reports in one stream; split the import"));
         return;
       }
       if (batch_reports_ <
@@ -85,8 +80,8 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
     // A full batch, or the end of the stream: ingest off the gRPC thread.
     const bool last = !ok;
     if (!service_->pool_->TrySchedule([this, last] { Process(last); })) {
-      FinishRecorded(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                          "server busy: ingest queue full"));
+      FinishRecorded(
+          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy: ingest queue full"));
     }
   }
 
@@ -104,9 +99,9 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
     const int64_t base = base_;
     base_ += int64_t(batch_reports_);
     batch_reports_ = 0;
-    absl::Status s = batch.empty() ? absl::OkStatus()
-                                   : IngestInto(service_->ingestor_,
-                                                std::move(batch), base, response_);
+    absl::Status s = batch.empty()
+                         ? absl::OkStatus()
+                         : IngestInto(service_->ingestor_, std::move(batch), base, response_);
     if (!s.ok()) {
       ES_LOG_ERROR("location ingest failed: ", s.ToString());
       FinishRecorded(ToGrpcStatus(s));
@@ -122,12 +117,10 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
   void FinishRecorded(grpc::Status status) {
     service_->RecordIngest(
         method_, actor_, peer_,
-        absl::StrCat("received=", response_->received(), " accepted=",
-                     response_->accepted(), " duplicates=", response_->duplicates(),
-                     " rejected=", response_->rejected_size(),
-                     " alerts=", response_->alerts_raised()),
-        absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                     status.error_message()));
+        absl::StrCat("received=", response_->received(), " accepted=", response_->accepted(),
+                     " duplicates=", response_->duplicates(), " rejected=",
+                     response_->rejected_size(), " alerts=", response_->alerts_raised()),
+        absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message()));
     observer_->SetStatus(status);
     Finish(std::move(status));
   }
@@ -147,20 +140,17 @@ class IngestReactor final : public grpc::ServerReadReactor<Message> {
 };
 
 LocationServiceImpl::LocationServiceImpl(serving::LocationIngestor* ingestor,
-                                         store::EntityStore* store,
-                                         WorkerPool* pool,
+                                         store::EntityStore* store, WorkerPool* pool,
                                          const Authorizer* authorizer)
     : ingestor_(ingestor), store_(store), pool_(pool), authorizer_(authorizer) {}
 
 template <typename Message>
 grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
-    grpc::CallbackServerContext* context, absl::string_view method,
-    v1::IngestSummary* response) {
+    grpc::CallbackServerContext* context, absl::string_view method, v1::IngestSummary* response) {
   auto observer = std::make_unique<CallObserver>(
-      observability_, absl::StrCat("exportscreen.v1.LocationService/", method),
-      context);
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, method,
-                                           {v1::ROLE_OPERATOR}, observer.get());
+      observability_, absl::StrCat("exportscreen.v1.LocationService/", method), context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, method, {v1::ROLE_OPERATOR}, observer.get());
   if (!caller.ok()) {
     RecordIngest(method, "", context->peer(), "refused", caller.status());
     class Refuse final : public grpc::ServerReadReactor<Message> {
@@ -180,17 +170,14 @@ grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
     };
     return new Refuse(ToGrpcStatus(caller.status()), std::move(observer));
   }
-  return new IngestReactor<Message>(this, response, method, caller->name,
-                                    context->peer(), std::move(observer));
+  return new IngestReactor<Message>(this, response, method, caller->name, context->peer(),
+                                    std::move(observer));
 }
 
-void LocationServiceImpl::RecordIngest(absl::string_view method,
-                                       const std::string& actor,
-                                       const std::string& peer,
-                                       const std::string& summary,
+void LocationServiceImpl::RecordIngest(absl::string_view method, const std::string& actor,
+                                       const std::string& peer, const std::string& summary,
                                        const absl::Status& result) {
-  v1::AdminAction action =
-      NewAdminAction(absl::Now(), method, actor, peer, summary, result);
+  v1::AdminAction action = NewAdminAction(absl::Now(), method, actor, peer, summary, result);
   absl::Status s = store_->admin_log().AppendAdminAction(&action);
   if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
 }
@@ -205,21 +192,20 @@ grpc::ServerReadReactor<v1::ReportBundle>* LocationServiceImpl::IngestBundles(
   return StartIngest<v1::ReportBundle>(context, "IngestBundles", response);
 }
 
-grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(
-    grpc::CallbackServerContext* context, const v1::ListAlertsRequest* request,
-    v1::ListAlertsResponse* response) {
-  auto* reactor = new ObservedUnaryReactor(
-      observability_, "exportscreen.v1.LocationService/ListAlerts", context);
-  absl::StatusOr<Caller> caller = AuthCall(
-      context, *authorizer_, "ListAlerts",
-      {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR}, reactor->observer());
+grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(grpc::CallbackServerContext* context,
+                                                          const v1::ListAlertsRequest* request,
+                                                          v1::ListAlertsResponse* response) {
+  auto* reactor = new ObservedUnaryReactor(observability_,
+                                           "exportscreen.v1.LocationService/ListAlerts", context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "ListAlerts",
+               {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR}, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   const bool queued = pool_->TrySchedule([this, request, response, reactor] {
-    const int limit =
-        request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
+    const int limit = request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
     auto alerts = store_->alerts().ListAlerts(limit, request->unacknowledged_only());
     if (!alerts.ok()) {
       reactor->Finish(ToGrpcStatus(alerts.status()));
@@ -229,30 +215,28 @@ grpc::ServerUnaryReactor* LocationServiceImpl::ListAlerts(
     reactor->Finish(grpc::Status::OK);
   });
   if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server busy"));
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
   }
   return reactor;
 }
 
 grpc::ServerUnaryReactor* LocationServiceImpl::AcknowledgeAlert(
-    grpc::CallbackServerContext* context,
-    const v1::AcknowledgeAlertRequest* request, v1::Alert* response) {
+    grpc::CallbackServerContext* context, const v1::AcknowledgeAlertRequest* request,
+    v1::Alert* response) {
   auto* reactor = new ObservedUnaryReactor(
       observability_, "exportscreen.v1.LocationService/AcknowledgeAlert", context);
   const std::string summary = absl::StrCat("alert=", request->alert_id());
   absl::StatusOr<Caller> caller =
-      AuthCall(context, *authorizer_, "AcknowledgeAlert",
-               {v1::ROLE_ANALYST, v1::ROLE_OPERATOR}, reactor->observer());
+      AuthCall(context, *authorizer_, "AcknowledgeAlert", {v1::ROLE_ANALYST, v1::ROLE_OPERATOR},
+               reactor->observer());
   if (!caller.ok()) {
-    RecordIngest("AcknowledgeAlert", "(unauthenticated or not allowed)",
-                 context->peer(), summary, caller.status());
+    RecordIngest("AcknowledgeAlert", "(unauthenticated or not allowed)", context->peer(), summary,
+                 caller.status());
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   const bool queued = pool_->TrySchedule(
-      [this, request, response, reactor, summary, peer = context->peer(),
-       name = caller->name] {
+      [this, request, response, reactor, summary, peer = context->peer(), name = caller->name] {
         auto alert = store_->alerts().AcknowledgeAlert(request->alert_id(), name, absl::Now());
         RecordIngest("AcknowledgeAlert", name, peer, summary, alert.status());
         if (!alert.ok()) {
@@ -263,8 +247,7 @@ grpc::ServerUnaryReactor* LocationServiceImpl::AcknowledgeAlert(
         reactor->Finish(grpc::Status::OK);
       });
   if (!queued) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server busy"));
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy"));
   }
   return reactor;
 }

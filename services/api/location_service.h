@@ -27,23 +27,22 @@ class LocationServiceImpl final : public v1::LocationService::CallbackService {
  public:
   // REQUIRES: all pointers outlive the service. Ingest batches and alert
   // listing run on `pool`.
-  LocationServiceImpl(serving::LocationIngestor* ingestor,
-                      store::EntityStore* store, WorkerPool* pool,
-                      const Authorizer* authorizer);
+  LocationServiceImpl(serving::LocationIngestor* ingestor, store::EntityStore* store,
+                      WorkerPool* pool, const Authorizer* authorizer);
   // RPC metrics and access log (null = off). Set before serving.
   void set_observability(const Observability* obs) { observability_ = obs; }
 
-  grpc::ServerReadReactor<v1::LocationReport>* IngestReports(
-      grpc::CallbackServerContext* context, v1::IngestSummary* response) override;
-  grpc::ServerReadReactor<v1::ReportBundle>* IngestBundles(
-      grpc::CallbackServerContext* context, v1::IngestSummary* response) override;
+  grpc::ServerReadReactor<v1::LocationReport>* IngestReports(grpc::CallbackServerContext* context,
+                                                             v1::IngestSummary* response) override;
+  grpc::ServerReadReactor<v1::ReportBundle>* IngestBundles(grpc::CallbackServerContext* context,
+                                                           v1::IngestSummary* response) override;
   grpc::ServerUnaryReactor* ListAlerts(grpc::CallbackServerContext* context,
                                        const v1::ListAlertsRequest* request,
                                        v1::ListAlertsResponse* response) override;
   // Analyst or operator; in the admin log (refusals too).
-  grpc::ServerUnaryReactor* AcknowledgeAlert(
-      grpc::CallbackServerContext* context,
-      const v1::AcknowledgeAlertRequest* request, v1::Alert* response) override;
+  grpc::ServerUnaryReactor* AcknowledgeAlert(grpc::CallbackServerContext* context,
+                                             const v1::AcknowledgeAlertRequest* request,
+                                             v1::Alert* response) override;
 
  private:
   template <typename Message>
@@ -54,9 +53,8 @@ class LocationServiceImpl final : public v1::LocationService::CallbackService {
                                                 v1::IngestSummary* response);
   // Location evidence changes answers: every ingest, refused ones too,
   // goes to the admin log with its principal and counts.
-  void RecordIngest(absl::string_view method, const std::string& actor,
-                    const std::string& peer, const std::string& summary,
-                    const absl::Status& result);
+  void RecordIngest(absl::string_view method, const std::string& actor, const std::string& peer,
+                    const std::string& summary, const absl::Status& result);
   serving::LocationIngestor* const ingestor_;
   store::EntityStore* const store_;
   WorkerPool* const pool_;

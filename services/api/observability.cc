@@ -24,9 +24,7 @@ bool IsLowerHex(absl::string_view s) {
   return true;
 }
 
-bool AllZero(absl::string_view s) {
-  return s.find_first_not_of('0') == absl::string_view::npos;
-}
+bool AllZero(absl::string_view s) { return s.find_first_not_of('0') == absl::string_view::npos; }
 
 void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');
@@ -69,13 +67,23 @@ void AppendField(std::string* out, absl::string_view key, absl::string_view valu
 }
 
 const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK",           "CANCELLED",         "UNKNOWN",
-      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
-      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED",     "OUT_OF_RANGE",
-      "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",
-      "DATA_LOSS",     "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int c = static_cast<int>(code);
   return c >= 0 && c <= 16 ? kNames[c] : "UNKNOWN";
 }
@@ -85,8 +93,7 @@ const char* CodeName(grpc::StatusCode code) {
 struct MethodMetrics {
   explicit MethodMetrics(const std::string& name) : method(name) {
     auto& r = metrics::Registry::Default();
-    errors = r.Get("es_rpc_errors_total",
-                   "RPCs finished with a status other than OK, by method",
+    errors = r.Get("es_rpc_errors_total", "RPCs finished with a status other than OK, by method",
                    metrics::Type::kCounter, {"method"})
                  ->CounterWith({method});
     latency = r.Get("es_rpc_latency_seconds",
@@ -96,14 +103,12 @@ struct MethodMetrics {
     for (auto& c : calls) c.store(nullptr);
   }
   metrics::Counter* Calls(grpc::StatusCode code) {
-    const int c = static_cast<int>(code) >= 0 && static_cast<int>(code) <= 16
-                      ? static_cast<int>(code)
-                      : 2;
+    const int c =
+        static_cast<int>(code) >= 0 && static_cast<int>(code) <= 16 ? static_cast<int>(code) : 2;
     metrics::Counter* counter = calls[c].load(std::memory_order_acquire);
     if (counter == nullptr) {
       counter = metrics::Registry::Default()
-                    .Get("es_rpc_calls_total",
-                         "RPCs finished, by method and gRPC status code",
+                    .Get("es_rpc_calls_total", "RPCs finished, by method and gRPC status code",
                          metrics::Type::kCounter, {"method", "code"})
                     ->CounterWith({method, CodeName(static_cast<grpc::StatusCode>(c))});
       calls[c].store(counter, std::memory_order_release);
@@ -141,8 +146,7 @@ metrics::Counter* AccessRecords() {
 
 metrics::Counter* AccessLogDropped() {
   static metrics::Counter* c = metrics::Registry::Default().GetCounter(
-      "es_access_log_dropped_total",
-      "Access-log records dropped because the writer fell behind");
+      "es_access_log_dropped_total", "Access-log records dropped because the writer fell behind");
   return c;
 }
 
@@ -229,8 +233,7 @@ bool ValidTraceParent(absl::string_view v) {
   if (v[2] != '-' || v[35] != '-' || v[52] != '-') return false;
   const absl::string_view version = v.substr(0, 2), trace = v.substr(3, 32),
                           parent = v.substr(36, 16), flags = v.substr(53, 2);
-  if (!IsLowerHex(version) || !IsLowerHex(trace) || !IsLowerHex(parent) ||
-      !IsLowerHex(flags)) {
+  if (!IsLowerHex(version) || !IsLowerHex(trace) || !IsLowerHex(parent) || !IsLowerHex(flags)) {
     return false;
   }
   if (version == "ff" || AllZero(trace) || AllZero(parent)) return false;
@@ -255,8 +258,8 @@ absl::StatusOr<std::unique_ptr<AccessLog>> AccessLog::Open(const std::string& pa
   if (path == "-") return std::unique_ptr<AccessLog>(new AccessLog(stdout, false));
   std::FILE* f = std::fopen(path.c_str(), "a");
   if (f == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--access_log: cannot open ", path, " for appending: ", std::strerror(errno)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--access_log: cannot open ", path, " for appending: ", std::strerror(errno)));
   }
   return std::unique_ptr<AccessLog>(new AccessLog(f, true));
 }
@@ -305,8 +308,7 @@ void AccessLog::WriterLoop() {
     bool stopping = false;
     {
       absl::MutexLock lock(&mu_);
-      mu_.AwaitWithTimeout(absl::Condition(this, &AccessLog::WakeWriter),
-                           absl::Milliseconds(100));
+      mu_.AwaitWithTimeout(absl::Condition(this, &AccessLog::WakeWriter), absl::Milliseconds(100));
       stopping = stopping_;
     }
     Flush();

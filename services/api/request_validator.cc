@@ -35,10 +35,8 @@ class Violations {
       parts.push_back(absl::StrCat(v.field(), ": ", v.description()));
     }
     if (more_ > 0) parts.push_back(absl::StrCat("and ", more_, " more"));
-    absl::Status status =
-        absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
-    status.SetPayload(kBadRequestPayloadUrl,
-                      absl::Cord(bad_request_.SerializeAsString()));
+    absl::Status status = absl::InvalidArgumentError(absl::StrJoin(parts, "; "));
+    status.SetPayload(kBadRequestPayloadUrl, absl::Cord(bad_request_.SerializeAsString()));
     return status;
   }
 
@@ -51,8 +49,8 @@ class Violations {
 // A field path built only when a violation is reported: the checks of a
 // valid request allocate nothing for field names.
 struct Field {
-  Field(const char* p) : prefix(p) {}                // NOLINT: implicit
-  Field(const std::string& p) : prefix(p) {}         // NOLINT: implicit
+  Field(const char* p) : prefix(p) {}         // NOLINT: implicit
+  Field(const std::string& p) : prefix(p) {}  // NOLINT: implicit
   Field(absl::string_view p, absl::string_view s) : prefix(p), suffix(s) {}
   std::string str() const { return absl::StrCat(prefix, suffix); }
   absl::string_view prefix, suffix;
@@ -71,8 +69,7 @@ void DropUnknown(google::protobuf::Message* m) {
 }
 
 // Upper-cases and checks an optional country code.
-void CheckCountry(std::string* code, Field field, bool required,
-                  Violations* v) {
+void CheckCountry(std::string* code, Field field, bool required, Violations* v) {
   Trim(code);
   absl::AsciiStrToUpper(code);
   if (code->empty()) {
@@ -80,8 +77,8 @@ void CheckCountry(std::string* code, Field field, bool required,
     return;
   }
   if (!IsIsoAlpha2(*code)) {
-    v->Add(field.str(), absl::StrCat("unknown country code ", Echo(*code),
-                               " (expected ISO 3166-1 alpha-2)"));
+    v->Add(field.str(),
+           absl::StrCat("unknown country code ", Echo(*code), " (expected ISO 3166-1 alpha-2)"));
   }
 }
 
@@ -104,35 +101,29 @@ void CheckName(std::string* name, Field field, Violations* v) {
 }
 
 // A bounded free-text or code field.
-void CheckLength(const std::string& value, size_t max, Field field,
-                 Violations* v) {
+void CheckLength(const std::string& value, size_t max, Field field, Violations* v) {
   if (value.size() > max) {
-    v->Add(field.str(), absl::StrCat("is longer than ", max, " bytes (",
-                               value.size(), ")"));
+    v->Add(field.str(), absl::StrCat("is longer than ", max, " bytes (", value.size(), ")"));
   }
 }
 
 // A bounded repeated field.
 template <typename R>
-bool CheckCount(const R& repeated, int max, Field field,
-                Violations* v) {
+bool CheckCount(const R& repeated, int max, Field field, Violations* v) {
   if (repeated.size() > max) {
-    v->Add(field.str(), absl::StrCat("more than ", max, " entries (",
-                               repeated.size(), ")"));
+    v->Add(field.str(), absl::StrCat("more than ", max, " entries (", repeated.size(), ")"));
     return false;
   }
   return true;
 }
 
-void CheckEnum(int number, bool (*is_valid)(int), Field field,
-               Violations* v) {
+void CheckEnum(int number, bool (*is_valid)(int), Field field, Violations* v) {
   if (!is_valid(number)) {
     v->Add(field.str(), absl::StrCat("unknown enum number ", number));
   }
 }
 
-void CheckNumber(bool present, double value, Field field,
-                 Violations* v) {
+void CheckNumber(bool present, double value, Field field, Violations* v) {
   if (!present) return;
   if (!std::isfinite(value) || value < 0) {
     v->Add(field.str(), "must be a finite number >= 0");
@@ -148,8 +139,7 @@ std::string Echo(absl::string_view value) {
   while (cut > 0 && (static_cast<unsigned char>(value[cut]) & 0xC0) == 0x80) {
     --cut;
   }
-  return absl::StrCat("\"", value.substr(0, cut), "...\" (", value.size(),
-                      " bytes)");
+  return absl::StrCat("\"", value.substr(0, cut), "...\" (", value.size(), " bytes)");
 }
 
 bool NormalizeEccn(std::string* eccn) {
@@ -163,8 +153,7 @@ bool NormalizeEccn(std::string* eccn) {
   if (e.size() < 5) return false;
   const auto up = [](char c) { return absl::ascii_toupper(static_cast<unsigned char>(c)); };
   e[1] = up(e[1]);
-  if (!absl::ascii_isdigit(static_cast<unsigned char>(e[0])) ||
-      !(e[1] >= 'A' && e[1] <= 'E') ||
+  if (!absl::ascii_isdigit(static_cast<unsigned char>(e[0])) || !(e[1] >= 'A' && e[1] <= 'E') ||
       !absl::ascii_isdigit(static_cast<unsigned char>(e[2])) ||
       !absl::ascii_isdigit(static_cast<unsigned char>(e[3])) ||
       !absl::ascii_isdigit(static_cast<unsigned char>(e[4]))) {
@@ -199,14 +188,11 @@ void ValidateAttestation(v1::ScreenRequest* request, Violations* vp) {
   if (request->has_location_attestation()) {
     v1::LocationAttestation* la = request->mutable_location_attestation();
     DropUnknown(la);
-    CheckLength(la->verifier(), kMaxShortTextBytes,
-                "location_attestation.verifier", &v);
-    if (CheckCount(la->report_ids(), kMaxReportIds,
-                   "location_attestation.report_ids", &v)) {
+    CheckLength(la->verifier(), kMaxShortTextBytes, "location_attestation.verifier", &v);
+    if (CheckCount(la->report_ids(), kMaxReportIds, "location_attestation.report_ids", &v)) {
       for (int i = 0; i < la->report_ids_size(); ++i) {
         CheckLength(la->report_ids(i), kMaxShortTextBytes,
-                    absl::StrCat("location_attestation.report_ids[", i, "]"),
-                    &v);
+                    absl::StrCat("location_attestation.report_ids[", i, "]"), &v);
       }
     }
   }
@@ -234,22 +220,17 @@ void ValidateParty(v1::Party* p, const std::string& f, Violations* vp) {
     CheckLength(ad->street(), kMaxNameBytes, Field{f, ".address.street"}, &v);
     CheckLength(ad->city(), kMaxShortTextBytes, Field{f, ".address.city"}, &v);
     CheckLength(ad->region(), kMaxShortTextBytes, Field{f, ".address.region"}, &v);
-    CheckLength(ad->postal_code(), kMaxShortTextBytes,
-                Field{f, ".address.postal_code"}, &v);
+    CheckLength(ad->postal_code(), kMaxShortTextBytes, Field{f, ".address.postal_code"}, &v);
     CheckCountry(ad->mutable_country(), Field{f, ".address.country"}, false, &v);
   }
-  CheckCountry(p->mutable_headquarters_country(), Field{f, ".headquarters_country"},
-               false, &v);
-  CheckCountry(p->mutable_ultimate_parent_country(),
-               Field{f, ".ultimate_parent_country"}, false, &v);
-  CheckLength(p->ultimate_parent_name(), kMaxNameBytes,
-              Field{f, ".ultimate_parent_name"}, &v);
-  CheckLength(p->business_description(), kMaxLongTextBytes,
-              Field{f, ".business_description"}, &v);
+  CheckCountry(p->mutable_headquarters_country(), Field{f, ".headquarters_country"}, false, &v);
+  CheckCountry(p->mutable_ultimate_parent_country(), Field{f, ".ultimate_parent_country"}, false,
+               &v);
+  CheckLength(p->ultimate_parent_name(), kMaxNameBytes, Field{f, ".ultimate_parent_name"}, &v);
+  CheckLength(p->business_description(), kMaxLongTextBytes, Field{f, ".business_description"}, &v);
   if (p->incorporated_year() < 0 || p->incorporated_year() > 9999) {
     v.Add(absl::StrCat(f, ".incorporated_year"),
-          absl::StrCat("must be a year (0 = unknown), not ",
-                       p->incorporated_year()));
+          absl::StrCat("must be a year (0 = unknown), not ", p->incorporated_year()));
   }
   if (CheckCount(p->identifiers(), kMaxIdentifiers, Field{f, ".identifiers"}, &v)) {
     for (int k = 0; k < p->identifiers_size(); ++k) {
@@ -280,28 +261,25 @@ void ValidateItem(v1::Item* it, const std::string& f, Violations* vp) {
     std::string original = it->declared_eccn();
     if (!NormalizeEccn(it->mutable_declared_eccn())) {
       v.Add(absl::StrCat(f, ".declared_eccn"),
-            absl::StrCat("is not an ECCN (e.g. \"3A090.a\") or EAR99: ",
-                         Echo(original)));
+            absl::StrCat("is not an ECCN (e.g. \"3A090.a\") or EAR99: ", Echo(original)));
     }
   }
   if (it->quantity() < 0) v.Add(absl::StrCat(f, ".quantity"), "must be >= 0");
   CheckNumber(it->has_tpp(), it->tpp(), Field{f, ".tpp"}, &v);
   CheckNumber(it->has_performance_density(), it->performance_density(),
               Field{f, ".performance_density"}, &v);
-  CheckNumber(it->has_die_area_mm2(), it->die_area_mm2(), f + ".die_area_mm2",
-              &v);
+  CheckNumber(it->has_die_area_mm2(), it->die_area_mm2(), f + ".die_area_mm2", &v);
   CheckNumber(it->has_memory_bandwidth_gbps(), it->memory_bandwidth_gbps(),
               Field{f, ".memory_bandwidth_gbps"}, &v);
   CheckNumber(true, it->unit_value_usd(), Field{f, ".unit_value_usd"}, &v);
   if (it->parameters_size() > kMaxCodes) {
-    v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("more than ", kMaxCodes,
-                                          " parameters (",
-                                          it->parameters_size(), ")"));
+    v.Add(absl::StrCat(f, ".parameters"),
+          absl::StrCat("more than ", kMaxCodes, " parameters (", it->parameters_size(), ")"));
   } else {
     for (const auto& [name, value] : it->parameters()) {
       if (name.size() > kMaxShortTextBytes) {
-        v.Add(absl::StrCat(f, ".parameters"), absl::StrCat("a parameter name is longer than ",
-                                              kMaxShortTextBytes, " bytes"));
+        v.Add(absl::StrCat(f, ".parameters"),
+              absl::StrCat("a parameter name is longer than ", kMaxShortTextBytes, " bytes"));
       } else if (!std::isfinite(value)) {
         v.Add(absl::StrCat(f, ".parameters[", name, "]"), "must be finite");
       }
@@ -309,8 +287,7 @@ void ValidateItem(v1::Item* it, const std::string& f, Violations* vp) {
   }
   if (CheckCount(it->features(), kMaxCodes, Field{f, ".features"}, &v)) {
     for (int k = 0; k < it->features_size(); ++k) {
-      CheckLength(it->features(k), kMaxShortTextBytes,
-                  absl::StrCat(f, ".features[", k, "]"), &v);
+      CheckLength(it->features(k), kMaxShortTextBytes, absl::StrCat(f, ".features[", k, "]"), &v);
     }
   }
   if (it->serial_numbers_size() > kMaxSerialsPerItem) {
@@ -334,8 +311,7 @@ absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
   // The whole request first: nothing past the limit is looked at further.
   const size_t bytes = request->ByteSizeLong();
   if (bytes > kMaxScreenRequestBytes) {
-    v.Add("request", absl::StrCat("is ", bytes, " bytes; the limit is ",
-                                  kMaxScreenRequestBytes));
+    v.Add("request", absl::StrCat("is ", bytes, " bytes; the limit is ", kMaxScreenRequestBytes));
     return v.ToStatus();
   }
   DropUnknown(request);
@@ -350,18 +326,15 @@ absl::Status NormalizeAndValidate(v1::ScreenRequest* request) {
   if (!request->as_of_date().empty()) {
     absl::CivilDay day;
     if (!ParseCivilDay(request->as_of_date(), &day)) {
-      v.Add("as_of_date", absl::StrCat("must be a date YYYY-MM-DD, not ",
-                                       Echo(request->as_of_date())));
+      v.Add("as_of_date",
+            absl::StrCat("must be a date YYYY-MM-DD, not ", Echo(request->as_of_date())));
     }
   }
-  if (request->max_hits_per_party() < 0 ||
-      request->max_hits_per_party() > kMaxHitsPerParty) {
-    v.Add("max_hits_per_party",
-          absl::StrCat("must be 0 (default) to ", kMaxHitsPerParty, ", not ",
-                       request->max_hits_per_party()));
+  if (request->max_hits_per_party() < 0 || request->max_hits_per_party() > kMaxHitsPerParty) {
+    v.Add("max_hits_per_party", absl::StrCat("must be 0 (default) to ", kMaxHitsPerParty, ", not ",
+                                             request->max_hits_per_party()));
   }
-  CheckLength(request->end_use_description(), kMaxLongTextBytes,
-              "end_use_description", &v);
+  CheckLength(request->end_use_description(), kMaxLongTextBytes, "end_use_description", &v);
   if (CheckCount(request->end_use_codes(), kMaxCodes, "end_use_codes", &v)) {
     for (int i = 0; i < request->end_use_codes_size(); ++i) {
       Trim(request->mutable_end_use_codes(i));

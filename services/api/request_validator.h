@@ -11,8 +11,7 @@
 
 namespace exportscreen::api {
 
-inline constexpr char kBadRequestPayloadUrl[] =
-    "type.googleapis.com/exportscreen.v1.BadRequest";
+inline constexpr char kBadRequestPayloadUrl[] = "type.googleapis.com/exportscreen.v1.BadRequest";
 
 // Limits (documented in the README). Every string and repeated field of a
 // ScreenRequest is bounded; the whole request is bounded too (the server's
@@ -20,8 +19,8 @@ inline constexpr char kBadRequestPayloadUrl[] =
 // answered can always be read back from the decision log).
 inline constexpr size_t kMaxScreenRequestBytes = 1 << 20;  // 1 MiB
 inline constexpr size_t kMaxNameBytes = 4096;
-inline constexpr size_t kMaxShortTextBytes = 256;    // ids, codes, serials
-inline constexpr size_t kMaxLongTextBytes = 8192;    // descriptions
+inline constexpr size_t kMaxShortTextBytes = 256;  // ids, codes, serials
+inline constexpr size_t kMaxLongTextBytes = 8192;  // descriptions
 inline constexpr int kMaxParties = 100;
 inline constexpr int kMaxAliases = 50;
 inline constexpr int kMaxIdentifiers = 50;

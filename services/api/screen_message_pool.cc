@@ -15,8 +15,7 @@ ScreenMessagePool::Holder::Holder(ScreenMessagePool* pool,
   set_response(own_->mutable_response());
 }
 
-bool ScreenMessagePool::Holder::Restore(
-    std::unique_ptr<v1::DecisionRecord> record) {
+bool ScreenMessagePool::Holder::Restore(std::unique_ptr<v1::DecisionRecord> record) {
   if (record.get() != own_ || record_ != nullptr) {
     // Not ours: never adopt it (gRPC's pointers would dangle), and leave
     // the holder unusable so Release frees rather than reuses it.
@@ -38,8 +37,7 @@ ScreenMessagePool::~ScreenMessagePool() {
   idle_.clear();
 }
 
-grpc::MessageHolder<v1::ScreenRequest, v1::ScreenResponse>*
-ScreenMessagePool::AllocateMessages() {
+grpc::MessageHolder<v1::ScreenRequest, v1::ScreenResponse>* ScreenMessagePool::AllocateMessages() {
   {
     absl::MutexLock lock(&mu_);
     if (!idle_.empty()) {
@@ -54,8 +52,7 @@ ScreenMessagePool::AllocateMessages() {
 
 bool ClearRecordForReuse(v1::DecisionRecord* record, int max_findings) {
   v1::DecisionRecord& r = *record;
-  if (r.response().findings_size() > max_findings ||
-      r.request().items_size() > max_findings) {
+  if (r.response().findings_size() > max_findings || r.request().items_size() > max_findings) {
     return false;
   }
   // Clear field by field: DecisionRecord::Clear() would delete the request
@@ -80,8 +77,8 @@ bool ClearRecordForReuse(v1::DecisionRecord* record, int max_findings) {
       return false;
     }
   }
-  return r.GetReflection()->GetUnknownFields(r).empty() &&
-         r.request().ByteSizeLong() == 0 && r.response().ByteSizeLong() == 0;
+  return r.GetReflection()->GetUnknownFields(r).empty() && r.request().ByteSizeLong() == 0 &&
+         r.response().ByteSizeLong() == 0;
 }
 
 void ScreenMessagePool::Return(Holder* holder) {

@@ -35,12 +35,10 @@ class ScreenMessagePool final
  public:
   // Keeps at most `max_idle` records between calls; a record whose answer
   // grew past `max_reused_findings` findings is freed rather than kept.
-  explicit ScreenMessagePool(size_t max_idle = 256,
-                             int max_reused_findings = 1024);
+  explicit ScreenMessagePool(size_t max_idle = 256, int max_reused_findings = 1024);
   ~ScreenMessagePool() override;
 
-  class Holder final
-      : public grpc::MessageHolder<v1::ScreenRequest, v1::ScreenResponse> {
+  class Holder final : public grpc::MessageHolder<v1::ScreenRequest, v1::ScreenResponse> {
    public:
     // The record owning request() and response(), lent out for evaluation
     // and recording. It must come back (the same object: the pointers gRPC
@@ -58,8 +56,7 @@ class ScreenMessagePool final
     std::unique_ptr<v1::DecisionRecord> record_;
   };
 
-  grpc::MessageHolder<v1::ScreenRequest, v1::ScreenResponse>* AllocateMessages()
-      override;
+  grpc::MessageHolder<v1::ScreenRequest, v1::ScreenResponse>* AllocateMessages() override;
 
   // Counters (tests, status).
   size_t idle() const;

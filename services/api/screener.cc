@@ -15,12 +15,11 @@ namespace {
 
 // Decisions by class and party-list hits by list and action (metrics).
 void CountAnswer(const v1::ScreenResponse& response) {
-  static metrics::Family* const decisions = metrics::Registry::Default().Get(
-      "es_decisions_total", "Screening answers by decision class",
-      metrics::Type::kCounter, {"decision"});
+  static metrics::Family* const decisions =
+      metrics::Registry::Default().Get("es_decisions_total", "Screening answers by decision class",
+                                       metrics::Type::kCounter, {"decision"});
   static metrics::Family* const hits = metrics::Registry::Default().Get(
-      "es_party_hits_total",
-      "Party-list matches in answers by list code and match action",
+      "es_party_hits_total", "Party-list matches in answers by list code and match action",
       metrics::Type::kCounter, {"list", "action"});
   decisions->CounterWith({v1::Decision_Name(response.decision())})->Add();
   for (const v1::PartyMatch& m : response.party_matches()) {
@@ -30,8 +29,7 @@ void CountAnswer(const v1::ScreenResponse& response) {
 
 }  // namespace
 
-absl::Status Screener::EvaluateInto(const engine::ScreeningView& view,
-                                    v1::ScreenRequest* request,
+absl::Status Screener::EvaluateInto(const engine::ScreeningView& view, v1::ScreenRequest* request,
                                     v1::ScreenResponse* response) const {
   RETURN_IF_ERROR(NormalizeAndValidate(request));
   const absl::Time now = clock_->Now();
@@ -39,8 +37,7 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningView& view,
   if (!request->as_of_date().empty()) {
     ParseCivilDay(request->as_of_date(), &as_of);  // validated above
   }
-  RETURN_IF_ERROR(
-      engine::ScreeningEngine::ScreenInto(view, *request, as_of, response));
+  RETURN_IF_ERROR(engine::ScreeningEngine::ScreenInto(view, *request, as_of, response));
   if (response->decision() == v1::DECISION_UNSPECIFIED) {
     return absl::InternalError("engine returned no decision");
   }
@@ -54,14 +51,12 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningView& view,
 }
 
 void Screener::ScreenRecord(const engine::ScreeningView& view,
-                            std::unique_ptr<v1::DecisionRecord> record,
-                            const std::string& caller, RecordDone done,
-                            std::string* response_bytes) const {
+                            std::unique_ptr<v1::DecisionRecord> record, const std::string& caller,
+                            RecordDone done, std::string* response_bytes) const {
   // The response must start empty: a reused record was Clear()ed by its
   // pool; clear again so a stale answer can never leak into this one.
   record->mutable_response()->Clear();
-  absl::Status status =
-      EvaluateInto(view, record->mutable_request(), record->mutable_response());
+  absl::Status status = EvaluateInto(view, record->mutable_request(), record->mutable_response());
   if (!status.ok() || store_ == nullptr) {
     if (status.ok() && response_bytes != nullptr &&
         !record->response().SerializeToString(response_bytes)) {
@@ -73,8 +68,7 @@ void Screener::ScreenRecord(const engine::ScreeningView& view,
   *record->mutable_recorded_at() = record->response().evaluated_at();
   record->set_caller(caller);
   if (on_recorded_) {
-    done = [this, done = std::move(done)](absl::Status s,
-                                          std::unique_ptr<v1::DecisionRecord> r) {
+    done = [this, done = std::move(done)](absl::Status s, std::unique_ptr<v1::DecisionRecord> r) {
       if (s.ok() && r != nullptr) on_recorded_(*r);
       done(std::move(s), std::move(r));
     };
@@ -82,9 +76,9 @@ void Screener::ScreenRecord(const engine::ScreeningView& view,
   store_->decisions().AppendDecisionAsync(std::move(record), std::move(done), response_bytes);
 }
 
-absl::StatusOr<v1::ScreenResponse> Screener::Screen(
-    const engine::ScreeningView& view, v1::ScreenRequest request,
-    const std::string& caller) const {
+absl::StatusOr<v1::ScreenResponse> Screener::Screen(const engine::ScreeningView& view,
+                                                    v1::ScreenRequest request,
+                                                    const std::string& caller) const {
   auto record = std::make_unique<v1::DecisionRecord>();
   *record->mutable_request() = std::move(request);
   absl::Notification finished;

@@ -24,16 +24,15 @@ namespace exportscreen::api {
 class Screener {
  public:
   // REQUIRES: store (may be null: recording off) and clock outlive this.
-  Screener(store::EntityStore* store, Clock* clock)
-      : store_(store), clock_(clock) {}
+  Screener(store::EntityStore* store, Clock* clock) : store_(store), clock_(clock) {}
 
   // Screens `request` (validated here) under `view` (pinned by the caller:
   // SnapshotManager::Pin). Errors: INVALID_ARGUMENT (field named), INTERNAL,
   // or the store's error.
   // Blocks until the decision is recorded.
-  absl::StatusOr<v1::ScreenResponse> Screen(
-      const engine::ScreeningView& view, v1::ScreenRequest request,
-      const std::string& caller) const;
+  absl::StatusOr<v1::ScreenResponse> Screen(const engine::ScreeningView& view,
+                                            v1::ScreenRequest request,
+                                            const std::string& caller) const;
 
   // As Screen, without blocking and in place (the RPCs' path, with pooled
   // records): `record->request()` is the request (normalised and validated
@@ -46,10 +45,8 @@ class Screener {
   // If `response_bytes` is not null, on OK it holds the serialised response:
   // with recording, the very bytes inside the recorded (hash-chained)
   // record, to be sent as they are (the answer is serialised once).
-  using RecordDone =
-      std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
-  void ScreenRecord(const engine::ScreeningView& view,
-                    std::unique_ptr<v1::DecisionRecord> record,
+  using RecordDone = std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
+  void ScreenRecord(const engine::ScreeningView& view, std::unique_ptr<v1::DecisionRecord> record,
                     const std::string& caller, RecordDone done,
                     std::string* response_bytes = nullptr) const;
 
@@ -61,8 +58,7 @@ class Screener {
   void set_on_recorded(OnRecorded fn) { on_recorded_ = std::move(fn); }
 
  private:
-  absl::Status EvaluateInto(const engine::ScreeningView& view,
-                            v1::ScreenRequest* request,
+  absl::Status EvaluateInto(const engine::ScreeningView& view, v1::ScreenRequest* request,
                             v1::ScreenResponse* response) const;
 
   store::EntityStore* const store_;

@@ -31,16 +31,14 @@ namespace exportscreen::api {
 // ---------------------------------------------------------------------------
 // ScreeningService
 
-ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager,
-                                           WorkerPool* pool, Clock* clock,
-                                           const Authorizer* authorizer,
+ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool,
+                                           Clock* clock, const Authorizer* authorizer,
                                            ServiceOptions options)
     : manager_(manager),
       pool_(pool),
       authorizer_(authorizer),
       options_(options),
-      screener_(options.record_decisions ? manager->store() : nullptr, clock) {
-}
+      screener_(options.record_decisions ? manager->store() : nullptr, clock) {}
 
 namespace {
 
@@ -59,11 +57,11 @@ struct PooledCall {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
-    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request_bytes,
-    grpc::ByteBuffer* response_bytes) {
-  auto* reactor = new ObservedUnaryReactor(
-      options_.observability, "exportscreen.v1.ScreeningService/Screen", context);
+grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(grpc::CallbackServerContext* context,
+                                                       const grpc::ByteBuffer* request_bytes,
+                                                       grpc::ByteBuffer* response_bytes) {
+  auto* reactor = new ObservedUnaryReactor(options_.observability,
+                                           "exportscreen.v1.ScreeningService/Screen", context);
   absl::StatusOr<Caller> caller =
       AuthCall(context, *authorizer_, "Screen", kScreeners, reactor->observer());
   if (!caller.ok()) {
@@ -72,29 +70,25 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
   }
   // The per-method receive limit, before any parsing.
   if (request_bytes->Length() > kMaxScreenRequestBytes) {
-    reactor->Finish(grpc::Status(
-        grpc::StatusCode::INVALID_ARGUMENT,
-        absl::StrCat("request: is ", request_bytes->Length(),
-                     " bytes; the limit is ", kMaxScreenRequestBytes)));
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 absl::StrCat("request: is ", request_bytes->Length(),
+                                              " bytes; the limit is ", kMaxScreenRequestBytes)));
     return reactor;
   }
   auto call = std::make_shared<PooledCall>(&screen_messages_);
   {
     grpc::ByteBuffer copy(*request_bytes);  // shares the slices
-    grpc::Status parsed =
-        grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ScreenRequest>(
-            &copy, call->holder->request());
+    grpc::Status parsed = grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ScreenRequest>(
+        &copy, call->holder->request());
     if (!parsed.ok()) {
-      ES_LOG_WARNING_RATE_LIMITED("Screen: body does not parse from ",
-                                  context->peer(), ": ",
+      ES_LOG_WARNING_RATE_LIMITED("Screen: body does not parse from ", context->peer(), ": ",
                                   parsed.error_message());
       reactor->Finish(grpc::Status(
           grpc::StatusCode::INVALID_ARGUMENT,
           absl::StrCat("request: is not an exportscreen.v1.ScreenRequest "
                        "(truncated, not protobuf, or a string field that is "
                        "not valid UTF-8)",
-                       parsed.error_message().empty() ? "" : ": ",
-                       parsed.error_message())));
+                       parsed.error_message().empty() ? "" : ": ", parsed.error_message())));
       return reactor;
     }
   }
@@ -105,49 +99,46 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
     return reactor;
   }
   // Pin the snapshot once: the whole request uses this copy.
-  std::shared_ptr<const engine::ScreeningSnapshot> snapshot =
-      manager_->Current();
+  std::shared_ptr<const engine::ScreeningSnapshot> snapshot = manager_->Current();
   if (snapshot == nullptr) {
     reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, kNotServing));
     return reactor;
   }
-  auto work =
-      [this, context, reactor, response_bytes, call,
-       snapshot = std::move(snapshot), caller_name = caller->name] {
-        if (context->IsCancelled()) {
-          reactor->Finish(grpc::Status::CANCELLED);
-          return;
-        }
-        if (DeadlinePassed(context)) {
-          reactor->Finish(grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                                       "deadline passed before screening"));
-          return;
-        }
-        // In place: the request and the answer are the pooled record's own.
-        ScreenMessagePool::Holder* holder = call->holder;
-        std::unique_ptr<v1::DecisionRecord> record = holder->Lend();
-        record->set_trace_parent(TraceParentOf(context));
-        screener_.ScreenRecord(
-            manager_->Pin(*snapshot), std::move(record), caller_name,
-            [call, holder, reactor, response_bytes](
-                absl::Status status, std::unique_ptr<v1::DecisionRecord> record) {
-              if (!holder->Restore(std::move(record))) {
-                reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL,
-                                             "decision record lost"));
-                return;
-              }
-              if (!status.ok()) {
-                reactor->Finish(ToGrpcStatus(status));
-                return;
-              }
-              reactor->observer()->SetDecision(holder->response()->decision_id(),
-                                               holder->response()->decision());
-              // The bytes the recorder serialised and hashed into the chain.
-              *response_bytes = OwnedByteBuffer(std::move(call->answer));
-              reactor->Finish(grpc::Status::OK);
-            },
-            &call->answer);
-      };
+  auto work = [this, context, reactor, response_bytes, call, snapshot = std::move(snapshot),
+               caller_name = caller->name] {
+    if (context->IsCancelled()) {
+      reactor->Finish(grpc::Status::CANCELLED);
+      return;
+    }
+    if (DeadlinePassed(context)) {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "deadline passed before screening"));
+      return;
+    }
+    // In place: the request and the answer are the pooled record's own.
+    ScreenMessagePool::Holder* holder = call->holder;
+    std::unique_ptr<v1::DecisionRecord> record = holder->Lend();
+    record->set_trace_parent(TraceParentOf(context));
+    screener_.ScreenRecord(
+        manager_->Pin(*snapshot), std::move(record), caller_name,
+        [call, holder, reactor, response_bytes](absl::Status status,
+                                                std::unique_ptr<v1::DecisionRecord> record) {
+          if (!holder->Restore(std::move(record))) {
+            reactor->Finish(grpc::Status(grpc::StatusCode::INTERNAL, "decision record lost"));
+            return;
+          }
+          if (!status.ok()) {
+            reactor->Finish(ToGrpcStatus(status));
+            return;
+          }
+          reactor->observer()->SetDecision(holder->response()->decision_id(),
+                                           holder->response()->decision());
+          // The bytes the recorder serialised and hashed into the chain.
+          *response_bytes = OwnedByteBuffer(std::move(call->answer));
+          reactor->Finish(grpc::Status::OK);
+        },
+        &call->answer);
+  };
   if (request_bytes->Length() <= options_.screen_inline_max_bytes) {
     work();
     return reactor;
@@ -156,13 +147,13 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
-    grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
-    v1::DecisionRecord* response) {
-  auto* reactor = new ObservedUnaryReactor(
-      options_.observability, "exportscreen.v1.ScreeningService/GetDecision", context);
-  absl::StatusOr<Caller> caller = AuthCall(context, *authorizer_, "GetDecision",
-                                           kReaders, reactor->observer());
+grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(grpc::CallbackServerContext* context,
+                                                            const v1::GetDecisionRequest* request,
+                                                            v1::DecisionRecord* response) {
+  auto* reactor = new ObservedUnaryReactor(options_.observability,
+                                           "exportscreen.v1.ScreeningService/GetDecision", context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "GetDecision", kReaders, reactor->observer());
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -188,14 +179,13 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(
 class ScreenStreamReactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  ScreenStreamReactor(ScreeningServiceImpl* service,
-                      grpc::CallbackServerContext* context)
+  ScreenStreamReactor(ScreeningServiceImpl* service, grpc::CallbackServerContext* context)
       : service_(service),
         context_(context),
-        observer_(service->options_.observability,
-                  "exportscreen.v1.ScreeningService/ScreenStream", context) {
-    absl::StatusOr<Caller> caller = AuthCall(context, *service->authorizer_,
-                                             "ScreenStream", kScreeners, &observer_);
+        observer_(service->options_.observability, "exportscreen.v1.ScreeningService/ScreenStream",
+                  context) {
+    absl::StatusOr<Caller> caller =
+        AuthCall(context, *service->authorizer_, "ScreenStream", kScreeners, &observer_);
     if (!caller.ok()) {
       finished_ = true;
       FinishObserved(ToGrpcStatus(caller.status()));
@@ -237,10 +227,8 @@ class ScreenStreamReactor final
             read_buffer_.Length() > kMaxScreenRequestBytes + 1024
                 ? grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                absl::StrCat("frame is ", read_buffer_.Length(),
-                                            " bytes; the limit is ",
-                                            kMaxScreenRequestBytes))
-                : grpc::GenericDeserialize<grpc::ProtoBufferReader,
-                                           v1::ScreenStreamRequest>(
+                                            " bytes; the limit is ", kMaxScreenRequestBytes))
+                : grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::ScreenStreamRequest>(
                       &read_buffer_, line.get());
         read_buffer_.Clear();
         if (!parsed.ok()) {
@@ -248,19 +236,18 @@ class ScreenStreamReactor final
           // position) was bad, and the rest of the stream goes on.
           --in_flight_;
           QueueLocked(Outgoing(ErrorLine(absl::StrCat("#frame-", frames_),
-                                 grpc::StatusCode::INVALID_ARGUMENT,
-                                 absl::StrCat("frame ", frames_,
-                                              " is not a ScreenStreamRequest "
-                                              "(does not parse): ",
-                                              parsed.error_message()))));
+                                         grpc::StatusCode::INVALID_ARGUMENT,
+                                         absl::StrCat("frame ", frames_,
+                                                      " is not a ScreenStreamRequest "
+                                                      "(does not parse): ",
+                                                      parsed.error_message()))));
           spare_lines_.push_back(std::move(line));
         } else if (v1::ScreenStreamRequest* raw = line.release();
                    !service_->pool_->TrySchedule([this, raw] { Process(raw); })) {
           line.reset(raw);  // not taken: still ours
           --in_flight_;
-          QueueLocked(Outgoing(ErrorLine(line->line_id(),
-                                 grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 "server overloaded: resend this line")));
+          QueueLocked(Outgoing(ErrorLine(line->line_id(), grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                         "server overloaded: resend this line")));
           spare_lines_.push_back(std::move(line));
         }
         start_read = WindowOpenLocked();
@@ -318,8 +305,7 @@ class ScreenStreamReactor final
     Finish(std::move(status));
   }
 
-  static v1::ScreenStreamResponse ErrorLine(const std::string& line_id,
-                                            grpc::StatusCode code,
+  static v1::ScreenStreamResponse ErrorLine(const std::string& line_id, grpc::StatusCode code,
                                             std::string message) {
     v1::ScreenStreamResponse r;
     r.set_line_id(line_id);
@@ -336,7 +322,7 @@ class ScreenStreamReactor final
     Outgoing(std::string id, std::string answer)
         : screened(true), line_id(std::move(id)), answer(std::move(answer)) {}
     bool screened = false;
-    std::string line_id, answer;  // screened
+    std::string line_id, answer;   // screened
     v1::ScreenStreamResponse msg;  // error line
     grpc::ByteBuffer bytes;        // the frame, while being written
   };
@@ -404,8 +390,7 @@ class ScreenStreamReactor final
       return;
     }
     // Pinned per line: the snapshot current now (see the class comment).
-    const std::shared_ptr<const engine::ScreeningSnapshot> snapshot =
-        service_->manager_->Current();
+    const std::shared_ptr<const engine::ScreeningSnapshot> snapshot = service_->manager_->Current();
     if (snapshot == nullptr) {
       refuse(grpc::StatusCode::UNAVAILABLE, kNotServing);
       return;
@@ -466,13 +451,11 @@ class ScreenStreamReactor final
   }
 
   bool WindowOpenLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return in_flight_ + static_cast<int>(out_.size()) <
-           service_->options_.stream_window;
+    return in_flight_ + static_cast<int>(out_.size()) < service_->options_.stream_window;
   }
 
   bool ReadyToFinishLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || !reads_done_ || reading_ || in_flight_ > 0 || writing_ ||
-        !out_.empty()) {
+    if (finished_ || !reads_done_ || reading_ || in_flight_ > 0 || writing_ || !out_.empty()) {
       return false;
     }
     finished_ = true;
@@ -494,17 +477,14 @@ class ScreenStreamReactor final
     }
     bool own = false;
     grpc::Status serialized =
-        grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                               v1::ScreenStreamResponse>(next->msg,
-                                                         &next->bytes, &own);
+        grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ScreenStreamResponse>(
+            next->msg, &next->bytes, &own);
     if (!serialized.ok()) {
       // Cannot happen for a valid message; never send a partial answer.
-      v1::ScreenStreamResponse err =
-          ErrorLine(next->msg.line_id(), grpc::StatusCode::INTERNAL,
-                    "answer could not be serialised");
-      grpc::GenericSerialize<grpc::ProtoBufferWriter,
-                             v1::ScreenStreamResponse>(err, &next->bytes,
-                                                       &own);
+      v1::ScreenStreamResponse err = ErrorLine(next->msg.line_id(), grpc::StatusCode::INTERNAL,
+                                               "answer could not be serialised");
+      grpc::GenericSerialize<grpc::ProtoBufferWriter, v1::ScreenStreamResponse>(err, &next->bytes,
+                                                                                &own);
     }
     StartWrite(&next->bytes);
   }
@@ -539,8 +519,8 @@ class ScreenStreamReactor final
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>*
-ScreeningServiceImpl::ScreenStream(grpc::CallbackServerContext* context) {
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ScreeningServiceImpl::ScreenStream(
+    grpc::CallbackServerContext* context) {
   return new ScreenStreamReactor(this, context);
 }
 

@@ -32,8 +32,7 @@
 #include "services/cli/commands.h"
 
 ABSL_FLAG(std::string, out, "-", "batch: output file (- = stdout)");
-ABSL_FLAG(bool, resume, false,
-          "batch: continue an interrupted run of the same INPUT and --out");
+ABSL_FLAG(bool, resume, false, "batch: continue an interrupted run of the same INPUT and --out");
 ABSL_FLAG(std::string, out_format, "jsonl", "batch: output format jsonl|csv");
 ABSL_FLAG(std::string, in_format, "",
           "batch: input format csv|jsonl (default: from the extension)");
@@ -48,16 +47,15 @@ namespace exportscreen::cli {
 
 namespace {
 
-using Stream = grpc::ClientReaderWriter<v1::ScreenStreamRequest,
-                                        v1::ScreenStreamResponse>;
+using Stream = grpc::ClientReaderWriter<v1::ScreenStreamRequest, v1::ScreenStreamResponse>;
 using batch_internal::WriteAll;
 
 // A shipment in the window, from read until written.
 struct Slot {
   InputUnit unit;
   std::string line_id;
-  bool done = false;       // answered (or a local error)
-  bool resend = false;     // refused as overloaded: send again
+  bool done = false;    // answered (or a local error)
+  bool resend = false;  // refused as overloaded: send again
   int attempts = 0;
   v1::ScreenStreamResponse response;
 };
@@ -76,8 +74,7 @@ class Output {
     }
     fd_ = open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot open ", path, ": ", strerror(errno)));
+      return absl::PermissionDeniedError(absl::StrCat("cannot open ", path, ": ", strerror(errno)));
     }
     owned_ = true;
     if (ftruncate(fd_, keep_bytes) != 0 || lseek(fd_, keep_bytes, SEEK_SET) < 0) {
@@ -233,14 +230,11 @@ absl::Status BatchRun::Prepare() {
     previous = std::move(*loaded);
   }
   if (previous.has_value()) {
-    if (previous->in_format != cp_.in_format ||
-        previous->out_format != cp_.out_format ||
-        previous->input_size != cp_.input_size ||
-        previous->input_mtime_ns != cp_.input_mtime_ns) {
+    if (previous->in_format != cp_.in_format || previous->out_format != cp_.out_format ||
+        previous->input_size != cp_.input_size || previous->input_mtime_ns != cp_.input_mtime_ns) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "the checkpoint ", CheckpointPath(options_.output),
-          " is of another input or format (", previous->input, ", ",
-          previous->in_format, " -> ", previous->out_format,
+          "the checkpoint ", CheckpointPath(options_.output), " is of another input or format (",
+          previous->input, ", ", previous->in_format, " -> ", previous->out_format,
           "); remove it to start again"));
     }
     cp_.input_offset = previous->input_offset;
@@ -269,17 +263,17 @@ absl::Status BatchRun::Prepare() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  channel_ = options_.channel != nullptr
-                 ? options_.channel
-                 : grpc::CreateCustomChannel(
-                       options_.server, grpc::InsecureChannelCredentials(), args);
+  channel_ =
+      options_.channel != nullptr
+          ? options_.channel
+          : grpc::CreateCustomChannel(options_.server, grpc::InsecureChannelCredentials(), args);
   stub_ = v1::ScreeningService::NewStub(channel_);
   return absl::OkStatus();
 }
 
 absl::Status BatchRun::OpenSession() {
-  session_.context = options_.new_context ? options_.new_context()
-                                         : std::make_unique<grpc::ClientContext>();
+  session_.context =
+      options_.new_context ? options_.new_context() : std::make_unique<grpc::ClientContext>();
   // No overall deadline: a stream lives as long as the file takes; the
   // ticker's stall watchdog cancels a stream that stops answering.
   session_.context->set_deadline(std::chrono::system_clock::time_point::max());
@@ -293,9 +287,7 @@ absl::Status BatchRun::OpenSession() {
     last_answer_ = absl::Now();
     resend_.clear();
   }
-  session_.reader = std::thread([this, stream = session_.stream.get()] {
-    ReaderLoop(stream);
-  });
+  session_.reader = std::thread([this, stream = session_.stream.get()] { ReaderLoop(stream); });
   // Resend what the previous stream left unanswered, in input order.
   std::vector<Slot*> pending;
   {
@@ -305,7 +297,8 @@ absl::Status BatchRun::OpenSession() {
     }
   }
   for (size_t i = 0; i < pending.size(); ++i) {
-    if (!WriteSlot(pending[i], i + 1 < pending.size())) return absl::UnavailableError("stream write failed");
+    if (!WriteSlot(pending[i], i + 1 < pending.size()))
+      return absl::UnavailableError("stream write failed");
   }
   return absl::OkStatus();
 }
@@ -338,9 +331,8 @@ void BatchRun::ReaderLoop(Stream* stream) {
     // Window is ordered by first_line, and line ids are first lines.
     int64_t line = 0;
     if (!absl::SimpleAtoi(response.line_id(), &line)) continue;
-    auto it = std::lower_bound(
-        window_.begin(), window_.end(), line,
-        [](const Slot& s, int64_t l) { return s.unit.first_line < l; });
+    auto it = std::lower_bound(window_.begin(), window_.end(), line,
+                               [](const Slot& s, int64_t l) { return s.unit.first_line < l; });
     if (it == window_.end() || it->unit.first_line != line || it->done) {
       continue;  // an answer we no longer wait for
     }
@@ -405,23 +397,20 @@ absl::Status BatchRun::Drain(bool force_checkpoint) {
       progress_offset_ = slot.unit.end_offset;  // NOLINT: read by the ticker
       progress_lines_ = slot.unit.last_line;
     }
-    const v1::ScreenStreamResponse* response =
-        slot.unit.error.ok() ? &slot.response : nullptr;
-    absl::Status s =
-        output_.Append(FormatRecord(options_.out_format, slot.unit, response));
+    const v1::ScreenStreamResponse* response = slot.unit.error.ok() ? &slot.response : nullptr;
+    absl::Status s = output_.Append(FormatRecord(options_.out_format, slot.unit, response));
     if (!s.ok()) return s;
     cp_.summary.Add(slot.unit, response);
     Recycle(&slot.response);
     cp_.input_offset = slot.unit.end_offset;
     cp_.next_line = slot.unit.last_line + 1;
     ++records_written_;
-    if (options_.crash_after_records >= 0 &&
-        records_written_ >= options_.crash_after_records) {
+    if (options_.crash_after_records >= 0 && records_written_ >= options_.crash_after_records) {
       return absl::AbortedError("simulated crash");
     }
   }
-  if (to_file_ && (force_checkpoint ||
-                   absl::Now() - last_checkpoint_ >= options_.checkpoint_interval)) {
+  if (to_file_ &&
+      (force_checkpoint || absl::Now() - last_checkpoint_ >= options_.checkpoint_interval)) {
     return WriteCheckpoint(false);
   }
   return absl::OkStatus();
@@ -436,17 +425,15 @@ void BatchRun::DrawProgress(bool final_line) {
   }
   const double elapsed = absl::ToDoubleSeconds(absl::Now() - started_);
   // Rate of this run only (a resumed run starts at its checkpoint).
-  const double run_rate =
-      elapsed > 0 ? (lines - first_progress_line_) / elapsed : 0;
+  const double run_rate = elapsed > 0 ? (lines - first_progress_line_) / elapsed : 0;
   std::string bar;
   if (input_size_ > 0) {
     double frac = std::min(1.0, static_cast<double>(offset) / input_size_);
     int filled = static_cast<int>(frac * 30);
     double eta = frac > 0 && frac < 1 ? elapsed * (1 - frac) / frac : 0;
     bar = absl::StrFormat("\r[%s%s] %5.1f%% line %d  %.0f lines/s  ETA %d:%02d ",
-                          std::string(filled, '#'), std::string(30 - filled, '.'),
-                          frac * 100, lines, run_rate,
-                          static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
+                          std::string(filled, '#'), std::string(30 - filled, '.'), frac * 100,
+                          lines, run_rate, static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
   } else {
     bar = absl::StrFormat("\rline %d  %.0f lines/s ", lines, run_rate);
   }
@@ -460,8 +447,7 @@ void BatchRun::Ticker() {
     cv_.WaitWithTimeout(&mu_, absl::Milliseconds(250));
     if (stop_ticker_) break;
     // Watchdog: a stream that answers nothing while we wait is reopened.
-    if (!reader_ended_ && outstanding_ > 0 &&
-        absl::Now() - last_answer_ > options_.stall_timeout &&
+    if (!reader_ended_ && outstanding_ > 0 && absl::Now() - last_answer_ > options_.stall_timeout &&
         live_context_ != nullptr) {
       live_context_->TryCancel();
       last_answer_ = absl::Now();
@@ -512,8 +498,7 @@ int BatchRun::Run() {
         absl::MutexLock lock(&mu_);
         auto wake = [this, window, input_done]() {
           mu_.AssertHeld();  // absl::Condition evaluates it under mu_
-          return reader_ended_ || !resend_.empty() ||
-                 (!window_.empty() && window_.front().done) ||
+          return reader_ended_ || !resend_.empty() || (!window_.empty() && window_.front().done) ||
                  (!input_done && static_cast<int>(window_.size()) < window) ||
                  (input_done && window_.empty());
         };
@@ -555,8 +540,8 @@ int BatchRun::Run() {
         InputUnit unit;
         absl::StatusOr<bool> more = reader_->Next(&unit);
         if (!more.ok()) {
-          std::cerr << "\nerror: reading " << options_.input << ": "
-                    << more.status().message() << "\n";
+          std::cerr << "\nerror: reading " << options_.input << ": " << more.status().message()
+                    << "\n";
           (void)Drain(true);
           CloseSession();
           return stop(1);
@@ -601,13 +586,13 @@ int BatchRun::Run() {
     if (++failed_attempts > options_.max_reconnects) {
       (void)Drain(true);
       std::cerr << "\nerror: ScreenStream failed " << failed_attempts - 1
-                << " times in a row (last: " << StatusCodeName(status.error_code())
-                << ": " << status.error_message() << ")"
+                << " times in a row (last: " << StatusCodeName(status.error_code()) << ": "
+                << status.error_message() << ")"
                 << (to_file_ ? "; rerun with --resume to continue\n" : "\n");
       return stop(1);
     }
-    std::cerr << "\nwarning: stream ended (" << StatusCodeName(status.error_code())
-              << ": " << status.error_message() << "); reconnecting\n";
+    std::cerr << "\nwarning: stream ended (" << StatusCodeName(status.error_code()) << ": "
+              << status.error_message() << "); reconnecting\n";
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(5));
   }
@@ -629,13 +614,11 @@ int BatchRun::Finish(int code) {
   if (!options_.quiet) {
     std::cerr << cp_.summary.ToText();
     std::cerr << absl::StrFormat(
-        "  this run: %d shipments in %.1f s (%.0f shipments/s); exit code %d\n",
-        records_written_, elapsed, elapsed > 0 ? records_written_ / elapsed : 0.0,
-        code);
+        "  this run: %d shipments in %.1f s (%.0f shipments/s); exit code %d\n", records_written_,
+        elapsed, elapsed > 0 ? records_written_ / elapsed : 0.0, code);
   }
   if (!options_.summary_path.empty()) {
-    int fd = open(options_.summary_path.c_str(),
-                  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = open(options_.summary_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || !WriteAll(fd, cp_.summary.ToJson() + "\n").ok()) {
       std::cerr << "error: cannot write " << options_.summary_path << "\n";
       if (fd >= 0) close(fd);
@@ -653,8 +636,7 @@ int RunBatch(const BatchOptions& options) {
   return run.Run();
 }
 
-int CmdBatch(const std::vector<std::string>& args,
-             std::shared_ptr<grpc::Channel> channel,
+int CmdBatch(const std::vector<std::string>& args, std::shared_ptr<grpc::Channel> channel,
              std::function<std::unique_ptr<grpc::ClientContext>()> new_context,
              absl::Duration timeout) {
   if (args.size() != 1) return UsageError("batch takes one INPUT file");

@@ -94,8 +94,8 @@ struct Checkpoint {
   std::string input;  // path as given
   int64_t input_size = -1;
   int64_t input_mtime_ns = 0;
-  std::string in_format;   // "csv" | "jsonl"
-  std::string out_format;  // "jsonl" | "csv"
+  std::string in_format;     // "csv" | "jsonl"
+  std::string out_format;    // "jsonl" | "csv"
   int64_t input_offset = 0;  // where the next unit starts (0 = beginning)
   int64_t next_line = 1;
   int64_t output_offset = 0;  // output bytes that are final
@@ -109,9 +109,9 @@ absl::Status SaveCheckpoint(const std::string& path, const Checkpoint& cp);
 absl::StatusOr<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path);
 
 struct BatchOptions {
-  std::string input;             // path or "-"
-  std::string output;            // path; "" or "-" = stdout (no --resume)
-  std::string summary_path;      // "" = none
+  std::string input;                     // path or "-"
+  std::string output;                    // path; "" or "-" = stdout (no --resume)
+  std::string summary_path;              // "" = none
   std::optional<InputFormat> in_format;  // nullopt: from the extension
   OutputFormat out_format = OutputFormat::kJsonl;
   bool resume = false;
@@ -125,11 +125,11 @@ struct BatchOptions {
   // No answer for this long while lines are outstanding: the stream is
   // considered dead and reopened.
   absl::Duration stall_timeout = absl::Seconds(30);
-  int window = 1024;              // shipments in flight or unwritten
-  int max_reconnects = 8;         // consecutive failed attempts
+  int window = 1024;       // shipments in flight or unwritten
+  int max_reconnects = 8;  // consecutive failed attempts
   absl::Duration checkpoint_interval = absl::Seconds(1);
-  bool progress = false;          // progress bar on stderr
-  bool quiet = false;             // no summary on stderr
+  bool progress = false;  // progress bar on stderr
+  bool quiet = false;     // no summary on stderr
   // Test hook: after writing this many records, stop as if killed (no
   // flush of the output buffer, no checkpoint). -1: off.
   int64_t crash_after_records = -1;
@@ -143,8 +143,7 @@ int RunBatch(const BatchOptions& options);
 // `screenctl batch INPUT` with the batch flags (defined in batch.cc).
 // `channel` and `new_context` as in BatchOptions; `timeout` is the stall
 // timeout.
-int CmdBatch(const std::vector<std::string>& args,
-             std::shared_ptr<grpc::Channel> channel,
+int CmdBatch(const std::vector<std::string>& args, std::shared_ptr<grpc::Channel> channel,
              std::function<std::unique_ptr<grpc::ClientContext>()> new_context,
              absl::Duration timeout);
 

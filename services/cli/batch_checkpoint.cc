@@ -56,19 +56,15 @@ std::string DirName(const std::string& path) {
 // ---------------------------------------------------------------------------
 // Checkpoint
 
-std::string CheckpointPath(const std::string& output) {
-  return output + ".checkpoint";
-}
+std::string CheckpointPath(const std::string& output) { return output + ".checkpoint"; }
 
 absl::Status SaveCheckpoint(const std::string& path, const Checkpoint& cp) {
   std::string json = "{\"version\":1,\"input\":";
   AppendJsonString(&json, cp.input);
-  absl::StrAppend(&json, ",\"input_size\":", cp.input_size,
-                  ",\"input_mtime_ns\":\"", cp.input_mtime_ns, "\"",
-                  ",\"in_format\":\"", cp.in_format, "\",\"out_format\":\"",
-                  cp.out_format, "\",\"input_offset\":", cp.input_offset,
-                  ",\"next_line\":", cp.next_line,
-                  ",\"output_offset\":", cp.output_offset,
+  absl::StrAppend(&json, ",\"input_size\":", cp.input_size, ",\"input_mtime_ns\":\"",
+                  cp.input_mtime_ns, "\"", ",\"in_format\":\"", cp.in_format,
+                  "\",\"out_format\":\"", cp.out_format, "\",\"input_offset\":", cp.input_offset,
+                  ",\"next_line\":", cp.next_line, ",\"output_offset\":", cp.output_offset,
                   ",\"complete\":", cp.complete ? "true" : "false",
                   ",\"summary\":", cp.summary.ToJson(), "}\n");
   std::string tmp = path + ".tmp";
@@ -100,8 +96,8 @@ absl::StatusOr<std::optional<Checkpoint>> LoadCheckpoint(const std::string& path
   google::protobuf::Struct s;
   auto status = google::protobuf::util::JsonStringToMessage(json, &s);
   if (!status.ok()) {
-    return absl::DataLossError(absl::StrCat("corrupt checkpoint ", path, ": ",
-                                            status.message().as_string()));
+    return absl::DataLossError(
+        absl::StrCat("corrupt checkpoint ", path, ": ", status.message().as_string()));
   }
   const auto& f = s.fields();
   auto str = [&](const char* key) {

@@ -41,8 +41,7 @@ const std::vector<Column>& Columns();
 
 // Merges the shipment-level fields of `row` into `into`; a field set to two
 // different values is an error (which one would be right is unknowable).
-absl::Status MergeShipmentFields(const v1::ScreenRequest& row,
-                                 v1::ScreenRequest* into);
+absl::Status MergeShipmentFields(const v1::ScreenRequest& row, v1::ScreenRequest* into);
 
 }  // namespace exportscreen::cli::batch_internal
 

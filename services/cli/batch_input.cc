@@ -37,8 +37,8 @@ LineReader::~LineReader() {
   if (owned_) close(fd_);
 }
 
-absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
-    const std::string& path, int64_t max_line_bytes) {
+absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(const std::string& path,
+                                                             int64_t max_line_bytes) {
   int fd = 0;
   bool owned = false;
   if (path != "-") {
@@ -46,8 +46,7 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
     if (fd < 0) {
       int err = errno;
       std::string msg = absl::StrCat("cannot open ", path, ": ", strerror(err));
-      return err == ENOENT ? absl::NotFoundError(msg)
-                           : absl::PermissionDeniedError(msg);
+      return err == ENOENT ? absl::NotFoundError(msg) : absl::PermissionDeniedError(msg);
     }
     owned = true;
   }
@@ -55,8 +54,7 @@ absl::StatusOr<std::unique_ptr<LineReader>> LineReader::Open(
   int64_t size = -1;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) size = st.st_size;
   posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-  return std::unique_ptr<LineReader>(
-      new LineReader(fd, owned, size, max_line_bytes));
+  return std::unique_ptr<LineReader>(new LineReader(fd, owned, size, max_line_bytes));
 }
 
 absl::Status LineReader::Seek(int64_t offset, int64_t line_number) {
@@ -92,8 +90,7 @@ absl::StatusOr<bool> LineReader::Fill() {
   }
 }
 
-void LineReader::Emit(int64_t begin, size_t len, size_t consumed,
-                      bool oversized, Line* line) {
+void LineReader::Emit(int64_t begin, size_t len, size_t consumed, bool oversized, Line* line) {
   if (oversized || static_cast<int64_t>(len) > max_line_bytes_) {
     line->text = absl::string_view();
     line->oversized = true;
@@ -116,12 +113,10 @@ absl::StatusOr<bool> LineReader::Next(Line* line) {
   bool oversized = false;
   int64_t begin = offset_;
   while (true) {
-    const char* nl = static_cast<const char*>(
-        std::memchr(buf_.data() + scan, '\n', end_ - scan));
+    const char* nl = static_cast<const char*>(std::memchr(buf_.data() + scan, '\n', end_ - scan));
     if (nl != nullptr) {
       const size_t nl_pos = static_cast<size_t>(nl - buf_.data());
-      Emit(begin, nl_pos - start_, /*consumed=*/nl_pos - start_ + 1, oversized,
-           line);
+      Emit(begin, nl_pos - start_, /*consumed=*/nl_pos - start_ + 1, oversized, line);
       return true;
     }
     // No newline yet. An over-long line is dropped as we go so the buffer
@@ -152,16 +147,15 @@ absl::StatusOr<InputFormat> InputFormatFromName(absl::string_view name) {
       absl::EndsWith(lower, ".json") || lower == "jsonl") {
     return InputFormat::kJsonl;
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "cannot tell the input format of '", name,
-      "' (use a .csv or .jsonl name, or --in_format=csv|jsonl)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot tell the input format of '", name,
+                   "' (use a .csv or .jsonl name, or --in_format=csv|jsonl)"));
 }
 
 // ---------------------------------------------------------------------------
 // CSV
 
-absl::Status SplitCsvLine(absl::string_view line,
-                          std::vector<std::string>* fields) {
+absl::Status SplitCsvLine(absl::string_view line, std::vector<std::string>* fields) {
   fields->clear();
   size_t i = 0;
   const size_t n = line.size();
@@ -186,8 +180,8 @@ absl::Status SplitCsvLine(absl::string_view line,
         field.push_back(line[i++]);
       }
       if (i < n && line[i] != ',') {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "text after the closing quote of field ", fields->size() + 1));
+        return absl::InvalidArgumentError(
+            absl::StrCat("text after the closing quote of field ", fields->size() + 1));
       }
     } else {
       size_t comma = line.find(',', i);
@@ -212,8 +206,7 @@ using batch_internal::Target;
 
 class CsvUnitReader : public UnitReader {
  public:
-  explicit CsvUnitReader(std::unique_ptr<LineReader> lines)
-      : lines_(std::move(lines)) {}
+  explicit CsvUnitReader(std::unique_ptr<LineReader> lines) : lines_(std::move(lines)) {}
 
   absl::Status Resume(int64_t offset, int64_t line_number) override {
     quiet_header_ = true;
@@ -293,8 +286,8 @@ class CsvUnitReader : public UnitReader {
     std::vector<std::string> names;
     absl::Status split = SplitCsvLine(text, &names);
     if (!split.ok()) {
-      header_error_ = absl::InvalidArgumentError(
-          absl::StrCat("malformed header: ", split.message()));
+      header_error_ =
+          absl::InvalidArgumentError(absl::StrCat("malformed header: ", split.message()));
       return true;
     }
     absl::flat_hash_map<std::string, int> by_name;
@@ -316,8 +309,8 @@ class CsvUnitReader : public UnitReader {
       }
     }
     if (!unknown.empty() && !quiet_header_) {
-      header_error_ = absl::InvalidArgumentError(absl::StrCat(
-          "unknown or repeated column(s) ignored: ", absl::StrJoin(unknown, ", ")));
+      header_error_ = absl::InvalidArgumentError(
+          absl::StrCat("unknown or repeated column(s) ignored: ", absl::StrJoin(unknown, ", ")));
     }
     return true;
   }
@@ -330,14 +323,14 @@ class CsvUnitReader : public UnitReader {
     }
     absl::Status split = SplitCsvLine(line.text, &fields_);
     if (!split.ok()) {
-      AddBad(line, absl::InvalidArgumentError(
-                       absl::StrCat("malformed CSV row: ", split.message())));
+      AddBad(line,
+             absl::InvalidArgumentError(absl::StrCat("malformed CSV row: ", split.message())));
       return;
     }
     if (fields_.size() != column_of_field_.size()) {
-      AddBad(line, absl::InvalidArgumentError(absl::StrCat(
-                       "malformed CSV row: ", fields_.size(),
-                       " fields, the header has ", column_of_field_.size())));
+      AddBad(line, absl::InvalidArgumentError(absl::StrCat("malformed CSV row: ", fields_.size(),
+                                                           " fields, the header has ",
+                                                           column_of_field_.size())));
       return;
     }
     CsvRow row;
@@ -352,8 +345,7 @@ class CsvUnitReader : public UnitReader {
       if (c.target == Target::kItem) row.has_item = true;
       absl::Status s = c.set(v, &row);
       if (!s.ok() && row_error.ok()) {
-        row_error = absl::InvalidArgumentError(
-            absl::StrCat("column ", c.name, ": ", s.message()));
+        row_error = absl::InvalidArgumentError(absl::StrCat("column ", c.name, ": ", s.message()));
       }
     }
     // Which shipment is this row part of?
@@ -371,9 +363,8 @@ class CsvUnitReader : public UnitReader {
     } else if (!pending_bad_.empty()) {
       // A malformed row sat inside this shipment: fail the shipment.
       const InputUnit& bad = pending_bad_.front();
-      Fail(absl::InvalidArgumentError(absl::StrCat(
-          "line ", bad.first_line, " of the shipment is bad: ",
-          bad.error.message())));
+      Fail(absl::InvalidArgumentError(
+          absl::StrCat("line ", bad.first_line, " of the shipment is bad: ", bad.error.message())));
       pending_bad_.clear();
     }
     open_unit_.last_line = line.number;
@@ -385,14 +376,13 @@ class CsvUnitReader : public UnitReader {
     }
     if (!open_unit_.error.ok()) return;  // keep consuming the shipment's rows
     if (open_rows_ > kMaxRowsPerShipment) {
-      Fail(absl::InvalidArgumentError(absl::StrCat(
-          "shipment has more than ", kMaxRowsPerShipment, " rows")));
+      Fail(absl::InvalidArgumentError(
+          absl::StrCat("shipment has more than ", kMaxRowsPerShipment, " rows")));
       return;
     }
     absl::Status merged = MergeShipmentFields(row.shipment, &open_unit_.request);
     if (!merged.ok()) {
-      Fail(absl::InvalidArgumentError(
-          absl::StrCat("line ", line.number, ": ", merged.message())));
+      Fail(absl::InvalidArgumentError(absl::StrCat("line ", line.number, ": ", merged.message())));
       return;
     }
     if (row.has_party) {
@@ -468,8 +458,7 @@ class CsvUnitReader : public UnitReader {
 
 class JsonlUnitReader : public UnitReader {
  public:
-  explicit JsonlUnitReader(std::unique_ptr<LineReader> lines)
-      : lines_(std::move(lines)) {}
+  explicit JsonlUnitReader(std::unique_ptr<LineReader> lines) : lines_(std::move(lines)) {}
 
   absl::Status Resume(int64_t offset, int64_t line_number) override {
     if (offset > 0) return lines_->Seek(offset, line_number);
@@ -496,12 +485,11 @@ class JsonlUnitReader : public UnitReader {
     google::protobuf::util::JsonParseOptions options;
     options.ignore_unknown_fields = false;
     auto status = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(line.text.data(), line.text.size()),
-        &unit->request, options);
+        google::protobuf::StringPiece(line.text.data(), line.text.size()), &unit->request, options);
     if (!status.ok()) {
       unit->request.Clear();
-      unit->error = absl::InvalidArgumentError(absl::StrCat(
-          "not a v1.ScreenRequest JSON line: ", status.message().as_string()));
+      unit->error = absl::InvalidArgumentError(
+          absl::StrCat("not a v1.ScreenRequest JSON line: ", status.message().as_string()));
       return true;
     }
     unit->shipment_id = unit->request.request_id();
@@ -514,8 +502,7 @@ class JsonlUnitReader : public UnitReader {
 
 }  // namespace
 
-std::unique_ptr<UnitReader> NewUnitReader(InputFormat format,
-                                          std::unique_ptr<LineReader> lines) {
+std::unique_ptr<UnitReader> NewUnitReader(InputFormat format, std::unique_ptr<LineReader> lines) {
   if (format == InputFormat::kCsv) {
     return std::make_unique<CsvUnitReader>(std::move(lines));
   }

@@ -75,8 +75,8 @@ class LineReader {
   };
 
   // Opens `path` ("-" = stdin). Errors: NOT_FOUND / PERMISSION_DENIED.
-  static absl::StatusOr<std::unique_ptr<LineReader>> Open(
-      const std::string& path, int64_t max_line_bytes = kMaxLineBytes);
+  static absl::StatusOr<std::unique_ptr<LineReader>> Open(const std::string& path,
+                                                          int64_t max_line_bytes = kMaxLineBytes);
   ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
@@ -94,8 +94,7 @@ class LineReader {
   absl::StatusOr<bool> Fill();  // reads more; false at EOF
   // Hands out the `len` bytes at start_ as the next line (or marks it
   // oversized) and consumes `consumed` bytes (the line and its newline).
-  void Emit(int64_t begin, size_t len, size_t consumed, bool oversized,
-            Line* line);
+  void Emit(int64_t begin, size_t len, size_t consumed, bool oversized, Line* line);
 
   const int fd_;
   const bool owned_;
@@ -137,13 +136,11 @@ class UnitReader {
   virtual absl::Status Resume(int64_t offset, int64_t line_number) = 0;
 };
 
-std::unique_ptr<UnitReader> NewUnitReader(InputFormat format,
-                                          std::unique_ptr<LineReader> lines);
+std::unique_ptr<UnitReader> NewUnitReader(InputFormat format, std::unique_ptr<LineReader> lines);
 
 // Splits one CSV record (RFC 4180 quoting, no line breaks). Errors:
 // INVALID_ARGUMENT (unterminated quote, text after a closing quote).
-absl::Status SplitCsvLine(absl::string_view line,
-                          std::vector<std::string>* fields);
+absl::Status SplitCsvLine(absl::string_view line, std::vector<std::string>* fields);
 
 // The documented CSV column names, in the order shipgen writes them.
 const std::vector<std::string>& CsvColumnNames();

@@ -29,12 +29,23 @@ void AppendJsonString(std::string* out, absl::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out->append("\\\""); continue;
-      case '\\': out->append("\\\\"); continue;
-      case '\n': out->append("\\n"); continue;
-      case '\r': out->append("\\r"); continue;
-      case '\t': out->append("\\t"); continue;
-      default: break;
+      case '"':
+        out->append("\\\"");
+        continue;
+      case '\\':
+        out->append("\\\\");
+        continue;
+      case '\n':
+        out->append("\\n");
+        continue;
+      case '\r':
+        out->append("\\r");
+        continue;
+      case '\t':
+        out->append("\\t");
+        continue;
+      default:
+        break;
     }
     if (c < 0x20) {
       absl::StrAppendFormat(out, "\\u%04x", c);
@@ -101,8 +112,7 @@ struct LineErrorView {
   std::string message;
 };
 
-LineErrorView ErrorOf(const InputUnit& unit,
-                      const v1::ScreenStreamResponse* response) {
+LineErrorView ErrorOf(const InputUnit& unit, const v1::ScreenStreamResponse* response) {
   if (!unit.error.ok()) {
     // absl and gRPC status codes have the same numbers.
     return {StatusCodeName(static_cast<grpc::StatusCode>(unit.error.code())),
@@ -117,12 +127,11 @@ bool IsAnswer(const InputUnit& unit, const v1::ScreenStreamResponse* response) {
   return unit.error.ok() && response != nullptr && response->has_response();
 }
 
-std::string FormatJsonl(const InputUnit& unit,
-                        const v1::ScreenStreamResponse* response) {
+std::string FormatJsonl(const InputUnit& unit, const v1::ScreenStreamResponse* response) {
   std::string out;
   out.reserve(512);
-  absl::StrAppend(&out, "{\"first_line\":", unit.first_line,
-                  ",\"last_line\":", unit.last_line, ",\"shipment_id\":");
+  absl::StrAppend(&out, "{\"first_line\":", unit.first_line, ",\"last_line\":", unit.last_line,
+                  ",\"shipment_id\":");
   AppendJsonString(&out, unit.shipment_id);
   if (!IsAnswer(unit, response)) {
     LineErrorView e = ErrorOf(unit, response);
@@ -134,8 +143,7 @@ std::string FormatJsonl(const InputUnit& unit,
   const v1::ScreenResponse& r = response->response();
   out.append(",\"request_id\":");
   AppendJsonString(&out, r.request_id());
-  absl::StrAppend(&out, ",\"decision\":\"", DecisionName(r.decision()),
-                  "\",\"rule_ids\":[");
+  absl::StrAppend(&out, ",\"decision\":\"", DecisionName(r.decision()), "\",\"rule_ids\":[");
   bool first = true;
   for (const auto& id : DecidingRuleIds(r)) {
     if (!first) out.push_back(',');
@@ -155,8 +163,8 @@ std::string FormatJsonl(const InputUnit& unit,
     AppendJsonString(&out, m.listed_name());
     absl::StrAppend(&out, ",\"party_index\":", m.party_index(), ",\"party_name\":");
     AppendJsonString(&out, m.party_name());
-    absl::StrAppend(&out, ",\"score\":", absl::StrFormat("%.4f", m.score()),
-                    ",\"action\":\"", ActionName(m.action()), "\"}");
+    absl::StrAppend(&out, ",\"score\":", absl::StrFormat("%.4f", m.score()), ",\"action\":\"",
+                    ActionName(m.action()), "\"}");
   }
   out.append("],\"rule_set_version\":");
   AppendJsonString(&out, r.rule_set_version());
@@ -168,8 +176,7 @@ std::string FormatJsonl(const InputUnit& unit,
   return out;
 }
 
-std::string FormatCsv(const InputUnit& unit,
-                      const v1::ScreenStreamResponse* response) {
+std::string FormatCsv(const InputUnit& unit, const v1::ScreenStreamResponse* response) {
   std::vector<std::string> f(11);
   f[0] = absl::StrCat(unit.first_line);
   f[1] = absl::StrCat(unit.last_line);
@@ -185,8 +192,7 @@ std::string FormatCsv(const InputUnit& unit,
     std::vector<std::string> hits;
     for (const auto& m : r.party_matches()) {
       hits.push_back(absl::StrCat(m.list(), ":", m.entity_id(), "@",
-                                  absl::StrFormat("%.4f", m.score()), ":",
-                                  ActionName(m.action())));
+                                  absl::StrFormat("%.4f", m.score()), ":", ActionName(m.action())));
     }
     f[5] = CsvField(absl::StrJoin(hits, ";"));
     f[6] = CsvField(r.rule_set_version());
@@ -209,15 +215,13 @@ std::string CsvOutputHeader() {
 
 std::string FormatRecord(OutputFormat format, const InputUnit& unit,
                          const v1::ScreenStreamResponse* response) {
-  return format == OutputFormat::kJsonl ? FormatJsonl(unit, response)
-                                        : FormatCsv(unit, response);
+  return format == OutputFormat::kJsonl ? FormatJsonl(unit, response) : FormatCsv(unit, response);
 }
 
 // ---------------------------------------------------------------------------
 // BatchSummary
 
-void BatchSummary::Add(const InputUnit& unit,
-                       const v1::ScreenStreamResponse* response) {
+void BatchSummary::Add(const InputUnit& unit, const v1::ScreenStreamResponse* response) {
   ++shipments_;
   lines_ += unit.last_line - unit.first_line + 1;
   if (!IsAnswer(unit, response)) {
@@ -287,8 +291,7 @@ absl::StatusOr<BatchSummary> BatchSummary::FromJson(const std::string& json) {
   google::protobuf::Struct s;
   auto status = google::protobuf::util::JsonStringToMessage(json, &s);
   if (!status.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("bad summary JSON: ", status.message().as_string()));
+    return absl::DataLossError(absl::StrCat("bad summary JSON: ", status.message().as_string()));
   }
   BatchSummary out;
   const auto& f = s.fields();
@@ -325,8 +328,8 @@ absl::StatusOr<BatchSummary> BatchSummary::FromJson(const std::string& json) {
 }
 
 std::string BatchSummary::ToText() const {
-  std::string out = absl::StrCat("batch: ", shipments_, " shipments (", lines_,
-                                 " input lines), ", errors_, " errors\n");
+  std::string out = absl::StrCat("batch: ", shipments_, " shipments (", lines_, " input lines), ",
+                                 errors_, " errors\n");
   auto section = [&](const char* title, const std::map<std::string, int64_t>& m) {
     if (m.empty()) return;
     absl::StrAppend(&out, "  ", title, ":\n");

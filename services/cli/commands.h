@@ -16,8 +16,7 @@ bool ReadInput(const std::string& path, std::string* out);
 std::string BaseName(const std::string& path);
 // Protobuf JSON (snake_case field names, no whitespace).
 std::string ToJson(const google::protobuf::Message& msg);
-bool ParseJson(const std::string& json, google::protobuf::Message* msg,
-               std::string* error);
+bool ParseJson(const std::string& json, google::protobuf::Message* msg, std::string* error);
 // 0 CLEAR, 2 REVIEW, 3 LICENSE_REQUIRED, 4 PROHIBITED, 1 otherwise.
 int DecisionExitCode(v1::Decision decision);
 const char* StatusCodeName(grpc::StatusCode code);

@@ -7,10 +7,8 @@
 
 namespace exportscreen::cli {
 
-grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
-                         const std::string& service,
-                         std::chrono::system_clock::time_point deadline,
-                         HealthState* state) {
+grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         std::chrono::system_clock::time_point deadline, HealthState* state) {
   // HealthCheckRequest { string service = 1; }
   std::string request_bytes;
   if (!service.empty()) {
@@ -28,8 +26,8 @@ grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
   std::condition_variable cv;
   bool done = false;
   grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(),
-                 &request, &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
                    std::lock_guard<std::mutex> lock(mu);
                    status = std::move(s);
                    done = true;

@@ -16,10 +16,8 @@ enum class HealthState { kUnknown = 0, kServing = 1, kNotServing = 2 };
 
 // Checks `service` ("" = the whole server). Returns the RPC status; on OK,
 // *state holds the answer.
-grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel,
-                         const std::string& service,
-                         std::chrono::system_clock::time_point deadline,
-                         HealthState* state);
+grpc::Status CheckHealth(const std::shared_ptr<grpc::Channel>& channel, const std::string& service,
+                         std::chrono::system_clock::time_point deadline, HealthState* state);
 
 }  // namespace exportscreen::cli
 

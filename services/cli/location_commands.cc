@@ -11,8 +11,7 @@
 
 namespace exportscreen::cli {
 
-int CmdLocationImport(const std::vector<std::string>& args,
-                      std::shared_ptr<grpc::Channel> channel,
+int CmdLocationImport(const std::vector<std::string>& args, std::shared_ptr<grpc::Channel> channel,
                       const ContextFactory& new_context) {
   if (args.size() != 1) return UsageError("location import takes one FILE (JSONL)");
   const std::string& path = args[0];
@@ -37,13 +36,13 @@ int CmdLocationImport(const std::vector<std::string>& args,
     if (t.empty() || t[0] == '#') continue;
     v1::ReportBundle b;
     std::string error;
-    const bool is_bundle = ParseJson(std::string(t), &b, &error) &&
-                           (!b.bundle_id().empty() || b.reports_size() > 0);
+    const bool is_bundle =
+        ParseJson(std::string(t), &b, &error) && (!b.bundle_id().empty() || b.reports_size() > 0);
     if (kind == 0) kind = is_bundle ? 2 : 1;
     if (is_bundle != (kind == 2)) {
       std::cerr << "error: " << path << ":" << n << ": a "
-                << (is_bundle ? "v1.ReportBundle" : "non-bundle line")
-                << " in a file of " << (kind == 2 ? "bundles" : "reports") << "\n";
+                << (is_bundle ? "v1.ReportBundle" : "non-bundle line") << " in a file of "
+                << (kind == 2 ? "bundles" : "reports") << "\n";
       return 1;
     }
     if (is_bundle) {
@@ -53,8 +52,7 @@ int CmdLocationImport(const std::vector<std::string>& args,
     }
     v1::LocationReport r;
     if (!ParseJson(std::string(t), &r, &error)) {
-      std::cerr << "error: " << path << ":" << n
-                << ": not a v1.LocationReport: " << error << "\n";
+      std::cerr << "error: " << path << ":" << n << ": not a v1.LocationReport: " << error << "\n";
       return 1;
     }
     reports.push_back(std::move(r));
@@ -82,8 +80,8 @@ int CmdLocationImport(const std::vector<std::string>& args,
     status = writer->Finish();
   }
   if (!status.ok()) {
-    std::cerr << "error: " << StatusCodeName(status.error_code()) << ": "
-              << status.error_message() << "\n";
+    std::cerr << "error: " << StatusCodeName(status.error_code()) << ": " << status.error_message()
+              << "\n";
     return 1;
   }
   for (const auto& rej : summary.rejected()) {
@@ -91,22 +89,19 @@ int CmdLocationImport(const std::vector<std::string>& args,
     const int n = known ? line_of[rej.index()].first : -1;
     std::cout << path << ":" << n;
     if (known && line_of[rej.index()].second >= 0) {
-      std::cout << ": bundle " << rej.bundle_id() << " report "
-                << line_of[rej.index()].second;
+      std::cout << ": bundle " << rej.bundle_id() << " report " << line_of[rej.index()].second;
     }
     std::cout << ": " << rej.report_id() << ": rejected: " << rej.reason() << "\n";
   }
   if (kind == 2) std::cout << "bundles " << summary.bundles_received() << ", ";
-  std::cout << "received " << summary.received() << ", accepted "
-            << summary.accepted() << ", already stored " << summary.duplicates()
-            << ", rejected " << summary.rejected_size() << ", alerts raised "
-            << summary.alerts_raised() << "\n";
+  std::cout << "received " << summary.received() << ", accepted " << summary.accepted()
+            << ", already stored " << summary.duplicates() << ", rejected "
+            << summary.rejected_size() << ", alerts raised " << summary.alerts_raised() << "\n";
   for (const auto& id : summary.alert_ids()) std::cout << "alert " << id << "\n";
   return summary.rejected_size() > 0 ? 5 : 0;
 }
 
-int CmdAlerts(const std::vector<std::string>& args,
-              std::shared_ptr<grpc::Channel> channel,
+int CmdAlerts(const std::vector<std::string>& args, std::shared_ptr<grpc::Channel> channel,
               const ContextFactory& new_context, int limit) {
   if (!args.empty()) return UsageError("alerts takes no arguments (use --limit)");
   auto stub = v1::LocationService::NewStub(channel);
@@ -116,8 +111,8 @@ int CmdAlerts(const std::vector<std::string>& args,
   v1::ListAlertsResponse response;
   grpc::Status status = stub->ListAlerts(ctx.get(), request, &response);
   if (!status.ok()) {
-    std::cerr << "error: " << StatusCodeName(status.error_code()) << ": "
-              << status.error_message() << "\n";
+    std::cerr << "error: " << StatusCodeName(status.error_code()) << ": " << status.error_message()
+              << "\n";
     return 1;
   }
   for (const auto& a : response.alerts()) std::cout << ToJson(a) << "\n";

@@ -24,12 +24,10 @@ using ContextFactory = std::function<std::unique_ptr<grpc::ClientContext>()>;
 // printed with its line and reason; for bundles also the report's position
 // in its bundle), 1 unreadable file, bad JSON, a file mixing reports and
 // bundles, or RPC error, 64 usage.
-int CmdLocationImport(const std::vector<std::string>& args,
-                      std::shared_ptr<grpc::Channel> channel,
+int CmdLocationImport(const std::vector<std::string>& args, std::shared_ptr<grpc::Channel> channel,
                       const ContextFactory& new_context);
 // Prints alerts as JSON lines. Exit 0, or 1 on RPC error.
-int CmdAlerts(const std::vector<std::string>& args,
-              std::shared_ptr<grpc::Channel> channel,
+int CmdAlerts(const std::vector<std::string>& args, std::shared_ptr<grpc::Channel> channel,
               const ContextFactory& new_context, int limit);
 
 }  // namespace exportscreen::cli

@@ -36,15 +36,13 @@
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "server host:port");
 ABSL_FLAG(absl::Duration, timeout, absl::Seconds(30), "deadline of each call");
-ABSL_FLAG(std::string, token, "",
-          "bearer token (default: $EXPORTSCREEN_TOKEN)");
+ABSL_FLAG(std::string, token, "", "bearer token (default: $EXPORTSCREEN_TOKEN)");
 ABSL_FLAG(std::string, tls_ca, "", "CA bundle (PEM) to verify the server; enables TLS");
 ABSL_FLAG(std::string, tls_cert, "", "client certificate (PEM) for mTLS");
 ABSL_FLAG(std::string, tls_key, "", "client key (PEM) for mTLS");
 ABSL_FLAG(std::string, format, "", "lists import: file format");
 ABSL_FLAG(bool, activate, false, "lists import: activate the new version");
-ABSL_FLAG(bool, replace, true,
-          "lists import: replace the entities of the imported lists");
+ABSL_FLAG(bool, replace, true, "lists import: replace the entities of the imported lists");
 ABSL_FLAG(bool, dry_run, false, "lists import: parse and report only");
 ABSL_FLAG(std::string, rules, "", "dry-run: candidate rule-set version");
 ABSL_FLAG(std::string, lists, "", "dry-run: candidate list version");
@@ -64,8 +62,7 @@ ABSL_FLAG(absl::Duration, verify_timeout, absl::Hours(24),
 ABSL_FLAG(bool, explain, false,
           "screen: also return near misses below the review threshold "
           "(analysts only; other roles get PERMISSION_DENIED)");
-ABSL_FLAG(int, max_hits, 0,
-          "screen: listed-party hits per party (0 = server default 10, max 100)");
+ABSL_FLAG(int, max_hits, 0, "screen: listed-party hits per party (0 = server default 10, max 100)");
 
 namespace exportscreen::cli {
 namespace {
@@ -208,8 +205,7 @@ std::shared_ptr<grpc::Channel> NewChannel() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
-  std::shared_ptr<grpc::ChannelCredentials> credentials =
-      grpc::InsecureChannelCredentials();
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
     grpc::SslCredentialsOptions ssl;
     ReadInput(absl::GetFlag(FLAGS_tls_ca), &ssl.pem_root_certs);
@@ -223,8 +219,8 @@ std::shared_ptr<grpc::Channel> NewChannel() {
 }
 
 int PrintRpcError(const grpc::Status& status) {
-  std::cerr << "error: " << StatusCodeName(status.error_code()) << ": "
-            << status.error_message() << "\n";
+  std::cerr << "error: " << StatusCodeName(status.error_code()) << ": " << status.error_message()
+            << "\n";
   if (!status.error_details().empty()) {
     v1::RpcStatus rich;
     if (rich.ParseFromString(status.error_details())) {
@@ -232,8 +228,7 @@ int PrintRpcError(const grpc::Status& status) {
         v1::BadRequest bad;
         if (any.UnpackTo(&bad)) {
           for (const auto& v : bad.field_violations()) {
-            std::cerr << "  field " << v.field() << ": " << v.description()
-                      << "\n";
+            std::cerr << "  field " << v.field() << ": " << v.description() << "\n";
           }
         }
       }
@@ -252,8 +247,7 @@ int CmdScreen(const std::vector<std::string>& args) {
   v1::ScreenRequest request;
   std::string error;
   if (!ParseJson(json, &request, &error)) {
-    std::cerr << "error: " << path << " is not a v1.ScreenRequest: " << error
-              << "\n";
+    std::cerr << "error: " << path << " is not a v1.ScreenRequest: " << error << "\n";
     return 1;
   }
   if (absl::GetFlag(FLAGS_explain)) request.set_explain(true);
@@ -284,8 +278,7 @@ int CmdHealth(const std::string& service) {
   HealthState state = HealthState::kUnknown;
   grpc::Status status = CheckHealth(
       NewChannel(), service,
-      std::chrono::system_clock::now() +
-          absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)),
+      std::chrono::system_clock::now() + absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_timeout)),
       &state);
   if (!status.ok()) return PrintRpcError(status);
   std::cout << (state == HealthState::kServing      ? "SERVING"
@@ -336,12 +329,10 @@ int CmdListsImport(const std::vector<std::string>& files) {
   grpc::Status status = stub->ImportList(ctx.get(), request, &response);
   if (!status.ok()) return PrintRpcError(status);
   std::cout << ToJson(response) << "\n";
-  std::cerr << "imported " << response.accepted() << " entities, "
-            << response.rejected_size() << " rejected rows; +"
-            << response.added() << " -" << response.removed() << " ~"
+  std::cerr << "imported " << response.accepted() << " entities, " << response.rejected_size()
+            << " rejected rows; +" << response.added() << " -" << response.removed() << " ~"
             << response.changed() << "; version "
-            << (response.list_version().empty() ? "(dry run)"
-                                                : response.list_version())
+            << (response.list_version().empty() ? "(dry run)" : response.list_version())
             << (response.activated() ? " (active)" : "") << "\n";
   return 0;
 }
@@ -350,8 +341,7 @@ int CmdListsVersions() {
   auto stub = v1::AdminService::NewStub(NewChannel());
   v1::ListVersionsResponse response;
   auto ctx = NewContext();
-  grpc::Status status =
-      stub->ListVersions(ctx.get(), v1::ListVersionsRequest(), &response);
+  grpc::Status status = stub->ListVersions(ctx.get(), v1::ListVersionsRequest(), &response);
   if (!status.ok()) return PrintRpcError(status);
   std::cout << ToJson(response) << "\n";
   return 0;
@@ -387,9 +377,8 @@ int CmdDiff(bool rules_diff, const std::vector<std::string>& args) {
   if (args.size() == 2) request.set_from_version(args[0]);
   request.set_to_version(args.back());
   v1::DiffResponse response;
-  return rules_diff
-             ? AdminCall(&v1::AdminService::Stub::DiffRuleSets, request, &response)
-             : AdminCall(&v1::AdminService::Stub::DiffListVersions, request, &response);
+  return rules_diff ? AdminCall(&v1::AdminService::Stub::DiffRuleSets, request, &response)
+                    : AdminCall(&v1::AdminService::Stub::DiffListVersions, request, &response);
 }
 
 int CmdActivate(const std::string& rules_version, const std::string& list_version) {
@@ -426,11 +415,11 @@ int CmdDryRun(const std::vector<std::string>& args) {
   int rc = AdminCall(&v1::AdminService::Stub::DryRun, request, &response);
   if (rc == 0) {
     std::cerr << "dry run under rules " << response.rule_set_version() << ", lists "
-              << response.list_version() << ": " << response.screened()
-              << " screened, " << response.changed() << " would change\n";
+              << response.list_version() << ": " << response.screened() << " screened, "
+              << response.changed() << " would change\n";
     for (const auto& c : response.changes()) {
-      std::cerr << "  " << (c.decision_id().empty() ? c.request_id() : c.decision_id())
-                << ": " << c.why() << "\n";
+      std::cerr << "  " << (c.decision_id().empty() ? c.request_id() : c.decision_id()) << ": "
+                << c.why() << "\n";
     }
   }
   return rc;
@@ -536,8 +525,7 @@ int CmdHelp(const std::vector<std::string>& words) {
     }
     if (!in_commands) continue;
     if (!line.empty() && line[0] != ' ') break;  // next section
-    const bool entry = line.size() > 2 && line[0] == ' ' && line[1] == ' ' &&
-                       line[2] != ' ';
+    const bool entry = line.size() > 2 && line[0] == ' ' && line[1] == ' ' && line[2] != ' ';
     if (entry) {
       absl::string_view name = absl::string_view(line).substr(2);
       // The command words end where arguments (upper case, [ or -) begin.
@@ -585,7 +573,9 @@ int main(int argc, char** argv) {
   if (cmd == "help") return CmdHelp(rest);
   if (cmd == "screen") return CmdScreen(rest);
   if (cmd == "status") return CmdStatus();
-  if (cmd == "batch") return CmdBatch(rest, NewChannel(), [] { return NewContext(); }, absl::GetFlag(FLAGS_timeout));
+  if (cmd == "batch")
+    return CmdBatch(
+        rest, NewChannel(), [] { return NewContext(); }, absl::GetFlag(FLAGS_timeout));
   if (cmd == "health" && rest.size() <= 1) {
     return CmdHealth(rest.empty() ? "" : rest[0]);
   }
@@ -641,8 +631,8 @@ int main(int argc, char** argv) {
   }
   if (cmd == "dispositions" && rest.empty()) {
     v1::ListDispositionsResponse out;
-    return AdminCall(&v1::AdminService::Stub::ListDispositions,
-                     v1::ListDispositionsRequest(), &out);
+    return AdminCall(&v1::AdminService::Stub::ListDispositions, v1::ListDispositionsRequest(),
+                     &out);
   }
   if (cmd == "admin" && sub == "log") {
     v1::ListAdminActionsRequest request;
@@ -669,8 +659,8 @@ int main(int argc, char** argv) {
     return CmdLocationImport(tail(1), NewChannel(), [] { return NewContext(); });
   }
   if (cmd == "alerts") {
-    return CmdAlerts(rest, NewChannel(), [] { return NewContext(); },
-                     absl::GetFlag(FLAGS_limit));
+    return CmdAlerts(
+        rest, NewChannel(), [] { return NewContext(); }, absl::GetFlag(FLAGS_limit));
   }
   if (cmd == "audit" && sub == "list") return CmdAuditList();
   if (cmd == "audit" && sub == "verify") return CmdAuditVerify();

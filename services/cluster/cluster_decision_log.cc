@@ -70,8 +70,8 @@ absl::StatusOr<std::string> EnvelopeOf(const v1::DecisionRecord& record) {
 metrics::Family* PublishedCounter() {
   static metrics::Family* const f = metrics::Registry::Default().Get(
       "es_cluster_decisions_published_total",
-      "Decisions published to the JetStream decisions stream, by result",
-      metrics::Type::kCounter, {"result"});
+      "Decisions published to the JetStream decisions stream, by result", metrics::Type::kCounter,
+      {"result"});
   return f;
 }
 
@@ -89,8 +89,8 @@ absl::StatusOr<std::unique_ptr<ClusterDecisionLog>> ClusterDecisionLog::Open(
     std::unique_ptr<store::DecisionLog> local, const store::ReplicaDecisionStore* replicas,
     ClusterOptions options) {
   if (!store::IsValidReplicaId(options.replica_id)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "replica_id: '", options.replica_id, "' is not 1 to 32 of [a-z0-9_]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("replica_id: '", options.replica_id, "' is not 1 to 32 of [a-z0-9_]"));
   }
   std::unique_ptr<ClusterDecisionLog> log(
       new ClusterDecisionLog(std::move(local), replicas, std::move(options)));
@@ -99,25 +99,24 @@ absl::StatusOr<std::unique_ptr<ClusterDecisionLog>> ClusterDecisionLog::Open(
 }
 
 absl::Status ClusterDecisionLog::Start() {
-  ASSIGN_OR_RETURN(nats_, NatsClient::Connect(
-                              options_.nats_urls, "exportscreen-" + options_.replica_id,
-                              options_.connect_timeout, [this](bool connected) {
-                                if (!connected) SetUnhealthy("NATS connection lost", 0);
-                              }));
-  ASSIGN_OR_RETURN(publish_js_,
-                   nats_->NewJetStream(options_.ack_timeout, [this](jsOptions* o) {
-                     o->PublishAsync.AckHandler = &OnPublishAck;
-                     o->PublishAsync.AckHandlerClosure = this;
-                     o->PublishAsync.MaxPending = 8192;
-                   }));
+  ASSIGN_OR_RETURN(nats_,
+                   NatsClient::Connect(options_.nats_urls, "exportscreen-" + options_.replica_id,
+                                       options_.connect_timeout, [this](bool connected) {
+                                         if (!connected) SetUnhealthy("NATS connection lost", 0);
+                                       }));
+  ASSIGN_OR_RETURN(publish_js_, nats_->NewJetStream(options_.ack_timeout, [this](jsOptions* o) {
+    o->PublishAsync.AckHandler = &OnPublishAck;
+    o->PublishAsync.AckHandlerClosure = this;
+    o->PublishAsync.MaxPending = 8192;
+  }));
   ASSIGN_OR_RETURN(sync_js_, nats_->NewJetStream(options_.ack_timeout));
   // A JetStream cluster (or stream) that just started may not have elected
   // its leaders yet: retry for up to the connect timeout.
   const absl::Time deadline = absl::Now() + options_.connect_timeout;
   absl::StatusOr<uint64_t> last_or;
   for (;;) {
-    absl::Status s = nats_->EnsureStream(kStream, {"decisions.>"}, options_.stream_replicas,
-                                         absl::Minutes(2));
+    absl::Status s =
+        nats_->EnsureStream(kStream, {"decisions.>"}, options_.stream_replicas, absl::Minutes(2));
     if (s.ok()) last_or = LastPublishedSequence();
     if (s.ok() && last_or.ok()) break;
     if (absl::Now() > deadline) return s.ok() ? last_or.status() : s;
@@ -127,8 +126,8 @@ absl::Status ClusterDecisionLog::Start() {
   const uint64_t head = static_cast<uint64_t>(local_->decision_count());
   if (last > head) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "replica ", options_.replica_id, ": the decisions stream holds its chain up to ",
-        last, " but the local store only up to ", head,
+        "replica ", options_.replica_id, ": the decisions stream holds its chain up to ", last,
+        " but the local store only up to ", head,
         " (a lost or older store); restore the store or start under a new --replica_id"));
   }
   {
@@ -210,8 +209,7 @@ absl::StatusOr<std::string> ClusterDecisionLog::AppendDecision(v1::DecisionRecor
 }
 
 void ClusterDecisionLog::AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                                             DecisionDone done,
-                                             std::string* response_bytes) {
+                                             DecisionDone done, std::string* response_bytes) {
   absl::Status refused;
   {
     absl::MutexLock lock(&mu_);
@@ -353,9 +351,9 @@ void ClusterDecisionLog::PublishGroup(std::vector<Pending>* group) {
       ++ok;
       p.done(absl::OkStatus(), std::move(p.record));
     } else {
-      p.done(absl::UnavailableError(absl::StrCat(
-                 "decision log (NATS JetStream) did not acknowledge the record: ",
-                 p.error.empty() ? error : p.error)),
+      p.done(absl::UnavailableError(
+                 absl::StrCat("decision log (NATS JetStream) did not acknowledge the record: ",
+                              p.error.empty() ? error : p.error)),
              std::move(p.record));
     }
   }
@@ -439,23 +437,22 @@ absl::Status ClusterDecisionLog::Resync() {
     int64_t republished = 0;
     if (from != 0) {
       absl::Status publish_status;
-      RETURN_IF_ERROR(local_->ScanStored(
-          from, [&](uint64_t, const absl::StatusOr<store::StoredDecision>& d) {
-            if (!d.ok()) {
-              publish_status = d.status();
-              return false;
-            }
-            v1::DecisionRecord r;
-            if (!r.ParseFromString(std::string(d->record_bytes))) {
-              publish_status = absl::DataLossError("a local decision does not parse");
-              return false;
-            }
-            publish_status = PublishSync(
-                r.decision_id(),
-                store::EncodeDecisionEnvelope(d->record_bytes, d->prev_hash, d->hash));
-            ++republished;
-            return publish_status.ok();
-          }));
+      RETURN_IF_ERROR(local_->ScanStored(from, [&](uint64_t,
+                                                   const absl::StatusOr<store::StoredDecision>& d) {
+        if (!d.ok()) {
+          publish_status = d.status();
+          return false;
+        }
+        v1::DecisionRecord r;
+        if (!r.ParseFromString(std::string(d->record_bytes))) {
+          publish_status = absl::DataLossError("a local decision does not parse");
+          return false;
+        }
+        publish_status = PublishSync(
+            r.decision_id(), store::EncodeDecisionEnvelope(d->record_bytes, d->prev_hash, d->hash));
+        ++republished;
+        return publish_status.ok();
+      }));
       RETURN_IF_ERROR(publish_status);
     }
     absl::MutexLock lock(&mu_);
@@ -463,8 +460,8 @@ absl::Status ClusterDecisionLog::Resync() {
     healthy_ = true;
     resync_from_ = 0;
     reason_.clear();
-    ES_LOG_INFO("cluster: decision log available (log head ", last, ", republished ",
-                republished, " local records from ", from, ")");
+    ES_LOG_INFO("cluster: decision log available (log head ", last, ", republished ", republished,
+                " local records from ", from, ")");
     return absl::OkStatus();
   }
 }
@@ -493,7 +490,8 @@ absl::StatusOr<uint64_t> ClusterDecisionLog::LastPublishedSequence() {
       absl::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
   uint64_t seq = decoded.ok() ? decoded->record_sequence : 0;
   natsMsg_Destroy(msg);
-  if (!decoded.ok()) return absl::DataLossError("the log's last decision of this replica does not decode");
+  if (!decoded.ok())
+    return absl::DataLossError("the log's last decision of this replica does not decode");
   return seq;
 }
 
@@ -508,8 +506,8 @@ absl::Status ClusterDecisionLog::StartConsumer(uint64_t position) {
   }
   jsErrCode err = static_cast<jsErrCode>(0);
   natsSubscription* sub = nullptr;
-  natsStatus s = js_Subscribe(&sub, sync_js_, "decisions.>", &OnDecisionMessage, this, nullptr,
-                              &so, &err);
+  natsStatus s =
+      js_Subscribe(&sub, sync_js_, "decisions.>", &OnDecisionMessage, this, nullptr, &so, &err);
   if (s != NATS_OK) return NatsError("subscribe to the decisions stream", s, err);
   natsSubscription* old = nullptr;
   {
@@ -536,7 +534,7 @@ void ClusterDecisionLog::Consume(absl::string_view subject, absl::string_view da
     if (absl::Status s = replicas_->Put({e}, stream_sequence); !s.ok()) {
       // A record that fails its digest check is not stored (and logged).
       ES_LOG_WARNING_RATE_LIMITED("cluster: decisions stream sequence ", stream_sequence,
-                                " not stored: ", s.ToString());
+                                  " not stored: ", s.ToString());
     }
   }
   // Monotonic (a replaced subscription may still deliver a message).

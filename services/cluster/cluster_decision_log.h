@@ -78,8 +78,8 @@ class ClusterDecisionLog : public store::DecisionLog {
   using DecisionLog::AppendDecisionAsync;
   // `response_bytes` is filled by the local recorder (before the log's
   // acknowledgement); it is valid for the caller once `done` runs with OK.
-  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                           DecisionDone done, std::string* response_bytes) override;
+  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record, DecisionDone done,
+                           std::string* response_bytes) override;
   absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const override;
   // The rest is this replica's own chain (the local one).
   int64_t decision_count() const override { return local_->decision_count(); }
@@ -136,8 +136,7 @@ class ClusterDecisionLog : public store::DecisionLog {
   ClusterDecisionLog(std::unique_ptr<store::DecisionLog> local,
                      const store::ReplicaDecisionStore* replicas, ClusterOptions options);
   absl::Status Start();
-  void Enqueue(absl::Status status, std::unique_ptr<v1::DecisionRecord> record,
-               DecisionDone done);
+  void Enqueue(absl::Status status, std::unique_ptr<v1::DecisionRecord> record, DecisionDone done);
   void PublisherLoop();
   void PublishGroup(std::vector<Pending>* group);
   void ResyncLoop();

@@ -9,15 +9,15 @@ namespace exportscreen::cluster {
 
 absl::Status NatsError(absl::string_view what, int nats_status, int js_error) {
   const char* last = nats_GetLastError(nullptr);
-  return absl::UnavailableError(absl::StrCat(
-      "NATS ", what, ": ", natsStatus_GetText(static_cast<natsStatus>(nats_status)),
-      js_error != 0 ? absl::StrCat(" (JetStream error ", js_error, ")") : "",
-      last != nullptr && *last != '\0' ? absl::StrCat(" (", last, ")") : ""));
+  return absl::UnavailableError(
+      absl::StrCat("NATS ", what, ": ", natsStatus_GetText(static_cast<natsStatus>(nats_status)),
+                   js_error != 0 ? absl::StrCat(" (JetStream error ", js_error, ")") : "",
+                   last != nullptr && *last != '\0' ? absl::StrCat(" (", last, ")") : ""));
 }
 
 absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
-    const std::vector<std::string>& urls, const std::string& name,
-    absl::Duration connect_timeout, std::function<void(bool)> on_state) {
+    const std::vector<std::string>& urls, const std::string& name, absl::Duration connect_timeout,
+    std::function<void(bool)> on_state) {
   std::unique_ptr<NatsClient> c(new NatsClient());
   c->on_state_ = std::move(on_state);
   natsOptions* opts = nullptr;
@@ -25,7 +25,8 @@ absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
   if (s != NATS_OK) return NatsError("options", s);
   std::vector<const char*> servers;
   for (const auto& u : urls) servers.push_back(u.c_str());
-  if (s == NATS_OK) s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK)
+    s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
   if (s == NATS_OK) s = natsOptions_SetName(opts, name.c_str());
   if (s == NATS_OK) s = natsOptions_SetTimeout(opts, absl::ToInt64Milliseconds(connect_timeout));
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);  // forever
@@ -89,7 +90,8 @@ absl::Status NatsClient::EnsureStream(const std::string& name,
     jsStreamInfo_Destroy(si);
     return absl::OkStatus();
   }
-  if (s != NATS_NOT_FOUND && err != JSStreamNotFoundErr) return NatsError("stream info " + name, s, err);
+  if (s != NATS_NOT_FOUND && err != JSStreamNotFoundErr)
+    return NatsError("stream info " + name, s, err);
   std::vector<const char*> subj;
   for (const auto& x : subjects) subj.push_back(x.c_str());
   jsStreamConfig cfg;

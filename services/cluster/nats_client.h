@@ -30,8 +30,8 @@ class NatsClient {
   // answers within `connect_timeout`. Reconnects forever afterwards.
   // `on_state` runs (on a client thread) on every disconnect and reconnect.
   static absl::StatusOr<std::unique_ptr<NatsClient>> Connect(
-      const std::vector<std::string>& urls, const std::string& name,
-      absl::Duration connect_timeout, std::function<void(bool connected)> on_state);
+      const std::vector<std::string>& urls, const std::string& name, absl::Duration connect_timeout,
+      std::function<void(bool connected)> on_state);
   ~NatsClient();
 
   bool connected() const { return connected_.load(); }

@@ -15,8 +15,7 @@ bool ParseCivilDay(absl::string_view text, absl::CivilDay* day) {
     if (text[i] < '0' || text[i] > '9') return false;
   }
   int y = 0, m = 0, d = 0;
-  if (!absl::SimpleAtoi(text.substr(0, 4), &y) ||
-      !absl::SimpleAtoi(text.substr(5, 2), &m) ||
+  if (!absl::SimpleAtoi(text.substr(0, 4), &y) || !absl::SimpleAtoi(text.substr(5, 2), &m) ||
       !absl::SimpleAtoi(text.substr(8, 2), &d)) {
     return false;
   }

@@ -16,9 +16,7 @@ class Clock {
   virtual ~Clock() = default;
   virtual absl::Time Now() const = 0;
   // The current day in UTC (rule dates are UTC civil days).
-  absl::CivilDay Today() const {
-    return absl::ToCivilDay(Now(), absl::UTCTimeZone());
-  }
+  absl::CivilDay Today() const { return absl::ToCivilDay(Now(), absl::UTCTimeZone()); }
   // A process-wide real clock. Never null, never destroyed.
   static Clock* Real();
 };

@@ -11,8 +11,7 @@ namespace exportscreen {
 
 // The bytes of the file at `path`. NOT_FOUND ("cannot read <what> <path>")
 // if it cannot be opened, INTERNAL if reading fails midway.
-absl::StatusOr<std::string> ReadFileToString(const std::string& path,
-                                             absl::string_view what = "");
+absl::StatusOr<std::string> ReadFileToString(const std::string& path, absl::string_view what = "");
 
 }  // namespace exportscreen
 

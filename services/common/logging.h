@@ -17,13 +17,10 @@ namespace exportscreen {
 enum class LogLevel { kInfo, kWarning, kError };
 
 inline void LogLine(LogLevel level, const std::string& msg) {
-  const char* tag = level == LogLevel::kInfo      ? "I"
-                    : level == LogLevel::kWarning ? "W"
-                                                  : "E";
+  const char* tag = level == LogLevel::kInfo ? "I" : level == LogLevel::kWarning ? "W" : "E";
   std::string line = absl::StrCat(
-      tag, " ", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                                 absl::UTCTimeZone()),
-      " ", msg, "\n");
+      tag, " ", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()), " ",
+      msg, "\n");
   std::fwrite(line.data(), 1, line.size(), stderr);
 }
 
@@ -34,12 +31,10 @@ struct LogRateLimit {
   std::atomic<int> count{0};
   std::atomic<int64_t> suppressed{0};
 };
-inline bool LogAllowed(LogRateLimit* state, int per_second,
-                       int64_t* suppressed_before) {
+inline bool LogAllowed(LogRateLimit* state, int per_second, int64_t* suppressed_before) {
   const int64_t now = absl::ToUnixSeconds(absl::Now());
   int64_t seen = state->second.load(std::memory_order_relaxed);
-  if (seen != now &&
-      state->second.compare_exchange_strong(seen, now, std::memory_order_relaxed)) {
+  if (seen != now && state->second.compare_exchange_strong(seen, now, std::memory_order_relaxed)) {
     state->count.store(0, std::memory_order_relaxed);
   }
   if (state->count.fetch_add(1, std::memory_order_relaxed) < per_second) {
@@ -54,19 +49,18 @@ inline bool LogAllowed(LogRateLimit* state, int per_second,
 
 // Logs at most 10 lines a second from this call site, saying how many were
 // suppressed before.
-#define ES_LOG_WARNING_RATE_LIMITED(...)                                      \
-  do {                                                                        \
-    static ::exportscreen::LogRateLimit es_rate_limit_;                       \
-    int64_t es_suppressed_ = 0;                                               \
-    if (::exportscreen::LogAllowed(&es_rate_limit_, 10, &es_suppressed_)) {   \
-      ::exportscreen::LogLine(                                                \
-          ::exportscreen::LogLevel::kWarning,                                 \
-          absl::StrCat(__VA_ARGS__,                                           \
-                       es_suppressed_ > 0                                     \
-                           ? absl::StrCat(" (", es_suppressed_,               \
-                                          " similar lines suppressed)")       \
-                           : std::string()));                                 \
-    }                                                                         \
+#define ES_LOG_WARNING_RATE_LIMITED(...)                                                      \
+  do {                                                                                        \
+    static ::exportscreen::LogRateLimit es_rate_limit_;                                       \
+    int64_t es_suppressed_ = 0;                                                               \
+    if (::exportscreen::LogAllowed(&es_rate_limit_, 10, &es_suppressed_)) {                   \
+      ::exportscreen::LogLine(                                                                \
+          ::exportscreen::LogLevel::kWarning,                                                 \
+          absl::StrCat(__VA_ARGS__,                                                           \
+                       es_suppressed_ > 0                                                     \
+                           ? absl::StrCat(" (", es_suppressed_, " similar lines suppressed)") \
+                           : std::string()));                                                 \
+    }                                                                                         \
   } while (0)
 
 #define ES_LOG_INFO(...) \

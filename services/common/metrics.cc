@@ -35,8 +35,7 @@ const char* TypeName(Type t) {
 }  // namespace
 
 Histogram::Histogram(std::vector<double> bounds)
-    : bounds_(std::move(bounds)),
-      buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
+    : bounds_(std::move(bounds)), buckets_(new std::atomic<uint64_t>[bounds_.size() + 1]) {
   for (size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0);
 }
 
@@ -45,8 +44,7 @@ void Histogram::Observe(double v) {
   while (i < bounds_.size() && v > bounds_[i]) ++i;
   buckets_[i].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
-  sum_micro_.fetch_add(static_cast<int64_t>(std::llround(v * 1e6)),
-                       std::memory_order_relaxed);
+  sum_micro_.fetch_add(static_cast<int64_t>(std::llround(v * 1e6)), std::memory_order_relaxed);
 }
 
 std::vector<uint64_t> Histogram::BucketCounts() const {
@@ -68,8 +66,8 @@ std::vector<double> SizeBuckets() {
   return b;
 }
 
-Family::Family(std::string name, std::string help, Type type,
-               std::vector<std::string> label_names, std::vector<double> bounds)
+Family::Family(std::string name, std::string help, Type type, std::vector<std::string> label_names,
+               std::vector<double> bounds)
     : name_(std::move(name)),
       help_(std::move(help)),
       type_(type),
@@ -89,8 +87,8 @@ void* Family::Child(std::initializer_list<absl::string_view> values) {
   size_t i = 0;
   for (absl::string_view v : values) {
     if (i < label_names_.size()) {
-      absl::StrAppend(&labels, labels.empty() ? "" : ",", label_names_[i],
-                      "=\"", EscapeLabel(v), "\"");
+      absl::StrAppend(&labels, labels.empty() ? "" : ",", label_names_[i], "=\"", EscapeLabel(v),
+                      "\"");
     }
     ++i;
   }
@@ -100,17 +98,20 @@ void* Family::Child(std::initializer_list<absl::string_view> values) {
     auto it = children_.find(labels);
     if (it == children_.end()) {
       using Owned = std::unique_ptr<void, void (*)(void*)>;
-      Owned made(nullptr, +[](void*) {});
+      Owned made(
+          nullptr, +[](void*) {});
       switch (type_) {
         case Type::kCounter:
-          made = Owned(new Counter(), +[](void* p) { delete static_cast<Counter*>(p); });
+          made = Owned(
+              new Counter(), +[](void* p) { delete static_cast<Counter*>(p); });
           break;
         case Type::kGauge:
-          made = Owned(new Gauge(), +[](void* p) { delete static_cast<Gauge*>(p); });
+          made = Owned(
+              new Gauge(), +[](void* p) { delete static_cast<Gauge*>(p); });
           break;
         case Type::kHistogram:
-          made = Owned(new Histogram(bounds_),
-                       +[](void* p) { delete static_cast<Histogram*>(p); });
+          made = Owned(
+              new Histogram(bounds_), +[](void* p) { delete static_cast<Histogram*>(p); });
           break;
       }
       it = children_.emplace(labels, std::move(made)).first;
@@ -151,16 +152,14 @@ void Family::Render(std::string* out) const {
         const std::string sep = labels.empty() ? "" : ",";
         for (size_t i = 0; i < counts.size(); ++i) {
           cumulative += counts[i];
-          const std::string le =
-              i < h->bounds().size() ? FormatValue(h->bounds()[i]) : "+Inf";
+          const std::string le = i < h->bounds().size() ? FormatValue(h->bounds()[i]) : "+Inf";
           AppendSample(out, bucket, absl::StrCat(labels, sep, "le=\"", le, "\""),
                        static_cast<double>(cumulative));
         }
         // Count from the buckets so that _count equals the +Inf bucket even
         // while observations race the scrape.
         AppendSample(out, absl::StrCat(name_, "_sum"), labels, h->Sum());
-        AppendSample(out, absl::StrCat(name_, "_count"), labels,
-                     static_cast<double>(cumulative));
+        AppendSample(out, absl::StrCat(name_, "_count"), labels, static_cast<double>(cumulative));
         break;
       }
     }
@@ -173,16 +172,14 @@ Registry& Registry::Default() {
 }
 
 Family* Registry::Get(absl::string_view name, absl::string_view help, Type type,
-                      std::vector<std::string> label_names,
-                      std::vector<double> bounds) {
+                      std::vector<std::string> label_names, std::vector<double> bounds) {
   absl::MutexLock lock(&mu_);
   auto it = families_.find(name);
   if (it == families_.end()) {
     it = families_
              .emplace(std::string(name),
-                      std::make_unique<Family>(std::string(name), std::string(help),
-                                               type, std::move(label_names),
-                                               std::move(bounds)))
+                      std::make_unique<Family>(std::string(name), std::string(help), type,
+                                               std::move(label_names), std::move(bounds)))
              .first;
   }
   return it->second.get();
@@ -199,14 +196,13 @@ std::string Registry::Render() const {
   return out;
 }
 
-void AppendHeader(std::string* out, absl::string_view name,
-                  absl::string_view help, absl::string_view type) {
-  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type,
-                  "\n");
+void AppendHeader(std::string* out, absl::string_view name, absl::string_view help,
+                  absl::string_view type) {
+  absl::StrAppend(out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
 }
 
-void AppendSample(std::string* out, absl::string_view name,
-                  absl::string_view labels, double value) {
+void AppendSample(std::string* out, absl::string_view name, absl::string_view labels,
+                  double value) {
   if (labels.empty()) {
     absl::StrAppend(out, name, " ", FormatValue(value), "\n");
   } else {

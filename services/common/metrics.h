@@ -84,8 +84,8 @@ enum class Type { kCounter, kGauge, kHistogram };
 // A metric name with a fixed set of label names; children by label values.
 class Family {
  public:
-  Family(std::string name, std::string help, Type type,
-         std::vector<std::string> label_names, std::vector<double> bounds);
+  Family(std::string name, std::string help, Type type, std::vector<std::string> label_names,
+         std::vector<double> bounds);
 
   // The child for these label values (as many as label names). REQUIRES
   // the family's type to match the accessor.
@@ -107,8 +107,7 @@ class Family {
   mutable absl::Mutex mu_;
   // Rendered label set ("a=\"x\",b=\"y\"") -> child (Counter, Gauge or
   // Histogram, by type_).
-  std::map<std::string, std::unique_ptr<void, void (*)(void*)>> children_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<void, void (*)(void*)>> children_ ABSL_GUARDED_BY(mu_);
 };
 
 class Registry {
@@ -119,8 +118,7 @@ class Registry {
   // Returns the family of that name, creating it on first use. REQUIRES
   // the same type, labels and bounds at every call site.
   Family* Get(absl::string_view name, absl::string_view help, Type type,
-              std::vector<std::string> label_names = {},
-              std::vector<double> bounds = {});
+              std::vector<std::string> label_names = {}, std::vector<double> bounds = {});
 
   // Shorthands for metrics without labels.
   Counter* GetCounter(absl::string_view name, absl::string_view help) {
@@ -131,8 +129,7 @@ class Registry {
   }
   Histogram* GetHistogram(absl::string_view name, absl::string_view help,
                           std::vector<double> bounds) {
-    return Get(name, help, Type::kHistogram, {}, std::move(bounds))
-        ->HistogramWith({});
+    return Get(name, help, Type::kHistogram, {}, std::move(bounds))->HistogramWith({});
   }
 
   // Every family, sorted by name, in the text exposition format.
@@ -140,16 +137,14 @@ class Registry {
 
  private:
   mutable absl::Mutex mu_;
-  std::map<std::string, std::unique_ptr<Family>, std::less<>> families_
-      ABSL_GUARDED_BY(mu_);
+  std::map<std::string, std::unique_ptr<Family>, std::less<>> families_ ABSL_GUARDED_BY(mu_);
 };
 
 // Text-format helpers for values computed at scrape time (gauges read from
 // a snapshot, RocksDB properties). `labels` is "" or `a="x",b="y"`.
-void AppendHeader(std::string* out, absl::string_view name,
-                  absl::string_view help, absl::string_view type);
-void AppendSample(std::string* out, absl::string_view name,
-                  absl::string_view labels, double value);
+void AppendHeader(std::string* out, absl::string_view name, absl::string_view help,
+                  absl::string_view type);
+void AppendSample(std::string* out, absl::string_view name, absl::string_view labels, double value);
 // Escapes a label value (backslash, quote, newline).
 std::string EscapeLabel(absl::string_view value);
 

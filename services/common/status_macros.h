@@ -10,10 +10,10 @@
 #define ES_CONCAT_(a, b) ES_CONCAT_INNER_(a, b)
 
 // Returns the status of `expr` from the current function if it is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status es_status_ = (expr);                \
-    if (!es_status_.ok()) return es_status_;           \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::absl::Status es_status_ = (expr);      \
+    if (!es_status_.ok()) return es_status_; \
   } while (0)
 
 // ASSIGN_OR_RETURN(lhs, expr): evaluates the StatusOr `expr`; on error

@@ -8,15 +8,12 @@
 namespace exportscreen::crypto {
 namespace {
 
-std::shared_ptr<EVP_PKEY> Wrap(EVP_PKEY* k) {
-  return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free);
-}
+std::shared_ptr<EVP_PKEY> Wrap(EVP_PKEY* k) { return std::shared_ptr<EVP_PKEY>(k, EVP_PKEY_free); }
 
 std::string RawPublic(EVP_PKEY* key) {
   std::string raw(32, '\0');
   size_t len = raw.size();
-  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()),
-                                  &len) != 1) {
+  if (EVP_PKEY_get_raw_public_key(key, reinterpret_cast<unsigned char*>(raw.data()), &len) != 1) {
     return "";
   }
   raw.resize(len);
@@ -31,8 +28,7 @@ absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromRaw(absl::string_view raw
         absl::StrCat("Ed25519 public key must be 32 bytes, got ", raw.size()));
   }
   EVP_PKEY* k = EVP_PKEY_new_raw_public_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()),
-      raw.size());
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
   if (k == nullptr) return absl::InvalidArgumentError("invalid Ed25519 public key");
   Ed25519PublicKey key;
   key.key_ = Wrap(k);
@@ -51,17 +47,14 @@ absl::StatusOr<Ed25519PublicKey> Ed25519PublicKey::FromHex(absl::string_view hex
   return FromRaw(absl::HexStringToBytes(hex));
 }
 
-bool Ed25519PublicKey::Verify(absl::string_view message,
-                              absl::string_view signature) const {
+bool Ed25519PublicKey::Verify(absl::string_view message, absl::string_view signature) const {
   if (key_ == nullptr || signature.size() != 64) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   if (ctx == nullptr) return false;
-  bool ok =
-      EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
-      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                       signature.size(),
-                       reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size()) == 1;
+  bool ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
+            EVP_DigestVerify(
+                ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;
 }
@@ -75,8 +68,7 @@ absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromSeed(absl::string_view 
     return absl::InvalidArgumentError("Ed25519 seed must be 32 bytes");
   }
   EVP_PKEY* k = EVP_PKEY_new_raw_private_key(
-      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed.data()),
-      seed.size());
+      EVP_PKEY_ED25519, nullptr, reinterpret_cast<const unsigned char*>(seed.data()), seed.size());
   if (k == nullptr) return absl::InternalError("cannot create Ed25519 key");
   Ed25519PrivateKey key;
   key.key_ = Wrap(k);
@@ -86,8 +78,7 @@ absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::FromSeed(absl::string_view 
 absl::StatusOr<Ed25519PrivateKey> Ed25519PrivateKey::Generate() {
   EVP_PKEY* k = nullptr;
   EVP_PKEY_CTX* pctx = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr);
-  bool ok = pctx != nullptr && EVP_PKEY_keygen_init(pctx) == 1 &&
-            EVP_PKEY_keygen(pctx, &k) == 1;
+  bool ok = pctx != nullptr && EVP_PKEY_keygen_init(pctx) == 1 && EVP_PKEY_keygen(pctx, &k) == 1;
   EVP_PKEY_CTX_free(pctx);
   if (!ok || k == nullptr) return absl::InternalError("Ed25519 keygen failed");
   Ed25519PrivateKey key;
@@ -99,11 +90,10 @@ std::string Ed25519PrivateKey::Sign(absl::string_view message) const {
   std::string sig(64, '\0');
   size_t len = sig.size();
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok = ctx != nullptr &&
-            EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
-            EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
-                           reinterpret_cast<const unsigned char*>(message.data()),
-                           message.size()) == 1;
+  bool ok =
+      ctx != nullptr && EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_.get()) == 1 &&
+      EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(sig.data()), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) return "";
   sig.resize(len);
@@ -111,6 +101,8 @@ std::string Ed25519PrivateKey::Sign(absl::string_view message) const {
 }
 
 std::string Ed25519PrivateKey::PublicKeyRaw() const { return RawPublic(key_.get()); }
-std::string Ed25519PrivateKey::PublicKeyHex() const { return absl::BytesToHexString(PublicKeyRaw()); }
+std::string Ed25519PrivateKey::PublicKeyHex() const {
+  return absl::BytesToHexString(PublicKeyRaw());
+}
 
 }  // namespace exportscreen::crypto

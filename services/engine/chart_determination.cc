@@ -15,24 +15,22 @@ namespace exportscreen::engine::screening_internal {
 namespace {
 // True if `eccn` lies under paragraph `p` ("3B001.f.1.a" under "3B001.f.1").
 bool UnderParagraph(absl::string_view eccn, absl::string_view p) {
-  return absl::StartsWith(eccn, p) &&
-         (eccn.size() == p.size() || eccn[p.size()] == '.');
+  return absl::StartsWith(eccn, p) && (eccn.size() == p.size() || eccn[p.size()] == '.');
 }
 }  // namespace
 
-bool Screener::ChartDetermination(int index, const std::string& eccn,
-                                  v1::ItemDetermination* det) {
+bool Screener::ChartDetermination(int index, const std::string& eccn, v1::ItemDetermination* det) {
   const rules::CclTable& t = R_.ccl;
   if (eccn == "EAR99" || eccn.size() < 5) return false;
   const std::string base = eccn.substr(0, 5);
   auto it = t.entries.find(base);
   if (it == t.entries.end()) {
-    v1::Finding* f = System(
-        "system.eccn_not_on_ccl", "ECCN not on the Commerce Control List",
-        absl::StrCat("Item ", index, ": ECCN ", eccn,
-                     " is not on the Commerce Control List of the rule set (",
-                     t.meta.from_text, "..); its controls cannot be determined"),
-        -1, index, "Check the classification; a licence may be required.");
+    v1::Finding* f =
+        System("system.eccn_not_on_ccl", "ECCN not on the Commerce Control List",
+               absl::StrCat("Item ", index, ": ECCN ", eccn,
+                            " is not on the Commerce Control List of the rule set (",
+                            t.meta.from_text, "..); its controls cannot be determined"),
+               -1, index, "Check the classification; a licence may be required.");
     AddFact(f, "eccn", eccn);
     return false;
   }
@@ -40,11 +38,11 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
   if (det->ccl_entry().empty()) det->set_ccl_entry(base);
   if (entry.controls.empty()) {
     v1::Finding* f = System(
-        "system.ccl_entry_without_controls",
-        "CCL entry without licence requirements in the data",
+        "system.ccl_entry_without_controls", "CCL entry without licence requirements in the data",
         absl::StrCat("Item ", index, ": CCL entry ", base,
                      " states no reason for control in the rule data (",
-                     entry.heading.substr(0, 160), "); the requirement must be "
+                     entry.heading.substr(0, 160),
+                     "); the requirement must be "
                      "determined by hand"),
         -1, index, "Read the entry (it may refer to the ITAR or another part).");
     AddFact(f, "eccn", eccn);
@@ -60,11 +58,9 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
     if (!k.paragraphs.empty()) {
       if (eccn.size() == 5) {
         scope_assumed = true;  // no paragraph given: applies (conservative)
-      } else if (std::none_of(k.paragraphs.begin(), k.paragraphs.end(),
-                              [&](const std::string& p) {
-                                return UnderParagraph(eccn, p) ||
-                                       UnderParagraph(p, eccn);
-                              })) {
+      } else if (std::none_of(k.paragraphs.begin(), k.paragraphs.end(), [&](const std::string& p) {
+                   return UnderParagraph(eccn, p) || UnderParagraph(p, eccn);
+                 })) {
         continue;
       }
     }
@@ -75,8 +71,7 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
     if (k.superseded_by != nullptr) {
       // Hand-written rules decide this control (their findings cite them).
       det->add_chart_columns_checked(
-          absl::StrCat(k.reason, k.column.empty() ? "" : " ", k.column, ": ",
-                       k.superseded_note));
+          absl::StrCat(k.reason, k.column.empty() ? "" : " ", k.column, ": ", k.superseded_note));
       continue;
     }
     v1::Decision sev = v1::DECISION_UNSPECIFIED;
@@ -89,8 +84,7 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
           if (!row_missing_reported) {
             row_missing_reported = true;
             v1::Finding* f = System(
-                "system.destination_not_on_chart",
-                "Destination not on the Commerce Country Chart",
+                "system.destination_not_on_chart", "Destination not on the Commerce Country Chart",
                 absl::StrCat("Item ", index, " (", eccn, "): destination ", dest,
                              " has no Country Chart row; column controls "
                              "cannot be checked (738.3(b))"),
@@ -106,12 +100,10 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
           break;
         }
         const bool x = k.column_bit >= 0 && ((row->marks >> k.column_bit) & 1);
-        det->add_chart_columns_checked(
-            absl::StrCat(k.column, x ? ": X" : ": no X"));
+        det->add_chart_columns_checked(absl::StrCat(k.column, x ? ": X" : ": no X"));
         if (!x) continue;
         sev = v1::DECISION_LICENSE_REQUIRED;
-        why = absl::StrCat("Country Chart column ", k.column, " has an X for ",
-                           row->name);
+        why = absl::StrCat("Country Chart column ", k.column, " has an X for ", row->name);
         break;
       }
       case rules::CCclControl::Kind::kWorldwide:
@@ -131,8 +123,7 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
           }
           return false;
         };
-        if (!in(k.destinations, k.group_ids) ||
-            in(k.except_destinations, k.except_group_ids)) {
+        if (!in(k.destinations, k.group_ids) || in(k.except_destinations, k.except_group_ids)) {
           continue;
         }
         sev = v1::DECISION_LICENSE_REQUIRED;
@@ -149,8 +140,8 @@ bool Screener::ChartDetermination(int index, const std::string& eccn,
       det->add_reasons_for_control(k.reason);
     }
     v1::Finding* f = Add(k.replaced_by != nullptr ? *k.replaced_by : t.meta, sev,
-                         absl::StrCat("Item ", index, " (", eccn, ", CCL ", base,
-                                      " ", k.reason, ") to ", dest, ": ", why),
+                         absl::StrCat("Item ", index, " (", eccn, ", CCL ", base, " ", k.reason,
+                                      ") to ", dest, ": ", why),
                          -1, index, 6);
     AddFact(f, "eccn", eccn);
     AddFact(f, "ccl_entry", base);

@@ -26,10 +26,8 @@ std::string Fold(absl::string_view s) {
 std::string PartyKey(const v1::Party& party) {
   const std::string& country =
       party.country().empty() ? party.address().country() : party.country();
-  return absl::StrCat(Fold(party.name()), "|", Fold(country), "|",
-                      Fold(party.address().street()), "|",
-                      Fold(party.address().city()), "|",
-                      Fold(party.address().region()), "|",
+  return absl::StrCat(Fold(party.name()), "|", Fold(country), "|", Fold(party.address().street()),
+                      "|", Fold(party.address().city()), "|", Fold(party.address().region()), "|",
                       Fold(party.address().postal_code()));
 }
 
@@ -44,8 +42,7 @@ std::string EntityFingerprint(const v1::ListedEntity& entity) {
   return Sha256Hex(bytes);
 }
 
-DispositionSet::DispositionSet(const std::vector<v1::Disposition>& log,
-                               uint64_t up_to_sequence) {
+DispositionSet::DispositionSet(const std::vector<v1::Disposition>& log, uint64_t up_to_sequence) {
   absl::flat_hash_map<std::string, std::string> key_by_id;
   for (const v1::Disposition& d : log) {
     if (d.sequence() > up_to_sequence) continue;

@@ -33,8 +33,7 @@ class DispositionSet {
   DispositionSet(const std::vector<v1::Disposition>& log, uint64_t up_to_sequence);
 
   // The disposition that dismisses `party`'s hit on `entity`, or null.
-  const v1::Disposition* Find(const v1::Party& party,
-                              const v1::ListedEntity& entity) const;
+  const v1::Disposition* Find(const v1::Party& party, const v1::ListedEntity& entity) const;
   // Highest sequence included (0 if none): answers record it.
   uint64_t sequence() const { return sequence_; }
   size_t size() const { return by_key_.size(); }
@@ -52,8 +51,7 @@ class DispositionSet {
 class DispositionFeed {
  public:
   DispositionFeed()
-      : current_(std::make_shared<const DispositionSet>(
-            std::vector<v1::Disposition>(), 0)) {}
+      : current_(std::make_shared<const DispositionSet>(std::vector<v1::Disposition>(), 0)) {}
   explicit DispositionFeed(std::shared_ptr<const DispositionSet> fixed)
       : current_(std::move(fixed)) {}
   std::shared_ptr<const DispositionSet> Load() const {

@@ -14,10 +14,9 @@ matching::IndexEntity ToIndexEntity(const v1::ListedEntity& e, uint32_t ordinal)
   ie.ordinal = ordinal;
   ie.primary_name = e.primary_name();
   for (const auto& alias : e.aliases()) {
-    ie.aliases.emplace_back(alias.name(),
-                            alias.strength() == v1::ALIAS_STRENGTH_WEAK
-                                ? matching::NameKind::kWeakAlias
-                                : matching::NameKind::kStrongAlias);
+    ie.aliases.emplace_back(alias.name(), alias.strength() == v1::ALIAS_STRENGTH_WEAK
+                                              ? matching::NameKind::kWeakAlias
+                                              : matching::NameKind::kStrongAlias);
   }
   ie.is_person = e.type() == v1::ENTITY_TYPE_PERSON;
   switch (e.type()) {
@@ -54,10 +53,10 @@ matching::IndexEntity ToIndexEntity(const v1::ListedEntity& e, uint32_t ordinal)
     // the same (licence requirement and policy, footnotes, programs, dates,
     // dates of birth), so a merged hit can never hide a stricter row or a
     // different person of the same name behind the best-scoring one.
-    absl::StrAppend(&key, "\x1f", e.license_requirement(), "\x1f", e.license_policy(),
-                    "\x1f", absl::StrJoin(e.el_footnotes(), ","), "\x1f",
-                    absl::StrJoin(e.programs(), ","), "\x1f", e.start_date(), "\x1f",
-                    e.end_date(), "\x1f", absl::StrJoin(e.dates_of_birth(), ","));
+    absl::StrAppend(&key, "\x1f", e.license_requirement(), "\x1f", e.license_policy(), "\x1f",
+                    absl::StrJoin(e.el_footnotes(), ","), "\x1f", absl::StrJoin(e.programs(), ","),
+                    "\x1f", e.start_date(), "\x1f", e.end_date(), "\x1f",
+                    absl::StrJoin(e.dates_of_birth(), ","));
     if (!e.primary_name().empty()) ie.merge_key = std::move(key);
   }
   ie.countries.assign(e.countries().begin(), e.countries().end());
@@ -69,8 +68,7 @@ matching::IndexEntity ToIndexEntity(const v1::ListedEntity& e, uint32_t ordinal)
       if (!part->empty()) ie.places.push_back(*part);
     }
     if (!a.country().empty() &&
-        std::find(ie.countries.begin(), ie.countries.end(), a.country()) ==
-            ie.countries.end()) {
+        std::find(ie.countries.begin(), ie.countries.end(), a.country()) == ie.countries.end()) {
       ie.countries.push_back(a.country());
     }
   }

@@ -13,8 +13,7 @@ namespace exportscreen::engine {
 
 // Primary name, aliases (strong/weak), person flag, countries (listed and
 // address countries), address parts and identifier values of `entity`.
-matching::IndexEntity ToIndexEntity(const v1::ListedEntity& entity,
-                                    uint32_t ordinal);
+matching::IndexEntity ToIndexEntity(const v1::ListedEntity& entity, uint32_t ordinal);
 
 }  // namespace exportscreen::engine
 

@@ -58,8 +58,7 @@ void Screener::ScreenItem(int index) {
   ItemRedFlags(s);
 }
 
-const v1::Item* Screener::ItemWithCatalogue(int index,
-                                            v1::ItemDetermination* det,
+const v1::Item* Screener::ItemWithCatalogue(int index, v1::ItemDetermination* det,
                                             std::optional<v1::Item>* merged) {
   const v1::Item& raw = req_.items(index);
   const v1::Item* item = &raw;
@@ -76,8 +75,7 @@ const v1::Item* Screener::ItemWithCatalogue(int index,
       f->set_name("catalogue");
       f->set_value(it->second.spec_source().empty()
                        ? raw.part_number()
-                       : absl::StrCat(raw.part_number(), " (",
-                                      it->second.spec_source(), ")"));
+                       : absl::StrCat(raw.part_number(), " (", it->second.spec_source(), ")"));
     }
   }
   return item;
@@ -85,35 +83,30 @@ const v1::Item* Screener::ItemWithCatalogue(int index,
 
 void Screener::ResetItemSlots() {
   EvalContext& c = ctx_;
-  c.num_known &= (uint64_t{1} << slot::kMinCompanyAgeYears) |
-                 (uint64_t{1} << slot::kMaxListedOwnerPercent);
+  c.num_known &=
+      (uint64_t{1} << slot::kMinCompanyAgeYears) | (uint64_t{1} << slot::kMaxListedOwnerPercent);
   c.boolean[slot::kDatacenter] = c.boolean[slot::kLicenseRequired] =
-      c.boolean[slot::kLocationMismatch] = c.boolean[slot::kSerialsUnseen] =
-          Tri::kUnknown;
+      c.boolean[slot::kLocationMismatch] = c.boolean[slot::kSerialsUnseen] = Tri::kUnknown;
   c.sym[slot::kKind] = c.sym[slot::kEccn] = c.sym[slot::kDeclaredEccn] = -1;
   c.set_known &= ~uint16_t((1u << slot::kFeatures) | (1u << slot::kEccnTags) |
-                           (1u << slot::kLocationCountries) |
-                           (1u << slot::kLocationGroups));
+                           (1u << slot::kLocationCountries) | (1u << slot::kLocationGroups));
 }
 
-int Screener::FillItemAttributes(const v1::Item& item_ref,
-                                 v1::ItemDetermination* det) {
+int Screener::FillItemAttributes(const v1::Item& item_ref, v1::ItemDetermination* det) {
   EvalContext& c = ctx_;
   const v1::Item* item = &item_ref;
   // A kind number outside the proto enum (proto3 enums are open) is
   // unknown, exactly like UNSPECIFIED: rules gated on the kind cannot decide
   // (fail closed), never "some other, non-chip kind". The API rejects such
   // requests; this holds for any other caller of the engine.
-  if (item->kind() != v1::ITEM_KIND_UNSPECIFIED &&
-      v1::ItemKind_IsValid(item->kind())) {
+  if (item->kind() != v1::ITEM_KIND_UNSPECIFIED && v1::ItemKind_IsValid(item->kind())) {
     c.sym[slot::kKind] = int16_t(item->kind());
   }
   if (item->has_tpp()) c.SetNumber(slot::kTpp, item->tpp());
   if (item->has_die_area_mm2()) c.SetNumber(slot::kDieArea, item->die_area_mm2());
   if (item->has_performance_density()) {
     c.SetNumber(slot::kPerformanceDensity, item->performance_density());
-  } else if (item->has_tpp() && item->has_die_area_mm2() &&
-             item->die_area_mm2() > 0) {
+  } else if (item->has_tpp() && item->has_die_area_mm2() && item->die_area_mm2() > 0) {
     c.SetNumber(slot::kPerformanceDensity, item->tpp() / item->die_area_mm2());
   }
   if (item->has_memory_bandwidth_gbps()) {
@@ -122,8 +115,7 @@ int Screener::FillItemAttributes(const v1::Item& item_ref,
   if (item->quantity() > 0) c.SetNumber(slot::kQuantity, double(item->quantity()));
   if (item->unit_value_usd() > 0) c.SetNumber(slot::kUnitValue, item->unit_value_usd());
   if (item->has_datacenter_marketed()) {
-    c.boolean[slot::kDatacenter] =
-        item->datacenter_marketed() ? Tri::kTrue : Tri::kFalse;
+    c.boolean[slot::kDatacenter] = item->datacenter_marketed() ? Tri::kTrue : Tri::kFalse;
   }
   for (const auto& [name, value] : item->parameters()) {
     auto it = R_.param_slots.find(name);
@@ -132,14 +124,13 @@ int Screener::FillItemAttributes(const v1::Item& item_ref,
   // Parameters the rules define as ratios (rules/vocabulary.textproto),
   // where the request gives the operands but not the value.
   for (const auto& p : R_.computed_params) {
-    if (c.HasNumber(p.slot) || !c.HasNumber(p.numerator) ||
-        !c.HasNumber(p.denominator) || !(c.num[p.denominator] > 0)) {
+    if (c.HasNumber(p.slot) || !c.HasNumber(p.numerator) || !c.HasNumber(p.denominator) ||
+        !(c.num[p.denominator] > 0)) {
       continue;
     }
     const double v = c.num[p.numerator] / c.num[p.denominator];
     c.SetNumber(p.slot, v);
-    SetFact(det->add_computed(), absl::StrCat("item.param.", p.name),
-            absl::StrCat(v));
+    SetFact(det->add_computed(), absl::StrCat("item.param.", p.name), absl::StrCat(v));
   }
   Bits256 features;
   for (const auto& f : item->features()) {
@@ -147,9 +138,7 @@ int Screener::FillItemAttributes(const v1::Item& item_ref,
     if (id >= 0) features.Set(id);
   }
   c.SetSet(slot::kFeatures, features);
-  int declared = item->declared_eccn().empty()
-                     ? -1
-                     : R_.Id(Vocab::kEccn, item->declared_eccn());
+  int declared = item->declared_eccn().empty() ? -1 : R_.Id(Vocab::kEccn, item->declared_eccn());
   c.sym[slot::kDeclaredEccn] = int16_t(declared);
   return declared;
 }
@@ -252,8 +241,7 @@ void Screener::Classify(ItemState* s) {
     // Formatted values of this item's context: the ECCN is set now, the
     // tags just below (nothing is formatted in between).
     Invalidate();
-    det->mutable_computed()->Reserve(det->computed_size() +
-                                     int(cls->record.size()) + 1);
+    det->mutable_computed()->Reserve(det->computed_size() + int(cls->record.size()) + 1);
     for (const auto& rec : cls->record) {
       // TPP and performance density are already among the computed values.
       if (rec.type == rules::ValueType::kNumber &&
@@ -269,9 +257,8 @@ void Screener::Classify(ItemState* s) {
   } else if (undecided.empty() && declared >= 0) {
     // Nothing classifies it from parameters: rely on the declared ECCN.
     c.sym[slot::kEccn] = int16_t(declared);
-    tags = size_t(declared) < R_.tags_of_eccn.size()
-               ? R_.tags_of_eccn[size_t(declared)]
-               : Bits256{};
+    tags =
+        size_t(declared) < R_.tags_of_eccn.size() ? R_.tags_of_eccn[size_t(declared)] : Bits256{};
     det->set_eccn(item->declared_eccn());
     det->set_classification_rule_id("declared");
   } else if (undecided.empty()) {
@@ -284,8 +271,7 @@ void Screener::Classify(ItemState* s) {
 }
 
 void Screener::ReportClassificationProblems(
-    const ItemState& s,
-    const std::vector<const rules::CClassification*>& undecided) {
+    const ItemState& s, const std::vector<const rules::CClassification*>& undecided) {
   const rules::CClassification* cls = s.cls;
   const v1::Item* item = s.item;
   v1::ItemDetermination* det = s.det;
@@ -295,13 +281,11 @@ void Screener::ReportClassificationProblems(
   if (!undecided.empty()) {
     std::vector<std::string> ids;
     for (const auto* r : undecided) ids.push_back(r->meta.id);
-    v1::Finding* f = System(
-        "system.classification_undecided", "Classification could not be decided",
-        absl::StrCat("Missing parameters prevent deciding ",
-                     absl::StrJoin(ids, ", "),
-                     cls ? absl::StrCat(" (which outrank ", cls->meta.id, ")")
-                         : ""),
-        -1, index);
+    v1::Finding* f =
+        System("system.classification_undecided", "Classification could not be decided",
+               absl::StrCat("Missing parameters prevent deciding ", absl::StrJoin(ids, ", "),
+                            cls ? absl::StrCat(" (which outrank ", cls->meta.id, ")") : ""),
+               -1, index);
     AddFact(f, "rules", absl::StrJoin(ids, ","));
     AddFact(f, "missing", absl::StrJoin(missing, ","));
   }
@@ -309,11 +293,10 @@ void Screener::ReportClassificationProblems(
       item->declared_eccn().rfind(cls->eccn_name, 0) != 0 &&
       cls->eccn_name.rfind(item->declared_eccn(), 0) != 0) {
     det->set_declared_eccn_conflict(item->declared_eccn());
-    v1::Finding* f = System("system.declared_eccn_conflict",
-                            "Declared ECCN disagrees with classification",
-                            absl::StrCat("Declared ", item->declared_eccn(),
-                                         ", rules classify ", cls->eccn_name),
-                            -1, index);
+    v1::Finding* f = System(
+        "system.declared_eccn_conflict", "Declared ECCN disagrees with classification",
+        absl::StrCat("Declared ", item->declared_eccn(), ", rules classify ", cls->eccn_name), -1,
+        index);
     AddFact(f, "declared_eccn", item->declared_eccn());
     AddFact(f, "eccn", cls->eccn_name);
   } else if (!item->declared_eccn().empty() && declared < 0 && cls == nullptr) {
@@ -353,8 +336,7 @@ bool Screener::LicenseRequirements(const ItemState& s) {
             absl::StrCat("Item ", index, " (", det->eccn().empty() ? "unclassified" : det->eccn(),
                          ") to ", req_.destination_country()),
             -1, index,
-            int(!det->eccn().empty()) + int(r.record.size()) +
-                int(!r.review_policy.empty()));
+            int(!det->eccn().empty()) + int(r.record.size()) + int(!r.review_policy.empty()));
     if (!det->eccn().empty()) AddFact(f, "eccn", det->eccn());
     Record(f, r.record, c);
     if (!r.review_policy.empty()) {
@@ -378,11 +360,10 @@ bool Screener::LicenseRequirements(const ItemState& s) {
     }
   }
   if (!undecided_lic.empty()) {
-    v1::Finding* f = System(
-        "system.license_undecided", "Licence requirement could not be decided",
-        absl::StrCat("Missing inputs prevent deciding ",
-                     absl::StrJoin(undecided_lic, ", ")),
-        -1, index);
+    v1::Finding* f =
+        System("system.license_undecided", "Licence requirement could not be decided",
+               absl::StrCat("Missing inputs prevent deciding ", absl::StrJoin(undecided_lic, ", ")),
+               -1, index);
     AddFact(f, "rules", absl::StrJoin(undecided_lic, ","));
     AddFact(f, "missing", absl::StrJoin(missing, ","));
   }
@@ -405,10 +386,9 @@ void Screener::ApplyReviewPolicies(const ItemState& s) {
     Tri t = R_.Eval(p.cond, c);
     if (t == Tri::kFalse) continue;
     v1::Finding* f = Add(p.meta, v1::DECISION_CLEAR,
-                         t == Tri::kTrue
-                             ? absl::StrCat("Review policy: ", p.review_policy)
-                             : "Review-policy window could not be decided "
-                               "(missing inputs); original policy stands",
+                         t == Tri::kTrue ? absl::StrCat("Review policy: ", p.review_policy)
+                                         : "Review-policy window could not be decided "
+                                           "(missing inputs); original policy stands",
                          -1, index, int(p.record.size()));
     f->set_informational(true);
     Record(f, p.record, c);
@@ -456,18 +436,16 @@ void Screener::ItemRedFlags(const ItemState& s) {
       continue;
     }
     if (t != Tri::kTrue) continue;
-    v1::Finding* f =
-        Add(r.meta, r.outcome, std::string(), -1, index, int(r.record.size()));
+    v1::Finding* f = Add(r.meta, r.outcome, std::string(), -1, index, int(r.record.size()));
     Record(f, r.record, c);
     // [location] the reports (or unseen serials) that fired it.
     if (!observations.empty()) AddLocationFacts(r.location, observations, f);
   }
   if (!undecided_rf.empty()) {
-    v1::Finding* f = System("system.red_flag_undecided",
-                            "Red-flag check could not be decided",
-                            absl::StrCat("Missing inputs prevent deciding ",
-                                         absl::StrJoin(undecided_rf, ", ")),
-                            -1, index);
+    v1::Finding* f =
+        System("system.red_flag_undecided", "Red-flag check could not be decided",
+               absl::StrCat("Missing inputs prevent deciding ", absl::StrJoin(undecided_rf, ", ")),
+               -1, index);
     AddFact(f, "missing", absl::StrJoin(missing, ","));
   }
 }
@@ -475,9 +453,9 @@ void Screener::ItemRedFlags(const ItemState& s) {
 // [location] (issue 8): reports shown per finding (then a count of the rest).
 constexpr size_t kMaxLocationFacts = 5;
 
-void Screener::AddLocationFacts(
-    const rules::LocationUse& use,
-    const std::vector<LocationObservation>& observations, v1::Finding* f) const {
+void Screener::AddLocationFacts(const rules::LocationUse& use,
+                                const std::vector<LocationObservation>& observations,
+                                v1::Finding* f) const {
   if (!use.any()) return;
   size_t shown = 0, more = 0;
   for (const LocationObservation& o : observations) {
@@ -486,8 +464,7 @@ void Screener::AddLocationFacts(
       relevant = use.unseen;
     } else {
       relevant = (use.mismatch && o.mismatch) ||
-                 (use.countries && o.country_id >= 0 &&
-                  o.country_id != kOtherCountry &&
+                 (use.countries && o.country_id >= 0 && o.country_id != kOtherCountry &&
                   use.country_mask.Test(o.country_id)) ||
                  (use.groups && GroupsOf(o.country_id).Intersects(use.group_mask));
     }
@@ -501,11 +478,11 @@ void Screener::AddLocationFacts(
       AddFact(f, "serial_unseen", absl::StrCat(*o.serial, " (no location report)"));
     } else if (o.report != nullptr) {
       AddFact(f, "location_report",
-              absl::StrCat(*o.serial, " in ", o.report->country, " (verifier ",
-                           o.report->verifier_id, ", observed ",
-                           absl::FormatTime(absl::RFC3339_sec, o.report->observed_at,
-                                            absl::UTCTimeZone()),
-                           ", report ", o.report->report_id, ")"));
+              absl::StrCat(
+                  *o.serial, " in ", o.report->country, " (verifier ", o.report->verifier_id,
+                  ", observed ",
+                  absl::FormatTime(absl::RFC3339_sec, o.report->observed_at, absl::UTCTimeZone()),
+                  ", report ", o.report->report_id, ")"));
     } else {
       AddFact(f, "location_report", absl::StrCat(*o.serial, " in ", *o.country, " (list data)"));
     }

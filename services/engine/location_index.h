@@ -55,13 +55,10 @@ class LocationIndex {
     return nullptr;
   }
   bool empty() const {
-    return (base_ == nullptr || base_->empty()) &&
-           (delta_ == nullptr || delta_->empty());
+    return (base_ == nullptr || base_->empty()) && (delta_ == nullptr || delta_->empty());
   }
   // Approximate (a serial in both maps counts twice).
-  size_t size() const {
-    return (base_ ? base_->size() : 0) + (delta_ ? delta_->size() : 0);
-  }
+  size_t size() const { return (base_ ? base_->size() : 0) + (delta_ ? delta_->size() : 0); }
 
   // The store's location sequence this index reflects (answers record it,
   // replay rebuilds the same evidence from the store's history).
@@ -71,8 +68,7 @@ class LocationIndex {
   // location sequence `sequence`; the caller passes only newer observations
   // (the store decides what is latest).
   std::shared_ptr<const LocationIndex> With(
-      std::vector<std::pair<std::string, ReportedLocation>> updates,
-      uint64_t sequence = 0) const {
+      std::vector<std::pair<std::string, ReportedLocation>> updates, uint64_t sequence = 0) const {
     auto next = std::make_shared<LocationIndex>();
     next->sequence_ = sequence;
     const size_t base_size = base_ ? base_->size() : 0;
@@ -86,8 +82,7 @@ class LocationIndex {
       for (auto& [k, v] : updates) (*base)[std::move(k)] = std::move(v);
       next->base_ = std::move(base);
     } else {
-      auto delta =
-          delta_ ? std::make_shared<Map>(*delta_) : std::make_shared<Map>();
+      auto delta = delta_ ? std::make_shared<Map>(*delta_) : std::make_shared<Map>();
       for (auto& [k, v] : updates) (*delta)[std::move(k)] = std::move(v);
       next->base_ = base_;
       next->delta_ = std::move(delta);

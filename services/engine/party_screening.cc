@@ -27,8 +27,8 @@ void Screener::ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
     if (!r.footnotes_any.empty()) {
       bool any = false;
       for (int fn : footnotes) {
-        any |= std::find(r.footnotes_any.begin(), r.footnotes_any.end(), fn) !=
-               r.footnotes_any.end();
+        any |=
+            std::find(r.footnotes_any.begin(), r.footnotes_any.end(), fn) != r.footnotes_any.end();
       }
       if (!any) continue;
     }
@@ -36,15 +36,13 @@ void Screener::ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
     if (t == Tri::kFalse) continue;
     applied = true;
     v1::Decision sev = t == Tri::kTrue ? r.outcome : v1::DECISION_REVIEW;
-    std::string policy =
-        r.review_policy.empty() ? m.license_policy() : r.review_policy;
-    v1::Finding* f = Add(
-        r.meta, sev,
-        absl::StrCat(via_ownership ? "Party owned by listed entities: "
-                                   : "Party matches listed entity: ",
-                     m.party_name(), " ~ ", m.listed_name(), " (", m.list(),
-                     ")", t == Tri::kUnknown ? " [condition undecided]" : ""),
-        m.party_index(), -1);
+    std::string policy = r.review_policy.empty() ? m.license_policy() : r.review_policy;
+    v1::Finding* f = Add(r.meta, sev,
+                         absl::StrCat(via_ownership ? "Party owned by listed entities: "
+                                                    : "Party matches listed entity: ",
+                                      m.party_name(), " ~ ", m.listed_name(), " (", m.list(), ")",
+                                      t == Tri::kUnknown ? " [condition undecided]" : ""),
+                         m.party_index(), -1);
     AddFact(f, "list", m.list());
     AddFact(f, "entity_id", m.entity_id());
     AddFact(f, "listed_name", m.listed_name());
@@ -70,9 +68,8 @@ void Screener::ApplyPartyRules(const v1::PartyMatch& m, bool via_ownership,
   }
   if (!applied) {
     System("system.list_without_rule", "Listed party without consequence rule",
-           absl::StrCat("Party ", m.party_name(), " matches ", m.entity_id(),
-                        " on list \"", m.list(),
-                        "\", which no active party-list rule covers."),
+           absl::StrCat("Party ", m.party_name(), " matches ", m.entity_id(), " on list \"",
+                        m.list(), "\", which no active party-list rule covers."),
            m.party_index(), -1);
   }
 }
@@ -108,8 +105,7 @@ void MergeHit(std::vector<std::pair<matching::NameHit, const std::string*>>* bes
   };
   for (auto& b : *best) {
     if (!same(b.first)) continue;
-    if (std::make_pair(h.exact, h.rank_score) >
-        std::make_pair(b.first.exact, b.first.rank_score)) {
+    if (std::make_pair(h.exact, h.rank_score) > std::make_pair(b.first.exact, b.first.rank_score)) {
       b = {std::move(h), name};
     }
     return;
@@ -129,9 +125,8 @@ void SortHits(std::vector<std::pair<matching::NameHit, const std::string*>>* v) 
 
 }  // namespace
 
-void Screener::FillMatch(int pi, const matching::NameHit& h,
-                         const std::string& qname, const v1::ListedEntity& e,
-                         v1::PartyMatch* m) {
+void Screener::FillMatch(int pi, const matching::NameHit& h, const std::string& qname,
+                         const v1::ListedEntity& e, v1::PartyMatch* m) {
   const v1::Party& p = req_.parties(pi);
   const ReferenceData* data = snap_.data.get();
   m->set_party_index(pi);
@@ -165,17 +160,15 @@ void Screener::FillMatch(int pi, const matching::NameHit& h,
   }
   for (const auto& c : h.corroboration) m->add_corroboration(c);
   *m->mutable_listed_countries() = e.countries();
-  m->set_why(absl::StrCat("\"", qname, "\" ~ \"", h.matched_name,
-                          "\" score ", h.score));
+  m->set_why(absl::StrCat("\"", qname, "\" ~ \"", h.matched_name, "\" score ", h.score));
 }
 
 void Screener::ScreenParties() {
   const ReferenceData* data = snap_.data.get();
   matching::MatchOptions opts;
   opts.min_score = R_.review_threshold;
-  opts.max_hits = req_.max_hits_per_party() > 0
-                      ? static_cast<size_t>(req_.max_hits_per_party())
-                      : kDefaultMaxHitsPerParty;
+  opts.max_hits = req_.max_hits_per_party() > 0 ? static_cast<size_t>(req_.max_hits_per_party())
+                                                : kDefaultMaxHitsPerParty;
   if (req_.explain()) {
     opts.max_near_misses = kNearMissesPerParty;
     opts.near_miss_min = kNearMissFloor;
@@ -188,12 +181,10 @@ void Screener::ScreenParties() {
       continue;
     }
     matching::PartyQuery q;
-    q.country = absl::AsciiStrToUpper(p.country().empty() ? p.address().country()
-                                                          : p.country());
+    q.country = absl::AsciiStrToUpper(p.country().empty() ? p.address().country() : p.country());
     q.type = ToMatchingType(p.type());
-    for (const std::string* part :
-         {&p.address().street(), &p.address().city(), &p.address().region(),
-          &p.address().postal_code()}) {
+    for (const std::string* part : {&p.address().street(), &p.address().city(),
+                                    &p.address().region(), &p.address().postal_code()}) {
       if (!part->empty()) q.address_parts.push_back(*part);
     }
     for (const auto& id : p.identifiers()) q.identifiers.push_back(id.value());
@@ -205,10 +196,10 @@ void Screener::ScreenParties() {
       q.name = name;
       auto result = snap_.index->MatchDetailed(q, opts);
       if (!result.ok()) {
-        System("system.matching_failed", "Party screening failed",
-               absl::StrCat("Name \"", name,
-                            "\" could not be screened: ", result.status().ToString()),
-               pi, -1);
+        System(
+            "system.matching_failed", "Party screening failed",
+            absl::StrCat("Name \"", name, "\" could not be screened: ", result.status().ToString()),
+            pi, -1);
         return;
       }
       for (auto& h : result->hits) MergeHit(&best, std::move(h), &name);
@@ -235,8 +226,7 @@ void Screener::ScreenParties() {
           is_hit |= b.first.ordinal == h.ordinal;
         }
         if (is_hit || h.ordinal >= data->entities.size()) continue;
-        FillMatch(pi, h, *entry.second, data->entities[h.ordinal],
-                  out_->add_near_misses());
+        FillMatch(pi, h, *entry.second, data->entities[h.ordinal], out_->add_near_misses());
         ++shown;
       }
     }
@@ -245,17 +235,14 @@ void Screener::ScreenParties() {
       const std::string* qname = entry.second;
       if (h.ordinal >= data->entities.size()) {
         System("system.matching_failed", "Party screening failed",
-               absl::StrCat("Index returned unknown entity ordinal ",
-                            h.ordinal),
-               pi, -1);
+               absl::StrCat("Index returned unknown entity ordinal ", h.ordinal), pi, -1);
         continue;
       }
       const v1::ListedEntity& e = data->entities[h.ordinal];
       v1::PartyMatch* m = out_->add_party_matches();
       FillMatch(pi, h, *qname, e, m);
-      m->set_action(h.score >= R_.block_threshold && !h.review_only
-                        ? v1::MATCH_ACTION_BLOCK
-                        : v1::MATCH_ACTION_REVIEW);
+      m->set_action(h.score >= R_.block_threshold && !h.review_only ? v1::MATCH_ACTION_BLOCK
+                                                                    : v1::MATCH_ACTION_REVIEW);
       m->set_license_requirement(e.license_requirement());
       m->set_license_policy(e.license_policy());
       *m->mutable_el_footnotes() = e.el_footnotes();
@@ -268,9 +255,8 @@ void Screener::ScreenParties() {
           m->set_disposition_id(d->id());
           v1::Finding* f = System(
               "system.disposition", "Hit dismissed by an analyst's disposition",
-              absl::StrCat("Party ", p.name(), " ~ ", e.primary_name(), " (",
-                           e.list(), ") dismissed as a false positive by ",
-                           d->analyst(), ": ", d->reason()),
+              absl::StrCat("Party ", p.name(), " ~ ", e.primary_name(), " (", e.list(),
+                           ") dismissed as a false positive by ", d->analyst(), ": ", d->reason()),
               pi, -1, "None; revoke the disposition if it no longer holds.");
           f->set_severity(v1::DECISION_CLEAR);
           f->set_informational(true);
@@ -297,8 +283,8 @@ void Screener::Ownership() {
   }
   for (int pi = 0; pi < req_.parties_size(); ++pi) {
     const v1::Party& p = req_.parties(pi);
-    const std::string pc = absl::AsciiStrToUpper(
-        p.country().empty() ? p.address().country() : p.country());
+    const std::string pc =
+        absl::AsciiStrToUpper(p.country().empty() ? p.address().country() : p.country());
     for (const auto& rule : R_.ownerships) {
       double pct = 0;
       std::vector<const v1::ListedEntity*> owners;
@@ -316,8 +302,8 @@ void Screener::Ownership() {
         auto it = data->entity_by_id.find(l.owner_entity_id());
         if (it == data->entity_by_id.end()) return;
         const v1::ListedEntity& o = data->entities[it->second];
-        if (std::find(rule.owner_lists.begin(), rule.owner_lists.end(),
-                      o.list()) == rule.owner_lists.end()) {
+        if (std::find(rule.owner_lists.begin(), rule.owner_lists.end(), o.list()) ==
+            rule.owner_lists.end()) {
           return;
         }
         pct = rule.aggregate ? pct + l.percent() : std::max(pct, l.percent());
@@ -343,14 +329,13 @@ void Screener::Ownership() {
       std::vector<std::string> owner_ids;
       for (const auto* o : owners) owner_ids.push_back(o->entity_id());
       if (!rule.meta.ActiveOn(as_of_)) {
-        v1::Finding* f = Add(
-            rule.meta, v1::DECISION_CLEAR,
-            absl::StrCat(p.name(), " is ", pct,
-                         "% owned by listed entities, but the rule is not in "
-                         "force on ",
-                         absl::FormatCivilTime(as_of_),
-                         rule.meta.SuspendedOn(as_of_) ? " (suspended)" : ""),
-            pi, -1);
+        v1::Finding* f = Add(rule.meta, v1::DECISION_CLEAR,
+                             absl::StrCat(p.name(), " is ", pct,
+                                          "% owned by listed entities, but the rule is not in "
+                                          "force on ",
+                                          absl::FormatCivilTime(as_of_),
+                                          rule.meta.SuspendedOn(as_of_) ? " (suspended)" : ""),
+                             pi, -1);
         f->set_informational(true);
         AddFact(f, "owners", absl::StrJoin(owner_ids, ","));
         AddFact(f, "owned_percent", absl::StrCat(pct));
@@ -381,13 +366,11 @@ void Screener::Ownership() {
       m->set_owned_percent(pct);
       m->set_license_requirement(owners[0]->license_requirement());
       m->set_license_policy(owners[0]->license_policy());
-      m->set_why(absl::StrCat(pct, "% owned by ",
-                              absl::StrJoin(owner_ids, ", "), " (",
+      m->set_why(absl::StrCat(pct, "% owned by ", absl::StrJoin(owner_ids, ", "), " (",
                               rule.meta.id, ")"));
       v1::Finding* f =
           Add(rule.meta, v1::DECISION_REVIEW,
-              absl::StrCat(p.name(), " is ", pct,
-                           "% owned by listed entities: treated as listed"),
+              absl::StrCat(p.name(), " is ", pct, "% owned by listed entities: treated as listed"),
               pi, -1);
       AddFact(f, "owners", absl::StrJoin(owner_ids, ","));
       AddFact(f, "owned_percent", absl::StrCat(pct));

@@ -48,8 +48,7 @@ inline constexpr int16_t kOtherCountry = 255;
 // "Not classified by any rule": matches no ECCN test.
 inline constexpr int16_t kUnclassified = 255;
 
-inline constexpr char kSystemCitation[] =
-    "exportscreen fail-closed policy (DESIGN.md section 3)";
+inline constexpr char kSystemCitation[] = "exportscreen fail-closed policy (DESIGN.md section 3)";
 inline constexpr char kSystemAction[] =
     "Resolve the missing input or failed check, then re-screen.";
 
@@ -110,15 +109,27 @@ struct Scratch {
 
 class Screener {
  public:
-  Screener(const ScreeningView& view, const v1::ScreenRequest& r,
-           absl::CivilDay as_of, v1::ScreenResponse* out, Scratch* scratch)
-      : snap_(view.snapshot), R_(view.snapshot.rules->compiled()), req_(r), as_of_(as_of),
-        out_(out), dispositions_(view.dispositions), locations_(view.locations),
-        cls_on_(scratch->cls_on), lic_on_(scratch->lic_on),
-        rp_on_(scratch->rp_on), exc_on_(scratch->exc_on),
-        rf_on_(scratch->rf_on), fmt_(scratch->fmt), fmt_gen_(scratch->fmt_gen),
-        gen_(scratch->gen), fired_(scratch->fired), missing_(scratch->missing),
-        cited_(scratch->cited), cited_system_(scratch->cited_system),
+  Screener(const ScreeningView& view, const v1::ScreenRequest& r, absl::CivilDay as_of,
+           v1::ScreenResponse* out, Scratch* scratch)
+      : snap_(view.snapshot),
+        R_(view.snapshot.rules->compiled()),
+        req_(r),
+        as_of_(as_of),
+        out_(out),
+        dispositions_(view.dispositions),
+        locations_(view.locations),
+        cls_on_(scratch->cls_on),
+        lic_on_(scratch->lic_on),
+        rp_on_(scratch->rp_on),
+        exc_on_(scratch->exc_on),
+        rf_on_(scratch->rf_on),
+        fmt_(scratch->fmt),
+        fmt_gen_(scratch->fmt_gen),
+        gen_(scratch->gen),
+        fired_(scratch->fired),
+        missing_(scratch->missing),
+        cited_(scratch->cited),
+        cited_system_(scratch->cited_system),
         observations_(scratch->observations) {
     cited_.clear();
     cited_system_.clear();
@@ -137,8 +148,8 @@ class Screener {
   // A finding of rule `m`. The rule's title, citation, jurisdiction and
   // action go once into the answer's rules (EmitRules), not into every
   // finding: a rule firing for ten items is described once.
-  v1::Finding* Add(const CompiledMeta& m, v1::Decision sev,
-                   std::string message, int party, int item, int facts = 0) {
+  v1::Finding* Add(const CompiledMeta& m, v1::Decision sev, std::string message, int party,
+                   int item, int facts = 0) {
     v1::Finding* f = out_->add_findings();
     if (facts > 0) f->mutable_facts()->Reserve(facts);
     f->set_rule_id(m.id);
@@ -153,18 +164,17 @@ class Screener {
   }
   // A check that could not run: REVIEW, never CLEAR. `id`, `title` and
   // `action` are string literals (cited by view until EmitRules).
-  v1::Finding* System(absl::string_view id, absl::string_view title,
-                      std::string message, int party, int item,
-                      absl::string_view action = kSystemAction) {
+  v1::Finding* System(absl::string_view id, absl::string_view title, std::string message, int party,
+                      int item, absl::string_view action = kSystemAction) {
     v1::Finding* f = out_->add_findings();
     f->mutable_rule_id()->assign(id.data(), id.size());
     f->set_severity(v1::DECISION_REVIEW);
     f->set_message(std::move(message));
     f->set_party_index(party);
     f->set_item_index(item);
-    if (std::find_if(cited_system_.begin(), cited_system_.end(),
-                     [&](const Scratch::SystemCite& c) { return c.id == id; }) ==
-        cited_system_.end()) {
+    if (std::find_if(cited_system_.begin(), cited_system_.end(), [&](const Scratch::SystemCite& c) {
+          return c.id == id;
+        }) == cited_system_.end()) {
       cited_system_.push_back({id, title, action});
     }
     return f;
@@ -202,8 +212,7 @@ class Screener {
     return id < 0 ? kOtherCountry : int16_t(id);
   }
   Bits256 GroupsOf(int16_t c) const {
-    return (c >= 0 && c != kOtherCountry &&
-            size_t(c) < R_.groups_of_country.size())
+    return (c >= 0 && c != kOtherCountry && size_t(c) < R_.groups_of_country.size())
                ? R_.groups_of_country[size_t(c)]
                : Bits256{};
   }
@@ -216,8 +225,7 @@ class Screener {
     }
     std::string& v = fmt_[r.attr];
     if (fmt_gen_[r.attr] != gen_) {
-      const Vocab vocab = R_.attr_vocab.size() > r.attr ? R_.attr_vocab[r.attr]
-                                                        : Vocab::kNone;
+      const Vocab vocab = R_.attr_vocab.size() > r.attr ? R_.attr_vocab[r.attr] : Vocab::kNone;
       if (r.type == rules::ValueType::kSet) {
         // As CompiledRules::Format, but visiting the set's members rather
         // than the whole vocabulary (countries: a few of ~250).
@@ -234,8 +242,8 @@ class Screener {
             }
           }
         }
-      } else if (r.type == rules::ValueType::kSymbol &&
-                 vocab == Vocab::kCountry && c.sym[r.slot] == kOtherCountry) {
+      } else if (r.type == rules::ValueType::kSymbol && vocab == Vocab::kCountry &&
+                 c.sym[r.slot] == kOtherCountry) {
         // A country the rules never name: show the code the request gave
         // (validated ISO alpha-2), never index the vocabulary with the
         // sentinel.
@@ -258,8 +266,7 @@ class Screener {
       gen_ = 1;
     }
   }
-  void Record(v1::Finding* f, const std::vector<rules::Recorded>& rec,
-              const EvalContext& c) {
+  void Record(v1::Finding* f, const std::vector<rules::Recorded>& rec, const EvalContext& c) {
     for (const auto& r : rec) {
       AddFact(f, R_.attr_names[r.attr], Formatted(r, c));
     }
@@ -269,8 +276,7 @@ class Screener {
   // reports (verifier, time, country) or unseen serials that its tests
   // concern, at most kMaxLocationFacts and a count of the rest.
   void AddLocationFacts(const rules::LocationUse& use,
-                        const std::vector<LocationObservation>& observations,
-                        v1::Finding* f) const;
+                        const std::vector<LocationObservation>& observations, v1::Finding* f) const;
 
   void FillTransaction();
   void ScreenParties();
@@ -309,8 +315,7 @@ class Screener {
   void ItemRedFlags(const ItemState& s);
   // The CCL x Country Chart baseline for `eccn` (classified or declared);
   // true if a licence is required.
-  bool ChartDetermination(int index, const std::string& eccn,
-                          v1::ItemDetermination* det);
+  bool ChartDetermination(int index, const std::string& eccn, v1::ItemDetermination* det);
   void TransactionRedFlags();
   void Decide();
 

@@ -21,17 +21,21 @@ namespace {
 
 int Rank(v1::Decision d) {
   switch (d) {
-    case v1::DECISION_PROHIBITED: return 4;
-    case v1::DECISION_LICENSE_REQUIRED: return 3;
-    case v1::DECISION_REVIEW: return 2;
-    case v1::DECISION_CLEAR: return 1;
-    default: return 0;
+    case v1::DECISION_PROHIBITED:
+      return 4;
+    case v1::DECISION_LICENSE_REQUIRED:
+      return 3;
+    case v1::DECISION_REVIEW:
+      return 2;
+    case v1::DECISION_CLEAR:
+      return 1;
+    default:
+      return 0;
   }
 }
 
 template <typename T>
-void ActiveFlags(const std::vector<T>& rules, absl::CivilDay d,
-                 std::vector<uint8_t>* on) {
+void ActiveFlags(const std::vector<T>& rules, absl::CivilDay d, std::vector<uint8_t>* on) {
   on->resize(rules.size());
   for (size_t i = 0; i < rules.size(); ++i) (*on)[i] = rules[i].meta.ActiveOn(d);
 }
@@ -75,12 +79,10 @@ void Screener::FillTransaction() {
   Bits256 hq, hq_groups, countries, kinds;
   int min_age = -1;
   for (const auto& p : req_.parties()) {
-    const std::string& pc =
-        p.country().empty() ? p.address().country() : p.country();
+    const std::string& pc = p.country().empty() ? p.address().country() : p.country();
     int16_t c = Country(pc);
     if (c >= 0 && c != kOtherCountry) countries.Set(c);
-    if (p.role() != v1::PARTY_ROLE_EXPORTER &&
-        v1::AddressKind_IsValid(p.address().kind())) {
+    if (p.role() != v1::PARTY_ROLE_EXPORTER && v1::AddressKind_IsValid(p.address().kind())) {
       kinds.Set(p.address().kind());
     }
     bool end_user_side = p.role() != v1::PARTY_ROLE_EXPORTER &&
@@ -123,16 +125,13 @@ void Screener::TransactionRedFlags() {
       continue;
     }
     if (t != Tri::kTrue) continue;
-    v1::Finding* f =
-        Add(r.meta, r.outcome, std::string(), -1, -1, int(r.record.size()));
+    v1::Finding* f = Add(r.meta, r.outcome, std::string(), -1, -1, int(r.record.size()));
     Record(f, r.record, ctx_);
   }
   if (!undecided.empty()) {
-    v1::Finding* f = System("system.red_flag_undecided",
-                            "Red-flag check could not be decided",
-                            absl::StrCat("Missing inputs prevent deciding ",
-                                         absl::StrJoin(undecided, ", ")),
-                            -1, -1);
+    v1::Finding* f = System(
+        "system.red_flag_undecided", "Red-flag check could not be decided",
+        absl::StrCat("Missing inputs prevent deciding ", absl::StrJoin(undecided, ", ")), -1, -1);
     AddFact(f, "missing", absl::StrJoin(missing, ","));
   }
 }
@@ -148,9 +147,8 @@ void Screener::Decide() {
     if (R_.Eval(r.cond, ctx_) != Tri::kTrue) continue;
     v1::Finding* f =
         Add(r.meta, v1::DECISION_CLEAR,
-            d == v1::DECISION_CLEAR
-                ? "Allied fast path: every check ran and none fired"
-                : "Allied fast path considered, but other checks fired",
+            d == v1::DECISION_CLEAR ? "Allied fast path: every check ran and none fired"
+                                    : "Allied fast path considered, but other checks fired",
             -1, -1);
     f->set_informational(true);
   }
@@ -164,8 +162,7 @@ void Screener::Run() {
   ActiveFlags(R_.exceptions, as_of_, &exc_on_);
   ActiveFlags(R_.red_flags, as_of_, &rf_on_);
   out_->mutable_item_determinations()->Reserve(req_.items_size());
-  out_->mutable_findings()->Reserve(8 + 2 * req_.parties_size() +
-                                    4 * req_.items_size());
+  out_->mutable_findings()->Reserve(8 + 2 * req_.parties_size() + 4 * req_.items_size());
   out_->set_request_id(req_.request_id());
   // Dispositions: the set pinned with the view.
   out_->set_dispositions_sequence(dispositions_ ? dispositions_->sequence() : 0);
@@ -173,14 +170,12 @@ void Screener::Run() {
   out_->set_list_version(snap_.list_version);
   out_->set_as_of_date(absl::FormatCivilTime(as_of_));
   if (R_.has_modelled_from && as_of_ < R_.modelled_from) {
-    v1::Finding* f = System(
-        "system.not_modelled_before",
-        "Rules not modelled before this date",
-        absl::StrCat("The rule set models ",
-                     absl::FormatCivilTime(R_.modelled_from),
-                     " onwards; as of ", absl::FormatCivilTime(as_of_),
-                     " its answer cannot be relied on"),
-        -1, -1, "Determine the requirements in force on that date by hand.");
+    v1::Finding* f =
+        System("system.not_modelled_before", "Rules not modelled before this date",
+               absl::StrCat("The rule set models ", absl::FormatCivilTime(R_.modelled_from),
+                            " onwards; as of ", absl::FormatCivilTime(as_of_),
+                            " its answer cannot be relied on"),
+               -1, -1, "Determine the requirements in force on that date by hand.");
     AddFact(f, "modelled_from", absl::FormatCivilTime(R_.modelled_from));
   }
   FillTransaction();
@@ -213,14 +208,13 @@ std::string OwnershipKey(absl::string_view name) {
 void IndexOwnership(ReferenceData* data) {
   data->ownership_by_owned.clear();
   for (uint32_t i = 0; i < data->ownership.size(); ++i) {
-    data->ownership_by_owned[OwnershipKey(data->ownership[i].owned_name())]
-        .push_back(i);
+    data->ownership_by_owned[OwnershipKey(data->ownership[i].owned_name())].push_back(i);
   }
 }
 
-absl::StatusOr<v1::ScreenResponse> ScreeningEngine::Screen(
-    const ScreeningView& view, const v1::ScreenRequest& request,
-    absl::CivilDay as_of) {
+absl::StatusOr<v1::ScreenResponse> ScreeningEngine::Screen(const ScreeningView& view,
+                                                           const v1::ScreenRequest& request,
+                                                           absl::CivilDay as_of) {
   if (view.snapshot.rules == nullptr) {
     return absl::FailedPreconditionError("snapshot has no rule set");
   }
@@ -231,8 +225,7 @@ absl::StatusOr<v1::ScreenResponse> ScreeningEngine::Screen(
 }
 
 absl::Status ScreeningEngine::ScreenInto(const ScreeningView& view,
-                                         const v1::ScreenRequest& request,
-                                         absl::CivilDay as_of,
+                                         const v1::ScreenRequest& request, absl::CivilDay as_of,
                                          v1::ScreenResponse* response) {
   if (view.snapshot.rules == nullptr) {
     return absl::FailedPreconditionError("snapshot has no rule set");

@@ -28,15 +28,15 @@ class ScreeningEngine {
   // evaluated_at. Pure: reads only the view.
   // Fail closed: a check that cannot run yields a REVIEW finding (or an
   // error status), never CLEAR.
-  static absl::StatusOr<v1::ScreenResponse> Screen(
-      const ScreeningView& view, const v1::ScreenRequest& request,
-      absl::CivilDay as_of);
+  static absl::StatusOr<v1::ScreenResponse> Screen(const ScreeningView& view,
+                                                   const v1::ScreenRequest& request,
+                                                   absl::CivilDay as_of);
   // Under `snapshot` with no evidence: no location source (rules on where
   // chips were seen cannot decide) and no dispositions (no hit dismissed).
   // Both only make answers stricter; for tests and what-ifs.
-  static absl::StatusOr<v1::ScreenResponse> Screen(
-      const ScreeningSnapshot& snapshot, const v1::ScreenRequest& request,
-      absl::CivilDay as_of) {
+  static absl::StatusOr<v1::ScreenResponse> Screen(const ScreeningSnapshot& snapshot,
+                                                   const v1::ScreenRequest& request,
+                                                   absl::CivilDay as_of) {
     return Screen(ScreeningView{snapshot}, request, as_of);
   }
 
@@ -46,10 +46,8 @@ class ScreeningEngine {
   // messages and strings; on an arena those are bump allocations released
   // at once, so a server that answers from a per-call arena (e.g. gRPC's
   // message allocator) should call this one.
-  static absl::Status ScreenInto(const ScreeningView& view,
-                                 const v1::ScreenRequest& request,
-                                 absl::CivilDay as_of,
-                                 v1::ScreenResponse* response);
+  static absl::Status ScreenInto(const ScreeningView& view, const v1::ScreenRequest& request,
+                                 absl::CivilDay as_of, v1::ScreenResponse* response);
 };
 
 }  // namespace exportscreen::engine

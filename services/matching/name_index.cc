@@ -47,23 +47,106 @@ size_t VecBytes(const std::vector<T>& v) {
 }  // namespace
 
 const absl::flat_hash_set<std::string>& CommonWords() {
-  static const auto* set = new absl::flat_hash_set<std::string>{
-      "technology", "technologies", "international", "trading", "group",
-      "industries", "industry", "industrial", "bank", "university",
-      "institute", "research", "engineering", "electronics", "electronic",
-      "services", "service", "holding", "holdings", "enterprise",
-      "enterprises", "shipping", "general", "national", "import", "export",
-      "development", "investment", "systems", "science", "equipment",
-      "manufacturing", "the", "of", "and", "for", "de", "la", "al", "el",
-      "china", "beijing", "shanghai", "shenzhen", "iran", "russia", "global",
-      "network", "communication", "communications", "center", "company",
-      "logistics", "energy", "oil", "gas", "petroleum", "chemical", "trade",
-      "commercial", "aviation", "electric", "machinery", "materials",
-      "products", "solutions", "management", "construction", "world",
-      "new", "east", "west", "north", "south", "star", "sea", "ship",
-      "trust", "capital", "finance", "financial", "mohammad", "mohammed",
-      "muhammad", "ali", "ahmad", "ahmed", "hassan", "hussein", "abdul",
-      "bin", "ibn", "abu", "van", "der", "von", "da", "do", "dos", "y"};
+  static const auto* set = new absl::flat_hash_set<std::string>{"technology",
+                                                                "technologies",
+                                                                "international",
+                                                                "trading",
+                                                                "group",
+                                                                "industries",
+                                                                "industry",
+                                                                "industrial",
+                                                                "bank",
+                                                                "university",
+                                                                "institute",
+                                                                "research",
+                                                                "engineering",
+                                                                "electronics",
+                                                                "electronic",
+                                                                "services",
+                                                                "service",
+                                                                "holding",
+                                                                "holdings",
+                                                                "enterprise",
+                                                                "enterprises",
+                                                                "shipping",
+                                                                "general",
+                                                                "national",
+                                                                "import",
+                                                                "export",
+                                                                "development",
+                                                                "investment",
+                                                                "systems",
+                                                                "science",
+                                                                "equipment",
+                                                                "manufacturing",
+                                                                "the",
+                                                                "of",
+                                                                "and",
+                                                                "for",
+                                                                "de",
+                                                                "la",
+                                                                "al",
+                                                                "el",
+                                                                "china",
+                                                                "beijing",
+                                                                "shanghai",
+                                                                "shenzhen",
+                                                                "iran",
+                                                                "russia",
+                                                                "global",
+                                                                "network",
+                                                                "communication",
+                                                                "communications",
+                                                                "center",
+                                                                "company",
+                                                                "logistics",
+                                                                "energy",
+                                                                "oil",
+                                                                "gas",
+                                                                "petroleum",
+                                                                "chemical",
+                                                                "trade",
+                                                                "commercial",
+                                                                "aviation",
+                                                                "electric",
+                                                                "machinery",
+                                                                "materials",
+                                                                "products",
+                                                                "solutions",
+                                                                "management",
+                                                                "construction",
+                                                                "world",
+                                                                "new",
+                                                                "east",
+                                                                "west",
+                                                                "north",
+                                                                "south",
+                                                                "star",
+                                                                "sea",
+                                                                "ship",
+                                                                "trust",
+                                                                "capital",
+                                                                "finance",
+                                                                "financial",
+                                                                "mohammad",
+                                                                "mohammed",
+                                                                "muhammad",
+                                                                "ali",
+                                                                "ahmad",
+                                                                "ahmed",
+                                                                "hassan",
+                                                                "hussein",
+                                                                "abdul",
+                                                                "bin",
+                                                                "ibn",
+                                                                "abu",
+                                                                "van",
+                                                                "der",
+                                                                "von",
+                                                                "da",
+                                                                "do",
+                                                                "dos",
+                                                                "y"};
   return *set;
 }
 
@@ -92,17 +175,14 @@ absl::Status NameIndexImpl::SetEntities(std::vector<IndexEntity> entities) {
     seen.reserve(entities.size());
     for (const IndexEntity& e : entities) {
       if (!seen.insert(e.ordinal).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("duplicate entity ordinal ", e.ordinal));
+        return absl::InvalidArgumentError(absl::StrCat("duplicate entity ordinal ", e.ordinal));
       }
     }
   }
   entities_ = std::move(entities);
   // Deterministic order regardless of the caller's order.
   std::sort(entities_.begin(), entities_.end(),
-            [](const IndexEntity& a, const IndexEntity& b) {
-              return a.ordinal < b.ordinal;
-            });
+            [](const IndexEntity& a, const IndexEntity& b) { return a.ordinal < b.ordinal; });
   return absl::OkStatus();
 }
 
@@ -126,15 +206,13 @@ void NameIndexImpl::BuildMergeGroups() {
 void NameIndexImpl::InternNames() {
   NormalizedName norm;
   name_tok_off_.push_back(0);
-  auto add_name = [&](uint32_t entity, uint32_t number,
-                      const std::string& text) {
+  auto add_name = [&](uint32_t entity, uint32_t number, const std::string& text) {
     NormalizeName(text, /*record_steps=*/false, &norm);
     if (norm.tokens.empty()) return;
     name_entity_.push_back(entity);
     name_number_.push_back(number);
     for (const NormalizedToken& t : norm.tokens) {
-      auto [it, inserted] = vocab_.try_emplace(
-          t.text, static_cast<uint32_t>(token_df_.size()));
+      auto [it, inserted] = vocab_.try_emplace(t.text, static_cast<uint32_t>(token_df_.size()));
       if (inserted) {
         token_df_.push_back(0);
         token_legal_.push_back(t.legal_form ? 1 : 0);
@@ -209,8 +287,7 @@ void NameIndexImpl::ComputeWeights() {
     bool is_common = common.contains(TokenText(t));
     if (is_common) df += kCommonPrior;
     token_weight_[t] = static_cast<float>(std::log1p(n_eff / df));
-    token_rare_[t] = !is_common && token_weight_[t] >= kRareWeight &&
-                     token_df_[t] <= kContainMaxDf;
+    token_rare_[t] = !is_common && token_weight_[t] >= kRareWeight && token_df_[t] <= kContainMaxDf;
   }
   name_weight_.resize(num_names);
   name_distinct_weight_.resize(num_names);
@@ -230,8 +307,7 @@ void NameIndexImpl::BuildDeletions() {
   std::vector<std::pair<uint64_t, uint32_t>> dels;
   for (uint32_t t = 0; t < num_tokens; ++t) {
     absl::string_view s = TokenText(t);
-    if (token_legal_[t] || s.size() < kMinFuzzyLen ||
-        s.size() > kMaxFuzzyLen || IsNumeric(s)) {
+    if (token_legal_[t] || s.size() < kMinFuzzyLen || s.size() > kMaxFuzzyLen || IsNumeric(s)) {
       continue;
     }
     dels.emplace_back(Fnv(s), t);
@@ -293,8 +369,7 @@ void NameIndexImpl::BuildWholeSkeletons() {
     for (uint32_t k = name_tok_off_[n]; k < name_tok_off_[n + 1]; ++k) {
       if (!token_legal_[name_toks_[k]]) toks.push_back(TokenText(name_toks_[k]));
     }
-    std::string key = WholeSkeleton(toks, /*listed=*/true,
-                                    [](absl::string_view t) { return t; });
+    std::string key = WholeSkeleton(toks, /*listed=*/true, [](absl::string_view t) { return t; });
     if (key.size() >= kMinWholeSkeleton) whole_skel_.emplace_back(Fnv(key), n);
   }
   std::sort(whole_skel_.begin(), whole_skel_.end());
@@ -349,8 +424,7 @@ void NameIndexImpl::BuildContainKeys() {
       contain_names_.push_back(keys[j].second);
       ++j;
     }
-    contain_ranges_[keys[i].first] = {static_cast<uint32_t>(i),
-                                      static_cast<uint32_t>(j)};
+    contain_ranges_[keys[i].first] = {static_cast<uint32_t>(i), static_cast<uint32_t>(j)};
     i = j;
   }
 }
@@ -381,20 +455,16 @@ size_t NameIndexImpl::EstimateMemory() const {
     for (const auto& s : e.address_parts) bytes += sizeof(s) + s.capacity();
     for (const auto& s : e.identifiers) bytes += sizeof(s) + s.capacity();
   }
-  bytes += vocab_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1) +
-           token_chars_.capacity();
-  bytes += VecBytes(token_off_) + VecBytes(token_df_) +
-           VecBytes(token_weight_) + VecBytes(token_legal_) +
-           VecBytes(name_entity_) + VecBytes(name_number_) +
-           VecBytes(name_tok_off_) + VecBytes(name_toks_) +
-           VecBytes(name_weight_) + VecBytes(name_distinct_weight_) +
-           VecBytes(token_rare_) + VecBytes(token_in_person_) +
-           VecBytes(entity_group_) +
-           VecBytes(post_off_) +
-           VecBytes(post_names_) + VecBytes(del_keys_) +
-           VecBytes(del_tokens_) + VecBytes(pair_keys_) +
-           VecBytes(skel_keys_) + VecBytes(skel_tokens_) +
-           VecBytes(pair_names_) + VecBytes(contain_names_) + VecBytes(whole_skel_) +
+  bytes +=
+      vocab_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1) + token_chars_.capacity();
+  bytes += VecBytes(token_off_) + VecBytes(token_df_) + VecBytes(token_weight_) +
+           VecBytes(token_legal_) + VecBytes(name_entity_) + VecBytes(name_number_) +
+           VecBytes(name_tok_off_) + VecBytes(name_toks_) + VecBytes(name_weight_) +
+           VecBytes(name_distinct_weight_) + VecBytes(token_rare_) + VecBytes(token_in_person_) +
+           VecBytes(entity_group_) + VecBytes(post_off_) + VecBytes(post_names_) +
+           VecBytes(del_keys_) + VecBytes(del_tokens_) + VecBytes(pair_keys_) +
+           VecBytes(skel_keys_) + VecBytes(skel_tokens_) + VecBytes(pair_names_) +
+           VecBytes(contain_names_) + VecBytes(whole_skel_) +
            contain_ranges_.size() * (sizeof(uint64_t) + 2 * sizeof(uint32_t));
   for (const std::string& p : places_) bytes += sizeof(p) + p.capacity();
   return bytes;

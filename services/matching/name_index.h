@@ -133,8 +133,7 @@ struct MatchResult {
 class NameIndex {
  public:
   // Builds the index. Errors: INVALID_ARGUMENT on duplicate ordinals.
-  static absl::StatusOr<std::unique_ptr<const NameIndex>> Build(
-      std::vector<IndexEntity> entities);
+  static absl::StatusOr<std::unique_ptr<const NameIndex>> Build(std::vector<IndexEntity> entities);
   virtual ~NameIndex() = default;
 
   // Hits for one query name, best first: exact normalised matches first,
@@ -152,8 +151,8 @@ class NameIndex {
     return std::move(r->hits);
   }
   // Match, plus near misses when options.max_near_misses > 0.
-  virtual absl::StatusOr<MatchResult> MatchDetailed(
-      const PartyQuery& query, const MatchOptions& options) const = 0;
+  virtual absl::StatusOr<MatchResult> MatchDetailed(const PartyQuery& query,
+                                                    const MatchOptions& options) const = 0;
 
   virtual size_t entity_count() const = 0;
   virtual size_t name_count() const = 0;

@@ -30,7 +30,6 @@
 
 namespace exportscreen::matching::index_internal {
 
-
 inline constexpr double kLegalWeight = 0.3;
 // Smoothing of the rarity weight so that small indexes behave like big ones.
 inline constexpr double kPriorNames = 1000;
@@ -41,8 +40,7 @@ inline constexpr double kCountryMatchBonus = 0.02;
 inline constexpr double kCountryConflictPenalty = 0.05;
 inline constexpr double kAddressMatchBonus = 0.02;
 inline constexpr double kIdentifierMatchBonus = 0.05;
-inline constexpr double kMaxBonus =
-    kCountryMatchBonus + kAddressMatchBonus + kIdentifierMatchBonus;
+inline constexpr double kMaxBonus = kCountryMatchBonus + kAddressMatchBonus + kIdentifierMatchBonus;
 // Containment (a listed name inside a longer query): the listed name needs
 // a matched token at least this rare (not a common word) ...
 inline constexpr double kRareWeight = 4.5;
@@ -75,12 +73,19 @@ inline constexpr size_t kMinWholeSkeleton = 6;
 // "GAMAL"); p and b, v and f (no p or v in Arabic).
 inline char WholeSkeletonClass(char c) {
   switch (c) {
-    case 'T': return 't';
-    case 'D': case 'z': return 'd';
-    case 'j': return 'g';
-    case 'p': return 'b';
-    case 'v': return 'f';
-    default: return c;
+    case 'T':
+      return 't';
+    case 'D':
+    case 'z':
+      return 'd';
+    case 'j':
+      return 'g';
+    case 'p':
+      return 'b';
+    case 'v':
+      return 'f';
+    default:
+      return c;
   }
 }
 
@@ -217,11 +222,10 @@ inline Scratch& LocalScratch() {
 
 class NameIndexImpl final : public NameIndex {
  public:
-  static absl::StatusOr<std::unique_ptr<const NameIndex>> Create(
-      std::vector<IndexEntity> entities);
+  static absl::StatusOr<std::unique_ptr<const NameIndex>> Create(std::vector<IndexEntity> entities);
 
-  absl::StatusOr<MatchResult> MatchDetailed(
-      const PartyQuery& query, const MatchOptions& options) const override;
+  absl::StatusOr<MatchResult> MatchDetailed(const PartyQuery& query,
+                                            const MatchOptions& options) const override;
   size_t entity_count() const override { return entities_.size(); }
   size_t name_count() const override { return name_entity_.size(); }
   size_t memory_bytes() const override { return memory_bytes_; }
@@ -230,7 +234,7 @@ class NameIndexImpl final : public NameIndex {
   struct QueryToken {
     absl::string_view text;
     absl::string_view raw;  // before abbreviation expansion (for rejoining)
-    int32_t id = -1;  // vocabulary id, -1 if unknown
+    int32_t id = -1;        // vocabulary id, -1 if unknown
     bool legal = false;
     bool numeric = false;
     bool exact_only = false;  // short transliterated token: no fuzzy match
@@ -242,27 +246,27 @@ class NameIndexImpl final : public NameIndex {
   // What ScoreName found besides the score.
   struct NameScore {
     double score = 0;
-    bool exact = false;      // same tokens, all matched exactly
-    bool contained = false;  // listed distinctive tokens all in the query
-    int distinct_matched = 0;  // matched non-legal listed tokens
+    bool exact = false;         // same tokens, all matched exactly
+    bool contained = false;     // listed distinctive tokens all in the query
+    int distinct_matched = 0;   // matched non-legal listed tokens
     bool rare_matched = false;  // a rare listed token matched (any kind)
     bool skeleton = false;      // some token matched by consonant skeleton
     // An Arabic-script query whose whole consonant skeleton (all tokens
     // joined) is the listed name's: "عبدالرحمان زاهد" / "ABDUL RAHMAN
     // ZAHED", where token boundaries differ.
     bool whole_skeleton = false;
-    int extra_query = 0;       // unmatched query tokens
+    int extra_query = 0;  // unmatched query tokens
     // Contained only because every extra query word is a unit, place,
     // legal form, number or connector (a weak name's branch or office).
     bool qualified = false;
   };
   struct Expansion {
-    uint32_t token;      // vocabulary token whose postings to walk
-    uint32_t df;         // postings length
-    double contribution; // estimated score numerator contribution
+    uint32_t token;        // vocabulary token whose postings to walk
+    uint32_t df;           // postings length
+    double contribution;   // estimated score numerator contribution
     int32_t pair_lo = -1;  // >= 0: walk pairs_ range instead of postings
     int32_t pair_hi = -1;
-    uint32_t qtok = 0;     // query token the expansion stands for
+    uint32_t qtok = 0;  // query token the expansion stands for
   };
   struct Alignment {
     double name_score = 0;
@@ -270,10 +274,10 @@ class NameIndexImpl final : public NameIndex {
   };
   // How one query searches: thresholds and what it asks for.
   struct QueryPlan {
-    bool want_near = false;   // near misses asked for below min_score
-    double search_min = 0;    // lowest score searched for
-    size_t want_hits = 0;     // hits plus near misses asked for
-    double floor_score = 0;   // lowest name score that may still qualify
+    bool want_near = false;  // near misses asked for below min_score
+    double search_min = 0;   // lowest score searched for
+    size_t want_hits = 0;    // hits plus near misses asked for
+    double floor_score = 0;  // lowest name score that may still qualify
     bool query_has_legal = false;
   };
   // A candidate name and its estimated score.
@@ -330,38 +334,33 @@ class NameIndexImpl final : public NameIndex {
                                              size_t query_tokens);
   // Walks the postings into scratch->acc / touched; returns the skipped
   // (not walked) contributions.
-  double Accumulate(const std::vector<Expansion>& exps,
-                    const std::vector<double>& remaining, double wq_total,
-                    const QueryPlan& plan, Scratch* scratch) const;
+  double Accumulate(const std::vector<Expansion>& exps, const std::vector<double>& remaining,
+                    double wq_total, const QueryPlan& plan, Scratch* scratch) const;
   // The most promising candidates, best estimate first (clears acc).
-  std::vector<Cand> PickCandidates(Scratch* scratch, double skipped,
-                                   double wq_total, const QueryPlan& plan) const;
+  std::vector<Cand> PickCandidates(Scratch* scratch, double skipped, double wq_total,
+                                   const QueryPlan& plan) const;
   // Adds to *cands every organisation name whose containment key (its two
   // rarest distinctive tokens) is among the query's exact tokens: a listed
   // name of common words inside a longer query is never pruned by the
   // score bound (the extra words dilute the estimate, not containment).
-  void AddContainedCandidates(const std::vector<QueryToken>& q,
-                              std::vector<Cand>* cands) const;
+  void AddContainedCandidates(const std::vector<QueryToken>& q, std::vector<Cand>* cands) const;
   // For an Arabic-script query: adds the names whose whole consonant
   // skeleton equals the query's, and returns them (sorted).
-  std::vector<uint32_t> AddWholeSkeletonCandidates(
-      const std::vector<QueryToken>& q, std::vector<Cand>* cands) const;
+  std::vector<uint32_t> AddWholeSkeletonCandidates(const std::vector<QueryToken>& q,
+                                                   std::vector<Cand>* cands) const;
   // Full scores with corroboration, in hit order.
-  std::vector<Scored> ScoreCandidates(const PartyQuery& query,
-                                      const std::vector<QueryToken>& q,
-                                      const std::vector<Cand>& cands,
-                                      bool transliterated, const QueryPlan& plan,
-                                      double min_score,
+  std::vector<Scored> ScoreCandidates(const PartyQuery& query, const std::vector<QueryToken>& q,
+                                      const std::vector<Cand>& cands, bool transliterated,
+                                      const QueryPlan& plan, double min_score,
                                       const std::vector<uint32_t>& whole_skel) const;
   // Hits and near misses, one per merge group, within the options' caps.
   void CollectHits(const PartyQuery& query, const std::vector<QueryToken>& q,
                    const NormalizedName& norm, const std::vector<Scored>& scored,
-                   const MatchOptions& options, const QueryPlan& plan,
-                   MatchResult* result) const;
+                   const MatchOptions& options, const QueryPlan& plan, MatchResult* result) const;
   // The hit of one scored name, with its explanation.
   NameHit MakeHit(const PartyQuery& query, const std::vector<QueryToken>& q,
-                  const NormalizedName& norm, const Scored& s,
-                  const MatchOptions& options, const QueryPlan& plan) const;
+                  const NormalizedName& norm, const Scored& s, const MatchOptions& options,
+                  const QueryPlan& plan) const;
 
   absl::string_view TokenText(uint32_t id) const {
     return absl::string_view(token_chars_.data() + token_off_[id],
@@ -376,23 +375,20 @@ class NameIndexImpl final : public NameIndex {
   // Full alignment of the query against one listed name (see Aligner in
   // name_index_score.cc). Returns the name score; fills `alignment` when
   // explain is set.
-  NameScore ScoreName(const std::vector<QueryToken>& q, uint32_t name,
-                      bool explain, std::vector<TokenMatch>* alignment,
-                      bool transliterated = false) const;
+  NameScore ScoreName(const std::vector<QueryToken>& q, uint32_t name, bool explain,
+                      std::vector<TokenMatch>* alignment, bool transliterated = false) const;
   class Aligner;
   // True if every query token not in `used` is an organisation-unit word
   // (rules/org_units.tsv), one of at most kMaxUnitModifiers words right
   // before a unit head, a connector, a legal form, a number, or part of a
   // place phrase (a listed address's city or region, or a country name);
   // and at least one such token exists.
-  bool ExtrasQualifyName(const std::vector<QueryToken>& q, const int8_t* used,
-                         size_t n) const;
+  bool ExtrasQualifyName(const std::vector<QueryToken>& q, const int8_t* used, size_t n) const;
   // Adds corroboration (country, address, identifier) to *score (left
   // unclamped), applies the containment floor (min_score) and decides
   // whether the hit is review-only; notes say why.
-  void Corroborate(const PartyQuery& query, uint32_t name,
-                   const NameScore& ns, bool query_has_legal, double min_score,
-                   double* score, bool* review_only,
+  void Corroborate(const PartyQuery& query, uint32_t name, const NameScore& ns,
+                   bool query_has_legal, double min_score, double* score, bool* review_only,
                    std::vector<std::string>* notes) const;
 
   std::vector<IndexEntity> entities_;
@@ -407,7 +403,7 @@ class NameIndexImpl final : public NameIndex {
   std::vector<uint32_t> token_df_;
   std::vector<float> token_weight_;
   std::vector<uint8_t> token_legal_;
-  std::vector<uint8_t> token_rare_;  // weight >= kRareWeight, df small
+  std::vector<uint8_t> token_rare_;       // weight >= kRareWeight, df small
   std::vector<uint8_t> token_in_person_;  // in some listed person's name
   double unknown_weight_ = 1;
   // Names.

@@ -37,11 +37,9 @@ std::string KindName(NameKind k) {
 
 }  // namespace
 
-void NameIndexImpl::FuzzyTokens(absl::string_view text,
-                                std::vector<uint32_t>* out) const {
+void NameIndexImpl::FuzzyTokens(absl::string_view text, std::vector<uint32_t>* out) const {
   out->clear();
-  if (text.size() < kMinFuzzyLen || text.size() > kMaxFuzzyLen ||
-      IsNumeric(text)) {
+  if (text.size() < kMinFuzzyLen || text.size() > kMaxFuzzyLen || IsNumeric(text)) {
     return;
   }
   auto probe = [&](uint64_t key) {
@@ -89,16 +87,13 @@ std::vector<std::string> ScriptParts(absl::string_view name) {
   std::vector<std::string> parts;
   const size_t open = name.find('(');
   const size_t close = name.rfind(')');
-  if (open == absl::string_view::npos || close == absl::string_view::npos ||
-      close < open) {
+  if (open == absl::string_view::npos || close == absl::string_view::npos || close < open) {
     return parts;
   }
-  std::string outside = absl::StrCat(name.substr(0, open), " ",
-                                     name.substr(close + 1));
+  std::string outside = absl::StrCat(name.substr(0, open), " ", name.substr(close + 1));
   absl::string_view inside = name.substr(open + 1, close - open - 1);
   const bool mixed = (HasNonAscii(outside) && HasAsciiLetter(inside)) ||
-                     (HasAsciiLetter(outside) && !HasNonAscii(outside) &&
-                      HasNonAscii(inside));
+                     (HasAsciiLetter(outside) && !HasNonAscii(outside) && HasNonAscii(inside));
   if (!mixed) return parts;
   parts.push_back(std::move(outside));
   for (absl::string_view p : absl::StrSplit(inside, ';')) {
@@ -116,8 +111,7 @@ void MergeHits(std::vector<NameHit>&& from, std::vector<NameHit>* into) {
     for (NameHit& g : *into) {
       if (g.ordinal != h.ordinal) continue;
       merged = true;
-      if ((h.exact && !g.exact) ||
-          (h.exact == g.exact && h.rank_score > g.rank_score)) {
+      if ((h.exact && !g.exact) || (h.exact == g.exact && h.rank_score > g.rank_score)) {
         g = std::move(h);
       }
       break;
@@ -127,12 +121,11 @@ void MergeHits(std::vector<NameHit>&& from, std::vector<NameHit>* into) {
 }
 
 void SortAndCap(std::vector<NameHit>* hits, size_t cap, bool keep_exact) {
-  std::stable_sort(hits->begin(), hits->end(),
-                   [](const NameHit& a, const NameHit& b) {
-                     if (a.exact != b.exact) return a.exact;
-                     if (a.rank_score != b.rank_score) return a.rank_score > b.rank_score;
-                     return a.ordinal < b.ordinal;
-                   });
+  std::stable_sort(hits->begin(), hits->end(), [](const NameHit& a, const NameHit& b) {
+    if (a.exact != b.exact) return a.exact;
+    if (a.rank_score != b.rank_score) return a.rank_score > b.rank_score;
+    return a.ordinal < b.ordinal;
+  });
   std::vector<NameHit> kept;
   for (NameHit& h : *hits) {
     if (kept.size() < cap ||
@@ -145,8 +138,8 @@ void SortAndCap(std::vector<NameHit>* hits, size_t cap, bool keep_exact) {
 
 }  // namespace
 
-absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
-    const PartyQuery& query, const MatchOptions& options) const {
+absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query,
+                                                         const MatchOptions& options) const {
   absl::StatusOr<MatchResult> result = MatchSingle(query, options);
   if (!result.ok()) return result;
   const std::vector<std::string> parts = ScriptParts(query.name);
@@ -173,11 +166,11 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(
   return result;
 }
 
-absl::StatusOr<MatchResult> NameIndexImpl::MatchSingle(
-    const PartyQuery& query, const MatchOptions& options) const {
+absl::StatusOr<MatchResult> NameIndexImpl::MatchSingle(const PartyQuery& query,
+                                                       const MatchOptions& options) const {
   if (query.name.size() > kMaxNameBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "name longer than ", kMaxNameBytes, " bytes (", query.name.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("name longer than ", kMaxNameBytes, " bytes (", query.name.size(), ")"));
   }
   Scratch& scratch = LocalScratch();
   NormalizedName& norm = scratch.query;
@@ -190,12 +183,9 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchSingle(
   if (norm.DistinctiveCount() == 0 || name_entity_.empty()) return result;
   QueryPlan plan;
   // Near misses widen the search down to near_miss_min.
-  plan.want_near = options.max_near_misses > 0 &&
-                   options.near_miss_min < options.min_score;
-  plan.search_min = plan.want_near ? std::max(0.0, options.near_miss_min)
-                                   : options.min_score;
-  plan.want_hits =
-      options.max_hits + (plan.want_near ? options.max_near_misses : 0);
+  plan.want_near = options.max_near_misses > 0 && options.near_miss_min < options.min_score;
+  plan.search_min = plan.want_near ? std::max(0.0, options.near_miss_min) : options.min_score;
+  plan.want_hits = options.max_hits + (plan.want_near ? options.max_near_misses : 0);
   plan.floor_score = std::max(0.0, plan.search_min - kMaxBonus);
 
   std::vector<QueryToken> q;
@@ -211,22 +201,19 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchSingle(
   std::vector<uint32_t> whole_skel;
   if (norm.arabic) whole_skel = AddWholeSkeletonCandidates(q, &cands);
   const std::vector<Scored> scored =
-      ScoreCandidates(query, q, cands, norm.transliterated, plan,
-                      options.min_score, whole_skel);
+      ScoreCandidates(query, q, cands, norm.transliterated, plan, options.min_score, whole_skel);
   CollectHits(query, q, norm, scored, options, plan, &result);
   return result;
 }
 
-bool NameIndexImpl::QueryTokens(const NormalizedName& norm,
-                                std::vector<QueryToken>* out) const {
+bool NameIndexImpl::QueryTokens(const NormalizedName& norm, std::vector<QueryToken>* out) const {
   std::vector<QueryToken>& q = *out;
   q.reserve(norm.tokens.size());
   bool query_has_legal = false;
   for (const NormalizedToken& t : norm.tokens) {
     QueryToken qt;
     qt.text = t.text;
-    qt.raw = t.unexpanded.empty() ? absl::string_view(t.text)
-                                  : absl::string_view(t.unexpanded);
+    qt.raw = t.unexpanded.empty() ? absl::string_view(t.text) : absl::string_view(t.unexpanded);
     qt.id = Lookup(t.text);
     qt.legal = t.legal_form;
     qt.numeric = t.numeric;
@@ -235,8 +222,7 @@ bool NameIndexImpl::QueryTokens(const NormalizedName& norm,
       auto add_skel = [&qt](absl::string_view w) {
         std::string sk = ArabicSkeleton(w, /*listed=*/false);
         if (!sk.empty() &&
-            std::find(qt.skeletons.begin(), qt.skeletons.end(), sk) ==
-                qt.skeletons.end()) {
+            std::find(qt.skeletons.begin(), qt.skeletons.end(), sk) == qt.skeletons.end()) {
           qt.skeletons.push_back(std::move(sk));
         }
       };
@@ -251,17 +237,15 @@ bool NameIndexImpl::QueryTokens(const NormalizedName& norm,
         }
       }
     }
-    qt.weight = qt.legal ? kLegalWeight
-                : qt.id >= 0 ? token_weight_[qt.id]
-                             : UnknownWeight();
+    qt.weight = qt.legal ? kLegalWeight : qt.id >= 0 ? token_weight_[qt.id] : UnknownWeight();
     query_has_legal |= qt.legal;
     q.push_back(qt);
   }
   return query_has_legal;
 }
 
-void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io,
-                           std::string* buf, std::vector<Expansion>* out) const {
+void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io, std::string* buf,
+                           std::vector<Expansion>* out) const {
   std::vector<QueryToken>& q = *query;
   double& wq_total = *wq_total_io;
   std::vector<Expansion>& exps = *out;
@@ -284,8 +268,7 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io,
       if (static_cast<int32_t>(f) == t.id || token_legal_[f]) continue;
       double s = FuzzySim(t.text, TokenText(f));
       if (s <= 0) continue;
-      exps.push_back(
-          {f, token_df_[f], 2 * s * token_weight_[f], -1, -1, uint32_t(i)});
+      exps.push_back({f, token_df_[f], 2 * s * token_weight_[f], -1, -1, uint32_t(i)});
     }
     for (const std::string& sk : t.skeletons) {
       if (sk.size() < 2) continue;  // one consonant: scored, not looked up
@@ -294,8 +277,7 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io,
       for (auto it = lo; it != skel_keys_.end() && *it == key; ++it) {
         const uint32_t f = skel_tokens_[it - skel_keys_.begin()];
         if (static_cast<int32_t>(f) == t.id) continue;
-        exps.push_back({f, token_df_[f], 2 * kSkeletonSim * token_weight_[f],
-                        -1, -1, uint32_t(i)});
+        exps.push_back({f, token_df_[f], 2 * kSkeletonSim * token_weight_[f], -1, -1, uint32_t(i)});
       }
     }
     if (i + 1 < q.size() && !q[i + 1].legal) {
@@ -303,8 +285,8 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io,
       buf->append(q[i + 1].raw.data(), q[i + 1].raw.size());
       int32_t id = Lookup(*buf);
       if (id >= 0 && !token_legal_[id]) {
-        exps.push_back({static_cast<uint32_t>(id), token_df_[id],
-                        2 * token_weight_[id], -1, -1, uint32_t(i)});
+        exps.push_back(
+            {static_cast<uint32_t>(id), token_df_[id], 2 * token_weight_[id], -1, -1, uint32_t(i)});
         // Unknown halves of a known word ("hua wei" -> "huawei") weigh what
         // the word weighs, not the maximum weight of an unknown token: the
         // candidate bound below must not prune the split match.
@@ -321,8 +303,7 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io,
     auto lo = std::lower_bound(pair_keys_.begin(), pair_keys_.end(), key);
     auto hi = std::upper_bound(lo, pair_keys_.end(), key);
     if (lo != hi) {
-      Expansion e{0, static_cast<uint32_t>(hi - lo), 2 * t.weight, -1, -1,
-                  uint32_t(i)};
+      Expansion e{0, static_cast<uint32_t>(hi - lo), 2 * t.weight, -1, -1, uint32_t(i)};
       e.pair_lo = static_cast<int32_t>(lo - pair_keys_.begin());
       e.pair_hi = static_cast<int32_t>(hi - pair_keys_.begin());
       exps.push_back(e);
@@ -335,8 +316,8 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io,
   });
 }
 
-std::vector<double> NameIndexImpl::RemainingBounds(
-    const std::vector<Expansion>& exps, size_t query_tokens) {
+std::vector<double> NameIndexImpl::RemainingBounds(const std::vector<Expansion>& exps,
+                                                   size_t query_tokens) {
   // remaining[i]: the most a name first seen at expansion i can gain, i.e.
   // over query tokens, the best contribution among expansions >= i (a
   // query token matches at most once; a split pair counts for two).
@@ -355,9 +336,8 @@ std::vector<double> NameIndexImpl::RemainingBounds(
 }
 
 double NameIndexImpl::Accumulate(const std::vector<Expansion>& exps,
-                                 const std::vector<double>& remaining,
-                                 double wq_total, const QueryPlan& plan,
-                                 Scratch* scratch) const {
+                                 const std::vector<double>& remaining, double wq_total,
+                                 const QueryPlan& plan, Scratch* scratch) const {
   std::vector<float>& acc = scratch->acc;
   std::vector<uint32_t>& touched = scratch->touched;
   if (acc.size() < name_entity_.size()) acc.resize(name_entity_.size(), 0);
@@ -376,8 +356,7 @@ double NameIndexImpl::Accumulate(const std::vector<Expansion>& exps,
     }
     // A rare listed token still admits new names: the query may contain a
     // listed name among extra words (containment).
-    const bool admit = admitting ||
-                       (e.pair_lo < 0 && token_rare_[e.token] != 0);
+    const bool admit = admitting || (e.pair_lo < 0 && token_rare_[e.token] != 0);
     if (!admit && e.df > 4 * touched.size() + 256) {
       if (e.pair_lo >= 0 || touched.size() > 4096) {
         skipped += e.contribution;
@@ -415,9 +394,9 @@ double NameIndexImpl::Accumulate(const std::vector<Expansion>& exps,
   return skipped;
 }
 
-std::vector<NameIndexImpl::Cand> NameIndexImpl::PickCandidates(
-    Scratch* scratch, double skipped, double wq_total,
-    const QueryPlan& plan) const {
+std::vector<NameIndexImpl::Cand> NameIndexImpl::PickCandidates(Scratch* scratch, double skipped,
+                                                               double wq_total,
+                                                               const QueryPlan& plan) const {
   std::vector<float>& acc = scratch->acc;
   const std::vector<uint32_t>& touched = scratch->touched;
   const double floor_score = plan.floor_score;
@@ -466,8 +445,7 @@ void NameIndexImpl::AddContainedCandidates(const std::vector<QueryToken>& q,
     auto it = contain_ranges_.find(key);
     if (it == contain_ranges_.end()) return;
     for (uint32_t k = it->second.first;
-         k < it->second.second && cands->size() - before < kMaxContainCands;
-         ++k) {
+         k < it->second.second && cands->size() - before < kMaxContainCands; ++k) {
       const uint32_t name = contain_names_[k];
       bool seen = false;
       for (const Cand& c : *cands) seen |= c.name == name;
@@ -479,19 +457,17 @@ void NameIndexImpl::AddContainedCandidates(const std::vector<QueryToken>& q,
   }
 }
 
-std::vector<uint32_t> NameIndexImpl::AddWholeSkeletonCandidates(
-    const std::vector<QueryToken>& q, std::vector<Cand>* cands) const {
+std::vector<uint32_t> NameIndexImpl::AddWholeSkeletonCandidates(const std::vector<QueryToken>& q,
+                                                                std::vector<Cand>* cands) const {
   std::vector<uint32_t> names;
-  const std::string key =
-      WholeSkeleton(q, /*listed=*/false, [](const QueryToken& t) {
-        return t.legal ? absl::string_view() : t.text;
-      });
+  const std::string key = WholeSkeleton(q, /*listed=*/false, [](const QueryToken& t) {
+    return t.legal ? absl::string_view() : t.text;
+  });
   if (key.size() < kMinWholeSkeleton) return names;
   const uint64_t h = Fnv(key);
-  auto lo = std::lower_bound(whole_skel_.begin(), whole_skel_.end(),
-                             std::make_pair(h, uint32_t{0}));
-  for (auto it = lo; it != whole_skel_.end() && it->first == h &&
-                     names.size() < kMaxContainCands;
+  auto lo =
+      std::lower_bound(whole_skel_.begin(), whole_skel_.end(), std::make_pair(h, uint32_t{0}));
+  for (auto it = lo; it != whole_skel_.end() && it->first == h && names.size() < kMaxContainCands;
        ++it) {
     names.push_back(it->second);
     bool seen = false;
@@ -503,9 +479,9 @@ std::vector<uint32_t> NameIndexImpl::AddWholeSkeletonCandidates(
 }
 
 std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
-    const PartyQuery& query, const std::vector<QueryToken>& q,
-    const std::vector<Cand>& cands, bool transliterated, const QueryPlan& plan,
-    double min_score, const std::vector<uint32_t>& whole_skel) const {
+    const PartyQuery& query, const std::vector<QueryToken>& q, const std::vector<Cand>& cands,
+    bool transliterated, const QueryPlan& plan, double min_score,
+    const std::vector<uint32_t>& whole_skel) const {
   const double floor_score = plan.floor_score;
   std::vector<Scored> scored;
   std::vector<std::string> notes;
@@ -513,9 +489,8 @@ std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
     NameScore ns = ScoreName(q, c.name, false, nullptr, transliterated);
     // Only where the token alignment fell short (an exact same-script
     // match stays what it is).
-    ns.whole_skeleton =
-        !ns.exact && ns.score < min_score &&
-        std::binary_search(whole_skel.begin(), whole_skel.end(), c.name);
+    ns.whole_skeleton = !ns.exact && ns.score < min_score &&
+                        std::binary_search(whole_skel.begin(), whole_skel.end(), c.name);
     if (ns.score < floor_score && !ns.contained && !ns.whole_skeleton) continue;
     Scored sc{ns.score, ns.score, c.name, ns, false};
     notes.clear();
@@ -534,12 +509,9 @@ std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
   return scored;
 }
 
-void NameIndexImpl::CollectHits(const PartyQuery& query,
-                                const std::vector<QueryToken>& q,
-                                const NormalizedName& norm,
-                                const std::vector<Scored>& scored,
-                                const MatchOptions& options,
-                                const QueryPlan& plan,
+void NameIndexImpl::CollectHits(const PartyQuery& query, const std::vector<QueryToken>& q,
+                                const NormalizedName& norm, const std::vector<Scored>& scored,
+                                const MatchOptions& options, const QueryPlan& plan,
                                 MatchResult* result) const {
   absl::flat_hash_set<uint32_t> seen_groups;
   for (const Scored& s : scored) {
@@ -555,27 +527,22 @@ void NameIndexImpl::CollectHits(const PartyQuery& query,
     if (!seen_groups.insert(entity_group_[ent]).second) continue;
     out.push_back(MakeHit(query, q, norm, s, options, plan));
     if (!s.ns.exact && result->hits.size() >= options.max_hits &&
-        (!plan.want_near ||
-         result->near_misses.size() >= options.max_near_misses)) {
+        (!plan.want_near || result->near_misses.size() >= options.max_near_misses)) {
       break;
     }
   }
 }
 
-NameHit NameIndexImpl::MakeHit(const PartyQuery& query,
-                               const std::vector<QueryToken>& q,
+NameHit NameIndexImpl::MakeHit(const PartyQuery& query, const std::vector<QueryToken>& q,
                                const NormalizedName& norm, const Scored& s,
-                               const MatchOptions& options,
-                               const QueryPlan& plan) const {
+                               const MatchOptions& options, const QueryPlan& plan) const {
   const uint32_t ent = name_entity_[s.name];
   const IndexEntity& e = entities_[ent];
   NameHit h;
   h.ordinal = e.ordinal;
   h.name_number = name_number_[s.name];
-  h.kind = h.name_number == 0 ? NameKind::kPrimary
-                              : e.aliases[h.name_number - 1].second;
-  h.matched_name = h.name_number == 0 ? e.primary_name
-                                      : e.aliases[h.name_number - 1].first;
+  h.kind = h.name_number == 0 ? NameKind::kPrimary : e.aliases[h.name_number - 1].second;
+  h.matched_name = h.name_number == 0 ? e.primary_name : e.aliases[h.name_number - 1].first;
   h.rank_score = s.score;
   h.score = std::clamp(s.score, 0.0, 1.0);
   h.name_score = s.name_score;
@@ -592,15 +559,14 @@ NameHit NameIndexImpl::MakeHit(const PartyQuery& query,
   h.corroboration.push_back(absl::StrCat("name kind ", KindName(h.kind)));
   double ignored = s.name_score;
   bool ignored_review = false;
-  Corroborate(query, s.name, s.ns, plan.query_has_legal, options.min_score,
-              &ignored, &ignored_review, &h.corroboration);
-  if (auto it = group_members_.find(entity_group_[ent]);
-      it != group_members_.end()) {
+  Corroborate(query, s.name, s.ns, plan.query_has_legal, options.min_score, &ignored,
+              &ignored_review, &h.corroboration);
+  if (auto it = group_members_.find(entity_group_[ent]); it != group_members_.end()) {
     for (uint32_t member : it->second) {
       if (member != ent) h.duplicate_ordinals.push_back(entities_[member].ordinal);
     }
-    h.corroboration.push_back(absl::StrCat(
-        "merged ", it->second.size() - 1, " duplicate row(s) of the listed entity"));
+    h.corroboration.push_back(
+        absl::StrCat("merged ", it->second.size() - 1, " duplicate row(s) of the listed entity"));
   }
   return h;
 }

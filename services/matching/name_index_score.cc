@@ -54,16 +54,15 @@ std::string CanonicalId(absl::string_view id) {
 // again. One Aligner per (query, name), on the stack of ScoreName.
 class NameIndexImpl::Aligner {
  public:
-  Aligner(const NameIndexImpl& ix, const std::vector<QueryToken>& q,
-          uint32_t name, bool explain, std::vector<TokenMatch>* alignment)
+  Aligner(const NameIndexImpl& ix, const std::vector<QueryToken>& q, uint32_t name, bool explain,
+          std::vector<TokenMatch>* alignment)
       : ix_(ix),
         q_(q),
         name_(name),
         lb_(ix.name_tok_off_[name]),
         // Both sides are capped at kMaxTokens by the normaliser; stay in
         // bounds regardless.
-        m_(std::min<uint32_t>(ix.name_tok_off_[name + 1] - lb_,
-                              static_cast<uint32_t>(kMaxTokens))),
+        m_(std::min<uint32_t>(ix.name_tok_off_[name + 1] - lb_, static_cast<uint32_t>(kMaxTokens))),
         n_(std::min(q.size(), kMaxTokens)),
         explain_(explain),
         alignment_(alignment) {
@@ -78,8 +77,7 @@ class NameIndexImpl::Aligner {
     Totals();
     if (matched_distinct_ <= 0 || total_ <= 0) return result_;
     result_.score = std::clamp(matched_ / total_, 0.0, 1.0);
-    result_.exact = exact_pairs_ == static_cast<int>(n_) &&
-                    exact_pairs_ == static_cast<int>(m_);
+    result_.exact = exact_pairs_ == static_cast<int>(n_) && exact_pairs_ == static_cast<int>(m_);
     Containment(transliterated);
     return result_;
   }
@@ -94,9 +92,7 @@ class NameIndexImpl::Aligner {
   double ListedWeight(uint32_t k) const {
     return double(ix_.token_weight_[ix_.name_toks_[lb_ + k]]);
   }
-  absl::string_view ListedText(uint32_t k) const {
-    return ix_.TokenText(ix_.name_toks_[lb_ + k]);
-  }
+  absl::string_view ListedText(uint32_t k) const { return ix_.TokenText(ix_.name_toks_[lb_ + k]); }
 
   // Takes pair p into the alignment: marks its tokens used and adds its
   // weight to the score.
@@ -126,7 +122,7 @@ class NameIndexImpl::Aligner {
       // can be rare in the lists: "electonics").
       rare_matched_ |= exact_kind && ix_.token_rare_[ix_.name_toks_[lb_ + p.li]] != 0;
       any_rare_ |= ix_.token_rare_[ix_.name_toks_[lb_ + p.li]] != 0 ||
-                  (p.lj >= 0 && ix_.token_rare_[ix_.name_toks_[lb_ + p.lj]] != 0);
+                   (p.lj >= 0 && ix_.token_rare_[ix_.name_toks_[lb_ + p.lj]] != 0);
     }
     if (p.qj < 0 && p.lj < 0 && std::strcmp(p.kind, "exact") == 0) ++exact_pairs_;
     if (std::strcmp(p.kind, "skeleton") == 0) result_.skeleton = true;
@@ -168,8 +164,7 @@ class NameIndexImpl::Aligner {
       if (q_[i].id < 0 || q_used_[i]) continue;
       for (uint32_t k = 0; k < m_; ++k) {
         if (!l_used_[k] && ix_.name_toks_[lb_ + k] == static_cast<uint32_t>(q_[i].id)) {
-          Accept(Pair{static_cast<int>(i), -1, static_cast<int>(k), -1, 1.0,
-                      "exact"});
+          Accept(Pair{static_cast<int>(i), -1, static_cast<int>(k), -1, 1.0, "exact"});
           break;
         }
       }
@@ -186,26 +181,22 @@ class NameIndexImpl::Aligner {
         absl::string_view lt = ListedText(k);
         if (!q_[i].skeletons.empty()) {
           const std::string lsk = ArabicSkeleton(lt, /*listed=*/true);
-          if (!lsk.empty() &&
-              std::find(q_[i].skeletons.begin(), q_[i].skeletons.end(), lsk) !=
-                  q_[i].skeletons.end()) {
+          if (!lsk.empty() && std::find(q_[i].skeletons.begin(), q_[i].skeletons.end(), lsk) !=
+                                  q_[i].skeletons.end()) {
             // "altkryty" ~ "al tikriti": the article is matched too.
             if (k > 0 && !l_used_[k - 1] && ListedText(k - 1) == "al" &&
                 absl::StartsWith(q_[i].text, "al")) {
-              pairs_.push_back({int(i), -1, int(k - 1), int(k), kSkeletonSim,
-                               "skeleton"});
+              pairs_.push_back({int(i), -1, int(k - 1), int(k), kSkeletonSim, "skeleton"});
             } else {
               pairs_.push_back({int(i), -1, int(k), -1, kSkeletonSim, "skeleton"});
             }
           }
           // "bd allh" ~ "abdallah": two query words, one listed word.
-          if (!lsk.empty() && i + 1 < n_ && !q_used_[i + 1] &&
-              !q_[i + 1].skeletons.empty()) {
+          if (!lsk.empty() && i + 1 < n_ && !q_used_[i + 1] && !q_[i + 1].skeletons.empty()) {
             std::string joined(q_[i].text);
             joined.append(q_[i + 1].text.data(), q_[i + 1].text.size());
             if (ArabicSkeleton(joined, /*listed=*/false) == lsk) {
-              pairs_.push_back({int(i), int(i + 1), int(k), -1, kSkeletonSim,
-                               "skeleton"});
+              pairs_.push_back({int(i), int(i + 1), int(k), -1, kSkeletonSim, "skeleton"});
             }
           }
         }
@@ -214,8 +205,7 @@ class NameIndexImpl::Aligner {
         if (s > 0) pairs_.push_back({int(i), -1, int(k), -1, s, "fuzzy"});
         if (q_[i].text.size() == 1 && lt.size() > 1 && lt[0] == q_[i].text[0]) {
           pairs_.push_back({int(i), -1, int(k), -1, 0.5, "initial"});
-        } else if (lt.size() == 1 && q_[i].text.size() > 1 &&
-                   q_[i].text[0] == lt[0]) {
+        } else if (lt.size() == 1 && q_[i].text.size() > 1 && q_[i].text[0] == lt[0]) {
           pairs_.push_back({int(i), -1, int(k), -1, 0.5, "initial"});
         }
         // Query "hua wei" vs listed "huawei".
@@ -229,8 +219,7 @@ class NameIndexImpl::Aligner {
         if (k + 1 < m_ && !l_used_[k + 1] && !ix_.token_legal_[ix_.name_toks_[lb_ + k + 1]]) {
           absl::string_view lt2 = ListedText(k + 1);
           if (lt.size() + lt2.size() == q_[i].text.size() &&
-              q_[i].text.substr(0, lt.size()) == lt &&
-              q_[i].text.substr(lt.size()) == lt2) {
+              q_[i].text.substr(0, lt.size()) == lt && q_[i].text.substr(lt.size()) == lt2) {
             pairs_.push_back({int(i), -1, int(k), int(k + 1), 1.0, "joined"});
           }
         }
@@ -241,12 +230,11 @@ class NameIndexImpl::Aligner {
   // Pass 2, continued: the candidate pairs are taken best first.
   void AcceptBestPairs() {
     if (!pairs_.empty()) {
-      std::stable_sort(pairs_.begin(), pairs_.end(),
-                       [&](const Pair& a, const Pair& b) {
-                         double wa = a.sim * (ListedWeight(a.li) + (a.lj >= 0 ? ListedWeight(a.lj) : 0));
-                         double wb = b.sim * (ListedWeight(b.li) + (b.lj >= 0 ? ListedWeight(b.lj) : 0));
-                         return wa > wb;
-                       });
+      std::stable_sort(pairs_.begin(), pairs_.end(), [&](const Pair& a, const Pair& b) {
+        double wa = a.sim * (ListedWeight(a.li) + (a.lj >= 0 ? ListedWeight(a.lj) : 0));
+        double wb = b.sim * (ListedWeight(b.li) + (b.lj >= 0 ? ListedWeight(b.lj) : 0));
+        return wa > wb;
+      });
       for (const Pair& p : pairs_) {
         if (q_used_[p.qi] || (p.qj >= 0 && q_used_[p.qj]) || l_used_[p.li] ||
             (p.lj >= 0 && l_used_[p.lj])) {
@@ -265,8 +253,8 @@ class NameIndexImpl::Aligner {
       if (!q_used_[i]) {
         ++result_.extra_query;
         if (explain_) {
-          alignment_->push_back(TokenMatch{std::string(q_[i].text), "",
-                                          "unmatched_query", 0, q_w_[i]});
+          alignment_->push_back(
+              TokenMatch{std::string(q_[i].text), "", "unmatched_query", 0, q_w_[i]});
         }
       }
     }
@@ -277,8 +265,8 @@ class NameIndexImpl::Aligner {
       if (!l_used_[k]) {
         if (!legal) ++unmatched_listed_distinct_;
         if (explain_) {
-          alignment_->push_back(TokenMatch{"", std::string(ListedText(k)),
-                                          "unmatched_listed", 0, ListedWeight(k)});
+          alignment_->push_back(
+              TokenMatch{"", std::string(ListedText(k)), "unmatched_listed", 0, ListedWeight(k)});
         }
       }
     }
@@ -300,17 +288,14 @@ class NameIndexImpl::Aligner {
       for (uint32_t k = 0; k < m_; ++k) {
         const uint32_t tok = ix_.name_toks_[lb_ + k];
         if (ix_.token_legal_[tok]) continue;
-        if (ListedText(k).size() < (transliterated ? 5u : 3u) ||
-            ix_.token_in_person_[tok] != 0) {
+        if (ListedText(k).size() < (transliterated ? 5u : 3u) || ix_.token_in_person_[tok] != 0) {
           single_ok = false;
         }
       }
     }
     const bool org = !person;
-    const bool anchored =
-        rare_matched_ || (result_.distinct_matched >= 3 && all_distinct_exact_);
-    const bool covered = unmatched_listed_distinct_ == 0 &&
-                         total_distinct_ > 0 &&
+    const bool anchored = rare_matched_ || (result_.distinct_matched >= 3 && all_distinct_exact_);
+    const bool covered = unmatched_listed_distinct_ == 0 && total_distinct_ > 0 &&
                          matched_distinct_ >= kContainCoverage * total_distinct_;
     result_.contained = org && single_ok && anchored && covered;
     // A weak name (common or short words, a given name) is contained too
@@ -318,9 +303,8 @@ class NameIndexImpl::Aligner {
     // unit, a place, a legal form, a number or a connector: "GE Hong Kong
     // Regional Office", "LENA (Yerevan)". Not across scripts (short
     // transliterated tokens are noise there).
-    if (!result_.contained && org && covered && all_distinct_exact_ &&
-        !transliterated && result_.extra_query > 0 &&
-        ix_.ExtrasQualifyName(q_, q_used_.data(), n_)) {
+    if (!result_.contained && org && covered && all_distinct_exact_ && !transliterated &&
+        result_.extra_query > 0 && ix_.ExtrasQualifyName(q_, q_used_.data(), n_)) {
       result_.contained = true;
       result_.qualified = true;
     }
@@ -352,8 +336,8 @@ class NameIndexImpl::Aligner {
   NameScore result_;
 };
 
-bool NameIndexImpl::ExtrasQualifyName(const std::vector<QueryToken>& q,
-                                      const int8_t* used, size_t n) const {
+bool NameIndexImpl::ExtrasQualifyName(const std::vector<QueryToken>& q, const int8_t* used,
+                                      size_t n) const {
   const OrgUnitWords& units = OrgUnits();
   std::array<bool, kMaxTokens> ok{};
   bool any_extra = false;
@@ -368,8 +352,7 @@ bool NameIndexImpl::ExtrasQualifyName(const std::vector<QueryToken>& q,
     // A legal form the query's position hid from the normaliser ("Yerevan
     // AO ISS ...") is still a legal form of the listed vocabulary.
     const bool legal_word =
-        (t.id >= 0 && token_legal_[static_cast<uint32_t>(t.id)]) ||
-        IsLegalFormWord(t.text);
+        (t.id >= 0 && token_legal_[static_cast<uint32_t>(t.id)]) || IsLegalFormWord(t.text);
     if (t.legal || legal_word || t.numeric || units.connectors.contains(text)) {
       ok[i] = true;
     }
@@ -404,11 +387,9 @@ bool NameIndexImpl::ExtrasQualifyName(const std::vector<QueryToken>& q,
       // Country names always; a listed address's one-word city only if
       // no listed person carries the word ("Pereira", "Martin").
       const bool person_word =
-          l == 1 && q[i].id >= 0 &&
-          token_in_person_[static_cast<uint32_t>(q[i].id)] != 0;
+          l == 1 && q[i].id >= 0 && token_in_person_[static_cast<uint32_t>(q[i].id)] != 0;
       if (free && phrase.size() >= 3 &&
-          (countries::LookupName(phrase, &code) ||
-           (!person_word && places_.contains(phrase)))) {
+          (countries::LookupName(phrase, &code) || (!person_word && places_.contains(phrase)))) {
         len = l;
       }
     }
@@ -425,31 +406,27 @@ bool NameIndexImpl::ExtrasQualifyName(const std::vector<QueryToken>& q,
   return true;
 }
 
-NameIndexImpl::NameScore NameIndexImpl::ScoreName(
-    const std::vector<QueryToken>& q, uint32_t name, bool explain,
-    std::vector<TokenMatch>* alignment, bool transliterated) const {
+NameIndexImpl::NameScore NameIndexImpl::ScoreName(const std::vector<QueryToken>& q, uint32_t name,
+                                                  bool explain, std::vector<TokenMatch>* alignment,
+                                                  bool transliterated) const {
   return Aligner(*this, q, name, explain, alignment).Run(transliterated);
 }
 
-void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
-                                const NameScore& ns, bool query_has_legal,
-                                double min_score, double* score,
-                                bool* review_only,
-                                std::vector<std::string>* notes) const {
+void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name, const NameScore& ns,
+                                bool query_has_legal, double min_score, double* score,
+                                bool* review_only, std::vector<std::string>* notes) const {
   const uint32_t entity = name_entity_[name];
   const IndexEntity& e = entities_[entity];
   bool country_conflict = false;
   if (!query.country.empty() && !e.countries.empty()) {
     std::string qc = absl::AsciiStrToUpper(query.country);
-    if (std::find(e.countries.begin(), e.countries.end(), qc) !=
-        e.countries.end()) {
+    if (std::find(e.countries.begin(), e.countries.end(), qc) != e.countries.end()) {
       *score += kCountryMatchBonus;
       notes->push_back(absl::StrCat("country match ", qc));
     } else {
       country_conflict = true;
       *score -= kCountryConflictPenalty;
-      notes->push_back(
-          absl::StrCat("country conflict ", qc, " vs ", e.countries.front()));
+      notes->push_back(absl::StrCat("country conflict ", qc, " vs ", e.countries.front()));
     }
   }
   if (!query.address_parts.empty() && !e.address_parts.empty()) {
@@ -465,8 +442,7 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
     for (const std::string& part : query.address_parts) {
       NormalizeName(part, false, &a);
       for (auto& t : a.tokens) {
-        if (t.text.size() >= 3 && !CommonWords().contains(t.text) &&
-            listed.contains(t.text)) {
+        if (t.text.size() >= 3 && !CommonWords().contains(t.text) && listed.contains(t.text)) {
           hit = t.text;
           break;
         }
@@ -495,14 +471,13 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
   // A listed name inside a longer query is at least REVIEW (fail closed:
   // extra words such as a branch or a city must not hide it).
   if (ns.contained && ns.extra_query > 0) {
-    notes->push_back(absl::StrCat("listed name contained, ", ns.extra_query,
-                                  " extra query word(s)"));
+    notes->push_back(
+        absl::StrCat("listed name contained, ", ns.extra_query, " extra query word(s)"));
     if (ns.qualified) {
       // A weak name found only through its unit and place words: REVIEW,
       // never BLOCK.
       *review_only = true;
-      notes->push_back(
-          "review only: extra words are units or places of the listed name");
+      notes->push_back("review only: extra words are units or places of the listed name");
     }
     if (*score < min_score) {
       *score = min_score;
@@ -519,10 +494,9 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
     if (*score < min_score) *score = min_score;
   }
   // Review, never block.
-  const PartyType listed_type =
-      e.type != PartyType::kUnknown
-          ? e.type
-          : (e.is_person ? PartyType::kPerson : PartyType::kUnknown);
+  const PartyType listed_type = e.type != PartyType::kUnknown
+                                    ? e.type
+                                    : (e.is_person ? PartyType::kPerson : PartyType::kUnknown);
   PartyType query_type = query.type;
   if (query_type == PartyType::kUnknown && query_has_legal) {
     query_type = PartyType::kOrganization;  // a legal form: a company
@@ -530,9 +504,8 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name,
   if (query_type != PartyType::kUnknown && listed_type != PartyType::kUnknown &&
       query_type != listed_type) {
     *review_only = true;
-    notes->push_back(absl::StrCat("review only: type conflict ",
-                                  TypeName(query_type), " vs listed ",
-                                  TypeName(listed_type)));
+    notes->push_back(absl::StrCat("review only: type conflict ", TypeName(query_type),
+                                  " vs listed ", TypeName(listed_type)));
   }
   const uint32_t number = name_number_[name];
   if (number > 0 && e.aliases[number - 1].second == NameKind::kWeakAlias) {

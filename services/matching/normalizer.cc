@@ -38,8 +38,7 @@ using normalizer_internal::UnicodePath;
 // ASCII tokenizer.
 
 bool IsAsciiAlnum(unsigned char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-         (c >= 'A' && c <= 'Z');
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
 struct TokenizeResult {
@@ -50,8 +49,7 @@ struct TokenizeResult {
   bool upper = false;
 };
 
-void FlushToken(std::string* cur, std::vector<std::string>* tokens,
-                bool* punctuation) {
+void FlushToken(std::string* cur, std::vector<std::string>* tokens, bool* punctuation) {
   if (cur->empty()) return;
   if (cur->find('.') == std::string::npos) {
     tokens->push_back(std::move(*cur));
@@ -59,8 +57,7 @@ void FlushToken(std::string* cur, std::vector<std::string>* tokens,
     return;
   }
   *punctuation = true;
-  std::vector<absl::string_view> parts =
-      absl::StrSplit(*cur, '.', absl::SkipEmpty());
+  std::vector<absl::string_view> parts = absl::StrSplit(*cur, '.', absl::SkipEmpty());
   bool all_single = parts.size() >= 2;
   for (absl::string_view p : parts) all_single &= p.size() == 1;
   if (all_single) {
@@ -113,9 +110,8 @@ TokenizeResult Tokenize(absl::string_view s) {
 }
 
 // Replaces phrases of `table` in `tokens` (greedy, longest first).
-void ApplyPhrases(const PhraseTable& table, absl::string_view step_name,
-                  bool record, std::vector<NormalizedToken>* tokens,
-                  std::vector<std::string>* steps) {
+void ApplyPhrases(const PhraseTable& table, absl::string_view step_name, bool record,
+                  std::vector<NormalizedToken>* tokens, std::vector<std::string>* steps) {
   std::vector<NormalizedToken> out;
   out.reserve(tokens->size());
   const size_t n = tokens->size();
@@ -126,8 +122,7 @@ void ApplyPhrases(const PhraseTable& table, absl::string_view step_name,
     const NormalizedToken& t = (*tokens)[i];
     bool done = false;
     if (!t.legal_form && table.first_words.contains(t.text)) {
-      for (size_t len = std::min(table.max_len, n - i); len >= 1 && !done;
-           --len) {
+      for (size_t len = std::min(table.max_len, n - i); len >= 1 && !done; --len) {
         key.clear();
         bool ok = true;
         for (size_t k = 0; k < len; ++k) {
@@ -162,8 +157,7 @@ void ApplyPhrases(const PhraseTable& table, absl::string_view step_name,
       // The words of a multi-word form in another order ("limited company"
       // for "company limited"): the longest run of form words that is one.
       size_t run = 0;
-      while (i + run < n && run < table.max_len &&
-             !(*tokens)[i + run].legal_form &&
+      while (i + run < n && run < table.max_len && !(*tokens)[i + run].legal_form &&
              table.bag_words.contains((*tokens)[i + run].text)) {
         ++run;
       }
@@ -180,9 +174,8 @@ void ApplyPhrases(const PhraseTable& table, absl::string_view step_name,
           out.push_back(std::move(nt));
         }
         if (record) {
-          steps->push_back(absl::StrCat(step_name, "_reordered:",
-                                        absl::StrJoin(words, " "), "->",
-                                        e.canonical));
+          steps->push_back(
+              absl::StrCat(step_name, "_reordered:", absl::StrJoin(words, " "), "->", e.canonical));
         }
         i += len;
         done = true;
@@ -258,8 +251,7 @@ void JoinSpelledLetters(TokenizeResult* result, bool record_steps,
 
 // "LAST, First" -> "first last" when the part after the comma looks like
 // given names (no legal forms or company words).
-void PersonOrder(TokenizeResult* result, bool record_steps,
-                 std::vector<std::string>* steps) {
+void PersonOrder(TokenizeResult* result, bool record_steps, std::vector<std::string>* steps) {
   TokenizeResult& tr = *result;
   if (!(tr.commas == 1 && tr.comma_at >= 1 && tr.comma_at <= 3)) return;
   size_t after = tr.tokens.size() - tr.comma_at;
@@ -270,19 +262,18 @@ void PersonOrder(TokenizeResult* result, bool record_steps,
     if (legal.map.contains(t) || CompanyWords().contains(t)) person = false;
   }
   if (person) {
-    std::rotate(tr.tokens.begin(), tr.tokens.begin() + tr.comma_at,
-                tr.tokens.end());
+    std::rotate(tr.tokens.begin(), tr.tokens.begin() + tr.comma_at, tr.tokens.end());
     if (record_steps) steps->push_back("person_order:last, first->first last");
   }
 }
 
 // Legal forms glued to a neighbouring word ("capitalllc", "jscsirius",
 // "jointstock", "landcompany").
-void SplitGluedLegalForms(std::vector<NormalizedToken>* tokens,
-                          bool record_steps, std::vector<std::string>* steps) {
+void SplitGluedLegalForms(std::vector<NormalizedToken>* tokens, bool record_steps,
+                          std::vector<std::string>* steps) {
   std::vector<NormalizedToken>& toks = *tokens;
-  static const char* kAbbrevForms[] = {"llc", "ltd", "jsc", "ojsc", "pjsc",
-                                       "cjsc", "gmbh", "oao", "zao", "ooo"};
+  static const char* kAbbrevForms[] = {"llc",  "ltd",  "jsc", "ojsc", "pjsc",
+                                       "cjsc", "gmbh", "oao", "zao",  "ooo"};
   // Glued at the end only ("huaweiinc"; "incorporated" is no "inc ...").
   static const char* kSuffixForms[] = {"inc", "corp", "plc"};
   const LegalWordTypos& lw = LegalWords();
@@ -308,8 +299,7 @@ void SplitGluedLegalForms(std::vector<NormalizedToken>* tokens,
       for (size_t k = 4; !cut && w.size() >= 7 && k + 3 <= w.size(); ++k) {
         bool head = lw.words.contains(w.substr(0, k));
         bool tail = lw.words.contains(w.substr(k));
-        if ((head && tail) || (head && k >= 7) ||
-            (tail && w.size() - k >= 7 && k >= 4)) {
+        if ((head && tail) || (head && k >= 7) || (tail && w.size() - k >= 7 && k >= 4)) {
           cut = k;
         }
       }
@@ -323,8 +313,7 @@ void SplitGluedLegalForms(std::vector<NormalizedToken>* tokens,
     a.text = w.substr(0, cut);
     b.text = w.substr(cut);
     if (record_steps) {
-      steps->push_back(absl::StrCat("legal_form_split:", w, "->", a.text, " ",
-                                    b.text));
+      steps->push_back(absl::StrCat("legal_form_split:", w, "->", a.text, " ", b.text));
     }
     split.push_back(std::move(a));
     split.push_back(std::move(b));
@@ -336,8 +325,8 @@ void SplitGluedLegalForms(std::vector<NormalizedToken>* tokens,
 // A legal form split by a stray space ("limi ted", "l td", "gm bh"):
 // rejoined when the halves make a legal word or form and stand at the
 // end of the name (or next to another legal word).
-void JoinSplitLegalForms(std::vector<NormalizedToken>* tokens,
-                         bool record_steps, std::vector<std::string>* steps) {
+void JoinSplitLegalForms(std::vector<NormalizedToken>* tokens, bool record_steps,
+                         std::vector<std::string>* steps) {
   std::vector<NormalizedToken>& toks = *tokens;
   if (toks.size() < 3) return;
   const LegalWordTypos& lw = LegalWords();
@@ -350,17 +339,13 @@ void JoinSplitLegalForms(std::vector<NormalizedToken>* tokens,
       const std::string& b = toks[i + 1].text;
       std::string cat = a + b;
       const bool at_end = i + 4 >= n;
-      const bool word = lw.words.contains(cat) && !lw.words.contains(a) &&
-                        !lw.words.contains(b);
-      const bool form = cat.size() >= 3 && forms.map.contains(cat) &&
-                        !forms.map.contains(a) && !forms.map.contains(b) &&
-                        !forms.first_words.contains(a) &&
+      const bool word = lw.words.contains(cat) && !lw.words.contains(a) && !lw.words.contains(b);
+      const bool form = cat.size() >= 3 && forms.map.contains(cat) && !forms.map.contains(a) &&
+                        !forms.map.contains(b) && !forms.first_words.contains(a) &&
                         !forms.map.find(cat)->second.edge_only;
-      if (at_end && (word || form) && !absl::ascii_isdigit(a[0]) &&
-          !absl::ascii_isdigit(b[0])) {
+      if (at_end && (word || form) && !absl::ascii_isdigit(a[0]) && !absl::ascii_isdigit(b[0])) {
         if (record_steps) {
-          steps->push_back(
-              absl::StrCat("legal_form_join:", a, " ", b, "->", cat));
+          steps->push_back(absl::StrCat("legal_form_join:", a, " ", b, "->", cat));
         }
         NormalizedToken t;
         t.text = std::move(cat);
@@ -377,22 +362,19 @@ void JoinSplitLegalForms(std::vector<NormalizedToken>* tokens,
 // Misspelt words of multi-word legal forms: next to another legal word,
 // or among the last two words of the name (where legal forms stand); a
 // name word that happens to be close elsewhere is left alone.
-void FixLegalWordTypos(std::vector<NormalizedToken>* tokens,
-                       bool record_steps, std::vector<std::string>* steps) {
+void FixLegalWordTypos(std::vector<NormalizedToken>* tokens, bool record_steps,
+                       std::vector<std::string>* steps) {
   std::vector<NormalizedToken>& toks = *tokens;
   if (toks.size() < 2) return;
   const LegalWordTypos& lw = LegalWords();
   for (size_t i = 0; i < toks.size(); ++i) {
     std::string& text = toks[i].text;
     if (text.size() < 5 || lw.words.contains(text)) continue;
-    bool next_to_legal =
-        (i + 2 >= toks.size() && text.size() >= 6) ||
-        (i > 0 && lw.words.contains(toks[i - 1].text)) ||
-        (i + 1 < toks.size() &&
-         lw.words.contains(toks[i + 1].text)) ||
-        (i > 0 && LegalForms().map.contains(toks[i - 1].text)) ||
-        (i + 1 < toks.size() &&
-         LegalForms().map.contains(toks[i + 1].text));
+    bool next_to_legal = (i + 2 >= toks.size() && text.size() >= 6) ||
+                         (i > 0 && lw.words.contains(toks[i - 1].text)) ||
+                         (i + 1 < toks.size() && lw.words.contains(toks[i + 1].text)) ||
+                         (i > 0 && LegalForms().map.contains(toks[i - 1].text)) ||
+                         (i + 1 < toks.size() && LegalForms().map.contains(toks[i + 1].text));
     if (!next_to_legal) continue;
     std::string fixed = CorrectLegalWord(text);
     if (fixed.empty()) continue;
@@ -404,8 +386,8 @@ void FixLegalWordTypos(std::vector<NormalizedToken>* tokens,
 }
 
 // Abbreviations of ordinary words, expanded (the short form is kept).
-void ExpandAbbreviations(std::vector<NormalizedToken>* tokens,
-                         bool record_steps, std::vector<std::string>* steps) {
+void ExpandAbbreviations(std::vector<NormalizedToken>* tokens, bool record_steps,
+                         std::vector<std::string>* steps) {
   const auto& abbrev = Abbreviations();
   for (NormalizedToken& t : *tokens) {
     if (t.legal_form) continue;
@@ -432,10 +414,8 @@ void FinishTokens(NormalizedName* out, bool record_steps) {
     for (NormalizedToken& t : out->tokens) t.legal_form = false;
   }
   for (NormalizedToken& t : out->tokens) {
-    t.numeric = !t.text.empty() &&
-                std::all_of(t.text.begin(), t.text.end(), [](char c) {
-                  return c >= '0' && c <= '9';
-                });
+    t.numeric = !t.text.empty() && std::all_of(t.text.begin(), t.text.end(),
+                                               [](char c) { return c >= '0' && c <= '9'; });
   }
 }
 
@@ -458,8 +438,7 @@ size_t NormalizedName::DistinctiveCount() const {
 
 std::string ArabicSkeleton(absl::string_view t, bool listed) {
   std::string w(t);
-  if (listed && w.size() >= 4 &&
-      (absl::EndsWith(w, "ah") || absl::EndsWith(w, "eh"))) {
+  if (listed && w.size() >= 4 && (absl::EndsWith(w, "ah") || absl::EndsWith(w, "eh"))) {
     w.pop_back();
   }
   std::string out;
@@ -473,8 +452,7 @@ std::string ArabicSkeleton(absl::string_view t, bool listed) {
       ++i;
       continue;
     }
-    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' ||
-        c == 'w') {
+    if (c == 'a' || c == 'e' || c == 'i' || c == 'o' || c == 'u' || c == 'y' || c == 'w') {
       continue;
     }
     if (c == 'q') c = 'k';
@@ -483,9 +461,7 @@ std::string ArabicSkeleton(absl::string_view t, bool listed) {
   return out;
 }
 
-bool IsCanonicalLegalForm(absl::string_view token) {
-  return CanonicalLegal().contains(token);
-}
+bool IsCanonicalLegalForm(absl::string_view token) { return CanonicalLegal().contains(token); }
 
 bool IsLegalFormWord(absl::string_view word) {
   const auto& map = LegalForms().map;
@@ -502,8 +478,7 @@ void WarmUpNormalizer() {
   CompanyWords();
 }
 
-void NormalizeName(absl::string_view raw, bool record_steps,
-                   NormalizedName* out) {
+void NormalizeName(absl::string_view raw, bool record_steps, NormalizedName* out) {
   out->tokens.clear();
   out->steps.clear();
   out->transliterated = false;
@@ -515,8 +490,7 @@ void NormalizeName(absl::string_view raw, bool record_steps,
   std::string converted;
   absl::string_view text = raw;
   if (!ascii) {
-    converted = UnicodePath(raw, record_steps, steps, &had_han,
-                            &out->transliterated, &out->arabic);
+    converted = UnicodePath(raw, record_steps, steps, &had_han, &out->transliterated, &out->arabic);
     text = converted;
   }
   TokenizeResult tr = Tokenize(text);

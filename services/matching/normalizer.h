@@ -70,8 +70,7 @@ inline constexpr size_t kMaxTokens = 64;
 
 // Normalises `raw` into `out` (cleared first). Never fails: input without
 // letters or digits yields no tokens.
-void NormalizeName(absl::string_view raw, bool record_steps,
-                   NormalizedName* out);
+void NormalizeName(absl::string_view raw, bool record_steps, NormalizedName* out);
 
 // Consonant skeleton of a Latin token for comparing Arabic-script names
 // with their Latin forms: vowels and y/w dropped, q as k, doubled letters

@@ -55,8 +55,7 @@ struct PhraseTable {
       for (const auto& w : words) spelled &= w.size() == 1;
       if (!spelled) {
         for (const auto& w : words) bag_words.insert(w);
-        bags.try_emplace(BagKey(words),
-                         PhraseEntry{std::string(canonical), legal, false});
+        bags.try_emplace(BagKey(words), PhraseEntry{std::string(canonical), legal, false});
       }
     }
   }
@@ -84,9 +83,8 @@ const absl::flat_hash_set<std::string>& CompanyWords();
 
 // Decodes, repairs, NFKC-normalises, folds and transliterates non-ASCII
 // input into a string the ASCII tokenizer understands. Sets *had_han.
-std::string UnicodePath(absl::string_view raw, bool record,
-                        std::vector<std::string>* steps, bool* had_han,
-                        bool* transliterated, bool* arabic);
+std::string UnicodePath(absl::string_view raw, bool record, std::vector<std::string>* steps,
+                        bool* had_han, bool* transliterated, bool* arabic);
 // Loads the ICU data and this thread's transliterators.
 void WarmUpTransliterators();
 

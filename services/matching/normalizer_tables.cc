@@ -25,8 +25,7 @@ int EditDistanceAtMost1(absl::string_view a, absl::string_view b) {
   while (i < n && i < m && a[i] == b[i]) ++i;
   if (n == m) {
     if (a.substr(i + 1) == b.substr(i + 1)) return 1;  // substitution
-    if (i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-        a.substr(i + 2) == b.substr(i + 2)) {
+    if (i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] && a.substr(i + 2) == b.substr(i + 2)) {
       return 1;  // transposition
     }
     return 2;
@@ -41,42 +40,113 @@ const PhraseTable& LegalForms() {
   static const PhraseTable* table = [] {
     auto* t = new PhraseTable;
     // Limited companies.
-    for (const char* p :
-         {"ltd", "limited", "co ltd", "co limited", "company limited",
-          "company ltd", "limited company", "ltd co", "pte ltd", "pte limited",
-          "private limited", "pvt ltd", "pvt limited", "pty ltd",
-          "pty limited", "private ltd", "you xian gong si", "youxian gongsi",
-          "youxiangongsi", "ltda", "limitada", "sdn bhd", "bhd", "berhad",
-          "sendirian berhad", "yugen kaisha", "pte", "pvt", "pty"}) {
+    for (const char* p : {"ltd",
+                          "limited",
+                          "co ltd",
+                          "co limited",
+                          "company limited",
+                          "company ltd",
+                          "limited company",
+                          "ltd co",
+                          "pte ltd",
+                          "pte limited",
+                          "private limited",
+                          "pvt ltd",
+                          "pvt limited",
+                          "pty ltd",
+                          "pty limited",
+                          "private ltd",
+                          "you xian gong si",
+                          "youxian gongsi",
+                          "youxiangongsi",
+                          "ltda",
+                          "limitada",
+                          "sdn bhd",
+                          "bhd",
+                          "berhad",
+                          "sendirian berhad",
+                          "yugen kaisha",
+                          "pte",
+                          "pvt",
+                          "pty"}) {
       t->Add(p, "ltd", true);
     }
     // Limited liability companies.
-    for (const char* p :
-         {"llc", "l l c", "limited liability company", "limited liability co",
-          "ltd liability company", "ltd liability co",
-          "ooo", "obshchestvo s ogranichennoy otvetstvennostyu",
-          "obshchestvo s ogranichennoi otvetstvennostyu",
-          "obshestvo s ogranichennoy otvetstvennostyu", "gmbh", "mbh", "srl",
-          "s r l", "sarl", "s a r l", "sprl", "sp z oo", "spzoo", "s de rl",
-          "s de r l", "doo", "d o o", "kft", "sro", "s r o", "tov", "too"}) {
+    for (const char* p : {"llc",
+                          "l l c",
+                          "limited liability company",
+                          "limited liability co",
+                          "ltd liability company",
+                          "ltd liability co",
+                          "ooo",
+                          "obshchestvo s ogranichennoy otvetstvennostyu",
+                          "obshchestvo s ogranichennoi otvetstvennostyu",
+                          "obshestvo s ogranichennoy otvetstvennostyu",
+                          "gmbh",
+                          "mbh",
+                          "srl",
+                          "s r l",
+                          "sarl",
+                          "s a r l",
+                          "sprl",
+                          "sp z oo",
+                          "spzoo",
+                          "s de rl",
+                          "s de r l",
+                          "doo",
+                          "d o o",
+                          "kft",
+                          "sro",
+                          "s r o",
+                          "tov",
+                          "too"}) {
       bool edge = std::string(p) == "too" || std::string(p) == "tov";
       t->Add(p, "llc", true, edge);
     }
     // Joint-stock companies and other share companies.
-    for (const char* p :
-         {"jsc", "ojsc", "cjsc", "pjsc", "oao", "zao", "pao", "joint stock company",
-          "joint stock co", "open joint stock company", "open joint stock co",
-          "closed joint stock co", "public joint stock co", "joint stock corp",
-          "closed joint stock company", "public joint stock company",
-          "aktsionernoye obshchestvo", "aktsionernoe obshchestvo",
-          "otkrytoye aktsionernoye obshchestvo",
-          "zakrytoye aktsionernoye obshchestvo",
-          "publichnoye aktsionernoye obshchestvo", "aktiengesellschaft",
-          "societe anonyme", "sociedad anonima", "s a", "s p a",
-          "societa per azioni", "n v", "plc", "public limited company", "k k",
-          "kabushiki kaisha", "kabushikigaisha", "kabushiki gaisha",
-          "zhu shi hui she", "gu fen you xian gong si", "gufen youxian gongsi",
-          "jusighoesa", "jusikhoesa", "chusik hoesa", "oyj", "sae", "saog"}) {
+    for (const char* p : {"jsc",
+                          "ojsc",
+                          "cjsc",
+                          "pjsc",
+                          "oao",
+                          "zao",
+                          "pao",
+                          "joint stock company",
+                          "joint stock co",
+                          "open joint stock company",
+                          "open joint stock co",
+                          "closed joint stock co",
+                          "public joint stock co",
+                          "joint stock corp",
+                          "closed joint stock company",
+                          "public joint stock company",
+                          "aktsionernoye obshchestvo",
+                          "aktsionernoe obshchestvo",
+                          "otkrytoye aktsionernoye obshchestvo",
+                          "zakrytoye aktsionernoye obshchestvo",
+                          "publichnoye aktsionernoye obshchestvo",
+                          "aktiengesellschaft",
+                          "societe anonyme",
+                          "sociedad anonima",
+                          "s a",
+                          "s p a",
+                          "societa per azioni",
+                          "n v",
+                          "plc",
+                          "public limited company",
+                          "k k",
+                          "kabushiki kaisha",
+                          "kabushikigaisha",
+                          "kabushiki gaisha",
+                          "zhu shi hui she",
+                          "gu fen you xian gong si",
+                          "gufen youxian gongsi",
+                          "jusighoesa",
+                          "jusikhoesa",
+                          "chusik hoesa",
+                          "oyj",
+                          "sae",
+                          "saog"}) {
       t->Add(p, "jsc", true);
     }
     for (const char* p : {"bv", "b v"}) t->Add(p, "llc", true, /*edge_only=*/true);
@@ -87,9 +157,8 @@ const PhraseTable& LegalForms() {
     for (const char* p : {"corp", "corporation", "korporatsiya"}) {
       t->Add(p, "corp", true);
     }
-    for (const char* p : {"co", "company", "cie", "cia", "compania",
-                          "compagnie", "companhia", "gong si", "gongsi",
-                          "kompaniya"}) {
+    for (const char* p : {"co", "company", "cie", "cia", "compania", "compagnie", "companhia",
+                          "gong si", "gongsi", "kompaniya"}) {
       t->Add(p, "co", true);
     }
     for (const char* p : {"llp", "l l p", "limited partnership"}) {
@@ -102,8 +171,8 @@ const PhraseTable& LegalForms() {
 }
 
 const absl::flat_hash_set<std::string>& CanonicalLegal() {
-  static const auto* set = new absl::flat_hash_set<std::string>{
-      "ltd", "llc", "jsc", "inc", "corp", "co", "llp"};
+  static const auto* set =
+      new absl::flat_hash_set<std::string>{"ltd", "llc", "jsc", "inc", "corp", "co", "llp"};
   return *set;
 }
 
@@ -112,29 +181,50 @@ const PhraseTable& HanGlossary() {
   static const PhraseTable* table = [] {
     auto* t = new PhraseTable;
     const std::pair<const char*, const char*> kWords[] = {
-        {"ji shu", "technologies"},  {"ke ji", "technology"},
-        {"dian zi", "electronics"},  {"tong xun", "communication"},
-        {"tong xin", "communication"}, {"ji tuan", "group"},
+        {"ji shu", "technologies"},
+        {"ke ji", "technology"},
+        {"dian zi", "electronics"},
+        {"tong xun", "communication"},
+        {"tong xin", "communication"},
+        {"ji tuan", "group"},
         {"yan jiu suo", "research institute"},
         {"yan jiu yuan", "research institute"},
-        {"da xue", "university"},     {"guo ji", "international"},
-        {"mao yi", "trading"},        {"gong ye", "industry"},
-        {"hang kong", "aviation"},    {"hang tian", "aerospace"},
-        {"ban dao ti", "semiconductor"}, {"zhi zao", "manufacturing"},
-        {"she bei", "equipment"},     {"xin xi", "information"},
-        {"ruan jian", "software"},    {"wang luo", "network"},
-        {"zhi neng", "intelligent"},  {"guo fang", "defense"},
-        {"ke xue", "science"},        {"gong cheng", "engineering"},
-        {"fen gong si", "branch"},    {"zhong guo", "china"},
-        {"shu ma", "digital"},        {"shu zi", "digital"},
-        {"ji qi ren", "robotics"},    {"wu liu", "logistics"},
-        {"yi qi", "instruments"},     {"guang dian", "optoelectronics"},
-        {"ji dian", "electromechanical"}, {"kong zhi", "control"},
-        {"xi tong", "systems"},       {"fa zhan", "development"},
-        {"tou zi", "investment"},     {"zhong xin", "center"},
-        {"hai yun", "shipping"},      {"neng yuan", "energy"},
-        {"shi you", "petroleum"},     {"hua gong", "chemical"},
-        {"fu wu", "service"},         {"hai yang", "marine"},
+        {"da xue", "university"},
+        {"guo ji", "international"},
+        {"mao yi", "trading"},
+        {"gong ye", "industry"},
+        {"hang kong", "aviation"},
+        {"hang tian", "aerospace"},
+        {"ban dao ti", "semiconductor"},
+        {"zhi zao", "manufacturing"},
+        {"she bei", "equipment"},
+        {"xin xi", "information"},
+        {"ruan jian", "software"},
+        {"wang luo", "network"},
+        {"zhi neng", "intelligent"},
+        {"guo fang", "defense"},
+        {"ke xue", "science"},
+        {"gong cheng", "engineering"},
+        {"fen gong si", "branch"},
+        {"zhong guo", "china"},
+        {"shu ma", "digital"},
+        {"shu zi", "digital"},
+        {"ji qi ren", "robotics"},
+        {"wu liu", "logistics"},
+        {"yi qi", "instruments"},
+        {"guang dian", "optoelectronics"},
+        {"ji dian", "electromechanical"},
+        {"kong zhi", "control"},
+        {"xi tong", "systems"},
+        {"fa zhan", "development"},
+        {"tou zi", "investment"},
+        {"zhong xin", "center"},
+        {"hai yun", "shipping"},
+        {"neng yuan", "energy"},
+        {"shi you", "petroleum"},
+        {"hua gong", "chemical"},
+        {"fu wu", "service"},
+        {"hai yang", "marine"},
     };
     for (const auto& [p, c] : kWords) t->Add(p, c, false);
     return t;
@@ -162,13 +252,34 @@ const absl::flat_hash_map<std::string, std::string>& Abbreviations() {
 const LegalWordTypos& LegalWords() {
   static const LegalWordTypos* t = [] {
     auto* x = new LegalWordTypos;
-    for (const char* w :
-         {"company", "limited", "liability", "joint", "stock", "corporation",
-          "incorporated", "obshchestvo", "ogranichennoy", "ogranichennoi",
-          "otvetstvennostyu", "aktsionernoye", "aktsionernoe", "otkrytoye",
-          "zakrytoye", "publichnoye", "partnership", "aktiengesellschaft",
-          "kabushiki", "kaisha", "sociedad", "anonima", "societe", "anonyme",
-          "private", "public", "closed", "open"}) {
+    for (const char* w : {"company",
+                          "limited",
+                          "liability",
+                          "joint",
+                          "stock",
+                          "corporation",
+                          "incorporated",
+                          "obshchestvo",
+                          "ogranichennoy",
+                          "ogranichennoi",
+                          "otvetstvennostyu",
+                          "aktsionernoye",
+                          "aktsionernoe",
+                          "otkrytoye",
+                          "zakrytoye",
+                          "publichnoye",
+                          "partnership",
+                          "aktiengesellschaft",
+                          "kabushiki",
+                          "kaisha",
+                          "sociedad",
+                          "anonima",
+                          "societe",
+                          "anonyme",
+                          "private",
+                          "public",
+                          "closed",
+                          "open"}) {
       std::string word(w);
       x->words.insert(word);
       x->by_key[word].push_back(word);
@@ -208,13 +319,12 @@ std::string CorrectLegalWord(absl::string_view token) {
 // Words that make a "X, Y" name a company rather than "LAST, First".
 const absl::flat_hash_set<std::string>& CompanyWords() {
   static const auto* set = new absl::flat_hash_set<std::string>{
-      "bank",      "group",     "trading",  "technology", "technologies",
-      "industries", "industry", "international", "university", "institute",
-      "holding",   "holdings",  "services", "shipping",   "airlines",
-      "ministry",  "office",    "center",   "centre",     "association",
-      "enterprise", "enterprises", "factory", "plant",    "bureau",
-      "department", "academy",  "laboratory", "organization", "the",
-      "of",        "and",       "for",      "branch",     "division",
+      "bank",     "group",         "trading",    "technology",  "technologies", "industries",
+      "industry", "international", "university", "institute",   "holding",      "holdings",
+      "services", "shipping",      "airlines",   "ministry",    "office",       "center",
+      "centre",   "association",   "enterprise", "enterprises", "factory",      "plant",
+      "bureau",   "department",    "academy",    "laboratory",  "organization", "the",
+      "of",       "and",           "for",        "branch",      "division",
   };
   return *set;
 }

@@ -72,8 +72,16 @@ ThreadTransliterators& LocalTransliterators() {
 
 bool IsApostropheLike(UChar32 c) {
   switch (c) {
-    case 0x2018: case 0x2019: case 0x02B9: case 0x02BA: case 0x02BB:
-    case 0x02BC: case 0x02BE: case 0x02BF: case 0x00B4: case 0x0060:
+    case 0x2018:
+    case 0x2019:
+    case 0x02B9:
+    case 0x02BA:
+    case 0x02BB:
+    case 0x02BC:
+    case 0x02BE:
+    case 0x02BF:
+    case 0x00B4:
+    case 0x0060:
     case 0x0027:
       return true;
     default:
@@ -85,9 +93,8 @@ bool IsApostropheLike(UChar32 c) {
 
 // Decodes, repairs, NFKC-normalises, folds and transliterates non-ASCII
 // input into a string the ASCII tokenizer understands. Sets *had_han.
-std::string UnicodePath(absl::string_view raw, bool record,
-                        std::vector<std::string>* steps, bool* had_han,
-                        bool* transliterated, bool* arabic) {
+std::string UnicodePath(absl::string_view raw, bool record, std::vector<std::string>* steps,
+                        bool* had_han, bool* transliterated, bool* arabic) {
   icu::UnicodeString u;
   bool repaired = false;
   bool invisible = false;
@@ -146,8 +153,7 @@ std::string UnicodePath(absl::string_view raw, bool record,
     non_ascii = true;
     UErrorCode se = U_ZERO_ERROR;
     UScriptCode sc = uscript_getScript(c, &se);
-    if (U_FAILURE(se) || sc == USCRIPT_LATIN || sc == USCRIPT_COMMON ||
-        sc == USCRIPT_INHERITED) {
+    if (U_FAILURE(se) || sc == USCRIPT_LATIN || sc == USCRIPT_COMMON || sc == USCRIPT_INHERITED) {
       continue;
     }
     if (std::find(scripts.begin(), scripts.end(), sc) == scripts.end()) {
@@ -167,8 +173,7 @@ std::string UnicodePath(absl::string_view raw, bool record,
         std::vector<std::string> names;
         for (UScriptCode sc : scripts) names.push_back(uscript_getName(sc));
         std::sort(names.begin(), names.end());
-        steps->push_back(
-            absl::StrCat("transliterate:", absl::StrJoin(names, "+"), "-Latin"));
+        steps->push_back(absl::StrCat("transliterate:", absl::StrJoin(names, "+"), "-Latin"));
       }
     } else if (record) {
       steps->push_back("transliterate_unavailable");

@@ -37,12 +37,9 @@ struct Bits256 {
   void Set(int i) {
     if (InRange(i)) w[size_t(i) >> 6] |= uint64_t{1} << (i & 63);
   }
-  bool Test(int i) const {
-    return InRange(i) && ((w[size_t(i) >> 6] >> (i & 63)) & 1);
-  }
+  bool Test(int i) const { return InRange(i) && ((w[size_t(i) >> 6] >> (i & 63)) & 1); }
   bool Intersects(const Bits256& o) const {
-    return ((w[0] & o.w[0]) | (w[1] & o.w[1]) | (w[2] & o.w[2]) |
-            (w[3] & o.w[3])) != 0;
+    return ((w[0] & o.w[0]) | (w[1] & o.w[1]) | (w[2] & o.w[2]) | (w[3] & o.w[3])) != 0;
   }
   bool Empty() const { return (w[0] | w[1] | w[2] | w[3]) == 0; }
   void Or(const Bits256& o) {
@@ -78,23 +75,19 @@ enum class Stage : uint8_t {
 // Fixed slots of the built-in attributes (the engine fills them).
 namespace slot {
 // Numbers.
-inline constexpr int kTpp = 0, kPerformanceDensity = 1, kDieArea = 2,
-                     kMemoryBandwidth = 3, kQuantity = 4, kUnitValue = 5,
-                     kMinCompanyAgeYears = 6, kMaxListedOwnerPercent = 7,
-                     kFirstParam = 8, kMaxNumbers = 64;
+inline constexpr int kTpp = 0, kPerformanceDensity = 1, kDieArea = 2, kMemoryBandwidth = 3,
+                     kQuantity = 4, kUnitValue = 5, kMinCompanyAgeYears = 6,
+                     kMaxListedOwnerPercent = 7, kFirstParam = 8, kMaxNumbers = 64;
 // Bools.
-inline constexpr int kDatacenter = 0, kLicenseRequired = 1,
-                     kLocationMismatch = 2, kLocationAttested = 3,
-                     kAnyListHit = 4, kSerialsUnseen = 5, kMaxBools = 8;
+inline constexpr int kDatacenter = 0, kLicenseRequired = 1, kLocationMismatch = 2,
+                     kLocationAttested = 3, kAnyListHit = 4, kSerialsUnseen = 5, kMaxBools = 8;
 // Symbols.
-inline constexpr int kKind = 0, kEccn = 1, kDeclaredEccn = 2,
-                     kDestCountry = 3, kExportCountry = 4, kMaxSymbols = 8;
+inline constexpr int kKind = 0, kEccn = 1, kDeclaredEccn = 2, kDestCountry = 3, kExportCountry = 4,
+                     kMaxSymbols = 8;
 // Sets.
-inline constexpr int kFeatures = 0, kEccnTags = 1, kDestGroups = 2,
-                     kEndUses = 3, kHqCountries = 4, kHqGroups = 5,
-                     kPartyCountries = 6, kAddressKinds = 7,
-                     kLocationCountries = 8, kLocationGroups = 9,
-                     kMaxSets = 16;
+inline constexpr int kFeatures = 0, kEccnTags = 1, kDestGroups = 2, kEndUses = 3, kHqCountries = 4,
+                     kHqGroups = 5, kPartyCountries = 6, kAddressKinds = 7, kLocationCountries = 8,
+                     kLocationGroups = 9, kMaxSets = 16;
 }  // namespace slot
 
 // Values of one evaluation (one item within one request). Transaction slots
@@ -102,7 +95,7 @@ inline constexpr int kFeatures = 0, kEccnTags = 1, kDestGroups = 2,
 struct EvalContext {
   std::array<double, slot::kMaxNumbers> num{};
   uint64_t num_known = 0;
-  std::array<Tri, slot::kMaxBools> boolean{};  // kUnknown if not given
+  std::array<Tri, slot::kMaxBools> boolean{};    // kUnknown if not given
   std::array<int16_t, slot::kMaxSymbols> sym{};  // -1 if not given
   std::array<Bits256, slot::kMaxSets> set{};
   uint16_t set_known = 0;
@@ -126,17 +119,25 @@ struct EvalContext {
 // One node of a compiled condition.
 struct Node {
   enum class Op : uint8_t {
-    kAll, kAny, kNot,
-    kGe, kGt, kLe, kLt,    // number
-    kBoolIs,               // bool == value != 0
-    kSymIn,                // symbol in mask
-    kSetIntersects,        // set & mask != 0
-    kKnownNumber, kKnownBool, kKnownSymbol, kKnownSet,
+    kAll,
+    kAny,
+    kNot,
+    kGe,
+    kGt,
+    kLe,
+    kLt,             // number
+    kBoolIs,         // bool == value != 0
+    kSymIn,          // symbol in mask
+    kSetIntersects,  // set & mask != 0
+    kKnownNumber,
+    kKnownBool,
+    kKnownSymbol,
+    kKnownSet,
   };
   Op op = Op::kAll;
   ValueType type = ValueType::kNumber;
   uint8_t slot = 0;
-  bool want = true;  // for known / bool tests
+  bool want = true;          // for known / bool tests
   uint32_t first_child = 0;  // into CompiledRules::children
   uint32_t child_count = 0;
   double value = 0;
@@ -165,7 +166,7 @@ struct Cond {
 
 struct CompiledMeta {
   std::string id, title, citation, jurisdiction, notes;
-  std::string action;  // what a human does when it fires ("" if none)
+  std::string action;                 // what a human does when it fires ("" if none)
   std::string from_text, until_text;  // effective dates as written
   bool uncertain = false;
   absl::CivilDay from;
@@ -196,8 +197,8 @@ struct CCclControl {
   enum class Kind : uint8_t { kColumn, kWorldwide, kDestinations, kReference, kNone };
   Kind kind = Kind::kReference;
   std::string reason;
-  std::string column;      // kColumn
-  int column_bit = -1;     // index into CclTable::columns
+  std::string column;                     // kColumn
+  int column_bit = -1;                    // index into CclTable::columns
   std::vector<std::string> destinations;  // kDestinations: countries, groups
   std::vector<std::string> paragraphs, except_paragraphs;
   std::vector<std::string> except_destinations;
@@ -226,7 +227,7 @@ struct CclTable {
   bool present = false;
   CompiledMeta meta;
   std::vector<std::unique_ptr<CompiledMeta>> supersessions;
-  std::vector<std::string> columns;  // column names, by bit
+  std::vector<std::string> columns;                     // column names, by bit
   absl::flat_hash_map<std::string, CCclEntry> entries;  // by base ECCN
   absl::flat_hash_map<std::string, CChartRow> rows;     // by country code
   absl::flat_hash_map<std::string, std::string> governed_by;
@@ -240,7 +241,6 @@ struct CclTable {
     return it == rows.end() ? nullptr : &it->second;
   }
 };
-
 
 // An attribute reference recorded as a fact.
 struct Recorded {
@@ -320,13 +320,12 @@ struct CFastPath {
 struct CompiledRules {
   std::vector<Node> nodes;
   std::vector<uint32_t> children;
-  std::vector<uint32_t> gates;  // node indices, see Cond
+  std::vector<uint32_t> gates;          // node indices, see Cond
   std::vector<std::string> attr_names;  // for explanations and facts
 
   // Vocabularies: names by id, ids by name.
   std::array<std::vector<std::string>, size_t(Vocab::kCount)> vocab_names;
-  std::array<absl::flat_hash_map<std::string, int>, size_t(Vocab::kCount)>
-      vocab_ids;
+  std::array<absl::flat_hash_map<std::string, int>, size_t(Vocab::kCount)> vocab_ids;
   // Numeric parameter name -> number slot (item.param.<name>).
   absl::flat_hash_map<std::string, int> param_slots;
   std::vector<std::pair<std::string, int>> params;  // in slot order
@@ -364,12 +363,10 @@ struct CompiledRules {
   struct KindBuckets {
     std::array<std::vector<uint32_t>, kKindBuckets + 1> by_kind;
     const std::vector<uint32_t>& For(int16_t kind) const {
-      return kind >= 0 && kind < kKindBuckets ? by_kind[size_t(kind)]
-                                              : by_kind[kKindBuckets];
+      return kind >= 0 && kind < kKindBuckets ? by_kind[size_t(kind)] : by_kind[kKindBuckets];
     }
   };
-  KindBuckets classification_buckets, license_buckets, exception_buckets,
-      red_flag_buckets;
+  KindBuckets classification_buckets, license_buckets, exception_buckets, red_flag_buckets;
   std::vector<CFastPath> fast_paths;
   CompiledMeta thresholds_meta;
   CclTable ccl;
@@ -390,12 +387,10 @@ struct CompiledRules {
   // "a country the rules never name") give kOutOfVocabulary.
   const std::string& Name(Vocab v, int id) const {
     const auto& names = vocab_names[size_t(v)];
-    return id >= 0 && size_t(id) < names.size() ? names[size_t(id)]
-                                                : OutOfVocabulary();
+    return id >= 0 && size_t(id) < names.size() ? names[size_t(id)] : OutOfVocabulary();
   }
   static const std::string& OutOfVocabulary() {
-    static const std::string* const kName =
-        new std::string("(not in the rule vocabulary)");
+    static const std::string* const kName = new std::string("(not in the rule vocabulary)");
     return *kName;
   }
 
@@ -408,11 +403,9 @@ struct CompiledRules {
     return Eval(cond.root, c);
   }
   // Names of the attributes whose missing values made `cond` unknown.
-  void Explain(const Cond& cond, const EvalContext& c,
-               std::vector<std::string>* missing) const;
+  void Explain(const Cond& cond, const EvalContext& c, std::vector<std::string>* missing) const;
   // Textual value of a recorded attribute ("" if unknown).
-  std::string Format(const Recorded& r, const EvalContext& c,
-                     Vocab vocab) const;
+  std::string Format(const Recorded& r, const EvalContext& c, Vocab vocab) const;
   // Vocabulary of a set/symbol attribute by name index.
   std::vector<Vocab> attr_vocab;
   size_t rule_count = 0;
@@ -441,8 +434,7 @@ inline Tri CompiledRules::Eval(uint32_t i, const EvalContext& c) const {
     }
     case Node::Op::kNot: {
       Tri t = Eval(children[n.first_child], c);
-      return t == Tri::kUnknown ? t : (t == Tri::kTrue ? Tri::kFalse
-                                                       : Tri::kTrue);
+      return t == Tri::kUnknown ? t : (t == Tri::kTrue ? Tri::kFalse : Tri::kTrue);
     }
     case Node::Op::kGe:
     case Node::Op::kGt:
@@ -473,13 +465,11 @@ inline Tri CompiledRules::Eval(uint32_t i, const EvalContext& c) const {
     case Node::Op::kKnownNumber:
       return c.HasNumber(n.slot) == n.want ? Tri::kTrue : Tri::kFalse;
     case Node::Op::kKnownBool:
-      return (c.boolean[n.slot] != Tri::kUnknown) == n.want ? Tri::kTrue
-                                                            : Tri::kFalse;
+      return (c.boolean[n.slot] != Tri::kUnknown) == n.want ? Tri::kTrue : Tri::kFalse;
     case Node::Op::kKnownSymbol:
       return (c.sym[n.slot] >= 0) == n.want ? Tri::kTrue : Tri::kFalse;
     case Node::Op::kKnownSet:
-      return (((c.set_known >> n.slot) & 1) != 0) == n.want ? Tri::kTrue
-                                                            : Tri::kFalse;
+      return (((c.set_known >> n.slot) & 1) != 0) == n.want ? Tri::kTrue : Tri::kFalse;
   }
   return Tri::kUnknown;
 }

@@ -20,8 +20,7 @@ using google::protobuf::FieldDescriptor;
 bool ParseDay(const std::string& s, absl::CivilDay* d) {
   if (s.size() != 10 || s[4] != '-' || s[7] != '-') return false;
   int y, m, day;
-  if (!absl::SimpleAtoi(s.substr(0, 4), &y) ||
-      !absl::SimpleAtoi(s.substr(5, 2), &m) ||
+  if (!absl::SimpleAtoi(s.substr(0, 4), &y) || !absl::SimpleAtoi(s.substr(5, 2), &m) ||
       !absl::SimpleAtoi(s.substr(8, 2), &day)) {
     return false;
   }
@@ -32,16 +31,14 @@ bool ParseDay(const std::string& s, absl::CivilDay* d) {
 }
 
 bool IsCountryCode(const std::string& s) {
-  return s.size() == 2 && absl::ascii_isupper(s[0]) &&
-         absl::ascii_isupper(s[1]);
+  return s.size() == 2 && absl::ascii_isupper(s[0]) && absl::ascii_isupper(s[1]);
 }
 
 namespace {
 
 // See CompiledRules::KindBuckets.
 template <typename Rule>
-void FillKindBuckets(const std::vector<Rule>& rules,
-                     CompiledRules::KindBuckets* buckets) {
+void FillKindBuckets(const std::vector<Rule>& rules, CompiledRules::KindBuckets* buckets) {
   for (uint32_t i = 0; i < rules.size(); ++i) {
     const uint64_t mask = rules[i].cond.kind_mask;
     for (int k = 0; k < CompiledRules::kKindBuckets; ++k) {
@@ -54,28 +51,26 @@ void FillKindBuckets(const std::vector<Rule>& rules,
 }  // namespace
 
 void Compiler::Error(const Where& w, absl::string_view reason) {
-  errors_.push_back(absl::StrCat(*w.file, ":", w.line, ": ",
-                                 w.id.empty() ? "-" : w.id, ": ", reason));
+  errors_.push_back(
+      absl::StrCat(*w.file, ":", w.line, ": ", w.id.empty() ? "-" : w.id, ": ", reason));
 }
 
-int Compiler::LineOf(const ParseInfoTree* tree, const FieldDescriptor* f,
-                     int index, int fallback) {
+int Compiler::LineOf(const ParseInfoTree* tree, const FieldDescriptor* f, int index, int fallback) {
   if (tree == nullptr) return fallback;
   auto loc = tree->GetLocation(f, index);
   return loc.line >= 0 ? loc.line + 1 : fallback;
 }
 
-Compiler::Where Compiler::WhereOf(const ParsedFile& f, const char* field,
-                                  int i, const std::string& id) {
+Compiler::Where Compiler::WhereOf(const ParsedFile& f, const char* field, int i,
+                                  const std::string& id) {
   const auto* fd = v1::RuleFile::descriptor();
   return Where{&f.name, LineOf(&f.tree, fd->FindFieldByName(field), i, 1), id};
 }
 
-const ParseInfoTree* Compiler::Subtree(const ParsedFile& f, const char* field,
-                                       int i, const char* inner) {
+const ParseInfoTree* Compiler::Subtree(const ParsedFile& f, const char* field, int i,
+                                       const char* inner) {
   const auto* fd = v1::RuleFile::descriptor();
-  const ParseInfoTree* t =
-      f.tree.GetTreeForNested(fd->FindFieldByName(field), i);
+  const ParseInfoTree* t = f.tree.GetTreeForNested(fd->FindFieldByName(field), i);
   if (t == nullptr || inner == nullptr) return t;
   const FieldDescriptor* in = nullptr;
   // The inner field name is the same on every rule message.
@@ -154,8 +149,7 @@ void Compiler::InternEnumVocabularies() {
   for (int i = 0; i < v1::ItemKind_descriptor()->value_count(); ++i) {
     const auto* v = v1::ItemKind_descriptor()->value(i);
     std::string n = v->name().substr(strlen("ITEM_KIND_"));
-    while (out_->vocab_names[size_t(Vocab::kItemKind)].size() <=
-           size_t(v->number())) {
+    while (out_->vocab_names[size_t(Vocab::kItemKind)].size() <= size_t(v->number())) {
       out_->vocab_names[size_t(Vocab::kItemKind)].push_back("");
     }
     out_->vocab_names[size_t(Vocab::kItemKind)][v->number()] = n;
@@ -164,8 +158,7 @@ void Compiler::InternEnumVocabularies() {
   for (int i = 0; i < v1::AddressKind_descriptor()->value_count(); ++i) {
     const auto* v = v1::AddressKind_descriptor()->value(i);
     std::string n = v->name().substr(strlen("ADDRESS_KIND_"));
-    while (out_->vocab_names[size_t(Vocab::kAddressKind)].size() <=
-           size_t(v->number())) {
+    while (out_->vocab_names[size_t(Vocab::kAddressKind)].size() <= size_t(v->number())) {
       out_->vocab_names[size_t(Vocab::kAddressKind)].push_back("");
     }
     out_->vocab_names[size_t(Vocab::kAddressKind)][v->number()] = n;
@@ -197,13 +190,10 @@ void Compiler::DeclareParameters(const ParsedFile& f) {
 void Compiler::DeclareVocabularies(const ParsedFile& f) {
   for (int i = 0; i < f.file.vocabulary_size(); ++i) {
     const auto& v = f.file.vocabulary(i);
-    Vocab target = v.kind() == v1::VocabularyDecl::KIND_FEATURE
-                       ? Vocab::kFeature
-                   : v.kind() == v1::VocabularyDecl::KIND_END_USE
-                       ? Vocab::kEndUse
-                   : v.kind() == v1::VocabularyDecl::KIND_ECCN_TAG
-                       ? Vocab::kEccnTag
-                       : Vocab::kNone;
+    Vocab target = v.kind() == v1::VocabularyDecl::KIND_FEATURE    ? Vocab::kFeature
+                   : v.kind() == v1::VocabularyDecl::KIND_END_USE  ? Vocab::kEndUse
+                   : v.kind() == v1::VocabularyDecl::KIND_ECCN_TAG ? Vocab::kEccnTag
+                                                                   : Vocab::kNone;
     Where w = WhereOf(f, "vocabulary", i, "vocabulary");
     if (target == Vocab::kNone) {
       Error(w, "vocabulary without kind");
@@ -211,8 +201,7 @@ void Compiler::DeclareVocabularies(const ParsedFile& f) {
     }
     for (const auto& code : v.codes()) {
       if (code.code().empty() || out_->Id(target, code.code()) >= 0) {
-        Error(w, absl::StrCat("empty or duplicate code \"", code.code(),
-                              "\""));
+        Error(w, absl::StrCat("empty or duplicate code \"", code.code(), "\""));
         continue;
       }
       if (Intern(target, code.code()) >= kMaxVocab) {
@@ -230,8 +219,7 @@ void Compiler::DeclareCountryGroups(const ParsedFile& f) {
     CompileMeta(g.meta(), w, &m);
     ++out_->rule_count;
     if (g.code().empty() || out_->Id(Vocab::kGroup, g.code()) >= 0) {
-      Error(w, absl::StrCat("empty or duplicate group code \"", g.code(),
-                            "\""));
+      Error(w, absl::StrCat("empty or duplicate group code \"", g.code(), "\""));
       continue;
     }
     int gid = Intern(Vocab::kGroup, g.code());
@@ -319,8 +307,7 @@ void Compiler::CheckAllPredicates() {
     if (!pw.first->has_condition()) continue;
     size_t nodes = out_->nodes.size(), kids = out_->children.size();
     CondInfo info;
-    CompileCond(pw.first->condition(), nullptr, pw.second,
-                Stage::kAfterLicensing, &info, 0);
+    CompileCond(pw.first->condition(), nullptr, pw.second, Stage::kAfterLicensing, &info, 0);
     out_->nodes.resize(nodes);
     out_->children.resize(kids);
   }
@@ -340,8 +327,8 @@ void Compiler::ResolveLicenseReferences() {
   }
 }
 
-void Compiler::ResolveLicenseIds(const std::vector<std::string>& ids,
-                                 const Where& w, std::vector<uint32_t>* out) {
+void Compiler::ResolveLicenseIds(const std::vector<std::string>& ids, const Where& w,
+                                 std::vector<uint32_t>* out) {
   for (const auto& id : ids) {
     auto it = license_index_.find(id);
     if (it == license_index_.end()) {
@@ -355,18 +342,17 @@ void Compiler::ResolveLicenseIds(const std::vector<std::string>& ids,
 void Compiler::ResolveComputedParams() {
   for (const auto& [p, w] : computed_) {
     ResolvedAttr num, den;
-    const bool ok_num = ResolveAttr(p->computed().numerator(), &num) &&
-                        num.type == ValueType::kNumber;
-    const bool ok_den = ResolveAttr(p->computed().denominator(), &den) &&
-                        den.type == ValueType::kNumber;
+    const bool ok_num =
+        ResolveAttr(p->computed().numerator(), &num) && num.type == ValueType::kNumber;
+    const bool ok_den =
+        ResolveAttr(p->computed().denominator(), &den) && den.type == ValueType::kNumber;
     if (!ok_num || !ok_den) {
-      Error(w, absl::StrCat("computed: operands must be number attributes (\"",
-                            p->computed().numerator(), "\" / \"",
-                            p->computed().denominator(), "\")"));
+      Error(w,
+            absl::StrCat("computed: operands must be number attributes (\"",
+                         p->computed().numerator(), "\" / \"", p->computed().denominator(), "\")"));
       continue;
     }
-    out_->computed_params.push_back(
-        {out_->param_slots[p->name()], num.slot, den.slot, p->name()});
+    out_->computed_params.push_back({out_->param_slots[p->name()], num.slot, den.slot, p->name()});
   }
 }
 
@@ -374,15 +360,14 @@ void Compiler::ResolveDestinationGroups() {
   for (auto& entry_by_eccn : out_->ccl.entries) {
     CCclEntry& entry = entry_by_eccn.second;
     for (auto& k : entry.controls) {
-      const auto resolve = [&](const std::vector<std::string>& codes,
-                               std::vector<int>* ids) {
+      const auto resolve = [&](const std::vector<std::string>& codes, std::vector<int>* ids) {
         ids->clear();
         for (const std::string& d : codes) {
           if (d.size() <= 2) continue;  // a country code
           const int g = out_->Id(Vocab::kGroup, d);
           if (g < 0) {
-            errors_.push_back(absl::StrCat("-:0: ccl.", entry.eccn,
-                                           ": unknown country group \"", d, "\""));
+            errors_.push_back(
+                absl::StrCat("-:0: ccl.", entry.eccn, ": unknown country group \"", d, "\""));
           } else {
             ids->push_back(g);
           }
@@ -430,15 +415,14 @@ void Compiler::SortAndBucket() {
   FillKindBuckets(out_->red_flags, &out_->red_flag_buckets);
 }
 
-bool Compiler::CompileMeta(const v1::RuleMeta& m, const Where& w,
-                           CompiledMeta* out) {
+bool Compiler::CompileMeta(const v1::RuleMeta& m, const Where& w, CompiledMeta* out) {
   bool ok = true;
   if (m.id().empty()) {
     Error(w, "missing id");
     ok = false;
   } else if (auto it = ids_.find(m.id()); it != ids_.end()) {
-    Error(w, absl::StrCat("duplicate id (first defined at ", *it->second.file,
-                          ":", it->second.line, ")"));
+    Error(w, absl::StrCat("duplicate id (first defined at ", *it->second.file, ":", it->second.line,
+                          ")"));
     ok = false;
   } else {
     ids_.emplace(m.id(), w);
@@ -447,14 +431,13 @@ bool Compiler::CompileMeta(const v1::RuleMeta& m, const Where& w,
   if (m.citation().empty()) Error(w, "missing citation"), ok = false;
   if (m.jurisdiction().empty()) Error(w, "missing jurisdiction"), ok = false;
   if (!ParseDay(m.effective_from(), &out->from)) {
-    Error(w, absl::StrCat("bad or missing effective_from \"",
-                          m.effective_from(), "\" (want YYYY-MM-DD)"));
+    Error(w, absl::StrCat("bad or missing effective_from \"", m.effective_from(),
+                          "\" (want YYYY-MM-DD)"));
     ok = false;
   }
   if (!m.effective_until().empty()) {
     if (!ParseDay(m.effective_until(), &out->until)) {
-      Error(w, absl::StrCat("bad effective_until \"", m.effective_until(),
-                            "\" (want YYYY-MM-DD)"));
+      Error(w, absl::StrCat("bad effective_until \"", m.effective_until(), "\" (want YYYY-MM-DD)"));
       ok = false;
     } else {
       out->has_until = true;
@@ -466,10 +449,8 @@ bool Compiler::CompileMeta(const v1::RuleMeta& m, const Where& w,
   }
   for (const auto& s : m.suspended()) {
     absl::CivilDay a, b(9999, 12, 31);
-    if (!ParseDay(s.from(), &a) ||
-        (!s.until().empty() && !ParseDay(s.until(), &b))) {
-      Error(w, absl::StrCat("bad suspension dates \"", s.from(), "\"..\"",
-                            s.until(), "\""));
+    if (!ParseDay(s.from(), &a) || (!s.until().empty() && !ParseDay(s.until(), &b))) {
+      Error(w, absl::StrCat("bad suspension dates \"", s.from(), "\"..\"", s.until(), "\""));
       ok = false;
       continue;
     }

@@ -81,15 +81,13 @@ class Compiler {
   using Conditions = google::protobuf::RepeatedPtrField<v1::Condition>;
 
   void Error(const Where& w, absl::string_view reason);
-  static int LineOf(const ParseInfoTree* tree,
-                    const google::protobuf::FieldDescriptor* f, int index,
-                    int fallback);
+  static int LineOf(const ParseInfoTree* tree, const google::protobuf::FieldDescriptor* f,
+                    int index, int fallback);
   // Where the i-th `field` of file f is, for errors about rule `id`.
-  static Where WhereOf(const ParsedFile& f, const char* field, int i,
-                       const std::string& id);
+  static Where WhereOf(const ParsedFile& f, const char* field, int i, const std::string& id);
   // The parse tree of the i-th `field`'s `inner` field (nullptr if unknown).
-  static const ParseInfoTree* Subtree(const ParsedFile& f, const char* field,
-                                      int i, const char* inner);
+  static const ParseInfoTree* Subtree(const ParsedFile& f, const char* field, int i,
+                                      const char* inner);
 
   // --- rule_compiler.cc: Run's stages ---
   // Item and address kinds from the proto enums.
@@ -143,30 +141,29 @@ class Compiler {
   int ResolveValue(Vocab v, const std::string& value, const Where& w);
   int AttrIndex(const std::string& name);
   bool ResolveAttr(const std::string& name, ResolvedAttr* r);
-  std::vector<Recorded> CompileRecord(
-      const google::protobuf::RepeatedPtrField<std::string>& names,
-      const Where& w);
+  std::vector<Recorded> CompileRecord(const google::protobuf::RepeatedPtrField<std::string>& names,
+                                      const Where& w);
   // Compiles a condition; returns node index or -1 on error.
-  int64_t CompileCond(const v1::Condition& c, const ParseInfoTree* tree,
-                      const Where& w, Stage stage, CondInfo* info, int depth);
+  int64_t CompileCond(const v1::Condition& c, const ParseInfoTree* tree, const Where& w,
+                      Stage stage, CondInfo* info, int depth);
   // The stages of CompileCond: all/any, not, a predicate reference, a leaf.
-  int64_t CompileList(Node::Op op, const google::protobuf::FieldDescriptor* f,
-                      const Conditions& l, const ParseInfoTree* tree,
-                      const Where& w, Stage stage, CondInfo* info, int depth);
-  int64_t CompileNot(const v1::Condition& c, const ParseInfoTree* tree,
-                     const Where& w, Stage stage, CondInfo* info, int depth);
-  int64_t CompileRef(const v1::Condition& c, const Where& w, Stage stage,
+  int64_t CompileList(Node::Op op, const google::protobuf::FieldDescriptor* f, const Conditions& l,
+                      const ParseInfoTree* tree, const Where& w, Stage stage, CondInfo* info,
+                      int depth);
+  int64_t CompileNot(const v1::Condition& c, const ParseInfoTree* tree, const Where& w, Stage stage,
                      CondInfo* info, int depth);
-  int64_t CompileLeaf(const v1::Condition& c, const ParseInfoTree* tree,
-                      const Where& outer, Stage stage, CondInfo* info);
+  int64_t CompileRef(const v1::Condition& c, const Where& w, Stage stage, CondInfo* info,
+                     int depth);
+  int64_t CompileLeaf(const v1::Condition& c, const ParseInfoTree* tree, const Where& outer,
+                      Stage stage, CondInfo* info);
   // Leaf tests on a resolved attribute: bounds, and eq/in/has/has_any.
   int64_t CompileBounds(const v1::Condition& c, const Node& base);
-  int64_t CompileValueTest(const v1::Condition& c, const ResolvedAttr& a,
-                           const Node& base, const Where& w);
+  int64_t CompileValueTest(const v1::Condition& c, const ResolvedAttr& a, const Node& base,
+                           const Where& w);
   int64_t Emit(const Node& n);
   int64_t EmitParent(Node::Op op, const std::vector<uint32_t>& kids);
-  Cond CompileTop(const v1::Condition& c, const ParseInfoTree* tree,
-                  const Where& w, Stage stage, bool allow_item = true);
+  Cond CompileTop(const v1::Condition& c, const ParseInfoTree* tree, const Where& w, Stage stage,
+                  bool allow_item = true);
   // See LocationUse.
   LocationUse LocationUseOf(uint32_t root) const;
   // See Cond::first_gate.

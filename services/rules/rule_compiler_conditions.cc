@@ -26,8 +26,8 @@ int Compiler::Intern(Vocab v, const std::string& name) {
 int Compiler::ResolveValue(Vocab v, const std::string& value, const Where& w) {
   if (v == Vocab::kCountry) {
     if (!IsCountryCode(value)) {
-      Error(w, absl::StrCat("bad country code \"", value,
-                            "\" (want ISO 3166-1 alpha-2, upper case)"));
+      Error(w,
+            absl::StrCat("bad country code \"", value, "\" (want ISO 3166-1 alpha-2, upper case)"));
       return -1;
     }
     int id = Intern(Vocab::kCountry, value);
@@ -66,16 +66,14 @@ bool Compiler::ResolveAttr(const std::string& name, ResolvedAttr* r) {
   if (absl::StartsWith(name, kParamPrefix)) {
     auto it = out_->param_slots.find(name.substr(strlen(kParamPrefix)));
     if (it == out_->param_slots.end()) return false;
-    *r = {ValueType::kNumber, Vocab::kNone, it->second, true,
-          Stage::kClassification};
+    *r = {ValueType::kNumber, Vocab::kNone, it->second, true, Stage::kClassification};
     return true;
   }
   return false;
 }
 
 std::vector<Recorded> Compiler::CompileRecord(
-    const google::protobuf::RepeatedPtrField<std::string>& names,
-    const Where& w) {
+    const google::protobuf::RepeatedPtrField<std::string>& names, const Where& w) {
   std::vector<Recorded> out;
   for (const auto& n : names) {
     ResolvedAttr a;
@@ -102,38 +100,36 @@ int64_t Compiler::EmitParent(Node::Op op, const std::vector<uint32_t>& kids) {
   return Emit(n);
 }
 
-int64_t Compiler::CompileCond(const v1::Condition& c,
-                              const ParseInfoTree* tree, const Where& w,
+int64_t Compiler::CompileCond(const v1::Condition& c, const ParseInfoTree* tree, const Where& w,
                               Stage stage, CondInfo* info, int depth) {
   const auto* d = v1::Condition::descriptor();
   if (depth > 64) {
     Error(w, "condition nested too deeply");
     return -1;
   }
-  int kinds = (c.all_size() > 0) + (c.any_size() > 0) + c.has_not_() +
-              !c.ref().empty() + !c.attr().empty();
+  int kinds =
+      (c.all_size() > 0) + (c.any_size() > 0) + c.has_not_() + !c.ref().empty() + !c.attr().empty();
   if (kinds != 1) {
     Error(w, kinds == 0 ? "empty condition (need all, any, not, ref or attr)"
                         : "condition mixes all/any/not/ref/attr; use one");
     return -1;
   }
   if (c.all_size() > 0) {
-    return CompileList(Node::Op::kAll, d->FindFieldByName("all"), c.all(),
-                       tree, w, stage, info, depth);
+    return CompileList(Node::Op::kAll, d->FindFieldByName("all"), c.all(), tree, w, stage, info,
+                       depth);
   }
   if (c.any_size() > 0) {
-    return CompileList(Node::Op::kAny, d->FindFieldByName("any"), c.any(),
-                       tree, w, stage, info, depth);
+    return CompileList(Node::Op::kAny, d->FindFieldByName("any"), c.any(), tree, w, stage, info,
+                       depth);
   }
   if (c.has_not_()) return CompileNot(c, tree, w, stage, info, depth);
   if (!c.ref().empty()) return CompileRef(c, w, stage, info, depth);
   return CompileLeaf(c, tree, w, stage, info);
 }
 
-int64_t Compiler::CompileList(Node::Op op, const FieldDescriptor* f,
-                              const Conditions& l, const ParseInfoTree* tree,
-                              const Where& w, Stage stage, CondInfo* info,
-                              int depth) {
+int64_t Compiler::CompileList(Node::Op op, const FieldDescriptor* f, const Conditions& l,
+                              const ParseInfoTree* tree, const Where& w, Stage stage,
+                              CondInfo* info, int depth) {
   std::vector<uint32_t> kids;
   bool ok = true;
   for (int i = 0; i < l.size(); ++i) {
@@ -151,21 +147,19 @@ int64_t Compiler::CompileList(Node::Op op, const FieldDescriptor* f,
   return EmitParent(op, kids);
 }
 
-int64_t Compiler::CompileNot(const v1::Condition& c, const ParseInfoTree* tree,
-                             const Where& w, Stage stage, CondInfo* info,
-                             int depth) {
+int64_t Compiler::CompileNot(const v1::Condition& c, const ParseInfoTree* tree, const Where& w,
+                             Stage stage, CondInfo* info, int depth) {
   const FieldDescriptor* f = v1::Condition::descriptor()->FindFieldByName("not");
   Where cw = w;
   cw.line = LineOf(tree, f, -1, w.line);
-  int64_t k = CompileCond(c.not_(),
-                          tree ? tree->GetTreeForNested(f, -1) : nullptr, cw,
-                          stage, info, depth + 1);
+  int64_t k = CompileCond(c.not_(), tree ? tree->GetTreeForNested(f, -1) : nullptr, cw, stage, info,
+                          depth + 1);
   if (k < 0) return -1;
   return EmitParent(Node::Op::kNot, {uint32_t(k)});
 }
 
-int64_t Compiler::CompileRef(const v1::Condition& c, const Where& w,
-                             Stage stage, CondInfo* info, int depth) {
+int64_t Compiler::CompileRef(const v1::Condition& c, const Where& w, Stage stage, CondInfo* info,
+                             int depth) {
   auto it = predicates_.find(c.ref());
   if (it == predicates_.end()) {
     Error(w, absl::StrCat("unknown predicate \"", c.ref(), "\""));
@@ -192,21 +186,18 @@ int64_t Compiler::CompileRef(const v1::Condition& c, const Where& w,
   return r;
 }
 
-int64_t Compiler::CompileLeaf(const v1::Condition& c,
-                              const ParseInfoTree* tree, const Where& outer,
+int64_t Compiler::CompileLeaf(const v1::Condition& c, const ParseInfoTree* tree, const Where& outer,
                               Stage stage, CondInfo* info) {
   Where w = outer;
-  w.line = LineOf(tree, v1::Condition::descriptor()->FindFieldByName("attr"),
-                  -1, w.line);
+  w.line = LineOf(tree, v1::Condition::descriptor()->FindFieldByName("attr"), -1, w.line);
   ResolvedAttr a;
   if (!ResolveAttr(c.attr(), &a)) {
     Error(w, absl::StrCat("unknown attribute \"", c.attr(), "\""));
     return -1;
   }
   if (a.stage > stage) {
-    Error(w, absl::StrCat("attribute \"", c.attr(), "\" is not available at ",
-                          StageName(stage), " (first available at ",
-                          StageName(a.stage), ")"));
+    Error(w, absl::StrCat("attribute \"", c.attr(), "\" is not available at ", StageName(stage),
+                          " (first available at ", StageName(a.stage), ")"));
     return -1;
   }
   if (a.item) info->item_scope = true;
@@ -226,8 +217,7 @@ int64_t Compiler::CompileLeaf(const v1::Condition& c,
   bool known = c.has_known();
   int tests = numeric + symbol + boolean + set + known;
   if (tests != 1) {
-    Error(w, tests == 0 ? absl::StrCat("attribute \"", c.attr(),
-                                       "\" has no test")
+    Error(w, tests == 0 ? absl::StrCat("attribute \"", c.attr(), "\" has no test")
                         : "leaf mixes tests of different kinds");
     return -1;
   }
@@ -240,9 +230,8 @@ int64_t Compiler::CompileLeaf(const v1::Condition& c,
     return -1;
   }
   auto mismatch = [&](const char* test, ValueType want) {
-    Error(w, absl::StrCat("type mismatch: \"", c.attr(), "\" is ",
-                          TypeName(a.type), ", test '", test, "' needs ",
-                          TypeName(want)));
+    Error(w, absl::StrCat("type mismatch: \"", c.attr(), "\" is ", TypeName(a.type), ", test '",
+                          test, "' needs ", TypeName(want)));
     return int64_t{-1};
   };
   if (known) {
@@ -256,8 +245,10 @@ int64_t Compiler::CompileLeaf(const v1::Condition& c,
   }
   if (numeric) {
     if (a.type != ValueType::kNumber) {
-      return mismatch(c.has_ge() ? "ge" : c.has_gt() ? "gt"
-                                  : c.has_le() ? "le" : "lt",
+      return mismatch(c.has_ge()   ? "ge"
+                      : c.has_gt() ? "gt"
+                      : c.has_le() ? "le"
+                                   : "lt",
                       ValueType::kNumber);
     }
     return CompileBounds(c, base);
@@ -296,8 +287,7 @@ int64_t Compiler::CompileBounds(const v1::Condition& c, const Node& base) {
   return EmitParent(Node::Op::kAll, kids);
 }
 
-int64_t Compiler::CompileValueTest(const v1::Condition& c,
-                                   const ResolvedAttr& a, const Node& base,
+int64_t Compiler::CompileValueTest(const v1::Condition& c, const ResolvedAttr& a, const Node& base,
                                    const Where& w) {
   const bool symbol = c.has_eq() || c.in_size() > 0;
   std::vector<std::string> values;
@@ -323,8 +313,8 @@ int64_t Compiler::CompileValueTest(const v1::Condition& c,
   return Emit(n);
 }
 
-Cond Compiler::CompileTop(const v1::Condition& c, const ParseInfoTree* tree,
-                          const Where& w, Stage stage, bool allow_item) {
+Cond Compiler::CompileTop(const v1::Condition& c, const ParseInfoTree* tree, const Where& w,
+                          Stage stage, bool allow_item) {
   CondInfo info;
   Cond out;
   int64_t r = CompileCond(c, tree, w, stage, &info, 0);
@@ -356,8 +346,7 @@ LocationUse Compiler::LocationUseOf(uint32_t root) const {
     for (uint32_t k = 0; k < n.child_count; ++k) {
       stack.push_back(out_->children[n.first_child + k]);
     }
-    const bool bool_test =
-        n.op == Node::Op::kBoolIs || n.op == Node::Op::kKnownBool;
+    const bool bool_test = n.op == Node::Op::kBoolIs || n.op == Node::Op::kKnownBool;
     if (bool_test && n.slot == slot::kLocationMismatch) use.mismatch = true;
     if (bool_test && n.slot == slot::kSerialsUnseen) use.unseen = true;
     if (n.op != Node::Op::kSetIntersects) continue;

@@ -17,8 +17,7 @@ namespace {
 // Canonical text of a condition: children sorted, so reordering all/any
 // children does not hide an exact duplicate.
 std::string Canonical(const v1::Condition& c) {
-  auto list = [](const char* op,
-                 const google::protobuf::RepeatedPtrField<v1::Condition>& l) {
+  auto list = [](const char* op, const google::protobuf::RepeatedPtrField<v1::Condition>& l) {
     std::vector<std::string> parts;
     for (const auto& x : l) parts.push_back(Canonical(x));
     std::sort(parts.begin(), parts.end());
@@ -74,8 +73,7 @@ struct Constraints {
 
 // Kinds required by a classification condition's top level, and the
 // constraints its top-level "all" pins down.
-bool TopLevel(const v1::Condition& c, std::set<std::string>* kinds,
-              Constraints* k) {
+bool TopLevel(const v1::Condition& c, std::set<std::string>* kinds, Constraints* k) {
   std::vector<const v1::Condition*> leaves;
   if (c.all_size() > 0) {
     for (const auto& x : c.all()) leaves.push_back(&x);
@@ -128,9 +126,8 @@ bool ProvablyDisjoint(const Constraints& a, const Constraints& b) {
 
 }  // namespace
 
-void Compiler::CheckOverlaps(
-    const std::vector<const v1::ClassificationRule*>& src,
-    const std::vector<Where>& where) {
+void Compiler::CheckOverlaps(const std::vector<const v1::ClassificationRule*>& src,
+                             const std::vector<Where>& where) {
   size_t n = src.size();
   std::vector<std::set<std::string>> kinds(n);
   std::vector<Constraints> cons(n);
@@ -149,22 +146,19 @@ void Compiler::CheckOverlaps(
       for (const auto& k : kinds[i]) same_kind |= kinds[j].count(k) > 0;
       if (!same_kind) continue;
       if (canon[i] == canon[j]) {
-        Error(where[j], absl::StrCat("overlapping classification: same "
-                                     "condition as ",
-                                     src[i]->meta().id(), " (", *where[i].file,
-                                     ":", where[i].line, ")"));
+        Error(where[j],
+              absl::StrCat("overlapping classification: same "
+                           "condition as ",
+                           src[i]->meta().id(), " (", *where[i].file, ":", where[i].line, ")"));
         continue;
       }
-      if (src[i]->precedence() == src[j]->precedence() &&
-          !ProvablyDisjoint(cons[i], cons[j])) {
+      if (src[i]->precedence() == src[j]->precedence() && !ProvablyDisjoint(cons[i], cons[j])) {
         Error(where[j],
               absl::StrCat("overlapping classification: may hold together "
                            "with ",
-                           src[i]->meta().id(), " (", *where[i].file, ":",
-                           where[i].line, ", ECCN ", src[i]->eccn(),
-                           " vs ", src[j]->eccn(),
-                           ") at the same precedence ", src[j]->precedence(),
-                           "; give them distinct precedences"));
+                           src[i]->meta().id(), " (", *where[i].file, ":", where[i].line, ", ECCN ",
+                           src[i]->eccn(), " vs ", src[j]->eccn(), ") at the same precedence ",
+                           src[j]->precedence(), "; give them distinct precedences"));
       }
     }
   }

@@ -25,8 +25,7 @@ void Compiler::CompileClassifications(const ParsedFile& f) {
     if (!r.has_condition()) {
       Error(w, "classification rule without condition");
     } else {
-      c.cond = CompileTop(r.condition(),
-                          Subtree(f, "classification", i, "condition"), w,
+      c.cond = CompileTop(r.condition(), Subtree(f, "classification", i, "condition"), w,
                           Stage::kClassification);
     }
     c.eccn = int16_t(ResolveValue(Vocab::kEccn, r.eccn(), w));
@@ -50,14 +49,13 @@ void Compiler::CompileLicenses(const ParsedFile& f) {
     if (!r.has_condition()) {
       Error(w, "licence rule without condition");
     } else {
-      c.cond = CompileTop(r.condition(),
-                          Subtree(f, "license", i, "condition"), w,
-                          Stage::kLicensing);
+      c.cond =
+          CompileTop(r.condition(), Subtree(f, "license", i, "condition"), w, Stage::kLicensing);
     }
-    if (r.outcome() == v1::DECISION_UNSPECIFIED ||
-        r.outcome() == v1::DECISION_CLEAR) {
-      Error(w, "licence rule needs outcome LICENSE_REQUIRED, PROHIBITED or "
-               "REVIEW");
+    if (r.outcome() == v1::DECISION_UNSPECIFIED || r.outcome() == v1::DECISION_CLEAR) {
+      Error(w,
+            "licence rule needs outcome LICENSE_REQUIRED, PROHIBITED or "
+            "REVIEW");
     }
     c.outcome = r.outcome();
     c.review_policy = r.review_policy();
@@ -77,16 +75,14 @@ void Compiler::CompileReviewPolicies(const ParsedFile& f) {
     if (!r.has_condition()) {
       Error(w, "review-policy rule without condition");
     } else {
-      c.cond = CompileTop(r.condition(),
-                          Subtree(f, "review_policy", i, "condition"), w,
+      c.cond = CompileTop(r.condition(), Subtree(f, "review_policy", i, "condition"), w,
                           Stage::kLicensing);
     }
     if (r.review_policy().empty()) Error(w, "missing review_policy");
     if (r.replaces().empty()) Error(w, "review-policy rule replaces nothing");
     c.review_policy = r.review_policy();
     c.record = CompileRecord(r.record(), w);
-    policy_replaces_.push_back(
-        {{r.replaces().begin(), r.replaces().end()}, w});
+    policy_replaces_.push_back({{r.replaces().begin(), r.replaces().end()}, w});
     out_->review_policies.push_back(std::move(c));
   }
 }
@@ -100,15 +96,13 @@ void Compiler::CompileExceptions(const ParsedFile& f) {
     ++out_->rule_count;
     if (r.code().empty()) Error(w, "licence exception without code");
     if (r.has_condition()) {
-      c.cond = CompileTop(r.condition(),
-                          Subtree(f, "license_exception", i, "condition"), w,
+      c.cond = CompileTop(r.condition(), Subtree(f, "license_exception", i, "condition"), w,
                           Stage::kAfterLicensing);
     }
     c.code = r.code();
     c.notice_required = r.notice_required();
     c.conditions.assign(r.conditions().begin(), r.conditions().end());
-    exception_for_.push_back(
-        {{r.for_license_rules().begin(), r.for_license_rules().end()}, w});
+    exception_for_.push_back({{r.for_license_rules().begin(), r.for_license_rules().end()}, w});
     out_->exceptions.push_back(std::move(c));
   }
 }
@@ -125,20 +119,16 @@ void Compiler::CompilePartyLists(const ParsedFile& f) {
       if (fn < 1 || fn > 9) Error(w, absl::StrCat("bad footnote ", fn));
     }
     if (r.has_condition()) {
-      c.cond = CompileTop(r.condition(),
-                          Subtree(f, "party_list", i, "condition"), w,
+      c.cond = CompileTop(r.condition(), Subtree(f, "party_list", i, "condition"), w,
                           Stage::kLicensing, /*allow_item=*/false);
     }
-    if (r.outcome() == v1::DECISION_UNSPECIFIED ||
-        r.outcome() == v1::DECISION_CLEAR) {
+    if (r.outcome() == v1::DECISION_UNSPECIFIED || r.outcome() == v1::DECISION_CLEAR) {
       Error(w, "party-list rule needs a non-CLEAR outcome");
     }
     c.lists.assign(r.lists().begin(), r.lists().end());
-    c.footnotes_any.assign(r.footnotes_any().begin(),
-                           r.footnotes_any().end());
-    c.match_action = r.match_action() == v1::MATCH_ACTION_UNSPECIFIED
-                         ? v1::MATCH_ACTION_BLOCK
-                         : r.match_action();
+    c.footnotes_any.assign(r.footnotes_any().begin(), r.footnotes_any().end());
+    c.match_action = r.match_action() == v1::MATCH_ACTION_UNSPECIFIED ? v1::MATCH_ACTION_BLOCK
+                                                                      : r.match_action();
     if (c.match_action == v1::MATCH_ACTION_DISMISSED) {
       Error(w, "party-list rule cannot apply to dismissed hits");
     }
@@ -180,13 +170,11 @@ void Compiler::CompileRedFlags(const ParsedFile& f) {
     if (!r.has_condition()) {
       Error(w, "red-flag rule without condition");
     } else {
-      c.cond = CompileTop(r.condition(),
-                          Subtree(f, "red_flag", i, "condition"), w,
+      c.cond = CompileTop(r.condition(), Subtree(f, "red_flag", i, "condition"), w,
                           Stage::kAfterLicensing);
       if (c.cond.present()) c.location = LocationUseOf(c.cond.root);
     }
-    c.outcome = r.outcome() == v1::DECISION_UNSPECIFIED ? v1::DECISION_REVIEW
-                                                        : r.outcome();
+    c.outcome = r.outcome() == v1::DECISION_UNSPECIFIED ? v1::DECISION_REVIEW : r.outcome();
     if (c.outcome == v1::DECISION_CLEAR) {
       Error(w, "red-flag outcome cannot be CLEAR");
     }
@@ -206,8 +194,7 @@ void Compiler::CompileFastPaths(const ParsedFile& f) {
     if (!r.has_condition()) {
       Error(w, "fast-path rule without condition");
     } else {
-      c.cond = CompileTop(r.condition(),
-                          Subtree(f, "fast_path", i, "condition"), w,
+      c.cond = CompileTop(r.condition(), Subtree(f, "fast_path", i, "condition"), w,
                           Stage::kAfterLicensing, /*allow_item=*/false);
     }
     c.meta.action = r.action();
@@ -245,8 +232,7 @@ void Compiler::CompileCoverage(const ParsedFile& f) {
     }
     CompileMeta(r.meta(), w, &out_->coverage_meta);
     if (!ParseDay(r.modelled_from(), &out_->modelled_from)) {
-      Error(w, absl::StrCat("bad modelled_from \"", r.modelled_from(),
-                            "\" (want YYYY-MM-DD)"));
+      Error(w, absl::StrCat("bad modelled_from \"", r.modelled_from(), "\" (want YYYY-MM-DD)"));
       continue;
     }
     out_->has_modelled_from = true;
@@ -278,8 +264,7 @@ void Compiler::CompileCcl(const v1::CclData& data, const Where& w) {
   };
   for (const auto& row : data.row()) {
     if (row.country().size() != 2) {
-      Error(w, absl::StrCat("chart row \"", row.name(),
-                            "\": country must be an alpha-2 code"));
+      Error(w, absl::StrCat("chart row \"", row.name(), "\": country must be an alpha-2 code"));
       continue;
     }
     CChartRow& r = t.rows[row.country()];
@@ -310,11 +295,9 @@ void Compiler::CompileCcl(const v1::CclData& data, const Where& w) {
       x.reason = k.reason();
       x.column = k.column();
       x.destinations.assign(k.destinations().begin(), k.destinations().end());
-      x.except_destinations.assign(k.except_destinations().begin(),
-                                   k.except_destinations().end());
+      x.except_destinations.assign(k.except_destinations().begin(), k.except_destinations().end());
       x.paragraphs.assign(k.paragraphs().begin(), k.paragraphs().end());
-      x.except_paragraphs.assign(k.except_paragraphs().begin(),
-                                 k.except_paragraphs().end());
+      x.except_paragraphs.assign(k.except_paragraphs().begin(), k.except_paragraphs().end());
       x.control_text = k.control_text();
       x.chart_text = k.chart_text();
       x.prose = k.prose();
@@ -333,7 +316,8 @@ void Compiler::CompileCcl(const v1::CclData& data, const Where& w) {
         case v1::CclControl::KIND_DESTINATIONS:
           x.kind = CCclControl::Kind::kDestinations;
           if (x.destinations.empty()) {
-            Error(w, absl::StrCat("ccl ", e.eccn(), ": destinations control "
+            Error(w, absl::StrCat("ccl ", e.eccn(),
+                                  ": destinations control "
                                   "names no destination"));
           }
           break;
@@ -366,9 +350,8 @@ void Compiler::ApplySupersessions(const ParsedFile& f) {
       Error(w, "chart_text_contains is empty");
       continue;
     }
-    const std::string note =
-        absl::StrCat("superseded by ", r.meta().id(), " (decided by ",
-                     absl::StrJoin(r.handled_by(), ", "), ")");
+    const std::string note = absl::StrCat("superseded by ", r.meta().id(), " (decided by ",
+                                          absl::StrJoin(r.handled_by(), ", "), ")");
     int matched = 0;
     for (auto& [eccn, entry] : out_->ccl.entries) {
       for (auto& k : entry.controls) {
@@ -380,8 +363,7 @@ void Compiler::ApplySupersessions(const ParsedFile& f) {
           } else {
             // Replaced by the scope that is enforced.
             k.kind = CCclControl::Kind::kDestinations;
-            k.destinations.assign(r.destinations().begin(),
-                                  r.destinations().end());
+            k.destinations.assign(r.destinations().begin(), r.destinations().end());
             k.except_destinations.assign(r.except_destinations().begin(),
                                          r.except_destinations().end());
             k.replaced_by = meta.get();
@@ -390,8 +372,7 @@ void Compiler::ApplySupersessions(const ParsedFile& f) {
       }
     }
     if (matched == 0) {
-      Error(w, absl::StrCat("matches no CCL control (\"",
-                            r.chart_text_contains(), "\")"));
+      Error(w, absl::StrCat("matches no CCL control (\"", r.chart_text_contains(), "\")"));
     }
     out_->ccl.supersessions.push_back(std::move(meta));
   }

@@ -33,8 +33,8 @@ class ErrorCollector : public google::protobuf::io::ErrorCollector {
   explicit ErrorCollector(std::vector<std::string>* errors) : errors_(errors) {}
   void set_file(const std::string& f) { file_ = f; }
   void AddError(int line, int column, const std::string& message) override {
-    errors_->push_back(absl::StrCat(file_, ":", line + 1, ": -: parse error: ",
-                                    message, " (column ", column + 1, ")"));
+    errors_->push_back(absl::StrCat(file_, ":", line + 1, ": -: parse error: ", message,
+                                    " (column ", column + 1, ")"));
   }
   void AddWarning(int, int, const std::string&) override {}
 
@@ -47,12 +47,8 @@ class RuleSetImpl : public RuleSet {
  public:
   explicit RuleSetImpl(CompiledRules rules) : rules_(std::move(rules)) {}
   size_t rule_count() const override { return rules_.rule_count; }
-  double match_review_threshold() const override {
-    return rules_.review_threshold;
-  }
-  double match_block_threshold() const override {
-    return rules_.block_threshold;
-  }
+  double match_review_threshold() const override { return rules_.review_threshold; }
+  double match_block_threshold() const override { return rules_.block_threshold; }
   const CompiledRules& compiled() const override { return rules_; }
 
  private:
@@ -69,8 +65,7 @@ void CompiledRules::Explain(const Cond& cond, const EvalContext& c,
     uint32_t i = stack.back();
     stack.pop_back();
     const Node& n = nodes[i];
-    if (n.op == Node::Op::kAll || n.op == Node::Op::kAny ||
-        n.op == Node::Op::kNot) {
+    if (n.op == Node::Op::kAll || n.op == Node::Op::kAny || n.op == Node::Op::kNot) {
       for (uint32_t k = 0; k < n.child_count; ++k) {
         stack.push_back(children[n.first_child + k]);
       }
@@ -92,16 +87,14 @@ int CompiledRules::CountryId(const std::string& code) const {
   const bool upper = std::none_of(code.begin(), code.end(), [](char ch) {
     return absl::ascii_islower(static_cast<unsigned char>(ch));
   });
-  const int id = upper ? Id(Vocab::kCountry, code)
-                       : Id(Vocab::kCountry, absl::AsciiStrToUpper(code));
+  const int id =
+      upper ? Id(Vocab::kCountry, code) : Id(Vocab::kCountry, absl::AsciiStrToUpper(code));
   if (id < 0) return -1;
-  const int16_t alias =
-      size_t(id) < country_alias.size() ? country_alias[id] : int16_t{-1};
+  const int16_t alias = size_t(id) < country_alias.size() ? country_alias[id] : int16_t{-1};
   return alias >= 0 ? alias : id;
 }
 
-std::string CompiledRules::Format(const Recorded& r, const EvalContext& c,
-                                  Vocab vocab) const {
+std::string CompiledRules::Format(const Recorded& r, const EvalContext& c, Vocab vocab) const {
   switch (r.type) {
     case ValueType::kNumber:
       return c.HasNumber(r.slot) ? absl::StrCat(c.num[r.slot]) : "";
@@ -155,12 +148,10 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RuleSet::Compile(
   if (!compiler.errors().empty()) {
     return absl::InvalidArgumentError(absl::StrJoin(compiler.errors(), "\n"));
   }
-  return std::shared_ptr<const RuleSet>(
-      std::make_shared<RuleSetImpl>(std::move(rules)));
+  return std::shared_ptr<const RuleSet>(std::make_shared<RuleSetImpl>(std::move(rules)));
 }
 
-absl::StatusOr<std::map<std::string, std::string>> ReadRuleFiles(
-    absl::string_view dir) {
+absl::StatusOr<std::map<std::string, std::string>> ReadRuleFiles(absl::string_view dir) {
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::path path{std::string(dir)};
@@ -168,27 +159,23 @@ absl::StatusOr<std::map<std::string, std::string>> ReadRuleFiles(
     return absl::NotFoundError(absl::StrCat("rule directory not found: ", dir));
   }
   std::map<std::string, std::string> out;
-  for (fs::directory_iterator it(path, ec), end; !ec && it != end;
-       it.increment(ec)) {
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
     if (!it->is_regular_file(ec) || it->path().extension() != ".textproto") {
       continue;
     }
     std::ifstream in(it->path(), std::ios::binary);
     if (!in) {
-      return absl::PermissionDeniedError(
-          absl::StrCat("cannot read ", it->path().string()));
+      return absl::PermissionDeniedError(absl::StrCat("cannot read ", it->path().string()));
     }
     std::stringstream ss;
     ss << in.rdbuf();
     out[it->path().filename().string()] = ss.str();
   }
   if (ec) {
-    return absl::InternalError(absl::StrCat("listing ", dir, ": ",
-                                            ec.message()));
+    return absl::InternalError(absl::StrCat("listing ", dir, ": ", ec.message()));
   }
   if (out.empty()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("no *.textproto rule files in ", dir));
+    return absl::FailedPreconditionError(absl::StrCat("no *.textproto rule files in ", dir));
   }
   return out;
 }

@@ -52,8 +52,7 @@ std::vector<AttributeInfo> BuiltinAttributes();
 // Reads every *.textproto file of `dir` (not recursive) into a map.
 // Errors: NOT_FOUND if dir is missing, FAILED_PRECONDITION if it holds no
 // rule files.
-absl::StatusOr<std::map<std::string, std::string>> ReadRuleFiles(
-    absl::string_view dir);
+absl::StatusOr<std::map<std::string, std::string>> ReadRuleFiles(absl::string_view dir);
 
 }  // namespace exportscreen::rules
 

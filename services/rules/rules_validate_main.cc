@@ -21,7 +21,6 @@ int main(int argc, char** argv) {
     std::cerr << rules.status().message() << "\n";
     return 1;
   }
-  std::cout << "ok: " << files->size() << " files, " << (*rules)->rule_count()
-            << " rules\n";
+  std::cout << "ok: " << files->size() << " files, " << (*rules)->rule_count() << " rules\n";
   return 0;
 }

@@ -27,7 +27,6 @@ namespace {
 using google::protobuf::Message;
 using namespace console;  // NOLINT: the console's HTTP helpers
 
-
 // Decision filters of the queue (ListDecisionsRequest plus list and
 // destination, which the console applies to the pages it reads).
 struct Filter {
@@ -38,8 +37,7 @@ struct Filter {
 };
 
 bool MatchesExtra(const v1::DecisionRecord& r, const Filter& f) {
-  if (!f.destination.empty() &&
-      r.request().destination_country() != f.destination) {
+  if (!f.destination.empty() && r.request().destination_country() != f.destination) {
     return false;
   }
   if (!f.list.empty()) {
@@ -52,8 +50,7 @@ bool MatchesExtra(const v1::DecisionRecord& r, const Filter& f) {
 
 // The same predicate as serving::ListDecisions plus the extra filters, for
 // the counts (which do not filter by class).
-bool MatchesForCount(const v1::DecisionRecord& r, const Filter& f,
-                     const std::string& party_lower) {
+bool MatchesForCount(const v1::DecisionRecord& r, const Filter& f, const std::string& party_lower) {
   if (!f.request.rule_id().empty()) {
     bool found = false;
     for (const auto& x : r.response().findings()) found |= x.rule_id() == f.request.rule_id();
@@ -96,29 +93,29 @@ bool ParseFilter(const httplib::Request& req, httplib::Response& res, Filter* f)
                                     "\" is not a date (YYYY-MM-DD) or RFC 3339 time"));
     }
     SetProtoTime(t, std::string(name) == "from" ? f->request.mutable_from_time()
-                                         : f->request.mutable_until_time());
+                                                : f->request.mutable_until_time());
   }
   if (f->request.has_from_time() && f->request.has_until_time() &&
       f->request.from_time().seconds() >= f->request.until_time().seconds()) {
     return bad("until", "must be after from");
   }
   if (req.has_param("decision")) {
-    for (absl::string_view d : absl::StrSplit(req.get_param_value("decision"), ',',
-                                              absl::SkipWhitespace())) {
+    for (absl::string_view d :
+         absl::StrSplit(req.get_param_value("decision"), ',', absl::SkipWhitespace())) {
       std::string name = absl::AsciiStrToUpper(absl::StripAsciiWhitespace(d));
       if (!absl::StartsWith(name, "DECISION_")) name = absl::StrCat("DECISION_", name);
       v1::Decision value;
       if (!v1::Decision_Parse(name, &value) || value == v1::DECISION_UNSPECIFIED) {
-        return bad("decision", absl::StrCat("\"", d, "\" is not CLEAR, REVIEW, "
-                                                "LICENSE_REQUIRED or PROHIBITED"));
+        return bad("decision", absl::StrCat("\"", d,
+                                            "\" is not CLEAR, REVIEW, "
+                                            "LICENSE_REQUIRED or PROHIBITED"));
       }
       f->request.add_decisions(value);
     }
   }
   if (req.has_param("limit")) {
     int limit = 0;
-    if (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) || limit < 1 ||
-        limit > 1000) {
+    if (!absl::SimpleAtoi(req.get_param_value("limit"), &limit) || limit < 1 || limit > 1000) {
       return bad("limit", "must be a number from 1 to 1000");
     }
     f->request.set_limit(limit);
@@ -155,7 +152,6 @@ bool ParseFilter(const httplib::Request& req, httplib::Response& res, Filter* f)
   return true;
 }
 
-
 // What the queue shows of a record: the same message without the detail
 // the decision page loads on its own (alignments, rule descriptions, facts,
 // item determinations, near misses).
@@ -182,8 +178,8 @@ std::string ResolveConsoleDir(const std::string& flag) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!flag.empty()) return flag;
-  for (const std::string& dir : {std::string("services/console/web"),
-                                 std::string(ES_SOURCE_DIR "/services/console/web")}) {
+  for (const std::string& dir :
+       {std::string("services/console/web"), std::string(ES_SOURCE_DIR "/services/console/web")}) {
     if (fs::exists(fs::path(dir) / "index.html", ec)) {
       return fs::absolute(dir, ec).lexically_normal().string();
     }
@@ -200,8 +196,8 @@ struct ConsoleApi::Impl {
   const serving::SnapshotManager* manager;
   std::string static_dir;
 
-  using Handler = std::function<void(const httplib::Request&, httplib::Response&,
-                                     grpc::ClientContext*)>;
+  using Handler =
+      std::function<void(const httplib::Request&, httplib::Response&, grpc::ClientContext*)>;
 
   // Authenticates; unless `action` (whose gRPC handler checks the role and
   // records refusals in the admin log), refuses callers with no console
@@ -219,8 +215,7 @@ struct ConsoleApi::Impl {
     }
     if (!action) {
       absl::Status s = api::Authorizer::Require(
-          *caller, "the console",
-          {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR});
+          *caller, "the console", {v1::ROLE_ANALYST, v1::ROLE_AUDITOR, v1::ROLE_OPERATOR});
       if (!s.ok()) {
         SendStatus(res, s);
         return;
@@ -235,8 +230,8 @@ struct ConsoleApi::Impl {
   template <typename Resp>
   static void Finish(httplib::Response& res, const grpc::Status& s, const Resp& r) {
     if (!s.ok()) {
-      SendStatus(res, absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                                   s.error_message()));
+      SendStatus(res,
+                 absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message()));
       return;
     }
     SendMessage(res, r);
@@ -274,8 +269,7 @@ struct ConsoleApi::Impl {
         }
         *out.add_records() = std::move(r);
       }
-      if (out.records_size() >= want || got.next_page_token().empty() ||
-          absl::Now() > deadline) {
+      if (out.records_size() >= want || got.next_page_token().empty() || absl::Now() > deadline) {
         break;
       }
       page.set_page_token(got.next_page_token());
@@ -293,42 +287,40 @@ struct ConsoleApi::Impl {
     Filter f;
     if (!ParseFilter(req, res, &f)) return;
     const int64_t from_s = f.request.has_from_time() ? f.request.from_time().seconds() : INT64_MIN;
-    const int64_t until_s = f.request.has_until_time() ? f.request.until_time().seconds() : INT64_MAX;
+    const int64_t until_s =
+        f.request.has_until_time() ? f.request.until_time().seconds() : INT64_MAX;
     const std::string party = absl::AsciiStrToLower(f.request.party_name());
     int64_t counts[5] = {0, 0, 0, 0, 0};
     int64_t scanned = 0;
     bool complete = true;
     const absl::Time start = absl::Now();
-    absl::Status s = manager->store()->decisions().ScanDecisions(0, true, [&](const v1::DecisionRecord& r) {
-      if ((++scanned & 1023) == 0 && absl::Now() - start > absl::Seconds(3)) {
-        complete = false;
-        return false;
-      }
-      const int64_t t = r.recorded_at().seconds();
-      if (t < from_s) return false;
-      if (t >= until_s) return true;
-      if (!MatchesForCount(r, f, party)) return true;
-      const int d = r.response().decision();
-      if (d >= 0 && d < 5) ++counts[d];
-      return true;
-    });
+    absl::Status s =
+        manager->store()->decisions().ScanDecisions(0, true, [&](const v1::DecisionRecord& r) {
+          if ((++scanned & 1023) == 0 && absl::Now() - start > absl::Seconds(3)) {
+            complete = false;
+            return false;
+          }
+          const int64_t t = r.recorded_at().seconds();
+          if (t < from_s) return false;
+          if (t >= until_s) return true;
+          if (!MatchesForCount(r, f, party)) return true;
+          const int d = r.response().decision();
+          if (d >= 0 && d < 5) ++counts[d];
+          return true;
+        });
     if (!s.ok()) return SendStatus(res, s);
     std::string body = "{\"counts\":{";
     for (int d = 1; d < 5; ++d) {
-      absl::StrAppend(&body, d > 1 ? "," : "", JsonQuote(v1::Decision_Name(d)), ":",
-                      counts[d]);
+      absl::StrAppend(&body, d > 1 ? "," : "", JsonQuote(v1::Decision_Name(d)), ":", counts[d]);
     }
-    absl::StrAppend(&body, "},\"scanned\":", scanned, ",\"complete\":",
-                    complete ? "true" : "false", ",\"milliseconds\":",
-                    absl::ToInt64Milliseconds(absl::Now() - start), "}\n");
+    absl::StrAppend(&body, "},\"scanned\":", scanned, ",\"complete\":", complete ? "true" : "false",
+                    ",\"milliseconds\":", absl::ToInt64Milliseconds(absl::Now() - start), "}\n");
     res.set_content(body, kJson);
   }
 };
 
-ConsoleApi::ConsoleApi(std::shared_ptr<grpc::Channel> channel,
-                       const api::Authorizer* authorizer,
-                       const serving::SnapshotManager* manager,
-                       std::string static_dir)
+ConsoleApi::ConsoleApi(std::shared_ptr<grpc::Channel> channel, const api::Authorizer* authorizer,
+                       const serving::SnapshotManager* manager, std::string static_dir)
     : impl_(std::make_unique<Impl>()) {
   impl_->channel = channel;
   impl_->admin = v1::AdminService::NewStub(channel);
@@ -353,14 +345,12 @@ struct Routes {
   httplib::Server* http;
   const Impl* impl;
   void Get(const char* pattern, bool action, Impl::Handler fn) const {
-    http->Get(pattern, [impl = impl, action, fn](Req req, Res res) {
-      impl->Serve(req, res, action, fn);
-    });
+    http->Get(pattern,
+              [impl = impl, action, fn](Req req, Res res) { impl->Serve(req, res, action, fn); });
   }
   void Post(const char* pattern, bool action, Impl::Handler fn) const {
-    http->Post(pattern, [impl = impl, action, fn](Req req, Res res) {
-      impl->Serve(req, res, action, fn);
-    });
+    http->Post(pattern,
+               [impl = impl, action, fn](Req req, Res res) { impl->Serve(req, res, action, fn); });
   }
 };
 
@@ -390,31 +380,30 @@ void InstallDecisionRoutes(const Routes& r) {
       for (v1::Role r : caller->roles) {
         absl::StrAppend(&roles, roles.empty() ? "" : ",", JsonQuote(v1::Role_Name(r)));
       }
-      res.set_content(absl::StrCat("{\"principal\":", JsonQuote(caller->name),
-                                   ",\"roles\":[", roles, "],\"open_mode\":",
-                                   impl->authorizer->open() ? "true" : "false", "}\n"),
-                      kJson);
+      res.set_content(
+          absl::StrCat("{\"principal\":", JsonQuote(caller->name), ",\"roles\":[", roles,
+                       "],\"open_mode\":", impl->authorizer->open() ? "true" : "false", "}\n"),
+          kJson);
     });
   });
-  r.Get("/api/v1/decisions", false, [impl](Req req, Res res, grpc::ClientContext* ctx) {
-    impl->Decisions(req, res, ctx);
-  });
+  r.Get("/api/v1/decisions", false,
+        [impl](Req req, Res res, grpc::ClientContext* ctx) { impl->Decisions(req, res, ctx); });
   r.Get("/api/v1/decisions/counts", false,
-      [impl](Req req, Res res, grpc::ClientContext*) { impl->Counts(req, res); });
+        [impl](Req req, Res res, grpc::ClientContext*) { impl->Counts(req, res); });
   r.Get(R"(/api/v1/decisions/([A-Za-z0-9_-]+))", false,
-      [impl](Req req, Res res, grpc::ClientContext* ctx) {
-        v1::GetDecisionRequest r;
-        r.set_decision_id(req.matches[1]);
-        v1::DecisionRecord out;
-        Impl::Finish(res, impl->screening->GetDecision(ctx, r, &out), out);
-      });
+        [impl](Req req, Res res, grpc::ClientContext* ctx) {
+          v1::GetDecisionRequest r;
+          r.set_decision_id(req.matches[1]);
+          v1::DecisionRecord out;
+          Impl::Finish(res, impl->screening->GetDecision(ctx, r, &out), out);
+        });
   r.Get(R"(/api/v1/decisions/([A-Za-z0-9_-]+)/replay)", false,
-      [impl](Req req, Res res, grpc::ClientContext* ctx) {
-        v1::ReplayDecisionRequest r;
-        r.set_decision_id(req.matches[1]);
-        v1::ReplayDecisionResponse out;
-        Impl::Finish(res, impl->admin->ReplayDecision(ctx, r, &out), out);
-      });
+        [impl](Req req, Res res, grpc::ClientContext* ctx) {
+          v1::ReplayDecisionRequest r;
+          r.set_decision_id(req.matches[1]);
+          v1::ReplayDecisionResponse out;
+          Impl::Finish(res, impl->admin->ReplayDecision(ctx, r, &out), out);
+        });
   r.Get(R"(/api/v1/entities/([^/]+))", false, [impl](Req req, Res res, grpc::ClientContext*) {
     auto snapshot = impl->manager->Current();
     if (snapshot == nullptr) {
@@ -424,8 +413,7 @@ void InstallDecisionRoutes(const Routes& r) {
     if (it == snapshot->data->entity_by_id.end()) {
       return SendError(res, 404, "NOT_FOUND",
                        absl::StrCat("entity ", std::string(req.matches[1]),
-                                    " is not in the active list version ",
-                                    snapshot->list_version));
+                                    " is not in the active list version ", snapshot->list_version));
     }
     res.set_header("X-List-Version", snapshot->list_version);
     SendMessage(res, snapshot->data->entities[it->second]);
@@ -441,16 +429,16 @@ void InstallDecisionRoutes(const Routes& r) {
     Impl::Finish(res, impl->admin->RecordDisposition(ctx, r, &out), out);
   });
   r.Post(R"(/api/v1/dispositions/([A-Za-z0-9_-]+)/revoke)", true,
-       [impl](Req req, Res res, grpc::ClientContext* ctx) {
-         v1::RevokeDispositionRequest r;
-         if (!ParseBody(req, res, &r)) return;
-         r.set_disposition_id(req.matches[1]);
-         if (absl::StripAsciiWhitespace(r.reason()).empty()) {
-           return SendError(res, 400, "INVALID_ARGUMENT", "reason: is required", "reason");
-         }
-         v1::Disposition out;
-         Impl::Finish(res, impl->admin->RevokeDisposition(ctx, r, &out), out);
-       });
+         [impl](Req req, Res res, grpc::ClientContext* ctx) {
+           v1::RevokeDispositionRequest r;
+           if (!ParseBody(req, res, &r)) return;
+           r.set_disposition_id(req.matches[1]);
+           if (absl::StripAsciiWhitespace(r.reason()).empty()) {
+             return SendError(res, 400, "INVALID_ARGUMENT", "reason: is required", "reason");
+           }
+           v1::Disposition out;
+           Impl::Finish(res, impl->admin->RevokeDisposition(ctx, r, &out), out);
+         });
 }
 
 // Alerts, versions and status, diffs, the admin log, audit verification,
@@ -464,20 +452,20 @@ void InstallOperatorRoutes(const Routes& r) {
     r.set_limit(limit);
     const std::string u = req.get_param_value("unacknowledged_only");
     if (!u.empty() && u != "true" && u != "false") {
-      return SendError(res, 400, "INVALID_ARGUMENT",
-                       "unacknowledged_only: must be true or false", "unacknowledged_only");
+      return SendError(res, 400, "INVALID_ARGUMENT", "unacknowledged_only: must be true or false",
+                       "unacknowledged_only");
     }
     r.set_unacknowledged_only(u == "true");
     v1::ListAlertsResponse out;
     Impl::Finish(res, impl->location->ListAlerts(ctx, r, &out), out);
   });
   r.Post(R"(/api/v1/alerts/([A-Za-z0-9_-]+)/acknowledge)", true,
-       [impl](Req req, Res res, grpc::ClientContext* ctx) {
-         v1::AcknowledgeAlertRequest r;
-         r.set_alert_id(req.matches[1]);
-         v1::Alert out;
-         Impl::Finish(res, impl->location->AcknowledgeAlert(ctx, r, &out), out);
-       });
+         [impl](Req req, Res res, grpc::ClientContext* ctx) {
+           v1::AcknowledgeAlertRequest r;
+           r.set_alert_id(req.matches[1]);
+           v1::Alert out;
+           Impl::Finish(res, impl->location->AcknowledgeAlert(ctx, r, &out), out);
+         });
   r.Get("/api/v1/versions", false, [impl](Req, Res res, grpc::ClientContext* ctx) {
     v1::ListVersionsResponse out;
     Impl::Finish(res, impl->admin->ListVersions(ctx, {}, &out), out);

@@ -62,8 +62,7 @@ class ConsoleApi {
  public:
   // REQUIRES: all pointers outlive the console. `channel` reaches this
   // server's gRPC services (in-process).
-  ConsoleApi(std::shared_ptr<grpc::Channel> channel,
-             const api::Authorizer* authorizer,
+  ConsoleApi(std::shared_ptr<grpc::Channel> channel, const api::Authorizer* authorizer,
              const serving::SnapshotManager* manager, std::string static_dir);
   ~ConsoleApi();
 

@@ -12,16 +12,25 @@ namespace exportscreen::server::console {
 
 using google::protobuf::Message;
 
-
 std::string JsonQuote(absl::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           absl::StrAppend(&out, "\\u00", absl::Hex(c, absl::kZeroPad2));
@@ -51,38 +60,59 @@ void SendError(httplib::Response& res, int http_status, absl::string_view code,
                absl::string_view message, absl::string_view field) {
   res.status = http_status;
   std::string f(field.empty() ? FieldOf(message) : std::string(field));
-  res.set_content(absl::StrCat("{\"code\":", JsonQuote(code),
-                               ",\"error\":", JsonQuote(message),
-                               f.empty() ? "" : absl::StrCat(",\"field\":", JsonQuote(f)),
-                               "}\n"),
+  res.set_content(absl::StrCat("{\"code\":", JsonQuote(code), ",\"error\":", JsonQuote(message),
+                               f.empty() ? "" : absl::StrCat(",\"field\":", JsonQuote(f)), "}\n"),
                   kJson);
 }
 
 int HttpStatusOf(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return 200;
+    case grpc::StatusCode::OK:
+      return 200;
     case grpc::StatusCode::INVALID_ARGUMENT:
-    case grpc::StatusCode::OUT_OF_RANGE: return 400;
-    case grpc::StatusCode::UNAUTHENTICATED: return 401;
-    case grpc::StatusCode::PERMISSION_DENIED: return 403;
-    case grpc::StatusCode::NOT_FOUND: return 404;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
     case grpc::StatusCode::ALREADY_EXISTS:
     case grpc::StatusCode::FAILED_PRECONDITION:
-    case grpc::StatusCode::ABORTED: return 409;
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return 429;
-    case grpc::StatusCode::UNAVAILABLE: return 503;
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return 504;
-    case grpc::StatusCode::UNIMPLEMENTED: return 501;
-    default: return 500;
+    case grpc::StatusCode::ABORTED:
+      return 409;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return 429;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return 504;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return 501;
+    default:
+      return 500;
   }
 }
 
 const char* GrpcCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {
-      "OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-      "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-      "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-      "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
   const int i = static_cast<int>(code);
   return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
 }
@@ -111,8 +141,8 @@ void SendMessage(httplib::Response& res, const Message& m) {
 bool ParseBody(const httplib::Request& req, httplib::Response& res, Message* m) {
   if (!absl::StartsWith(absl::AsciiStrToLower(req.get_header_value("Content-Type")),
                         "application/json")) {
-    SendError(res, 415, "INVALID_ARGUMENT",
-              "body: send JSON with Content-Type: application/json", "body");
+    SendError(res, 415, "INVALID_ARGUMENT", "body: send JSON with Content-Type: application/json",
+              "body");
     return false;
   }
   if (req.body.empty()) return true;
@@ -133,8 +163,7 @@ bool ParseBody(const httplib::Request& req, httplib::Response& res, Message* m) 
     }
     if (field.empty()) field = "body";
     SendError(res, 400, "INVALID_ARGUMENT",
-              absl::StrCat(field, ": not valid JSON of ", m->GetTypeName(), ": ", msg),
-              field);
+              absl::StrCat(field, ": not valid JSON of ", m->GetTypeName(), ": ", msg), field);
     return false;
   }
   return true;
@@ -154,10 +183,8 @@ bool IsLoopbackHostHeader(absl::string_view host) {
 bool ParseLimit(const httplib::Request& req, httplib::Response& res, int* limit) {
   *limit = 0;
   if (!req.has_param("limit")) return true;
-  if (!absl::SimpleAtoi(req.get_param_value("limit"), limit) || *limit < 1 ||
-      *limit > 10000) {
-    SendError(res, 400, "INVALID_ARGUMENT", "limit: must be a number from 1 to 10000",
-              "limit");
+  if (!absl::SimpleAtoi(req.get_param_value("limit"), limit) || *limit < 1 || *limit > 10000) {
+    SendError(res, 400, "INVALID_ARGUMENT", "limit: must be a number from 1 to 10000", "limit");
     return false;
   }
   return true;

@@ -38,8 +38,7 @@ void SendStatus(httplib::Response& res, const absl::Status& s, absl::string_view
 void SendMessage(httplib::Response& res, const google::protobuf::Message& m);
 // Parses a JSON body into `m`; on failure answers 400 (415 if it is not
 // JSON) naming the field and returns false.
-bool ParseBody(const httplib::Request& req, httplib::Response& res,
-               google::protobuf::Message* m);
+bool ParseBody(const httplib::Request& req, httplib::Response& res, google::protobuf::Message* m);
 // True if the Host header names a loopback address (or is absent).
 bool IsLoopbackHostHeader(absl::string_view host);
 // The `limit` parameter of the log listings: 1 to 10000, absent = 0 (the

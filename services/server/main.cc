@@ -20,8 +20,7 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to listen on (plaintext: loopback only)");
 ABSL_FLAG(std::string, db, "var/db", "RocksDB directory (created if missing)");
-ABSL_FLAG(std::string, rules, "rules",
-          "rule directory (*.textproto) loaded into an empty store");
+ABSL_FLAG(std::string, rules, "rules", "rule directory (*.textproto) loaded into an empty store");
 ABSL_FLAG(std::string, seeds, "seeds",
           "seed directory for an empty store: ownership.jsonl, items.jsonl, "
           "and entities.jsonl (hand-written parties, read only when "
@@ -65,8 +64,7 @@ ABSL_FLAG(int, max_queue, 4096,
 ABSL_FLAG(int, admin_queue, 64,
           "admin operations (imports, activations, backups) queued for the "
           "admin thread");
-ABSL_FLAG(int, stream_window, 64,
-          "ScreenStream: lines in flight per stream (flow-control window)");
+ABSL_FLAG(int, stream_window, 64, "ScreenStream: lines in flight per stream (flow-control window)");
 ABSL_FLAG(int, snapshots_kept, 4,
           "loaded snapshots kept for rollback, replay and dry runs (each holds "
           "one list version in memory)");
@@ -129,8 +127,8 @@ namespace {
 // libprotobuf logs one line per string field with invalid UTF-8 it parses;
 // any caller can send such bodies (they are answered INVALID_ARGUMENT), so
 // its lines are rate limited like our own.
-void ProtobufLog(google::protobuf::LogLevel level, const char* filename,
-                 int line, const std::string& message) {
+void ProtobufLog(google::protobuf::LogLevel level, const char* filename, int line,
+                 const std::string& message) {
   ES_LOG_WARNING_RATE_LIMITED("libprotobuf ", filename, ":", line, ": ", message);
 }
 }  // namespace
@@ -168,9 +166,9 @@ int main(int argc, char** argv) {
       ES_LOG_ERROR("restore failed: ", restored.status().ToString());
       return 1;
     }
-    ES_LOG_INFO("restored backup ", restored->backup_id, " of ", backup, " (",
-                restored->size_bytes, " bytes, ", restored->file_count,
-                " files, checksums verified) into ", absl::GetFlag(FLAGS_db),
+    ES_LOG_INFO("restored backup ", restored->backup_id, " of ", backup, " (", restored->size_bytes,
+                " bytes, ", restored->file_count, " files, checksums verified) into ",
+                absl::GetFlag(FLAGS_db),
                 "; start the server on it and run `screenctl audit verify`");
     return 0;
   }
@@ -241,8 +239,8 @@ int main(int argc, char** argv) {
     ES_LOG_ERROR("--backup_rate_limit_mb: must be >= 0");
     return 64;
   }
-  options.backup_rate_limit =
-      static_cast<uint64_t>(absl::GetFlag(FLAGS_backup_rate_limit_mb)) << 20;
+  options.backup_rate_limit = static_cast<uint64_t>(absl::GetFlag(FLAGS_backup_rate_limit_mb))
+                              << 20;
 
   for (absl::string_view url :
        absl::StrSplit(absl::GetFlag(FLAGS_nats), ',', absl::SkipWhitespace())) {

@@ -14,8 +14,7 @@ namespace exportscreen::server {
 
 namespace {
 
-void Probe(const std::function<ProbeResult()>& fn, const char* ok_body,
-           httplib::Response& res) {
+void Probe(const std::function<ProbeResult()>& fn, const char* ok_body, httplib::Response& res) {
   const ProbeResult r = fn ? fn() : ProbeResult{false, "no probe"};
   res.status = r.ok ? 200 : 503;
   res.set_content(r.ok ? std::string(ok_body) + "\n" : r.reason + "\n",
@@ -24,15 +23,15 @@ void Probe(const std::function<ProbeResult()>& fn, const char* ok_body,
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<OpsHttpServer>> OpsHttpServer::Start(
-    const std::string& listen, OpsHandlers handlers) {
+absl::StatusOr<std::unique_ptr<OpsHttpServer>> OpsHttpServer::Start(const std::string& listen,
+                                                                    OpsHandlers handlers) {
   const size_t colon = listen.rfind(':');
   int port = -1;
   if (colon == std::string::npos ||
-      !absl::SimpleAtoi(absl::string_view(listen).substr(colon + 1), &port) ||
-      port < 0 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--metrics_listen=", listen, ": expected host:port (e.g. 127.0.0.1:9464)"));
+      !absl::SimpleAtoi(absl::string_view(listen).substr(colon + 1), &port) || port < 0 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--metrics_listen=", listen, ": expected host:port (e.g. 127.0.0.1:9464)"));
   }
   absl::string_view host = absl::string_view(listen).substr(0, colon);
   if (absl::ConsumePrefix(&host, "[")) absl::ConsumeSuffix(&host, "]");
@@ -69,13 +68,11 @@ absl::StatusOr<std::unique_ptr<OpsHttpServer>> OpsHttpServer::Start(
   if (port == 0) {
     s->port_ = http.bind_to_any_port(host_str);
     if (s->port_ <= 0) {
-      return absl::UnavailableError(absl::StrCat("--metrics_listen=", listen,
-                                                 ": cannot bind"));
+      return absl::UnavailableError(absl::StrCat("--metrics_listen=", listen, ": cannot bind"));
     }
   } else {
     if (!http.bind_to_port(host_str, port)) {
-      return absl::UnavailableError(absl::StrCat("--metrics_listen=", listen,
-                                                 ": cannot bind"));
+      return absl::UnavailableError(absl::StrCat("--metrics_listen=", listen, ": cannot bind"));
     }
     s->port_ = port;
   }

@@ -45,8 +45,8 @@ class OpsHttpServer {
  public:
   // Binds `listen` ("host:port"; port 0 = any free port) and starts
   // serving. INVALID_ARGUMENT if malformed, UNAVAILABLE if it cannot bind.
-  static absl::StatusOr<std::unique_ptr<OpsHttpServer>> Start(
-      const std::string& listen, OpsHandlers handlers);
+  static absl::StatusOr<std::unique_ptr<OpsHttpServer>> Start(const std::string& listen,
+                                                              OpsHandlers handlers);
   ~OpsHttpServer();  // stops and joins
   int port() const { return port_; }
 

@@ -81,20 +81,18 @@ bool IsLoopbackAddress(absl::string_view listen) {
   return all_loopback;
 }
 
-absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
-    ServerOptions options) {
+absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOptions options) {
   std::unique_ptr<ScreeningServer> s(new ScreeningServer());
   s->options_ = options;
   const bool tls = !options.tls_cert.empty();
   if (!tls && !IsLoopbackAddress(options.listen)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--listen=", options.listen,
-        ": plaintext is allowed on loopback only; give --tls_cert and --tls_key"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--listen=", options.listen,
+                     ": plaintext is allowed on loopback only; give --tls_cert and --tls_key"));
   }
   if (options.auth_config.empty()) {
     if (!IsLoopbackAddress(options.listen)) {
-      return absl::InvalidArgumentError(
-          "--auth_config is required when listening beyond loopback");
+      return absl::InvalidArgumentError("--auth_config is required when listening beyond loopback");
     }
     s->authorizer_ = api::Authorizer::Open();
     ES_LOG_WARNING("no --auth_config: open mode (every loopback caller has every role)");
@@ -106,11 +104,10 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   store::StoreOptions store_options;
   store_options.sync_decisions = options.sync_decisions;
   if (!options.nats_urls.empty()) store_options.replica_id = options.replica_id;
-  ASSIGN_OR_RETURN(s->store_,
-                   store::EntityStore::Open(options.db_path, store_options));
+  ASSIGN_OR_RETURN(s->store_, store::EntityStore::Open(options.db_path, store_options));
   RETURN_IF_ERROR(s->StartCluster());
-  s->manager_ = std::make_unique<serving::SnapshotManager>(
-      s->store_.get(), options.clock, options.snapshots_kept);
+  s->manager_ = std::make_unique<serving::SnapshotManager>(s->store_.get(), options.clock,
+                                                           options.snapshots_kept);
   s->manager_->set_memory_budget(options.snapshot_memory_budget);
   int workers = options.workers > 0
                     ? options.workers
@@ -121,8 +118,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   if (!options.access_log.empty()) {
     ASSIGN_OR_RETURN(s->access_log_, api::AccessLog::Open(options.access_log));
   }
-  s->observability_.enabled =
-      !options.metrics_listen.empty() || s->access_log_ != nullptr;
+  s->observability_.enabled = !options.metrics_listen.empty() || s->access_log_ != nullptr;
   s->observability_.access_log = s->access_log_.get();
   api::ServiceOptions service_options;
   service_options.record_decisions = options.record_decisions;
@@ -130,33 +126,28 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   service_options.observability = &s->observability_;
   service_options.stream_window = options.stream_window;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
-      s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(),
-      service_options);
-  s->admin_ = std::make_unique<api::AdminServiceImpl>(
-      s->manager_.get(), s->admin_pool_.get(), s->authorizer_.get(), options.clock);
+      s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(), service_options);
+  s->admin_ = std::make_unique<api::AdminServiceImpl>(s->manager_.get(), s->admin_pool_.get(),
+                                                      s->authorizer_.get(), options.clock);
   // Location verification (issue 8): trust, ingestor (loads the latest
   // locations into the snapshots' feed), LocationService.
   std::unique_ptr<serving::LocationTrust> location_trust;
   if (!options.location_trust.empty()) {
-    ASSIGN_OR_RETURN(location_trust,
-                     serving::LocationTrust::FromFile(options.location_trust));
+    ASSIGN_OR_RETURN(location_trust, serving::LocationTrust::FromFile(options.location_trust));
   }
   ASSIGN_OR_RETURN(s->location_ingestor_,
-                   serving::LocationIngestor::Create(
-                       s->store_.get(), s->manager_.get(),
-                       std::move(location_trust), options.clock));
+                   serving::LocationIngestor::Create(s->store_.get(), s->manager_.get(),
+                                                     std::move(location_trust), options.clock));
   s->location_pool_ = std::make_unique<WorkerPool>(1, 64);
   s->location_ = std::make_unique<api::LocationServiceImpl>(
-      s->location_ingestor_.get(), s->store_.get(), s->location_pool_.get(),
-      s->authorizer_.get());
+      s->location_ingestor_.get(), s->store_.get(), s->location_pool_.get(), s->authorizer_.get());
   ScreeningServer* raw = s.get();
   s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
   // A decision evaluated on a snapshot that an activation superseded while
   // it was in flight is recorded after the activation's re-screen scanned:
   // re-screen it on its own (issue 12).
-  s->screening_->set_on_recorded([admin = s->admin_.get()](const v1::DecisionRecord& r) {
-    admin->RescreenIfSuperseded(r);
-  });
+  s->screening_->set_on_recorded(
+      [admin = s->admin_.get()](const v1::DecisionRecord& r) { admin->RescreenIfSuperseded(r); });
   s->admin_->set_rescreen(options.rescreen_lookback, options.rescreen_max);
   s->admin_->set_backup_root(options.backup_root, options.backup_rate_limit);
   s->admin_->set_observability(&s->observability_);
@@ -179,15 +170,13 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(
   builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 60 * 1000);
   s->server_ = builder.BuildAndStart();
   if (s->server_ == nullptr || s->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", options.listen));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", options.listen));
   }
   s->heartbeat_unix_ms_.store(absl::ToUnixMillis(absl::Now()));
   s->UpdateHealth();
   s->maintenance_ = std::thread([raw] { raw->MaintenanceLoop(); });
   RETURN_IF_ERROR(s->StartOpsHttp());
-  ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ",
-              options.db_path);
+  ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ", options.db_path);
   return s;
 }
 
@@ -211,15 +200,14 @@ absl::Status ScreeningServer::StartOpsHttp() {
       if (dir.empty()) ES_LOG_ERROR("console pages not found: give --console_dir");
       grpc::ChannelArguments args;
       args.SetMaxReceiveMessageSize(-1);
-      console_ = std::make_unique<ConsoleApi>(
-          server_->InProcessChannel(args), authorizer_.get(),
-          manager_.get(), dir);
+      console_ = std::make_unique<ConsoleApi>(server_->InProcessChannel(args), authorizer_.get(),
+                                              manager_.get(), dir);
       handlers.install = [console = console_.get()](httplib::Server* http) {
         console->Install(http);
       };
       handlers.threads = 12;
-      ES_LOG_INFO("analyst console on http://", options.metrics_listen,
-                  "/console/ (pages from ", dir.empty() ? "(none)" : dir, ")");
+      ES_LOG_INFO("analyst console on http://", options.metrics_listen, "/console/ (pages from ",
+                  dir.empty() ? "(none)" : dir, ")");
     } else {
       ES_LOG_WARNING("analyst console OFF: --metrics_listen=", options.metrics_listen,
                      " is not loopback (the console needs a loopback listener)");
@@ -248,9 +236,9 @@ absl::Status ScreeningServer::StartCluster() {
     return absl::OkStatus();
   }
   if (!store::IsValidReplicaId(options.replica_id)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "replica_id: '", options.replica_id,
-        "' must be 1 to 32 of [a-z0-9_] (required with --nats)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("replica_id: '", options.replica_id,
+                     "' must be 1 to 32 of [a-z0-9_] (required with --nats)"));
   }
   if (options.stream_replicas < 1 || options.stream_replicas > 5) {
     return absl::InvalidArgumentError("stream_replicas: must be 1 to 5");
@@ -263,15 +251,14 @@ absl::Status ScreeningServer::StartCluster() {
   co.replica_id = options.replica_id;
   co.stream_replicas = options.stream_replicas;
   co.ack_timeout = options.nats_ack_timeout;
-  return store_->WrapDecisionLog(
-      [&](std::unique_ptr<store::DecisionLog> local)
-          -> absl::StatusOr<std::unique_ptr<store::DecisionLog>> {
-        ASSIGN_OR_RETURN(std::unique_ptr<cluster::ClusterDecisionLog> log,
-                         cluster::ClusterDecisionLog::Open(
-                             std::move(local), &store_->replica_decisions(), co));
-        cluster_log_ = log.get();
-        return std::unique_ptr<store::DecisionLog>(std::move(log));
-      });
+  return store_->WrapDecisionLog([&](std::unique_ptr<store::DecisionLog> local)
+                                     -> absl::StatusOr<std::unique_ptr<store::DecisionLog>> {
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<cluster::ClusterDecisionLog> log,
+        cluster::ClusterDecisionLog::Open(std::move(local), &store_->replica_decisions(), co));
+    cluster_log_ = log.get();
+    return std::unique_ptr<store::DecisionLog>(std::move(log));
+  });
 }
 
 ScreeningServer::~ScreeningServer() { Shutdown(absl::Seconds(1)); }
@@ -289,27 +276,24 @@ void ScreeningServer::UpdateHealth() {
   health->SetServingStatus("exportscreen.liveness", true);
 }
 
-int ScreeningServer::metrics_port() const {
-  return ops_http_ != nullptr ? ops_http_->port() : 0;
-}
+int ScreeningServer::metrics_port() const { return ops_http_ != nullptr ? ops_http_->port() : 0; }
 
 ProbeResult ScreeningServer::Ready() const {
   auto snapshot = manager_->Current();
   if (snapshot == nullptr) {
     std::string reason = manager_->NotServingReason();
-    return {false, absl::StrCat("not ready: no active snapshot",
-                                reason.empty() ? "" : ": ", reason)};
+    return {false,
+            absl::StrCat("not ready: no active snapshot", reason.empty() ? "" : ": ", reason)};
   }
   if (cluster_log_ != nullptr && !cluster_log_->healthy()) {
     // Fail closed: no answer without a record in the replicated log.
     return {false, absl::StrCat("not ready: ", cluster_log_->NotServingReason())};
   }
   if (list_stale_.load(std::memory_order_relaxed)) {
-    return {false,
-            absl::StrCat("not ready: list version ", snapshot->list_version,
-                         " is older than --max_list_age=",
-                         absl::FormatDuration(options_.max_list_age),
-                         " (import and activate current lists)")};
+    return {false, absl::StrCat("not ready: list version ", snapshot->list_version,
+                                " is older than --max_list_age=",
+                                absl::FormatDuration(options_.max_list_age),
+                                " (import and activate current lists)")};
   }
   return {true, ""};
 }
@@ -317,13 +301,11 @@ ProbeResult ScreeningServer::Ready() const {
 ProbeResult ScreeningServer::Live() const {
   // Generous: the same loop also writes audit checkpoints and expires old
   // decisions, which may take a while on a large store.
-  const absl::Duration limit =
-      std::max(absl::Seconds(60), options_.probe_interval * 10);
-  const absl::Duration since =
-      absl::Now() - absl::FromUnixMillis(heartbeat_unix_ms_.load());
+  const absl::Duration limit = std::max(absl::Seconds(60), options_.probe_interval * 10);
+  const absl::Duration since = absl::Now() - absl::FromUnixMillis(heartbeat_unix_ms_.load());
   if (since > limit) {
-    return {false, absl::StrCat("not live: maintenance loop silent for ",
-                                absl::FormatDuration(since))};
+    return {false,
+            absl::StrCat("not live: maintenance loop silent for ", absl::FormatDuration(since))};
   }
   return {true, ""};
 }
@@ -341,19 +323,18 @@ void ScreeningServer::CheckFreshness() {
   if (!stale || was) return;
   // Newly stale: one alert per list version (the store deduplicates), a
   // log line and the es_list_stale gauge; readiness now fails closed.
-  ES_LOG_ERROR("list version ", snapshot->list_version, " is ",
-               absl::FormatDuration(age), " old, over --max_list_age=",
-               absl::FormatDuration(options_.max_list_age),
+  ES_LOG_ERROR("list version ", snapshot->list_version, " is ", absl::FormatDuration(age),
+               " old, over --max_list_age=", absl::FormatDuration(options_.max_list_age),
                ": not ready until current lists are activated");
   v1::Alert alert;
   alert.set_kind(v1::ALERT_KIND_LIST_STALE);
   alert.set_list_version(snapshot->list_version);
   alert.set_rule_set_version(snapshot->rule_set_version);
   SetProtoTime(options_.clock->Now(), alert.mutable_created_at());
-  alert.set_message(absl::StrCat(
-      "list version ", snapshot->list_version, " is ", absl::FormatDuration(age),
-      " old (limit ", absl::FormatDuration(options_.max_list_age),
-      "): readiness fails until current lists are imported and activated"));
+  alert.set_message(
+      absl::StrCat("list version ", snapshot->list_version, " is ", absl::FormatDuration(age),
+                   " old (limit ", absl::FormatDuration(options_.max_list_age),
+                   "): readiness fails until current lists are imported and activated"));
   std::vector<v1::Alert> appended;
   absl::Status s = store_->alerts().AppendAlerts({alert}, &appended);
   if (!s.ok()) ES_LOG_ERROR("stale-list alert not stored: ", s.ToString());
@@ -364,8 +345,7 @@ std::string ScreeningServer::RenderMetrics() const {
   using metrics::AppendHeader;
   using metrics::AppendSample;
   AppendHeader(&out, "es_queue_depth", "Work queued, by worker pool", "gauge");
-  AppendSample(&out, "es_queue_depth", "pool=\"screening\"",
-               static_cast<double>(pool_->queued()));
+  AppendSample(&out, "es_queue_depth", "pool=\"screening\"", static_cast<double>(pool_->queued()));
   AppendSample(&out, "es_queue_depth", "pool=\"admin\"",
                static_cast<double>(admin_pool_->queued()));
   AppendSample(&out, "es_queue_depth", "pool=\"location\"",
@@ -376,8 +356,7 @@ std::string ScreeningServer::RenderMetrics() const {
   AppendSample(&out, "es_queue_capacity", "pool=\"admin\"",
                static_cast<double>(admin_pool_->max_queue()));
   AppendHeader(&out, "es_queue_rejections_total",
-               "Work refused because the queue was full (RESOURCE_EXHAUSTED), by pool",
-               "counter");
+               "Work refused because the queue was full (RESOURCE_EXHAUSTED), by pool", "counter");
   AppendSample(&out, "es_queue_rejections_total", "pool=\"screening\"",
                static_cast<double>(pool_->rejected()));
   AppendSample(&out, "es_queue_rejections_total", "pool=\"admin\"",
@@ -388,45 +367,38 @@ std::string ScreeningServer::RenderMetrics() const {
   const ProbeResult ready = Ready();
   AppendHeader(&out, "es_ready", "1 if ready (serving a current snapshot)", "gauge");
   AppendSample(&out, "es_ready", "", ready.ok ? 1 : 0);
-  AppendHeader(&out, "es_list_stale",
-               "1 if the active list version is older than --max_list_age", "gauge");
-  AppendSample(&out, "es_list_stale", "", list_stale_.load() ? 1 : 0);
-  AppendHeader(&out, "es_max_list_age_seconds", "--max_list_age (0 = no limit)",
+  AppendHeader(&out, "es_list_stale", "1 if the active list version is older than --max_list_age",
                "gauge");
-  AppendSample(&out, "es_max_list_age_seconds", "",
-               absl::ToDoubleSeconds(options_.max_list_age));
+  AppendSample(&out, "es_list_stale", "", list_stale_.load() ? 1 : 0);
+  AppendHeader(&out, "es_max_list_age_seconds", "--max_list_age (0 = no limit)", "gauge");
+  AppendSample(&out, "es_max_list_age_seconds", "", absl::ToDoubleSeconds(options_.max_list_age));
   if (auto snapshot = manager_->Current(); snapshot != nullptr) {
-    AppendHeader(&out, "es_active_version_info",
-                 "The active rule-set and list versions (value 1)", "gauge");
-    AppendSample(&out, "es_active_version_info",
-                 absl::StrCat("rule_set_version=\"",
-                              metrics::EscapeLabel(snapshot->rule_set_version),
-                              "\",list_version=\"",
-                              metrics::EscapeLabel(snapshot->list_version), "\""),
-                 1);
+    AppendHeader(&out, "es_active_version_info", "The active rule-set and list versions (value 1)",
+                 "gauge");
+    AppendSample(
+        &out, "es_active_version_info",
+        absl::StrCat("rule_set_version=\"", metrics::EscapeLabel(snapshot->rule_set_version),
+                     "\",list_version=\"", metrics::EscapeLabel(snapshot->list_version), "\""),
+        1);
     AppendHeader(&out, "es_list_version_age_seconds",
                  "Age of the active list version (since it was imported)", "gauge");
     AppendSample(&out, "es_list_version_age_seconds", "",
                  absl::ToDoubleSeconds(options_.clock->Now() - snapshot->list_created_at));
-    AppendHeader(&out, "es_list_entities", "Listed entities in the active list version",
-                 "gauge");
+    AppendHeader(&out, "es_list_entities", "Listed entities in the active list version", "gauge");
     AppendSample(&out, "es_list_entities", "",
                  static_cast<double>(snapshot->data->entities.size()));
     AppendHeader(&out, "es_snapshot_loaded_timestamp_seconds",
                  "Unix time the active snapshot was built", "gauge");
     AppendSample(&out, "es_snapshot_loaded_timestamp_seconds", "",
                  absl::ToDoubleSeconds(snapshot->loaded_at - absl::UnixEpoch()));
-    AppendHeader(&out, "es_snapshot_load_seconds",
-                 "Build time of the active snapshot", "gauge");
+    AppendHeader(&out, "es_snapshot_load_seconds", "Build time of the active snapshot", "gauge");
     AppendSample(&out, "es_snapshot_load_seconds", "", snapshot->load_seconds);
   }
-  AppendHeader(&out, "es_decisions_stored", "Decision records in the audit chain",
-               "gauge");
+  AppendHeader(&out, "es_decisions_stored", "Decision records in the audit chain", "gauge");
   AppendSample(&out, "es_decisions_stored", "",
                static_cast<double>(store_->decisions().decision_count()));
   for (const auto& [name, value] : store_->Stats()) {
-    AppendHeader(&out, name, "RocksDB property (summed over column families)",
-                 "gauge");
+    AppendHeader(&out, name, "RocksDB property (summed over column families)", "gauge");
     AppendSample(&out, name, "", value);
   }
   return out;
@@ -440,11 +412,9 @@ absl::Status ScreeningServer::Load() {
     return status;
   }
   auto snapshot = manager_->Current();
-  ES_LOG_INFO("serving rules=", snapshot->rule_set_version,
-              " lists=", snapshot->list_version, " entities=",
-              snapshot->data->entities.size(), " names=",
-              snapshot->index->name_count(), " load=", snapshot->load_seconds,
-              "s");
+  ES_LOG_INFO("serving rules=", snapshot->rule_set_version, " lists=", snapshot->list_version,
+              " entities=", snapshot->data->entities.size(),
+              " names=", snapshot->index->name_count(), " load=", snapshot->load_seconds, "s");
   return absl::OkStatus();
 }
 
@@ -452,8 +422,7 @@ void ScreeningServer::MaintenanceLoop() {
   absl::Time next_expiry = absl::Now();
   absl::Time next_checkpoint = absl::Now() + options_.checkpoint_interval;
   int64_t last_checkpointed = -1;
-  const absl::Duration tick =
-      std::min(options_.probe_interval, options_.checkpoint_interval);
+  const absl::Duration tick = std::min(options_.probe_interval, options_.checkpoint_interval);
   while (!stop_maintenance_.WaitForNotificationWithTimeout(tick)) {
     // Liveness heartbeat and list freshness (readiness), every tick.
     heartbeat_unix_ms_.store(absl::ToUnixMillis(absl::Now()));
@@ -472,8 +441,7 @@ void ScreeningServer::MaintenanceLoop() {
         ES_LOG_ERROR("audit checkpoint failed: ", cp.status().ToString());
       } else if (cp->has_value()) {
         last_checkpointed = static_cast<int64_t>((*cp)->sequence());
-        ES_LOG_INFO("audit checkpoint sequence=", (*cp)->sequence(),
-                    " hash=", (*cp)->hash());
+        ES_LOG_INFO("audit checkpoint sequence=", (*cp)->sequence(), " hash=", (*cp)->hash());
       }
     }
     if (options_.decision_retention_days > 0 && absl::Now() >= next_expiry) {
@@ -494,11 +462,10 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   stop_maintenance_.Notify();
   if (maintenance_.joinable()) maintenance_.join();
-  ops_http_.reset();  // probes and scrapes end first
+  ops_http_.reset();               // probes and scrapes end first
   if (server_ == nullptr) return;  // Start() failed before listening
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
-  server_->Shutdown(std::chrono::system_clock::now() +
-                    absl::ToChronoMilliseconds(grace));
+  server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
   // Worker pools drain after the server stops handing them calls.
   pool_.reset();
   admin_pool_.reset();

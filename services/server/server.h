@@ -103,8 +103,7 @@ class ScreeningServer {
   // Opens the store and starts listening (health NOT_SERVING). Does not
   // load anything yet. Errors: the store's, or UNAVAILABLE if the address
   // cannot be bound.
-  static absl::StatusOr<std::unique_ptr<ScreeningServer>> Start(
-      ServerOptions options);
+  static absl::StatusOr<std::unique_ptr<ScreeningServer>> Start(ServerOptions options);
   ~ScreeningServer();
 
   // Loads rules and lists (seeding an empty store) and, on success, marks

@@ -47,8 +47,7 @@ absl::StatusOr<v1::VerifyAuditChainResponse> VerifyAuditChain(
     std::unique_ptr<store::DecisionLog> chain = store.replica_decisions().Chain(replica);
     store::VerifyOptions chain_options;
     chain_options.cancelled = cancelled;
-    ASSIGN_OR_RETURN(store::ChainVerification c,
-                     store::VerifyDecisionChain(*chain, chain_options));
+    ASSIGN_OR_RETURN(store::ChainVerification c, store::VerifyDecisionChain(*chain, chain_options));
     out.set_records_checked(out.records_checked() + static_cast<int64_t>(c.records_checked));
     if (!c.ok && out.ok()) {
       out.set_ok(false);

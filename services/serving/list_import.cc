@@ -35,16 +35,14 @@ namespace {
 // '#' comments) with the store's importers; appends their entities and, for
 // the version id, each file's name and sha256. Rows an importer rejects are
 // counted and logged, not fatal (real files carry some).
-absl::Status ImportSeedLists(const std::string& lists_dir,
-                             std::vector<v1::ListedEntity>* entities,
-                             std::string* digest_input,
-                             v1::ListVersionInfo* info) {
+absl::Status ImportSeedLists(const std::string& lists_dir, std::vector<v1::ListedEntity>* entities,
+                             std::string* digest_input, v1::ListVersionInfo* info) {
   const std::string manifest_path = lists_dir + "/bootstrap.txt";
   absl::StatusOr<std::string> manifest = ReadFile(manifest_path);
   if (!manifest.ok()) {
-    return absl::NotFoundError(absl::StrCat(
-        "--seed_lists: cannot read ", manifest_path,
-        " (give --seed_lists= to seed from --seeds entities.jsonl instead)"));
+    return absl::NotFoundError(
+        absl::StrCat("--seed_lists: cannot read ", manifest_path,
+                     " (give --seed_lists= to seed from --seeds entities.jsonl instead)"));
   }
   absl::flat_hash_set<std::string> ids;
   for (const auto& e : *entities) ids.insert(e.entity_id());
@@ -56,8 +54,8 @@ absl::Status ImportSeedLists(const std::string& lists_dir,
     std::vector<std::string> words =
         absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
     if (words.size() < 2) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          manifest_path, ":", line_no, ": expected FORMAT FILE..."));
+      return absl::InvalidArgumentError(
+          absl::StrCat(manifest_path, ":", line_no, ": expected FORMAT FILE..."));
     }
     std::vector<store::ImportInput> inputs;
     for (size_t i = 1; i < words.size(); ++i) {
@@ -67,26 +65,23 @@ absl::Status ImportSeedLists(const std::string& lists_dir,
       info->add_sources(absl::StrCat("seed_lists:", words[0], ":", path));
       inputs.push_back({words[i], std::move(content)});
     }
-    absl::StatusOr<store::ImportResult> parsed =
-        store::ParseListFiles(words[0], inputs);
+    absl::StatusOr<store::ImportResult> parsed = store::ParseListFiles(words[0], inputs);
     if (!parsed.ok()) {
-      return absl::Status(parsed.status().code(),
-                          absl::StrCat(manifest_path, ":", line_no, ": ",
-                                       parsed.status().message()));
+      return absl::Status(parsed.status().code(), absl::StrCat(manifest_path, ":", line_no, ": ",
+                                                               parsed.status().message()));
     }
     size_t added = 0;
     for (auto& e : parsed->entities) {
       if (!ids.insert(e.entity_id()).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(manifest_path, ":", line_no, ": entity id ",
-                         e.entity_id(), " already imported by an earlier line"));
+        return absl::InvalidArgumentError(absl::StrCat(manifest_path, ":", line_no, ": entity id ",
+                                                       e.entity_id(),
+                                                       " already imported by an earlier line"));
       }
       entities->push_back(std::move(e));
       ++added;
     }
-    ES_LOG_INFO("seed lists: ", words[0], " ", words[1], ": ", added,
-                " entities, ", parsed->merged_rows, " merged rows, ",
-                parsed->rejected.size(), " rejected rows, ",
+    ES_LOG_INFO("seed lists: ", words[0], " ", words[1], ": ", added, " entities, ",
+                parsed->merged_rows, " merged rows, ", parsed->rejected.size(), " rejected rows, ",
                 parsed->warnings.size(), " warnings");
   }
   return absl::OkStatus();
@@ -139,42 +134,36 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
   store::ListVersionData data;
   std::string digest_input;
   if (!options.lists_dir.empty()) {
-    RETURN_IF_ERROR(ImportSeedLists(options.lists_dir, &data.entities,
-                                    &digest_input, &data.info));
+    RETURN_IF_ERROR(ImportSeedLists(options.lists_dir, &data.entities, &digest_input, &data.info));
   }
   if (!options.seeds_dir.empty()) {
     const std::string entities_path = options.seeds_dir + "/entities.jsonl";
     if (options.lists_dir.empty() && std::filesystem::exists(entities_path)) {
       ASSIGN_OR_RETURN(std::string content, ReadFile(entities_path));
       ASSIGN_OR_RETURN(store::ImportResult parsed,
-                       store::ParseListFiles("entities_jsonl",
-                                             {{"entities.jsonl", content}}));
+                       store::ParseListFiles("entities_jsonl", {{"entities.jsonl", content}}));
       if (!parsed.rejected.empty()) {
         const auto& r = parsed.rejected.front();
-        return absl::InvalidArgumentError(absl::StrCat(
-            entities_path, ":", r.line, ": ", r.reason, " (",
-            parsed.rejected.size(), " rejected rows)"));
+        return absl::InvalidArgumentError(absl::StrCat(entities_path, ":", r.line, ": ", r.reason,
+                                                       " (", parsed.rejected.size(),
+                                                       " rejected rows)"));
       }
       data.entities = std::move(parsed.entities);
       digest_input += content;
     }
     RETURN_IF_ERROR(ReadOptionalJsonLines(
-        options.seeds_dir + "/ownership.jsonl",
-        [&](absl::string_view json, int) -> absl::Status {
+        options.seeds_dir + "/ownership.jsonl", [&](absl::string_view json, int) -> absl::Status {
           v1::OwnershipLink link;
           RETURN_IF_ERROR(ParseJson(json, &link));
-          if (link.owned_name().empty() || link.percent() <= 0 ||
-              link.percent() > 100) {
-            return absl::InvalidArgumentError(
-                "owned_name is empty or percent is not in (0, 100]");
+          if (link.owned_name().empty() || link.percent() <= 0 || link.percent() > 100) {
+            return absl::InvalidArgumentError("owned_name is empty or percent is not in (0, 100]");
           }
           digest_input.append(json.data(), json.size());
           data.ownership.push_back(std::move(link));
           return absl::OkStatus();
         }));
     RETURN_IF_ERROR(ReadOptionalJsonLines(
-        options.seeds_dir + "/items.jsonl",
-        [&](absl::string_view json, int) -> absl::Status {
+        options.seeds_dir + "/items.jsonl", [&](absl::string_view json, int) -> absl::Status {
           v1::CatalogItem item;
           RETURN_IF_ERROR(ParseJson(json, &item));
           if (item.part_number().empty()) {
@@ -204,7 +193,6 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
                    PublishRulesLocked(files, options.rules_dir, "bootstrap"));
   return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");
 }
-
 
 namespace {
 
@@ -238,15 +226,15 @@ std::vector<Msg> ParseJsonLinesFiles(const std::vector<store::ImportInput>& file
 }
 
 std::string OwnershipKeyOf(const v1::OwnershipLink& l) {
-  return absl::StrCat(l.owner_entity_id(), "|", l.owner_name(), "|", l.owned_name(),
-                      "|", l.owned_country());
+  return absl::StrCat(l.owner_entity_id(), "|", l.owner_name(), "|", l.owned_name(), "|",
+                      l.owned_country());
 }
 
 }  // namespace
 
 absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
-    absl::string_view format, const std::vector<store::ImportInput>& files,
-    bool replace, bool activate, bool dry_run, const std::string& actor) {
+    absl::string_view format, const std::vector<store::ImportInput>& files, bool replace,
+    bool activate, bool dry_run, const std::string& actor) {
   ImportOutcome outcome;
   const bool ownership = format == "ownership_jsonl";
   std::vector<v1::OwnershipLink> links;
@@ -289,8 +277,10 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
     absl::flat_hash_set<std::string> seen;
     for (const auto& l : links) {
       auto it = old.find(OwnershipKeyOf(l));
-      if (it == old.end()) ++outcome.added;
-      else if (it->second != l.percent()) ++outcome.changed;
+      if (it == old.end())
+        ++outcome.added;
+      else if (it->second != l.percent())
+        ++outcome.changed;
       seen.insert(OwnershipKeyOf(l));
     }
     if (replace) {
@@ -310,8 +300,10 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
     absl::flat_hash_set<std::string> seen;
     for (const auto& i : items) {
       auto it = old.find(i.part_number());
-      if (it == old.end()) ++outcome.added;
-      else if (!google::protobuf::util::MessageDifferencer::Equals(*it->second, i)) ++outcome.changed;
+      if (it == old.end())
+        ++outcome.added;
+      else if (!google::protobuf::util::MessageDifferencer::Equals(*it->second, i))
+        ++outcome.changed;
       seen.insert(i.part_number());
     }
     std::vector<v1::CatalogItem> merged;
@@ -350,8 +342,8 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
 }
 
 absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
-    absl::string_view format, const std::vector<store::ImportInput>& files,
-    bool replace_lists, bool activate, bool dry_run, const std::string& actor) {
+    absl::string_view format, const std::vector<store::ImportInput>& files, bool replace_lists,
+    bool activate, bool dry_run, const std::string& actor) {
   if (format == "ownership_jsonl" || format == "items_jsonl") {
     return ImportReferenceData(format, files, replace_lists, activate, dry_run, actor);
   }
@@ -417,8 +409,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
       return absl::FailedPreconditionError(
           "list version stored but no rule set is active to activate it with");
     }
-    RETURN_IF_ERROR(
-        ActivateLocked(current->rule_set_version, next.info.version(), actor));
+    RETURN_IF_ERROR(ActivateLocked(current->rule_set_version, next.info.version(), actor));
     outcome.activated = true;
   }
   return outcome;

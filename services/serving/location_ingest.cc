@@ -20,8 +20,7 @@ namespace exportscreen::serving {
 namespace {
 
 // Location reports by outcome (metrics): what `fn` added to `summary`.
-absl::Status CountIngest(v1::IngestSummary* summary,
-                         const std::function<absl::Status()>& fn) {
+absl::Status CountIngest(v1::IngestSummary* summary, const std::function<absl::Status()>& fn) {
   static metrics::Family* const reports = metrics::Registry::Default().Get(
       "es_location_reports_total",
       "Location reports ingested, by outcome (accepted, duplicate, rejected)",
@@ -29,12 +28,11 @@ absl::Status CountIngest(v1::IngestSummary* summary,
   const int64_t accepted = summary->accepted(), duplicates = summary->duplicates(),
                 rejected = summary->rejected_size();
   absl::Status status = fn();
-  reports->CounterWith({"accepted"})->Add(
-      static_cast<uint64_t>(summary->accepted() - accepted));
-  reports->CounterWith({"duplicate"})->Add(
-      static_cast<uint64_t>(summary->duplicates() - duplicates));
-  reports->CounterWith({"rejected"})->Add(
-      static_cast<uint64_t>(summary->rejected_size() - rejected));
+  reports->CounterWith({"accepted"})->Add(static_cast<uint64_t>(summary->accepted() - accepted));
+  reports->CounterWith({"duplicate"})
+      ->Add(static_cast<uint64_t>(summary->duplicates() - duplicates));
+  reports->CounterWith({"rejected"})
+      ->Add(static_cast<uint64_t>(summary->rejected_size() - rejected));
   return status;
 }
 
@@ -72,8 +70,8 @@ absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromConfig(
     }
     auto key = Ed25519PublicKey::FromHex(v.ed25519_public_key_hex());
     if (!key.ok()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "location trust: verifier ", v.verifier_id(), ": ", key.status().message()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("location trust: verifier ", v.verifier_id(), ": ", key.status().message()));
     }
     if (!trust->keys_.emplace(v.verifier_id(), *std::move(key)).second) {
       return absl::InvalidArgumentError(
@@ -83,17 +81,14 @@ absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromConfig(
   if (config.allowed_clock_skew_seconds() < 0 || config.max_age_seconds() < 0) {
     return absl::InvalidArgumentError("location trust: negative skew or max age");
   }
-  trust->skew_ = absl::Seconds(config.allowed_clock_skew_seconds() > 0
-                                   ? config.allowed_clock_skew_seconds()
-                                   : 300);
-  trust->max_age_ = config.max_age_seconds() > 0
-                        ? absl::Seconds(config.max_age_seconds())
-                        : absl::Hours(24 * 30);
+  trust->skew_ = absl::Seconds(
+      config.allowed_clock_skew_seconds() > 0 ? config.allowed_clock_skew_seconds() : 300);
+  trust->max_age_ =
+      config.max_age_seconds() > 0 ? absl::Seconds(config.max_age_seconds()) : absl::Hours(24 * 30);
   return trust;
 }
 
-absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromText(
-    absl::string_view text) {
+absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromText(absl::string_view text) {
   v1::LocationTrustConfig config;
   if (!google::protobuf::TextFormat::ParseFromString(std::string(text), &config)) {
     return absl::InvalidArgumentError(
@@ -102,13 +97,11 @@ absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromText(
   return FromConfig(config);
 }
 
-absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromFile(
-    const std::string& path) {
+absl::StatusOr<std::unique_ptr<LocationTrust>> LocationTrust::FromFile(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
   auto trust = FromText(text);
   if (!trust.ok()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, ": ", trust.status().message()));
+    return absl::InvalidArgumentError(absl::StrCat(path, ": ", trust.status().message()));
   }
   return trust;
 }
@@ -118,8 +111,7 @@ std::string LocationTrust::CheckFields(const v1::LocationReport& r, absl::Time n
   if (r.report_id().empty()) return "malformed: report_id missing";
   if (r.serial_number().empty()) return "malformed: serial_number missing";
   if (!IsCountryCode(r.country())) {
-    return absl::StrCat("malformed: country \"", r.country(),
-                        "\" is not an ISO alpha-2 code");
+    return absl::StrCat("malformed: country \"", r.country(), "\" is not an ISO alpha-2 code");
   }
   if (!r.has_observed_at()) return "malformed: observed_at missing";
   if (r.verifier_id().empty()) return "malformed: verifier_id missing";
@@ -171,15 +163,10 @@ std::string LocationTrust::CheckBundled(const v1::LocationReport& r,
 
 // --- LocationIngestor ------------------------------------------------------
 
-LocationIngestor::LocationIngestor(store::EntityStore* store,
-                                   SnapshotManager* manager,
-                                   std::unique_ptr<LocationTrust> trust,
-                                   Clock* clock, LocationIngestOptions options)
-    : store_(store),
-      manager_(manager),
-      trust_(std::move(trust)),
-      clock_(clock),
-      options_(options) {
+LocationIngestor::LocationIngestor(store::EntityStore* store, SnapshotManager* manager,
+                                   std::unique_ptr<LocationTrust> trust, Clock* clock,
+                                   LocationIngestOptions options)
+    : store_(store), manager_(manager), trust_(std::move(trust)), clock_(clock), options_(options) {
   if (options_.verify_threads > 1) {
     pool_ = std::make_unique<WorkerPool>(options_.verify_threads - 1, 1024);
   }
@@ -191,9 +178,8 @@ LocationIngestor::LocationIngestor(store::EntityStore* store,
 LocationIngestor::~LocationIngestor() = default;
 
 absl::StatusOr<std::unique_ptr<LocationIngestor>> LocationIngestor::Create(
-    store::EntityStore* store, SnapshotManager* manager,
-    std::unique_ptr<LocationTrust> trust, Clock* clock,
-    LocationIngestOptions options) {
+    store::EntityStore* store, SnapshotManager* manager, std::unique_ptr<LocationTrust> trust,
+    Clock* clock, LocationIngestOptions options) {
   if (trust == nullptr) {
     ASSIGN_OR_RETURN(trust, LocationTrust::FromConfig(v1::LocationTrustConfig()));
   }
@@ -211,8 +197,7 @@ absl::StatusOr<std::unique_ptr<LocationIngestor>> LocationIngestor::Create(
   return ingestor;
 }
 
-void LocationIngestor::ParallelFor(size_t n, size_t chunk,
-                                   const std::function<void(size_t)>& fn) {
+void LocationIngestor::ParallelFor(size_t n, size_t chunk, const std::function<void(size_t)>& fn) {
   chunk = std::max<size_t>(1, chunk);
   std::atomic<size_t> next{0};
   auto work = [&] {
@@ -223,8 +208,7 @@ void LocationIngestor::ParallelFor(size_t n, size_t chunk,
       for (size_t i = begin; i < end; ++i) fn(i);
     }
   };
-  const int helpers =
-      pool_ == nullptr || n <= chunk ? 0 : options_.verify_threads - 1;
+  const int helpers = pool_ == nullptr || n <= chunk ? 0 : options_.verify_threads - 1;
   absl::BlockingCounter done(helpers);
   for (int h = 0; h < helpers; ++h) {
     if (!pool_->TrySchedule([&] {
@@ -238,8 +222,7 @@ void LocationIngestor::ParallelFor(size_t n, size_t chunk,
   done.Wait();
 }
 
-void LocationIngestor::VerifyAll(const std::vector<v1::LocationReport>& reports,
-                                 absl::Time now,
+void LocationIngestor::VerifyAll(const std::vector<v1::LocationReport>& reports, absl::Time now,
                                  std::vector<std::string>* reasons) {
   reasons->assign(reports.size(), std::string());
   ParallelFor(reports.size(), kChunk,
@@ -247,8 +230,7 @@ void LocationIngestor::VerifyAll(const std::vector<v1::LocationReport>& reports,
 }
 
 absl::Status LocationIngestor::IngestBatch(std::vector<v1::LocationReport> reports,
-                                           int64_t index_base,
-                                           v1::IngestSummary* summary) {
+                                           int64_t index_base, v1::IngestSummary* summary) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
   summary->set_received(summary->received() + static_cast<int64_t>(reports.size()));
@@ -257,14 +239,12 @@ absl::Status LocationIngestor::IngestBatch(std::vector<v1::LocationReport> repor
   // bundle_id is set by the service only for reports that came in a bundle.
   for (auto& r : reports) r.clear_bundle_id();
   return CountIngest(summary, [&] {
-    return StoreChecked(std::move(reports), std::move(reasons), nullptr,
-                        index_base, now, summary);
+    return StoreChecked(std::move(reports), std::move(reasons), nullptr, index_base, now, summary);
   });
 }
 
 absl::Status LocationIngestor::IngestBundleBatch(std::vector<v1::ReportBundle> bundles,
-                                                 int64_t index_base,
-                                                 v1::IngestSummary* summary) {
+                                                 int64_t index_base, v1::IngestSummary* summary) {
   absl::MutexLock lock(&mu_);
   const absl::Time now = clock_->Now();
   // One signature per bundle, bundles in parallel.
@@ -295,11 +275,10 @@ absl::Status LocationIngestor::IngestBundleBatch(std::vector<v1::ReportBundle> b
     }
   }
   summary->set_received(summary->received() + static_cast<int64_t>(total));
-  summary->set_bundles_received(summary->bundles_received() +
-                                static_cast<int64_t>(bundles.size()));
+  summary->set_bundles_received(summary->bundles_received() + static_cast<int64_t>(bundles.size()));
   return CountIngest(summary, [&] {
-    return StoreChecked(std::move(reports), std::move(reasons), &bundle_ids,
-                        index_base, now, summary);
+    return StoreChecked(std::move(reports), std::move(reasons), &bundle_ids, index_base, now,
+                        summary);
   });
 }
 
@@ -383,15 +362,13 @@ bool LocationIngestor::CountryOfConcern(const std::string& country) const {
   return false;
 }
 
-absl::Status LocationIngestor::RaiseAlerts(
-    const std::vector<const v1::LocationReport*>& stored,
-    v1::IngestSummary* summary) {
+absl::Status LocationIngestor::RaiseAlerts(const std::vector<const v1::LocationReport*>& stored,
+                                           v1::IngestSummary* summary) {
   std::vector<v1::Alert> alerts;
   const absl::Time now = clock_->Now();
   // The per-serial decision lookups (one store scan each) run in parallel
   // on the verify pool; the alerts are then built in stream order.
-  std::vector<absl::StatusOr<std::vector<v1::SerialDecisionRef>>> all_refs(
-      stored.size());
+  std::vector<absl::StatusOr<std::vector<v1::SerialDecisionRef>>> all_refs(stored.size());
   ParallelFor(stored.size(), kChunk, [&](size_t i) {
     all_refs[i] = store_->locations().DecisionsForSerial(stored[i]->serial_number());
   });
@@ -405,8 +382,7 @@ absl::Status LocationIngestor::RaiseAlerts(
     // before the observation.
     const v1::SerialDecisionRef* ref = nullptr;
     for (auto it = refs.rbegin(); it != refs.rend(); ++it) {
-      if (it->decision() != v1::DECISION_CLEAR &&
-          it->decision() != v1::DECISION_LICENSE_REQUIRED) {
+      if (it->decision() != v1::DECISION_CLEAR && it->decision() != v1::DECISION_LICENSE_REQUIRED) {
         continue;
       }
       if (ToTime(it->recorded_at()) > observed) continue;
@@ -428,19 +404,18 @@ absl::Status LocationIngestor::RaiseAlerts(
     a.set_verifier_id(r->verifier_id());
     *a.mutable_observed_at() = r->observed_at();
     a.set_country_of_concern(concern);
-    a.set_message(absl::StrCat(
-        "Chip ", r->serial_number(), " of shipment ", ref->decision_id(),
-        " (declared destination ", declared, ") reported in ", r->country(),
-        concern ? " (country of concern)" : "", " by ", r->verifier_id(), " at ",
-        absl::FormatTime(absl::RFC3339_sec, observed, absl::UTCTimeZone()),
-        "; investigate possible diversion and report to BIS if credible."));
+    a.set_message(absl::StrCat("Chip ", r->serial_number(), " of shipment ", ref->decision_id(),
+                               " (declared destination ", declared, ") reported in ", r->country(),
+                               concern ? " (country of concern)" : "", " by ", r->verifier_id(),
+                               " at ",
+                               absl::FormatTime(absl::RFC3339_sec, observed, absl::UTCTimeZone()),
+                               "; investigate possible diversion and report to BIS if credible."));
     alerts.push_back(std::move(a));
   }
   if (alerts.empty()) return absl::OkStatus();
   std::vector<v1::Alert> appended;
   RETURN_IF_ERROR(store_->alerts().AppendAlerts(std::move(alerts), &appended));
-  summary->set_alerts_raised(summary->alerts_raised() +
-                             static_cast<int64_t>(appended.size()));
+  summary->set_alerts_raised(summary->alerts_raised() + static_cast<int64_t>(appended.size()));
   for (const auto& a : appended) summary->add_alert_ids(a.alert_id());
   return absl::OkStatus();
 }
@@ -451,9 +426,8 @@ absl::StatusOr<v1::IngestSummary> LocationIngestor::Ingest(
   const size_t batch = std::max<size_t>(1, options_.batch_size);
   for (size_t begin = 0; begin < reports.size(); begin += batch) {
     const size_t end = std::min(reports.size(), begin + batch);
-    std::vector<v1::LocationReport> part(
-        std::make_move_iterator(reports.begin() + begin),
-        std::make_move_iterator(reports.begin() + end));
+    std::vector<v1::LocationReport> part(std::make_move_iterator(reports.begin() + begin),
+                                         std::make_move_iterator(reports.begin() + end));
     RETURN_IF_ERROR(IngestBatch(std::move(part), static_cast<int64_t>(begin), &summary));
   }
   return summary;

@@ -58,10 +58,8 @@ class LocationTrust {
   static absl::StatusOr<std::unique_ptr<LocationTrust>> FromConfig(
       const v1::LocationTrustConfig& config);
   // Text format of v1.LocationTrustConfig.
-  static absl::StatusOr<std::unique_ptr<LocationTrust>> FromText(
-      absl::string_view text);
-  static absl::StatusOr<std::unique_ptr<LocationTrust>> FromFile(
-      const std::string& path);
+  static absl::StatusOr<std::unique_ptr<LocationTrust>> FromText(absl::string_view text);
+  static absl::StatusOr<std::unique_ptr<LocationTrust>> FromFile(const std::string& path);
 
   // The reason a report must be rejected ("" if it passes every stateless
   // check, signature included).
@@ -73,8 +71,7 @@ class LocationTrust {
   // The stateless checks of one report of a bundle that passed CheckBundle:
   // everything Check does except the report's own signature, plus: the
   // report's verifier_id is the bundle's and its signature field is empty.
-  std::string CheckBundled(const v1::LocationReport& report,
-                           const std::string& bundle_verifier_id,
+  std::string CheckBundled(const v1::LocationReport& report, const std::string& bundle_verifier_id,
                            absl::Time now) const;
 
   const v1::LocationTrustConfig& config() const { return config_; }
@@ -106,16 +103,15 @@ class LocationIngestor {
   // Loads the latest location of every serial from the store into the
   // manager's LocationFeed. REQUIRES: store, manager, clock outlive it.
   static absl::StatusOr<std::unique_ptr<LocationIngestor>> Create(
-      store::EntityStore* store, SnapshotManager* manager,
-      std::unique_ptr<LocationTrust> trust, Clock* clock,
-      LocationIngestOptions options = {});
+      store::EntityStore* store, SnapshotManager* manager, std::unique_ptr<LocationTrust> trust,
+      Clock* clock, LocationIngestOptions options = {});
   ~LocationIngestor();
 
   // Ingests one batch; `index_base` is the stream position of reports[0]
   // (for the rejection list). Adds to `summary`. Errors only for store
   // failures (then nothing of this batch is stored).
-  absl::Status IngestBatch(std::vector<v1::LocationReport> reports,
-                           int64_t index_base, v1::IngestSummary* summary);
+  absl::Status IngestBatch(std::vector<v1::LocationReport> reports, int64_t index_base,
+                           v1::IngestSummary* summary);
   // Ingests any number of reports, in batches of options.batch_size.
   absl::StatusOr<v1::IngestSummary> Ingest(std::vector<v1::LocationReport> reports);
 
@@ -123,12 +119,11 @@ class LocationIngestor {
   // reports); `index_base` is the stream position of the first bundle's
   // first report. Adds to `summary` (received counts reports,
   // bundles_received bundles). Errors only for store failures.
-  absl::Status IngestBundleBatch(std::vector<v1::ReportBundle> bundles,
-                                 int64_t index_base, v1::IngestSummary* summary);
+  absl::Status IngestBundleBatch(std::vector<v1::ReportBundle> bundles, int64_t index_base,
+                                 v1::IngestSummary* summary);
   // Ingests any number of bundles, whole bundles per batch of at least
   // options.bundle_batch_size reports (a bundle is never split).
-  absl::StatusOr<v1::IngestSummary> IngestBundles(
-      std::vector<v1::ReportBundle> bundles);
+  absl::StatusOr<v1::IngestSummary> IngestBundles(std::vector<v1::ReportBundle> bundles);
 
   const LocationTrust& trust() const { return *trust_; }
   const LocationIngestOptions& options() const { return options_; }
@@ -146,9 +141,8 @@ class LocationIngestor {
   // Steps 2-4 for checked reports (reasons[i] = "" if valid). REQUIRES mu_.
   absl::Status StoreChecked(std::vector<v1::LocationReport> reports,
                             std::vector<std::string> reasons,
-                            const std::vector<std::string>* bundle_ids,
-                            int64_t index_base, absl::Time now,
-                            v1::IngestSummary* summary);
+                            const std::vector<std::string>* bundle_ids, int64_t index_base,
+                            absl::Time now, v1::IngestSummary* summary);
   absl::Status RaiseAlerts(const std::vector<const v1::LocationReport*>& stored,
                            v1::IngestSummary* summary);
   bool CountryOfConcern(const std::string& country) const;

@@ -33,9 +33,7 @@ void PutF64(std::string* out, double d) {
 
 }  // namespace
 
-std::string HexEncode(absl::string_view bytes) {
-  return absl::BytesToHexString(bytes);
-}
+std::string HexEncode(absl::string_view bytes) { return absl::BytesToHexString(bytes); }
 
 void AppendCanonicalReportBytes(const v1::LocationReport& r, std::string* out) {
   out->append(kDomain, sizeof(kDomain));  // includes the 0x00

@@ -29,14 +29,12 @@ struct RuleEntry {
 };
 
 // Every rule or declaration of a rule set, keyed by a stable id.
-absl::StatusOr<std::map<std::string, RuleEntry>> RuleEntries(
-    const v1::StoredRuleSet& rule_set) {
+absl::StatusOr<std::map<std::string, RuleEntry>> RuleEntries(const v1::StoredRuleSet& rule_set) {
   std::map<std::string, RuleEntry> out;
   for (const auto& [file, content] : rule_set.files()) {
     v1::RuleFile parsed;
     if (!google::protobuf::TextFormat::ParseFromString(content, &parsed)) {
-      return absl::DataLossError(absl::StrCat("stored rule file ", file,
-                                              " does not parse"));
+      return absl::DataLossError(absl::StrCat("stored rule file ", file, " does not parse"));
     }
     const auto* reflection = parsed.GetReflection();
     const auto* descriptor = parsed.GetDescriptor();
@@ -78,10 +76,11 @@ absl::StatusOr<std::map<std::string, RuleEntry>> RuleEntries(
 }
 
 template <typename Map>
-v1::DiffResponse DiffMaps(const Map& from, const Map& to,
-                          const std::function<bool(const typename Map::mapped_type&,
-                                                   const typename Map::mapped_type&)>& same,
-                          const std::function<std::string(const typename Map::mapped_type&)>& label) {
+v1::DiffResponse DiffMaps(
+    const Map& from, const Map& to,
+    const std::function<bool(const typename Map::mapped_type&, const typename Map::mapped_type&)>&
+        same,
+    const std::function<std::string(const typename Map::mapped_type&)>& label) {
   v1::DiffResponse out;
   auto add = [&out](const std::string& id, const char* change, std::string l) {
     if (out.entries_size() >= kMaxDiffEntries) return;
@@ -125,16 +124,14 @@ std::set<std::string> HitEntityIds(const v1::ScreenResponse& r) {
   return ids;
 }
 
-std::vector<std::string> Minus(const std::set<std::string>& a,
-                               const std::set<std::string>& b) {
+std::vector<std::string> Minus(const std::set<std::string>& a, const std::set<std::string>& b) {
   std::vector<std::string> out;
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(),
-                      std::back_inserter(out));
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
   return out;
 }
 
-absl::CivilDay AsOf(const v1::ScreenRequest& request,
-                    const v1::ScreenResponse* stored, Clock* clock) {
+absl::CivilDay AsOf(const v1::ScreenRequest& request, const v1::ScreenResponse* stored,
+                    Clock* clock) {
   absl::CivilDay day = clock->Today();
   if (stored != nullptr && ParseCivilDay(stored->as_of_date(), &day)) return day;
   if (ParseCivilDay(request.as_of_date(), &day)) return day;
@@ -159,9 +156,9 @@ absl::StatusOr<v1::DiffResponse> DiffRuleSets(const store::EntityStore& store,
   return out;
 }
 
-absl::StatusOr<v1::DiffResponse> DiffListVersions(
-    const store::EntityStore& store, const std::string& from_version,
-    const std::string& to_version) {
+absl::StatusOr<v1::DiffResponse> DiffListVersions(const store::EntityStore& store,
+                                                  const std::string& from_version,
+                                                  const std::string& to_version) {
   ASSIGN_OR_RETURN(auto from_data, store.lists().ReadListVersion(from_version));
   ASSIGN_OR_RETURN(auto to_data, store.lists().ReadListVersion(to_version));
   std::map<std::string, const v1::ListedEntity*> from, to;
@@ -199,15 +196,13 @@ std::vector<std::string> CompareResponses(const v1::ScreenResponse& stored,
 }
 
 absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
-                                          const v1::DryRunRequest& request,
-                                          Clock* clock) {
+                                          const v1::DryRunRequest& request, Clock* clock) {
   auto current = manager.Current();
   std::string rule_version = request.rule_set_version();
   std::string list_version = request.list_version();
   if (rule_version.empty() || list_version.empty()) {
     if (current == nullptr) {
-      return absl::FailedPreconditionError(
-          "no active versions: name both candidate versions");
+      return absl::FailedPreconditionError("no active versions: name both candidate versions");
     }
     if (rule_version.empty()) rule_version = current->rule_set_version;
     if (list_version.empty()) list_version = current->list_version;
@@ -220,12 +215,10 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
 
   // The candidate versions with today's evidence, pinned once for the run.
   const engine::ScreeningView candidate_view = manager.Pin(*candidate);
-  auto evaluate = [&](const v1::ScreenRequest& req,
-                      const v1::ScreenResponse* stored,
+  auto evaluate = [&](const v1::ScreenRequest& req, const v1::ScreenResponse* stored,
                       const std::string& decision_id) {
     out.set_screened(out.screened() + 1);
-    auto fresh = engine::ScreeningEngine::Screen(candidate_view, req,
-                                                 AsOf(req, stored, clock));
+    auto fresh = engine::ScreeningEngine::Screen(candidate_view, req, AsOf(req, stored, clock));
     if (!fresh.ok()) {
       out.set_errors(out.errors() + 1);
       return;
@@ -234,10 +227,9 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
     const auto new_rules = FiringRuleIds(*fresh);
     const auto old_hits = stored ? HitEntityIds(*stored) : std::set<std::string>();
     const auto new_hits = HitEntityIds(*fresh);
-    const v1::Decision old_decision =
-        stored ? stored->decision() : v1::DECISION_UNSPECIFIED;
-    if (stored != nullptr && old_decision == fresh->decision() &&
-        old_rules == new_rules && old_hits == new_hits) {
+    const v1::Decision old_decision = stored ? stored->decision() : v1::DECISION_UNSPECIFIED;
+    if (stored != nullptr && old_decision == fresh->decision() && old_rules == new_rules &&
+        old_hits == new_hits) {
       return;
     }
     out.set_changed(out.changed() + (stored == nullptr ? 0 : 1));
@@ -256,12 +248,16 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
     for (auto& id : Minus(old_hits, new_hits)) change->add_removed_entity_ids(id);
     change->set_why(absl::StrCat(
         v1::Decision_Name(old_decision), " -> ", v1::Decision_Name(fresh->decision()),
-        change->added_entity_ids_size() ? absl::StrCat("; new hits: ",
-            absl::StrJoin(change->added_entity_ids(), ", ")) : "",
-        change->added_rule_ids_size() ? absl::StrCat("; rules now firing: ",
-            absl::StrJoin(change->added_rule_ids(), ", ")) : "",
-        change->removed_rule_ids_size() ? absl::StrCat("; rules no longer firing: ",
-            absl::StrJoin(change->removed_rule_ids(), ", ")) : ""));
+        change->added_entity_ids_size()
+            ? absl::StrCat("; new hits: ", absl::StrJoin(change->added_entity_ids(), ", "))
+            : "",
+        change->added_rule_ids_size()
+            ? absl::StrCat("; rules now firing: ", absl::StrJoin(change->added_rule_ids(), ", "))
+            : "",
+        change->removed_rule_ids_size()
+            ? absl::StrCat("; rules no longer firing: ",
+                           absl::StrJoin(change->removed_rule_ids(), ", "))
+            : ""));
     change_bytes += change->ByteSizeLong();
   };
 
@@ -278,13 +274,13 @@ absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
   return out;
 }
 
-absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
-    const SnapshotManager& manager, const std::string& decision_id) {
+absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(const SnapshotManager& manager,
+                                                          const std::string& decision_id) {
   ASSIGN_OR_RETURN(v1::DecisionRecord record,
                    manager.store()->decisions().GetDecision(decision_id));
   const v1::ScreenResponse& stored = record.response();
-  ASSIGN_OR_RETURN(auto built, manager.CachedBuild(stored.rule_set_version(),
-                                                   stored.list_version()));
+  ASSIGN_OR_RETURN(auto built,
+                   manager.CachedBuild(stored.rule_set_version(), stored.list_version()));
   // The view it was answered under: the dispositions in force then, and
   // the location evidence it saw (the store's history at the sequence it
   // recorded; 0: before any report, so nothing was seen), never today's.
@@ -300,8 +296,7 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
   }
   absl::CivilDay as_of;
   if (!ParseCivilDay(stored.as_of_date(), &as_of)) {
-    return absl::DataLossError(
-        absl::StrCat("stored decision ", decision_id, " has no as_of_date"));
+    return absl::DataLossError(absl::StrCat("stored decision ", decision_id, " has no as_of_date"));
   }
   ASSIGN_OR_RETURN(v1::ScreenResponse replayed,
                    engine::ScreeningEngine::Screen(view, record.request(), as_of));
@@ -320,8 +315,7 @@ namespace {
 // The RESCREEN_CHANGE alert for `record` under `current`, if it is a CLEAR
 // decision answered under other versions whose answer is no longer CLEAR.
 std::optional<v1::Alert> RescreenAlert(const engine::ScreeningView& view,
-                                       const v1::DecisionRecord& record,
-                                       absl::Time now) {
+                                       const v1::DecisionRecord& record, absl::Time now) {
   const v1::ScreenResponse& old = record.response();
   if (old.decision() != v1::DECISION_CLEAR) return std::nullopt;
   if (old.rule_set_version() == view.snapshot.rule_set_version &&
@@ -350,23 +344,23 @@ std::optional<v1::Alert> RescreenAlert(const engine::ScreeningView& view,
     alert.add_rule_ids(id);
   }
   alert.set_message(absl::StrCat(
-      "Re-screened after activation of rules ", view.snapshot.rule_set_version,
-      " / lists ", view.snapshot.list_version, ": ", v1::Decision_Name(old.decision()),
-      " -> ", v1::Decision_Name(fresh->decision()),
-      alert.entity_ids_size() ? absl::StrCat("; now matches ",
-                                             absl::StrJoin(alert.entity_ids(), ", "))
-                              : "",
-      alert.rule_ids_size() ? absl::StrCat("; rules ",
-                                           absl::StrJoin(alert.rule_ids(), ", "))
+      "Re-screened after activation of rules ", view.snapshot.rule_set_version, " / lists ",
+      view.snapshot.list_version, ": ", v1::Decision_Name(old.decision()), " -> ",
+      v1::Decision_Name(fresh->decision()),
+      alert.entity_ids_size()
+          ? absl::StrCat("; now matches ", absl::StrJoin(alert.entity_ids(), ", "))
+          : "",
+      alert.rule_ids_size() ? absl::StrCat("; rules ", absl::StrJoin(alert.rule_ids(), ", "))
                             : ""));
   return alert;
 }
 
 }  // namespace
 
-absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
-    const SnapshotManager& manager, absl::Duration lookback, int max_decisions,
-    Clock* clock) {
+absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(const SnapshotManager& manager,
+                                                                    absl::Duration lookback,
+                                                                    int max_decisions,
+                                                                    Clock* clock) {
   auto current = manager.Current();
   if (current == nullptr) return absl::FailedPreconditionError("nothing active");
   // Today's evidence, pinned once for the whole re-screen.
@@ -390,8 +384,9 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
   return stored;
 }
 
-absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(
-    const SnapshotManager& manager, const v1::DecisionRecord& record, Clock* clock) {
+absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(const SnapshotManager& manager,
+                                                        const v1::DecisionRecord& record,
+                                                        Clock* clock) {
   auto current = manager.Current();
   if (current == nullptr) return absl::FailedPreconditionError("nothing active");
   std::vector<v1::Alert> alerts;
@@ -404,12 +399,11 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(
   return stored;
 }
 
-absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
-    const store::EntityStore& store, const v1::ListDecisionsRequest& request) {
+absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(const store::EntityStore& store,
+                                                        const v1::ListDecisionsRequest& request) {
   const int limit = request.limit() > 0 ? std::min(request.limit(), 1000) : 100;
   uint64_t from = 0;  // newest
-  if (!request.page_token().empty() &&
-      !absl::SimpleAtoi(request.page_token(), &from)) {
+  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &from)) {
     return absl::InvalidArgumentError("page_token: malformed");
   }
   const std::string party = absl::AsciiStrToLower(request.party_name());
@@ -418,11 +412,10 @@ absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
   const int64_t until_s = request.has_until_time() ? request.until_time().seconds() : INT64_MAX;
   v1::ListDecisionsResponse out;
   size_t page_bytes = 0;
-  RETURN_IF_ERROR(store.decisions().ScanDecisions(
-      from, /*reverse=*/true, [&](const v1::DecisionRecord& r) {
+  RETURN_IF_ERROR(
+      store.decisions().ScanDecisions(from, /*reverse=*/true, [&](const v1::DecisionRecord& r) {
         if (out.records_size() >= limit ||
-            (out.records_size() > 0 &&
-             page_bytes + r.ByteSizeLong() > kMaxReadAnswerBytes)) {
+            (out.records_size() > 0 && page_bytes + r.ByteSizeLong() > kMaxReadAnswerBytes)) {
           out.set_next_page_token(std::to_string(r.sequence()));
           return false;
         }

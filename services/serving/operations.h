@@ -20,9 +20,9 @@ absl::StatusOr<v1::DiffResponse> DiffRuleSets(const store::EntityStore& store,
                                               const std::string& to_version);
 
 // Entity-level diff of two list versions.
-absl::StatusOr<v1::DiffResponse> DiffListVersions(
-    const store::EntityStore& store, const std::string& from_version,
-    const std::string& to_version);
+absl::StatusOr<v1::DiffResponse> DiffListVersions(const store::EntityStore& store,
+                                                  const std::string& from_version,
+                                                  const std::string& to_version);
 
 // The largest answer a read of stored records builds: half the server's
 // 16 MiB send limit, so that a page of decision records, a dry run's changes
@@ -33,8 +33,7 @@ inline constexpr size_t kMaxReadAnswerBytes = 8u << 20;
 // versions; reports the changed answers. Stores nothing. Changes beyond
 // kMaxReadAnswerBytes are counted but not listed (changes_truncated).
 absl::StatusOr<v1::DryRunResponse> DryRun(const SnapshotManager& manager,
-                                          const v1::DryRunRequest& request,
-                                          Clock* clock);
+                                          const v1::DryRunRequest& request, Clock* clock);
 
 // Compares a fresh evaluation with a stored answer: decision, findings,
 // party matches, item determinations, versions (decision id and time aside).
@@ -43,8 +42,8 @@ std::vector<std::string> CompareResponses(const v1::ScreenResponse& stored,
                                           const v1::ScreenResponse& replayed);
 
 // Re-evaluates a stored decision under its own versions.
-absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
-    const SnapshotManager& manager, const std::string& decision_id);
+absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(const SnapshotManager& manager,
+                                                          const std::string& decision_id);
 
 // Continuous screening: re-screens the CLEAR decisions recorded within
 // `lookback` (newest first, at most `max_decisions`) that were answered
@@ -52,22 +51,24 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(
 // RESCREEN_CHANGE alert for each whose answer is no longer CLEAR (with the
 // old and new answer, and the entities and rules that caused it). Returns
 // the alerts stored (duplicates of earlier runs are not stored again).
-absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(
-    const SnapshotManager& manager, absl::Duration lookback, int max_decisions,
-    Clock* clock);
+absl::StatusOr<std::vector<v1::Alert>> RescreenRecentClearDecisions(const SnapshotManager& manager,
+                                                                    absl::Duration lookback,
+                                                                    int max_decisions,
+                                                                    Clock* clock);
 
 // Continuous screening of one stored decision: if it is CLEAR and was
 // answered under other versions than the active ones, re-screens it and
 // stores a RESCREEN_CHANGE alert if the answer is no longer CLEAR (not again
 // if the same alert exists). Returns the alerts stored.
-absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(
-    const SnapshotManager& manager, const v1::DecisionRecord& record, Clock* clock);
+absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(const SnapshotManager& manager,
+                                                        const v1::DecisionRecord& record,
+                                                        Clock* clock);
 
 // Stored decisions, newest first, filtered and paged. A page ends at
 // request.limit records or before kMaxReadAnswerBytes (it always holds at
 // least one record if any matches), with next_page_token set.
-absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(
-    const store::EntityStore& store, const v1::ListDecisionsRequest& request);
+absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(const store::EntityStore& store,
+                                                        const v1::ListDecisionsRequest& request);
 
 }  // namespace exportscreen::serving
 

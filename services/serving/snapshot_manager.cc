@@ -52,8 +52,7 @@ std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) { return ReadFileToString(path); }
 
-void CountByList(const std::vector<v1::ListedEntity>& entities,
-                 v1::ListVersionInfo* info) {
+void CountByList(const std::vector<v1::ListedEntity>& entities, v1::ListVersionInfo* info) {
   info->clear_counts_by_list();
   for (const auto& e : entities) (*info->mutable_counts_by_list())[e.list()]++;
   info->set_entity_count(static_cast<int64_t>(entities.size()));
@@ -88,15 +87,13 @@ absl::Status ReadJsonLines(
     if (text.empty() || text[0] == '#') continue;
     absl::Status s = fn(text, number);
     if (!s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(path, ":", number, ": ", s.message()));
+      return absl::InvalidArgumentError(absl::StrCat(path, ":", number, ": ", s.message()));
     }
   }
   return absl::OkStatus();
 }
 
-std::shared_ptr<const engine::ReferenceData> MakeReferenceData(
-    store::ListVersionData data) {
+std::shared_ptr<const engine::ReferenceData> MakeReferenceData(store::ListVersionData data) {
   auto ref = std::make_shared<engine::ReferenceData>();
   ref->entities = std::move(data.entities);
   ref->entity_by_id.reserve(ref->entities.size());
@@ -112,8 +109,7 @@ std::shared_ptr<const engine::ReferenceData> MakeReferenceData(
   return ref;
 }
 
-std::vector<matching::IndexEntity> MakeIndexEntities(
-    const engine::ReferenceData& data) {
+std::vector<matching::IndexEntity> MakeIndexEntities(const engine::ReferenceData& data) {
   std::vector<matching::IndexEntity> out;
   out.reserve(data.entities.size());
   for (uint32_t i = 0; i < data.entities.size(); ++i) {
@@ -130,20 +126,19 @@ size_t ReferenceDataBytes(const engine::ReferenceData& data) {
   size_t bytes = 0;
   for (const auto& e : data.entities) bytes += e.SpaceUsedLong();
   for (const auto& o : data.ownership) bytes += o.SpaceUsedLong();
-  for (const auto& [part, item] : data.items_by_part) bytes += part.capacity() + item.SpaceUsedLong();
+  for (const auto& [part, item] : data.items_by_part)
+    bytes += part.capacity() + item.SpaceUsedLong();
   for (const auto& [id, pos] : data.entity_by_id) bytes += id.capacity() + 16;
   bytes += data.entity_by_id.capacity() * (sizeof(std::string) + 8);
-  for (const auto& [key, v] : data.ownership_by_owned) bytes += key.capacity() + v.capacity() * 4 + 64;
+  for (const auto& [key, v] : data.ownership_by_owned)
+    bytes += key.capacity() + v.capacity() * 4 + 64;
   return bytes;
 }
 
 }  // namespace
 
-SnapshotManager::SnapshotManager(store::EntityStore* store, Clock* clock,
-                                 size_t retained_snapshots)
-    : store_(store),
-      clock_(clock),
-      retained_snapshots_(std::max<size_t>(1, retained_snapshots)) {
+SnapshotManager::SnapshotManager(store::EntityStore* store, Clock* clock, size_t retained_snapshots)
+    : store_(store), clock_(clock), retained_snapshots_(std::max<size_t>(1, retained_snapshots)) {
   retirer_ = std::thread([this] { RetirerLoop(); });
 }
 
@@ -155,28 +150,19 @@ SnapshotManager::~SnapshotManager() {
   retirer_.join();
 }
 
-
-std::string SnapshotManager::NewListVersionId(
-    absl::string_view content_digest) const {
-  return absl::StrCat(
-      "L", absl::FormatTime("%Y%m%dT%H%M%E3SZ", clock_->Now(),
-                            absl::UTCTimeZone()),
-      "-", content_digest.substr(0, 8));
+std::string SnapshotManager::NewListVersionId(absl::string_view content_digest) const {
+  return absl::StrCat("L", absl::FormatTime("%Y%m%dT%H%M%E3SZ", clock_->Now(), absl::UTCTimeZone()),
+                      "-", content_digest.substr(0, 8));
 }
 
-absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
-SnapshotManager::Build(const std::string& rule_set_version,
-                       const std::string& list_version) const {
+absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> SnapshotManager::Build(
+    const std::string& rule_set_version, const std::string& list_version) const {
   const absl::Time start = clock_->Now();
   ASSIGN_OR_RETURN(v1::StoredRuleSet stored, store_->rule_sets().GetRuleSet(rule_set_version));
-  std::map<std::string, std::string> files(stored.files().begin(),
-                                           stored.files().end());
-  ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> rule_set,
-                   rules::RuleSet::Compile(files));
-  ASSIGN_OR_RETURN(store::ListVersionData data,
-                   store_->lists().ReadListVersion(list_version));
-  const absl::Time list_created_at =
-      FromProtoTime(data.info.created_at());
+  std::map<std::string, std::string> files(stored.files().begin(), stored.files().end());
+  ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> rule_set, rules::RuleSet::Compile(files));
+  ASSIGN_OR_RETURN(store::ListVersionData data, store_->lists().ReadListVersion(list_version));
+  const absl::Time list_created_at = FromProtoTime(data.info.created_at());
   auto reference = MakeReferenceData(std::move(data));
   ASSIGN_OR_RETURN(std::unique_ptr<const matching::NameIndex> index,
                    matching::NameIndex::Build(MakeIndexEntities(*reference)));
@@ -200,9 +186,8 @@ SnapshotManager::Build(const std::string& rule_set_version,
   return std::shared_ptr<const engine::ScreeningSnapshot>(std::move(snapshot));
 }
 
-absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>>
-SnapshotManager::CachedBuild(const std::string& rule_set_version,
-                             const std::string& list_version) const {
+absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> SnapshotManager::CachedBuild(
+    const std::string& rule_set_version, const std::string& list_version) const {
   auto matches = [&](const std::shared_ptr<const engine::ScreeningSnapshot>& s) {
     return s != nullptr && s->rule_set_version == rule_set_version &&
            s->list_version == list_version;
@@ -225,8 +210,7 @@ SnapshotManager::CachedBuild(const std::string& rule_set_version,
   return built;
 }
 
-absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(
-    const std::string& actor) {
+absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(const std::string& actor) {
   absl::MutexLock lock(&mu_);
   auto current = Current();
   if (current == nullptr) {
@@ -255,8 +239,7 @@ absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(
     ++pops;
   }
   if (stack.empty() || pops == 0) {
-    return absl::FailedPreconditionError(
-        "no earlier versions in the activation history");
+    return absl::FailedPreconditionError("no earlier versions in the activation history");
   }
   const v1::ActiveVersions target = *stack.back();
   RETURN_IF_ERROR(ActivateLocked(target.rule_set_version(), target.list_version(),
@@ -266,29 +249,25 @@ absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(
 }
 
 absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
-                                       const std::string& list_version,
-                                       const std::string& actor) {
+                                       const std::string& list_version, const std::string& actor) {
   absl::MutexLock lock(&mu_);
   return ActivateLocked(rule_set_version, list_version, actor);
 }
 
-absl::Status SnapshotManager::ActivateLocked(
-    const std::string& rule_set_version, const std::string& list_version,
-    const std::string& actor, uint32_t rollback_pops) {
+absl::Status SnapshotManager::ActivateLocked(const std::string& rule_set_version,
+                                             const std::string& list_version,
+                                             const std::string& actor, uint32_t rollback_pops) {
   static metrics::Family* const activations = metrics::Registry::Default().Get(
       "es_snapshot_activations_total", "Activations (and rollbacks), by result",
       metrics::Type::kCounter, {"result"});
-  static metrics::Histogram* const activation_seconds =
-      metrics::Registry::Default().GetHistogram(
-          "es_snapshot_activation_seconds",
-          "Time to activate versions (build if not loaded, persist, swap)",
-          {0.001, 0.01, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120});
+  static metrics::Histogram* const activation_seconds = metrics::Registry::Default().GetHistogram(
+      "es_snapshot_activation_seconds",
+      "Time to activate versions (build if not loaded, persist, swap)",
+      {0.001, 0.01, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 60, 120});
   static metrics::Gauge* const activated_at = metrics::Registry::Default().GetGauge(
-      "es_snapshot_activated_timestamp_seconds",
-      "Unix time of the last successful activation");
+      "es_snapshot_activated_timestamp_seconds", "Unix time of the last successful activation");
   const absl::Time start = absl::Now();
-  absl::Status status = ActivateLockedImpl(rule_set_version, list_version, actor,
-                                           rollback_pops);
+  absl::Status status = ActivateLockedImpl(rule_set_version, list_version, actor, rollback_pops);
   activations->CounterWith({status.ok() ? "ok" : "error"})->Add();
   if (status.ok()) {
     activation_seconds->Observe(absl::ToDoubleSeconds(absl::Now() - start));
@@ -297,9 +276,9 @@ absl::Status SnapshotManager::ActivateLocked(
   return status;
 }
 
-absl::Status SnapshotManager::ActivateLockedImpl(
-    const std::string& rule_set_version, const std::string& list_version,
-    const std::string& actor, uint32_t rollback_pops) {
+absl::Status SnapshotManager::ActivateLockedImpl(const std::string& rule_set_version,
+                                                 const std::string& list_version,
+                                                 const std::string& actor, uint32_t rollback_pops) {
   // A still-loaded version (recently active) is re-used: rollback is a
   // pointer swap, not a rebuild.
   std::shared_ptr<const engine::ScreeningSnapshot> snapshot;
@@ -331,8 +310,7 @@ absl::Status SnapshotManager::ActivateLockedImpl(
       retired_.pop_front();
     }
   }
-  ES_LOG_INFO("activated rules=", rule_set_version, " lists=", list_version,
-              " by ", actor);
+  ES_LOG_INFO("activated rules=", rule_set_version, " lists=", list_version, " by ", actor);
   return absl::OkStatus();
 }
 
@@ -340,9 +318,9 @@ absl::Status CheckRuleSetSize(const std::map<std::string, std::string>& files) {
   size_t bytes = 0;
   for (const auto& [name, content] : files) bytes += name.size() + content.size();
   if (bytes > kMaxRuleSetBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "files: the rule set has ", bytes, " bytes; the limit is ",
-        kMaxRuleSetBytes, " (it is read back whole by GetRuleSet)"));
+    return absl::InvalidArgumentError(absl::StrCat("files: the rule set has ", bytes,
+                                                   " bytes; the limit is ", kMaxRuleSetBytes,
+                                                   " (it is read back whole by GetRuleSet)"));
   }
   return absl::OkStatus();
 }
@@ -358,8 +336,7 @@ absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
     const std::map<std::string, std::string>& files, const std::string& source,
     const std::string& actor) {
   RETURN_IF_ERROR(CheckRuleSetSize(files));
-  ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled,
-                   rules::RuleSet::Compile(files));
+  ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled, rules::RuleSet::Compile(files));
   v1::StoredRuleSet stored;
   const std::string digest = RuleSetDigest(files);
   v1::RuleSetInfo* info = stored.mutable_info();
@@ -374,16 +351,14 @@ absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
   return *info;
 }
 
-
 absl::Status SnapshotManager::ReloadDispositions() {
   ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->dispositions().ListDispositions());
-  disposition_feed_->Store(std::make_shared<const engine::DispositionSet>(
-      log, std::numeric_limits<uint64_t>::max()));
+  disposition_feed_->Store(
+      std::make_shared<const engine::DispositionSet>(log, std::numeric_limits<uint64_t>::max()));
   return absl::OkStatus();
 }
 
-absl::StatusOr<v1::Disposition> SnapshotManager::RecordDisposition(
-    v1::Disposition disposition) {
+absl::StatusOr<v1::Disposition> SnapshotManager::RecordDisposition(v1::Disposition disposition) {
   absl::MutexLock lock(&mu_);
   RETURN_IF_ERROR(store_->dispositions().AppendDisposition(&disposition));
   RETURN_IF_ERROR(ReloadDispositions());
@@ -426,10 +401,9 @@ std::vector<std::string> SnapshotManager::Warnings() const {
 absl::Status SnapshotManager::Bootstrap(const BootstrapOptions& options) {
   absl::Status status = BootstrapOnce(options);
   absl::MutexLock lock(&status_mu_);
-  not_serving_reason_ =
-      status.ok() ? std::string()
-                  : absl::StrCat("not serving: start-up failed: ",
-                                 status.message());
+  not_serving_reason_ = status.ok()
+                            ? std::string()
+                            : absl::StrCat("not serving: start-up failed: ", status.message());
   return status;
 }
 
@@ -457,22 +431,21 @@ absl::Status SnapshotManager::BootstrapOnce(const BootstrapOptions& options) {
       return PublishRulesLocked(files, options.rules_dir, "startup");
     }();
     if (!info.ok()) {
-      std::string warning = absl::StrCat(
-          "rules in ", options.rules_dir, " were not loaded (", info.status().message(),
-          "); still serving the active rule set ", rule_version);
+      std::string warning = absl::StrCat("rules in ", options.rules_dir, " were not loaded (",
+                                         info.status().message(),
+                                         "); still serving the active rule set ", rule_version);
       ES_LOG_WARNING(warning);
       absl::MutexLock status_lock(&status_mu_);
       warnings_.push_back(std::move(warning));
     } else if (info->version() != rule_version) {
-      ES_LOG_INFO("rules in ", options.rules_dir, " changed: ", rule_version,
-                  " -> ", info->version());
+      ES_LOG_INFO("rules in ", options.rules_dir, " changed: ", rule_version, " -> ",
+                  info->version());
       rule_version = info->version();
     }
   }
-  return ActivateLocked(rule_version, active->list_version(),
-                        rule_version == active->rule_set_version()
-                            ? active->activated_by()
-                            : "startup");
+  return ActivateLocked(
+      rule_version, active->list_version(),
+      rule_version == active->rule_set_version() ? active->activated_by() : "startup");
 }
 
 }  // namespace exportscreen::serving

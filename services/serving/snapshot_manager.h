@@ -79,8 +79,7 @@ class SnapshotManager {
   // REQUIRES: store and clock outlive the manager; retained_snapshots >= 1
   // (how many recently active and recently built snapshots stay loaded for
   // rollback, replay and dry runs; each holds one list version in memory).
-  SnapshotManager(store::EntityStore* store, Clock* clock,
-                  size_t retained_snapshots = 4);
+  SnapshotManager(store::EntityStore* store, Clock* clock, size_t retained_snapshots = 4);
   // Stops the retirer (freeing what it holds).
   ~SnapshotManager();
 
@@ -113,14 +112,12 @@ class SnapshotManager {
 
   // Builds (but does not activate) the snapshot of these versions.
   absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> Build(
-      const std::string& rule_set_version,
-      const std::string& list_version) const;
+      const std::string& rule_set_version, const std::string& list_version) const;
 
   // As Build, but keeps the last few built snapshots (for replay and dry
   // runs of old versions) and returns the active one when it matches.
   absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> CachedBuild(
-      const std::string& rule_set_version,
-      const std::string& list_version) const;
+      const std::string& rule_set_version, const std::string& list_version) const;
 
   // Re-activates the versions that were active before the current ones
   // (from the store's activation history, a stack: rollback pops, so
@@ -130,16 +127,14 @@ class SnapshotManager {
 
   // Builds, checks and atomically activates; records the active versions in
   // the store. On error the active snapshot is unchanged.
-  absl::Status Activate(const std::string& rule_set_version,
-                        const std::string& list_version,
+  absl::Status Activate(const std::string& rule_set_version, const std::string& list_version,
                         const std::string& actor);
 
   // Validates (compiles) rule files and stores them as a rule-set version
   // (content-addressed). Does not activate. INVALID_ARGUMENT with
   // "FILE:LINE: RULE_ID: reason" lines if they do not compile.
-  absl::StatusOr<v1::RuleSetInfo> PublishRules(
-      const std::map<std::string, std::string>& files,
-      const std::string& source, const std::string& actor);
+  absl::StatusOr<v1::RuleSetInfo> PublishRules(const std::map<std::string, std::string>& files,
+                                               const std::string& source, const std::string& actor);
 
   // Formats "ownership_jsonl" (v1.OwnershipLink per line) and "items_jsonl"
   // (v1.CatalogItem per line) replace (or, with replace_lists false, merge
@@ -148,10 +143,10 @@ class SnapshotManager {
   // Parses list files and stores a new list version derived from the active
   // one (entities of the imported lists replaced if replace_lists). Atomic:
   // either the whole version is stored or nothing. Optionally activates it.
-  absl::StatusOr<ImportOutcome> ImportList(
-      absl::string_view format, const std::vector<store::ImportInput>& files,
-      bool replace_lists, bool activate, bool dry_run,
-      const std::string& actor);
+  absl::StatusOr<ImportOutcome> ImportList(absl::string_view format,
+                                           const std::vector<store::ImportInput>& files,
+                                           bool replace_lists, bool activate, bool dry_run,
+                                           const std::string& actor);
 
   store::EntityStore* store() const { return store_; }
 
@@ -174,29 +169,20 @@ class SnapshotManager {
 
   // Location evidence (issue 8): the live feed Pin() reads. Location ingest
   // swaps its index; no snapshot is rebuilt.
-  std::shared_ptr<engine::LocationFeed> location_feed() const {
-    return location_feed_;
-  }
+  std::shared_ptr<engine::LocationFeed> location_feed() const { return location_feed_; }
 
  private:
-  absl::Status BootstrapOnce(const BootstrapOptions& options)
-      ABSL_LOCKS_EXCLUDED(mu_);
-  absl::Status SeedEmptyStore(const BootstrapOptions& options)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::Status ActivateLocked(const std::string& rule_set_version,
-                              const std::string& list_version,
-                              const std::string& actor,
-                              uint32_t rollback_pops = 0)
+  absl::Status BootstrapOnce(const BootstrapOptions& options) ABSL_LOCKS_EXCLUDED(mu_);
+  absl::Status SeedEmptyStore(const BootstrapOptions& options) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status ActivateLocked(const std::string& rule_set_version, const std::string& list_version,
+                              const std::string& actor, uint32_t rollback_pops = 0)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status ActivateLockedImpl(const std::string& rule_set_version,
-                                  const std::string& list_version,
-                                  const std::string& actor,
-                                  uint32_t rollback_pops)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                  const std::string& list_version, const std::string& actor,
+                                  uint32_t rollback_pops) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::StatusOr<v1::RuleSetInfo> PublishRulesLocked(
-      const std::map<std::string, std::string>& files,
-      const std::string& source, const std::string& actor)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+      const std::map<std::string, std::string>& files, const std::string& source,
+      const std::string& actor) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   std::string NewListVersionId(absl::string_view content_digest) const;
   // Makes room for a snapshot of `list_version` within the budget (letting
   // go of kept snapshots, oldest first); RESOURCE_EXHAUSTED if it does not
@@ -205,9 +191,10 @@ class SnapshotManager {
   // Hands a snapshot let go to the retirer.
   void Retire(std::shared_ptr<const engine::ScreeningSnapshot> snapshot) const;
   void RetirerLoop();
-  absl::StatusOr<ImportOutcome> ImportReferenceData(
-      absl::string_view format, const std::vector<store::ImportInput>& files,
-      bool replace, bool activate, bool dry_run, const std::string& actor);
+  absl::StatusOr<ImportOutcome> ImportReferenceData(absl::string_view format,
+                                                    const std::vector<store::ImportInput>& files,
+                                                    bool replace, bool activate, bool dry_run,
+                                                    const std::string& actor);
 
   store::EntityStore* const store_;
   Clock* const clock_;
@@ -240,16 +227,13 @@ class SnapshotManager {
 };
 
 // Converts list data into the in-memory reference data and name-index input.
-std::shared_ptr<const engine::ReferenceData> MakeReferenceData(
-    store::ListVersionData data);
-std::vector<matching::IndexEntity> MakeIndexEntities(
-    const engine::ReferenceData& data);
+std::shared_ptr<const engine::ReferenceData> MakeReferenceData(store::ListVersionData data);
+std::vector<matching::IndexEntity> MakeIndexEntities(const engine::ReferenceData& data);
 
 // Reads JSON-lines files of messages (blank and '#' lines skipped).
 // INVALID_ARGUMENT naming file:line on a bad line.
-absl::Status ReadJsonLines(
-    const std::string& path,
-    const std::function<absl::Status(absl::string_view json, int line)>& fn);
+absl::Status ReadJsonLines(const std::string& path,
+                           const std::function<absl::Status(absl::string_view json, int line)>& fn);
 
 // As ReadJsonLines, but a missing file is OK (nothing read).
 absl::Status ReadOptionalJsonLines(

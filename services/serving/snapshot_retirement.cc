@@ -116,12 +116,12 @@ absl::Status SnapshotManager::ReserveFor(const std::string& list_version) const 
   }
   for (int i = 0; i < 40 && !fits(); ++i) absl::SleepFor(absl::Milliseconds(50));
   if (fits()) return absl::OkStatus();
-  return absl::ResourceExhaustedError(absl::StrCat(
-      "a snapshot of list version ", list_version, " (about ", need >> 20,
-      " MiB) does not fit the snapshot memory budget of ", memory_budget_bytes_ >> 20,
-      " MiB beside the ", HeldBytes() >> 20,
-      " MiB held by the active snapshot and those still in use; nothing was changed "
-      "(raise --snapshot_memory_budget_mb)"));
+  return absl::ResourceExhaustedError(
+      absl::StrCat("a snapshot of list version ", list_version, " (about ", need >> 20,
+                   " MiB) does not fit the snapshot memory budget of ", memory_budget_bytes_ >> 20,
+                   " MiB beside the ", HeldBytes() >> 20,
+                   " MiB held by the active snapshot and those still in use; nothing was changed "
+                   "(raise --snapshot_memory_budget_mb)"));
 }
 
 }  // namespace exportscreen::serving

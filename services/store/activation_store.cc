@@ -24,8 +24,7 @@ absl::Status ActivationStore::SetActive(const v1::ActiveVersions& active) {
 }
 
 absl::StatusOr<std::vector<v1::ActiveVersions>> ActivationStore::ActivationHistory() const {
-  return ScanPrefix<v1::ActiveVersions>(db_->db(), db_->cf(kCfMeta), kMetaHistoryPrefix,
-                                        "history");
+  return ScanPrefix<v1::ActiveVersions>(db_->db(), db_->cf(kCfMeta), kMetaHistoryPrefix, "history");
 }
 
 }  // namespace exportscreen::store

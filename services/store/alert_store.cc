@@ -37,12 +37,12 @@ std::string AlertId(uint64_t seq) {
 // re-screening alerts per (decision, versions that changed the answer);
 // stale-list alerts per list version.
 std::string DedupeKey(const v1::Alert& a) {
-  return AlertDedupeKey(
-      a.decision_id(),
-      a.kind() == v1::ALERT_KIND_RESCREEN_CHANGE
-          ? absl::StrCat("rescreen:", a.rule_set_version(), "/", a.list_version())
-      : a.kind() == v1::ALERT_KIND_LIST_STALE ? absl::StrCat("list-stale:", a.list_version())
-                                              : a.serial_number());
+  return AlertDedupeKey(a.decision_id(),
+                        a.kind() == v1::ALERT_KIND_RESCREEN_CHANGE
+                            ? absl::StrCat("rescreen:", a.rule_set_version(), "/", a.list_version())
+                        : a.kind() == v1::ALERT_KIND_LIST_STALE
+                            ? absl::StrCat("list-stale:", a.list_version())
+                            : a.serial_number());
 }
 
 }  // namespace
@@ -98,8 +98,8 @@ absl::StatusOr<std::vector<v1::Alert>> AlertStore::ListAlerts(int limit,
   std::vector<v1::Alert> out;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(kCfAlerts)));
-  for (it->SeekForPrev(AlertKey(~uint64_t{0}));
-       it->Valid() && static_cast<int>(out.size()) < limit; it->Prev()) {
+  for (it->SeekForPrev(AlertKey(~uint64_t{0})); it->Valid() && static_cast<int>(out.size()) < limit;
+       it->Prev()) {
     if (it->key().size() != 9 || it->key()[0] != 'a') break;
     ASSIGN_OR_RETURN(auto a, Parse<v1::Alert>(it->value(), "alert"));
     if (unacknowledged_only && a.acknowledged()) continue;

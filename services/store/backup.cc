@@ -80,8 +80,7 @@ std::map<uint32_t, fs::path> CompletedCheckpoints(const std::string& dir) {
     uint32_t id = 0;
     if (name.rfind(kCheckpointPrefix, 0) != 0 ||
         !absl::SimpleAtoi(name.substr(sizeof(kCheckpointPrefix) - 1), &id) ||
-        name.size() != sizeof(kCheckpointPrefix) - 1 + 8 ||
-        !fs::exists(e.path() / kInfoFile, ec)) {
+        name.size() != sizeof(kCheckpointPrefix) - 1 + 8 || !fs::exists(e.path() / kInfoFile, ec)) {
       continue;
     }
     out[id] = e.path();
@@ -127,8 +126,8 @@ absl::StatusOr<EntityStore::BackupInfo> ReadInfo(
       info.size_bytes += n;
       ++info.file_count;
     } else {
-      return absl::DataLossError(absl::StrCat(dir.string(), "/", kInfoFile,
-                                              ": unreadable line '", line, "'"));
+      return absl::DataLossError(
+          absl::StrCat(dir.string(), "/", kInfoFile, ": unreadable line '", line, "'"));
     }
   }
   if (!format_ok) {
@@ -155,8 +154,8 @@ auto OnIdleThread(Fn fn) -> decltype(fn()) {
 
 }  // namespace
 
-absl::StatusOr<EntityStore::BackupInfo> EntityStore::Backup(
-    const std::string& backup_dir, uint64_t rate_limit_bytes) const {
+absl::StatusOr<EntityStore::BackupInfo> EntityStore::Backup(const std::string& backup_dir,
+                                                            uint64_t rate_limit_bytes) const {
   if (IsBackupEngineDir(backup_dir)) {
     return OnIdleThread([&] { return BackupEngineBackup(backup_dir, rate_limit_bytes); });
   }
@@ -167,7 +166,8 @@ absl::StatusOr<EntityStore::BackupInfo> EntityStore::CheckpointBackup(
     const std::string& backup_dir) const {
   std::error_code ec;
   const fs::path root = fs::absolute(backup_dir, ec);
-  if (ec) return absl::InternalError(absl::StrCat("backup directory ", backup_dir, ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(absl::StrCat("backup directory ", backup_dir, ": ", ec.message()));
   fs::create_directories(root, ec);
   if (ec) return absl::InternalError(absl::StrCat("create ", root.string(), ": ", ec.message()));
   // Leftovers of a backup that did not finish (crash): never restorable.
@@ -191,9 +191,8 @@ absl::StatusOr<EntityStore::BackupInfo> EntityStore::CheckpointBackup(
   // No flush (log_size_for_flush = max): the WAL is copied instead, so the
   // large decision memtable is not forced to disk on the request path's
   // behalf. Every write of this store goes through the WAL.
-  RETURN_IF_ERROR(FromRocksBackup(
-      checkpoint->CreateCheckpoint(partial.string(), ~uint64_t{0}),
-      absl::StrCat("create checkpoint ", partial.string())));
+  RETURN_IF_ERROR(FromRocksBackup(checkpoint->CreateCheckpoint(partial.string(), ~uint64_t{0}),
+                                  absl::StrCat("create checkpoint ", partial.string())));
   std::vector<std::pair<std::string, uint64_t>> files;
   for (const auto& e : fs::directory_iterator(partial, ec)) {
     const uint64_t size = e.file_size(ec);
@@ -225,16 +224,16 @@ absl::StatusOr<EntityStore::BackupInfo> EntityStore::BackupEngineBackup(
   options.sync = false;              // one syncfs at the end instead
   options.max_background_operations = 1;
   rocksdb::BackupEngine* raw = nullptr;
-  RETURN_IF_ERROR(FromRocksBackup(
-      rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw),
-      absl::StrCat("open backup directory ", backup_dir)));
+  RETURN_IF_ERROR(
+      FromRocksBackup(rocksdb::BackupEngine::Open(options, rocksdb::Env::Default(), &raw),
+                      absl::StrCat("open backup directory ", backup_dir)));
   std::unique_ptr<rocksdb::BackupEngine> engine(raw);
   const uint64_t recorded = static_cast<uint64_t>(decisions().decision_count());
   rocksdb::CreateBackupOptions create;
   create.flush_before_backup = false;
   uint32_t id = 0;
-  RETURN_IF_ERROR(FromRocksBackup(engine->CreateNewBackup(create, db_->db(), &id),
-                                  "create backup"));
+  RETURN_IF_ERROR(
+      FromRocksBackup(engine->CreateNewBackup(create, db_->db(), &id), "create backup"));
   const int fd = open(backup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Errno("open backup directory", backup_dir);
   const int synced = syncfs(fd);
@@ -254,13 +253,14 @@ absl::StatusOr<EntityStore::BackupInfo> EntityStore::BackupEngineBackup(
   return out;
 }
 
-absl::StatusOr<EntityStore::BackupInfo> EntityStore::RestoreBackup(
-    const std::string& backup_dir, uint32_t backup_id, const std::string& db_path) {
+absl::StatusOr<EntityStore::BackupInfo> EntityStore::RestoreBackup(const std::string& backup_dir,
+                                                                   uint32_t backup_id,
+                                                                   const std::string& db_path) {
   std::error_code ec;
   if (fs::exists(db_path, ec) && !fs::is_empty(db_path, ec)) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "restore target ", db_path,
-        " exists and is not empty: a restore never overwrites a store"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("restore target ", db_path,
+                     " exists and is not empty: a restore never overwrites a store"));
   }
   if (IsBackupEngineDir(backup_dir)) {
     return RestoreBackupEngine(backup_dir, backup_id, db_path);
@@ -301,9 +301,9 @@ absl::StatusOr<EntityStore::BackupInfo> EntityStore::RestoreBackupEngine(
     const std::string& backup_dir, uint32_t backup_id, const std::string& db_path) {
   rocksdb::BackupEngineOptions options(backup_dir);
   rocksdb::BackupEngineReadOnly* raw = nullptr;
-  RETURN_IF_ERROR(FromRocksBackup(
-      rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(), &raw),
-      absl::StrCat("open backup directory ", backup_dir)));
+  RETURN_IF_ERROR(
+      FromRocksBackup(rocksdb::BackupEngineReadOnly::Open(options, rocksdb::Env::Default(), &raw),
+                      absl::StrCat("open backup directory ", backup_dir)));
   std::unique_ptr<rocksdb::BackupEngineReadOnly> engine(raw);
   std::vector<rocksdb::BackupInfo> all;
   engine->GetBackupInfo(&all);
@@ -313,9 +313,8 @@ absl::StatusOr<EntityStore::BackupInfo> EntityStore::RestoreBackupEngine(
   if (backup_id == 0) backup_id = all.back().backup_id;
   RETURN_IF_ERROR(FromRocksBackup(engine->VerifyBackup(backup_id, true),
                                   absl::StrCat("verify backup ", backup_id)));
-  RETURN_IF_ERROR(FromRocksBackup(
-      engine->RestoreDBFromBackup(backup_id, db_path, db_path),
-      absl::StrCat("restore backup ", backup_id)));
+  RETURN_IF_ERROR(FromRocksBackup(engine->RestoreDBFromBackup(backup_id, db_path, db_path),
+                                  absl::StrCat("restore backup ", backup_id)));
   BackupInfo out;
   out.backup_id = backup_id;
   for (const auto& b : all) {

@@ -24,9 +24,11 @@ class ChainWalk {
   bool Check(uint64_t seq, const absl::StatusOr<StoredDecision>& d) {
     ++v_->records_checked;
     const std::string id = DecisionId(seq);
-    if (!d.ok()) return Fail(seq, absl::StrCat("record ", id, " does not parse: ", d.status().message()));
+    if (!d.ok())
+      return Fail(seq, absl::StrCat("record ", id, " does not parse: ", d.status().message()));
     if (d->legacy && envelope_since_ != 0 && seq >= envelope_since_) {
-      return Fail(seq, absl::StrCat("record ", id, " was modified (stored in the format before "
+      return Fail(seq, absl::StrCat("record ", id,
+                                    " was modified (stored in the format before "
                                     "envelopes, after the store moved to envelopes at ",
                                     envelope_since_, ")"));
     }
@@ -145,14 +147,14 @@ absl::StatusOr<ChainVerification> VerifyDecisionChain(DecisionLog& log,
   v.head_hash = walk.prev_hash();
   if (cancelled) {
     return absl::CancelledError(absl::StrCat("verification cancelled after ", v.records_checked,
-                                             " records (resume continues from ",
-                                             v.last_sequence, ")"));
+                                             " records (resume continues from ", v.last_sequence,
+                                             ")"));
   }
   // Records the store counted that the scan did not find at the end.
   if (v.ok && walk.expected_seq() - 1 != recorded && recorded >= start.first) {
-    walk.Fail(walk.expected_seq(), absl::StrCat("chain ends at ", walk.expected_seq() - 1,
-                                                " but the store has recorded ", recorded,
-                                                " decisions (tail deleted)"));
+    walk.Fail(walk.expected_seq(),
+              absl::StrCat("chain ends at ", walk.expected_seq() - 1,
+                           " but the store has recorded ", recorded, " decisions (tail deleted)"));
   }
   if (v.ok && v.last_sequence != 0) {
     v1::ChainCheckpoint mark;

@@ -116,8 +116,7 @@ constexpr int kDecisionIdField = 1, kRequestField = 2, kResponseField = 3, kReco
 // new field makes the composition fall back to the full serialisation (the
 // chain test compares the two byte for byte).
 bool RecordLayoutKnown(const v1::DecisionRecord& record) {
-  static const bool known =
-      v1::DecisionRecord::descriptor()->field_count() == kRecordFieldCount;
+  static const bool known = v1::DecisionRecord::descriptor()->field_count() == kRecordFieldCount;
   return known && record.GetReflection()->GetUnknownFields(record).empty();
 }
 
@@ -171,8 +170,7 @@ std::string EncodeDecisionEnvelopeAround(const v1::DecisionRecord& record,
     auto write_string = [&coded](int field, const std::string& v) {
       if (!v.empty()) WireFormatLite::WriteString(field, v, &coded);
     };
-    auto write_message = [&coded](int field, const google::protobuf::MessageLite& m,
-                                  size_t size) {
+    auto write_message = [&coded](int field, const google::protobuf::MessageLite& m, size_t size) {
       WireFormatLite::WriteTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED, &coded);
       coded.WriteVarint32(static_cast<uint32_t>(size));
       m.SerializeWithCachedSizes(&coded);
@@ -186,7 +184,8 @@ std::string EncodeDecisionEnvelopeAround(const v1::DecisionRecord& record,
       write_message(kRecordedAtField, record.recorded_at(), recorded_at_size);
     }
     write_string(kCallerField, record.caller());
-    if (record.sequence() != 0) WireFormatLite::WriteUInt64(kSequenceField, record.sequence(), &coded);
+    if (record.sequence() != 0)
+      WireFormatLite::WriteUInt64(kSequenceField, record.sequence(), &coded);
     write_string(kPrevHashField, record.prev_hash());
     write_string(kHashField, record.hash());
     write_string(kTraceParentField, record.trace_parent());

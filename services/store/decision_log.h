@@ -48,8 +48,8 @@ class DecisionLog {
   // with OK, the serialised response exactly as it stands inside the
   // recorded (hashed) record bytes, so that the caller can send the very
   // bytes that were recorded instead of serialising the answer again.
-  virtual void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                                   DecisionDone done, std::string* response_bytes) = 0;
+  virtual void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record, DecisionDone done,
+                                   std::string* response_bytes) = 0;
 
   // NOT_FOUND if unknown, INVALID_ARGUMENT (naming decision_id) if malformed.
   virtual absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const = 0;

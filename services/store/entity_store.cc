@@ -32,8 +32,8 @@ absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(const std::string
 }
 
 absl::Status EntityStore::WrapDecisionLog(
-    const std::function<absl::StatusOr<std::unique_ptr<DecisionLog>>(
-        std::unique_ptr<DecisionLog>)>& wrap) {
+    const std::function<absl::StatusOr<std::unique_ptr<DecisionLog>>(std::unique_ptr<DecisionLog>)>&
+        wrap) {
   ASSIGN_OR_RETURN(decisions_, wrap(std::move(decisions_)));
   return absl::OkStatus();
 }

@@ -83,9 +83,8 @@ class EntityStore {
   // Cluster mode: replaces the decision log by `wrap(the RocksDB log)`
   // (e.g. one that also publishes every record to a replicated log). Call
   // before any decision is appended.
-  absl::Status WrapDecisionLog(
-      const std::function<absl::StatusOr<std::unique_ptr<DecisionLog>>(
-          std::unique_ptr<DecisionLog>)>& wrap);
+  absl::Status WrapDecisionLog(const std::function<absl::StatusOr<std::unique_ptr<DecisionLog>>(
+                                   std::unique_ptr<DecisionLog>)>& wrap);
 
   // Operations (issue 15). RocksDB figures that matter to an operator, by
   // Prometheus-style name (summed over the column families): write stalls,
@@ -119,8 +118,7 @@ class EntityStore {
   // The restored store is a copy (it shares no file with the backup) and
   // every block is read against its checksum (DATA_LOSS/INTERNAL if one
   // fails or a file is missing or truncated).
-  static absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir,
-                                                  uint32_t backup_id,
+  static absl::StatusOr<BackupInfo> RestoreBackup(const std::string& backup_dir, uint32_t backup_id,
                                                   const std::string& db_path);
 
  private:

@@ -71,8 +71,8 @@ struct ImportResult {
 // ofac_sdn: alt/add/comments files without their primary file (sdn.csv or
 // cons_prim.csv) in the same call are INVALID_ARGUMENT ("no primary file").
 // Implementation: services/store/importers/ (one file per format).
-absl::StatusOr<ImportResult> ParseListFiles(
-    absl::string_view format, const std::vector<ImportInput>& files);
+absl::StatusOr<ImportResult> ParseListFiles(absl::string_view format,
+                                            const std::vector<ImportInput>& files);
 
 }  // namespace exportscreen::store
 

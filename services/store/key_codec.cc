@@ -24,8 +24,7 @@ std::string VersionedSeqKey(absl::string_view version, uint64_t seq) {
   return key;
 }
 
-bool SplitVersionedKey(absl::string_view key, absl::string_view* version,
-                       absl::string_view* id) {
+bool SplitVersionedKey(absl::string_view key, absl::string_view* version, absl::string_view* id) {
   size_t sep = key.find('\0');
   if (sep == absl::string_view::npos) return false;
   *version = key.substr(0, sep);
@@ -57,9 +56,7 @@ bool ParseDecisionKey(absl::string_view key, uint64_t* sequence) {
   return true;
 }
 
-std::string DecisionId(uint64_t sequence) {
-  return absl::StrFormat("D%016x", sequence);
-}
+std::string DecisionId(uint64_t sequence) { return absl::StrFormat("D%016x", sequence); }
 
 bool ParseDecisionId(absl::string_view id, uint64_t* sequence) {
   if (id.size() != 17 || id[0] != 'D') return false;

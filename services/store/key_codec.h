@@ -70,8 +70,7 @@ std::string VersionedKey(absl::string_view version, absl::string_view id);
 // "<version>\0<8-byte big-endian seq>" for ownership links.
 std::string VersionedSeqKey(absl::string_view version, uint64_t seq);
 // Splits a versioned key. Returns false if `key` has no "\0" separator.
-bool SplitVersionedKey(absl::string_view key, absl::string_view* version,
-                       absl::string_view* id);
+bool SplitVersionedKey(absl::string_view key, absl::string_view* version, absl::string_view* id);
 
 // Decision keys: 8-byte big-endian sequence (ordered by time of recording).
 std::string DecisionKey(uint64_t sequence);

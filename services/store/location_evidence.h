@@ -49,8 +49,8 @@ class LocationEvidence {
   virtual absl::StatusOr<uint64_t> LocationSequence() = 0;
   // The latest report of `serial` as of location sequence `sequence` (what
   // a decision that saw that sequence saw), or nullopt.
-  virtual absl::StatusOr<std::optional<v1::LocationReport>> LocationAt(
-      absl::string_view serial, uint64_t sequence) const = 0;
+  virtual absl::StatusOr<std::optional<v1::LocationReport>> LocationAt(absl::string_view serial,
+                                                                       uint64_t sequence) const = 0;
   virtual absl::StatusOr<std::optional<v1::LocationReport>> GetLocationReport(
       absl::string_view report_id) const = 0;
   // The latest report of a serial, or nullopt.

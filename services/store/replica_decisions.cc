@@ -28,10 +28,9 @@ class ReplicaChain : public DecisionLog {
     return absl::FailedPreconditionError("another replica's chain is read-only");
   }
   using DecisionLog::AppendDecisionAsync;
-  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record,
-                           DecisionDone done, std::string* /*response_bytes*/) override {
-    done(absl::FailedPreconditionError("another replica's chain is read-only"),
-         std::move(record));
+  void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record, DecisionDone done,
+                           std::string* /*response_bytes*/) override {
+    done(absl::FailedPreconditionError("another replica's chain is read-only"), std::move(record));
   }
   absl::StatusOr<v1::DecisionRecord> GetDecision(absl::string_view id) const override {
     std::string replica;
@@ -62,8 +61,7 @@ class ReplicaChain : public DecisionLog {
       const std::function<bool(uint64_t, const absl::StatusOr<StoredDecision>&)>& fn)
       const override {
     rocksdb::ReadOptions ro;
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(ro, db_->cf(kCfReplicaDecisions)));
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(kCfReplicaDecisions)));
     for (it->Seek(ReplicaKey(replica_, from_sequence)); it->Valid(); it->Next()) {
       const absl::string_view key = View(it->key());
       if (!absl::StartsWith(key, prefix_) || key.size() != prefix_.size() + 8) break;
@@ -86,9 +84,7 @@ class ReplicaChain : public DecisionLog {
   absl::StatusOr<std::optional<v1::ChainCheckpoint>> GetVerifiedMark() const override {
     return std::optional<v1::ChainCheckpoint>();
   }
-  absl::Status SetVerifiedMark(const v1::ChainCheckpoint&) override {
-    return absl::OkStatus();
-  }
+  absl::Status SetVerifiedMark(const v1::ChainCheckpoint&) override { return absl::OkStatus(); }
   absl::Status RawPutDecisionForTest(uint64_t sequence, const std::string& bytes) override {
     return FromRocks(db_->db()->Put(rocksdb::WriteOptions(), db_->cf(kCfReplicaDecisions),
                                     ReplicaKey(replica_, sequence), bytes),
@@ -114,14 +110,15 @@ absl::Status ReplicaDecisionStore::CheckEnvelope(const Entry& entry) {
     return absl::DataLossError(absl::StrCat(where, ": malformed replica id"));
   }
   auto decoded = DecodeStoredDecision(entry.envelope);
-  if (!decoded.ok()) return absl::DataLossError(absl::StrCat(where, ": ", decoded.status().message()));
+  if (!decoded.ok())
+    return absl::DataLossError(absl::StrCat(where, ": ", decoded.status().message()));
   if (decoded->legacy) return absl::DataLossError(absl::StrCat(where, ": not an envelope"));
   if (DecisionBytesHash(decoded->record_bytes) != decoded->hash) {
     return absl::DataLossError(absl::StrCat(where, ": hash does not match the record bytes"));
   }
   if (decoded->record_sequence != entry.sequence) {
-    return absl::DataLossError(absl::StrCat(where, ": the record names sequence ",
-                                            decoded->record_sequence));
+    return absl::DataLossError(
+        absl::StrCat(where, ": the record names sequence ", decoded->record_sequence));
   }
   return absl::OkStatus();
 }
@@ -144,8 +141,8 @@ absl::Status ReplicaDecisionStore::Put(const std::vector<Entry>& entries,
 
 absl::StatusOr<uint64_t> ReplicaDecisionStore::Position() const {
   std::string pos;
-  rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), db_->cf(kCfMeta),
-                                     kMetaReplicaDecisionsPosition, &pos);
+  rocksdb::Status s =
+      db_->db()->Get(rocksdb::ReadOptions(), db_->cf(kCfMeta), kMetaReplicaDecisionsPosition, &pos);
   if (s.IsNotFound()) return 0;
   RETURN_IF_ERROR(FromRocks(s, "get replica decisions position"));
   if (pos.size() != 8) return absl::DataLossError("bad replica decisions position");

@@ -253,8 +253,8 @@ absl::Status RocksDecisionLog::ScanStored(
         status = absl::DataLossError("malformed decision key");
         break;
       }
-      if (!fn(seq, DecodeStoredDecision(
-                       absl::string_view(it->value().data(), it->value().size())))) {
+      if (!fn(seq,
+              DecodeStoredDecision(absl::string_view(it->value().data(), it->value().size())))) {
         break;
       }
     }
@@ -273,8 +273,8 @@ absl::StatusOr<int64_t> RocksDecisionLog::ExpireDecisionsBefore(absl::Time cutof
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(kCfDecisions)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    ASSIGN_OR_RETURN(auto record, ParseStoredDecision(absl::string_view(
-                                      it->value().data(), it->value().size())));
+    ASSIGN_OR_RETURN(auto record, ParseStoredDecision(
+                                      absl::string_view(it->value().data(), it->value().size())));
     if (record.recorded_at().seconds() >= cutoff_s) break;
     if (record.sequence() + 1 >= next_sequence_) break;  // keep the head
     RETURN_IF_ERROR(FromRocks(batch.Delete(db_->cf(kCfDecisions), it->key()), "batch"));
@@ -326,22 +326,21 @@ absl::StatusOr<std::optional<v1::ChainCheckpoint>> RocksDecisionLog::GetVerified
 
 absl::Status RocksDecisionLog::SetVerifiedMark(const v1::ChainCheckpoint& mark) {
   rocksdb::WriteBatch batch;
-  RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfMeta), kMetaVerifiedMark, Serialize(mark)),
-                            "batch"));
+  RETURN_IF_ERROR(
+      FromRocks(batch.Put(db_->cf(kCfMeta), kMetaVerifiedMark, Serialize(mark)), "batch"));
   return WriteSynced(db_->db(), &batch, "put verified mark");
 }
 
-absl::Status RocksDecisionLog::RawPutDecisionForTest(uint64_t sequence,
-                                                     const std::string& bytes) {
-  return FromRocks(db_->db()->Put(rocksdb::WriteOptions(), db_->cf(kCfDecisions),
-                                  DecisionKey(sequence), bytes),
-                   "raw put");
+absl::Status RocksDecisionLog::RawPutDecisionForTest(uint64_t sequence, const std::string& bytes) {
+  return FromRocks(
+      db_->db()->Put(rocksdb::WriteOptions(), db_->cf(kCfDecisions), DecisionKey(sequence), bytes),
+      "raw put");
 }
 
 absl::Status RocksDecisionLog::RawDeleteDecisionForTest(uint64_t sequence) {
-  return FromRocks(db_->db()->Delete(rocksdb::WriteOptions(), db_->cf(kCfDecisions),
-                                     DecisionKey(sequence)),
-                   "raw delete");
+  return FromRocks(
+      db_->db()->Delete(rocksdb::WriteOptions(), db_->cf(kCfDecisions), DecisionKey(sequence)),
+      "raw delete");
 }
 
 }  // namespace exportscreen::store

@@ -25,8 +25,7 @@ class RocksDecisionLog : public DecisionLog {
   // `replica` (cluster mode, issue 17; "" = embedded): decision ids are
   // "<replica>-D<16 hex>" instead of "D<16 hex>".
   static absl::StatusOr<std::unique_ptr<RocksDecisionLog>> Open(
-      const StoreDb* db, bool sync, const RocksLocationEvidence* serials,
-      std::string replica = "");
+      const StoreDb* db, bool sync, const RocksLocationEvidence* serials, std::string replica = "");
   // Drains the queue (every queued append is written and answered), then
   // stops the recorder.
   ~RocksDecisionLog() override;

@@ -24,8 +24,7 @@ std::string ReplayKey(const v1::LocationReport& r) {
   key.push_back('\0');
   key += r.serial_number();
   key.push_back('\0');
-  PutFixed64BE(&key, static_cast<uint64_t>(r.observed_at().seconds()) ^
-                         (uint64_t{1} << 63));
+  PutFixed64BE(&key, static_cast<uint64_t>(r.observed_at().seconds()) ^ (uint64_t{1} << 63));
   const uint32_t nanos = static_cast<uint32_t>(r.observed_at().nanos());
   for (int shift = 24; shift >= 0; shift -= 8) {
     key.push_back(static_cast<char>((nanos >> shift) & 0xff));
@@ -53,9 +52,8 @@ std::string SerialDecisionPrefix(absl::string_view serial) {
 }  // namespace
 
 absl::Status RocksLocationEvidence::PutLocationReports(
-    const std::vector<v1::LocationReport>& reports,
-    std::vector<LocationPut>* outcome, std::vector<v1::LocationReport>* latest,
-    uint64_t* sequence) {
+    const std::vector<v1::LocationReport>& reports, std::vector<LocationPut>* outcome,
+    std::vector<v1::LocationReport>* latest, uint64_t* sequence) {
   const size_t n = reports.size();
   outcome->assign(n, LocationPut::kStored);
   latest->clear();
@@ -72,10 +70,8 @@ absl::Status RocksLocationEvidence::PutLocationReports(
     replay[i] = ReplayKey(reports[i]);
   }
   std::vector<std::optional<std::string>> stored_reports, stored_replay;
-  RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfLocationReports), ids,
-                                   &stored_reports));
-  RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfLocationReplay), replay,
-                                   &stored_replay));
+  RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfLocationReports), ids, &stored_reports));
+  RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfLocationReplay), replay, &stored_replay));
 
   rocksdb::WriteBatch batch;
   absl::flat_hash_map<absl::string_view, size_t> first_by_id, first_by_replay;
@@ -93,11 +89,10 @@ absl::Status RocksLocationEvidence::PutLocationReports(
     }
     first_by_id.emplace(ids[i], i);
     if (stored_reports[i].has_value()) {
-      ASSIGN_OR_RETURN(auto existing, Parse<v1::LocationReport>(
-                                          *stored_reports[i], "location report"));
-      (*outcome)[i] = ReportFingerprint(existing) == ReportFingerprint(r)
-                          ? LocationPut::kDuplicate
-                          : LocationPut::kConflict;
+      ASSIGN_OR_RETURN(auto existing,
+                       Parse<v1::LocationReport>(*stored_reports[i], "location report"));
+      (*outcome)[i] = ReportFingerprint(existing) == ReportFingerprint(r) ? LocationPut::kDuplicate
+                                                                          : LocationPut::kConflict;
       continue;
     }
     if (first_by_replay.contains(replay[i]) ||
@@ -106,10 +101,10 @@ absl::Status RocksLocationEvidence::PutLocationReports(
       continue;
     }
     first_by_replay.emplace(replay[i], i);
-    RETURN_IF_ERROR(FromRocks(
-        batch.Put(db_->cf(kCfLocationReports), r.report_id(), Serialize(r)), "batch"));
-    RETURN_IF_ERROR(FromRocks(
-        batch.Put(db_->cf(kCfLocationReplay), replay[i], r.report_id()), "batch"));
+    RETURN_IF_ERROR(
+        FromRocks(batch.Put(db_->cf(kCfLocationReports), r.report_id(), Serialize(r)), "batch"));
+    RETURN_IF_ERROR(
+        FromRocks(batch.Put(db_->cf(kCfLocationReplay), replay[i], r.report_id()), "batch"));
     stored.push_back(i);
   }
 
@@ -129,35 +124,32 @@ absl::Status RocksLocationEvidence::PutLocationReports(
     candidate.push_back(i);
   }
   std::vector<std::optional<std::string>> stored_latest;
-  RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfLocationLatest), serials,
-                                   &stored_latest));
+  RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfLocationLatest), serials, &stored_latest));
   ASSIGN_OR_RETURN(const uint64_t current_seq, LocationSequenceLocked());
   const uint64_t next_seq = current_seq + 1;
   for (size_t k = 0; k < serials.size(); ++k) {
     const v1::LocationReport& r = reports[candidate[k]];
     if (stored_latest[k].has_value()) {
-      ASSIGN_OR_RETURN(auto current, Parse<v1::LocationReport>(
-                                         *stored_latest[k], "latest location"));
+      ASSIGN_OR_RETURN(auto current,
+                       Parse<v1::LocationReport>(*stored_latest[k], "latest location"));
       if (!NewerReport(r, current)) continue;
     }
     const std::string value = Serialize(r);
+    RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfLocationLatest), serials[k], value), "batch"));
     RETURN_IF_ERROR(FromRocks(
-        batch.Put(db_->cf(kCfLocationLatest), serials[k], value), "batch"));
-    RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfLocationHistory),
-                                        VersionedSeqKey(serials[k], next_seq), value),
-                              "batch"));
+        batch.Put(db_->cf(kCfLocationHistory), VersionedSeqKey(serials[k], next_seq), value),
+        "batch"));
     latest->push_back(r);
   }
   if (!latest->empty()) {
     std::string seq;
     PutFixed64BE(&seq, next_seq);
-    RETURN_IF_ERROR(
-        FromRocks(batch.Put(db_->cf(kCfMeta), kMetaLocationSequence, seq), "batch"));
+    RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfMeta), kMetaLocationSequence, seq), "batch"));
   }
   if (sequence != nullptr) *sequence = latest->empty() ? current_seq : next_seq;
   if (batch.Count() == 0) return absl::OkStatus();
-  RETURN_IF_ERROR(FromRocks(db_->db()->Write(rocksdb::WriteOptions(), &batch),
-                            "put location reports"));
+  RETURN_IF_ERROR(
+      FromRocks(db_->db()->Write(rocksdb::WriteOptions(), &batch), "put location reports"));
   if (!latest->empty()) location_seq_ = next_seq;
   return absl::OkStatus();
 }
@@ -177,18 +169,17 @@ absl::StatusOr<uint64_t> RocksLocationEvidence::LocationSequenceLocked() {
         db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(kCfLocationLatest)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
       const rocksdb::Slice serial = it->key();
-      RETURN_IF_ERROR(FromRocks(
-          batch.Put(db_->cf(kCfLocationHistory),
-                    VersionedSeqKey(absl::string_view(serial.data(), serial.size()), 1),
-                    it->value()),
-          "batch"));
+      RETURN_IF_ERROR(
+          FromRocks(batch.Put(db_->cf(kCfLocationHistory),
+                              VersionedSeqKey(absl::string_view(serial.data(), serial.size()), 1),
+                              it->value()),
+                    "batch"));
     }
     RETURN_IF_ERROR(FromRocks(it->status(), "scan latest locations"));
     if (batch.Count() > 0) {
       std::string seq;
       PutFixed64BE(&seq, 1);
-      RETURN_IF_ERROR(
-          FromRocks(batch.Put(db_->cf(kCfMeta), kMetaLocationSequence, seq), "batch"));
+      RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfMeta), kMetaLocationSequence, seq), "batch"));
       RETURN_IF_ERROR(FromRocks(db_->db()->Write(rocksdb::WriteOptions(), &batch),
                                 "backfill location history"));
       location_seq_ = 1;
@@ -218,12 +209,10 @@ absl::StatusOr<std::optional<v1::LocationReport>> RocksLocationEvidence::Locatio
   const rocksdb::Slice key = it->key();
   // Same serial: the key is exactly serial\0<8 bytes>.
   if (key.size() != serial.size() + 9 ||
-      std::memcmp(key.data(), serial.data(), serial.size()) != 0 ||
-      key[serial.size()] != '\0') {
+      std::memcmp(key.data(), serial.data(), serial.size()) != 0 || key[serial.size()] != '\0') {
     return std::optional<v1::LocationReport>();
   }
-  ASSIGN_OR_RETURN(auto r,
-                   Parse<v1::LocationReport>(it->value(), "location history"));
+  ASSIGN_OR_RETURN(auto r, Parse<v1::LocationReport>(it->value(), "location history"));
   return std::optional<v1::LocationReport>(std::move(r));
 }
 
@@ -246,12 +235,10 @@ absl::Status RocksLocationEvidence::ScanLatestLocations(
   ro.snapshot = snap;
   absl::Status status;
   {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->db()->NewIterator(ro, db_->cf(kCfLocationLatest)));
+    std::unique_ptr<rocksdb::Iterator> it(db_->db()->NewIterator(ro, db_->cf(kCfLocationLatest)));
     v1::LocationReport r;
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      if (!r.ParseFromArray(it->value().data(),
-                            static_cast<int>(it->value().size()))) {
+      if (!r.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
         status = absl::DataLossError("cannot parse latest location");
         break;
       }
@@ -264,7 +251,7 @@ absl::Status RocksLocationEvidence::ScanLatestLocations(
 }
 
 absl::Status RocksLocationEvidence::IndexDecisionSerials(const v1::DecisionRecord& record,
-                                               rocksdb::WriteBatch* batch) const {
+                                                         rocksdb::WriteBatch* batch) const {
   v1::SerialDecisionRef ref;
   bool built = false;
   for (const auto& item : record.request().items()) {
@@ -280,8 +267,8 @@ absl::Status RocksLocationEvidence::IndexDecisionSerials(const v1::DecisionRecor
       }
       std::string key = SerialDecisionPrefix(serial);
       PutFixed64BE(&key, record.sequence());
-      RETURN_IF_ERROR(FromRocks(
-          batch->Put(db_->cf(kCfSerialDecisions), key, Serialize(ref)), "batch"));
+      RETURN_IF_ERROR(
+          FromRocks(batch->Put(db_->cf(kCfSerialDecisions), key, Serialize(ref)), "batch"));
     }
   }
   return absl::OkStatus();
@@ -293,10 +280,8 @@ absl::StatusOr<std::vector<v1::SerialDecisionRef>> RocksLocationEvidence::Decisi
   const std::string prefix = SerialDecisionPrefix(serial);
   std::unique_ptr<rocksdb::Iterator> it(
       db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(kCfSerialDecisions)));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix);
-       it->Next()) {
-    ASSIGN_OR_RETURN(auto ref,
-                     Parse<v1::SerialDecisionRef>(it->value(), "serial decision"));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    ASSIGN_OR_RETURN(auto ref, Parse<v1::SerialDecisionRef>(it->value(), "serial decision"));
     out.push_back(std::move(ref));
   }
   RETURN_IF_ERROR(FromRocks(it->status(), "scan serial decisions"));

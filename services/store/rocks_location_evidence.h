@@ -27,8 +27,8 @@ class RocksLocationEvidence : public LocationEvidence {
                                   std::vector<v1::LocationReport>* latest,
                                   uint64_t* sequence = nullptr) override;
   absl::StatusOr<uint64_t> LocationSequence() override;
-  absl::StatusOr<std::optional<v1::LocationReport>> LocationAt(
-      absl::string_view serial, uint64_t sequence) const override;
+  absl::StatusOr<std::optional<v1::LocationReport>> LocationAt(absl::string_view serial,
+                                                               uint64_t sequence) const override;
   absl::StatusOr<std::optional<v1::LocationReport>> GetLocationReport(
       absl::string_view report_id) const override;
   absl::StatusOr<std::optional<v1::LocationReport>> LatestLocation(

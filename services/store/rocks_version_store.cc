@@ -43,10 +43,9 @@ absl::Status RocksListVersionStore::PutListVersion(const ListVersionData& data) 
         "batch"));
   }
   for (const auto& item : data.items) {
-    RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfItems),
-                                        VersionedKey(version, item.part_number()),
-                                        Serialize(item)),
-                              "batch"));
+    RETURN_IF_ERROR(FromRocks(
+        batch.Put(db_->cf(kCfItems), VersionedKey(version, item.part_number()), Serialize(item)),
+        "batch"));
   }
   // The info record goes last in the same batch: a version is visible only
   // when all of its records are.
@@ -69,8 +68,8 @@ absl::StatusOr<ListVersionData> RocksListVersionStore::ReadListVersion(
 
   ListVersionData data;
   std::string value;
-  rocksdb::Status s = db->Get(ro, db_->cf(kCfListVersions),
-                              rocksdb::Slice(version.data(), version.size()), &value);
+  rocksdb::Status s =
+      db->Get(ro, db_->cf(kCfListVersions), rocksdb::Slice(version.data(), version.size()), &value);
   if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("list version ", version));
   RETURN_IF_ERROR(FromRocks(s, "get list version"));
   ASSIGN_OR_RETURN(data.info, Parse<v1::ListVersionInfo>(value, "list version"));
@@ -96,8 +95,8 @@ absl::StatusOr<ListVersionData> RocksListVersionStore::ReadListVersion(
 }
 
 absl::StatusOr<std::vector<v1::ListVersionInfo>> RocksListVersionStore::ListListVersions() const {
-  ASSIGN_OR_RETURN(auto out, ScanPrefix<v1::ListVersionInfo>(
-                                 db_->db(), db_->cf(kCfListVersions), "", "list versions"));
+  ASSIGN_OR_RETURN(auto out, ScanPrefix<v1::ListVersionInfo>(db_->db(), db_->cf(kCfListVersions),
+                                                             "", "list versions"));
   SortByCreation(&out);
   return out;
 }
@@ -111,20 +110,21 @@ absl::Status RocksRuleSetStore::PutRuleSet(const v1::StoredRuleSet& rule_set) {
   if (s.ok()) return absl::OkStatus();  // content-addressed: same content
   if (!s.IsNotFound()) return FromRocks(s, "get rule set");
   rocksdb::WriteBatch batch;
-  RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfRuleSets), version, Serialize(rule_set)), "batch"));
+  RETURN_IF_ERROR(
+      FromRocks(batch.Put(db_->cf(kCfRuleSets), version, Serialize(rule_set)), "batch"));
   return WriteSynced(db_->db(), &batch, "put rule set");
 }
 
 absl::StatusOr<v1::StoredRuleSet> RocksRuleSetStore::GetRuleSet(absl::string_view version) const {
-  ASSIGN_OR_RETURN(auto rs, GetOptional<v1::StoredRuleSet>(db_->db(), db_->cf(kCfRuleSets),
-                                                           version, "rule set"));
+  ASSIGN_OR_RETURN(auto rs, GetOptional<v1::StoredRuleSet>(db_->db(), db_->cf(kCfRuleSets), version,
+                                                           "rule set"));
   if (!rs.has_value()) return absl::NotFoundError(absl::StrCat("rule set ", version));
   return std::move(*rs);
 }
 
 absl::StatusOr<std::vector<v1::RuleSetInfo>> RocksRuleSetStore::ListRuleSets() const {
-  ASSIGN_OR_RETURN(auto sets, ScanPrefix<v1::StoredRuleSet>(db_->db(), db_->cf(kCfRuleSets), "",
-                                                            "rule sets"));
+  ASSIGN_OR_RETURN(auto sets,
+                   ScanPrefix<v1::StoredRuleSet>(db_->db(), db_->cf(kCfRuleSets), "", "rule sets"));
   std::vector<v1::RuleSetInfo> out;
   out.reserve(sets.size());
   for (auto& rs : sets) out.push_back(std::move(*rs.mutable_info()));

@@ -9,8 +9,8 @@
 namespace exportscreen::store {
 namespace {
 
-const char* const kAllCfs[] = {kCfEntities,        kCfOwnership,      kCfItems,
-                               kCfRuleSets,        kCfListVersions,   kCfMeta,
+const char* const kAllCfs[] = {kCfEntities,        kCfOwnership,       kCfItems,
+                               kCfRuleSets,        kCfListVersions,    kCfMeta,
                                kCfDecisions,       kCfLocationReports, kCfLocationLatest,
                                kCfLocationReplay,  kCfSerialDecisions, kCfAlerts,
                                kCfLocationHistory, kCfReplicaDecisions};

@@ -51,13 +51,20 @@ TEST(AuthorizerTest, BadCredentialsAreUnauthenticated) {
 
 TEST(AuthorizerTest, ConfigIsValidated) {
   EXPECT_THAT(Authorizer::FromText("principals { roles: ROLE_ANALYST token_sha256: \"ab\" }")
-                  .status().message(), HasSubstr("name is empty"));
-  EXPECT_THAT(Authorizer::FromText("principals { name: \"x\" token_sha256: \"ab\" }")
-                  .status().message(), HasSubstr("no roles"));
-  EXPECT_THAT(Authorizer::FromText("principals { name: \"x\" roles: ROLE_ANALYST token_sha256: \"plaintext\" }")
-                  .status().message(), HasSubstr("64 hex digits"));
-  EXPECT_THAT(Authorizer::FromText("principals { name: \"x\" roles: ROLE_ANALYST }")
-                  .status().message(), HasSubstr("needs token_sha256 or cert_common_name"));
+                  .status()
+                  .message(),
+              HasSubstr("name is empty"));
+  EXPECT_THAT(
+      Authorizer::FromText("principals { name: \"x\" token_sha256: \"ab\" }").status().message(),
+      HasSubstr("no roles"));
+  EXPECT_THAT(Authorizer::FromText(
+                  "principals { name: \"x\" roles: ROLE_ANALYST token_sha256: \"plaintext\" }")
+                  .status()
+                  .message(),
+              HasSubstr("64 hex digits"));
+  EXPECT_THAT(
+      Authorizer::FromText("principals { name: \"x\" roles: ROLE_ANALYST }").status().message(),
+      HasSubstr("needs token_sha256 or cert_common_name"));
   EXPECT_FALSE(Authorizer::FromText("not a config {").ok());
 }
 

@@ -37,13 +37,27 @@ class Gen {
   bool dirty = true;
   bool Bad(int percent) { return dirty && Chance(percent); }
   template <typename T>
-  const T& Pick(const std::vector<T>& v) { return v[size_t(Int(0, int(v.size()) - 1))]; }
+  const T& Pick(const std::vector<T>& v) {
+    return v[size_t(Int(0, int(v.size()) - 1))];
+  }
 
   std::string Text(size_t max) {
-    static const std::vector<std::string> kWords = {
-        "Huawei", "Technologies", "Co.", "Ltd", "GmbH", "Acme", "Trading",
-        "\xe5\x8d\x8e\xe4\xb8\xba", "\xd0\x9e\xd0\x9e\xd0\x9e", "  ", "-", "'",
-        "Research", "Branch", "Shenzhen", "\xe2\x80\x8b"};
+    static const std::vector<std::string> kWords = {"Huawei",
+                                                    "Technologies",
+                                                    "Co.",
+                                                    "Ltd",
+                                                    "GmbH",
+                                                    "Acme",
+                                                    "Trading",
+                                                    "\xe5\x8d\x8e\xe4\xb8\xba",
+                                                    "\xd0\x9e\xd0\x9e\xd0\x9e",
+                                                    "  ",
+                                                    "-",
+                                                    "'",
+                                                    "Research",
+                                                    "Branch",
+                                                    "Shenzhen",
+                                                    "\xe2\x80\x8b"};
     std::string s;
     const int n = Int(0, 6);
     for (int i = 0; i < n; ++i) absl::StrAppend(&s, i ? " " : "", Pick(kWords));
@@ -52,36 +66,33 @@ class Gen {
     return s;
   }
   std::string Country() {
-    static const std::vector<std::string> kCountries = {
-        "CN", "DE", "US", "SG", "MO", "HK", "RU", "IR", "CU", "KP", "AE",
-        "IL", "SN", "ML", "BO", "AQ", "cn", " de ", "PK", "TW", "VN"};
-    static const std::vector<std::string> kBad = {"ZZ", "C", "CHN", "12",
-                                                  "\xc3\x84\xc3\x84", "XK"};
+    static const std::vector<std::string> kCountries = {"CN", "DE", "US", "SG",   "MO", "HK", "RU",
+                                                        "IR", "CU", "KP", "AE",   "IL", "SN", "ML",
+                                                        "BO", "AQ", "cn", " de ", "PK", "TW", "VN"};
+    static const std::vector<std::string> kBad = {"ZZ", "C", "CHN", "12", "\xc3\x84\xc3\x84", "XK"};
     return Bad(5) ? Pick(kBad) : Pick(kCountries);
   }
   std::string Eccn() {
     static const std::vector<std::string> kEccns = {
-        "3A090.a", "3A090.b", "3A090.c", "4A090.a", "3B001.f.1.a", "3B001.b",
-        "3B001.c.1.a", "3B993.f.1", "3A001.z", "5A992.z.1", "3A991.p",
-        "EAR99", "ear99", "3A999", "0A501", "0A002", "9A610.x", "3A789",
-        "9E999", "3A090.a.9.z", "", "3b001.F.1.A", "5A002", "4A003.z"};
-    static const std::vector<std::string> kBad = {"H100", "3A09", "3A090..a",
+        "3A090.a",     "3A090.b",     "3A090.c", "4A090.a",     "3B001.f.1.a", "3B001.b",
+        "3B001.c.1.a", "3B993.f.1",   "3A001.z", "5A992.z.1",   "3A991.p",     "EAR99",
+        "ear99",       "3A999",       "0A501",   "0A002",       "9A610.x",     "3A789",
+        "9E999",       "3A090.a.9.z", "",        "3b001.F.1.A", "5A002",       "4A003.z"};
+    static const std::vector<std::string> kBad = {"H100",  "3A09",  "3A090..a",
                                                   "XA090", "3F001", "EAR-99"};
     return Bad(5) ? Pick(kBad) : Pick(kEccns);
   }
   std::string Date() {
     static const std::vector<std::string> kDates = {
-        "", "", "", "2022-10-06", "2022-10-07", "2023-11-17", "2024-12-02",
-        "2025-01-15", "2025-05-13", "2026-07-01", "1999-01-01", "2030-01-01"};
-    static const std::vector<std::string> kBad = {"2026-02-30", "yesterday",
-                                                  "2026-7-1x"};
+        "",           "",           "",           "2022-10-06", "2022-10-07", "2023-11-17",
+        "2024-12-02", "2025-01-15", "2025-05-13", "2026-07-01", "1999-01-01", "2030-01-01"};
+    static const std::vector<std::string> kBad = {"2026-02-30", "yesterday", "2026-7-1x"};
     return Bad(5) ? Pick(kBad) : Pick(kDates);
   }
   template <typename E>
   E Enum(int max_valid) {
     if (Bad(10)) {
-      static const std::vector<int> kOut = {-1, -100, 300, 999, 65536, 100000,
-                                           1 << 30};
+      static const std::vector<int> kOut = {-1, -100, 300, 999, 65536, 100000, 1 << 30};
       return static_cast<E>(Pick(kOut));
     }
     return static_cast<E>(Int(0, max_valid));
@@ -132,8 +143,7 @@ v1::ScreenRequest RandomRequest(Gen& g) {
     if (g.Chance(10)) {
       const int serials = g.Chance(5) ? g.Int(100, 300) : g.Int(1, 5);
       for (int s = 0; s < serials; ++s) {
-        it->add_serial_numbers(g.Bad(2) ? std::string(300, 's')
-                                           : absl::StrCat("SN", s));
+        it->add_serial_numbers(g.Bad(2) ? std::string(300, 's') : absl::StrCat("SN", s));
       }
     }
     if (g.Chance(5)) it->add_features(g.Text(kMaxShortTextBytes));
@@ -150,10 +160,9 @@ TEST(ScreeningPropertyTest, RandomRequestsNeverCrashNorClearWhatTheRulesDoNotCov
   const char* n_env = std::getenv("ES_PROPERTY_N");
   const char* seed_env = std::getenv("ES_PROPERTY_SEED");
   const int64_t n = n_env ? std::atoll(n_env) : 10000;
-  const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10)
-                                 : std::random_device{}();
-  std::printf("property test: %lld requests, ES_PROPERTY_SEED=%llu\n",
-              static_cast<long long>(n), static_cast<unsigned long long>(seed));
+  const uint64_t seed = seed_env ? std::strtoull(seed_env, nullptr, 10) : std::random_device{}();
+  std::printf("property test: %lld requests, ES_PROPERTY_SEED=%llu\n", static_cast<long long>(n),
+              static_cast<unsigned long long>(seed));
 
   auto files = rules::ReadRuleFiles(ES_SOURCE_DIR "/rules");
   ASSERT_TRUE(files.ok()) << files.status();
@@ -166,8 +175,7 @@ TEST(ScreeningPropertyTest, RandomRequestsNeverCrashNorClearWhatTheRulesDoNotCov
   snap.data = data;
   snap.rule_set_version = "r";
   snap.list_version = "l";
-  FakeClock clock(absl::FromCivil(absl::CivilSecond(2026, 7, 1, 12, 0, 0),
-                                  absl::UTCTimeZone()));
+  FakeClock clock(absl::FromCivil(absl::CivilSecond(2026, 7, 1, 12, 0, 0), absl::UTCTimeZone()));
   Screener screener(nullptr, &clock);
 
   Gen g(seed);
@@ -175,7 +183,8 @@ TEST(ScreeningPropertyTest, RandomRequestsNeverCrashNorClearWhatTheRulesDoNotCov
   for (int64_t i = 0; i < n; ++i) {
     v1::ScreenRequest req = RandomRequest(g);
     const v1::ScreenRequest original = req;
-    absl::StatusOr<v1::ScreenResponse> r = screener.Screen(engine::ScreeningView{snap}, req, "property");
+    absl::StatusOr<v1::ScreenResponse> r =
+        screener.Screen(engine::ScreeningView{snap}, req, "property");
     if (!r.ok()) {
       ++invalid;
       ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument)
@@ -196,8 +205,7 @@ TEST(ScreeningPropertyTest, RandomRequestsNeverCrashNorClearWhatTheRulesDoNotCov
     if (r->decision() != v1::DECISION_CLEAR) continue;
     ++clear;
     // CLEAR only where the rules cover everything the request says.
-    ASSERT_FALSE(!original.as_of_date().empty() &&
-                 original.as_of_date() < "2022-10-07")
+    ASSERT_FALSE(!original.as_of_date().empty() && original.as_of_date() < "2022-10-07")
         << "CLEAR before the modelled span; seed " << seed << " request " << i;
     for (const auto& det : r->item_determinations()) {
       ASSERT_TRUE(det.license_rule_ids().empty());
@@ -205,14 +213,14 @@ TEST(ScreeningPropertyTest, RandomRequestsNeverCrashNorClearWhatTheRulesDoNotCov
     for (const auto& item : original.items()) {
       const std::string& e = item.declared_eccn();
       ASSERT_TRUE(e != "3A789" && e != "9E999" && e != "0A002")
-          << "CLEAR for an ECCN the CCL does not cover; seed " << seed
-          << " request " << i;
+          << "CLEAR for an ECCN the CCL does not cover; seed " << seed << " request " << i;
     }
   }
-  std::printf("property test: %lld invalid (all INVALID_ARGUMENT naming a field), "
-              "%lld answered (%lld CLEAR), 0 crashes\n",
-              static_cast<long long>(invalid), static_cast<long long>(answered),
-              static_cast<long long>(clear));
+  std::printf(
+      "property test: %lld invalid (all INVALID_ARGUMENT naming a field), "
+      "%lld answered (%lld CLEAR), 0 crashes\n",
+      static_cast<long long>(invalid), static_cast<long long>(answered),
+      static_cast<long long>(clear));
   EXPECT_GT(invalid, n / 10);
   EXPECT_GT(answered, n / 10);
 }

@@ -49,8 +49,7 @@ TEST(RequestValidatorTest, UnknownCountryCodeNamesTheField) {
   EXPECT_THAT(s.message(), HasSubstr("destination_country: unknown country code \"XX\""));
   r = ValidRequest();
   r.mutable_parties(0)->set_headquarters_country("China");
-  EXPECT_THAT(NormalizeAndValidate(&r).message(),
-              HasSubstr("parties[0].headquarters_country"));
+  EXPECT_THAT(NormalizeAndValidate(&r).message(), HasSubstr("parties[0].headquarters_country"));
 }
 
 TEST(RequestValidatorTest, MaxHitsPerPartyAndPartyType) {
@@ -126,7 +125,6 @@ TEST(IsoCountriesTest, Codes) {
   EXPECT_FALSE(IsIsoAlpha2("CHN"));
 }
 
-
 // Issue 12: every enum field is checked (proto3 enums are open).
 TEST(RequestValidatorTest, EnumNumbersOutsideTheProtoNameTheirField) {
   for (int n : {-1, 11, 300, 999, 100000}) {
@@ -194,17 +192,20 @@ TEST(RequestValidatorTest, UnknownFieldsAreDropped) {
 
 // Issue 13: a declared ECCN is checked, never trusted to mean "nothing".
 TEST(RequestValidatorTest, DeclaredEccnIsWellFormedOrRejected) {
-  struct Case { const char* in; const char* out; };
-  for (const Case& c : {Case{"3a090.A", "3A090.a"}, Case{" ear99 ", "EAR99"},
-                        Case{"3B001.f.1.a", "3B001.f.1.a"},
-                        Case{"5A992.Z.1", "5A992.z.1"}, Case{"0Y521", "0Y521"}}) {
+  struct Case {
+    const char* in;
+    const char* out;
+  };
+  for (const Case& c :
+       {Case{"3a090.A", "3A090.a"}, Case{" ear99 ", "EAR99"}, Case{"3B001.f.1.a", "3B001.f.1.a"},
+        Case{"5A992.Z.1", "5A992.z.1"}, Case{"0Y521", "0Y521"}}) {
     v1::ScreenRequest r = ValidRequest();
     r.add_items()->set_declared_eccn(c.in);
     ASSERT_TRUE(NormalizeAndValidate(&r).ok()) << c.in;
     EXPECT_EQ(r.items(0).declared_eccn(), c.out);
   }
-  for (const char* bad : {"3A09", "XA090", "3F001", "3A090..a", "3A090.", "H100",
-                          "3A090.a-1", "EAR-99", "3A0900"}) {
+  for (const char* bad :
+       {"3A09", "XA090", "3F001", "3A090..a", "3A090.", "H100", "3A090.a-1", "EAR-99", "3A0900"}) {
     v1::ScreenRequest r = ValidRequest();
     r.add_items()->set_declared_eccn(bad);
     absl::Status s = NormalizeAndValidate(&r);

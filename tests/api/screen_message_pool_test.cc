@@ -13,9 +13,7 @@ namespace {
 
 using Holder = ScreenMessagePool::Holder;
 
-Holder* Allocate(ScreenMessagePool* pool) {
-  return static_cast<Holder*>(pool->AllocateMessages());
-}
+Holder* Allocate(ScreenMessagePool* pool) { return static_cast<Holder*>(pool->AllocateMessages()); }
 
 TEST(ScreenMessagePoolTest, ReleasedRecordIsReusedEmptyWithTheSameStorage) {
   ScreenMessagePool pool(4);

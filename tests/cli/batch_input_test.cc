@@ -22,8 +22,7 @@ std::string WriteFile(const testing::TempDir& dir, const std::string& name,
 }
 
 std::vector<InputUnit> ReadAll(InputFormat format, const std::string& path,
-                               int64_t resume_offset = -1,
-                               int64_t resume_line = 0) {
+                               int64_t resume_offset = -1, int64_t resume_line = 0) {
   auto lines = LineReader::Open(path);
   EXPECT_TRUE(lines.ok()) << lines.status();
   auto reader = NewUnitReader(format, std::move(*lines));
@@ -91,14 +90,13 @@ constexpr char kHeader[] =
 
 TEST(CsvUnitReaderTest, RowsOfAShipmentAreMergedAndPartiesDeduplicated) {
   testing::TempDir dir;
-  std::string path = WriteFile(
-      dir, "s.csv",
-      std::string(kHeader) +
-          "S1,CN,ULTIMATE_CONSIGNEE,Acme Ltd,CN,GPU,IC,15831,8\n"
-          "S1,CN,ULTIMATE_CONSIGNEE,Acme Ltd,CN,Cable,OTHER,,100\n"
-          "S1,,END_USER,Huawei Technologies Co Ltd,CN,,,,\n"
-          "\n"
-          "S2,DE,,Rheinland GmbH,DE,Laptop,computer,,2\n");
+  std::string path = WriteFile(dir, "s.csv",
+                               std::string(kHeader) +
+                                   "S1,CN,ULTIMATE_CONSIGNEE,Acme Ltd,CN,GPU,IC,15831,8\n"
+                                   "S1,CN,ULTIMATE_CONSIGNEE,Acme Ltd,CN,Cable,OTHER,,100\n"
+                                   "S1,,END_USER,Huawei Technologies Co Ltd,CN,,,,\n"
+                                   "\n"
+                                   "S2,DE,,Rheinland GmbH,DE,Laptop,computer,,2\n");
   auto units = ReadAll(InputFormat::kCsv, path);
   ASSERT_EQ(units.size(), 2u);
   const InputUnit& s1 = units[0];
@@ -133,11 +131,11 @@ TEST(CsvUnitReaderTest, UnknownColumnIsReportedAsLineOneAndIgnored) {
 
 TEST(CsvUnitReaderTest, BadValueFailsTheWholeShipment) {
   testing::TempDir dir;
-  std::string path = WriteFile(
-      dir, "v.csv",
-      std::string(kHeader) + "S1,CN,,Acme,CN,GPU,IC,15831,8\n"
-                             "S1,CN,,Acme,CN,GPU,IC,lots,8\n"
-                             "S2,JP,,Kansai KK,JP,GPU,IC,100,1\n");
+  std::string path = WriteFile(dir, "v.csv",
+                               std::string(kHeader) +
+                                   "S1,CN,,Acme,CN,GPU,IC,15831,8\n"
+                                   "S1,CN,,Acme,CN,GPU,IC,lots,8\n"
+                                   "S2,JP,,Kansai KK,JP,GPU,IC,100,1\n");
   auto units = ReadAll(InputFormat::kCsv, path);
   ASSERT_EQ(units.size(), 2u);
   EXPECT_FALSE(units[0].error.ok());
@@ -151,25 +149,24 @@ TEST(CsvUnitReaderTest, BadValueFailsTheWholeShipment) {
 TEST(CsvUnitReaderTest, ConflictingShipmentFieldIsAnError) {
   testing::TempDir dir;
   std::string path = WriteFile(dir, "c.csv",
-                               std::string(kHeader) + "S1,CN,,Acme,CN,,,,\n"
-                                                      "S1,DE,,Acme,CN,,,,\n");
+                               std::string(kHeader) +
+                                   "S1,CN,,Acme,CN,,,,\n"
+                                   "S1,DE,,Acme,CN,,,,\n");
   auto units = ReadAll(InputFormat::kCsv, path);
   ASSERT_EQ(units.size(), 1u);
-  EXPECT_THAT(std::string(units[0].error.message()),
-              HasSubstr("destination_country"));
+  EXPECT_THAT(std::string(units[0].error.message()), HasSubstr("destination_country"));
 }
 
 TEST(CsvUnitReaderTest, MalformedRowsBetweenAndInsideShipments) {
   testing::TempDir dir;
-  std::string path = WriteFile(
-      dir, "m.csv",
-      std::string(kHeader) +
-          "S1,CN,,Acme,CN,GPU,IC,1,1\n"       // 2
-          "only,three,fields\n"               // 3: between S1 and S2
-          "S2,DE,,Beta,DE,GPU,IC,1,1\n"       // 4
-          "\"broken,DE,,Beta,DE,,,,\n"        // 5: inside S2 (S2 goes on)
-          "S2,DE,,Beta,DE,Cable,OTHER,,1\n"   // 6
-          "S3,FR,,Gamma,FR,GPU,IC,1,1\n");    // 7
+  std::string path = WriteFile(dir, "m.csv",
+                               std::string(kHeader) +
+                                   "S1,CN,,Acme,CN,GPU,IC,1,1\n"      // 2
+                                   "only,three,fields\n"              // 3: between S1 and S2
+                                   "S2,DE,,Beta,DE,GPU,IC,1,1\n"      // 4
+                                   "\"broken,DE,,Beta,DE,,,,\n"       // 5: inside S2 (S2 goes on)
+                                   "S2,DE,,Beta,DE,Cable,OTHER,,1\n"  // 6
+                                   "S3,FR,,Gamma,FR,GPU,IC,1,1\n");   // 7
   auto units = ReadAll(InputFormat::kCsv, path);
   ASSERT_EQ(units.size(), 4u);
   EXPECT_TRUE(units[0].error.ok());
@@ -190,20 +187,17 @@ TEST(CsvUnitReaderTest, MalformedRowsBetweenAndInsideShipments) {
 
 TEST(CsvUnitReaderTest, ResumeAtAUnitBoundaryYieldsTheRemainingUnits) {
   testing::TempDir dir;
-  std::string path = WriteFile(
-      dir, "r.csv",
-      "shipment_id,party_name,colour,destination_country\n"
-      "S1,Acme,x,DE\nS1,Acme2,x,DE\nS2,Beta,x,DE\nS3,Gamma,x,DE\n");
+  std::string path = WriteFile(dir, "r.csv",
+                               "shipment_id,party_name,colour,destination_country\n"
+                               "S1,Acme,x,DE\nS1,Acme2,x,DE\nS2,Beta,x,DE\nS3,Gamma,x,DE\n");
   auto all = ReadAll(InputFormat::kCsv, path);
   ASSERT_EQ(all.size(), 4u);  // header error + 3 shipments
   for (size_t k = 0; k < all.size(); ++k) {
-    auto rest = ReadAll(InputFormat::kCsv, path, all[k].end_offset,
-                        all[k].last_line + 1);
+    auto rest = ReadAll(InputFormat::kCsv, path, all[k].end_offset, all[k].last_line + 1);
     ASSERT_EQ(rest.size(), all.size() - k - 1) << k;
     for (size_t i = 0; i < rest.size(); ++i) {
       EXPECT_EQ(rest[i].first_line, all[k + 1 + i].first_line);
-      EXPECT_EQ(rest[i].request.SerializeAsString(),
-                all[k + 1 + i].request.SerializeAsString());
+      EXPECT_EQ(rest[i].request.SerializeAsString(), all[k + 1 + i].request.SerializeAsString());
       EXPECT_TRUE(rest[i].error.ok());  // header error not repeated
     }
   }
@@ -211,15 +205,15 @@ TEST(CsvUnitReaderTest, ResumeAtAUnitBoundaryYieldsTheRemainingUnits) {
 
 TEST(JsonlUnitReaderTest, GoodBadBlankAndOversizedLines) {
   testing::TempDir dir;
-  std::string path = WriteFile(
-      dir, "j.jsonl",
-      "{\"request_id\":\"r1\",\"destination_country\":\"DE\","
-      "\"parties\":[{\"name\":\"Acme\"}]}\n"
-      "\n"
-      "{not json\n"
-      "{\"request_id\":\"r4\",\"no_such_field\":1}\n" +
-          std::string(kMaxLineBytes + 10, ' ') + "x\n"
-          "{\"request_id\":\"r6\",\"destination_country\":\"JP\"}");
+  std::string path = WriteFile(dir, "j.jsonl",
+                               "{\"request_id\":\"r1\",\"destination_country\":\"DE\","
+                               "\"parties\":[{\"name\":\"Acme\"}]}\n"
+                               "\n"
+                               "{not json\n"
+                               "{\"request_id\":\"r4\",\"no_such_field\":1}\n" +
+                                   std::string(kMaxLineBytes + 10, ' ') +
+                                   "x\n"
+                                   "{\"request_id\":\"r6\",\"destination_country\":\"JP\"}");
   auto units = ReadAll(InputFormat::kJsonl, path);
   ASSERT_EQ(units.size(), 5u);
   EXPECT_TRUE(units[0].error.ok());

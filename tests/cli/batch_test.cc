@@ -27,8 +27,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-v1::ScreenStreamResponse Answer(const std::string& line_id,
-                                const v1::ScreenRequest& request) {
+v1::ScreenStreamResponse Answer(const std::string& line_id, const v1::ScreenRequest& request) {
   v1::ScreenStreamResponse out;
   out.set_line_id(line_id);
   if (request.destination_country().empty()) {
@@ -64,10 +63,9 @@ class FakeScreening final : public v1::ScreeningService::Service {
   std::atomic<int> break_after{-1};
   std::atomic<int> streams{0};
 
-  grpc::Status ScreenStream(
-      grpc::ServerContext* context,
-      grpc::ServerReaderWriter<v1::ScreenStreamResponse,
-                               v1::ScreenStreamRequest>* stream) override {
+  grpc::Status ScreenStream(grpc::ServerContext* context,
+                            grpc::ServerReaderWriter<v1::ScreenStreamResponse,
+                                                     v1::ScreenStreamRequest>* stream) override {
     ++streams;
     v1::ScreenStreamRequest request;
     int reads = 0;
@@ -86,8 +84,7 @@ class BatchRunTest : public ::testing::Test {
  protected:
   void SetUp() override {
     grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port_);
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     builder.RegisterService(&fake_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
@@ -123,10 +120,10 @@ class BatchRunTest : public ::testing::Test {
         content += "{broken\n";
         continue;
       }
-      content += absl::StrCat(
-          "{\"request_id\":\"r", i, "\",\"destination_country\":\"CN\",",
-          "\"parties\":[{\"name\":\"",
-          i % 10 == 0 ? "Huawei Technologies Co Ltd" : "Acme Trading", "\"}]}\n");
+      content +=
+          absl::StrCat("{\"request_id\":\"r", i, "\",\"destination_country\":\"CN\",",
+                       "\"parties\":[{\"name\":\"",
+                       i % 10 == 0 ? "Huawei Technologies Co Ltd" : "Acme Trading", "\"}]}\n");
     }
     return Write("in.jsonl", content);
   }
@@ -223,12 +220,11 @@ TEST_F(BatchRunTest, CrashThenResumeGivesExactlyOneRecordPerLine) {
 }
 
 TEST_F(BatchRunTest, CsvInputAndCsvOutput) {
-  std::string in = Write(
-      "in.csv",
-      "shipment_id,destination_country,party_name,item_description,bogus\n"
-      "S1,CN,Acme,GPU,\n"
-      "S1,CN,Huawei Technologies Co Ltd,,\n"
-      "S2,DE,Beta,Laptop,\n");
+  std::string in = Write("in.csv",
+                         "shipment_id,destination_country,party_name,item_description,bogus\n"
+                         "S1,CN,Acme,GPU,\n"
+                         "S1,CN,Huawei Technologies Co Ltd,,\n"
+                         "S2,DE,Beta,Laptop,\n");
   std::string out = dir_.path() + "/out.csv";
   BatchOptions o = Options(in, out);
   o.out_format = OutputFormat::kCsv;

@@ -107,8 +107,7 @@ TEST(CclChartOracleTest, EveryEccnTimesEveryDestinationAgrees) {
       auto it = cf.find("countryChart");
       if (it == cf.end() || it->second.kind_case() != Value::kStringValue) continue;
       const std::string& text = it->second.string_value();
-      for (std::sregex_iterator m(text.begin(), text.end(), column_re), end;
-           m != end; ++m) {
+      for (std::sregex_iterator m(text.begin(), text.end(), column_re), end; m != end; ++m) {
         columns.insert(absl::StrCat((*m)[1].str(), " ", (*m)[2].str()));
       }
     }
@@ -126,8 +125,7 @@ TEST(CclChartOracleTest, EveryEccnTimesEveryDestinationAgrees) {
       std::set<std::string> checked(det.chart_columns_checked().begin(),
                                     det.chart_columns_checked().end());
       if (d.embargoed) {
-        EXPECT_NE(r->decision(), v1::DECISION_CLEAR)
-            << eccn << " to embargoed " << d.code;
+        EXPECT_NE(r->decision(), v1::DECISION_CLEAR) << eccn << " to embargoed " << d.code;
         continue;
       }
       bool any = false;
@@ -135,8 +133,9 @@ TEST(CclChartOracleTest, EveryEccnTimesEveryDestinationAgrees) {
         const bool x = d.marks.count(col) > 0;
         any |= x;
         EXPECT_TRUE(checked.count(absl::StrCat(col, x ? ": X" : ": no X")))
-            << eccn << " to " << d.code << " column " << col << " expected "
-            << (x ? "X" : "no X") << "\n" << exportscreen::testing::DumpAnswer(*r);
+            << eccn << " to " << d.code << " column " << col << " expected " << (x ? "X" : "no X")
+            << "\n"
+            << exportscreen::testing::DumpAnswer(*r);
       }
       if (any) {
         ++marked_pairs;
@@ -146,10 +145,11 @@ TEST(CclChartOracleTest, EveryEccnTimesEveryDestinationAgrees) {
       if (::testing::Test::HasFailure()) return;  // one clear report
     }
   }
-  std::printf("chart oracle: %lld ECCNs with chart columns x %zu destinations = "
-              "%lld pairs (%lld with a marked column), all agree\n",
-              static_cast<long long>(eccns), dests.size(),
-              static_cast<long long>(pairs), static_cast<long long>(marked_pairs));
+  std::printf(
+      "chart oracle: %lld ECCNs with chart columns x %zu destinations = "
+      "%lld pairs (%lld with a marked column), all agree\n",
+      static_cast<long long>(eccns), dests.size(), static_cast<long long>(pairs),
+      static_cast<long long>(marked_pairs));
   EXPECT_GT(eccns, 400);
 }
 

@@ -38,8 +38,7 @@ class EdgesTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete snapshot_; }
 
-  static v1::ScreenResponse Screen(const std::string& text,
-                                   const std::string& day = "2026-07-01") {
+  static v1::ScreenResponse Screen(const std::string& text, const std::string& day = "2026-07-01") {
     v1::ScreenRequest req;
     EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &req)) << text;
     absl::CivilDay d;
@@ -60,9 +59,10 @@ constexpr char kH100[] =
 // which must be shown as the code given, never used as a vocabulary index.
 TEST_F(EdgesTest, UnnamedDestinationInRecordedFactIsTheGivenCode) {
   for (const char* dest : {"SN", "ML", "BO", "AQ"}) {
-    v1::ScreenResponse r = Screen(absl::StrCat(
-        "destination_country: \"", dest, "\" parties { name: \"Acme Trading\" "
-        "country: \"SG\" role: PARTY_ROLE_END_USER } ", kH100));
+    v1::ScreenResponse r = Screen(absl::StrCat("destination_country: \"", dest,
+                                               "\" parties { name: \"Acme Trading\" "
+                                               "country: \"SG\" role: PARTY_ROLE_END_USER } ",
+                                               kH100));
     EXPECT_NE(r.decision(), v1::DECISION_CLEAR) << DumpAnswer(r);
     bool found = false;
     for (const auto& f : r.findings()) {
@@ -85,10 +85,10 @@ TEST_F(EdgesTest, EnumNumbersOutsideTheProtoNeverClear) {
     v1::ScreenRequest req;
     ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(
         R"(destination_country: "CN" parties { name: "Acme" country: "CN" }
-           items { tpp: 15800 die_area_mm2: 814 })", &req));
+           items { tpp: 15800 die_area_mm2: 814 })",
+        &req));
     req.mutable_items(0)->set_kind(static_cast<v1::ItemKind>(kind));
-    req.mutable_parties(0)->mutable_address()->set_kind(
-        static_cast<v1::AddressKind>(kind));
+    req.mutable_parties(0)->mutable_address()->set_kind(static_cast<v1::AddressKind>(kind));
     req.mutable_parties(0)->set_role(static_cast<v1::PartyRole>(kind));
     absl::CivilDay d(2026, 7, 1);
     auto r = ScreeningEngine::Screen(*snapshot_, req, d);
@@ -97,8 +97,7 @@ TEST_F(EdgesTest, EnumNumbersOutsideTheProtoNeverClear) {
   }
 }
 
-bool HasFinding(const v1::ScreenResponse& r, const std::string& rule_id,
-                v1::Decision severity) {
+bool HasFinding(const v1::ScreenResponse& r, const std::string& rule_id, v1::Decision severity) {
   for (const auto& f : r.findings()) {
     if (f.rule_id() == rule_id && f.severity() == severity) return true;
   }
@@ -108,9 +107,10 @@ bool HasFinding(const v1::ScreenResponse& r, const std::string& rule_id,
 TEST_F(EdgesTest, EccnNotOnTheCclIsReview) {
   // Well formed, not among the 633 ECCNs of the CCL copy in rules/ear/.
   for (const char* eccn : {"3A789", "9E999", "3A789.a.1"}) {
-    v1::ScreenResponse r = Screen(absl::StrCat(
-        "destination_country: \"CN\" parties { name: \"Fab Co\" country: \"CN\" } "
-        "items { kind: ITEM_KIND_SME_TOOL declared_eccn: \"", eccn, "\" }"));
+    v1::ScreenResponse r = Screen(
+        absl::StrCat("destination_country: \"CN\" parties { name: \"Fab Co\" country: \"CN\" } "
+                     "items { kind: ITEM_KIND_SME_TOOL declared_eccn: \"",
+                     eccn, "\" }"));
     EXPECT_TRUE(HasFinding(r, "system.eccn_not_on_ccl", v1::DECISION_REVIEW))
         << eccn << DumpAnswer(r);
     EXPECT_NE(r.decision(), v1::DECISION_CLEAR) << eccn;
@@ -153,8 +153,8 @@ TEST_F(EdgesTest, EntryWithoutControlsIsReview) {
   v1::ScreenResponse r = Screen(
       R"(destination_country: "DE" parties { name: "Acme GmbH" country: "DE" }
          items { kind: ITEM_KIND_OTHER declared_eccn: "0A002" })");
-  EXPECT_TRUE(HasFinding(r, "system.ccl_entry_without_controls",
-                         v1::DECISION_REVIEW)) << DumpAnswer(r);
+  EXPECT_TRUE(HasFinding(r, "system.ccl_entry_without_controls", v1::DECISION_REVIEW))
+      << DumpAnswer(r);
 }
 
 // An SME tool declared under a paragraph the rules' vocabulary does not
@@ -193,8 +193,8 @@ TEST_F(EdgesTest, WorldwideControlAppliesEverywhere) {
   // 3B001.c.1.a: NS and RS worldwide (742.4(a)(5), 742.6(a)(10)).
   for (const char* dest : {"CA", "DE", "JP", "CN"}) {
     v1::ScreenResponse r = Screen(absl::StrCat(
-        "destination_country: \"", dest,
-        "\" parties { name: \"Fab Co\" country: \"", dest, "\" } "
+        "destination_country: \"", dest, "\" parties { name: \"Fab Co\" country: \"", dest,
+        "\" } "
         "items { kind: ITEM_KIND_SME_TOOL declared_eccn: \"3B001.c.1.a\" }"));
     EXPECT_EQ(r.decision(), v1::DECISION_LICENSE_REQUIRED) << dest << DumpAnswer(r);
   }
@@ -219,15 +219,13 @@ TEST_F(EdgesTest, DateBeforeTheModelledSpanIsReview) {
       R"(destination_country: "DE" parties { name: "Acme GmbH" country: "DE" }
          items { kind: ITEM_KIND_OTHER declared_eccn: "EAR99" })",
       "2020-01-01");
-  EXPECT_TRUE(HasFinding(r, "system.not_modelled_before", v1::DECISION_REVIEW))
-      << DumpAnswer(r);
+  EXPECT_TRUE(HasFinding(r, "system.not_modelled_before", v1::DECISION_REVIEW)) << DumpAnswer(r);
   EXPECT_NE(r.decision(), v1::DECISION_CLEAR);
   // The same request inside the span: EAR99 to Germany is CLEAR.
   v1::ScreenResponse in_span = Screen(
       R"(destination_country: "DE" parties { name: "Acme GmbH" country: "DE" }
          items { kind: ITEM_KIND_OTHER declared_eccn: "EAR99" })");
-  EXPECT_FALSE(HasFinding(in_span, "system.not_modelled_before",
-                          v1::DECISION_REVIEW));
+  EXPECT_FALSE(HasFinding(in_span, "system.not_modelled_before", v1::DECISION_REVIEW));
 }
 
 // 3A090.c: memory bandwidth density is computed from bandwidth and package
@@ -311,17 +309,15 @@ TEST_F(EdgesTest, EverySemiconductorParagraphFiresInScopeOnly) {
     SCOPED_TRACE(c.eccn);
     auto request = [&](const char* dest) {
       return absl::StrCat("destination_country: \"", dest,
-                          "\" parties { name: \"Acme Components\" country: \"",
-                          dest, "\" } items { kind: ", c.kind,
-                          " declared_eccn: \"", c.eccn, "\" }");
+                          "\" parties { name: \"Acme Components\" country: \"", dest,
+                          "\" } items { kind: ", c.kind, " declared_eccn: \"", c.eccn, "\" }");
     };
     if (*c.licence_to == '\0') {
       EXPECT_NE(Screen(request("KP")).decision(), v1::DECISION_CLEAR);
     } else {
       v1::ScreenResponse in = Screen(request(c.licence_to));
       ASSERT_EQ(in.item_determinations_size(), 1);
-      EXPECT_TRUE(in.item_determinations(0).license_required())
-          << c.licence_to << DumpAnswer(in);
+      EXPECT_TRUE(in.item_determinations(0).license_required()) << c.licence_to << DumpAnswer(in);
       EXPECT_GE(in.decision(), v1::DECISION_LICENSE_REQUIRED) << DumpAnswer(in);
     }
     if (*c.no_licence_to == '\0') continue;

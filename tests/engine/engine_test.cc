@@ -29,13 +29,13 @@
 namespace exportscreen::engine {
 namespace {
 
+using exportscreen::testing::DumpAnswer;
+using exportscreen::testing::ExpectWorkedCaseAnswer;
 using exportscreen::testing::FakeNameIndex;
+using exportscreen::testing::FiredRules;
 using exportscreen::testing::kWorkedCaseEntities;
 using exportscreen::testing::kWorkedCaseOwnership;
 using exportscreen::testing::kWorkedCases;
-using exportscreen::testing::DumpAnswer;
-using exportscreen::testing::ExpectWorkedCaseAnswer;
-using exportscreen::testing::FiredRules;
 
 absl::CivilDay Day(const std::string& s) {
   absl::CivilDay d;
@@ -135,8 +135,8 @@ TEST_F(EngineTest, EveryRuleFiresAndDoesNotFireSomewhere) {
   }
   // Location rules need location reports: covered by their own tests.
   // REVIEW-band hits need a fuzzy score: covered by ReviewBandHitIsReview.
-  for (const char* own_test : {"rf.location_mismatch", "rf.location_d5_macau",
-                               "rf.location_unseen", "pl.possible_hit"}) {
+  for (const char* own_test :
+       {"rf.location_mismatch", "rf.location_d5_macau", "rf.location_unseen", "pl.possible_hit"}) {
     never.erase(std::remove(never.begin(), never.end(), own_test), never.end());
   }
   EXPECT_TRUE(never.empty()) << "never fired: " << absl::StrJoin(never, ", ");
@@ -173,7 +173,7 @@ TEST_F(EngineTest, UnknownDatacenterFlagIsReview) {
     destination_country: "DE"
     parties { role: PARTY_ROLE_END_USER name: "Example Cloud GmbH" country: "DE" }
     items { kind: ITEM_KIND_IC tpp: 1936 die_area_mm2: 294.5 quantity: 1 })pb"),
-      Day("2026-07-23"));
+                                      Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->decision(), v1::DECISION_REVIEW) << Dump(*resp);
   EXPECT_TRUE(Fired(*resp).count("system.classification_undecided"));
@@ -184,7 +184,7 @@ TEST_F(EngineTest, MissingParametersAreReview) {
     destination_country: "CN"
     parties { role: PARTY_ROLE_END_USER name: "Example Computing Co" country: "CN" }
     items { kind: ITEM_KIND_IC datacenter_marketed: true quantity: 1 })pb"),
-      Day("2026-07-23"));
+                                      Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_NE(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
   EXPECT_TRUE(Fired(*resp).count("system.classification_undecided"));
@@ -205,14 +205,15 @@ TEST_F(EngineTest, CatalogueFillsMissingParameters) {
     part_number: "900-21010-0000-000" vendor: "NVIDIA" model: "H100 SXM5"
     item { kind: ITEM_KIND_IC tpp: 15831 die_area_mm2: 814 datacenter_marketed: true
            memory_bandwidth_gbps: 3350 parameters { key: "interconnect_gbps" value: 900 } }
-    spec_source: "test")pb", &cat));
+    spec_source: "test")pb",
+                                                            &cat));
   data->items_by_part[cat.part_number()] = cat;
   s.data = data;
   auto resp = ScreeningEngine::Screen(s, Parse(R"pb(
     destination_country: "CN"
     parties { role: PARTY_ROLE_END_USER name: "Example Computing Co" country: "CN" }
     items { part_number: "900-21010-0000-000" quantity: 8 })pb"),
-      Day("2026-07-23"));
+                                      Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->item_determinations(0).eccn(), "3A090.a") << Dump(*resp);
   EXPECT_EQ(resp->decision(), v1::DECISION_LICENSE_REQUIRED);
@@ -311,8 +312,8 @@ TEST_F(EngineTest, SerialsNeverSeenFireTheRulesChosenOutcome) {
                                  Parse(kH100ToCnWithSerials), Day("2026-07-23"));
   EXPECT_FALSE(Fired(*resp).count("rf.location_unseen")) << Dump(*resp);
   // No destination licence requirement: a new chip has no report yet.
-  resp = ScreeningEngine::Screen(ScreeningView{s, IndexWith({})}, Parse(kH100ToDe),
-                                 Day("2026-07-23"));
+  resp =
+      ScreeningEngine::Screen(ScreeningView{s, IndexWith({})}, Parse(kH100ToDe), Day("2026-07-23"));
   EXPECT_FALSE(Fired(*resp).count("rf.location_unseen")) << Dump(*resp);
   EXPECT_EQ(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
 }
@@ -330,13 +331,12 @@ TEST_F(EngineTest, SerialsWithoutAnyLocationSourceAreNeverClear) {
 
 TEST_F(EngineTest, ReviewBandHitIsReview) {
   ScreeningSnapshot s = *snapshot_;
-  s.index = std::make_shared<FakeNameIndex>(s.data->entities, absl::OkStatus(),
-                                            0.9);
+  s.index = std::make_shared<FakeNameIndex>(s.data->entities, absl::OkStatus(), 0.9);
   auto resp = ScreeningEngine::Screen(s, Parse(R"pb(
     destination_country: "DE"
     parties { role: PARTY_ROLE_END_USER name: "Huawei Technologies Co Ltd" country: "CN" }
     items { kind: ITEM_KIND_OTHER quantity: 1 })pb"),
-      Day("2026-07-23"));
+                                      Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_EQ(resp->decision(), v1::DECISION_REVIEW) << Dump(*resp);
   EXPECT_TRUE(Fired(*resp).count("pl.possible_hit"));
@@ -369,7 +369,7 @@ TEST_F(EngineTest, Issue14ExtraWordsTypesAndHitLimit) {
     destination_country: "DE"
     parties { role: PARTY_ROLE_END_USER name: "Huawei Technologies Co Ltd Shenzhen Research Branch" }
     items { kind: ITEM_KIND_OTHER quantity: 1 })pb"),
-      Day("2026-07-23"));
+                                      Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   EXPECT_NE(resp->decision(), v1::DECISION_CLEAR) << Dump(*resp);
   ASSERT_GT(resp->party_matches_size(), 0);
@@ -380,7 +380,7 @@ TEST_F(EngineTest, Issue14ExtraWordsTypesAndHitLimit) {
     destination_country: "DE"
     parties { role: PARTY_ROLE_END_USER name: "Huawei Technologies Co Ltd" type: PARTY_TYPE_VESSEL }
     items { kind: ITEM_KIND_OTHER quantity: 1 })pb"),
-      Day("2026-07-23"));
+                                 Day("2026-07-23"));
   ASSERT_TRUE(resp.ok());
   ASSERT_GT(resp->party_matches_size(), 0);
   EXPECT_EQ(resp->party_matches(0).entity_id(), "EL:huawei-technologies");

@@ -28,8 +28,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto lines = LineReader::Open(path, 4096);
   close(fd);
   if (!lines.ok()) return 0;
-  auto reader = NewUnitReader(data[0] % 2 ? InputFormat::kJsonl : InputFormat::kCsv,
-                              std::move(*lines));
+  auto reader =
+      NewUnitReader(data[0] % 2 ? InputFormat::kJsonl : InputFormat::kCsv, std::move(*lines));
   InputUnit unit;
   for (int i = 0; i < 100000; ++i) {
     auto more = reader->Next(&unit);

@@ -46,8 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] % 2 == 0) {
     if (!req.ParseFromArray(body, int(size - 1))) return 0;
   } else {
-    if (!google::protobuf::util::JsonStringToMessage(std::string(body, size - 1), &req)
-             .ok()) {
+    if (!google::protobuf::util::JsonStringToMessage(std::string(body, size - 1), &req).ok()) {
       return 0;
     }
   }

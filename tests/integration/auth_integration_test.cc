@@ -28,8 +28,8 @@ class AuthIntegrationTest : public ::testing::Test {
         Sha256Hex("alice-token"), "\" }\n",
         "principals { name: \"audrey\" roles: ROLE_AUDITOR token_sha256: \"",
         Sha256Hex("audrey-token"), "\" }\n",
-        "principals { name: \"anna\" roles: ROLE_ANALYST token_sha256: \"",
-        Sha256Hex("anna-token"), "\" }\n");
+        "principals { name: \"anna\" roles: ROLE_ANALYST token_sha256: \"", Sha256Hex("anna-token"),
+        "\" }\n");
     server::ServerOptions o = testing::TestServerOptions(dir_.path() + "/db");
     o.auth_config = config_path_;
     auto s = server::ScreeningServer::Start(o);

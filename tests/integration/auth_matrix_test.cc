@@ -24,11 +24,10 @@ namespace exportscreen {
 namespace {
 
 enum Caller { kNone, kWrong, kClient, kAnalyst, kAuditor, kOperator };
-const char* const kCallerNames[] = {"no credentials", "wrong credentials",
-                                    "screening client", "analyst", "auditor",
-                                    "operator"};
-const char* const kTokens[] = {"", "not-a-token", "erp-token", "anna-token",
-                               "audrey-token", "alice-token"};
+const char* const kCallerNames[] = {"no credentials", "wrong credentials", "screening client",
+                                    "analyst",        "auditor",           "operator"};
+const char* const kTokens[] = {"",           "not-a-token",  "erp-token",
+                               "anna-token", "audrey-token", "alice-token"};
 
 struct Row {
   const char* method;  // full gRPC method name
@@ -79,9 +78,8 @@ class AuthMatrixTest : public ::testing::Test {
     std::ofstream(config) << absl::StrCat(
         "principals { name: \"erp\" roles: ROLE_SCREENING_CLIENT token_sha256: \"",
         Sha256Hex("erp-token"), "\" }\n",
-        "principals { name: \"anna\" roles: ROLE_ANALYST token_sha256: \"",
-        Sha256Hex("anna-token"), "\" }\n",
-        "principals { name: \"audrey\" roles: ROLE_AUDITOR token_sha256: \"",
+        "principals { name: \"anna\" roles: ROLE_ANALYST token_sha256: \"", Sha256Hex("anna-token"),
+        "\" }\n", "principals { name: \"audrey\" roles: ROLE_AUDITOR token_sha256: \"",
         Sha256Hex("audrey-token"), "\" }\n",
         "principals { name: \"alice\" roles: ROLE_OPERATOR token_sha256: \"",
         Sha256Hex("alice-token"), "\" }\n");
@@ -167,8 +165,8 @@ TEST_F(AuthMatrixTest, EveryCellOfTheTable) {
       grpc::Status s = row.streaming ? Streaming(row.method, c) : Unary(row.method, c);
       const bool refused = s.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
                            s.error_code() == grpc::StatusCode::PERMISSION_DENIED;
-      SCOPED_TRACE(absl::StrCat(row.method, " by ", kCallerNames[c], ": ",
-                                s.error_code(), " ", s.error_message()));
+      SCOPED_TRACE(absl::StrCat(row.method, " by ", kCallerNames[c], ": ", s.error_code(), " ",
+                                s.error_message()));
       EXPECT_NE(s.error_code(), grpc::StatusCode::UNIMPLEMENTED);
       if (c == kNone || c == kWrong) {
         EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
@@ -179,16 +177,14 @@ TEST_F(AuthMatrixTest, EveryCellOfTheTable) {
       }
     }
   }
-  std::printf("authorization matrix: %d cells (%zu RPCs x 6 callers)\n", cells,
-              kTable.size());
+  std::printf("authorization matrix: %d cells (%zu RPCs x 6 callers)\n", cells, kTable.size());
   // Every RPC of every service is in the table.
   size_t rpcs = 0;
-  for (const auto* d : {v1::ScreeningService::service_full_name(),
-                        v1::AdminService::service_full_name(),
-                        v1::LocationService::service_full_name()}) {
-    rpcs += google::protobuf::DescriptorPool::generated_pool()
-                ->FindServiceByName(d)
-                ->method_count();
+  for (const auto* d :
+       {v1::ScreeningService::service_full_name(), v1::AdminService::service_full_name(),
+        v1::LocationService::service_full_name()}) {
+    rpcs +=
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(d)->method_count();
   }
   EXPECT_EQ(rpcs, kTable.size());
 
@@ -236,8 +232,8 @@ TEST_F(AuthMatrixTest, MalformedBodiesAreRefusedNotAnswered) {
     grpc::CompletionQueue cq;
     grpc::Slice slice(body);
     grpc::ByteBuffer request(&slice, 1), response;
-    auto call = stub.PrepareUnaryCall(
-        &ctx, "/exportscreen.v1.ScreeningService/Screen", request, &cq);
+    auto call =
+        stub.PrepareUnaryCall(&ctx, "/exportscreen.v1.ScreeningService/Screen", request, &cq);
     call->StartCall();
     grpc::Status status;
     call->Finish(&response, &status, reinterpret_cast<void*>(1));
@@ -247,8 +243,8 @@ TEST_F(AuthMatrixTest, MalformedBodiesAreRefusedNotAnswered) {
     cq.Shutdown();
     while (cq.Next(&tag, &ok)) {
     }
-    std::printf("malformed body (%zu bytes): %d %s\n", body.size(),
-                status.error_code(), status.error_message().c_str());
+    std::printf("malformed body (%zu bytes): %d %s\n", body.size(), status.error_code(),
+                status.error_message().c_str());
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_NE(status.error_message().find("request: is not an exportscreen.v1.ScreenRequest"),
               std::string::npos);

@@ -104,7 +104,8 @@ TEST(BackupTest, OnlineBackupRestoresIntoANewServerThatVerifiesAndReplays) {
     load.join();
     EXPECT_GT(during.load(), 0);
     EXPECT_EQ(failed.load(), 0);
-    EXPECT_EQ(first.dir(), std::filesystem::path(backup_root + "/nightly").lexically_normal().string());
+    EXPECT_EQ(first.dir(),
+              std::filesystem::path(backup_root + "/nightly").lexically_normal().string());
     EXPECT_GE(first.decision_count(), 60u);
     EXPECT_GT(first.file_count(), 0u);
     EXPECT_GT(first.size_bytes(), 0u);

@@ -134,8 +134,7 @@ TEST(ContinuousScreeningTest, DecisionRecordedLateUnderSupersededVersionsIsAlert
                                      grpc::InsecureChannelCredentials());
   auto admin = v1::AdminService::NewStub(channel);
   // The in-flight request's pinned snapshot.
-  std::shared_ptr<const engine::ScreeningSnapshot> old_snapshot =
-      server->manager()->Current();
+  std::shared_ptr<const engine::ScreeningSnapshot> old_snapshot = server->manager()->Current();
   ASSERT_NE(old_snapshot, nullptr);
 
   v1::ImportListResponse imported;
@@ -278,7 +277,8 @@ TEST(ContinuousScreeningTest, UnparsableFrameIsAnsweredAndTheStreamGoesOn) {
     std::vector<grpc::Slice> slices;
     ASSERT_TRUE(in.Dump(&slices).ok());
     std::string bytes;
-    for (const auto& sl : slices) bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
+    for (const auto& sl : slices)
+      bytes.append(reinterpret_cast<const char*>(sl.begin()), sl.size());
     v1::ScreenStreamResponse r;
     ASSERT_TRUE(r.ParseFromString(bytes));
     answers[r.line_id()] = r;

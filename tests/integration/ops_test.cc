@@ -142,8 +142,7 @@ class OpsTest : public ::testing::Test {
   cli::HealthState Health(const std::string& service) {
     cli::HealthState state = cli::HealthState::kUnknown;
     grpc::Status s = cli::CheckHealth(
-        channel_, service, std::chrono::system_clock::now() + std::chrono::seconds(10),
-        &state);
+        channel_, service, std::chrono::system_clock::now() + std::chrono::seconds(10), &state);
     EXPECT_TRUE(s.ok()) << service << ": " << s.error_message();
     return state;
   }
@@ -161,12 +160,12 @@ TEST_F(OpsTest, MetricsMoveProbesAnswerAccessLogRecordsEveryCall) {
   const std::string screen_ok =
       "es_rpc_calls_total{method=\"exportscreen.v1.ScreeningService/Screen\",code=\"OK\"}";
   const std::string screen_bad =
-      "es_rpc_calls_total{method=\"exportscreen.v1.ScreeningService/Screen\",code=\"INVALID_ARGUMENT\"}";
+      "es_rpc_calls_total{method=\"exportscreen.v1.ScreeningService/"
+      "Screen\",code=\"INVALID_ARGUMENT\"}";
   const std::string latency_count =
       "es_rpc_latency_seconds_count{method=\"exportscreen.v1.ScreeningService/Screen\"}";
   const std::string prohibited = "es_decisions_total{decision=\"DECISION_PROHIBITED\"}";
-  const std::string dpl_hits =
-      "es_party_hits_total{list=\"DPL\",action=\"MATCH_ACTION_BLOCK\"}";
+  const std::string dpl_hits = "es_party_hits_total{list=\"DPL\",action=\"MATCH_ACTION_BLOCK\"}";
   auto value = [](const std::string& scrape, const std::string& series) {
     return std::max(0.0, Sample(scrape, series));  // absent = 0
   };
@@ -187,9 +186,10 @@ TEST_F(OpsTest, MetricsMoveProbesAnswerAccessLogRecordsEveryCall) {
   EXPECT_EQ(value(after, latency_count) - value(before, latency_count), 4);
   EXPECT_EQ(value(after, prohibited) - value(before, prohibited), 1);
   EXPECT_GE(value(after, dpl_hits) - value(before, dpl_hits), 1);
-  EXPECT_GE(value(after, "es_rpc_errors_total{method=\"exportscreen.v1.ScreeningService/Screen\"}") -
-                value(before, "es_rpc_errors_total{method=\"exportscreen.v1.ScreeningService/Screen\"}"),
-            1);
+  EXPECT_GE(
+      value(after, "es_rpc_errors_total{method=\"exportscreen.v1.ScreeningService/Screen\"}") -
+          value(before, "es_rpc_errors_total{method=\"exportscreen.v1.ScreeningService/Screen\"}"),
+      1);
   // Gauges computed at scrape time.
   EXPECT_EQ(Sample(after, "es_ready"), 1);
   EXPECT_EQ(Sample(after, "es_list_stale"), 0);

@@ -20,11 +20,16 @@ namespace exportscreen {
 namespace {
 
 v1::ScreenRequest RandomRequest(std::mt19937& rng, int i) {
-  static const char* kNames[] = {
-      "Huawei Technologies Co Ltd", "Rheinland Engineering Simulation GmbH",
-      "SMIC", "Kansai Research Computing Center K.K.", "Replay Delta Trading Ltd",
-      "Replay Gamma Electronics Co", "Kal Tek Labs", "Bright Star Global Trading",
-      "Replay Alpha Semiconductor", "Sophgo"};
+  static const char* kNames[] = {"Huawei Technologies Co Ltd",
+                                 "Rheinland Engineering Simulation GmbH",
+                                 "SMIC",
+                                 "Kansai Research Computing Center K.K.",
+                                 "Replay Delta Trading Ltd",
+                                 "Replay Gamma Electronics Co",
+                                 "Kal Tek Labs",
+                                 "Bright Star Global Trading",
+                                 "Replay Alpha Semiconductor",
+                                 "Sophgo"};
   static const char* kDest[] = {"CN", "DE", "JP", "MY", "SG", "AE", "VN", "NL", "KP", "MO"};
   v1::ScreenRequest r;
   r.set_request_id(absl::StrCat("replay-", i));
@@ -52,10 +57,11 @@ v1::ScreenRequest RandomRequest(std::mt19937& rng, int i) {
 }
 
 std::string Entity(const std::string& id, const std::string& name) {
-  return absl::StrCat(R"({"entity_id":"EL:)", id, R"(","list":"EL","source_id":")", id,
-                      R"(","primary_name":")", name,
-                      R"(","countries":["CN"],"license_requirement":"For all items subject to the EAR.",)"
-                      R"("license_policy":"Presumption of denial","federal_register_citations":["99 FR 1"]})");
+  return absl::StrCat(
+      R"({"entity_id":"EL:)", id, R"(","list":"EL","source_id":")", id, R"(","primary_name":")",
+      name,
+      R"(","countries":["CN"],"license_requirement":"For all items subject to the EAR.",)"
+      R"("license_policy":"Presumption of denial","federal_register_citations":["99 FR 1"]})");
 }
 
 TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
@@ -79,37 +85,40 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
   // thresholds), alternating; 6 changes in all.
   std::vector<std::function<void()>> changes = {
       [&] {
-        auto r = manager->ImportList("entities_jsonl",
-                                     {{"a.jsonl", Entity("replay-alpha", "Replay Alpha Semiconductor Co., Ltd.")}},
-                                     false, true, false, "test");
+        auto r = manager->ImportList(
+            "entities_jsonl",
+            {{"a.jsonl", Entity("replay-alpha", "Replay Alpha Semiconductor Co., Ltd.")}}, false,
+            true, false, "test");
         ASSERT_TRUE(r.ok()) << r.status();
       },
       [&] {
         auto files = *base_rules;
-        files["thresholds.textproto"] = absl::StrReplaceAll(
-            files["thresholds.textproto"], {{"review: 0.80", "review: 0.84"}});
+        files["thresholds.textproto"] =
+            absl::StrReplaceAll(files["thresholds.textproto"], {{"review: 0.80", "review: 0.84"}});
         auto info = manager->PublishRules(files, "variant-1", "test");
         ASSERT_TRUE(info.ok()) << info.status();
-        ASSERT_TRUE(manager->Activate(info->version(), manager->Current()->list_version, "test").ok());
+        ASSERT_TRUE(
+            manager->Activate(info->version(), manager->Current()->list_version, "test").ok());
       },
       [&] {
-        auto r = manager->ImportList("entities_jsonl",
-                                     {{"b.jsonl", Entity("replay-gamma", "Replay Gamma Electronics Co")}},
-                                     false, true, false, "test");
+        auto r = manager->ImportList(
+            "entities_jsonl", {{"b.jsonl", Entity("replay-gamma", "Replay Gamma Electronics Co")}},
+            false, true, false, "test");
         ASSERT_TRUE(r.ok()) << r.status();
       },
       [&] {
         auto files = *base_rules;
-        files["thresholds.textproto"] = absl::StrReplaceAll(
-            files["thresholds.textproto"], {{"block: 0.92", "block: 0.90"}});
+        files["thresholds.textproto"] =
+            absl::StrReplaceAll(files["thresholds.textproto"], {{"block: 0.92", "block: 0.90"}});
         auto info = manager->PublishRules(files, "variant-2", "test");
         ASSERT_TRUE(info.ok()) << info.status();
-        ASSERT_TRUE(manager->Activate(info->version(), manager->Current()->list_version, "test").ok());
+        ASSERT_TRUE(
+            manager->Activate(info->version(), manager->Current()->list_version, "test").ok());
       },
       [&] {
-        auto r = manager->ImportList("entities_jsonl",
-                                     {{"c.jsonl", Entity("replay-delta", "Replay Delta Trading Limited")}},
-                                     false, true, false, "test");
+        auto r = manager->ImportList(
+            "entities_jsonl", {{"c.jsonl", Entity("replay-delta", "Replay Delta Trading Limited")}},
+            false, true, false, "test");
         ASSERT_TRUE(r.ok()) << r.status();
       },
       [&] {
@@ -143,7 +152,8 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
   for (const std::string& id : ids) {
     auto replay = serving::ReplayDecision(*manager, id);
     ASSERT_TRUE(replay.ok()) << id << ": " << replay.status();
-    EXPECT_TRUE(replay->identical()) << id << ": " << (replay->differences().empty() ? "" : replay->differences(0));
+    EXPECT_TRUE(replay->identical())
+        << id << ": " << (replay->differences().empty() ? "" : replay->differences(0));
     identical += replay->identical();
   }
   EXPECT_EQ(identical, 1000);
@@ -164,14 +174,16 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
   record->mutable_response()->set_decision(v1::DECISION_CLEAR == record->response().decision()
                                                ? v1::DECISION_REVIEW
                                                : v1::DECISION_CLEAR);
-  ASSERT_TRUE(manager->store()->decisions().RawPutDecisionForTest(record->sequence(),
-                                                      record->SerializeAsString()).ok());
+  ASSERT_TRUE(manager->store()
+                  ->decisions()
+                  .RawPutDecisionForTest(record->sequence(), record->SerializeAsString())
+                  .ok());
   auto tampered = serving::ReplayDecision(*manager, ids[1]);
   ASSERT_TRUE(tampered.ok());
   EXPECT_FALSE(tampered->identical());
   EXPECT_FALSE(tampered->differences().empty());
-  std::printf("replay: %d/1000 identical across %zu rule-set/list version pairs\n",
-              identical, version_pairs.size());
+  std::printf("replay: %d/1000 identical across %zu rule-set/list version pairs\n", identical,
+              version_pairs.size());
 }
 
 }  // namespace

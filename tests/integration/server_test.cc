@@ -39,8 +39,8 @@ std::string ReadFile(const std::string& path) {
 // seeds/shipments/*.json, sorted.
 std::vector<std::filesystem::path> SampleShipmentFiles() {
   std::vector<std::filesystem::path> files;
-  for (const auto& entry : std::filesystem::directory_iterator(
-           std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(std::string(ES_SOURCE_DIR) + "/seeds/shipments")) {
     if (entry.path().extension() == ".json") files.push_back(entry.path());
   }
   std::sort(files.begin(), files.end());
@@ -80,8 +80,7 @@ class ServerTest : public ::testing::Test {
   }
   // lists_dir: BootstrapOptions::lists_dir ("" = the hand-written
   // seeds/entities.jsonl, as most tests here use).
-  void StartServer(const std::string& rules_dir,
-                   const std::string& lists_dir = "",
+  void StartServer(const std::string& rules_dir, const std::string& lists_dir = "",
                    Clock* clock = nullptr) {
     server::ServerOptions o = Options(rules_dir);
     o.bootstrap.lists_dir = lists_dir;
@@ -103,8 +102,7 @@ class ServerTest : public ::testing::Test {
   cli::HealthState Health() {
     cli::HealthState state = cli::HealthState::kUnknown;
     auto s = cli::CheckHealth(channel_, "",
-                              std::chrono::system_clock::now() + std::chrono::seconds(5),
-                              &state);
+                              std::chrono::system_clock::now() + std::chrono::seconds(5), &state);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return state;
   }
@@ -133,8 +131,8 @@ TEST_F(ServerTest, NotServingUntilLoadedThenServing) {
   StartServer(rules_dir_);
   EXPECT_EQ(Health(), cli::HealthState::kNotServing);
   v1::ScreenResponse resp;
-  v1::ScreenRequest req = LoadRequest(std::string(ES_SOURCE_DIR) +
-                                      "/seeds/shipments/01-clear-workstation-gpu-de.json");
+  v1::ScreenRequest req =
+      LoadRequest(std::string(ES_SOURCE_DIR) + "/seeds/shipments/01-clear-workstation-gpu-de.json");
   EXPECT_EQ(Screen(req, &resp).error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_FALSE(Status().serving());
 
@@ -186,8 +184,7 @@ void ServerTest::ScreenSamples() {
     v1::ScreenResponse resp;
     grpc::Status s = Screen(LoadRequest(path.string()), &resp);
     ASSERT_TRUE(s.ok()) << name << ": " << s.error_message();
-    EXPECT_EQ(resp.decision(), expected)
-        << name << " got " << v1::Decision_Name(resp.decision());
+    EXPECT_EQ(resp.decision(), expected) << name << " got " << v1::Decision_Name(resp.decision());
     EXPECT_FALSE(resp.decision_id().empty());
     EXPECT_FALSE(resp.rule_set_version().empty());
     EXPECT_FALSE(resp.list_version().empty());
@@ -206,8 +203,7 @@ void ServerTest::ScreenSamples() {
 // resolved onto the real entities by name. (The samples' decisions on the
 // real lists, at today's date: tests/integration/e2e_test.sh.)
 TEST_F(ServerTest, EmbeddedDefaultIsTheRealListSnapshot) {
-  FakeClock clock(absl::FromCivil(absl::CivilSecond(2025, 10, 15, 12, 0, 0),
-                                  absl::UTCTimeZone()));
+  FakeClock clock(absl::FromCivil(absl::CivilSecond(2025, 10, 15, 12, 0, 0), absl::UTCTimeZone()));
   StartServer(rules_dir_, std::string(ES_SOURCE_DIR) + "/seeds/lists", &clock);
   ASSERT_TRUE(server_->Load().ok());
   v1::ServingStatus st = Status();
@@ -332,18 +328,18 @@ TEST_F(ServerTest, PooledAnswersCarryNothingFromEarlierCalls) {
       get.set_decision_id(resp.decision_id());
       v1::DecisionRecord record;
       ASSERT_TRUE(screening_->GetDecision(&ctx, get, &record).ok());
-      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-          record.response(), resp))
-          << path << "\nsent:\n" << resp.DebugString() << "\nstored:\n"
+      EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(record.response(), resp))
+          << path << "\nsent:\n"
+          << resp.DebugString() << "\nstored:\n"
           << record.response().DebugString();
-      EXPECT_EQ(record.request().request_id(),
-                LoadRequest(path.string()).request_id());
+      EXPECT_EQ(record.request().request_id(), LoadRequest(path.string()).request_id());
       auto [it, inserted] = first.emplace(path.string(), WithoutIdentity(resp));
       if (!inserted) {
-        EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-            it->second, WithoutIdentity(resp)))
+        EXPECT_TRUE(
+            google::protobuf::util::MessageDifferencer::Equals(it->second, WithoutIdentity(resp)))
             << path << " round " << round << "\nfirst:\n"
-            << it->second.DebugString() << "\nnow:\n" << WithoutIdentity(resp).DebugString();
+            << it->second.DebugString() << "\nnow:\n"
+            << WithoutIdentity(resp).DebugString();
       }
     }
   }
@@ -380,8 +376,7 @@ TEST_F(ServerTest, DecisionsAreStoredAndSurviveRestart) {
   EXPECT_EQ(record.request().request_id(), "sample-03");
   grpc::ClientContext ctx2;
   get.set_decision_id("D00000000000000ff");
-  EXPECT_EQ(screening_->GetDecision(&ctx2, get, &record).error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(screening_->GetDecision(&ctx2, get, &record).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 // Issue 12, "limits that agree": the largest Screen request the server
@@ -392,8 +387,8 @@ TEST_F(ServerTest, DecisionsAreStoredAndSurviveRestart) {
 TEST_F(ServerTest, LargestAcceptedRequestsCanBeReadBack) {
   StartServer(rules_dir_);
   ASSERT_TRUE(server_->Load().ok());
-  v1::ScreenRequest req = LoadRequest(
-      std::string(ES_SOURCE_DIR) + "/seeds/shipments/03-license-huawei-entity-list.json");
+  v1::ScreenRequest req = LoadRequest(std::string(ES_SOURCE_DIR) +
+                                      "/seeds/shipments/03-license-huawei-entity-list.json");
   req.set_request_id("largest");
   const v1::Party first = req.parties(0);
   req.clear_parties();
@@ -431,8 +426,8 @@ TEST_F(ServerTest, LargestAcceptedRequestsCanBeReadBack) {
     ids.push_back(resp.decision_id());
     answer_bytes = resp.ByteSizeLong();
   }
-  std::cout << "largest request " << req.ByteSizeLong() << " bytes, answer "
-            << answer_bytes << " bytes\n";
+  std::cout << "largest request " << req.ByteSizeLong() << " bytes, answer " << answer_bytes
+            << " bytes\n";
   for (const auto& id : ids) {
     grpc::ClientContext ctx;
     v1::GetDecisionRequest get;
@@ -497,8 +492,7 @@ TEST_F(ServerTest, RuleSetLargerThanItsReadBackIsRefused) {
       (*pub.mutable_files())[f.path().filename().string()] = ReadFile(f.path().string());
     }
   }
-  (*pub.mutable_files())["zz_padding.textproto"] =
-      "# " + std::string(9u << 20, 'x') + "\n";
+  (*pub.mutable_files())["zz_padding.textproto"] = "# " + std::string(9u << 20, 'x') + "\n";
   grpc::ClientContext ctx;
   v1::RuleSetInfo info;
   grpc::Status s = admin_->PublishRuleSet(&ctx, pub, &info);
@@ -539,8 +533,7 @@ TEST_F(ServerTest, StreamAnswersEveryLineOnOneSnapshot) {
       EXPECT_EQ(out.error().code(), static_cast<int>(grpc::StatusCode::INVALID_ARGUMENT));
       EXPECT_THAT(out.error().message(), HasSubstr("destination_country"));
     } else {
-      versions.insert(out.response().rule_set_version() + "/" +
-                      out.response().list_version());
+      versions.insert(out.response().rule_set_version() + "/" + out.response().list_version());
     }
   }
   writer.join();
@@ -587,10 +580,11 @@ TEST_F(ServerTest, StreamedAnswersCarryNothingFromEarlierLines) {
     ASSERT_FALSE(out.has_error()) << out.error().message();
     ++answered;
     const auto& expected = unary[out.response().request_id()];
-    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-        expected, WithoutIdentity(out.response())))
-        << out.line_id() << "\nunary:\n" << expected.DebugString()
-        << "\nstreamed:\n" << WithoutIdentity(out.response()).DebugString();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(expected,
+                                                                   WithoutIdentity(out.response())))
+        << out.line_id() << "\nunary:\n"
+        << expected.DebugString() << "\nstreamed:\n"
+        << WithoutIdentity(out.response()).DebugString();
     if (answered % 17 == 0) decision_ids.push_back(out.response().decision_id());
   }
   writer.join();

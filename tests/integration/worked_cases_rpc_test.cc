@@ -25,10 +25,10 @@
 namespace exportscreen {
 namespace {
 
+using exportscreen::testing::ExpectWorkedCaseAnswer;
 using exportscreen::testing::kWorkedCaseEntities;
 using exportscreen::testing::kWorkedCaseOwnership;
 using exportscreen::testing::kWorkedCases;
-using exportscreen::testing::ExpectWorkedCaseAnswer;
 
 class WorkedCasesRpcTest : public ::testing::Test {
  protected:
@@ -58,8 +58,7 @@ class WorkedCasesRpcTest : public ::testing::Test {
     }
     auto imported = server_->manager()->ImportList(
         "entities_jsonl", {{"worked_cases.jsonl", jsonl}},
-        /*replace_lists=*/false, /*activate=*/true, /*dry_run=*/false,
-        "worked-cases-rpc-test");
+        /*replace_lists=*/false, /*activate=*/true, /*dry_run=*/false, "worked-cases-rpc-test");
     ASSERT_TRUE(imported.ok()) << imported.status();
     for (const auto& r : imported->parsed.rejected) {
       ADD_FAILURE() << "rejected " << r.file << ":" << r.line << ": " << r.reason;
@@ -79,12 +78,12 @@ class WorkedCasesRpcTest : public ::testing::Test {
       bool found = false;
       for (const auto& l : snapshot->data->ownership) {
         found |= l.owner_entity_id() == want.owner_entity_id() &&
-                 l.owned_name() == want.owned_name() &&
-                 l.owned_country() == want.owned_country() &&
+                 l.owned_name() == want.owned_name() && l.owned_country() == want.owned_country() &&
                  l.percent() == want.percent();
       }
       EXPECT_TRUE(found) << "ownership link missing from the served list "
-                            "version: " << text;
+                            "version: "
+                         << text;
     }
 
     channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),

@@ -54,11 +54,10 @@ class LocationTest : public ::testing::Test {
     auto key = Ed25519PrivateKey::FromSeed(locgen::TestKeySeed());
     ASSERT_TRUE(key.ok());
     key_ = std::make_unique<Ed25519PrivateKey>(*key);
-    auto trust = LocationTrust::FromText(
-        locgen::TrustConfigText(kVerifier, key_->PublicKeyHex()));
+    auto trust = LocationTrust::FromText(locgen::TrustConfigText(kVerifier, key_->PublicKeyHex()));
     ASSERT_TRUE(trust.ok()) << trust.status();
-    auto ingestor = LocationIngestor::Create(store_.get(), manager_.get(),
-                                             *std::move(trust), &clock_);
+    auto ingestor =
+        LocationIngestor::Create(store_.get(), manager_.get(), *std::move(trust), &clock_);
     ASSERT_TRUE(ingestor.ok()) << ingestor.status();
     ingestor_ = *std::move(ingestor);
   }
@@ -82,14 +81,12 @@ class LocationTest : public ::testing::Test {
     std::stringstream ss;
     ss << in.rdbuf();
     v1::ScreenRequest req;
-    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok())
-        << name;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(ss.str(), &req).ok()) << name;
     return req;
   }
 
   // Stores a real answer to `request` as a decision; returns its id.
-  std::string RecordAnswer(const v1::ScreenRequest& request,
-                           const v1::ScreenResponse& response) {
+  std::string RecordAnswer(const v1::ScreenRequest& request, const v1::ScreenResponse& response) {
     v1::DecisionRecord record;
     SetTs(clock_.Now(), record.mutable_recorded_at());
     *record.mutable_request() = request;
@@ -277,9 +274,8 @@ TEST_F(LocationTest, GeneratedStreamDivertedChipsRaiseExactlyOneAlertEach) {
   std::set<std::string> diverted;
   for (size_t i = 0; i < stream.shipments.size(); ++i) {
     const auto& s = stream.shipments[i];
-    std::string id = RecordShipment(
-        locgen::ShipmentRequest(s),
-        i % 2 ? v1::DECISION_CLEAR : v1::DECISION_LICENSE_REQUIRED);
+    std::string id = RecordShipment(locgen::ShipmentRequest(s),
+                                    i % 2 ? v1::DECISION_CLEAR : v1::DECISION_LICENSE_REQUIRED);
     for (const auto& sn : s.serials) {
       decision_of_serial[sn] = id;
       destination_of_serial[sn] = s.destination;
@@ -353,8 +349,7 @@ TEST_F(LocationTest, RefusedOrReviewShipmentsAndEarlierReportsRaiseNoAlert) {
   req.mutable_items(0)->set_serial_numbers(0, "SN-E");
   RecordShipment(req, v1::DECISION_CLEAR);
   const absl::Time now = clock_.Now();
-  auto s = ingestor_->Ingest({Report("1", "SN-R", "CN", now),
-                              Report("2", "SN-V", "CN", now),
+  auto s = ingestor_->Ingest({Report("1", "SN-R", "CN", now), Report("2", "SN-V", "CN", now),
                               // observed before the shipment was screened
                               Report("3", "SN-E", "US", now - absl::Hours(5))});
   ASSERT_TRUE(s.ok());
@@ -400,8 +395,8 @@ TEST_F(LocationTest, ScreeningShowsTheReportThatFiredLocationMismatch) {
   EXPECT_THAT(facts[0], ::testing::HasSubstr("GPU-MOVED in CN"));
   EXPECT_THAT(facts[0], ::testing::HasSubstr(kVerifier));
   EXPECT_THAT(facts[0], ::testing::HasSubstr("moved-1"));
-  EXPECT_THAT(facts[0], ::testing::HasSubstr(absl::FormatTime(
-                            absl::RFC3339_sec, observed, absl::UTCTimeZone())));
+  EXPECT_THAT(facts[0], ::testing::HasSubstr(
+                            absl::FormatTime(absl::RFC3339_sec, observed, absl::UTCTimeZone())));
 
   // A chip that stays put (reported in the destination) does not fire.
   req.mutable_items(0)->clear_serial_numbers();
@@ -445,9 +440,8 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
 
   // The chip is reported back in Germany: today's answer is CLEAR.
   clock_.Advance(absl::Hours(1));
-  ASSERT_TRUE(ingestor_
-                  ->Ingest({Report("m-2", "GPU-MOVES", "DE", observed + absl::Hours(3))})
-                  .ok());
+  ASSERT_TRUE(
+      ingestor_->Ingest({Report("m-2", "GPU-MOVES", "DE", observed + absl::Hours(3))}).ok());
   auto today = engine::ScreeningEngine::Screen(manager_->Pin(*snap), req, clock_.Today());
   ASSERT_TRUE(today.ok());
   EXPECT_EQ(today->locations_sequence(), 2u);
@@ -469,8 +463,7 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
 
   auto early_replay = serving::ReplayDecision(*manager_, early_id);
   ASSERT_TRUE(early_replay.ok()) << early_replay.status();
-  EXPECT_TRUE(early_replay->identical())
-      << absl::StrJoin(early_replay->differences(), "\n");
+  EXPECT_TRUE(early_replay->identical()) << absl::StrJoin(early_replay->differences(), "\n");
   auto replay = serving::ReplayDecision(*manager_, id);
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_TRUE(replay->identical()) << absl::StrJoin(replay->differences(), "\n");
@@ -478,8 +471,7 @@ TEST_F(LocationTest, ReplayUsesTheLocationsTheDecisionSaw) {
   bool shows_fr = false;
   for (const auto& f : replay->replayed().findings()) {
     for (const auto& x : f.facts()) {
-      shows_fr |= x.name() == "location_report" &&
-                  absl::StrContains(x.value(), "GPU-MOVES in FR");
+      shows_fr |= x.name() == "location_report" && absl::StrContains(x.value(), "GPU-MOVES in FR");
     }
   }
   EXPECT_TRUE(shows_fr) << replay->replayed().DebugString();
@@ -570,8 +562,7 @@ TEST_F(LocationTest, TamperedBundleIsRejectedWhole) {
   const absl::Time t = clock_.Now() - absl::Hours(2);
   std::vector<v1::LocationReport> reports;
   for (int i = 0; i < 5; ++i) {
-    reports.push_back(Report("t-" + std::to_string(i), "SN-T" + std::to_string(i),
-                             "DE", t));
+    reports.push_back(Report("t-" + std::to_string(i), "SN-T" + std::to_string(i), "DE", t));
   }
   auto good = locgen::MakeBundles(reports, 5, kVerifier, *key_)[0];
 
@@ -595,8 +586,7 @@ TEST_F(LocationTest, TamperedBundleIsRejectedWhole) {
   unsigned_bundle.set_bundle_id("unsigned");
   unsigned_bundle.clear_signature();
 
-  auto s = ingestor_->IngestBundles(
-      {tampered, bad_sig, dropped, unknown, unsigned_bundle});
+  auto s = ingestor_->IngestBundles({tampered, bad_sig, dropped, unknown, unsigned_bundle});
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->received(), 24);
   EXPECT_EQ(s->accepted(), 0);
@@ -648,8 +638,7 @@ TEST_F(LocationTest, BundlePerReportChecksStillApply) {
 
   // A report carrying its own signature inside a bundle is malformed (that
   // signature would be stored unverified).
-  auto with_sig = locgen::MakeBundles({Report("p-sig", "SN-P9", "DE", t)}, 1,
-                                      kVerifier, *key_)[0];
+  auto with_sig = locgen::MakeBundles({Report("p-sig", "SN-P9", "DE", t)}, 1, kVerifier, *key_)[0];
   with_sig.mutable_reports(0)->set_signature(std::string(64, 'x'));
   auto s2 = ingestor_->IngestBundles({with_sig});
   ASSERT_TRUE(s2.ok());
@@ -660,8 +649,7 @@ TEST_F(LocationTest, BundleReplayIsIdempotent) {
   const absl::Time t = clock_.Now() - absl::Hours(2);
   std::vector<v1::LocationReport> reports;
   for (int i = 0; i < 6; ++i) {
-    reports.push_back(Report("i-" + std::to_string(i), "SN-I" + std::to_string(i),
-                             "DE", t));
+    reports.push_back(Report("i-" + std::to_string(i), "SN-I" + std::to_string(i), "DE", t));
   }
   auto bundles = locgen::MakeBundles(reports, 3, kVerifier, *key_);
   auto s1 = ingestor_->IngestBundles(bundles);
@@ -698,8 +686,7 @@ TEST_F(LocationTest, GeneratedBundlesMatchPerReportIngest) {
   o.start = clock_.Now();
   clock_.Advance(absl::Hours(24 * 21));
   auto stream = locgen::Generate(o, *key_);
-  auto bundles = locgen::MakeBundles(bundles::Unsigned(stream.reports), 1000,
-                                     o.verifier_id, *key_);
+  auto bundles = locgen::MakeBundles(bundles::Unsigned(stream.reports), 1000, o.verifier_id, *key_);
   auto s = ingestor_->IngestBundles(std::move(bundles));
   ASSERT_TRUE(s.ok()) << s.status();
   EXPECT_EQ(s->accepted(), int64_t(stream.reports.size()));

@@ -69,11 +69,10 @@ TEST_P(AbbreviationEntryTest, ExpandsInNames) {
   ASSERT_EQ(n.tokens.size(), 3u) << n.Joined();
   EXPECT_EQ(n.tokens[1].text, e.expansion);
   EXPECT_EQ(n.tokens[1].unexpanded, e.abbreviation);
-  EXPECT_THAT(n.steps, ::testing::Contains(absl::StrCat(
-                           "abbrev:", e.abbreviation, "->", e.expansion)));
+  EXPECT_THAT(n.steps,
+              ::testing::Contains(absl::StrCat("abbrev:", e.abbreviation, "->", e.expansion)));
   // Written with a dot and in upper case, as in the lists.
-  EXPECT_EQ(Tokens(absl::StrCat("ZORVEX ", absl::AsciiStrToUpper(e.abbreviation),
-                                ". KALIMAR")),
+  EXPECT_EQ(Tokens(absl::StrCat("ZORVEX ", absl::AsciiStrToUpper(e.abbreviation), ". KALIMAR")),
             absl::StrCat("zorvex ", e.expansion, " kalimar"));
   // The expansion itself is stable (a fixed point).
   EXPECT_EQ(Tokens(absl::StrCat("Zorvex ", e.expansion, " Kalimar")),
@@ -88,8 +87,7 @@ std::string EntryName(const ::testing::TestParamInfo<Entry>& info) {
   return name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Table, AbbreviationEntryTest,
-                         ::testing::ValuesIn(ReadTable()), EntryName);
+INSTANTIATE_TEST_SUITE_P(Table, AbbreviationEntryTest, ::testing::ValuesIn(ReadTable()), EntryName);
 
 }  // namespace
 }  // namespace exportscreen::matching

@@ -14,8 +14,7 @@
 namespace exportscreen::matching {
 namespace {
 
-IndexEntity Entity(uint32_t ordinal, std::string name,
-                   std::vector<std::string> countries = {},
+IndexEntity Entity(uint32_t ordinal, std::string name, std::vector<std::string> countries = {},
                    std::vector<std::pair<std::string, NameKind>> aliases = {}) {
   IndexEntity e;
   e.ordinal = ordinal;
@@ -30,21 +29,21 @@ class NameIndexTest : public ::testing::Test {
   static void SetUpTestSuite() {
     std::vector<IndexEntity> es;
     es.push_back(Entity(1, "Huawei Technologies Co., Ltd.", {"CN"}));
-    es.push_back(Entity(2, "Rosneft Oil Company", {"RU"},
-                        {{"OAO Rosneft", NameKind::kStrongAlias}}));
+    es.push_back(
+        Entity(2, "Rosneft Oil Company", {"RU"}, {{"OAO Rosneft", NameKind::kStrongAlias}}));
     es.push_back(Entity(3, "SMITH, John William", {"US"}));
     es.push_back(Entity(4, "Sharif University of Technology", {"IR"}));
     es.push_back(Entity(5, "Beijing Institute No. 14", {"CN"}));
     es.push_back(Entity(6, "Hua Wei Trading Limited", {"HK"}));
     es.push_back(Entity(7, "Gazprom Neft PJSC", {"RU"}));
     // Filler names that make the common words common.
-    const char* kDistinct[] = {
-        "Alpha", "Boreal", "Cosmo", "Delta", "Epsilon", "Falcon", "Granite",
-        "Horizon", "Iris", "Jupiter", "Kestrel", "Lotus", "Meridian",
-        "Nimbus", "Orion", "Pioneer", "Quasar", "Radiant", "Sierra",
-        "Titan", "Umbra", "Vertex", "Willow", "Xenon", "Yonder", "Zephyr"};
-    const char* kCommon[] = {"Technology Co., Ltd.", "International Trading",
-                             "Industries Group", "Technology Group"};
+    const char* kDistinct[] = {"Alpha",    "Boreal",  "Cosmo", "Delta",   "Epsilon", "Falcon",
+                               "Granite",  "Horizon", "Iris",  "Jupiter", "Kestrel", "Lotus",
+                               "Meridian", "Nimbus",  "Orion", "Pioneer", "Quasar",  "Radiant",
+                               "Sierra",   "Titan",   "Umbra", "Vertex",  "Willow",  "Xenon",
+                               "Yonder",   "Zephyr"};
+    const char* kCommon[] = {"Technology Co., Ltd.", "International Trading", "Industries Group",
+                             "Technology Group"};
     uint32_t ord = 100;
     for (const char* d : kDistinct) {
       for (const char* c : kCommon) {
@@ -57,8 +56,7 @@ class NameIndexTest : public ::testing::Test {
   }
   static void TearDownTestSuite() { delete index_; }
 
-  static std::vector<NameHit> MatchName(const std::string& name,
-                                        const std::string& country = "",
+  static std::vector<NameHit> MatchName(const std::string& name, const std::string& country = "",
                                         double min_score = 0.8) {
     PartyQuery q;
     q.name = name;
@@ -96,8 +94,7 @@ TEST_F(NameIndexTest, ExactNameIsTopHitWithExplanation) {
   EXPECT_EQ(hits[0].kind, NameKind::kPrimary);
   EXPECT_FALSE(hits[0].alignment.empty());
   EXPECT_THAT(hits[0].corroboration, ::testing::Contains("country match CN"));
-  EXPECT_THAT(hits[0].normalization_steps,
-              ::testing::Contains("legal_form:co ltd->ltd"));
+  EXPECT_THAT(hits[0].normalization_steps, ::testing::Contains("legal_form:co ltd->ltd"));
 }
 
 TEST_F(NameIndexTest, Typo) {
@@ -148,8 +145,7 @@ TEST_F(NameIndexTest, AlignmentExplainsTokens) {
   ASSERT_FALSE(hits.empty());
   bool fuzzy = false, unmatched_listed = false;
   for (const auto& t : hits[0].alignment) {
-    fuzzy |= t.kind == "fuzzy" && t.query_token == "huawie" &&
-             t.listed_token == "huawei";
+    fuzzy |= t.kind == "fuzzy" && t.query_token == "huawie" && t.listed_token == "huawei";
     unmatched_listed |= t.kind == "unmatched_listed" && t.listed_token == "ltd";
   }
   EXPECT_TRUE(fuzzy);
@@ -183,8 +179,8 @@ TEST_F(NameIndexTest, CountryCorroboration) {
 TEST_F(NameIndexTest, InvalidNames) {
   PartyQuery q;
   MatchOptions o;
-  for (const std::string& name : std::vector<std::string>{
-           "", "   ", " ,.; ", std::string(4097, 'a')}) {
+  for (const std::string& name :
+       std::vector<std::string>{"", "   ", " ,.; ", std::string(4097, 'a')}) {
     q.name = name;
     auto r = index_->Match(q, o);
     EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << name;
@@ -242,12 +238,12 @@ TEST_F(NameIndexTest, DeterministicAndThreadSafe) {
 // Issue 14, class 0: a listed name inside a longer name (a branch, a city,
 // a department) is at least REVIEW, with the extra words in the alignment.
 TEST_F(NameIndexTest, ListedNameWithExtraWordsIsAtLeastReview) {
-  for (const std::string& q : std::vector<std::string>{
-           "Huawei Technologies Co., Ltd. Shenzhen Research Branch",
-           "Research Branch of Huawei Technologies Co Ltd",
-           "Shenzhen Huawei Technologies Export Department Sales Office",
-           "Technologies Huawei Dubai Branch Regional Liaison Office",
-           "Gazprom Neft PJSC Novosibirsk Branch Procurement Department"}) {
+  for (const std::string& q :
+       std::vector<std::string>{"Huawei Technologies Co., Ltd. Shenzhen Research Branch",
+                                "Research Branch of Huawei Technologies Co Ltd",
+                                "Shenzhen Huawei Technologies Export Department Sales Office",
+                                "Technologies Huawei Dubai Branch Regional Liaison Office",
+                                "Gazprom Neft PJSC Novosibirsk Branch Procurement Department"}) {
     auto hits = MatchName(q);
     const NameHit* hit = nullptr;
     for (const auto& h : hits) {
@@ -272,15 +268,15 @@ TEST_F(NameIndexTest, ListedNameWithExtraWordsIsAtLeastReview) {
 
 // Issue 14, class 1: legal forms in other shapes.
 TEST_F(NameIndexTest, LegalFormsInAnyShape) {
-  for (const std::string& q : std::vector<std::string>{
-           "Huawei Technologies Co., Limted",       // typo inside the form
-           "Huawei Technologies Compnay Limited",   // typo, multi-word form
-           "Huawei Technologies Co., L td",         // split by a space
-           "Huawei Technologies Co Lim ited",       // split by a space
-           "Huawei TechnologiesLtd",                // glued to the last word
-           "Huawei TechnologiesLimited",            // glued to the last word
-           "Huawei Technologies Limited Company",   // other order
-           "Ltd Huawei Technologies"}) {            // other position
+  for (const std::string& q :
+       std::vector<std::string>{"Huawei Technologies Co., Limted",      // typo inside the form
+                                "Huawei Technologies Compnay Limited",  // typo, multi-word form
+                                "Huawei Technologies Co., L td",        // split by a space
+                                "Huawei Technologies Co Lim ited",      // split by a space
+                                "Huawei TechnologiesLtd",               // glued to the last word
+                                "Huawei TechnologiesLimited",           // glued to the last word
+                                "Huawei Technologies Limited Company",  // other order
+                                "Ltd Huawei Technologies"}) {           // other position
     EXPECT_GE(TopScoreFor(q, 1), 0.9) << q;
   }
   // A legal form too garbled to recognise is an extra word: the listed
@@ -296,10 +292,9 @@ TEST_F(NameIndexTest, LegalFormsInAnyShape) {
 TEST(NameIndexRankingTest, ExactFirstRawScoresAndMergedDuplicates) {
   std::vector<IndexEntity> es;
   // Several near-identical names, all in CN, with address corroboration.
-  const char* kNames[] = {"Zhongxing Kexin Technology Co Ltd",
-                          "Zhongxing Kexin Technology Group Co Ltd",
-                          "Zhongxing Kexin Technologies Co Ltd",
-                          "Zhongxing Kexin Technical Co Ltd"};
+  const char* kNames[] = {
+      "Zhongxing Kexin Technology Co Ltd", "Zhongxing Kexin Technology Group Co Ltd",
+      "Zhongxing Kexin Technologies Co Ltd", "Zhongxing Kexin Technical Co Ltd"};
   uint32_t ord = 0;
   for (const char* n : kNames) {
     IndexEntity e = Entity(ord++, n, {"CN"});
@@ -309,8 +304,7 @@ TEST(NameIndexRankingTest, ExactFirstRawScoresAndMergedDuplicates) {
   }
   // Twelve rows of one listed entity (one per address), as in the BIS CSV.
   for (int i = 0; i < 12; ++i) {
-    IndexEntity e = Entity(ord++, "Zhongxing Kexin Technology Group Co Ltd",
-                           {"CN"});
+    IndexEntity e = Entity(ord++, "Zhongxing Kexin Technology Group Co Ltd", {"CN"});
     e.merge_key = "Zhongxing Kexin Technology Group Co Ltd";
     es.push_back(std::move(e));
   }
@@ -355,13 +349,11 @@ TEST(NameIndexReviewOnlyTest, TypeWeakAliasAndSingleWord) {
   person.type = PartyType::kPerson;
   person.is_person = true;
   es.push_back(person);
-  es.push_back(Entity(3, "Kestrovia Holdings", {"AE"},
-                      {{"Marvelux", NameKind::kWeakAlias}}));
+  es.push_back(Entity(3, "Kestrovia Holdings", {"AE"}, {{"Marvelux", NameKind::kWeakAlias}}));
   es.push_back(Entity(4, "Quintarex Ltd", {"CN"}));
   auto built = NameIndex::Build(std::move(es));
   ASSERT_TRUE(built.ok());
-  auto first = [&](const std::string& name, PartyType type,
-                   const std::string& country) {
+  auto first = [&](const std::string& name, PartyType type, const std::string& country) {
     PartyQuery q;
     q.name = name;
     q.type = type;
@@ -410,10 +402,10 @@ TEST(NameIndexShortScriptTest, ShortTransliteratedTokensExactOnly) {
     }
     return false;
   };
-  EXPECT_TRUE(hit_for("Мира", 1));    // exact after transliteration
-  EXPECT_FALSE(hit_for("Миро", 1));   // "miro": no fuzzy match on 4 letters
-  EXPECT_TRUE(hit_for("Miro", 1));    // Latin input: fuzzy as before
-  EXPECT_TRUE(hit_for("Квон Сол", 2));  // exact short tokens still match
+  EXPECT_TRUE(hit_for("Мира", 1));       // exact after transliteration
+  EXPECT_FALSE(hit_for("Миро", 1));      // "miro": no fuzzy match on 4 letters
+  EXPECT_TRUE(hit_for("Miro", 1));       // Latin input: fuzzy as before
+  EXPECT_TRUE(hit_for("Квон Сол", 2));   // exact short tokens still match
   EXPECT_TRUE(hit_for("Kven Sol", 2));   // Latin: "kven" ~ "kvon"
   EXPECT_FALSE(hit_for("Квен Сол", 2));  // transliterated: exact only
 }
@@ -444,8 +436,7 @@ TEST_F(NameIndexTest, NearMissesBelowThreshold) {
 
 TEST(NameIndexBuildTest, DuplicateOrdinalRejected) {
   std::vector<IndexEntity> es = {Entity(1, "A"), Entity(1, "B")};
-  EXPECT_EQ(NameIndex::Build(std::move(es)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(NameIndex::Build(std::move(es)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(NameIndexBuildTest, EmptyIndexMatchesNothing) {
@@ -505,8 +496,9 @@ TEST(NameIndexWholeSkeletonTest, ArabicNameWithOtherTokenBoundaries) {
   MatchOptions o;
   o.min_score = 0.8;
   PartyQuery query;
-  query.name = "\u0639\u0628\u062f\u0627\u0644\u0631\u062d\u0645\u0627\u0646 "
-               "\u0632\u0627\u0647\u062f";  // Abd-al-Rahman Zahed, joined
+  query.name =
+      "\u0639\u0628\u062f\u0627\u0644\u0631\u062d\u0645\u0627\u0646 "
+      "\u0632\u0627\u0647\u062f";  // Abd-al-Rahman Zahed, joined
   auto hits = (*built)->Match(query, o);
   ASSERT_TRUE(hits.ok());
   ASSERT_EQ(hits->size(), 1u);
@@ -515,8 +507,9 @@ TEST(NameIndexWholeSkeletonTest, ArabicNameWithOtherTokenBoundaries) {
   EXPECT_THAT((*hits)[0].corroboration,
               ::testing::Contains(::testing::HasSubstr("consonant skeleton")));
   // The listed Arabic-script alias itself: exact, not review-only.
-  query.name = "\u062d\u0645\u062f \u0627\u0644\u0644\u0647 "
-               "\u0646\u0639\u0645\u0627\u0646\u0649";
+  query.name =
+      "\u062d\u0645\u062f \u0627\u0644\u0644\u0647 "
+      "\u0646\u0639\u0645\u0627\u0646\u0649";
   hits = (*built)->Match(query, o);
   ASSERT_TRUE(hits.ok());
   ASSERT_FALSE(hits->empty());
@@ -525,8 +518,9 @@ TEST(NameIndexWholeSkeletonTest, ArabicNameWithOtherTokenBoundaries) {
   // A Latin name with an unrelated Arabic-script name in parentheses (as
   // the lists write original-script names): each script's part is also
   // matched alone, so the Latin name is not diluted by the other tokens.
-  query.name = "ZORVEX KALIMAR TRADING (\u062d\u0633\u0646 \u063a\u0648\u0644 "
-               "\u0627\u0644\u062d\u0633\u064a\u0646\u064a)";
+  query.name =
+      "ZORVEX KALIMAR TRADING (\u062d\u0633\u0646 \u063a\u0648\u0644 "
+      "\u0627\u0644\u062d\u0633\u064a\u0646\u064a)";
   hits = (*built)->Match(query, o);
   ASSERT_TRUE(hits.ok());
   ASSERT_FALSE(hits->empty());

@@ -77,8 +77,7 @@ TEST(NormalizerTest, OnlyLegalFormsStayMatchable) {
 
 TEST(NormalizerTest, Abbreviations) {
   NormalizedName n = Norm("Acme Intl Tech Univ Mfg Inst");
-  EXPECT_EQ(n.Joined(),
-            "acme international technology university manufacturing institute");
+  EXPECT_EQ(n.Joined(), "acme international technology university manufacturing institute");
   EXPECT_TRUE(HasStep(n, "abbrev:intl->international"));
   EXPECT_EQ(Norm("Int'l Trading").Joined(), "international trading");
 }

@@ -43,8 +43,7 @@ std::vector<Entry> ReadTable() {
   return out;
 }
 
-IndexEntity Org(uint32_t ordinal, std::string name,
-                std::vector<std::string> places = {}) {
+IndexEntity Org(uint32_t ordinal, std::string name, std::vector<std::string> places = {}) {
   IndexEntity e;
   e.ordinal = ordinal;
   e.primary_name = std::move(name);
@@ -79,8 +78,7 @@ const NameIndex& Index() {
     for (uint32_t i = 0; i < 40; ++i) {
       // Filler so that common words are common.
       es.push_back(Org(100 + i, absl::StrCat("Chemical Aviation China Industry Group ",
-                                             std::string(1, char('a' + i % 26)),
-                                             i / 26, "x")));
+                                             std::string(1, char('a' + i % 26)), i / 26, "x")));
     }
     auto built = NameIndex::Build(std::move(es));
     if (!built.ok()) std::abort();
@@ -89,8 +87,7 @@ const NameIndex& Index() {
   return *index;
 }
 
-const NameHit* HitFor(const std::string& query, uint32_t ordinal,
-                      std::vector<NameHit>* keep) {
+const NameHit* HitFor(const std::string& query, uint32_t ordinal, std::vector<NameHit>* keep) {
   PartyQuery q;
   q.name = query;
   MatchOptions o;
@@ -111,8 +108,7 @@ void ExpectReview(const std::string& query, uint32_t ordinal) {
   EXPECT_GE(h->score, 0.8) << query;
   EXPECT_TRUE(h->review_only) << query << ": a weak name must never BLOCK";
   EXPECT_TRUE(h->contained) << query;
-  EXPECT_THAT(h->corroboration,
-              ::testing::Contains(::testing::HasSubstr("units or places")))
+  EXPECT_THAT(h->corroboration, ::testing::Contains(::testing::HasSubstr("units or places")))
       << query;
 }
 
@@ -154,8 +150,8 @@ INSTANTIATE_TEST_SUITE_P(Table, OrgUnitEntryTest, ::testing::ValuesIn(ReadTable(
                          });
 
 TEST(WeakContainmentTest, UnitsPlacesAndLegalFormsQualify) {
-  ExpectReview("LENA (Yerevan)", 1);                        // a listed city
-  ExpectReview("GE Hong Kong Regional Office", 2);          // a country name
+  ExpectReview("LENA (Yerevan)", 1);                // a listed city
+  ExpectReview("GE Hong Kong Regional Office", 2);  // a country name
   ExpectReview("Guangzhou CHEMICAL GROUP Liaison Office", 3);
   ExpectReview("Guangdong Chemical Group Plant No. 2", 3);  // region, number
   ExpectReview("Kuala Lumpur Trading Branch of LENA", 1);   // two-word city
@@ -163,8 +159,8 @@ TEST(WeakContainmentTest, UnitsPlacesAndLegalFormsQualify) {
 }
 
 TEST(WeakContainmentTest, OtherExtraWordsDoNotQualify) {
-  ExpectNoHit("Lena Smith", 1);              // another name, not a place
-  ExpectNoHit("Lena Pereira", 1);            // a city that is also a surname
+  ExpectNoHit("Lena Smith", 1);    // another name, not a place
+  ExpectNoHit("Lena Pereira", 1);  // a city that is also a surname
   ExpectNoHit("Chemical Group Quorbel Electronics Ltd", 3);
   ExpectNoHit("GE Quorbel", 2);
   // Three words before a unit head are not its modifiers.
@@ -175,8 +171,8 @@ TEST(WeakContainmentTest, OtherExtraWordsDoNotQualify) {
 // (containment keys), not pruned by the diluted estimate.
 TEST(WeakContainmentTest, CommonWordNameAmongRareWordsIsFound) {
   std::vector<NameHit> keep;
-  const NameHit* h = HitFor(
-      "AVIATION INDUSTRY CORPORATION OF CHINA, LTD. (Kuala Lumpur)", 4, &keep);
+  const NameHit* h =
+      HitFor("AVIATION INDUSTRY CORPORATION OF CHINA, LTD. (Kuala Lumpur)", 4, &keep);
   ASSERT_NE(h, nullptr);
   EXPECT_GE(h->score, 0.8);
   EXPECT_TRUE(h->contained);

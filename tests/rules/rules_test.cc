@@ -32,8 +32,7 @@ TEST(RuleSetTest, ARuleSetWithoutCoverageIsRejected) {
   base = base.substr(0, base.find(" coverage {"));
   auto rs = RuleSet::Compile({{"base.textproto", base}});
   ASSERT_FALSE(rs.ok());
-  EXPECT_NE(rs.status().message().find("no coverage"), std::string::npos)
-      << rs.status();
+  EXPECT_NE(rs.status().message().find("no coverage"), std::string::npos) << rs.status();
 }
 
 TEST(RuleSetTest, ASupersessionThatMatchesNoCclControlIsRejected) {
@@ -47,8 +46,7 @@ ccl_superseded {
 })pb";
   auto rs = RuleSet::Compile(*files);
   ASSERT_FALSE(rs.ok());
-  EXPECT_NE(rs.status().message().find("matches no CCL control"),
-            std::string::npos) << rs.status();
+  EXPECT_NE(rs.status().message().find("matches no CCL control"), std::string::npos) << rs.status();
 }
 
 TEST(RuleSetTest, RealRulesCompile) {
@@ -71,8 +69,7 @@ TEST(RuleSetTest, RealRulesCompile) {
 }
 
 TEST(RuleSetTest, ReadRuleFilesErrors) {
-  EXPECT_EQ(ReadRuleFiles("/nonexistent/dir").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(ReadRuleFiles("/nonexistent/dir").status().code(), absl::StatusCode::kNotFound);
 }
 
 struct BadCase {
@@ -88,13 +85,15 @@ license {
   meta { id: "lic.x" title: "x" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { attr: "item.no_such_thing" ge: 1 }
   outcome: DECISION_LICENSE_REQUIRED
-})pb", "bad.textproto:16: lic.x: unknown attribute \"item.no_such_thing\""},
+})pb",
+     "bad.textproto:16: lic.x: unknown attribute \"item.no_such_thing\""},
     {"type mismatch", R"pb(
 license {
   meta { id: "lic.x" title: "x" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { attr: "destination.groups" ge: 1 }
   outcome: DECISION_LICENSE_REQUIRED
-})pb", "bad.textproto:16: lic.x: type mismatch"},
+})pb",
+     "bad.textproto:16: lic.x: type mismatch"},
     {"unknown country group", R"pb(
 license {
   meta { id: "lic.x" title: "x" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
@@ -103,25 +102,29 @@ license {
     all { attr: "destination.groups" has: "D:9" }
   }
   outcome: DECISION_LICENSE_REQUIRED
-})pb", "bad.textproto:18: lic.x: unknown country group \"D:9\""},
+})pb",
+     "bad.textproto:18: lic.x: unknown country group \"D:9\""},
     {"duplicate id", R"pb(
 license {
   meta { id: "cg.d5" title: "x" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { attr: "item.eccn_tags" has: "ac_a" }
   outcome: DECISION_LICENSE_REQUIRED
-})pb", "bad.textproto:14: cg.d5: duplicate id"},
+})pb",
+     "bad.textproto:14: cg.d5: duplicate id"},
     {"missing citation", R"pb(
 license {
   meta { id: "lic.x" title: "x" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { attr: "item.eccn_tags" has: "ac_a" }
   outcome: DECISION_LICENSE_REQUIRED
-})pb", "bad.textproto:14: lic.x: missing citation"},
+})pb",
+     "bad.textproto:14: lic.x: missing citation"},
     {"bad date", R"pb(
 license {
   meta { id: "lic.x" title: "x" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-02-30" }
   condition { attr: "item.eccn_tags" has: "ac_a" }
   outcome: DECISION_LICENSE_REQUIRED
-})pb", "bad.textproto:14: lic.x: bad or missing effective_from \"2024-02-30\""},
+})pb",
+     "bad.textproto:14: lic.x: bad or missing effective_from \"2024-02-30\""},
     {"exact duplicate classification", R"pb(
 classification {
   meta { id: "cls.a" title: "a" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
@@ -132,7 +135,8 @@ classification {
   meta { id: "cls.b" title: "b" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { all { attr: "item.tpp" ge: 4800 } all { attr: "item.kind" eq: "IC" } }
   eccn: "3A090.a" precedence: 5
-})pb", "bad.textproto:19: cls.b: overlapping classification: same condition as cls.a"},
+})pb",
+     "bad.textproto:19: cls.b: overlapping classification: same condition as cls.a"},
     {"ambiguous classification", R"pb(
 classification {
   meta { id: "cls.a" title: "a" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
@@ -143,25 +147,29 @@ classification {
   meta { id: "cls.b" title: "b" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { all { attr: "item.kind" eq: "IC" } all { attr: "item.performance_density" ge: 5.92 } }
   eccn: "3A090.b" precedence: 10
-})pb", "bad.textproto:19: cls.b: overlapping classification: may hold together with cls.a"},
+})pb",
+     "bad.textproto:19: cls.b: overlapping classification: may hold together with cls.a"},
     {"classification without kind", R"pb(
 classification {
   meta { id: "cls.a" title: "a" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { attr: "item.tpp" ge: 4800 }
   eccn: "3A090.a"
-})pb", "bad.textproto:14: cls.a: classification condition must test \"item.kind\""},
+})pb",
+     "bad.textproto:14: cls.a: classification condition must test \"item.kind\""},
     {"stage violation", R"pb(
 classification {
   meta { id: "cls.a" title: "a" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { all { attr: "item.kind" eq: "IC" } all { attr: "item.eccn" eq: "3A090.a" } }
   eccn: "3A090.a"
-})pb", "cls.a: attribute \"item.eccn\" is not available at classification"},
+})pb",
+     "cls.a: attribute \"item.eccn\" is not available at classification"},
     {"unknown ECCN", R"pb(
 classification {
   meta { id: "cls.a" title: "a" citation: "c" jurisdiction: "US-EAR" effective_from: "2024-01-01" }
   condition { attr: "item.kind" eq: "IC" }
   eccn: "9Z999"
-})pb", "bad.textproto:14: cls.a: unknown ECCN"},
+})pb",
+     "bad.textproto:14: cls.a: unknown ECCN"},
     {"parse error", R"pb(
 license { meta { id: "lic.x" } bogus_field: 1 })pb",
      "bad.textproto:14: -: parse error"},
@@ -170,13 +178,11 @@ license { meta { id: "lic.x" } bogus_field: 1 })pb",
 TEST(RuleSetTest, BrokenRuleFilesAreRejectedWithFileLineAndRuleId) {
   for (const auto& c : kBadCases) {
     SCOPED_TRACE(c.name);
-    std::map<std::string, std::string> files = {
-        {"bad.textproto", std::string(kBase) + c.text}};
+    std::map<std::string, std::string> files = {{"bad.textproto", std::string(kBase) + c.text}};
     auto rs = RuleSet::Compile(files);
     ASSERT_FALSE(rs.ok());
     EXPECT_EQ(rs.status().code(), absl::StatusCode::kInvalidArgument);
-    EXPECT_NE(std::string(rs.status().message()).find(c.expected),
-              std::string::npos)
+    EXPECT_NE(std::string(rs.status().message()).find(c.expected), std::string::npos)
         << rs.status().message();
   }
 }
@@ -248,8 +254,7 @@ TEST(RuleSetTest, KindBucketsLeaveOutOnlyRulesFalseForThatKind) {
   auto rs = RuleSet::Compile(*files);
   ASSERT_TRUE(rs.ok()) << rs.status();
   const CompiledRules& R = (*rs)->compiled();
-  auto check = [&](const auto& rules, const CompiledRules::KindBuckets& b,
-                   const char* family) {
+  auto check = [&](const auto& rules, const CompiledRules::KindBuckets& b, const char* family) {
     EXPECT_EQ(b.For(-1).size(), rules.size()) << family;
     size_t skipped = 0;
     for (int kind = 0; kind < 11; ++kind) {
@@ -282,8 +287,8 @@ TEST(RuleSetTest, EveryBuiltinAttributeIsDocumentedAndUsable) {
     EXPECT_FALSE(a.type.empty()) << a.name;
     EXPECT_TRUE(by_name.emplace(a.name, a).second) << "duplicate " << a.name;
   }
-  for (const char* name : {"item.location_countries", "item.location_groups",
-                           "item.serials_unseen", "item.location_mismatch"}) {
+  for (const char* name : {"item.location_countries", "item.location_groups", "item.serials_unseen",
+                           "item.location_mismatch"}) {
     ASSERT_TRUE(by_name.count(name)) << name;
     EXPECT_EQ(by_name[name].scope, "item");
   }
@@ -295,7 +300,8 @@ TEST(RuleSetTest, EveryBuiltinAttributeIsDocumentedAndUsable) {
     const std::string file = std::string(kBase) + R"pb(
 red_flag {
   meta { id: "rf.x" title: "x" citation: "c" jurisdiction: "INTERNAL" effective_from: "2024-01-01" }
-  condition { attr: ")pb" + name + R"pb(" known: true }
+  condition { attr: ")pb" + name +
+                             R"pb(" known: true }
   outcome: DECISION_REVIEW
 })pb";
     auto rs = RuleSet::Compile({{"a.textproto", file}});

@@ -88,9 +88,8 @@ TEST_F(SnapshotManagerTest, FailedActivationChangesNothing) {
   auto active_before = store_->activation().GetActive();
   ASSERT_TRUE(active_before.ok() && active_before->has_value());
   auto history_before = store_->activation().ActivationHistory();
-  for (const auto& [rules, lists] :
-       std::vector<std::pair<std::string, std::string>>{{"R-unknown", list()},
-                                                        {before->rule_set_version, "L-unknown"}}) {
+  for (const auto& [rules, lists] : std::vector<std::pair<std::string, std::string>>{
+           {"R-unknown", list()}, {before->rule_set_version, "L-unknown"}}) {
     absl::Status s = manager_->Activate(rules, lists, "op");
     EXPECT_EQ(s.code(), absl::StatusCode::kNotFound) << s;
     EXPECT_EQ(manager_->Current(), before);

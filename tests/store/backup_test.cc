@@ -105,8 +105,7 @@ TEST(CheckpointBackupTest, RestoreRefusesWhatIsNotAWholeBackup) {
   EXPECT_EQ(EntityStore::RestoreBackup(backups, 7, dir.path() + "/x").status().code(),
             absl::StatusCode::kNotFound);
   fs::create_directories(dir.path() + "/empty");
-  EXPECT_EQ(EntityStore::RestoreBackup(dir.path() + "/empty", 0, dir.path() + "/y")
-                .status().code(),
+  EXPECT_EQ(EntityStore::RestoreBackup(dir.path() + "/empty", 0, dir.path() + "/y").status().code(),
             absl::StatusCode::kNotFound);
   // An unfinished backup (no BACKUP_INFO, as after a crash) is not a
   // backup: the latest is still backup 1, and the next backup removes it.

@@ -82,8 +82,7 @@ TEST(EntityStoreTest, ListVersionRoundTripAndSurvivesReopen) {
   ASSERT_TRUE(active.ok());
   ASSERT_TRUE(active->has_value());
   EXPECT_EQ((*active)->list_version(), "v1");
-  EXPECT_EQ((*store)->lists().ReadListVersion("nope").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->lists().ReadListVersion("nope").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(EntityStoreTest, RuleSetsAreContentAddressed) {
@@ -99,8 +98,7 @@ TEST(EntityStoreTest, RuleSetsAreContentAddressed) {
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->files().at("a.textproto"), "x: 1");
   EXPECT_EQ((*store)->rule_sets().ListRuleSets()->size(), 1u);
-  EXPECT_EQ((*store)->rule_sets().GetRuleSet("zzz").status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ((*store)->rule_sets().GetRuleSet("zzz").status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST(EntityStoreTest, DecisionsAreChainedAndSurviveReopen) {

@@ -143,8 +143,9 @@ TEST(VerifyResumeTest, ResumesFromTheVerifiedMarkAndReportsProgress) {
   changed.clear_hash();
   std::string bytes;
   ASSERT_TRUE(changed.SerializeToString(&bytes));
-  ASSERT_TRUE(log.RawPutDecisionForTest(3, EncodeDecisionEnvelope(bytes, changed.prev_hash(),
-                                                                  r3->hash())).ok());
+  ASSERT_TRUE(
+      log.RawPutDecisionForTest(3, EncodeDecisionEnvelope(bytes, changed.prev_hash(), r3->hash()))
+          .ok());
   v = VerifyDecisionChain(log, resume);
   ASSERT_TRUE(v.ok());
   EXPECT_TRUE(v->ok) << "resume from 25 does not re-read 3";

@@ -37,8 +37,8 @@ std::vector<ReplicaDecisionStore::Entry> RecordOn(const std::string& replica, in
                                 ReplicaDecisionStore::Entry e;
                                 e.replica = replica;
                                 e.sequence = seq;
-                                e.envelope = EncodeDecisionEnvelope(d->record_bytes,
-                                                                    d->prev_hash, d->hash);
+                                e.envelope =
+                                    EncodeDecisionEnvelope(d->record_bytes, d->prev_hash, d->hash);
                                 out.push_back(std::move(e));
                                 return true;
                               })
@@ -53,9 +53,9 @@ TEST(ReplicaDecisionIdTest, CarriesTheReplicaAndParsesBack) {
   ASSERT_TRUE(ParseReplicaDecisionId("eu_west_2-D00000000000000ff", &replica, &seq));
   EXPECT_EQ(replica, "eu_west_2");
   EXPECT_EQ(seq, 255u);
-  for (const char* bad : {"D0000000000000001", "-D0000000000000001", "R1-D0000000000000001",
-                          "r1-D000000000000001", "r1-X0000000000000001", "r1-D00000000000000zz",
-                          "r 1-D0000000000000001"}) {
+  for (const char* bad :
+       {"D0000000000000001", "-D0000000000000001", "R1-D0000000000000001", "r1-D000000000000001",
+        "r1-X0000000000000001", "r1-D00000000000000zz", "r 1-D0000000000000001"}) {
     EXPECT_FALSE(ParseReplicaDecisionId(bad, &replica, &seq)) << bad;
   }
   EXPECT_FALSE(IsValidReplicaId(""));

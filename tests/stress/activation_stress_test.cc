@@ -147,12 +147,13 @@ TEST(ActivationStressTest, NoFailedOrMixedAnswersAcrossActivations) {
   EXPECT_EQ(mixed.load(), 0);
   EXPECT_GT(seen_versions[v1_lists].load(), 0);
   EXPECT_GT(seen_versions[v2_lists].load(), 0);
-  std::printf("activation stress: %d activations/rollbacks, %lld answers "
-              "(v1 %lld, v2 %lld), 0 failed, 0 mixed, max activation %s\n",
-              kActivations, static_cast<long long>(ok_count.load()),
-              static_cast<long long>(seen_versions[v1_lists].load()),
-              static_cast<long long>(seen_versions[v2_lists].load()),
-              absl::FormatDuration(max_activation).c_str());
+  std::printf(
+      "activation stress: %d activations/rollbacks, %lld answers "
+      "(v1 %lld, v2 %lld), 0 failed, 0 mixed, max activation %s\n",
+      kActivations, static_cast<long long>(ok_count.load()),
+      static_cast<long long>(seen_versions[v1_lists].load()),
+      static_cast<long long>(seen_versions[v2_lists].load()),
+      absl::FormatDuration(max_activation).c_str());
 }
 
 }  // namespace

@@ -22,8 +22,7 @@ class FakeNameIndex : public matching::NameIndex {
  public:
   // `entities[i]` gets ordinal i.
   explicit FakeNameIndex(const std::vector<v1::ListedEntity>& entities,
-                         absl::Status fail = absl::OkStatus(),
-                         double score = 1.0)
+                         absl::Status fail = absl::OkStatus(), double score = 1.0)
       : fail_(std::move(fail)), score_(score) {
     for (uint32_t i = 0; i < entities.size(); ++i) {
       Add(entities[i].primary_name(), i, 0);
@@ -44,8 +43,7 @@ class FakeNameIndex : public matching::NameIndex {
   }
 
   absl::StatusOr<matching::MatchResult> MatchDetailed(
-      const matching::PartyQuery& query,
-      const matching::MatchOptions& options) const override {
+      const matching::PartyQuery& query, const matching::MatchOptions& options) const override {
     if (!fail_.ok()) return fail_;
     matching::MatchResult result;
     std::vector<matching::NameHit>& hits = result.hits;
@@ -57,8 +55,7 @@ class FakeNameIndex : public matching::NameIndex {
       matching::NameHit h;
       h.ordinal = ordinal;
       h.name_number = number;
-      h.kind = number == 0 ? matching::NameKind::kPrimary
-                           : matching::NameKind::kStrongAlias;
+      h.kind = number == 0 ? matching::NameKind::kPrimary : matching::NameKind::kStrongAlias;
       h.matched_name = name;
       h.score = h.name_score = h.rank_score = score_;
       h.normalized_query = key;
@@ -80,9 +77,7 @@ class FakeNameIndex : public matching::NameIndex {
     }
     v.emplace_back(ordinal, number, name);
   }
-  absl::flat_hash_map<std::string,
-                      std::vector<std::tuple<uint32_t, uint32_t, std::string>>>
-      names_;
+  absl::flat_hash_map<std::string, std::vector<std::tuple<uint32_t, uint32_t, std::string>>> names_;
   absl::Status fail_;
   double score_;
 };

@@ -31,8 +31,8 @@ inline std::set<std::string> FiredRules(const v1::ScreenResponse& r) {
 inline std::string DumpAnswer(const v1::ScreenResponse& r) {
   std::string s = absl::StrCat("decision ", v1::Decision_Name(r.decision()), "\n");
   for (const auto& m : r.party_matches()) {
-    absl::StrAppend(&s, "  match party ", m.party_index(), " ", m.entity_id(),
-                    " score ", m.score(), "\n");
+    absl::StrAppend(&s, "  match party ", m.party_index(), " ", m.entity_id(), " score ", m.score(),
+                    "\n");
   }
   for (const auto& f : r.findings()) {
     absl::StrAppend(&s, "  ", f.rule_id(), " ", v1::Decision_Name(f.severity()),
@@ -54,9 +54,9 @@ inline void ExpectWorkedCaseAnswer(const WorkedCase& c, const v1::ScreenRequest&
   std::vector<std::string> eccns = absl::StrSplit(c.eccns, ',');
   ASSERT_EQ(resp.item_determinations_size(), req.items_size()) << DumpAnswer(resp);
   for (int i = 0; i < req.items_size(); ++i) {
-    EXPECT_EQ(resp.item_determinations(i).eccn(),
-              i < int(eccns.size()) ? eccns[i] : "")
-        << "item " << i << "\n" << DumpAnswer(resp);
+    EXPECT_EQ(resp.item_determinations(i).eccn(), i < int(eccns.size()) ? eccns[i] : "")
+        << "item " << i << "\n"
+        << DumpAnswer(resp);
   }
   std::set<std::string> fired = FiredRules(resp);
   for (absl::string_view id : absl::StrSplit(c.must_fire, ',', absl::SkipEmpty())) {

@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
   const auto start = Clock::now();
   const auto end = start + absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_duration));
   struct Sample {
-    double t_ms;   // since start
-    double us;     // latency
+    double t_ms;  // since start
+    double us;    // latency
   };
   std::mutex mu;
   std::vector<Sample> samples;
@@ -116,11 +116,11 @@ int main(int argc, char** argv) {
 
   // Activation swaps.
   std::vector<std::pair<double, double>> swaps;  // start ms, duration ms
-  std::vector<std::string> versions = absl::StrSplit(absl::GetFlag(FLAGS_swap_lists), ',',
-                                                     absl::SkipEmpty());
+  std::vector<std::string> versions =
+      absl::StrSplit(absl::GetFlag(FLAGS_swap_lists), ',', absl::SkipEmpty());
   if (versions.size() == 2) {
-    auto admin = v1::AdminService::NewStub(grpc::CreateChannel(
-        absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
+    auto admin = v1::AdminService::NewStub(
+        grpc::CreateChannel(absl::GetFlag(FLAGS_server), grpc::InsecureChannelCredentials()));
     int k = 0;
     while (Clock::now() + absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_swap_every)) < end) {
       std::this_thread::sleep_for(absl::ToChronoMilliseconds(absl::GetFlag(FLAGS_swap_every)));
@@ -146,8 +146,7 @@ int main(int argc, char** argv) {
   }
   for (auto& w : workers) w.join();
 
-  const double seconds =
-      std::chrono::duration<double>(Clock::now() - start).count();
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::vector<double> all, during;
   const double window = absl::ToDoubleMilliseconds(absl::GetFlag(FLAGS_swap_window));
   for (const auto& s : samples) {
@@ -160,11 +159,11 @@ int main(int argc, char** argv) {
     }
   }
   std::printf("machine: %u cores; server %s; %d client threads; %.1f s\n",
-              std::thread::hardware_concurrency(), absl::GetFlag(FLAGS_server).c_str(),
-              threads, seconds);
-  std::printf("calls: %zu ok, %lld errors, %lld without versions; %.0f calls/s\n",
-              all.size(), static_cast<long long>(errors.load()),
-              static_cast<long long>(mixed.load()), all.size() / seconds);
+              std::thread::hardware_concurrency(), absl::GetFlag(FLAGS_server).c_str(), threads,
+              seconds);
+  std::printf("calls: %zu ok, %lld errors, %lld without versions; %.0f calls/s\n", all.size(),
+              static_cast<long long>(errors.load()), static_cast<long long>(mixed.load()),
+              all.size() / seconds);
   std::printf("latency all: p50 %.0f us, p99 %.0f us, max %.0f us\n", Percentile(all, 0.5),
               Percentile(all, 0.99), all.empty() ? 0 : *std::max_element(all.begin(), all.end()));
   if (!swaps.empty()) {

@@ -47,7 +47,8 @@
 ABSL_FLAG(std::string, server, "127.0.0.1:50051", "server host:port");
 ABSL_FLAG(std::string, mix, "typical",
           "typical | heavy | a JSONL file of ScreenRequests | a folder of *.json requests");
-ABSL_FLAG(int, channels, 2, "client channels (HTTP/2 connections), one completion-queue thread each");
+ABSL_FLAG(int, channels, 2,
+          "client channels (HTTP/2 connections), one completion-queue thread each");
 ABSL_FLAG(int, inflight, 32, "calls in flight in total (spread over the channels)");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(2), "warm-up before measuring");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "measuring window");
@@ -87,8 +88,8 @@ class EchoService final
     r.set_decision_id("D0000000000000001");
     answer_ = Serialize(r);
   }
-  grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
-                                   const grpc::ByteBuffer*, grpc::ByteBuffer* response) override {
+  grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context, const grpc::ByteBuffer*,
+                                   grpc::ByteBuffer* response) override {
     *response = answer_;  // shares the slices
     grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
@@ -219,8 +220,8 @@ int main(int argc, char** argv) {
         call->context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
         if (!token.empty()) call->context.AddMetadata("authorization", "Bearer " + token);
         call->started = SteadyClock::now();
-        call->reader = stub.PrepareUnaryCall(&call->context, kMethod,
-                                             requests[next++ % requests.size()], &cq);
+        call->reader =
+            stub.PrepareUnaryCall(&call->context, kMethod, requests[next++ % requests.size()], &cq);
         call->reader->StartCall();
         call->reader->Finish(&call->response, &call->status, call);
       };
@@ -272,9 +273,8 @@ int main(int argc, char** argv) {
     if (code != 0) errors += n;
     absl::StrAppend(&by_code, by_code.empty() ? "" : ",", code, ":", n);
   }
-  const double cpu_us = (pid > 0 && cpu0 >= 0 && cpu1 >= 0 && ok_calls > 0)
-                            ? (cpu1 - cpu0) * 1e6 / ok_calls
-                            : -1;
+  const double cpu_us =
+      (pid > 0 && cpu0 >= 0 && cpu1 >= 0 && ok_calls > 0) ? (cpu1 - cpu0) * 1e6 / ok_calls : -1;
   std::printf(
       "RESULT label=%s mix=%s channels=%d inflight=%d calls_s=%.0f p50_us=%.0f p90_us=%.0f "
       "p99_us=%.0f p999_us=%.0f errors=%lld codes=%s server_cpu_us_per_call=%.1f\n",

@@ -18,13 +18,13 @@ struct Place {
 
 // Declared destinations of ordinary shipments (data centres).
 const Place kDestinations[] = {
-    {"DE", "Hessen", 50.11, 8.68},     {"JP", "Tokyo", 35.68, 139.69},
-    {"GB", "London", 51.51, -0.13},    {"FR", "Ile-de-France", 48.86, 2.35},
+    {"DE", "Hessen", 50.11, 8.68},        {"JP", "Tokyo", 35.68, 139.69},
+    {"GB", "London", 51.51, -0.13},       {"FR", "Ile-de-France", 48.86, 2.35},
     {"NL", "Noord-Holland", 52.37, 4.90}, {"KR", "Seoul", 37.57, 126.98},
-    {"CA", "Ontario", 43.65, -79.38},  {"AU", "NSW", -33.87, 151.21},
-    {"IE", "Dublin", 53.35, -6.26},    {"SE", "Stockholm", 59.33, 18.07},
-    {"SG", "Central", 1.29, 103.85},   {"MY", "Johor", 1.49, 103.74},
-    {"AE", "Dubai", 25.20, 55.27},     {"IN", "Maharashtra", 19.08, 72.88},
+    {"CA", "Ontario", 43.65, -79.38},     {"AU", "NSW", -33.87, 151.21},
+    {"IE", "Dublin", 53.35, -6.26},       {"SE", "Stockholm", 59.33, 18.07},
+    {"SG", "Central", 1.29, 103.85},      {"MY", "Johor", 1.49, 103.74},
+    {"AE", "Dubai", 25.20, 55.27},        {"IN", "Maharashtra", 19.08, 72.88},
 };
 // Transshipment hubs and the final destination of diverted chips.
 const Place kHubs[] = {{"SG", "Central", 1.29, 103.85},
@@ -52,14 +52,13 @@ std::string TestKeySeed() {
   return std::string("exportscreen location TEST key!!", 32);
 }
 
-std::string TrustConfigText(const std::string& verifier_id,
-                            const std::string& public_key_hex) {
+std::string TrustConfigText(const std::string& verifier_id, const std::string& public_key_hex) {
   return absl::StrCat(
       "# Location-report trust (exportscreen.v1.LocationTrustConfig).\n"
       "# TEST verifier: its private key is the fixed test seed of tools/locgen\n"
       "# (location_stream.cc); never trust it in production.\n"
-      "verifiers {\n  verifier_id: \"", verifier_id, "\"\n  ed25519_public_key_hex: \"",
-      public_key_hex,
+      "verifiers {\n  verifier_id: \"",
+      verifier_id, "\"\n  ed25519_public_key_hex: \"", public_key_hex,
       "\"\n  description: \"test fleet attestation service (tools/locgen)\"\n}\n"
       "allowed_clock_skew_seconds: 300\n"
       "max_age_seconds: 7776000  # 90 days\n"
@@ -94,9 +93,8 @@ Stream Generate(const StreamOptions& o, const serving::Ed25519PrivateKey& key) {
     // Diverted chips were shipped (cleared or licensed) to an ordinary
     // destination, then resold through a hub.
     static const size_t kDivertedFrom[] = {12, 13, 4, 8};  // AE, IN, NL, IE
-    const Place& dest =
-        any_diverted ? kDestinations[kDivertedFrom[pick(std::size(kDivertedFrom))]]
-                     : kDestinations[pick(std::size(kDestinations))];
+    const Place& dest = any_diverted ? kDestinations[kDivertedFrom[pick(std::size(kDivertedFrom))]]
+                                     : kDestinations[pick(std::size(kDestinations))];
     s.destination = dest.country;
     const char* model = kModels[pick(std::size(kModels))];
     for (int c = first; c < std::min(chips, first + per); ++c) {
@@ -153,8 +151,7 @@ Stream Generate(const StreamOptions& o, const serving::Ed25519PrivateKey& key) {
 }
 
 std::vector<v1::ReportBundle> MakeBundles(std::vector<v1::LocationReport> reports,
-                                          size_t per_bundle,
-                                          const std::string& verifier_id,
+                                          size_t per_bundle, const std::string& verifier_id,
                                           const serving::Ed25519PrivateKey& key) {
   per_bundle = std::max<size_t>(1, per_bundle);
   std::vector<v1::ReportBundle> out;

@@ -29,8 +29,7 @@ struct StreamOptions {
   int chips_per_shipment = 8;
   uint64_t seed = 1;
   // Shipments are screened at `start`; reports follow over `days` days.
-  absl::Time start = absl::FromCivil(absl::CivilSecond(2026, 8, 1, 0, 0, 0),
-                                     absl::UTCTimeZone());
+  absl::Time start = absl::FromCivil(absl::CivilSecond(2026, 8, 1, 0, 0, 0), absl::UTCTimeZone());
   int days = 20;
   // Length of one simulated day (demos compress time, e.g. 1 s).
   absl::Duration day = absl::Hours(24);
@@ -53,16 +52,14 @@ struct Stream {
   std::vector<v1::LocationReport> reports;
 };
 
-Stream Generate(const StreamOptions& options,
-                const serving::Ed25519PrivateKey& key);
+Stream Generate(const StreamOptions& options, const serving::Ed25519PrivateKey& key);
 
 // Groups reports (in order) into bundles of up to `per_bundle` reports,
 // each signed once by `key` (SignReportBundle: the reports' own signatures
 // are cleared). Bundle ids: "<verifier_id>-B" + 8 digits of the bundle
 // number. Every report must name `verifier_id`.
 std::vector<v1::ReportBundle> MakeBundles(std::vector<v1::LocationReport> reports,
-                                          size_t per_bundle,
-                                          const std::string& verifier_id,
+                                          size_t per_bundle, const std::string& verifier_id,
                                           const serving::Ed25519PrivateKey& key);
 
 // The screening request of a shipment (an advanced accelerator, quantity =
@@ -72,8 +69,7 @@ v1::ScreenRequest ShipmentRequest(const Shipment& shipment);
 // Fixed test seed (32 bytes). NOT a secret: for tests and demos only.
 std::string TestKeySeed();
 // Text-format LocationTrustConfig trusting `public_key_hex` as verifier_id.
-std::string TrustConfigText(const std::string& verifier_id,
-                            const std::string& public_key_hex);
+std::string TrustConfigText(const std::string& verifier_id, const std::string& public_key_hex);
 
 }  // namespace exportscreen::locgen
 

@@ -71,8 +71,7 @@ int main(int argc, char** argv) {
   std::string err;
   if (absl::GetFlag(FLAGS_start) == "now") {
     o.start = absl::Now();
-  } else if (!absl::ParseTime(absl::RFC3339_full, absl::GetFlag(FLAGS_start),
-                              &o.start, &err)) {
+  } else if (!absl::ParseTime(absl::RFC3339_full, absl::GetFlag(FLAGS_start), &o.start, &err)) {
     std::cerr << "locgen: --start: " << err << "\n";
     return 64;
   }
@@ -93,8 +92,8 @@ int main(int argc, char** argv) {
     return 64;
   }
   if (per_bundle > 0) {
-    bundles = locgen::MakeBundles(std::move(stream.reports), size_t(per_bundle),
-                                  o.verifier_id, *key);
+    bundles =
+        locgen::MakeBundles(std::move(stream.reports), size_t(per_bundle), o.verifier_id, *key);
     stream.reports.clear();
     for (const auto& b : bundles) msgs.push_back(&b);
   } else {
@@ -129,8 +128,7 @@ int main(int argc, char** argv) {
   }
   std::cerr << "locgen: " << report_count << " reports";
   if (per_bundle > 0) std::cerr << " in " << bundles.size() << " bundles";
-  std::cerr << ", "
-            << stream.shipments.size() << " shipments, " << o.chips << " chips ("
+  std::cerr << ", " << stream.shipments.size() << " shipments, " << o.chips << " chips ("
             << o.diverted << " diverted), public key " << key->PublicKeyHex() << "\n";
   return 0;
 }

@@ -58,11 +58,9 @@ absl::StatusOr<RealLists> LoadRealLists(const std::string& lists_dir) {
     std::string label = absl::StrCat(src.format, " ", src.files[0]);
     if (missing) {
       ++out.skipped_sources;
-      out.report.push_back(absl::StrCat(label, ": missing file ",
-                                        inputs.size() < src.files.size()
-                                            ? src.files[inputs.size()]
-                                            : "",
-                                        ", skipped"));
+      out.report.push_back(absl::StrCat(
+          label, ": missing file ",
+          inputs.size() < src.files.size() ? src.files[inputs.size()] : "", ", skipped"));
       continue;
     }
     auto parsed = store::ParseListFiles(src.format, inputs);
@@ -73,23 +71,20 @@ absl::StatusOr<RealLists> LoadRealLists(const std::string& lists_dir) {
     }
     if (!parsed.ok()) {
       ++out.skipped_sources;
-      out.report.push_back(
-          absl::StrCat(label, ": ", parsed.status().ToString(), ", skipped"));
+      out.report.push_back(absl::StrCat(label, ": ", parsed.status().ToString(), ", skipped"));
       continue;
     }
-    out.report.push_back(absl::StrCat(label, ": ", parsed->entities.size(),
-                                      " entities, ", parsed->rejected.size(),
-                                      " rejected"));
+    out.report.push_back(absl::StrCat(label, ": ", parsed->entities.size(), " entities, ",
+                                      parsed->rejected.size(), " rejected"));
     for (const auto& e : parsed->entities) {
-      matching::IndexEntity ie = engine::ToIndexEntity(
-          e, static_cast<uint32_t>(out.entities.size()));
+      matching::IndexEntity ie =
+          engine::ToIndexEntity(e, static_cast<uint32_t>(out.entities.size()));
       out.entities.push_back(std::move(ie));
       out.list.push_back(e.list());
     }
   }
   if (out.entities.empty()) {
-    return absl::NotFoundError(
-        absl::StrCat("no list could be loaded from ", lists_dir));
+    return absl::NotFoundError(absl::StrCat("no list could be loaded from ", lists_dir));
   }
   return out;
 }

@@ -67,10 +67,20 @@ const std::vector<Country>& Countries() {
   return *c;
 }
 
-const char* kSectors[] = {"Precision", "Engineering", "Semiconductor", "Data Systems",
-                          "Research Computing", "Medical Imaging", "Automotive Electronics",
-                          "Cloud Services", "Instruments", "Robotics", "Energy Systems",
-                          "Photonics", "Logistics", "University Lab Supply"};
+const char* kSectors[] = {"Precision",
+                          "Engineering",
+                          "Semiconductor",
+                          "Data Systems",
+                          "Research Computing",
+                          "Medical Imaging",
+                          "Automotive Electronics",
+                          "Cloud Services",
+                          "Instruments",
+                          "Robotics",
+                          "Energy Systems",
+                          "Photonics",
+                          "Logistics",
+                          "University Lab Supply"};
 
 struct ItemSpec {
   const char* description;
@@ -158,10 +168,12 @@ int main(int argc, char** argv) {
   auto pick = [&](size_t size) { return static_cast<size_t>(rng() % size); };
 
   if (csv) {
-    std::fputs("shipment_id,exporter,destination_country,party_role,party_name,"
-               "party_country,party_city,item_part_number,item_description,"
-               "item_kind,item_tpp,item_die_area_mm2,item_datacenter_marketed,"
-               "item_eccn,item_quantity,end_use_description\n", out);
+    std::fputs(
+        "shipment_id,exporter,destination_country,party_role,party_name,"
+        "party_country,party_city,item_part_number,item_description,"
+        "item_kind,item_tpp,item_die_area_mm2,item_datacenter_marketed,"
+        "item_eccn,item_quantity,end_use_description\n",
+        out);
   }
   int64_t written = 0, shipments = 0, listed_shipments = 0, bad = 0;
   std::string buf;
@@ -176,12 +188,15 @@ int main(int argc, char** argv) {
       ++listed_shipments;
       name = listed[pick(listed.size())];
       double v = u(rng);  // spelled as customers write it
-      if (v < 0.2) name = absl::AsciiStrToUpper(name);
-      else if (v < 0.4) name = absl::StrReplaceAll(name, {{",", ""}, {".", ""}});
+      if (v < 0.2)
+        name = absl::AsciiStrToUpper(name);
+      else if (v < 0.4)
+        name = absl::StrReplaceAll(name, {{",", ""}, {".", ""}});
       if (u(rng) < 0.7) dest = "CN";
     }
     const std::string id = absl::StrFormat("SHP-%08d", shipments);
-    const int rows = csv ? 1 + static_cast<int>(pick(std::max(1, absl::GetFlag(FLAGS_max_rows)))) : 1;
+    const int rows =
+        csv ? 1 + static_cast<int>(pick(std::max(1, absl::GetFlag(FLAGS_max_rows)))) : 1;
     for (int r = 0; r < rows && written < n; ++r, ++written) {
       buf.clear();
       if (u(rng) < absl::GetFlag(FLAGS_bad_rate)) {
@@ -194,26 +209,25 @@ int main(int argc, char** argv) {
       const ItemSpec& item = Items()[pick(Items().size())];
       const int qty = 1 + static_cast<int>(pick(40));
       if (csv) {
-        absl::StrAppend(&buf, id, ",Example Exports Inc.,", dest,
-                        ",ULTIMATE_CONSIGNEE,", Csv(name), ",", dest, ",", Csv(city), ",",
-                        item.part, ",", Csv(item.description), ",", item.kind, ",",
-                        item.tpp > 0 ? absl::StrCat(item.tpp) : "", ",",
-                        item.die_area > 0 ? absl::StrCat(item.die_area) : "", ",",
-                        item.datacenter, ",", item.eccn, ",", qty, ",",
-                        r == 0 ? "commercial use" : "", "\n");
+        absl::StrAppend(&buf, id, ",Example Exports Inc.,", dest, ",ULTIMATE_CONSIGNEE,", Csv(name),
+                        ",", dest, ",", Csv(city), ",", item.part, ",", Csv(item.description), ",",
+                        item.kind, ",", item.tpp > 0 ? absl::StrCat(item.tpp) : "", ",",
+                        item.die_area > 0 ? absl::StrCat(item.die_area) : "", ",", item.datacenter,
+                        ",", item.eccn, ",", qty, ",", r == 0 ? "commercial use" : "", "\n");
       } else {
         std::string item_json = absl::StrCat(
-            "{\"part_number\":", JsonStr(item.part), ",\"description\":",
-            JsonStr(item.description), ",\"kind\":\"ITEM_KIND_", item.kind, "\"",
+            "{\"part_number\":", JsonStr(item.part), ",\"description\":", JsonStr(item.description),
+            ",\"kind\":\"ITEM_KIND_", item.kind, "\"",
             item.tpp > 0 ? absl::StrCat(",\"tpp\":", item.tpp) : "",
             item.die_area > 0 ? absl::StrCat(",\"die_area_mm2\":", item.die_area) : "",
             *item.datacenter ? absl::StrCat(",\"datacenter_marketed\":", item.datacenter) : "",
             *item.eccn ? absl::StrCat(",\"declared_eccn\":", JsonStr(item.eccn)) : "",
             ",\"quantity\":", qty, "}");
         absl::StrAppend(&buf, "{\"request_id\":", JsonStr(id),
-                        ",\"exporter\":\"Example Exports Inc.\",\"destination_country\":\"",
-                        dest, "\",\"parties\":[{\"role\":\"PARTY_ROLE_ULTIMATE_CONSIGNEE\","
-                        "\"name\":", JsonStr(name), ",\"country\":\"", dest,
+                        ",\"exporter\":\"Example Exports Inc.\",\"destination_country\":\"", dest,
+                        "\",\"parties\":[{\"role\":\"PARTY_ROLE_ULTIMATE_CONSIGNEE\","
+                        "\"name\":",
+                        JsonStr(name), ",\"country\":\"", dest,
                         "\",\"address\":{\"city\":", JsonStr(city), ",\"country\":\"", dest,
                         "\"}}],\"items\":[", item_json, "]}\n");
       }
@@ -223,6 +237,7 @@ int main(int argc, char** argv) {
   if (out != stdout) std::fclose(out);
   std::cerr << absl::StrFormat(
       "shipgen: %d lines, %d shipments, %d naming a listed party (%.2f%%), %d malformed lines\n",
-      written, shipments, listed_shipments, 100.0 * listed_shipments / std::max<int64_t>(1, shipments), bad);
+      written, shipments, listed_shipments,
+      100.0 * listed_shipments / std::max<int64_t>(1, shipments), bad);
   return 0;
 }

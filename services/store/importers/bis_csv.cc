@@ -35,10 +35,17 @@ enum Col {
 };
 
 const std::vector<absl::string_view>& Header() {
-  static const auto* header = new std::vector<absl::string_view>{
-      "list", "entity_number", "name", "type", "alt_names",
-      "address_countries_iso2", "license_requirement", "license_policy",
-      "el_footnotes_parsed", "programs", "federal_register_notice"};
+  static const auto* header = new std::vector<absl::string_view>{"list",
+                                                                 "entity_number",
+                                                                 "name",
+                                                                 "type",
+                                                                 "alt_names",
+                                                                 "address_countries_iso2",
+                                                                 "license_requirement",
+                                                                 "license_policy",
+                                                                 "el_footnotes_parsed",
+                                                                 "programs",
+                                                                 "federal_register_notice"};
   return *header;
 }
 
@@ -74,8 +81,7 @@ absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
     v1::ListedEntity e;
     const std::string list = AsciiUpper(CleanText(f[kList]));
     if (!IsListCode(list)) {
-      sink->Reject(file.name, rec.line,
-                   absl::StrCat("invalid list code \"", f[kList], "\""));
+      sink->Reject(file.name, rec.line, absl::StrCat("invalid list code \"", f[kList], "\""));
       continue;
     }
     e.set_primary_name(CleanText(f[kName]));
@@ -98,8 +104,7 @@ absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
         e.add_countries(code);
         e.add_addresses()->set_country(code);
       } else {
-        sink->Warn(file.name, rec.line,
-                   absl::StrCat("not an ISO country code: \"", c, "\""));
+        sink->Warn(file.name, rec.line, absl::StrCat("not an ISO country code: \"", c, "\""));
       }
     }
     e.set_license_requirement(CleanText(f[kLicenseRequirement]));
@@ -110,8 +115,7 @@ absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
       if (absl::SimpleAtoi(n, &v) && v >= 1 && v <= 9) {
         e.add_el_footnotes(v);
       } else {
-        sink->Warn(file.name, rec.line,
-                   absl::StrCat("bad footnote \"", n, "\""));
+        sink->Warn(file.name, rec.line, absl::StrCat("bad footnote \"", n, "\""));
       }
     }
     if (notes.empty() && list == "EL") {
@@ -131,8 +135,7 @@ absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
     } else {
       std::string joined;
       for (const std::string& c : countries) absl::StrAppend(&joined, c, ";");
-      e.set_source_id(sink->UniqueDigestId(
-          list, StableDigest({list, e.primary_name(), joined})));
+      e.set_source_id(sink->UniqueDigestId(list, StableDigest({list, e.primary_name(), joined})));
     }
     e.set_source_file(file.name);
     e.set_source_line(rec.line);
@@ -140,8 +143,8 @@ absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink) {
   }
   if (!reader.status().ok()) return reader.status();
   if (!reader.header_seen()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.name, " is empty; ", ExpectedHeaderText(Header())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.name, " is empty; ", ExpectedHeaderText(Header())));
   }
   return absl::OkStatus();
 }

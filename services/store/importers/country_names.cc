@@ -16,18 +16,16 @@ bool LookupCountryName(absl::string_view name, std::string* code) {
   return countries::LookupName(name, code);
 }
 
-
 bool IsKnownCountryCode(absl::string_view code) {
   return IsIsoAlpha2(code) && countries::IsKnownCode(code);
 }
 
 bool IsUsStateCode(absl::string_view code) {
   static constexpr absl::string_view kStates[] = {
-      "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID",
-      "IL", "IN", "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS",
-      "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK",
-      "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV",
-      "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP"};
+      "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN",
+      "IA", "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV",
+      "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN",
+      "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "DC", "PR", "GU", "VI", "AS", "MP"};
   for (absl::string_view s : kStates) {
     if (code == s) return true;
   }

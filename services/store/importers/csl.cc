@@ -20,23 +20,68 @@ namespace exportscreen::store::importers {
 namespace {
 
 enum Col {
-  kId = 0, kSource, kEntityNumber, kType, kPrograms, kName, kTitle,
-  kAddresses, kFrNotice, kStartDate, kEndDate, kStandardOrder,
-  kLicenseRequirement, kLicensePolicy, kCallSign, kVesselType, kGrossTonnage,
-  kGrossRegisteredTonnage, kVesselFlag, kVesselOwner, kRemarks,
-  kSourceListUrl, kAltNames, kCitizenships, kDatesOfBirth, kNationalities,
-  kPlacesOfBirth, kSourceInformationUrl, kIds, kColumnCount
+  kId = 0,
+  kSource,
+  kEntityNumber,
+  kType,
+  kPrograms,
+  kName,
+  kTitle,
+  kAddresses,
+  kFrNotice,
+  kStartDate,
+  kEndDate,
+  kStandardOrder,
+  kLicenseRequirement,
+  kLicensePolicy,
+  kCallSign,
+  kVesselType,
+  kGrossTonnage,
+  kGrossRegisteredTonnage,
+  kVesselFlag,
+  kVesselOwner,
+  kRemarks,
+  kSourceListUrl,
+  kAltNames,
+  kCitizenships,
+  kDatesOfBirth,
+  kNationalities,
+  kPlacesOfBirth,
+  kSourceInformationUrl,
+  kIds,
+  kColumnCount
 };
 
 const std::vector<absl::string_view>& Header() {
-  static const auto* header = new std::vector<absl::string_view>{
-      "_id", "source", "entity_number", "type", "programs", "name", "title",
-      "addresses", "federal_register_notice", "start_date", "end_date",
-      "standard_order", "license_requirement", "license_policy", "call_sign",
-      "vessel_type", "gross_tonnage", "gross_registered_tonnage",
-      "vessel_flag", "vessel_owner", "remarks", "source_list_url",
-      "alt_names", "citizenships", "dates_of_birth", "nationalities",
-      "places_of_birth", "source_information_url", "ids"};
+  static const auto* header = new std::vector<absl::string_view>{"_id",
+                                                                 "source",
+                                                                 "entity_number",
+                                                                 "type",
+                                                                 "programs",
+                                                                 "name",
+                                                                 "title",
+                                                                 "addresses",
+                                                                 "federal_register_notice",
+                                                                 "start_date",
+                                                                 "end_date",
+                                                                 "standard_order",
+                                                                 "license_requirement",
+                                                                 "license_policy",
+                                                                 "call_sign",
+                                                                 "vessel_type",
+                                                                 "gross_tonnage",
+                                                                 "gross_registered_tonnage",
+                                                                 "vessel_flag",
+                                                                 "vessel_owner",
+                                                                 "remarks",
+                                                                 "source_list_url",
+                                                                 "alt_names",
+                                                                 "citizenships",
+                                                                 "dates_of_birth",
+                                                                 "nationalities",
+                                                                 "places_of_birth",
+                                                                 "source_information_url",
+                                                                 "ids"};
   return *header;
 }
 
@@ -99,11 +144,18 @@ void AddAddress(absl::string_view text, v1::ListedEntity* e) {
 
 // Identifier types of the CSL `ids` column that are facts, not identifiers.
 bool IsNonIdentifier(absl::string_view type) {
-  static constexpr absl::string_view kPrefixes[] = {
-      "Gender", "Secondary sanctions risk", "Transactions Prohibited",
-      "Executive Order", "Listing Date", "Effective Date", "Target Type",
-      "Purchase/Sales", "Organization Established Date", "Issuer Name",
-      "Additional Sanctions Information", "Organization Type"};
+  static constexpr absl::string_view kPrefixes[] = {"Gender",
+                                                    "Secondary sanctions risk",
+                                                    "Transactions Prohibited",
+                                                    "Executive Order",
+                                                    "Listing Date",
+                                                    "Effective Date",
+                                                    "Target Type",
+                                                    "Purchase/Sales",
+                                                    "Organization Established Date",
+                                                    "Issuer Name",
+                                                    "Additional Sanctions Information",
+                                                    "Organization Type"};
   for (absl::string_view p : kPrefixes) {
     if (absl::StartsWith(type, p)) return true;
   }
@@ -125,13 +177,12 @@ void AddIdentifiers(absl::string_view text, v1::ListedEntity* e) {
   }
 }
 
-void SetDate(const ImportInput& file, int64_t line, absl::string_view what,
-             absl::string_view text, std::string* out, ImportSink* sink) {
+void SetDate(const ImportInput& file, int64_t line, absl::string_view what, absl::string_view text,
+             std::string* out, ImportSink* sink) {
   const std::string clean = CleanText(text);
   if (clean.empty()) return;
   if (!ParseDate(clean, out)) {
-    sink->Warn(file.name, line,
-               absl::StrCat("bad ", what, " \"", clean, "\" ignored"));
+    sink->Warn(file.name, line, absl::StrCat("bad ", what, " \"", clean, "\" ignored"));
   }
 }
 
@@ -166,8 +217,7 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
     const SourceCode* source = FindSource(f[kSource]);
     if (source == nullptr) {
       sink->Reject(file.name, rec.line,
-                   absl::StrCat("unknown source \"", CleanText(f[kSource]),
-                                "\""));
+                   absl::StrCat("unknown source \"", CleanText(f[kSource]), "\""));
       continue;
     }
     v1::ListedEntity e;
@@ -180,9 +230,8 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
     std::string id = CleanText(f[kId]);
     if (id.empty()) id = CleanText(f[kEntityNumber]);
     if (id.empty()) {
-      id = sink->UniqueDigestId(
-          source->list,
-          StableDigest({source->list, e.primary_name(), f[kAddresses]}));
+      id = sink->UniqueDigestId(source->list,
+                                StableDigest({source->list, e.primary_name(), f[kAddresses]}));
     }
     e.set_source_id(id);
     e.set_type(TypeOf(f[kType]));
@@ -197,10 +246,8 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
     for (std::string& c : ParseFrCitations(f[kFrNotice])) {
       e.add_federal_register_citations(std::move(c));
     }
-    SetDate(file, rec.line, "start_date", f[kStartDate],
-            e.mutable_start_date(), sink);
-    SetDate(file, rec.line, "end_date", f[kEndDate], e.mutable_end_date(),
-            sink);
+    SetDate(file, rec.line, "start_date", f[kStartDate], e.mutable_start_date(), sink);
+    SetDate(file, rec.line, "end_date", f[kEndDate], e.mutable_end_date(), sink);
     e.set_license_requirement(CleanText(f[kLicenseRequirement]));
     e.set_license_policy(CleanText(f[kLicensePolicy]));
     if (e.list() == "EL") {
@@ -231,18 +278,17 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
     std::string remarks = CleanText(f[kRemarks]);
     const std::string standard_order = CleanText(f[kStandardOrder]);
     if (!standard_order.empty()) {
-      absl::StrAppend(&remarks, remarks.empty() ? "" : " ",
-                      "Standard order: ", standard_order, ".");
+      absl::StrAppend(&remarks, remarks.empty() ? "" : " ", "Standard order: ", standard_order,
+                      ".");
     }
     std::vector<std::string> vessel;
-    for (int col : {kVesselType, kGrossTonnage, kGrossRegisteredTonnage,
-                    kVesselFlag, kVesselOwner}) {
+    for (int col :
+         {kVesselType, kGrossTonnage, kGrossRegisteredTonnage, kVesselFlag, kVesselOwner}) {
       std::string v = CleanText(f[col]);
       if (!v.empty()) vessel.push_back(absl::StrCat(Header()[col], ": ", v));
     }
     if (!vessel.empty()) {
-      absl::StrAppend(&remarks, remarks.empty() ? "" : " ",
-                      absl::StrJoin(vessel, "; "), ".");
+      absl::StrAppend(&remarks, remarks.empty() ? "" : " ", absl::StrJoin(vessel, "; "), ".");
     }
     e.set_remarks(std::move(remarks));
     e.set_source_file(file.name);
@@ -263,14 +309,13 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink) {
     }
     const int64_t index = sink->AddEntity(std::move(e));
     if (index >= 0 && source->list == "NONSDN") {
-      nonsdn.emplace(sink->entity(index)->source_id(),
-                     NonSdnOrigin{index, source->program});
+      nonsdn.emplace(sink->entity(index)->source_id(), NonSdnOrigin{index, source->program});
     }
   }
   if (!reader.status().ok()) return reader.status();
   if (!reader.header_seen()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.name, " is empty; ", ExpectedHeaderText(Header())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.name, " is empty; ", ExpectedHeaderText(Header())));
   }
   return absl::OkStatus();
 }

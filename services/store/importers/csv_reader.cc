@@ -34,8 +34,7 @@ bool CsvReader::Next(CsvRecord* record) {
       while (end < n && data_[end] != '"' && data_[end] != '\n') ++end;
       field.append(data_.data() + pos_, end - pos_);
       // CRLF inside a quoted field becomes LF.
-      if (end < n && data_[end] == '\n' && !field.empty() &&
-          field.back() == '\r') {
+      if (end < n && data_[end] == '\n' && !field.empty() && field.back() == '\r') {
         field.pop_back();
       }
       pos_ = end;
@@ -53,8 +52,7 @@ bool CsvReader::Next(CsvRecord* record) {
       if (c == '\r' && pos_ + 1 < n && data_[pos_ + 1] == '\n') ++pos_;
       ++pos_;
       ++line_;
-      record->blank = (record->fields.empty() && field.empty() &&
-                       !field_quoted);
+      record->blank = (record->fields.empty() && field.empty() && !field_quoted);
       record->fields.push_back(std::move(field));
       record->line_count = line_ - start_line;
       return true;

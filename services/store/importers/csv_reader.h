@@ -35,8 +35,7 @@ struct CsvRecord {
 
 class CsvReader {
  public:
-  CsvReader(absl::string_view data, char separator)
-      : data_(data), separator_(separator) {}
+  CsvReader(absl::string_view data, char separator) : data_(data), separator_(separator) {}
 
   CsvReader(const CsvReader&) = delete;
   CsvReader& operator=(const CsvReader&) = delete;

@@ -17,24 +17,33 @@ namespace exportscreen::store::importers {
 namespace {
 
 enum Col {
-  kName = 0, kStreet, kCity, kState, kCountry, kPostalCode, kEffectiveDate,
-  kExpirationDate, kStandardOrder, kLastUpdate, kAction, kFrCitation,
+  kName = 0,
+  kStreet,
+  kCity,
+  kState,
+  kCountry,
+  kPostalCode,
+  kEffectiveDate,
+  kExpirationDate,
+  kStandardOrder,
+  kLastUpdate,
+  kAction,
+  kFrCitation,
   kColumnCount
 };
 
 const std::vector<absl::string_view>& Header() {
   static const auto* header = new std::vector<absl::string_view>{
-      "Name", "Street_Address", "City", "State", "Country", "Postal_Code",
-      "Effective_Date", "Expiration_Date", "Standard_Order", "Last_Update",
-      "Action", "FR_Citation"};
+      "Name",           "Street_Address", "City",           "State",
+      "Country",        "Postal_Code",    "Effective_Date", "Expiration_Date",
+      "Standard_Order", "Last_Update",    "Action",         "FR_Citation"};
   return *header;
 }
 
 // The address of one row. The country column holds ISO codes, sometimes a
 // name ("PRC") or a US state put in the wrong column ("NM"); an empty
 // country with a US state code means the US.
-v1::Address MakeAddress(const std::vector<std::string>& f,
-                        const ImportInput& file, int64_t line,
+v1::Address MakeAddress(const std::vector<std::string>& f, const ImportInput& file, int64_t line,
                         ImportSink* sink) {
   v1::Address a;
   a.set_street(CleanText(f[kStreet]));
@@ -53,8 +62,7 @@ v1::Address MakeAddress(const std::vector<std::string>& f,
   } else if (country.empty() && IsUsStateCode(AsciiUpper(a.region()))) {
     a.set_country("US");
   } else if (!country.empty()) {
-    sink->Warn(file.name, line,
-               absl::StrCat("unknown country \"", country, "\""));
+    sink->Warn(file.name, line, absl::StrCat("unknown country \"", country, "\""));
   }
   return a;
 }
@@ -78,8 +86,7 @@ absl::Status ParseDplFile(const ImportInput& file, ImportSink* sink) {
     std::string effective;
     if (!ParseDate(f[kEffectiveDate], &effective)) {
       sink->Reject(file.name, rec.line,
-                   absl::StrCat("bad Effective_Date \"",
-                                CleanText(f[kEffectiveDate]),
+                   absl::StrCat("bad Effective_Date \"", CleanText(f[kEffectiveDate]),
                                 "\" (expected MM/DD/YYYY)"));
       continue;
     }
@@ -109,8 +116,7 @@ absl::Status ParseDplFile(const ImportInput& file, ImportSink* sink) {
     const std::string expiration = CleanText(f[kExpirationDate]);
     if (!expiration.empty() && !ParseDate(expiration, e.mutable_end_date())) {
       sink->Warn(file.name, rec.line,
-                 absl::StrCat("bad Expiration_Date \"", expiration,
-                              "\" ignored"));
+                 absl::StrCat("bad Expiration_Date \"", expiration, "\" ignored"));
     }
     for (std::string& c : ParseFrCitations(f[kFrCitation])) {
       e.add_federal_register_citations(std::move(c));
@@ -120,13 +126,11 @@ absl::Status ParseDplFile(const ImportInput& file, ImportSink* sink) {
     if (!order.empty()) absl::StrAppend(&remarks, "Standard order: ", order, ".");
     const std::string action = CleanText(f[kAction]);
     if (!action.empty()) {
-      absl::StrAppend(&remarks, remarks.empty() ? "" : " ", "Action: ", action,
-                      ".");
+      absl::StrAppend(&remarks, remarks.empty() ? "" : " ", "Action: ", action, ".");
     }
     const std::string updated = CleanText(f[kLastUpdate]);
     if (!updated.empty()) {
-      absl::StrAppend(&remarks, remarks.empty() ? "" : " ",
-                      "Last update: ", updated, ".");
+      absl::StrAppend(&remarks, remarks.empty() ? "" : " ", "Last update: ", updated, ".");
     }
     e.set_remarks(std::move(remarks));
     e.set_source_file(file.name);
@@ -136,8 +140,8 @@ absl::Status ParseDplFile(const ImportInput& file, ImportSink* sink) {
   }
   if (!reader.status().ok()) return reader.status();
   if (!reader.header_seen()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        file.name, " is empty; ", ExpectedHeaderText(Header())));
+    return absl::InvalidArgumentError(
+        absl::StrCat(file.name, " is empty; ", ExpectedHeaderText(Header())));
   }
   return absl::OkStatus();
 }

@@ -14,8 +14,7 @@
 
 namespace exportscreen::store::importers {
 
-absl::Status ParseEntitiesJsonlFile(const ImportInput& file,
-                                    ImportSink* sink) {
+absl::Status ParseEntitiesJsonlFile(const ImportInput& file, ImportSink* sink) {
   const absl::string_view content = file.content;
   size_t pos = 0;
   int64_t line_no = 0;
@@ -24,8 +23,7 @@ absl::Status ParseEntitiesJsonlFile(const ImportInput& file,
   while (pos < content.size()) {
     size_t end = content.find('\n', pos);
     if (end == absl::string_view::npos) end = content.size();
-    const absl::string_view line =
-        absl::StripAsciiWhitespace(content.substr(pos, end - pos));
+    const absl::string_view line = absl::StripAsciiWhitespace(content.substr(pos, end - pos));
     pos = end + 1;
     ++line_no;
     if (line.empty() || line[0] == '#') {
@@ -37,8 +35,7 @@ absl::Status ParseEntitiesJsonlFile(const ImportInput& file,
         google::protobuf::StringPiece(line.data(), line.size()), &e, options);
     if (!status.ok()) {
       sink->Reject(file.name, line_no,
-                   absl::StrCat("invalid ListedEntity JSON: ",
-                                status.ToString()));
+                   absl::StrCat("invalid ListedEntity JSON: ", status.ToString()));
       continue;
     }
     if (e.list().empty() || e.source_id().empty()) {
@@ -52,9 +49,8 @@ absl::Status ParseEntitiesJsonlFile(const ImportInput& file,
     const std::string expected_id = absl::StrCat(e.list(), ":", e.source_id());
     if (!e.entity_id().empty() && e.entity_id() != expected_id) {
       sink->Reject(file.name, line_no,
-                   absl::StrCat("entity_id \"", e.entity_id(),
-                                "\" is not list:source_id \"", expected_id,
-                                "\""));
+                   absl::StrCat("entity_id \"", e.entity_id(), "\" is not list:source_id \"",
+                                expected_id, "\""));
       continue;
     }
     e.set_source_file(file.name);

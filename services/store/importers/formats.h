@@ -19,11 +19,9 @@ absl::Status ParseCslFile(const ImportInput& file, ImportSink* sink);
 absl::Status ParseBisCsvFile(const ImportInput& file, ImportSink* sink);
 absl::Status ParseDplFile(const ImportInput& file, ImportSink* sink);
 absl::Status ParseUnXmlFile(const ImportInput& file, ImportSink* sink);
-absl::Status ParseEntitiesJsonlFile(const ImportInput& file,
-                                    ImportSink* sink);
+absl::Status ParseEntitiesJsonlFile(const ImportInput& file, ImportSink* sink);
 // All files of one OFAC set at once (roles from base names).
-absl::Status ParseOfacSdnFiles(const std::vector<ImportInput>& files,
-                               ImportSink* sink);
+absl::Status ParseOfacSdnFiles(const std::vector<ImportInput>& files, ImportSink* sink);
 
 // The base name of a path ("a/b/sdn.csv" -> "sdn.csv").
 absl::string_view BaseName(absl::string_view path);
@@ -43,8 +41,7 @@ class HeadedCsvReader {
  public:
   // `header` must outlive the reader. `format` names the format in errors.
   HeadedCsvReader(const ImportInput& file, char separator,
-                  const std::vector<absl::string_view>& header,
-                  absl::string_view format);
+                  const std::vector<absl::string_view>& header, absl::string_view format);
   // The next well-formed data row, or false at the end (or on a bad file).
   bool Next(CsvRecord* rec, ImportSink* sink);
   const absl::Status& status() const { return status_; }

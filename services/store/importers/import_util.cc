@@ -17,9 +17,7 @@ size_t ValidUtf8Length(absl::string_view s, size_t i) {
   const unsigned char c = b(i);
   if (c < 0x80) return 1;
   const size_t n = s.size();
-  const auto cont = [&](size_t k) {
-    return k < n && (b(k) & 0xC0) == 0x80;
-  };
+  const auto cont = [&](size_t k) { return k < n && (b(k) & 0xC0) == 0x80; };
   if (c >= 0xC2 && c <= 0xDF) return cont(i + 1) ? 2 : 0;
   if (c >= 0xE0 && c <= 0xEF) {
     if (!cont(i + 1) || !cont(i + 2)) return 0;
@@ -108,8 +106,7 @@ std::string CleanText(absl::string_view in) {
   out.reserve(in.size());
   bool pending_space = false;
   for (char c : in) {
-    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
-        c == '\f') {
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f') {
       pending_space = !out.empty();
       continue;
     }
@@ -143,13 +140,12 @@ bool ParseDate(absl::string_view in, std::string* iso) {
   in = absl::StripAsciiWhitespace(in);
   int y = 0, m = 0, d = 0;
   // "2015-04-07-04:00", "2015-04-07T00:00:00Z": a date with a time or zone.
-  if (in.size() > 10 && (in[10] == 'T' || in[10] == '-' || in[10] == '+' ||
-                         in[10] == 'Z' || in[10] == ' ')) {
+  if (in.size() > 10 &&
+      (in[10] == 'T' || in[10] == '-' || in[10] == '+' || in[10] == 'Z' || in[10] == ' ')) {
     in = in.substr(0, 10);
   }
-  if (in.size() == 10 && in[4] == '-' && in[7] == '-' &&
-      AllDigits(in.substr(0, 4)) && AllDigits(in.substr(5, 2)) &&
-      AllDigits(in.substr(8, 2))) {
+  if (in.size() == 10 && in[4] == '-' && in[7] == '-' && AllDigits(in.substr(0, 4)) &&
+      AllDigits(in.substr(5, 2)) && AllDigits(in.substr(8, 2))) {
     y = ToInt(in.substr(0, 4));
     m = ToInt(in.substr(5, 2));
     d = ToInt(in.substr(8, 2));
@@ -160,8 +156,8 @@ bool ParseDate(absl::string_view in, std::string* iso) {
     const absl::string_view ms = in.substr(0, s1);
     const absl::string_view ds = in.substr(s1 + 1, s2 - s1 - 1);
     const absl::string_view ys = in.substr(s2 + 1);
-    if (!AllDigits(ms) || !AllDigits(ds) || !AllDigits(ys) || ms.size() > 2 ||
-        ds.size() > 2 || ys.size() != 4) {
+    if (!AllDigits(ms) || !AllDigits(ds) || !AllDigits(ys) || ms.size() > 2 || ds.size() > 2 ||
+        ys.size() != 4) {
       return false;
     }
     y = ToInt(ys);
@@ -181,13 +177,13 @@ std::vector<std::string> ParseFrCitations(absl::string_view in) {
   std::vector<absl::string_view> tokens;
   size_t i = 0;
   while (i < in.size()) {
-    while (i < in.size() && (in[i] == ' ' || in[i] == ',' || in[i] == ';' ||
-                             in[i] == '\t' || in[i] == '\r' || in[i] == '\n')) {
+    while (i < in.size() && (in[i] == ' ' || in[i] == ',' || in[i] == ';' || in[i] == '\t' ||
+                             in[i] == '\r' || in[i] == '\n')) {
       ++i;
     }
     size_t j = i;
-    while (j < in.size() && !(in[j] == ' ' || in[j] == ',' || in[j] == ';' ||
-                              in[j] == '\t' || in[j] == '\r' || in[j] == '\n')) {
+    while (j < in.size() && !(in[j] == ' ' || in[j] == ',' || in[j] == ';' || in[j] == '\t' ||
+                              in[j] == '\r' || in[j] == '\n')) {
       ++j;
     }
     if (j > i) tokens.push_back(in.substr(i, j - i));
@@ -197,8 +193,7 @@ std::vector<std::string> ParseFrCitations(absl::string_view in) {
   absl::flat_hash_set<std::string> seen;
   for (size_t t = 0; t + 2 < tokens.size(); ++t) {
     const absl::string_view fr = tokens[t + 1];
-    if (!AllDigits(tokens[t]) ||
-        !(fr == "FR" || fr == "F.R." || fr == "F.R" || fr == "FR.")) {
+    if (!AllDigits(tokens[t]) || !(fr == "FR" || fr == "F.R." || fr == "F.R" || fr == "FR.")) {
       continue;
     }
     absl::string_view page = tokens[t + 2];
@@ -233,8 +228,7 @@ std::vector<int> ParseElFootnotes(absl::string_view in) {
     size_t j = i - 1;
     if (in[j] == ' ' && j > 0) --j;
     const char prev = in[j];
-    const bool after_paren =
-        prev == ')' || (prev == ',' && j >= 1 && in[j - 1] == ')');
+    const bool after_paren = prev == ')' || (prev == ',' && j >= 1 && in[j - 1] == ')');
     const bool after_ear = j >= 2 && in.substr(j - 2, 3) == "EAR";
     if (!after_paren && !after_ear) continue;
     out.push_back(c - '0');
@@ -273,8 +267,8 @@ std::string AsciiUpper(absl::string_view in) {
   return out;
 }
 
-void AddAlias(v1::ListedEntity* entity, absl::string_view name,
-              v1::AliasStrength strength, absl::string_view kind) {
+void AddAlias(v1::ListedEntity* entity, absl::string_view name, v1::AliasStrength strength,
+              absl::string_view kind) {
   std::string clean = CleanText(name);
   if (clean.empty()) return;
   v1::Alias* alias = entity->add_aliases();
@@ -336,17 +330,15 @@ void NormalizeEntity(v1::ListedEntity* entity) {
 int64_t ImportSink::AddEntity(v1::ListedEntity entity) {
   ++result_->records_read;
   entity.set_entity_id(absl::StrCat(entity.list(), ":", entity.source_id()));
-  auto [it, inserted] = ids_.try_emplace(
-      entity.entity_id(), Origin{entity.source_file(), entity.source_line()});
+  auto [it, inserted] =
+      ids_.try_emplace(entity.entity_id(), Origin{entity.source_file(), entity.source_line()});
   if (!inserted) {
     --result_->records_read;  // Reject counts it.
     std::string where = it->second.file == entity.source_file()
                             ? absl::StrCat("line ", it->second.line)
-                            : absl::StrCat(it->second.file, " line ",
-                                           it->second.line);
+                            : absl::StrCat(it->second.file, " line ", it->second.line);
     Reject(entity.source_file(), entity.source_line(),
-           absl::StrCat("duplicate id ", entity.entity_id(), ", first at ",
-                        where));
+           absl::StrCat("duplicate id ", entity.entity_id(), ", first at ", where));
     return -1;
   }
   NormalizeEntity(&entity);
@@ -354,24 +346,18 @@ int64_t ImportSink::AddEntity(v1::ListedEntity entity) {
   return static_cast<int64_t>(result_->entities.size()) - 1;
 }
 
-void ImportSink::Reject(absl::string_view file, int64_t line,
-                        std::string reason) {
+void ImportSink::Reject(absl::string_view file, int64_t line, std::string reason) {
   ++result_->records_read;
-  result_->rejected.push_back(
-      ImportRejection{std::string(file), line, std::move(reason)});
+  result_->rejected.push_back(ImportRejection{std::string(file), line, std::move(reason)});
 }
 
-void ImportSink::Warn(absl::string_view file, int64_t line,
-                      std::string reason) {
-  result_->warnings.push_back(
-      ImportRejection{std::string(file), line, std::move(reason)});
+void ImportSink::Warn(absl::string_view file, int64_t line, std::string reason) {
+  result_->warnings.push_back(ImportRejection{std::string(file), line, std::move(reason)});
 }
 
-std::string ImportSink::UniqueDigestId(absl::string_view list,
-                                       absl::string_view digest) {
+std::string ImportSink::UniqueDigestId(absl::string_view list, absl::string_view digest) {
   std::string id(digest);
-  for (int n = 2; !digest_ids_.insert(absl::StrCat(list, ":", id)).second;
-       ++n) {
+  for (int n = 2; !digest_ids_.insert(absl::StrCat(list, ":", id)).second; ++n) {
     id = absl::StrCat(digest, "-", n);
   }
   return id;

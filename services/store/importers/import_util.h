@@ -93,9 +93,7 @@ class ImportSink {
   std::string UniqueDigestId(absl::string_view list, absl::string_view digest);
 
   ImportResult* result() { return result_; }
-  v1::ListedEntity* entity(int64_t index) {
-    return &result_->entities[static_cast<size_t>(index)];
-  }
+  v1::ListedEntity* entity(int64_t index) { return &result_->entities[static_cast<size_t>(index)]; }
 
  private:
   struct Origin {
@@ -112,8 +110,8 @@ class ImportSink {
 void NormalizeEntity(v1::ListedEntity* entity);
 
 // Adds an alias unless empty; kind "aka", "fka", "nka" or "".
-void AddAlias(v1::ListedEntity* entity, absl::string_view name,
-              v1::AliasStrength strength, absl::string_view kind);
+void AddAlias(v1::ListedEntity* entity, absl::string_view name, v1::AliasStrength strength,
+              absl::string_view kind);
 
 }  // namespace exportscreen::store::importers
 

@@ -18,15 +18,14 @@ using v1::ALIAS_STRENGTH_STRONG;
 // Parenthesised words that are part of a name, not an alias of it.
 bool IsNameFragment(absl::string_view inner) {
   static constexpr absl::string_view kFragments[] = {
-      "PRIVATE", "PVT", "PTY", "PTE", "CJSC", "JSC", "LLC", "LTD", "LIMITED",
-      "INC", "PLC", "GMBH", "SA", "UK", "OOO", "OAO", "PJSC", "PAO", "AO",
-      "ZAO", "FZE", "FZC", "FZCO", "FZ-LLC", "SARL", "SRL", "BV", "AG", "CO"};
+      "PRIVATE", "PVT",  "PTY",  "PTE",    "CJSC", "JSC", "LLC",  "LTD", "LIMITED", "INC",
+      "PLC",     "GMBH", "SA",   "UK",     "OOO",  "OAO", "PJSC", "PAO", "AO",      "ZAO",
+      "FZE",     "FZC",  "FZCO", "FZ-LLC", "SARL", "SRL", "BV",   "AG",  "CO"};
   const std::string upper = AsciiUpper(absl::StripAsciiWhitespace(inner));
   for (absl::string_view f : kFragments) {
     if (upper == f) return true;
   }
-  if (absl::StartsWith(upper, "PRESIDENT OF") ||
-      absl::StartsWith(upper, "DIRECTOR OF")) {
+  if (absl::StartsWith(upper, "PRESIDENT OF") || absl::StartsWith(upper, "DIRECTOR OF")) {
     return true;
   }
   std::string code;
@@ -40,15 +39,13 @@ absl::string_view AkaKind(absl::string_view inner, absl::string_view* rest) {
     absl::string_view text;
     absl::string_view kind;
   };
-  static constexpr Marker kMarkers[] = {
-      {"a.k.a.,", "aka"}, {"a.k.a.:", "aka"}, {"a.k.a.", "aka"},
-      {"aka:", "aka"},    {"aka ", "aka"},    {"f.k.a.,", "fka"},
-      {"f.k.a.:", "fka"}, {"f.k.a.", "fka"},  {"fka:", "fka"},
-      {"formerly", "fka"}, {"n.k.a.", "nka"}};
+  static constexpr Marker kMarkers[] = {{"a.k.a.,", "aka"},  {"a.k.a.:", "aka"}, {"a.k.a.", "aka"},
+                                        {"aka:", "aka"},     {"aka ", "aka"},    {"f.k.a.,", "fka"},
+                                        {"f.k.a.:", "fka"},  {"f.k.a.", "fka"},  {"fka:", "fka"},
+                                        {"formerly", "fka"}, {"n.k.a.", "nka"}};
   absl::string_view s = absl::StripLeadingAsciiWhitespace(inner);
   for (const Marker& m : kMarkers) {
-    if (s.size() >= m.text.size() &&
-        absl::EqualsIgnoreCase(s.substr(0, m.text.size()), m.text)) {
+    if (s.size() >= m.text.size() && absl::EqualsIgnoreCase(s.substr(0, m.text.size()), m.text)) {
       *rest = absl::StripAsciiWhitespace(s.substr(m.text.size()));
       return m.kind;
     }
@@ -72,8 +69,7 @@ void AddPartAliases(absl::string_view name, v1::ListedEntity* entity) {
   for (absl::string_view marker : {" -AKAS- ", " -AKA- "}) {
     const size_t at = name.find(marker);
     if (at == absl::string_view::npos) continue;
-    AddAlias(entity, TrimName(name.substr(0, at)), ALIAS_STRENGTH_STRONG,
-             "aka");
+    AddAlias(entity, TrimName(name.substr(0, at)), ALIAS_STRENGTH_STRONG, "aka");
     const absl::string_view tail = name.substr(at + marker.size());
     if (marker == " -AKAS- ") {
       for (const std::string& part : SplitList(tail, ',')) {
@@ -90,13 +86,12 @@ void AddPartAliases(absl::string_view name, v1::ListedEntity* entity) {
     const size_t close = name.find(')', open);
     if (close == absl::string_view::npos) break;
     const absl::string_view inner = name.substr(open + 1, close - open - 1);
-    const std::string without = TrimName(
-        absl::StrCat(name.substr(0, open), " ", name.substr(close + 1)));
+    const std::string without =
+        TrimName(absl::StrCat(name.substr(0, open), " ", name.substr(close + 1)));
     absl::string_view rest;
     const absl::string_view kind = AkaKind(inner, &rest);
-    const bool trailing =
-        absl::StripAsciiWhitespace(name.substr(close + 1)).empty() ||
-        absl::StripAsciiWhitespace(name.substr(close + 1)) == ".";
+    const bool trailing = absl::StripAsciiWhitespace(name.substr(close + 1)).empty() ||
+                          absl::StripAsciiWhitespace(name.substr(close + 1)) == ".";
     if (!kind.empty()) {
       AddAlias(entity, TrimName(rest), ALIAS_STRENGTH_STRONG, kind);
       AddAlias(entity, without, ALIAS_STRENGTH_STRONG, "aka");

@@ -48,18 +48,14 @@ constexpr RoleInfo kRoles[] = {
     {"cons_prim.csv", Role::kPrimary, true, 12,
      "ent_num, SDN_Name, SDN_Type, Program, Title, Call_Sign, Vess_type, "
      "Tonnage, GRT, Vess_flag, Vess_owner, Remarks"},
-    {"alt.csv", Role::kAlt, false, 5,
-     "ent_num, alt_num, alt_type, alt_name, alt_remarks"},
-    {"cons_alt.csv", Role::kAlt, true, 5,
-     "ent_num, alt_num, alt_type, alt_name, alt_remarks"},
+    {"alt.csv", Role::kAlt, false, 5, "ent_num, alt_num, alt_type, alt_name, alt_remarks"},
+    {"cons_alt.csv", Role::kAlt, true, 5, "ent_num, alt_num, alt_type, alt_name, alt_remarks"},
     {"add.csv", Role::kAdd, false, 6,
      "ent_num, add_num, address, city/state/postal, country, add_remarks"},
     {"cons_add.csv", Role::kAdd, true, 6,
      "ent_num, add_num, address, city/state/postal, country, add_remarks"},
-    {"sdn_comments.csv", Role::kComments, false, 2,
-     "ent_num, remarks_extended"},
-    {"cons_comments.csv", Role::kComments, true, 2,
-     "ent_num, remarks_extended"},
+    {"sdn_comments.csv", Role::kComments, false, 2, "ent_num, remarks_extended"},
+    {"cons_comments.csv", Role::kComments, true, 2, "ent_num, remarks_extended"},
 };
 
 const RoleInfo* FindRole(absl::string_view base_name) {
@@ -126,15 +122,13 @@ void AddRemarkAliases(absl::string_view remarks, v1::ListedEntity* e) {
         end = remarks.find('\'', end);
         if (end == absl::string_view::npos) break;
         const char next = end + 1 < remarks.size() ? remarks[end + 1] : ';';
-        if (next == ';' || next == ',' || next == ')' || next == '.' ||
-            next == ' ') {
+        if (next == ';' || next == ',' || next == ')' || next == '.' || next == ' ') {
           break;
         }
         ++end;
       }
       if (end == absl::string_view::npos) break;
-      AddAlias(e, remarks.substr(start, end - start), v1::ALIAS_STRENGTH_WEAK,
-               m.kind);
+      AddAlias(e, remarks.substr(start, end - start), v1::ALIAS_STRENGTH_WEAK, m.kind);
       pos = end + 1;
     }
   }
@@ -182,8 +176,7 @@ void ParseRemarkSegment(absl::string_view seg, v1::ListedEntity* e) {
   for (absl::string_view p : {"nationality ", "citizen "}) {
     if (absl::StartsWith(seg, p)) {
       std::string code;
-      if (LookupCountryName(StripDot(seg.substr(p.size())), &code) &&
-          !code.empty()) {
+      if (LookupCountryName(StripDot(seg.substr(p.size())), &code) && !code.empty()) {
         e->add_countries(code);
       }
       return;
@@ -197,8 +190,7 @@ void ParseRemarkSegment(absl::string_view seg, v1::ListedEntity* e) {
     const size_t open = value.find(" (");
     if (open != absl::string_view::npos && value.back() == ')') {
       std::string code;
-      if (LookupCountryName(
-              value.substr(open + 2, value.size() - open - 3), &code)) {
+      if (LookupCountryName(value.substr(open + 2, value.size() - open - 3), &code)) {
         id.set_country(code);
       }
       value = value.substr(0, open);
@@ -221,43 +213,36 @@ class OfacImport {
   explicit OfacImport(ImportSink* sink) : sink_(sink) {}
 
   // Reads the records of `file`; checks the first data row's shape.
-  absl::Status ForEachRow(
-      const ImportInput& file, const RoleInfo& role,
-      const std::function<void(const CsvRecord&)>& on_row) {
+  absl::Status ForEachRow(const ImportInput& file, const RoleInfo& role,
+                          const std::function<void(const CsvRecord&)>& on_row) {
     CsvReader reader(file.content, ',');
     CsvRecord rec;
     bool first = true;
     while (reader.Next(&rec)) {
-      if (rec.blank ||
-          (rec.fields.size() == 1 && CleanText(rec.fields[0]) == "\x1A")) {
+      if (rec.blank || (rec.fields.size() == 1 && CleanText(rec.fields[0]) == "\x1A")) {
         sink_->Skip();
         continue;
       }
-      const bool ok_shape = rec.fields.size() == role.columns &&
-                            IsEntNum(CleanText(rec.fields[0]));
+      const bool ok_shape = rec.fields.size() == role.columns && IsEntNum(CleanText(rec.fields[0]));
       if (first && !ok_shape) {
         return absl::InvalidArgumentError(absl::StrCat(
-            file.name, " is not an OFAC ", role.file_name,
-            " file: line ", rec.line, " has ", rec.fields.size(),
-            " column(s); expected ", role.columns, " headerless columns (",
+            file.name, " is not an OFAC ", role.file_name, " file: line ", rec.line, " has ",
+            rec.fields.size(), " column(s); expected ", role.columns, " headerless columns (",
             role.column_names, ") starting with a numeric ent_num"));
       }
       first = false;
       if (rec.truncated) {
-        sink_->Reject(file.name, rec.line,
-                      "truncated record: file ends inside a quoted field");
+        sink_->Reject(file.name, rec.line, "truncated record: file ends inside a quoted field");
         continue;
       }
       if (rec.fields.size() != role.columns) {
         sink_->Reject(file.name, rec.line,
-                      absl::StrCat("expected ", role.columns,
-                                   " columns, got ", rec.fields.size()));
+                      absl::StrCat("expected ", role.columns, " columns, got ", rec.fields.size()));
         continue;
       }
       if (!IsEntNum(CleanText(rec.fields[0]))) {
         sink_->Reject(file.name, rec.line,
-                      absl::StrCat("ent_num \"", CleanText(rec.fields[0]),
-                                   "\" is not a number"));
+                      absl::StrCat("ent_num \"", CleanText(rec.fields[0]), "\" is not a number"));
         continue;
       }
       on_row(rec);
@@ -265,8 +250,7 @@ class OfacImport {
     return absl::OkStatus();
   }
 
-  absl::Status Primary(const ImportInput& file, const RoleInfo& role,
-                       OfacSet* set) {
+  absl::Status Primary(const ImportInput& file, const RoleInfo& role, OfacSet* set) {
     const std::string list = role.consolidated ? "NONSDN" : "SDN";
     return ForEachRow(file, role, [&](const CsvRecord& rec) {
       const auto& f = rec.fields;
@@ -288,8 +272,7 @@ class OfacImport {
       } else if (type == "aircraft") {
         e.set_type(v1::ENTITY_TYPE_AIRCRAFT);
       } else {
-        sink_->Warn(file.name, rec.line,
-                    absl::StrCat("unknown SDN_Type \"", type, "\""));
+        sink_->Warn(file.name, rec.line, absl::StrCat("unknown SDN_Type \"", type, "\""));
       }
       for (std::string& p : ParsePrograms(OfacField(f[3]))) {
         e.add_programs(std::move(p));
@@ -312,8 +295,8 @@ class OfacImport {
         }
       }
       std::vector<std::string> vessel;
-      static constexpr absl::string_view kVesselCols[] = {
-          "Vessel type", "Tonnage", "GRT", "Vessel flag", "Vessel owner"};
+      static constexpr absl::string_view kVesselCols[] = {"Vessel type", "Tonnage", "GRT",
+                                                          "Vessel flag", "Vessel owner"};
       for (int col = 6; col <= 10; ++col) {
         std::string v = OfacField(f[static_cast<size_t>(col)]);
         if (!v.empty()) {
@@ -335,21 +318,18 @@ class OfacImport {
   }
 
   // Finds the entity of an alt/add/comments row, or rejects the row.
-  v1::ListedEntity* Owner(const ImportInput& file, const CsvRecord& rec,
-                          OfacSet* set) {
+  v1::ListedEntity* Owner(const ImportInput& file, const CsvRecord& rec, OfacSet* set) {
     const std::string ent_num = CleanText(rec.fields[0]);
     auto it = set->by_ent_num.find(ent_num);
     if (it == set->by_ent_num.end()) {
       sink_->Reject(file.name, rec.line,
-                    absl::StrCat("no primary record ent_num ", ent_num,
-                                 " in this import"));
+                    absl::StrCat("no primary record ent_num ", ent_num, " in this import"));
       return nullptr;
     }
     return sink_->entity(it->second);
   }
 
-  absl::Status Alt(const ImportInput& file, const RoleInfo& role,
-                   OfacSet* set) {
+  absl::Status Alt(const ImportInput& file, const RoleInfo& role, OfacSet* set) {
     return ForEachRow(file, role, [&](const CsvRecord& rec) {
       const auto& f = rec.fields;
       const std::string name = OfacField(f[3]);
@@ -361,22 +341,18 @@ class OfacImport {
       if (e == nullptr) return;
       std::string kind = absl::AsciiStrToLower(OfacField(f[2]));
       if (kind != "aka" && kind != "fka" && kind != "nka") {
-        sink_->Warn(file.name, rec.line,
-                    absl::StrCat("unknown alt_type \"", kind, "\""));
+        sink_->Warn(file.name, rec.line, absl::StrCat("unknown alt_type \"", kind, "\""));
         kind.clear();
       }
       const std::string remarks = absl::AsciiStrToLower(OfacField(f[4]));
-      const bool weak = absl::StrContains(remarks, "weak") ||
-                        absl::StrContains(remarks, "low quality");
-      AddAlias(e, name,
-               weak ? v1::ALIAS_STRENGTH_WEAK : v1::ALIAS_STRENGTH_STRONG,
-               kind);
+      const bool weak =
+          absl::StrContains(remarks, "weak") || absl::StrContains(remarks, "low quality");
+      AddAlias(e, name, weak ? v1::ALIAS_STRENGTH_WEAK : v1::ALIAS_STRENGTH_STRONG, kind);
       sink_->Merge();
     });
   }
 
-  absl::Status Add(const ImportInput& file, const RoleInfo& role,
-                   OfacSet* set) {
+  absl::Status Add(const ImportInput& file, const RoleInfo& role, OfacSet* set) {
     return ForEachRow(file, role, [&](const CsvRecord& rec) {
       const auto& f = rec.fields;
       v1::ListedEntity* e = Owner(file, rec, set);
@@ -391,34 +367,29 @@ class OfacImport {
           a.set_country(code);
           if (!code.empty()) e->add_countries(code);
         } else {
-          sink_->Warn(file.name, rec.line,
-                      absl::StrCat("unknown country name \"", country, "\""));
+          sink_->Warn(file.name, rec.line, absl::StrCat("unknown country name \"", country, "\""));
           // Keep the name visible rather than lose it.
           a.set_region(country);
         }
       }
       const std::string note = OfacField(f[5]);
       if (!note.empty()) {
-        AppendRemark(e->mutable_remarks(),
-                     absl::StrCat("Address note: ", note, "."));
+        AppendRemark(e->mutable_remarks(), absl::StrCat("Address note: ", note, "."));
       }
-      if (!a.street().empty() || !a.city().empty() || !a.country().empty() ||
-          !a.region().empty()) {
+      if (!a.street().empty() || !a.city().empty() || !a.country().empty() || !a.region().empty()) {
         *e->add_addresses() = std::move(a);
       }
       sink_->Merge();
     });
   }
 
-  absl::Status Comments(const ImportInput& file, const RoleInfo& role,
-                        OfacSet* set) {
+  absl::Status Comments(const ImportInput& file, const RoleInfo& role, OfacSet* set) {
     return ForEachRow(file, role, [&](const CsvRecord& rec) {
       const std::string ent_num = CleanText(rec.fields[0]);
       auto it = set->by_ent_num.find(ent_num);
       if (it == set->by_ent_num.end()) {
         sink_->Reject(file.name, rec.line,
-                      absl::StrCat("no primary record ent_num ", ent_num,
-                                   " in this import"));
+                      absl::StrCat("no primary record ent_num ", ent_num, " in this import"));
         return;
       }
       // remarks_extended continues the (length-limited) Remarks column.
@@ -450,8 +421,7 @@ class OfacImport {
 
 }  // namespace
 
-absl::Status ParseOfacSdnFiles(const std::vector<ImportInput>& files,
-                               ImportSink* sink) {
+absl::Status ParseOfacSdnFiles(const std::vector<ImportInput>& files, ImportSink* sink) {
   struct Item {
     const ImportInput* file;
     const RoleInfo* role;
@@ -462,11 +432,11 @@ absl::Status ParseOfacSdnFiles(const std::vector<ImportInput>& files,
   for (const ImportInput& file : files) {
     const RoleInfo* role = FindRole(BaseName(file.name));
     if (role == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ofac_sdn: cannot tell the role of file \"", file.name,
-          "\" from its name; expected sdn.csv, alt.csv, add.csv, "
-          "sdn_comments.csv or cons_prim.csv, cons_alt.csv, cons_add.csv, "
-          "cons_comments.csv"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ofac_sdn: cannot tell the role of file \"", file.name,
+                       "\" from its name; expected sdn.csv, alt.csv, add.csv, "
+                       "sdn_comments.csv or cons_prim.csv, cons_alt.csv, cons_add.csv, "
+                       "cons_comments.csv"));
     }
     for (const Item& other : items) {
       if (other.role == role) {
@@ -480,12 +450,12 @@ absl::Status ParseOfacSdnFiles(const std::vector<ImportInput>& files,
   }
   for (int set = 0; set < 2; ++set) {
     if (has_other[set] && !has_primary[set]) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ofac_sdn: no primary file: ",
-          set == 0 ? "alt.csv/add.csv/sdn_comments.csv need sdn.csv"
-                   : "cons_alt.csv/cons_add.csv/cons_comments.csv need "
-                     "cons_prim.csv",
-          " in the same import (ent_nums refer to it)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ofac_sdn: no primary file: ",
+                       set == 0 ? "alt.csv/add.csv/sdn_comments.csv need sdn.csv"
+                                : "cons_alt.csv/cons_add.csv/cons_comments.csv need "
+                                  "cons_prim.csv",
+                       " in the same import (ent_nums refer to it)"));
     }
   }
   OfacImport import(sink);

@@ -24,8 +24,7 @@ bool HeaderMatches(const std::vector<std::string>& fields,
                    const std::vector<absl::string_view>& expected) {
   if (fields.size() != expected.size()) return false;
   for (size_t i = 0; i < fields.size(); ++i) {
-    if (!absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(fields[i]),
-                                expected[i])) {
+    if (!absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(fields[i]), expected[i])) {
       return false;
     }
   }
@@ -67,15 +66,14 @@ bool HeadedCsvReader::Next(CsvRecord* rec, ImportSink* sink) {
       continue;
     }
     if (rec->truncated) {
-      sink->Reject(file_.name, rec->line,
-                   "truncated record: file ends inside a quoted field");
+      sink->Reject(file_.name, rec->line, "truncated record: file ends inside a quoted field");
       continue;
     }
     if (rec->fields.size() != header_.size()) {
-      sink->Reject(file_.name, rec->line,
-                   absl::StrCat("expected ", header_.size(),
-                                separator_ == '\t' ? " tab-separated" : "",
-                                " columns, got ", rec->fields.size()));
+      sink->Reject(
+          file_.name, rec->line,
+          absl::StrCat("expected ", header_.size(), separator_ == '\t' ? " tab-separated" : "",
+                       " columns, got ", rec->fields.size()));
       continue;
     }
     return true;
@@ -85,18 +83,18 @@ bool HeadedCsvReader::Next(CsvRecord* rec, ImportSink* sink) {
 
 }  // namespace importers
 
-absl::StatusOr<ImportResult> ParseListFiles(
-    absl::string_view format, const std::vector<ImportInput>& files) {
+absl::StatusOr<ImportResult> ParseListFiles(absl::string_view format,
+                                            const std::vector<ImportInput>& files) {
   using importers::ImportSink;
-  static constexpr absl::string_view kFormats[] = {
-      "csl", "bis_csv", "ofac_sdn", "dpl", "un_xml", "entities_jsonl"};
+  static constexpr absl::string_view kFormats[] = {"csl", "bis_csv", "ofac_sdn",
+                                                   "dpl", "un_xml",  "entities_jsonl"};
   bool known = false;
   for (absl::string_view f : kFormats) known = known || f == format;
   if (!known) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown list format \"", format,
-        "\"; expected one of: csl, bis_csv, ofac_sdn, dpl, un_xml, "
-        "entities_jsonl"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown list format \"", format,
+                     "\"; expected one of: csl, bis_csv, ofac_sdn, dpl, un_xml, "
+                     "entities_jsonl"));
   }
   if (files.empty()) {
     return absl::InvalidArgumentError("no input files");
@@ -118,8 +116,7 @@ absl::StatusOr<ImportResult> ParseListFiles(
       copy.content = importers::SanitizeUtf8(file.content, &replaced);
       if (replaced > 0) {
         sink.Warn(copy.name, 0,
-                  absl::StrCat(replaced,
-                               " invalid UTF-8 byte(s) replaced by U+FFFD"));
+                  absl::StrCat(replaced, " invalid UTF-8 byte(s) replaced by U+FFFD"));
       }
     }
     clean.push_back(std::move(copy));

@@ -22,8 +22,8 @@ namespace {
 struct Record {
   bool individual = true;
   int64_t line = 0;
-  std::string dataid, first, second, third, fourth, list_type, reference,
-      listed_on, comments, original_script, gender;
+  std::string dataid, first, second, third, fourth, list_type, reference, listed_on, comments,
+      original_script, gender;
   std::vector<std::string> titles, designations, nationalities;
   std::vector<v1::Alias> aliases;
   std::vector<v1::Address> addresses;
@@ -34,20 +34,18 @@ struct Record {
 
 // Current sub-element group (alias, address ...) and its fields.
 struct Group {
-  std::string quality, name, street, city, state, zip, country, note,
-      date_type, date, year, from_year, to_year, doc_type, doc_type2, number,
-      issuing_country, doc_country;
+  std::string quality, name, street, city, state, zip, country, note, date_type, date, year,
+      from_year, to_year, doc_type, doc_type2, number, issuing_country, doc_country;
   std::vector<std::string> values;  // VALUE children (TITLE, NATIONALITY ...)
 };
 
 class UnParser {
  public:
-  UnParser(const ImportInput& file, ImportSink* sink)
-      : file_(file), sink_(sink) {}
+  UnParser(const ImportInput& file, ImportSink* sink) : file_(file), sink_(sink) {}
 
   absl::Status Parse() {
-    std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(
-        XML_ParserCreate("UTF-8"), &XML_ParserFree);
+    std::unique_ptr<XML_ParserStruct, decltype(&XML_ParserFree)> parser(XML_ParserCreate("UTF-8"),
+                                                                        &XML_ParserFree);
     if (parser == nullptr) return absl::InternalError("XML_ParserCreate");
     parser_ = parser.get();
     XML_SetUserData(parser_, this);
@@ -60,27 +58,25 @@ class UnParser {
     do {
       const size_t len = std::min(kChunk, content.size() - pos);
       const bool last = pos + len >= content.size();
-      if (XML_Parse(parser_, content.data() + pos, static_cast<int>(len),
-                    last) == XML_STATUS_ERROR) {
+      if (XML_Parse(parser_, content.data() + pos, static_cast<int>(len), last) ==
+          XML_STATUS_ERROR) {
         return absl::InvalidArgumentError(absl::StrCat(
-            file_.name, " is not valid un_xml: ",
-            XML_ErrorString(XML_GetErrorCode(parser_)), " at line ",
-            XML_GetCurrentLineNumber(parser_)));
+            file_.name, " is not valid un_xml: ", XML_ErrorString(XML_GetErrorCode(parser_)),
+            " at line ", XML_GetCurrentLineNumber(parser_)));
       }
       pos += len;
     } while (pos < content.size());
     if (!root_ok_) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          file_.name,
-          " is not a UN consolidated list: expected root element "
-          "CONSOLIDATED_LIST"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_.name,
+                       " is not a UN consolidated list: expected root element "
+                       "CONSOLIDATED_LIST"));
     }
     return absl::OkStatus();
   }
 
  private:
-  static void XMLCALL OnStart(void* data, const XML_Char* name,
-                              const XML_Char** /*attrs*/) {
+  static void XMLCALL OnStart(void* data, const XML_Char* name, const XML_Char** /*attrs*/) {
     static_cast<UnParser*>(data)->Start(name);
   }
   static void XMLCALL OnEnd(void* data, const XML_Char* name) {
@@ -131,25 +127,44 @@ class UnParser {
       return;
     }
     // A leaf inside a group.
-    if (name == "QUALITY") group_.quality = value;
-    else if (name == "ALIAS_NAME") group_.name = value;
-    else if (name == "STREET") group_.street = value;
-    else if (name == "CITY") group_.city = value;
-    else if (name == "STATE_PROVINCE") group_.state = value;
-    else if (name == "ZIP_CODE") group_.zip = value;
-    else if (name == "COUNTRY") group_.country = value;
-    else if (name == "NOTE") group_.note = value;
-    else if (name == "TYPE_OF_DATE") group_.date_type = value;
-    else if (name == "DATE") group_.date = value;
-    else if (name == "YEAR") group_.year = value;
-    else if (name == "FROM_YEAR") group_.from_year = value;
-    else if (name == "TO_YEAR") group_.to_year = value;
-    else if (name == "TYPE_OF_DOCUMENT") group_.doc_type = value;
-    else if (name == "TYPE_OF_DOCUMENT2") group_.doc_type2 = value;
-    else if (name == "NUMBER") group_.number = value;
-    else if (name == "ISSUING_COUNTRY") group_.issuing_country = value;
-    else if (name == "COUNTRY_OF_ISSUE") group_.doc_country = value;
-    else if (name == "VALUE" && !value.empty()) group_.values.push_back(value);
+    if (name == "QUALITY")
+      group_.quality = value;
+    else if (name == "ALIAS_NAME")
+      group_.name = value;
+    else if (name == "STREET")
+      group_.street = value;
+    else if (name == "CITY")
+      group_.city = value;
+    else if (name == "STATE_PROVINCE")
+      group_.state = value;
+    else if (name == "ZIP_CODE")
+      group_.zip = value;
+    else if (name == "COUNTRY")
+      group_.country = value;
+    else if (name == "NOTE")
+      group_.note = value;
+    else if (name == "TYPE_OF_DATE")
+      group_.date_type = value;
+    else if (name == "DATE")
+      group_.date = value;
+    else if (name == "YEAR")
+      group_.year = value;
+    else if (name == "FROM_YEAR")
+      group_.from_year = value;
+    else if (name == "TO_YEAR")
+      group_.to_year = value;
+    else if (name == "TYPE_OF_DOCUMENT")
+      group_.doc_type = value;
+    else if (name == "TYPE_OF_DOCUMENT2")
+      group_.doc_type2 = value;
+    else if (name == "NUMBER")
+      group_.number = value;
+    else if (name == "ISSUING_COUNTRY")
+      group_.issuing_country = value;
+    else if (name == "COUNTRY_OF_ISSUE")
+      group_.doc_country = value;
+    else if (name == "VALUE" && !value.empty())
+      group_.values.push_back(value);
   }
 
   std::string CountryCode(const std::string& name) {
@@ -162,17 +177,28 @@ class UnParser {
 
   void EndTopLevel(absl::string_view name, std::string value) {
     Record& r = record_;
-    if (name == "DATAID") r.dataid = value;
-    else if (name == "FIRST_NAME") r.first = value;
-    else if (name == "SECOND_NAME") r.second = value;
-    else if (name == "THIRD_NAME") r.third = value;
-    else if (name == "FOURTH_NAME") r.fourth = value;
-    else if (name == "UN_LIST_TYPE") r.list_type = value;
-    else if (name == "REFERENCE_NUMBER") r.reference = value;
-    else if (name == "LISTED_ON") r.listed_on = value;
-    else if (name == "COMMENTS1") r.comments = value;
-    else if (name == "NAME_ORIGINAL_SCRIPT") r.original_script = value;
-    else if (name == "GENDER") r.gender = value;
+    if (name == "DATAID")
+      r.dataid = value;
+    else if (name == "FIRST_NAME")
+      r.first = value;
+    else if (name == "SECOND_NAME")
+      r.second = value;
+    else if (name == "THIRD_NAME")
+      r.third = value;
+    else if (name == "FOURTH_NAME")
+      r.fourth = value;
+    else if (name == "UN_LIST_TYPE")
+      r.list_type = value;
+    else if (name == "REFERENCE_NUMBER")
+      r.reference = value;
+    else if (name == "LISTED_ON")
+      r.listed_on = value;
+    else if (name == "COMMENTS1")
+      r.comments = value;
+    else if (name == "NAME_ORIGINAL_SCRIPT")
+      r.original_script = value;
+    else if (name == "GENDER")
+      r.gender = value;
     else if (name == "TITLE") {
       for (std::string& v : group_.values) r.titles.push_back(std::move(v));
     } else if (name == "DESIGNATION") {
@@ -202,8 +228,8 @@ class UnParser {
       a.set_region(group_.state);
       a.set_postal_code(group_.zip);
       a.set_country(CountryCode(group_.country));
-      if (a.street().empty() && a.city().empty() && a.region().empty() &&
-          a.postal_code().empty() && a.country().empty()) {
+      if (a.street().empty() && a.city().empty() && a.region().empty() && a.postal_code().empty() &&
+          a.country().empty()) {
         return;
       }
       r.addresses.push_back(std::move(a));
@@ -222,9 +248,8 @@ class UnParser {
       v1::Identifier id;
       id.set_type(group_.doc_type.empty() ? "Document" : group_.doc_type);
       id.set_value(group_.number);
-      std::string country = group_.issuing_country.empty()
-                                ? group_.doc_country
-                                : group_.issuing_country;
+      std::string country =
+          group_.issuing_country.empty() ? group_.doc_country : group_.issuing_country;
       id.set_country(CountryCode(country));
       r.documents.push_back(std::move(id));
     }
@@ -242,15 +267,13 @@ class UnParser {
       return;
     }
     if (name.empty()) {
-      sink_->Reject(file_.name, r.line,
-                    absl::StrCat("record DATAID ", r.dataid, " has no name"));
+      sink_->Reject(file_.name, r.line, absl::StrCat("record DATAID ", r.dataid, " has no name"));
       return;
     }
     v1::ListedEntity e;
     e.set_list("UN");
     e.set_source_id(r.dataid);
-    e.set_type(r.individual ? v1::ENTITY_TYPE_PERSON
-                            : v1::ENTITY_TYPE_ORGANIZATION);
+    e.set_type(r.individual ? v1::ENTITY_TYPE_PERSON : v1::ENTITY_TYPE_ORGANIZATION);
     e.set_primary_name(name);
     if (!r.original_script.empty()) {
       v1::Alias* a = e.add_aliases();
@@ -268,10 +291,8 @@ class UnParser {
       if (!code.empty()) e.add_countries(code);
     }
     if (!r.list_type.empty()) e.add_programs(r.list_type);
-    if (!r.listed_on.empty() &&
-        !ParseDate(r.listed_on, e.mutable_start_date())) {
-      sink_->Warn(file_.name, r.line,
-                  absl::StrCat("bad LISTED_ON \"", r.listed_on, "\" ignored"));
+    if (!r.listed_on.empty() && !ParseDate(r.listed_on, e.mutable_start_date())) {
+      sink_->Warn(file_.name, r.line, absl::StrCat("bad LISTED_ON \"", r.listed_on, "\" ignored"));
     }
     if (!r.reference.empty()) {
       v1::Identifier* id = e.add_identifiers();
@@ -283,15 +304,13 @@ class UnParser {
     e.set_title(absl::StrJoin(r.titles, "; "));
     std::string remarks;
     if (!r.designations.empty()) {
-      absl::StrAppend(&remarks, "Designation: ",
-                      absl::StrJoin(r.designations, "; "), ". ");
+      absl::StrAppend(&remarks, "Designation: ", absl::StrJoin(r.designations, "; "), ". ");
     }
     if (!r.gender.empty()) absl::StrAppend(&remarks, "Gender: ", r.gender, ". ");
     absl::StrAppend(&remarks, r.comments);
     e.set_remarks(CleanText(remarks));
     for (const std::string& c : r.unknown_countries) {
-      sink_->Warn(file_.name, r.line,
-                  absl::StrCat("unknown country name \"", c, "\""));
+      sink_->Warn(file_.name, r.line, absl::StrCat("unknown country name \"", c, "\""));
     }
     e.set_source_file(file_.name);
     e.set_source_line(r.line);

@@ -19,10 +19,14 @@ using exportscreen::matching::NameKind;
 const NameIndex& Index() {
   static const NameIndex* index = [] {
     std::vector<IndexEntity> es;
-    const char* names[] = {"Huawei Technologies Co., Ltd.", "OAO Rosneft",
-                           "SMITH, John William", "华为技术有限公司",
-                           "ООО Газпром", "Sharif University of Technology",
-                           "Beijing Institute No. 14", "Hua Wei Trading Ltd"};
+    const char* names[] = {"Huawei Technologies Co., Ltd.",
+                           "OAO Rosneft",
+                           "SMITH, John William",
+                           "华为技术有限公司",
+                           "ООО Газпром",
+                           "Sharif University of Technology",
+                           "Beijing Institute No. 14",
+                           "Hua Wei Trading Ltd"};
     uint32_t ord = 0;
     for (const char* n : names) {
       IndexEntity e;
@@ -54,8 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   exportscreen::matching::MatchOptions o;
   o.min_score = size % 2 ? 0.0 : 0.8;
   auto hits = Index().Match(q, o);
-  if (!hits.ok() &&
-      hits.status().code() != absl::StatusCode::kInvalidArgument) {
+  if (!hits.ok() && hits.status().code() != absl::StatusCode::kInvalidArgument) {
     __builtin_trap();
   }
   if (hits.ok()) {

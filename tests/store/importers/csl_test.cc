@@ -20,21 +20,20 @@ constexpr char kHeader[] =
     "places_of_birth,source_information_url,ids\n";
 
 // A row with the given fields in the columns that matter here.
-std::string Row(const std::string& id, const std::string& source,
-                const std::string& type, const std::string& name,
+std::string Row(const std::string& id, const std::string& source, const std::string& type,
+                const std::string& name,
                 const std::string& extra_after_name = std::string(23, ',')) {
-  return id + "," + source + ",," + type + ",," + name + extra_after_name +
-         "\n";
+  return id + "," + source + ",," + type + ",," + name + extra_after_name + "\n";
 }
 
 TEST(CslTest, ParsesEntityListRow) {
   std::string csv = std::string(kHeader) +
-      "e1,Entity List (EL) - Bureau of Industry and Security,,,,"
-      "\"Acme Tech Co., Ltd. (ACME)\",,\"1 Road, Shenzhen, 518000, CN; "
-      "Hong Kong, HK\",\"84 FR 22963, 85 FR 29853\",2019-05-16,,,"
-      "\"For all items subject to the EAR, see §§ 734.9(e)1 and 744.11 of "
-      "the EAR2\",Presumption of denial,,,,,,,,,\"Acme; Acme Shenzhen\",,,,,,"
-      "\"Unified Social Credit Code (USCC), 91440300, CN; Gender, Male\"\n";
+                    "e1,Entity List (EL) - Bureau of Industry and Security,,,,"
+                    "\"Acme Tech Co., Ltd. (ACME)\",,\"1 Road, Shenzhen, 518000, CN; "
+                    "Hong Kong, HK\",\"84 FR 22963, 85 FR 29853\",2019-05-16,,,"
+                    "\"For all items subject to the EAR, see §§ 734.9(e)1 and 744.11 of "
+                    "the EAR2\",Presumption of denial,,,,,,,,,\"Acme; Acme Shenzhen\",,,,,,"
+                    "\"Unified Social Credit Code (USCC), 91440300, CN; Gender, Male\"\n";
   auto r = testing::MustParse("csl", {{"csl.csv", csv}});
   ASSERT_EQ(r.entities.size(), 1u) << testing::Reasons(r);
   const auto& e = r.entities[0];
@@ -43,13 +42,11 @@ TEST(CslTest, ParsesEntityListRow) {
   EXPECT_THAT(e.countries(), ElementsAre("CN", "HK"));
   ASSERT_EQ(e.addresses_size(), 2);
   EXPECT_EQ(e.addresses(0).street(), "1 Road, Shenzhen, 518000");
-  EXPECT_THAT(e.federal_register_citations(),
-              ElementsAre("84 FR 22963", "85 FR 29853"));
+  EXPECT_THAT(e.federal_register_citations(), ElementsAre("84 FR 22963", "85 FR 29853"));
   EXPECT_EQ(e.start_date(), "2019-05-16");
   EXPECT_THAT(std::vector<int>(e.el_footnotes().begin(), e.el_footnotes().end()),
               ElementsAre(1, 2));
-  EXPECT_TRUE(testing::HasAlias(e, "Acme Tech Co., Ltd.",
-                                v1::ALIAS_STRENGTH_STRONG));
+  EXPECT_TRUE(testing::HasAlias(e, "Acme Tech Co., Ltd.", v1::ALIAS_STRENGTH_STRONG));
   EXPECT_TRUE(testing::HasAlias(e, "Acme Shenzhen", v1::ALIAS_STRENGTH_STRONG));
   ASSERT_EQ(e.identifiers_size(), 1);
   EXPECT_EQ(e.identifiers(0).type(), "Unified Social Credit Code (USCC)");
@@ -60,16 +57,19 @@ TEST(CslTest, ParsesEntityListRow) {
 }
 
 TEST(CslTest, SourceCodesAndTypes) {
-  std::string csv = std::string(kHeader) +
-      Row("1", "Specially Designated Nationals (SDN) - Treasury Department",
-          "Individual", "A") +
-      Row("2", "Sectoral Sanctions Identifications List (SSI) - Treasury "
-          "Department", "Entity", "B") +
+  std::string csv =
+      std::string(kHeader) +
+      Row("1", "Specially Designated Nationals (SDN) - Treasury Department", "Individual", "A") +
+      Row("2",
+          "Sectoral Sanctions Identifications List (SSI) - Treasury "
+          "Department",
+          "Entity", "B") +
       Row("3", "ITAR Debarred (DTC) - State Department", "", "C") +
-      Row("4", "Nonproliferation Sanctions (ISN) - State Department", "Vessel",
-          "D") +
-      Row("5", "Military End User (MEU) List - Bureau of Industry and "
-          "Security", "", "E");
+      Row("4", "Nonproliferation Sanctions (ISN) - State Department", "Vessel", "D") +
+      Row("5",
+          "Military End User (MEU) List - Bureau of Industry and "
+          "Security",
+          "", "E");
   auto r = testing::MustParse("csl", {{"csl.csv", csv}});
   ASSERT_EQ(r.entities.size(), 5u) << testing::Reasons(r);
   EXPECT_EQ(r.entities[0].entity_id(), "SDN:1");
@@ -83,15 +83,15 @@ TEST(CslTest, SourceCodesAndTypes) {
 }
 
 TEST(CslTest, RejectionsWithLineNumbers) {
-  std::string csv = std::string(kHeader) + kHeader +  // header twice
+  std::string csv =
+      std::string(kHeader) + kHeader +  // header twice
       Row("1", "Entity List (EL) - x", "", "Good") +
-      Row("2", "Entity List (EL) - x", "", "") +             // empty name
-      Row("3", "Mystery List (MYS) - x", "", "Who") +        // unknown source
-      "4,Entity List (EL) - x,,,,short\n" +                   // columns
-      Row("1", "Entity List (EL) - x", "", "Again") +        // duplicate id
-      Row("5", "Entity List (EL) - x", "", "Bad date",
-          ",,,,not-a-date" + std::string(19, ',')) +
-      "6,Entity List (EL) - x,,,,\"cut off\n";                // truncated
+      Row("2", "Entity List (EL) - x", "", "") +       // empty name
+      Row("3", "Mystery List (MYS) - x", "", "Who") +  // unknown source
+      "4,Entity List (EL) - x,,,,short\n" +            // columns
+      Row("1", "Entity List (EL) - x", "", "Again") +  // duplicate id
+      Row("5", "Entity List (EL) - x", "", "Bad date", ",,,,not-a-date" + std::string(19, ',')) +
+      "6,Entity List (EL) - x,,,,\"cut off\n";  // truncated
   auto r = testing::MustParse("csl", {{"csl.csv", csv}});
   EXPECT_EQ(r.skipped_lines, 2);
   ASSERT_EQ(r.entities.size(), 2u);
@@ -116,21 +116,19 @@ TEST(CslTest, WrongHeaderIsInvalidArgument) {
   auto r = ParseListFiles("csl", {{"x.csv", "Name,Street\nA,B\n"}});
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(r.status().message()), HasSubstr("x.csv"));
-  EXPECT_THAT(std::string(r.status().message()),
-              HasSubstr("expected header: _id,source"));
+  EXPECT_THAT(std::string(r.status().message()), HasSubstr("expected header: _id,source"));
   EXPECT_FALSE(ParseListFiles("csl", {{"e.csv", ""}}).ok());
 }
 
 TEST(CslTest, UnknownFormatAndNoFiles) {
   EXPECT_EQ(ParseListFiles("xml", {{"a", "b"}}).status().code(),
             absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ParseListFiles("csl", {}).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ParseListFiles("csl", {}).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(CslTest, InvalidUtf8IsReplacedNotFatal) {
-  std::string csv = std::string(kHeader) +
-                    Row("1", "Entity List (EL) - x", "", "Bad \xFF\xFE name");
+  std::string csv =
+      std::string(kHeader) + Row("1", "Entity List (EL) - x", "", "Bad \xFF\xFE name");
   auto r = testing::MustParse("csl", {{"csl.csv", csv}});
   ASSERT_EQ(r.entities.size(), 1u);
   EXPECT_EQ(r.entities[0].primary_name(), "Bad \xEF\xBF\xBD\xEF\xBF\xBD name");

@@ -16,25 +16,21 @@ constexpr char kHeader[] =
     "\"Postal_Code\"\t\"Effective_Date\"\t\"Expiration_Date\"\t"
     "\"Standard_Order\"\t\"Last_Update\"\t\"Action\"\t\"FR_Citation\"\n";
 
-std::string Row(const std::string& name, const std::string& street,
-                const std::string& state, const std::string& country,
-                const std::string& effective, const std::string& expires) {
-  return "\"" + name + "\"\t\"" + street + "\"\t\"CITY\"\t\"" + state +
-         "\"\t\"" + country + "\"\t\"123\"\t\"" + effective + "\"\t\"" +
-         expires +
+std::string Row(const std::string& name, const std::string& street, const std::string& state,
+                const std::string& country, const std::string& effective,
+                const std::string& expires) {
+  return "\"" + name + "\"\t\"" + street + "\"\t\"CITY\"\t\"" + state + "\"\t\"" + country +
+         "\"\t\"123\"\t\"" + effective + "\"\t\"" + expires +
          "\"\t\"Y\"\t\"2020-03-20\"\t\"FR NOTICE ADDED\"\t\"85 F.R. 16054 "
          "3/20/2020\"\n";
 }
 
 TEST(DplTest, MergesAddressesOfOneOrder) {
   std::string tsv = std::string(kHeader) +
-                    Row("ZIMO SHENG", "1 MAIN ST", "WI", "", "03/16/2020",
-                        "12/13/2028") +
-                    Row("ZIMO SHENG", "JINXIUYUAN", "", "PRC", "03/16/2020",
-                        "12/13/2028") +
+                    Row("ZIMO SHENG", "1 MAIN ST", "WI", "", "03/16/2020", "12/13/2028") +
+                    Row("ZIMO SHENG", "JINXIUYUAN", "", "PRC", "03/16/2020", "12/13/2028") +
                     Row("STEPHEN SMITH", "BOX 3000", "", "NM", "04/06/2018", "") +
-                    Row("ACME GMBH", "STRASSE 1", "", "DE", "1/2/2019",
-                        "never");
+                    Row("ACME GMBH", "STRASSE 1", "", "DE", "1/2/2019", "never");
   auto r = testing::MustParse("dpl", {{"dpl.txt", tsv}});
   ASSERT_EQ(r.entities.size(), 3u) << testing::Reasons(r);
   EXPECT_EQ(r.merged_rows, 1);
@@ -55,10 +51,8 @@ TEST(DplTest, MergesAddressesOfOneOrder) {
 }
 
 TEST(DplTest, Rejections) {
-  std::string tsv = std::string(kHeader) +
-                    Row("", "X", "", "US", "01/01/2020", "") +
-                    Row("BAD DATE", "X", "", "US", "13/45/2020", "") +
-                    "\"SHORT\"\t\"X\"\n";
+  std::string tsv = std::string(kHeader) + Row("", "X", "", "US", "01/01/2020", "") +
+                    Row("BAD DATE", "X", "", "US", "13/45/2020", "") + "\"SHORT\"\t\"X\"\n";
   auto r = testing::MustParse("dpl", {{"dpl.txt", tsv}});
   EXPECT_TRUE(r.entities.empty());
   ASSERT_EQ(r.rejected.size(), 3u);

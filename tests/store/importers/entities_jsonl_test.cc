@@ -16,11 +16,16 @@ TEST(EntitiesJsonlTest, ParsesAndRejects) {
       "\n"
       R"({"list":"EL","sourceId":"s1","type":"ENTITY_TYPE_ORGANIZATION","primaryName":"Acme","aliases":[{"name":"ACME Co","strength":"ALIAS_STRENGTH_STRONG","kind":"aka"}],"countries":["cn"],"elFootnotes":[4]})"
       "\n"
-      R"({"list":"EL","sourceId":"s1","primaryName":"Dup"})" "\n"
-      R"({"list":"EL","primaryName":"No id"})" "\n"
-      R"({"list":"EL","sourceId":"s2","primaryName":"   "})" "\n"
-      R"({"list":"EL","sourceId":"s3","primaryName":"X","bogus":1})" "\n"
-      R"({"list":"EL","sourceId":"s4","entityId":"EL:other","primaryName":"Y"})" "\n"
+      R"({"list":"EL","sourceId":"s1","primaryName":"Dup"})"
+      "\n"
+      R"({"list":"EL","primaryName":"No id"})"
+      "\n"
+      R"({"list":"EL","sourceId":"s2","primaryName":"   "})"
+      "\n"
+      R"({"list":"EL","sourceId":"s3","primaryName":"X","bogus":1})"
+      "\n"
+      R"({"list":"EL","sourceId":"s4","entityId":"EL:other","primaryName":"Y"})"
+      "\n"
       "not json\n";
   auto r = testing::MustParse("entities_jsonl", {{"seeds/entities.jsonl", jsonl}});
   ASSERT_EQ(r.entities.size(), 1u);

@@ -33,20 +33,15 @@ TEST(ImportUtilTest, FrCitations) {
               ElementsAre("68 FR 38290", "71 FR 38843"));
   EXPECT_THAT(ParseFrCitations("87 FR 20299; 87 FR 34136"),
               ElementsAre("87 FR 20299", "87 FR 34136"));
-  EXPECT_THAT(ParseFrCitations("77 FR 61249 No. 195"),
-              ElementsAre("77 FR 61249"));
-  EXPECT_THAT(ParseFrCitations("Vol. 88, No. 151"),
-              ElementsAre("Vol. 88", "No. 151"));
+  EXPECT_THAT(ParseFrCitations("77 FR 61249 No. 195"), ElementsAre("77 FR 61249"));
+  EXPECT_THAT(ParseFrCitations("Vol. 88, No. 151"), ElementsAre("Vol. 88", "No. 151"));
   EXPECT_TRUE(ParseFrCitations("").empty());
 }
 
 TEST(ImportUtilTest, ElFootnotes) {
-  EXPECT_THAT(ParseElFootnotes("see §§ 734.9(e)1 and 744.11 of the EAR2"),
-              ElementsAre(1, 2));
-  EXPECT_THAT(ParseElFootnotes("(See §734.9(g), 3 §746.8(a)(3))"),
-              ElementsAre(3));
-  EXPECT_THAT(ParseElFootnotes("(See §§ 734.9(e)(2) and 744.11 of the EAR) 4"),
-              ElementsAre(4));
+  EXPECT_THAT(ParseElFootnotes("see §§ 734.9(e)1 and 744.11 of the EAR2"), ElementsAre(1, 2));
+  EXPECT_THAT(ParseElFootnotes("(See §734.9(g), 3 §746.8(a)(3))"), ElementsAre(3));
+  EXPECT_THAT(ParseElFootnotes("(See §§ 734.9(e)(2) and 744.11 of the EAR) 4"), ElementsAre(4));
   EXPECT_TRUE(ParseElFootnotes("(See §744.11 of the EAR).").empty());
   EXPECT_TRUE(ParseElFootnotes("part 744 (b)(3) and (c)(12)").empty());
 }
@@ -59,15 +54,18 @@ TEST(ImportUtilTest, Utf8Sanitising) {
   EXPECT_FALSE(IsCleanUtf8("surrogate \xED\xA0\x80"));
   EXPECT_FALSE(IsCleanUtf8("cut \xE5\x8D"));
   int64_t n = 0;
-  EXPECT_EQ(SanitizeUtf8("a\xFF" "b\xE5\x8D", &n), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(SanitizeUtf8("a\xFF"
+                         "b\xE5\x8D",
+                         &n),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(n, 3);
   EXPECT_EQ(SanitizeUtf8("\xEF\xBB\xBFok", &n), "ok");
   EXPECT_EQ(n, 0);
 }
 
 TEST(ImportUtilTest, StableDigestIsStable) {
-  EXPECT_EQ(StableDigest({"EL", "Huawei", "CN;"}),
-            StableDigest({"EL", "Huawei", "CN;"}));
+  EXPECT_EQ(StableDigest({"EL", "Huawei", "CN;"}), StableDigest({"EL", "Huawei", "CN;"}));
   EXPECT_NE(StableDigest({"EL", "ab", "c"}), StableDigest({"EL", "a", "bc"}));
   EXPECT_EQ(StableDigest({""}).size(), 16u);
   EXPECT_EQ(StableDigest({""}), "cbf29ce484222325");  // FNV-1a offset basis
@@ -82,7 +80,7 @@ TEST(ImportUtilTest, SinkDeduplicatesIdsAndDigests) {
   e.set_primary_name(" A  B ");
   e.add_countries("cn");
   e.add_countries("CN");
-  e.add_countries("China");  // not a code: dropped
+  e.add_countries("China");                               // not a code: dropped
   AddAlias(&e, "a b", v1::ALIAS_STRENGTH_STRONG, "aka");  // == primary
   AddAlias(&e, "C", v1::ALIAS_STRENGTH_WEAK, "aka");
   AddAlias(&e, "c", v1::ALIAS_STRENGTH_STRONG, "aka");
@@ -138,18 +136,14 @@ TEST(NamePartsTest, AcronymAffiliateAndAka) {
   };
   EXPECT_THAT(aliases("Huawei Technologies Co., Ltd. (Huawei)"),
               ElementsAre("Huawei/aka", "Huawei Technologies Co., Ltd./aka"));
-  EXPECT_THAT(
-      aliases("Huawei Technologies Co., Ltd. (Huawei). Affiliated Entity: "
-              "Beijing Huawei Longshine Co., Ltd."),
-      ElementsAre("Beijing Huawei Longshine Co., Ltd./aka"));
+  EXPECT_THAT(aliases("Huawei Technologies Co., Ltd. (Huawei). Affiliated Entity: "
+                      "Beijing Huawei Longshine Co., Ltd."),
+              ElementsAre("Beijing Huawei Longshine Co., Ltd./aka"));
   EXPECT_THAT(aliases("KOLOKOL (AKA: ALDRICH AMES)"),
               ElementsAre("ALDRICH AMES/aka", "KOLOKOL/aka"));
-  EXPECT_THAT(aliases("X (f.k.a. Old Name LLC)"),
-              ElementsAre("Old Name LLC/fka", "X/aka"));
-  EXPECT_THAT(aliases("JIE LUO -AKA- IVY LUO"),
-              ElementsAre("JIE LUO/aka", "IVY LUO/aka"));
-  EXPECT_THAT(aliases("A -AKAS- B, C"),
-              ElementsAre("A/aka", "B/aka", "C/aka"));
+  EXPECT_THAT(aliases("X (f.k.a. Old Name LLC)"), ElementsAre("Old Name LLC/fka", "X/aka"));
+  EXPECT_THAT(aliases("JIE LUO -AKA- IVY LUO"), ElementsAre("JIE LUO/aka", "IVY LUO/aka"));
+  EXPECT_THAT(aliases("A -AKAS- B, C"), ElementsAre("A/aka", "B/aka", "C/aka"));
   EXPECT_TRUE(aliases("A. ROSENTHAL (PTY) LTD.").empty());
   EXPECT_TRUE(aliases("Some Company (Pakistan)").empty());
   EXPECT_TRUE(aliases("Some Co (a subsidiary of Other)").empty());

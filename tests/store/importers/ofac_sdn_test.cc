@@ -54,8 +54,7 @@ TEST(OfacSdnTest, FullSet) {
   EXPECT_EQ(bnc->type(), v1::ENTITY_TYPE_ORGANIZATION);
   EXPECT_EQ(bnc->source_file(), "sdn.csv");
   EXPECT_TRUE(testing::HasAlias(*bnc, "BNC", v1::ALIAS_STRENGTH_WEAK));
-  EXPECT_TRUE(testing::HasAlias(*bnc, "NATIONAL BANK OF CUBA",
-                                v1::ALIAS_STRENGTH_STRONG));
+  EXPECT_TRUE(testing::HasAlias(*bnc, "NATIONAL BANK OF CUBA", v1::ALIAS_STRENGTH_STRONG));
   EXPECT_THAT(bnc->countries(), ElementsAre("CH", "CU"));
   ASSERT_EQ(bnc->addresses_size(), 2);
   EXPECT_EQ(bnc->addresses(0).street(), "Zweierstrasse 35");
@@ -100,14 +99,12 @@ TEST(OfacSdnTest, FullSet) {
   for (const auto& j : r.rejected) {
     got.push_back(j.file + ":" + std::to_string(j.line) + " " + j.reason);
   }
-  EXPECT_THAT(got, ElementsAre(
-      "sdn.csv:5 ent_num \"abc\" is not a number",
-      "sdn.csv:6 empty SDN_Name",
-      "sdn.csv:7 expected 12 columns, got 3",
-      "sdn.csv:8 duplicate id SDN:306, first at line 1",
-      "alt.csv:4 no primary record ent_num 9999 in this import",
-      "alt.csv:5 empty alt_name",
-      "add.csv:4 no primary record ent_num 9999 in this import"));
+  EXPECT_THAT(got, ElementsAre("sdn.csv:5 ent_num \"abc\" is not a number",
+                               "sdn.csv:6 empty SDN_Name", "sdn.csv:7 expected 12 columns, got 3",
+                               "sdn.csv:8 duplicate id SDN:306, first at line 1",
+                               "alt.csv:4 no primary record ent_num 9999 in this import",
+                               "alt.csv:5 empty alt_name",
+                               "add.csv:4 no primary record ent_num 9999 in this import"));
   EXPECT_EQ(r.merged_rows, 3 + 3 + 1);
   ASSERT_EQ(r.warnings.size(), 1u);
   EXPECT_THAT(r.warnings[0].reason, HasSubstr("Atlantis"));
@@ -115,11 +112,10 @@ TEST(OfacSdnTest, FullSet) {
 
 TEST(OfacSdnTest, ConsolidatedSetIsNonSdn) {
   auto r = testing::MustParse(
-      "ofac_sdn",
-      {{"cons_prim.csv",
-        "9639,\"HANIYA, Ismail\",\"individual\",\"NS-PLC\",-0- ,-0- ,-0- ,-0- ,"
-        "-0- ,-0- ,-0- ,\"DOB 1962; POB Shati.\"\r\n\x1A"},
-       {"cons_alt.csv", "9639,1,\"aka\",\"HANIYEH, Ismail\",-0- \r\n"}});
+      "ofac_sdn", {{"cons_prim.csv",
+                    "9639,\"HANIYA, Ismail\",\"individual\",\"NS-PLC\",-0- ,-0- ,-0- ,-0- ,"
+                    "-0- ,-0- ,-0- ,\"DOB 1962; POB Shati.\"\r\n\x1A"},
+                   {"cons_alt.csv", "9639,1,\"aka\",\"HANIYEH, Ismail\",-0- \r\n"}});
   ASSERT_EQ(r.entities.size(), 1u);
   EXPECT_EQ(r.entities[0].entity_id(), "NONSDN:9639");
   EXPECT_THAT(r.entities[0].programs(), ElementsAre("NS-PLC"));
@@ -129,19 +125,15 @@ TEST(OfacSdnTest, ConsolidatedSetIsNonSdn) {
 TEST(OfacSdnTest, FileErrors) {
   auto no_primary = ParseListFiles("ofac_sdn", {{"alt.csv", kAlt}});
   EXPECT_EQ(no_primary.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(no_primary.status().message()),
-              HasSubstr("no primary file"));
+  EXPECT_THAT(std::string(no_primary.status().message()), HasSubstr("no primary file"));
   auto bad_name = ParseListFiles("ofac_sdn", {{"list.csv", kSdn}});
   EXPECT_EQ(bad_name.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(bad_name.status().message()), HasSubstr("list.csv"));
   // A CSV with a header (or another file) under the sdn.csv name.
-  auto wrong = ParseListFiles(
-      "ofac_sdn", {{"sdn.csv", "ent_num,name,type\r\n1,A,B\r\n"}});
+  auto wrong = ParseListFiles("ofac_sdn", {{"sdn.csv", "ent_num,name,type\r\n1,A,B\r\n"}});
   EXPECT_EQ(wrong.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(wrong.status().message()),
-              HasSubstr("expected 12 headerless columns"));
-  auto twice = ParseListFiles("ofac_sdn", {{"a/sdn.csv", kSdn},
-                                           {"b/sdn.csv", kSdn}});
+  EXPECT_THAT(std::string(wrong.status().message()), HasSubstr("expected 12 headerless columns"));
+  auto twice = ParseListFiles("ofac_sdn", {{"a/sdn.csv", kSdn}, {"b/sdn.csv", kSdn}});
   EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
 }
 

@@ -23,13 +23,13 @@ using testing::HasAlias;
 using testing::ReadListFile;
 
 // Loads files or fails the test.
-#define LOAD_OR_FAIL(vec, ...)                                              \
-  for (const char* path : {__VA_ARGS__}) {                                  \
-    ImportInput in;                                                         \
-    if (!ReadListFile(path, &in)) {                                         \
-      FAIL() << "missing " << testing::ListsDir() << "/" << path;           \
-    }                                                                       \
-    vec.push_back(std::move(in));                                           \
+#define LOAD_OR_FAIL(vec, ...)                                    \
+  for (const char* path : {__VA_ARGS__}) {                        \
+    ImportInput in;                                               \
+    if (!ReadListFile(path, &in)) {                               \
+      FAIL() << "missing " << testing::ListsDir() << "/" << path; \
+    }                                                             \
+    vec.push_back(std::move(in));                                 \
   }
 
 std::map<std::string, int> CountByList(const ImportResult& r) {
@@ -66,28 +66,22 @@ TEST(RealFilesTest, BisCsv) {
   EXPECT_EQ(counts["MEU"], 70);
   EXPECT_EQ(r->skipped_lines, 1);  // header
   EXPECT_TRUE(r->warnings.empty());
-  const v1::ListedEntity* huawei =
-      FindByName(*r, "Huawei Technologies Co., Ltd. (Huawei)");
+  const v1::ListedEntity* huawei = FindByName(*r, "Huawei Technologies Co., Ltd. (Huawei)");
   ASSERT_NE(huawei, nullptr);
   EXPECT_EQ(huawei->list(), "EL");
-  EXPECT_THAT(std::vector<int>(huawei->el_footnotes().begin(),
-                               huawei->el_footnotes().end()),
+  EXPECT_THAT(std::vector<int>(huawei->el_footnotes().begin(), huawei->el_footnotes().end()),
               ::testing::ElementsAre(1, 2));
-  EXPECT_THAT(huawei->federal_register_citations(),
-              ::testing::Contains("84 FR 22963"));
-  EXPECT_THAT(huawei->federal_register_citations(),
-              ::testing::Contains("85 FR 51603"));
-  EXPECT_TRUE(HasAlias(*huawei, "Huawei Technologies Co., Ltd.",
-                       v1::ALIAS_STRENGTH_STRONG));
+  EXPECT_THAT(huawei->federal_register_citations(), ::testing::Contains("84 FR 22963"));
+  EXPECT_THAT(huawei->federal_register_citations(), ::testing::Contains("85 FR 51603"));
+  EXPECT_TRUE(HasAlias(*huawei, "Huawei Technologies Co., Ltd.", v1::ALIAS_STRENGTH_STRONG));
   EXPECT_TRUE(HasAlias(*huawei, "Huawei", v1::ALIAS_STRENGTH_STRONG));
-  EXPECT_TRUE(HasAlias(*huawei, "Shenzhen Huawei Technologies",
-                       v1::ALIAS_STRENGTH_STRONG));
+  EXPECT_TRUE(HasAlias(*huawei, "Shenzhen Huawei Technologies", v1::ALIAS_STRENGTH_STRONG));
   EXPECT_THAT(huawei->countries(), ::testing::ElementsAre("CN"));
   EXPECT_EQ(huawei->license_policy(), "Presumption of denial");
-  const v1::ListedEntity* affiliate = FindByName(
-      *r,
-      "Huawei Technologies Co., Ltd. (Huawei). Affiliated Entity: Beijing "
-      "Huawei Longshine Information Technology Co., Ltd.");
+  const v1::ListedEntity* affiliate =
+      FindByName(*r,
+                 "Huawei Technologies Co., Ltd. (Huawei). Affiliated Entity: Beijing "
+                 "Huawei Longshine Information Technology Co., Ltd.");
   ASSERT_NE(affiliate, nullptr);
   EXPECT_TRUE(HasAlias(*affiliate,
                        "Beijing Huawei Longshine Information Technology Co., "
@@ -144,8 +138,9 @@ TEST(RealFilesTest, CslTruncated) {
   const v1::ListedEntity* bank = testing::FindById(*r, "NONSDN:17014");
   ASSERT_NE(bank, nullptr);
   EXPECT_THAT(bank->programs(), ::testing::IsSupersetOf({"SSI", "NS-MBS"}));
-  for (const auto& j : r->rejected) std::printf("csl rejected: %s:%lld %s\n",
-      j.file.c_str(), static_cast<long long>(j.line), j.reason.c_str());
+  for (const auto& j : r->rejected)
+    std::printf("csl rejected: %s:%lld %s\n", j.file.c_str(), static_cast<long long>(j.line),
+                j.reason.c_str());
 }
 
 TEST(RealFilesTest, CslSample) {
@@ -157,8 +152,7 @@ TEST(RealFilesTest, CslSample) {
   EXPECT_EQ(r->entities.size(), 13u) << testing::Reasons(*r);
   for (const auto& e : r->entities) {
     if (e.list() == "MEU") {
-      EXPECT_THAT(std::vector<int>(e.el_footnotes().begin(),
-                                   e.el_footnotes().end()),
+      EXPECT_THAT(std::vector<int>(e.el_footnotes().begin(), e.el_footnotes().end()),
                   ::testing::IsEmpty());
     }
   }
@@ -182,8 +176,7 @@ TEST(RealFilesTest, Dpl) {
   EXPECT_EQ(zimo->start_date(), "2020-03-16");
   EXPECT_EQ(zimo->end_date(), "2028-12-13");
   EXPECT_THAT(zimo->countries(), ::testing::ElementsAre("US", "CN"));
-  EXPECT_THAT(zimo->federal_register_citations(),
-              ::testing::ElementsAre("85 FR 16054"));
+  EXPECT_THAT(zimo->federal_register_citations(), ::testing::ElementsAre("85 FR 16054"));
   for (const auto& w : r->warnings) std::printf("dpl warning: %s\n", w.reason.c_str());
   std::printf("dpl: %zu entities, %lld merged rows\n", r->entities.size(),
               static_cast<long long>(r->merged_rows));
@@ -242,10 +235,8 @@ TEST(RealFilesTest, OfacSdn2024) {
 
 TEST(RealFilesTest, OfacSdn2024WithPartialAltAdd) {
   std::vector<ImportInput> files;
-  LOAD_OR_FAIL(files, "ofac_sdn_2024-05-03/sdn.csv",
-               "ofac_sdn_2025-12_partial/alt.csv",
-               "ofac_sdn_2025-12_partial/add.csv",
-               "ofac_sdn_2025-12_partial/sdn_comments.csv");
+  LOAD_OR_FAIL(files, "ofac_sdn_2024-05-03/sdn.csv", "ofac_sdn_2025-12_partial/alt.csv",
+               "ofac_sdn_2025-12_partial/add.csv", "ofac_sdn_2025-12_partial/sdn_comments.csv");
   auto r = ParseListFiles("ofac_sdn", files);
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectAccounted(*r);
@@ -255,25 +246,21 @@ TEST(RealFilesTest, OfacSdn2024WithPartialAltAdd) {
     ASSERT_THAT(j.reason, ::testing::HasSubstr("no primary record ent_num"));
     ASSERT_GT(j.line, 0);
   }
-  EXPECT_EQ(r->merged_rows + static_cast<int64_t>(r->rejected.size()),
-            20107 + 24244 + 28);
+  EXPECT_EQ(r->merged_rows + static_cast<int64_t>(r->rejected.size()), 20107 + 24244 + 28);
   const v1::ListedEntity* bnc = testing::FindById(*r, "SDN:306");
   ASSERT_NE(bnc, nullptr);
   EXPECT_TRUE(HasAlias(*bnc, "NATIONAL BANK OF CUBA", v1::ALIAS_STRENGTH_STRONG));
   EXPECT_THAT(bnc->countries(), ::testing::IsSupersetOf({"CH", "ES", "JP"}));
   for (const auto& w : r->warnings) std::printf("ofac warning: %s\n", w.reason.c_str());
   EXPECT_TRUE(r->warnings.empty());
-  std::printf("sdn+2025 alt/add: %zu entities, %lld merged, %zu rejected\n",
-              r->entities.size(), static_cast<long long>(r->merged_rows),
-              r->rejected.size());
+  std::printf("sdn+2025 alt/add: %zu entities, %lld merged, %zu rejected\n", r->entities.size(),
+              static_cast<long long>(r->merged_rows), r->rejected.size());
 }
 
 TEST(RealFilesTest, OfacNonSdn) {
   std::vector<ImportInput> files;
-  LOAD_OR_FAIL(files, "ofac_non_sdn_2025-12/cons_prim.csv",
-               "ofac_non_sdn_2025-12/cons_alt.csv",
-               "ofac_non_sdn_2025-12/cons_add.csv",
-               "ofac_non_sdn_2025-12/cons_comments.csv");
+  LOAD_OR_FAIL(files, "ofac_non_sdn_2025-12/cons_prim.csv", "ofac_non_sdn_2025-12/cons_alt.csv",
+               "ofac_non_sdn_2025-12/cons_add.csv", "ofac_non_sdn_2025-12/cons_comments.csv");
   auto r = ParseListFiles("ofac_sdn", files);
   ASSERT_TRUE(r.ok()) << r.status();
   ExpectAccounted(*r);
@@ -288,8 +275,7 @@ TEST(RealFilesTest, OfacPartialAloneIsInvalid) {
   LOAD_OR_FAIL(files, "ofac_sdn_2025-12_partial/alt.csv");
   auto r = ParseListFiles("ofac_sdn", files);
   EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(r.status().message()),
-              ::testing::HasSubstr("no primary file"));
+  EXPECT_THAT(std::string(r.status().message()), ::testing::HasSubstr("no primary file"));
 }
 
 // All real lists, timed (informational; the bar is well under 1 s).
@@ -306,12 +292,10 @@ TEST(RealFilesTest, AllListsTimed) {
       {"un_xml", {"un_consolidated_2026-02/UN_consolidated.xml"}},
       {"ofac_sdn",
        {"ofac_sdn_2024-05-03/sdn.csv", "ofac_sdn_2025-12_partial/alt.csv",
-        "ofac_sdn_2025-12_partial/add.csv",
-        "ofac_sdn_2025-12_partial/sdn_comments.csv"}},
+        "ofac_sdn_2025-12_partial/add.csv", "ofac_sdn_2025-12_partial/sdn_comments.csv"}},
       {"ofac_sdn",
        {"ofac_non_sdn_2025-12/cons_prim.csv", "ofac_non_sdn_2025-12/cons_alt.csv",
-        "ofac_non_sdn_2025-12/cons_add.csv",
-        "ofac_non_sdn_2025-12/cons_comments.csv"}},
+        "ofac_non_sdn_2025-12/cons_add.csv", "ofac_non_sdn_2025-12/cons_comments.csv"}},
   };
   std::vector<std::vector<ImportInput>> inputs;
   size_t bytes = 0;
@@ -337,14 +321,13 @@ TEST(RealFilesTest, AllListsTimed) {
     for (const auto& [list, n] : counts) line += list + "=" + std::to_string(n) + " ";
     std::printf("%-8s %-55s %s rejected=%zu merged=%lld skipped=%lld warnings=%zu\n",
                 jobs[i].format, jobs[i].paths[0], line.c_str(), r->rejected.size(),
-                static_cast<long long>(r->merged_rows),
-                static_cast<long long>(r->skipped_lines), r->warnings.size());
+                static_cast<long long>(r->merged_rows), static_cast<long long>(r->skipped_lines),
+                r->warnings.size());
   }
-  const double ms = std::chrono::duration<double, std::milli>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-  std::printf("all real lists: %.1f MB, %zu entities, %zu rejected, %.1f ms\n",
-              bytes / 1e6, entities, rejected, ms);
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::printf("all real lists: %.1f MB, %zu entities, %zu rejected, %.1f ms\n", bytes / 1e6,
+              entities, rejected, ms);
   EXPECT_LT(ms, 5000);  // generous: shared 2-core machine, debug-ish builds
 }
 

@@ -29,16 +29,14 @@ inline bool ReadListFile(const std::string& relative, ImportInput* out) {
   return true;
 }
 
-inline const v1::ListedEntity* FindById(const ImportResult& r,
-                                        const std::string& id) {
+inline const v1::ListedEntity* FindById(const ImportResult& r, const std::string& id) {
   for (const auto& e : r.entities) {
     if (e.entity_id() == id) return &e;
   }
   return nullptr;
 }
 
-inline const v1::ListedEntity* FindByName(const ImportResult& r,
-                                          const std::string& name) {
+inline const v1::ListedEntity* FindByName(const ImportResult& r, const std::string& name) {
   for (const auto& e : r.entities) {
     if (e.primary_name() == name) return &e;
   }
@@ -63,13 +61,11 @@ inline std::string Reasons(const ImportResult& r) {
 
 // records_read = entities + merged + rejected + skipped.
 inline void ExpectAccounted(const ImportResult& r) {
-  EXPECT_EQ(r.records_read,
-            static_cast<int64_t>(r.entities.size()) + r.merged_rows +
-                static_cast<int64_t>(r.rejected.size()) + r.skipped_lines);
+  EXPECT_EQ(r.records_read, static_cast<int64_t>(r.entities.size()) + r.merged_rows +
+                                static_cast<int64_t>(r.rejected.size()) + r.skipped_lines);
 }
 
-inline ImportResult MustParse(const std::string& format,
-                              std::vector<ImportInput> files) {
+inline ImportResult MustParse(const std::string& format, std::vector<ImportInput> files) {
   auto r = ParseListFiles(format, files);
   EXPECT_TRUE(r.ok()) << r.status();
   if (!r.ok()) return ImportResult();

@@ -101,15 +101,13 @@ TEST(UnXmlTest, Errors) {
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("UN.xml"));
   auto other = ParseListFiles("un_xml", {{"x.xml", "<sdnList></sdnList>"}});
   EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(other.status().message()),
-              HasSubstr("CONSOLIDATED_LIST"));
+  EXPECT_THAT(std::string(other.status().message()), HasSubstr("CONSOLIDATED_LIST"));
   EXPECT_FALSE(ParseListFiles("un_xml", {{"e.xml", ""}}).ok());
   // Invalid UTF-8 inside a name: replaced, not an XML error.
-  auto utf = ParseListFiles(
-      "un_xml", {{"u.xml",
-                  "<CONSOLIDATED_LIST><ENTITIES><ENTITY><DATAID>1</DATAID>"
-                  "<FIRST_NAME>A\xFF</FIRST_NAME></ENTITY></ENTITIES>"
-                  "</CONSOLIDATED_LIST>"}});
+  auto utf = ParseListFiles("un_xml", {{"u.xml",
+                                        "<CONSOLIDATED_LIST><ENTITIES><ENTITY><DATAID>1</DATAID>"
+                                        "<FIRST_NAME>A\xFF</FIRST_NAME></ENTITY></ENTITIES>"
+                                        "</CONSOLIDATED_LIST>"}});
   ASSERT_TRUE(utf.ok()) << utf.status();
   ASSERT_EQ(utf->entities.size(), 1u);
 }
