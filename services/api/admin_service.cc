@@ -31,9 +31,10 @@ namespace exportscreen::api {
 // ---------------------------------------------------------------------------
 // AdminService
 
-void FillServingStatus(const serving::SnapshotManager& manager, v1::ServingStatus* status) {
+void FillServingStatus(const serving::SnapshotManager& manager, const store::EntityStore& store,
+                       v1::ServingStatus* status) {
   auto snapshot = manager.Current();
-  status->set_decision_count(manager.store()->decisions().decision_count());
+  status->set_decision_count(store.decisions().decision_count());
   for (std::string& w : manager.Warnings()) status->add_warnings(std::move(w));
   if (snapshot == nullptr) {
     status->set_serving(false);
@@ -56,9 +57,16 @@ void FillServingStatus(const serving::SnapshotManager& manager, v1::ServingStatu
   status->set_load_seconds(snapshot->load_seconds);
 }
 
-AdminServiceImpl::AdminServiceImpl(serving::SnapshotManager* manager, WorkerPool* admin_pool,
+AdminServiceImpl::AdminServiceImpl(const AdminServing& serving, WorkerPool* admin_pool,
                                    const Authorizer* authorizer, Clock* clock)
-    : manager_(manager), admin_pool_(admin_pool), authorizer_(authorizer), clock_(clock) {}
+    : manager_(serving.manager),
+      importer_(serving.importer),
+      publisher_(serving.publisher),
+      dispositions_(serving.dispositions),
+      store_(serving.store),
+      admin_pool_(admin_pool),
+      authorizer_(authorizer),
+      clock_(clock) {}
 
 grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(grpc::CallbackServerContext* context,
                                                              const v1::GetServingStatusRequest*,
@@ -71,7 +79,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(grpc::CallbackServe
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
-  FillServingStatus(*manager_, response);
+  FillServingStatus(*manager_, *store_, response);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -91,8 +99,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ImportList(grpc::CallbackServerConte
                     for (const auto& f : request->files()) files.push_back({f.name(), f.content()});
                     ASSIGN_OR_RETURN(
                         auto outcome,
-                        manager_->ImportList(request->format(), files, request->replace_lists(),
-                                             request->activate(), request->dry_run(), caller.name));
+                        importer_->Import(request->format(), files, request->replace_lists(),
+                                          request->activate(), request->dry_run(), caller.name));
                     response->set_list_version(request->dry_run() ? "" : outcome.info.version());
                     for (const auto& e : outcome.parsed.entities) {
                       (*response->mutable_counts_by_list())[e.list()]++;
@@ -118,9 +126,9 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListVersions(grpc::CallbackServerCon
                                                          v1::ListVersionsResponse* response) {
   return RunAdmin(context, "ListVersions", kAnyone, false, "",
                   [this, response](const Caller&) -> absl::Status {
-                    ASSIGN_OR_RETURN(auto lists, manager_->store()->lists().ListListVersions());
-                    ASSIGN_OR_RETURN(auto rules, manager_->store()->rule_sets().ListRuleSets());
-                    ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
+                    ASSIGN_OR_RETURN(auto lists, store_->lists().ListListVersions());
+                    ASSIGN_OR_RETURN(auto rules, store_->rule_sets().ListRuleSets());
+                    ASSIGN_OR_RETURN(auto active, store_->activation().GetActive());
                     for (auto& l : lists) *response->add_list_versions() = std::move(l);
                     for (auto& r : rules) *response->add_rule_sets() = std::move(r);
                     if (active.has_value()) *response->mutable_active() = *active;
@@ -219,7 +227,7 @@ void AdminServiceImpl::Record(absl::string_view method, const std::string& actor
     action.set_rule_set_version(current->rule_set_version);
     action.set_list_version(current->list_version);
   }
-  absl::Status s = manager_->store()->admin_log().AppendAdminAction(&action);
+  absl::Status s = store_->admin_log().AppendAdminAction(&action);
   if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
 }
 
@@ -235,7 +243,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
           return absl::InvalidArgumentError("reason: is required");
         }
         ASSIGN_OR_RETURN(v1::DecisionRecord record,
-                         manager_->store()->decisions().GetDecision(request->decision_id()));
+                         store_->decisions().GetDecision(request->decision_id()));
         if (request->party_index() < 0 ||
             request->party_index() >= record.request().parties_size()) {
           return absl::InvalidArgumentError("party_index: out of range");
@@ -270,7 +278,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RecordDisposition(
         d.set_reason(request->reason());
         d.set_analyst(caller.name);
         SetTimestamp(clock_->Now(), d.mutable_created_at());
-        ASSIGN_OR_RETURN(*response, manager_->RecordDisposition(std::move(d)));
+        ASSIGN_OR_RETURN(*response, dispositions_->Record(std::move(d)));
         return absl::OkStatus();
       });
 }
@@ -282,7 +290,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RevokeDisposition(
       context, "RevokeDisposition", kDispositioners, true,
       absl::StrCat("disposition=", request->disposition_id()),
       [this, request, response](const Caller& caller) -> absl::Status {
-        ASSIGN_OR_RETURN(auto log, manager_->store()->dispositions().ListDispositions());
+        ASSIGN_OR_RETURN(auto log, store_->dispositions().ListDispositions());
         bool found = false;
         for (const auto& d : log) found |= d.id() == request->disposition_id();
         if (!found) {
@@ -293,7 +301,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RevokeDisposition(
         revoke.set_reason(request->reason());
         revoke.set_analyst(caller.name);
         SetTimestamp(clock_->Now(), revoke.mutable_created_at());
-        ASSIGN_OR_RETURN(*response, manager_->RecordDisposition(std::move(revoke)));
+        ASSIGN_OR_RETURN(*response, dispositions_->Record(std::move(revoke)));
         return absl::OkStatus();
       });
 }
@@ -303,8 +311,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDispositions(
     v1::ListDispositionsResponse* response) {
   return RunAdmin(context, "ListDispositions", kReaders, false, "",
                   [this, response](const Caller&) -> absl::Status {
-                    ASSIGN_OR_RETURN(auto log,
-                                     manager_->store()->dispositions().ListDispositions());
+                    ASSIGN_OR_RETURN(auto log, store_->dispositions().ListDispositions());
                     for (auto& d : log) *response->add_dispositions() = std::move(d);
                     return absl::OkStatus();
                   });
@@ -313,14 +320,14 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDispositions(
 grpc::ServerUnaryReactor* AdminServiceImpl::ListAdminActions(
     grpc::CallbackServerContext* context, const v1::ListAdminActionsRequest* request,
     v1::ListAdminActionsResponse* response) {
-  return RunAdmin(
-      context, "ListAdminActions", kReaders, false, "",
-      [this, request, response](const Caller&) -> absl::Status {
-        const int limit = request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
-        ASSIGN_OR_RETURN(auto actions, manager_->store()->admin_log().ListAdminActions(limit));
-        for (auto& a : actions) *response->add_actions() = std::move(a);
-        return absl::OkStatus();
-      });
+  return RunAdmin(context, "ListAdminActions", kReaders, false, "",
+                  [this, request, response](const Caller&) -> absl::Status {
+                    const int limit =
+                        request->limit() > 0 ? std::min(request->limit(), 10000) : 100;
+                    ASSIGN_OR_RETURN(auto actions, store_->admin_log().ListAdminActions(limit));
+                    for (auto& a : actions) *response->add_actions() = std::move(a);
+                    return absl::OkStatus();
+                  });
 }
 
 namespace {
@@ -382,7 +389,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Backup(grpc::CallbackServerContext* 
         }
         const absl::Time start = absl::Now();
         absl::StatusOr<store::EntityStore::BackupInfo> info =
-            manager_->store()->Backup(dir, backup_rate_limit_);
+            store_->Backup(dir, backup_rate_limit_);
         backups->CounterWith({info.ok() ? "ok" : "error"})->Add();
         if (!info.ok()) return info.status();
         const double seconds = absl::ToDoubleSeconds(absl::Now() - start);
@@ -421,7 +428,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::PublishRuleSet(grpc::CallbackServerC
           response->set_rule_count(static_cast<int64_t>(compiled->rule_count()));
           return absl::OkStatus();
         }
-        ASSIGN_OR_RETURN(*response, manager_->PublishRules(files, request->source(), caller.name));
+        ASSIGN_OR_RETURN(*response, publisher_->Publish(files, request->source(), caller.name));
         return absl::OkStatus();
       });
 }
@@ -431,8 +438,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetRuleSet(grpc::CallbackServerConte
                                                        v1::StoredRuleSet* response) {
   return RunAdmin(context, "GetRuleSet", kAnyone, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-                    ASSIGN_OR_RETURN(*response,
-                                     manager_->store()->rule_sets().GetRuleSet(request->version()));
+                    ASSIGN_OR_RETURN(*response, store_->rule_sets().GetRuleSet(request->version()));
                     return absl::OkStatus();
                   });
 }
@@ -448,29 +454,29 @@ absl::StatusOr<std::string> AdminServiceImpl::FromOrActive(
 grpc::ServerUnaryReactor* AdminServiceImpl::DiffRuleSets(grpc::CallbackServerContext* context,
                                                          const v1::DiffRequest* request,
                                                          v1::DiffResponse* response) {
-  return RunAdmin(context, "DiffRuleSets", kAnyone, false, "",
-                  [this, request, response](const Caller& caller) -> absl::Status {
-                    ASSIGN_OR_RETURN(std::string from,
-                                     FromOrActive(request->from_version(),
-                                                  &engine::ScreeningSnapshot::rule_set_version));
-                    ASSIGN_OR_RETURN(*response, serving::DiffRuleSets(*manager_->store(), from,
-                                                                      request->to_version()));
-                    return absl::OkStatus();
-                  });
+  return RunAdmin(
+      context, "DiffRuleSets", kAnyone, false, "",
+      [this, request, response](const Caller& caller) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            std::string from,
+            FromOrActive(request->from_version(), &engine::ScreeningSnapshot::rule_set_version));
+        ASSIGN_OR_RETURN(*response, serving::DiffRuleSets(*store_, from, request->to_version()));
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::DiffListVersions(grpc::CallbackServerContext* context,
                                                              const v1::DiffRequest* request,
                                                              v1::DiffResponse* response) {
-  return RunAdmin(
-      context, "DiffListVersions", kAnyone, false, "",
-      [this, request, response](const Caller& caller) -> absl::Status {
-        ASSIGN_OR_RETURN(std::string from, FromOrActive(request->from_version(),
-                                                        &engine::ScreeningSnapshot::list_version));
-        ASSIGN_OR_RETURN(
-            *response, serving::DiffListVersions(*manager_->store(), from, request->to_version()));
-        return absl::OkStatus();
-      });
+  return RunAdmin(context, "DiffListVersions", kAnyone, false, "",
+                  [this, request, response](const Caller& caller) -> absl::Status {
+                    ASSIGN_OR_RETURN(std::string from,
+                                     FromOrActive(request->from_version(),
+                                                  &engine::ScreeningSnapshot::list_version));
+                    ASSIGN_OR_RETURN(
+                        *response, serving::DiffListVersions(*store_, from, request->to_version()));
+                    return absl::OkStatus();
+                  });
 }
 
 grpc::ServerUnaryReactor* AdminServiceImpl::Activate(grpc::CallbackServerContext* context,
@@ -491,7 +497,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::Activate(grpc::CallbackServerContext
         if (lists.empty()) lists = current->list_version;
         RETURN_IF_ERROR(manager_->Activate(rules, lists, caller.name));
         AfterActivation();
-        ASSIGN_OR_RETURN(auto active, manager_->store()->activation().GetActive());
+        ASSIGN_OR_RETURN(auto active, store_->activation().GetActive());
         if (active.has_value()) *response = *active;
         return absl::OkStatus();
       });
@@ -526,8 +532,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(grpc::CallbackServerCo
                                                           v1::ListDecisionsResponse* response) {
   return RunAdmin(context, "ListDecisions", kReaders, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-                    ASSIGN_OR_RETURN(*response,
-                                     serving::ListDecisions(*manager_->store(), *request));
+                    ASSIGN_OR_RETURN(*response, serving::ListDecisions(*store_, *request));
                     return absl::OkStatus();
                   });
 }
@@ -537,15 +542,14 @@ grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
     v1::VerifyAuditChainResponse* response) {
   return RunAdmin(context, "VerifyAuditChain", kReaders, false, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
-                    ASSIGN_OR_RETURN(*response,
-                                     serving::VerifyAuditChain(*manager_->store(), *request));
+                    ASSIGN_OR_RETURN(*response, serving::VerifyAuditChain(*store_, *request));
                     return absl::OkStatus();
                   });
 }
 
 grpc::ServerWriteReactor<v1::VerifyAuditChainProgress>* AdminServiceImpl::StreamVerifyAuditChain(
     grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest* request) {
-  auto* reactor = new VerifyStreamReactor(manager_->store(), *request, observability_, context);
+  auto* reactor = new VerifyStreamReactor(store_, *request, observability_, context);
   absl::StatusOr<Caller> caller =
       AuthCall(context, *authorizer_, "StreamVerifyAuditChain", kReaders, reactor->observer());
   if (!caller.ok()) {

@@ -19,6 +19,9 @@
 #include "services/api/screener.h"
 #include "services/common/clock.h"
 #include "services/common/thread_pool.h"
+#include "services/serving/disposition_registry.h"
+#include "services/serving/list_importer.h"
+#include "services/serving/rule_publisher.h"
 #include "services/serving/snapshot_manager.h"
 
 namespace exportscreen::api {
@@ -99,11 +102,21 @@ class ScreeningServiceImpl final : public ScreeningServiceBase {
   ScreenMessagePool screen_messages_;
 };
 
+// The serving classes the admin handlers call (none may be null; all must
+// outlive the service).
+struct AdminServing {
+  serving::SnapshotManager* manager;
+  serving::ListImporter* importer;
+  serving::RulePublisher* publisher;
+  serving::DispositionRegistry* dispositions;
+  store::EntityStore* store;
+};
+
 class AdminServiceImpl final : public v1::AdminService::CallbackService {
  public:
-  // REQUIRES: manager and admin_pool outlive the service. Long operations
-  // (imports) run on admin_pool.
-  AdminServiceImpl(serving::SnapshotManager* manager, WorkerPool* admin_pool,
+  // REQUIRES: what `serving` names and admin_pool outlive the service. Long
+  // operations (imports) run on admin_pool.
+  AdminServiceImpl(const AdminServing& serving, WorkerPool* admin_pool,
                    const Authorizer* authorizer, Clock* clock);
 
   grpc::ServerUnaryReactor* GetServingStatus(grpc::CallbackServerContext* context,
@@ -209,6 +222,10 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
               const std::string& summary, const absl::Status& result);
 
   serving::SnapshotManager* const manager_;
+  serving::ListImporter* const importer_;
+  serving::RulePublisher* const publisher_;
+  serving::DispositionRegistry* const dispositions_;
+  store::EntityStore* const store_;
   WorkerPool* const admin_pool_;
   const Authorizer* const authorizer_;
   Clock* const clock_;
@@ -221,7 +238,8 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
 };
 
 // Fills a ServingStatus from the current snapshot (no gRPC needed).
-void FillServingStatus(const serving::SnapshotManager& manager, v1::ServingStatus* status);
+void FillServingStatus(const serving::SnapshotManager& manager, const store::EntityStore& store,
+                       v1::ServingStatus* status);
 
 }  // namespace exportscreen::api
 

@@ -21,6 +21,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/cli/batch_csv_columns.h"
+#include "services/common/csv_reader.h"
 
 namespace exportscreen::cli {
 
@@ -154,47 +155,6 @@ absl::StatusOr<InputFormat> InputFormatFromName(absl::string_view name) {
 
 // ---------------------------------------------------------------------------
 // CSV
-
-absl::Status SplitCsvLine(absl::string_view line, std::vector<std::string>* fields) {
-  fields->clear();
-  size_t i = 0;
-  const size_t n = line.size();
-  while (true) {
-    std::string field;
-    if (i < n && line[i] == '"') {
-      ++i;
-      while (true) {
-        if (i >= n) {
-          return absl::InvalidArgumentError(
-              absl::StrCat("unterminated quoted field ", fields->size() + 1));
-        }
-        if (line[i] == '"') {
-          if (i + 1 < n && line[i + 1] == '"') {
-            field.push_back('"');
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        field.push_back(line[i++]);
-      }
-      if (i < n && line[i] != ',') {
-        return absl::InvalidArgumentError(
-            absl::StrCat("text after the closing quote of field ", fields->size() + 1));
-      }
-    } else {
-      size_t comma = line.find(',', i);
-      if (comma == absl::string_view::npos) comma = n;
-      field.assign(line.data() + i, comma - i);
-      i = comma;
-    }
-    fields->push_back(std::move(field));
-    if (i >= n) break;
-    ++i;  // the comma
-  }
-  return absl::OkStatus();
-}
 
 namespace {
 

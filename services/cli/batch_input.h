@@ -138,10 +138,6 @@ class UnitReader {
 
 std::unique_ptr<UnitReader> NewUnitReader(InputFormat format, std::unique_ptr<LineReader> lines);
 
-// Splits one CSV record (RFC 4180 quoting, no line breaks). Errors:
-// INVALID_ARGUMENT (unterminated quote, text after a closing quote).
-absl::Status SplitCsvLine(absl::string_view line, std::vector<std::string>* fields);
-
 // The documented CSV column names, in the order shipgen writes them.
 const std::vector<std::string>& CsvColumnNames();
 

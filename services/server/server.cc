@@ -106,8 +106,12 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
   if (!options.nats_urls.empty()) store_options.replica_id = options.replica_id;
   ASSIGN_OR_RETURN(s->store_, store::EntityStore::Open(options.db_path, store_options));
   RETURN_IF_ERROR(s->StartCluster());
-  s->manager_ = std::make_unique<serving::SnapshotManager>(s->store_.get(), options.clock,
-                                                           options.snapshots_kept);
+  s->dispositions_ = std::make_unique<serving::DispositionRegistry>(s->store_.get());
+  s->manager_ = std::make_unique<serving::SnapshotManager>(
+      s->store_.get(), options.clock, options.snapshots_kept, s->dispositions_.get());
+  s->importer_ =
+      std::make_unique<serving::ListImporter>(s->manager_.get(), s->store_.get(), options.clock);
+  s->publisher_ = std::make_unique<serving::RulePublisher>(s->store_.get(), options.clock);
   s->manager_->set_memory_budget(options.snapshot_memory_budget);
   int workers = options.workers > 0
                     ? options.workers
@@ -127,8 +131,10 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
   service_options.stream_window = options.stream_window;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
       s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(), service_options);
-  s->admin_ = std::make_unique<api::AdminServiceImpl>(s->manager_.get(), s->admin_pool_.get(),
-                                                      s->authorizer_.get(), options.clock);
+  s->admin_ = std::make_unique<api::AdminServiceImpl>(
+      api::AdminServing{s->manager_.get(), s->importer_.get(), s->publisher_.get(),
+                        s->dispositions_.get(), s->store_.get()},
+      s->admin_pool_.get(), s->authorizer_.get(), options.clock);
   // Location verification (issue 8): trust, ingestor (loads the latest
   // locations into the snapshots' feed), LocationService.
   std::unique_ptr<serving::LocationTrust> location_trust;

@@ -121,6 +121,8 @@ class ScreeningServer {
   // The Prometheus text of the process registry plus this server's gauges.
   std::string RenderMetrics() const;
   serving::SnapshotManager* manager() { return manager_.get(); }
+  serving::ListImporter* importer() { return importer_.get(); }
+  serving::RulePublisher* publisher() { return publisher_.get(); }
   api::ScreeningServiceImpl* screening() { return screening_.get(); }
   // Stops accepting calls, waits up to `grace` for running ones.
   void Shutdown(absl::Duration grace = absl::Seconds(5));
@@ -141,7 +143,10 @@ class ScreeningServer {
   std::unique_ptr<store::EntityStore> store_;
   // Cluster mode: the store's decision log (owned by store_), else null.
   cluster::ClusterDecisionLog* cluster_log_ = nullptr;
+  std::unique_ptr<serving::DispositionRegistry> dispositions_;
   std::unique_ptr<serving::SnapshotManager> manager_;
+  std::unique_ptr<serving::ListImporter> importer_;
+  std::unique_ptr<serving::RulePublisher> publisher_;
   std::unique_ptr<WorkerPool> pool_;
   std::unique_ptr<WorkerPool> admin_pool_;
   std::unique_ptr<api::Authorizer> authorizer_;

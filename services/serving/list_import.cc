@@ -1,4 +1,5 @@
-#include "services/serving/snapshot_manager.h"
+#include "services/serving/list_importer.h"
+#include "services/common/file_util.h"
 
 #include <filesystem>
 #include <limits>
@@ -38,7 +39,7 @@ namespace {
 absl::Status ImportSeedLists(const std::string& lists_dir, std::vector<v1::ListedEntity>* entities,
                              std::string* digest_input, v1::ListVersionInfo* info) {
   const std::string manifest_path = lists_dir + "/bootstrap.txt";
-  absl::StatusOr<std::string> manifest = ReadFile(manifest_path);
+  absl::StatusOr<std::string> manifest = ReadFileToString(manifest_path);
   if (!manifest.ok()) {
     return absl::NotFoundError(
         absl::StrCat("--seed_lists: cannot read ", manifest_path,
@@ -60,7 +61,7 @@ absl::Status ImportSeedLists(const std::string& lists_dir, std::vector<v1::Liste
     std::vector<store::ImportInput> inputs;
     for (size_t i = 1; i < words.size(); ++i) {
       const std::string path = absl::StrCat(lists_dir, "/", words[i]);
-      ASSIGN_OR_RETURN(std::string content, ReadFile(path));
+      ASSIGN_OR_RETURN(std::string content, ReadFileToString(path));
       absl::StrAppend(digest_input, words[i], " ", Sha256Hex(content), "\n");
       info->add_sources(absl::StrCat("seed_lists:", words[0], ":", path));
       inputs.push_back({words[i], std::move(content)});
@@ -121,16 +122,13 @@ int ResolveOwnersByName(const std::vector<v1::ListedEntity>& entities,
 
 }  // namespace
 
-absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
-  // Rules first: a seed without valid rules must not leave a half-seeded
-  // store behind, and compiling is the step most likely to fail.
-  if (options.rules_dir.empty()) {
-    return absl::FailedPreconditionError("no --rules directory given");
-  }
-  ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
-  ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
-  (void)compiled;
+std::string NewListVersionId(absl::Time now, absl::string_view content_digest) {
+  return absl::StrCat("L", absl::FormatTime("%Y%m%dT%H%M%E3SZ", now, absl::UTCTimeZone()), "-",
+                      content_digest.substr(0, 8));
+}
 
+absl::StatusOr<store::ListVersionData> BuildSeedListVersion(const BootstrapOptions& options,
+                                                            absl::Time now) {
   store::ListVersionData data;
   std::string digest_input;
   if (!options.lists_dir.empty()) {
@@ -139,7 +137,7 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
   if (!options.seeds_dir.empty()) {
     const std::string entities_path = options.seeds_dir + "/entities.jsonl";
     if (options.lists_dir.empty() && std::filesystem::exists(entities_path)) {
-      ASSIGN_OR_RETURN(std::string content, ReadFile(entities_path));
+      ASSIGN_OR_RETURN(std::string content, ReadFileToString(entities_path));
       ASSIGN_OR_RETURN(store::ImportResult parsed,
                        store::ParseListFiles("entities_jsonl", {{"entities.jsonl", content}}));
       if (!parsed.rejected.empty()) {
@@ -182,16 +180,13 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
     }
   }
   CountByList(data.entities, &data.info);
-  data.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
-  SetTimestamp(clock_->Now(), data.info.mutable_created_at());
+  data.info.set_version(NewListVersionId(now, Sha256Hex(digest_input)));
+  SetTimestamp(now, data.info.mutable_created_at());
   data.info.add_sources(absl::StrCat("seeds:", options.seeds_dir));
   data.info.set_ownership_count(static_cast<int64_t>(data.ownership.size()));
   data.info.set_item_count(static_cast<int64_t>(data.items.size()));
   data.info.set_created_by("bootstrap");
-  RETURN_IF_ERROR(store_->lists().PutListVersion(data));
-  ASSIGN_OR_RETURN(v1::RuleSetInfo rules_info,
-                   PublishRulesLocked(files, options.rules_dir, "bootstrap"));
-  return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");
+  return data;
 }
 
 namespace {
@@ -232,7 +227,7 @@ std::string OwnershipKeyOf(const v1::OwnershipLink& l) {
 
 }  // namespace
 
-absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
+absl::StatusOr<ImportOutcome> ListImporter::ImportReferenceData(
     absl::string_view format, const std::vector<store::ImportInput>& files, bool replace,
     bool activate, bool dry_run, const std::string& actor) {
   ImportOutcome outcome;
@@ -263,8 +258,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
         &outcome.parsed);
     outcome.records = static_cast<int64_t>(items.size());
   }
-  absl::MutexLock lock(&mu_);
-  auto current = Current();
+  auto current = manager_->Current();
   if (current == nullptr) {
     return absl::FailedPreconditionError("no active list version to derive from");
   }
@@ -331,27 +325,24 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
     outcome.info = next.info;
     return outcome;
   }
-  next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
-  RETURN_IF_ERROR(store_->lists().PutListVersion(next));
-  outcome.info = next.info;
-  if (activate) {
-    RETURN_IF_ERROR(ActivateLocked(current->rule_set_version, next.info.version(), actor));
-    outcome.activated = true;
-  }
+  next.info.set_version(NewListVersionId(clock_->Now(), Sha256Hex(digest_input)));
+  RETURN_IF_ERROR(StoreAndActivate(current.get(), &next, activate, actor, &outcome));
   return outcome;
 }
 
-absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
-    absl::string_view format, const std::vector<store::ImportInput>& files, bool replace_lists,
-    bool activate, bool dry_run, const std::string& actor) {
+absl::StatusOr<ImportOutcome> ListImporter::Import(absl::string_view format,
+                                                   const std::vector<store::ImportInput>& files,
+                                                   bool replace_lists, bool activate, bool dry_run,
+                                                   const std::string& actor) {
   if (format == "ownership_jsonl" || format == "items_jsonl") {
+    absl::MutexLock lock(&mu_);
     return ImportReferenceData(format, files, replace_lists, activate, dry_run, actor);
   }
   ImportOutcome outcome;
   ASSIGN_OR_RETURN(outcome.parsed, store::ParseListFiles(format, files));
   outcome.records = static_cast<int64_t>(outcome.parsed.entities.size());
   absl::MutexLock lock(&mu_);
-  auto current = Current();
+  auto current = manager_->Current();
   store::ListVersionData base;
   if (current != nullptr) {
     ASSIGN_OR_RETURN(base, store_->lists().ReadListVersion(current->list_version));
@@ -401,18 +392,25 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
     outcome.info = next.info;
     return outcome;
   }
-  next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
-  RETURN_IF_ERROR(store_->lists().PutListVersion(next));
-  outcome.info = next.info;
-  if (activate) {
-    if (current == nullptr) {
-      return absl::FailedPreconditionError(
-          "list version stored but no rule set is active to activate it with");
-    }
-    RETURN_IF_ERROR(ActivateLocked(current->rule_set_version, next.info.version(), actor));
-    outcome.activated = true;
-  }
+  next.info.set_version(NewListVersionId(clock_->Now(), Sha256Hex(digest_input)));
+  RETURN_IF_ERROR(StoreAndActivate(current.get(), &next, activate, actor, &outcome));
   return outcome;
+}
+
+absl::Status ListImporter::StoreAndActivate(const engine::ScreeningSnapshot* base,
+                                            store::ListVersionData* next, bool activate,
+                                            const std::string& actor, ImportOutcome* outcome) {
+  RETURN_IF_ERROR(store_->lists().PutListVersion(*next));
+  outcome->info = next->info;
+  if (!activate) return absl::OkStatus();
+  if (base == nullptr) {
+    return absl::FailedPreconditionError(
+        "list version stored but no rule set is active to activate it with");
+  }
+  RETURN_IF_ERROR(manager_->ActivateIf(base->rule_set_version, base->list_version,
+                                       base->rule_set_version, next->info.version(), actor));
+  outcome->activated = true;
+  return absl::OkStatus();
 }
 
 }  // namespace exportscreen::serving

@@ -1,4 +1,5 @@
 #include "services/serving/operations.h"
+#include "services/serving/disposition_registry.h"
 
 #include <algorithm>
 #include <map>
@@ -285,7 +286,8 @@ absl::StatusOr<v1::ReplayDecisionResponse> ReplayDecision(const SnapshotManager&
   // the location evidence it saw (the store's history at the sequence it
   // recorded; 0: before any report, so nothing was seen), never today's.
   engine::ScreeningView view{*built};
-  ASSIGN_OR_RETURN(view.dispositions, manager.DispositionsAt(stored.dispositions_sequence()));
+  ASSIGN_OR_RETURN(view.dispositions,
+                   DispositionsAt(*manager.store(), stored.dispositions_sequence()));
   bool has_serials = false;
   for (const auto& item : record.request().items()) {
     has_serials |= item.serial_numbers_size() > 0;

@@ -1,5 +1,3 @@
-#include "services/common/file_util.h"
-#include "services/common/proto_time.h"
 #include "services/serving/snapshot_manager.h"
 
 #include <filesystem>
@@ -21,12 +19,15 @@
 #include "services/crypto/digest.h"
 #include <algorithm>
 
+#include "services/common/file_util.h"
 #include "services/common/logging.h"
 #include "services/common/metrics.h"
+#include "services/common/proto_time.h"
 #include "services/common/status_macros.h"
 #include "services/engine/index_entity.h"
 #include "services/rules/rule_set.h"
 #include "services/serving/location_ingest.h"
+#include "services/serving/list_importer.h"
 #include "services/serving/manager_internal.h"
 
 namespace exportscreen::serving {
@@ -50,7 +51,6 @@ std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
   return Sha256Hex(all);
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) { return ReadFileToString(path); }
 
 void CountByList(const std::vector<v1::ListedEntity>& entities, v1::ListVersionInfo* info) {
   info->clear_counts_by_list();
@@ -77,7 +77,7 @@ absl::Status ReadOptionalJsonLines(
 absl::Status ReadJsonLines(
     const std::string& path,
     const std::function<absl::Status(absl::string_view json, int line)>& fn) {
-  ASSIGN_OR_RETURN(std::string content, ReadFile(path));
+  ASSIGN_OR_RETURN(std::string content, ReadFileToString(path));
   std::istringstream in(content);
   std::string line;
   int number = 0;
@@ -137,8 +137,13 @@ size_t ReferenceDataBytes(const engine::ReferenceData& data) {
 
 }  // namespace
 
-SnapshotManager::SnapshotManager(store::EntityStore* store, Clock* clock, size_t retained_snapshots)
-    : store_(store), clock_(clock), retained_snapshots_(std::max<size_t>(1, retained_snapshots)) {
+SnapshotManager::SnapshotManager(store::EntityStore* store, Clock* clock, size_t retained_snapshots,
+                                 DispositionRegistry* dispositions)
+    : store_(store),
+      clock_(clock),
+      retained_snapshots_(std::max<size_t>(1, retained_snapshots)),
+      dispositions_(dispositions),
+      publisher_(store, clock) {
   retirer_ = std::thread([this] { RetirerLoop(); });
 }
 
@@ -148,11 +153,6 @@ SnapshotManager::~SnapshotManager() {
     stopping_ = true;
   }
   retirer_.join();
-}
-
-std::string SnapshotManager::NewListVersionId(absl::string_view content_digest) const {
-  return absl::StrCat("L", absl::FormatTime("%Y%m%dT%H%M%E3SZ", clock_->Now(), absl::UTCTimeZone()),
-                      "-", content_digest.substr(0, 8));
 }
 
 absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> SnapshotManager::Build(
@@ -254,6 +254,24 @@ absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
   return ActivateLocked(rule_set_version, list_version, actor);
 }
 
+absl::Status SnapshotManager::ActivateIf(const std::string& expected_rule_set,
+                                         const std::string& expected_list,
+                                         const std::string& rule_set_version,
+                                         const std::string& list_version,
+                                         const std::string& actor) {
+  absl::MutexLock lock(&mu_);
+  auto current = Current();
+  if (current == nullptr || current->rule_set_version != expected_rule_set ||
+      current->list_version != expected_list) {
+    return absl::AbortedError(absl::StrCat(
+        "the active versions changed (now ",
+        current == nullptr ? std::string("none")
+                           : absl::StrCat(current->rule_set_version, " / ", current->list_version),
+        "); ", list_version, " is stored but was not activated"));
+  }
+  return ActivateLocked(rule_set_version, list_version, actor);
+}
+
 absl::Status SnapshotManager::ActivateLocked(const std::string& rule_set_version,
                                              const std::string& list_version,
                                              const std::string& actor, uint32_t rollback_pops) {
@@ -314,65 +332,11 @@ absl::Status SnapshotManager::ActivateLockedImpl(const std::string& rule_set_ver
   return absl::OkStatus();
 }
 
-absl::Status CheckRuleSetSize(const std::map<std::string, std::string>& files) {
-  size_t bytes = 0;
-  for (const auto& [name, content] : files) bytes += name.size() + content.size();
-  if (bytes > kMaxRuleSetBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("files: the rule set has ", bytes,
-                                                   " bytes; the limit is ", kMaxRuleSetBytes,
-                                                   " (it is read back whole by GetRuleSet)"));
-  }
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRules(
-    const std::map<std::string, std::string>& files, const std::string& source,
-    const std::string& actor) {
-  absl::MutexLock lock(&mu_);
-  return PublishRulesLocked(files, source, actor);
-}
-
-absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
-    const std::map<std::string, std::string>& files, const std::string& source,
-    const std::string& actor) {
-  RETURN_IF_ERROR(CheckRuleSetSize(files));
-  ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled, rules::RuleSet::Compile(files));
-  v1::StoredRuleSet stored;
-  const std::string digest = RuleSetDigest(files);
-  v1::RuleSetInfo* info = stored.mutable_info();
-  info->set_version(absl::StrCat("R-", digest.substr(0, 12)));
-  SetTimestamp(clock_->Now(), info->mutable_created_at());
-  info->set_content_digest(digest);
-  info->set_rule_count(static_cast<int64_t>(compiled->rule_count()));
-  info->set_created_by(actor);
-  info->set_source(source);
-  for (const auto& [name, content] : files) (*stored.mutable_files())[name] = content;
-  RETURN_IF_ERROR(store_->rule_sets().PutRuleSet(stored));
-  return *info;
-}
-
-absl::Status SnapshotManager::ReloadDispositions() {
-  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->dispositions().ListDispositions());
-  disposition_feed_->Store(
-      std::make_shared<const engine::DispositionSet>(log, std::numeric_limits<uint64_t>::max()));
-  return absl::OkStatus();
-}
-
-absl::StatusOr<v1::Disposition> SnapshotManager::RecordDisposition(v1::Disposition disposition) {
-  absl::MutexLock lock(&mu_);
-  RETURN_IF_ERROR(store_->dispositions().AppendDisposition(&disposition));
-  RETURN_IF_ERROR(ReloadDispositions());
-  return disposition;
-}
-
 engine::ScreeningView SnapshotManager::Pin(const engine::ScreeningSnapshot& snapshot) const {
-  return engine::ScreeningView{snapshot, location_feed_->Load(), disposition_feed_->Load()};
-}
-
-absl::StatusOr<std::shared_ptr<const engine::DispositionSet>> SnapshotManager::DispositionsAt(
-    uint64_t sequence) const {
-  ASSIGN_OR_RETURN(std::vector<v1::Disposition> log, store_->dispositions().ListDispositions());
-  return std::make_shared<const engine::DispositionSet>(log, sequence);
+  static const auto* const kNone = new std::shared_ptr<const engine::DispositionSet>(
+      std::make_shared<const engine::DispositionSet>(std::vector<v1::Disposition>(), 0));
+  return engine::ScreeningView{snapshot, location_feed_->Load(),
+                               dispositions_ != nullptr ? dispositions_->Current() : *kNone};
 }
 
 absl::StatusOr<std::shared_ptr<const engine::LocationIndex>> SnapshotManager::LocationsAt(
@@ -413,7 +377,7 @@ absl::Status SnapshotManager::BootstrapOnce(const BootstrapOptions& options) {
     absl::MutexLock status_lock(&status_mu_);
     warnings_.clear();
   }
-  RETURN_IF_ERROR(ReloadDispositions());
+  if (dispositions_ != nullptr) RETURN_IF_ERROR(dispositions_->Reload());
   ASSIGN_OR_RETURN(bool empty, store_->IsEmpty());
   if (empty) return SeedEmptyStore(options);
   ASSIGN_OR_RETURN(std::optional<v1::ActiveVersions> active, store_->activation().GetActive());
@@ -428,7 +392,7 @@ absl::Status SnapshotManager::BootstrapOnce(const BootstrapOptions& options) {
     absl::StatusOr<v1::RuleSetInfo> info = [&]() -> absl::StatusOr<v1::RuleSetInfo> {
       mu_.AssertHeld();  // called right here, under BootstrapOnce's lock
       ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
-      return PublishRulesLocked(files, options.rules_dir, "startup");
+      return publisher_.Publish(files, options.rules_dir, "startup");
     }();
     if (!info.ok()) {
       std::string warning = absl::StrCat("rules in ", options.rules_dir, " were not loaded (",
@@ -446,6 +410,22 @@ absl::Status SnapshotManager::BootstrapOnce(const BootstrapOptions& options) {
   return ActivateLocked(
       rule_version, active->list_version(),
       rule_version == active->rule_set_version() ? active->activated_by() : "startup");
+}
+
+absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
+  // Rules first: a seed without valid rules must not leave a half-seeded
+  // store behind, and compiling is the step most likely to fail.
+  if (options.rules_dir.empty()) {
+    return absl::FailedPreconditionError("no --rules directory given");
+  }
+  ASSIGN_OR_RETURN(auto files, rules::ReadRuleFiles(options.rules_dir));
+  ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
+  (void)compiled;
+  ASSIGN_OR_RETURN(store::ListVersionData data, BuildSeedListVersion(options, clock_->Now()));
+  RETURN_IF_ERROR(store_->lists().PutListVersion(data));
+  ASSIGN_OR_RETURN(v1::RuleSetInfo rules_info,
+                   publisher_.Publish(files, options.rules_dir, "bootstrap"));
+  return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");
 }
 
 }  // namespace exportscreen::serving

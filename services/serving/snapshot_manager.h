@@ -17,8 +17,12 @@
 // freed on the manager's retirer thread once no request holds them, never
 // on a request thread.
 //
-// Thread-safety: all methods are thread-safe. Mutations (activate, import,
-// publish) are serialised by an internal mutex; Current() never waits on it.
+// Imports (ListImporter), rule publication (RulePublisher) and dispositions
+// (DispositionRegistry) are classes of their own; this one loads, activates,
+// rolls back and serves.
+//
+// Thread-safety: all methods are thread-safe. Activations and rollbacks are
+// serialised by an internal mutex; Current() never waits on it.
 #ifndef EXPORTSCREEN_SERVICES_SERVING_SNAPSHOT_MANAGER_H_
 #define EXPORTSCREEN_SERVICES_SERVING_SNAPSHOT_MANAGER_H_
 
@@ -36,8 +40,9 @@
 #include "absl/synchronization/mutex.h"
 #include "services/common/clock.h"
 #include "services/engine/snapshot.h"
+#include "services/serving/disposition_registry.h"
+#include "services/serving/rule_publisher.h"
 #include "services/store/entity_store.h"
-#include "services/store/importers.h"
 
 namespace exportscreen::serving {
 
@@ -57,29 +62,15 @@ struct BootstrapOptions {
   bool reload_rules = false;
 };
 
-struct ImportOutcome {
-  store::ImportResult parsed;
-  v1::ListVersionInfo info;  // version empty on dry run
-  int64_t added = 0, removed = 0, changed = 0;
-  bool activated = false;
-  // Records accepted (entities, ownership links or catalogue items).
-  int64_t records = 0;
-};
-
-// The largest rule set (sum of its files) that is compiled and stored; it
-// is read back whole by GetRuleSet.
-inline constexpr size_t kMaxRuleSetBytes = 8u << 20;
-
-// INVALID_ARGUMENT naming `files` if the rule files together (names and
-// contents) exceed kMaxRuleSetBytes.
-absl::Status CheckRuleSetSize(const std::map<std::string, std::string>& files);
-
 class SnapshotManager {
  public:
   // REQUIRES: store and clock outlive the manager; retained_snapshots >= 1
   // (how many recently active and recently built snapshots stay loaded for
   // rollback, replay and dry runs; each holds one list version in memory).
-  SnapshotManager(store::EntityStore* store, Clock* clock, size_t retained_snapshots = 4);
+  // `dispositions` (may be null: then none, an empty set) is what Pin()
+  // reads and Bootstrap() reloads; it must outlive the manager.
+  SnapshotManager(store::EntityStore* store, Clock* clock, size_t retained_snapshots = 4,
+                  DispositionRegistry* dispositions = nullptr);
   // Stops the retirer (freeing what it holds).
   ~SnapshotManager();
 
@@ -129,41 +120,22 @@ class SnapshotManager {
   // the store. On error the active snapshot is unchanged.
   absl::Status Activate(const std::string& rule_set_version, const std::string& list_version,
                         const std::string& actor);
-
-  // Validates (compiles) rule files and stores them as a rule-set version
-  // (content-addressed). Does not activate. INVALID_ARGUMENT with
-  // "FILE:LINE: RULE_ID: reason" lines if they do not compile.
-  absl::StatusOr<v1::RuleSetInfo> PublishRules(const std::map<std::string, std::string>& files,
-                                               const std::string& source, const std::string& actor);
-
-  // Formats "ownership_jsonl" (v1.OwnershipLink per line) and "items_jsonl"
-  // (v1.CatalogItem per line) replace (or, with replace_lists false, merge
-  // into) the ownership links or the item catalogue of the active version,
-  // the same way: a new list version, atomic, with its delta.
-  // Parses list files and stores a new list version derived from the active
-  // one (entities of the imported lists replaced if replace_lists). Atomic:
-  // either the whole version is stored or nothing. Optionally activates it.
-  absl::StatusOr<ImportOutcome> ImportList(absl::string_view format,
-                                           const std::vector<store::ImportInput>& files,
-                                           bool replace_lists, bool activate, bool dry_run,
-                                           const std::string& actor);
+  // As Activate, but only if the active pair is still (expected_rule_set,
+  // expected_list): a compare-and-set. ABORTED naming the pair now active
+  // otherwise, nothing changed.
+  absl::Status ActivateIf(const std::string& expected_rule_set, const std::string& expected_list,
+                          const std::string& rule_set_version, const std::string& list_version,
+                          const std::string& actor);
 
   store::EntityStore* store() const { return store_; }
 
-  // Dispositions: appends one (or a revocation) to the store's log and
-  // publishes the new set to every snapshot at once (no rebuild).
-  absl::StatusOr<v1::Disposition> RecordDisposition(v1::Disposition disposition);
-  // Re-reads the disposition log from the store and publishes it.
-  absl::Status ReloadDispositions();
   // The view one evaluation sees: `snapshot` with the current location
   // evidence and dispositions, each as of one sequence (issue 16: the
   // engine reads no live feed). REQUIRES: `snapshot` outlives the view.
   engine::ScreeningView Pin(const engine::ScreeningSnapshot& snapshot) const;
-  // What a stored decision saw, for replay: the dispositions as they were
-  // at `sequence`, and the location evidence of `request`'s serials as it
-  // was at location sequence `sequence` (from the store's history).
-  absl::StatusOr<std::shared_ptr<const engine::DispositionSet>> DispositionsAt(
-      uint64_t sequence) const;
+  // What a stored decision saw, for replay: the location evidence of
+  // `request`'s serials as it was at location sequence `sequence` (from the
+  // store's history). The dispositions: serving::DispositionsAt.
   absl::StatusOr<std::shared_ptr<const engine::LocationIndex>> LocationsAt(
       const v1::ScreenRequest& request, uint64_t sequence) const;
 
@@ -180,10 +152,6 @@ class SnapshotManager {
   absl::Status ActivateLockedImpl(const std::string& rule_set_version,
                                   const std::string& list_version, const std::string& actor,
                                   uint32_t rollback_pops) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  absl::StatusOr<v1::RuleSetInfo> PublishRulesLocked(
-      const std::map<std::string, std::string>& files, const std::string& source,
-      const std::string& actor) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string NewListVersionId(absl::string_view content_digest) const;
   // Makes room for a snapshot of `list_version` within the budget (letting
   // go of kept snapshots, oldest first); RESOURCE_EXHAUSTED if it does not
   // fit beside the active one and those still in use.
@@ -191,18 +159,14 @@ class SnapshotManager {
   // Hands a snapshot let go to the retirer.
   void Retire(std::shared_ptr<const engine::ScreeningSnapshot> snapshot) const;
   void RetirerLoop();
-  absl::StatusOr<ImportOutcome> ImportReferenceData(absl::string_view format,
-                                                    const std::vector<store::ImportInput>& files,
-                                                    bool replace, bool activate, bool dry_run,
-                                                    const std::string& actor);
 
   store::EntityStore* const store_;
   Clock* const clock_;
   const size_t retained_snapshots_;
   const std::shared_ptr<engine::LocationFeed> location_feed_ =
       std::make_shared<engine::LocationFeed>();
-  const std::shared_ptr<engine::DispositionFeed> disposition_feed_ =
-      std::make_shared<engine::DispositionFeed>();
+  DispositionRegistry* const dispositions_;  // may be null
+  const RulePublisher publisher_;
   std::atomic<std::shared_ptr<const engine::ScreeningSnapshot>> current_;
   absl::Mutex mu_;
   mutable absl::Mutex retire_mu_;

@@ -40,16 +40,6 @@ std::vector<InputUnit> ReadAll(InputFormat format, const std::string& path,
   return units;
 }
 
-TEST(SplitCsvLineTest, QuotesAndEmptyFields) {
-  std::vector<std::string> f;
-  ASSERT_TRUE(SplitCsvLine(R"(a,"b,c","say ""hi""",,)", &f).ok());
-  EXPECT_THAT(f, ElementsAre("a", "b,c", "say \"hi\"", "", ""));
-  ASSERT_TRUE(SplitCsvLine("", &f).ok());
-  EXPECT_THAT(f, ElementsAre(""));
-  EXPECT_FALSE(SplitCsvLine(R"(a,"unterminated)", &f).ok());
-  EXPECT_FALSE(SplitCsvLine(R"(a,"x"y,b)", &f).ok());
-}
-
 TEST(LineReaderTest, NumbersOffsetsCrlfAndLastLine) {
   testing::TempDir dir;
   std::string path = WriteFile(dir, "a.txt", "one\r\ntwo\n\nlast");

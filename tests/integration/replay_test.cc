@@ -85,7 +85,7 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
   // thresholds), alternating; 6 changes in all.
   std::vector<std::function<void()>> changes = {
       [&] {
-        auto r = manager->ImportList(
+        auto r = server->importer()->Import(
             "entities_jsonl",
             {{"a.jsonl", Entity("replay-alpha", "Replay Alpha Semiconductor Co., Ltd.")}}, false,
             true, false, "test");
@@ -95,13 +95,13 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
         auto files = *base_rules;
         files["thresholds.textproto"] =
             absl::StrReplaceAll(files["thresholds.textproto"], {{"review: 0.80", "review: 0.84"}});
-        auto info = manager->PublishRules(files, "variant-1", "test");
+        auto info = server->publisher()->Publish(files, "variant-1", "test");
         ASSERT_TRUE(info.ok()) << info.status();
         ASSERT_TRUE(
             manager->Activate(info->version(), manager->Current()->list_version, "test").ok());
       },
       [&] {
-        auto r = manager->ImportList(
+        auto r = server->importer()->Import(
             "entities_jsonl", {{"b.jsonl", Entity("replay-gamma", "Replay Gamma Electronics Co")}},
             false, true, false, "test");
         ASSERT_TRUE(r.ok()) << r.status();
@@ -110,13 +110,13 @@ TEST(ReplayTest, ThousandDecisionsAcrossVersionChangesReplayIdentically) {
         auto files = *base_rules;
         files["thresholds.textproto"] =
             absl::StrReplaceAll(files["thresholds.textproto"], {{"block: 0.92", "block: 0.90"}});
-        auto info = manager->PublishRules(files, "variant-2", "test");
+        auto info = server->publisher()->Publish(files, "variant-2", "test");
         ASSERT_TRUE(info.ok()) << info.status();
         ASSERT_TRUE(
             manager->Activate(info->version(), manager->Current()->list_version, "test").ok());
       },
       [&] {
-        auto r = manager->ImportList(
+        auto r = server->importer()->Import(
             "entities_jsonl", {{"c.jsonl", Entity("replay-delta", "Replay Delta Trading Limited")}},
             false, true, false, "test");
         ASSERT_TRUE(r.ok()) << r.status();

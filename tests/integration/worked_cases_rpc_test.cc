@@ -56,9 +56,9 @@ class WorkedCasesRpcTest : public ::testing::Test {
       ASSERT_TRUE(google::protobuf::util::MessageToJsonString(e, &line, json).ok());
       absl::StrAppend(&jsonl, line, "\n");
     }
-    auto imported = server_->manager()->ImportList(
-        "entities_jsonl", {{"worked_cases.jsonl", jsonl}},
-        /*replace_lists=*/false, /*activate=*/true, /*dry_run=*/false, "worked-cases-rpc-test");
+    auto imported = server_->importer()->Import("entities_jsonl", {{"worked_cases.jsonl", jsonl}},
+                                                /*replace_lists=*/false, /*activate=*/true,
+                                                /*dry_run=*/false, "worked-cases-rpc-test");
     ASSERT_TRUE(imported.ok()) << imported.status();
     for (const auto& r : imported->parsed.rejected) {
       ADD_FAILURE() << "rejected " << r.file << ":" << r.line << ": " << r.reason;

@@ -43,7 +43,7 @@ class SnapshotManagerTest : public ::testing::Test {
         break;
       }
     }
-    auto info = manager_->PublishRules(m, "test", "tester");
+    auto info = RulePublisher(store_.get(), &clock_).Publish(m, "test", "tester");
     EXPECT_TRUE(info.ok()) << info.status();
     return info->version();
   }

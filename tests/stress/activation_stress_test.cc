@@ -68,9 +68,9 @@ TEST(ActivationStressTest, NoFailedOrMixedAnswersAcrossActivations) {
       R"("type":"ENTITY_TYPE_ORGANIZATION","primary_name":"Quantum Harbor Stress Trading Co., Ltd.",)"
       R"("countries":["CN"],"license_requirement":"For all items subject to the EAR.",)"
       R"("license_policy":"Presumption of denial","federal_register_citations":["99 FR 12345"]})";
-  auto imported = manager->ImportList("entities_jsonl", {{"extra.jsonl", extra}},
-                                      /*replace_lists=*/false, /*activate=*/false,
-                                      /*dry_run=*/false, "stress-test");
+  auto imported = server->importer()->Import("entities_jsonl", {{"extra.jsonl", extra}},
+                                             /*replace_lists=*/false, /*activate=*/false,
+                                             /*dry_run=*/false, "stress-test");
   ASSERT_TRUE(imported.ok()) << imported.status();
   const std::string v2_lists = imported->info.version();
   ASSERT_EQ(imported->added, 1);

@@ -12,7 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/store/importers/country_names.h"
-#include "services/store/importers/csv_reader.h"
+#include "services/common/csv_reader.h"
 #include "services/store/importers/formats.h"
 #include "services/store/importers/name_parts.h"
 

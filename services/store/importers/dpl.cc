@@ -9,7 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "services/store/importers/country_names.h"
-#include "services/store/importers/csv_reader.h"
+#include "services/common/csv_reader.h"
 #include "services/store/importers/formats.h"
 #include "services/store/importers/name_parts.h"
 

@@ -10,7 +10,7 @@
 
 #include "absl/status/status.h"
 #include "services/store/importers.h"
-#include "services/store/importers/csv_reader.h"
+#include "services/common/csv_reader.h"
 #include "services/store/importers/import_util.h"
 
 namespace exportscreen::store::importers {

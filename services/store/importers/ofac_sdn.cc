@@ -25,7 +25,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/store/importers/country_names.h"
-#include "services/store/importers/csv_reader.h"
+#include "services/common/csv_reader.h"
 #include "services/store/importers/formats.h"
 
 namespace exportscreen::store::importers {

@@ -1,11 +1,16 @@
-#include "services/store/importers/csv_reader.h"
+#include "services/common/csv_reader.h"
 
-namespace exportscreen::store::importers {
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace exportscreen {
 
 bool CsvReader::Next(CsvRecord* record) {
   record->fields.clear();
   record->truncated = false;
   record->blank = false;
+  record->first_stray_field = 0;
   if (pos_ >= data_.size()) return false;
   record->line = line_;
   const int64_t start_line = line_;
@@ -14,6 +19,7 @@ bool CsvReader::Next(CsvRecord* record) {
   std::string field;
   bool in_quotes = false;
   bool field_quoted = false;  // the current field began with a quote
+  bool after_quote = false;   // the current field's closing quote was read
   const size_t n = data_.size();
   while (pos_ < n) {
     const char c = data_[pos_];
@@ -25,6 +31,7 @@ bool CsvReader::Next(CsvRecord* record) {
           continue;
         }
         in_quotes = false;
+        after_quote = true;
         ++pos_;
         continue;
       }
@@ -44,6 +51,7 @@ bool CsvReader::Next(CsvRecord* record) {
       record->fields.push_back(std::move(field));
       field.clear();
       field_quoted = false;
+      after_quote = false;
       ++pos_;
       continue;
     }
@@ -63,8 +71,14 @@ bool CsvReader::Next(CsvRecord* record) {
       ++pos_;
       continue;
     }
-    field.push_back(c);
-    ++pos_;
+    if (after_quote && record->first_stray_field == 0) {
+      record->first_stray_field = static_cast<int>(record->fields.size()) + 1;
+    }
+    // A run of ordinary characters (a quote here is literal).
+    size_t end = pos_ + 1;
+    while (end < n && data_[end] != separator_ && data_[end] != '\n' && data_[end] != '\r') ++end;
+    field.append(data_.data() + pos_, end - pos_);
+    pos_ = end;
   }
   // End of input without a line end.
   record->truncated = in_quotes;
@@ -74,4 +88,28 @@ bool CsvReader::Next(CsvRecord* record) {
   return true;
 }
 
-}  // namespace exportscreen::store::importers
+absl::Status SplitCsvLine(absl::string_view line, std::vector<std::string>* fields) {
+  fields->clear();
+  CsvReader reader(line, ',');
+  CsvRecord record;
+  if (!reader.Next(&record)) {  // an empty line: one empty field
+    fields->emplace_back();
+    return absl::OkStatus();
+  }
+  if (record.truncated) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unterminated quoted field ", record.fields.size()));
+  }
+  if (record.first_stray_field != 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("text after the closing quote of field ", record.first_stray_field));
+  }
+  if (reader.position() < line.size() || line.back() == '\n' || line.back() == '\r') {
+    return absl::InvalidArgumentError(absl::StrCat("line break outside quotes after field ",
+                                                   record.fields.size(), " (quote the field)"));
+  }
+  *fields = std::move(record.fields);
+  return absl::OkStatus();
+}
+
+}  // namespace exportscreen

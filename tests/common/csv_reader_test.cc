@@ -1,4 +1,4 @@
-#include "services/store/importers/csv_reader.h"
+#include "services/common/csv_reader.h"
 
 #include <string>
 #include <vector>
@@ -6,7 +6,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
-namespace exportscreen::store::importers {
+namespace exportscreen {
 namespace {
 
 using ::testing::ElementsAre;
@@ -63,5 +63,38 @@ TEST(CsvReaderTest, OfacUnquotedNullAndStrayQuote) {
 
 TEST(CsvReaderTest, EmptyInput) { EXPECT_TRUE(ReadAll("").empty()); }
 
+// The strict one-line reading `screenctl batch` uses (moved from
+// tests/cli/batch_input_test.cc, plus the error texts).
+TEST(SplitCsvLineTest, QuotesAndEmptyFields) {
+  std::vector<std::string> f;
+  ASSERT_TRUE(SplitCsvLine(R"(a,"b,c","say ""hi""",,)", &f).ok());
+  EXPECT_THAT(f, ElementsAre("a", "b,c", "say \"hi\"", "", ""));
+  ASSERT_TRUE(SplitCsvLine("", &f).ok());
+  EXPECT_THAT(f, ElementsAre(""));
+  EXPECT_FALSE(SplitCsvLine(R"(a,"unterminated)", &f).ok());
+  EXPECT_FALSE(SplitCsvLine(R"(a,"x"y,b)", &f).ok());
+}
+
+TEST(SplitCsvLineTest, ErrorsNameTheField) {
+  std::vector<std::string> f;
+  EXPECT_EQ(SplitCsvLine(R"(a,"unterminated)", &f).message(), "unterminated quoted field 2");
+  EXPECT_EQ(SplitCsvLine(R"(a,b,"x"y)", &f).message(), "text after the closing quote of field 3");
+  EXPECT_EQ(SplitCsvLine("a,b\rc", &f).message(),
+            "line break outside quotes after field 2 (quote the field)");
+  EXPECT_EQ(SplitCsvLine("a,b\n", &f).message(),
+            "line break outside quotes after field 2 (quote the field)");
+  // A quote inside an unquoted field is literal; a line break inside quotes is kept.
+  ASSERT_TRUE(SplitCsvLine("a\"b,\"x\ny\"", &f).ok());
+  EXPECT_THAT(f, ElementsAre("a\"b", "x\ny"));
+}
+
+TEST(CsvReaderTest, StrayTextAfterQuoteIsKeptAndReported) {
+  auto recs = ReadAll("\"a\"b,c,\"d\"\n\"e\",f\n");
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_THAT(recs[0].fields, ElementsAre("ab", "c", "d"));
+  EXPECT_EQ(recs[0].first_stray_field, 1);
+  EXPECT_EQ(recs[1].first_stray_field, 0);
+}
+
 }  // namespace
-}  // namespace exportscreen::store::importers
+}  // namespace exportscreen
