@@ -51,7 +51,6 @@ std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
   return Sha256Hex(all);
 }
 
-
 void CountByList(const std::vector<v1::ListedEntity>& entities, v1::ListVersionInfo* info) {
   info->clear_counts_by_list();
   for (const auto& e : entities) (*info->mutable_counts_by_list())[e.list()]++;
