@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/matching/normalizer.h"
+#include "tests/testing/rule_table.h"
 
 namespace exportscreen::matching {
 namespace {
@@ -25,18 +26,9 @@ struct Entry {
 };
 
 std::vector<Entry> ReadTable() {
-  std::ifstream in(ES_SOURCE_DIR "/rules/abbreviations.tsv");
   std::vector<Entry> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view l = absl::StripAsciiWhitespace(line);
-    if (l.empty() || l[0] == '#') continue;
-    std::vector<std::string> f = absl::StrSplit(l, '\t');
-    Entry e;
-    e.abbreviation = f.size() > 0 ? f[0] : "";
-    e.expansion = f.size() > 1 ? f[1] : "";
-    e.evidence = f.size() > 2 ? f[2] : "";
-    out.push_back(std::move(e));
+  for (auto& f : testing::ReadRuleTable(ES_SOURCE_DIR "/rules/abbreviations.tsv", 3)) {
+    out.push_back({std::move(f[0]), std::move(f[1]), std::move(f[2])});
   }
   return out;
 }

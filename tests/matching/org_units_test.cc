@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/matching/name_index.h"
+#include "tests/testing/rule_table.h"
 
 namespace exportscreen::matching {
 namespace {
@@ -27,18 +28,9 @@ struct Entry {
 };
 
 std::vector<Entry> ReadTable() {
-  std::ifstream in(ES_SOURCE_DIR "/rules/org_units.tsv");
   std::vector<Entry> out;
-  std::string line;
-  while (std::getline(in, line)) {
-    absl::string_view l = absl::StripAsciiWhitespace(line);
-    if (l.empty() || l[0] == '#') continue;
-    std::vector<std::string> f = absl::StrSplit(l, '\t');
-    Entry e;
-    e.word = f.size() > 0 ? f[0] : "";
-    e.word_class = f.size() > 1 ? f[1] : "";
-    e.evidence = f.size() > 2 ? f[2] : "";
-    out.push_back(std::move(e));
+  for (auto& f : testing::ReadRuleTable(ES_SOURCE_DIR "/rules/org_units.tsv", 3)) {
+    out.push_back({std::move(f[0]), std::move(f[1]), std::move(f[2])});
   }
   return out;
 }
