@@ -74,7 +74,6 @@ class ClusterDecisionLog : public store::DecisionLog {
   // Stream position consumed into the local store.
   uint64_t consumed() const { return consumed_.load(); }
 
-  absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record) override;
   using DecisionLog::AppendDecisionAsync;
   // `response_bytes` is filled by the local recorder (before the log's
   // acknowledgement); it is valid for the caller once `done` runs with OK.

@@ -36,7 +36,8 @@ class DecisionLog {
 
   // Appends `record` (sequence, decision id, prev_hash and hash assigned
   // and written into it) and waits until it is durable. Returns the id.
-  virtual absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record) = 0;
+  // (AppendDecisionAsync, waited for: one definition for every log.)
+  absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record);
   // Asynchronous append (group commit): `done` runs, on the log's thread,
   // with the status and the record (id and hashes filled) once the record
   // is durable. Answer from `done`, never before. `done` must not block.

@@ -24,9 +24,6 @@ class ReplicaChain : public DecisionLog {
   ReplicaChain(const StoreDb* db, std::string replica)
       : db_(db), replica_(std::move(replica)), prefix_(VersionPrefix(replica_)) {}
 
-  absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord*) override {
-    return absl::FailedPreconditionError("another replica's chain is read-only");
-  }
   using DecisionLog::AppendDecisionAsync;
   void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record, DecisionDone done,
                            std::string* /*response_bytes*/) override {

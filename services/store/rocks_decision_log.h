@@ -30,7 +30,6 @@ class RocksDecisionLog : public DecisionLog {
   // stops the recorder.
   ~RocksDecisionLog() override;
 
-  absl::StatusOr<std::string> AppendDecision(v1::DecisionRecord* record) override;
   using DecisionLog::AppendDecisionAsync;
   void AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord> record, DecisionDone done,
                            std::string* response_bytes) override;
