@@ -74,9 +74,11 @@ using ScreeningServiceBase = v1::ScreeningService::WithRawCallbackMethod_Screen<
 
 class ScreeningServiceImpl final : public ScreeningServiceBase {
  public:
-  // REQUIRES: all pointers outlive the service.
-  ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool, Clock* clock,
-                       const Authorizer* authorizer, ServiceOptions options);
+  // REQUIRES: all pointers outlive the service. `store` records the
+  // decisions (if options.record_decisions) and answers GetDecision.
+  ScreeningServiceImpl(serving::SnapshotManager* manager, store::EntityStore* store,
+                       WorkerPool* pool, Clock* clock, const Authorizer* authorizer,
+                       ServiceOptions options);
 
   grpc::ServerUnaryReactor* Screen(grpc::CallbackServerContext* context,
                                    const grpc::ByteBuffer* request,
@@ -94,6 +96,7 @@ class ScreeningServiceImpl final : public ScreeningServiceBase {
  private:
   friend class ScreenStreamReactor;
   serving::SnapshotManager* const manager_;
+  store::EntityStore* const store_;
   WorkerPool* const pool_;
   const Authorizer* const authorizer_;
   const ServiceOptions options_;

@@ -31,14 +31,16 @@ namespace exportscreen::api {
 // ---------------------------------------------------------------------------
 // ScreeningService
 
-ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager, WorkerPool* pool,
+ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager,
+                                           store::EntityStore* store, WorkerPool* pool,
                                            Clock* clock, const Authorizer* authorizer,
                                            ServiceOptions options)
     : manager_(manager),
+      store_(store),
       pool_(pool),
       authorizer_(authorizer),
       options_(options),
-      screener_(options.record_decisions ? manager->store() : nullptr, clock) {}
+      screener_(options.record_decisions ? store : nullptr, clock) {}
 
 namespace {
 
@@ -159,8 +161,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::GetDecision(grpc::CallbackServer
     return reactor;
   }
   const bool queued = pool_->TrySchedule([this, request, response, reactor] {
-    FinishWith(reactor, manager_->store()->decisions().GetDecision(request->decision_id()),
-               response);
+    FinishWith(reactor, store_->decisions().GetDecision(request->decision_id()), response);
   });
   if (!queued) FinishOverloaded(reactor);
   return reactor;

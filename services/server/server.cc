@@ -130,7 +130,8 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
   service_options.observability = &s->observability_;
   service_options.stream_window = options.stream_window;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
-      s->manager_.get(), s->pool_.get(), options.clock, s->authorizer_.get(), service_options);
+      s->manager_.get(), s->store_.get(), s->pool_.get(), options.clock, s->authorizer_.get(),
+      service_options);
   s->admin_ = std::make_unique<api::AdminServiceImpl>(
       api::AdminServing{s->manager_.get(), s->importer_.get(), s->publisher_.get(),
                         s->dispositions_.get(), s->store_.get()},
