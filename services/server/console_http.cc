@@ -19,6 +19,7 @@
 #include "services/common/logging.h"
 #include "services/common/proto_time.h"
 #include "services/server/console_util.h"
+#include "services/server/static_files.h"
 
 namespace exportscreen::server {
 
@@ -194,7 +195,7 @@ struct ConsoleApi::Impl {
   std::unique_ptr<v1::LocationService::Stub> location;
   const api::Authorizer* authorizer;
   const serving::SnapshotManager* manager;
-  std::string static_dir;
+  StaticFiles static_files;
 
   using Handler =
       std::function<void(const httplib::Request&, httplib::Response&, grpc::ClientContext*)>;
@@ -328,7 +329,7 @@ ConsoleApi::ConsoleApi(std::shared_ptr<grpc::Channel> channel, const api::Author
   impl_->location = v1::LocationService::NewStub(channel);
   impl_->authorizer = authorizer;
   impl_->manager = manager;
-  impl_->static_dir = std::move(static_dir);
+  impl_->static_files = StaticFiles::Scan(static_dir);
 }
 
 ConsoleApi::~ConsoleApi() = default;
@@ -516,23 +517,19 @@ void InstallOperatorRoutes(const Routes& r) {
 }
 
 void InstallStaticPages(httplib::Server* http, const Impl* impl) {
-  // Static pages.
-  if (impl->static_dir.empty()) {
-    http->Get(R"(/console.*)", [](Req, Res res) {
+  if (impl->static_files.size() == 0) {
+    http->Get(R"(/console/.*)", [](Req, Res res) {
       SendError(res, 404, "NOT_FOUND",
                 "console pages not found: start the server with "
                 "--console_dir=<repository>/services/console/web");
     });
   } else {
-    http->set_file_extension_and_mimetype_mapping("js", "text/javascript");
-    http->set_file_extension_and_mimetype_mapping("css", "text/css");
-    http->set_mount_point("/console", impl->static_dir);
-    http->set_file_request_handler([](Req, Res res) {
-      res.set_header("Cache-Control", "no-cache");
+    http->Get(R"(/console/(.*))", [impl](Req req, Res res) {
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("X-Frame-Options", "DENY");
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+      impl->static_files.Serve(req.matches[1], req, res);
     });
   }
   http->Get("/", [](Req, Res res) { res.set_redirect("/console/"); });
