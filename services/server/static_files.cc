@@ -73,12 +73,13 @@ void StaticFiles::Serve(const std::string& relative, const httplib::Request& req
   auto it = files_.find(relative.empty() ? std::string("index.html") : relative);
   struct stat st {};
   if (it == files_.end() || stat(it->second.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    console::SendError(res, 404, "NOT_FOUND", absl::StrCat("/console/", relative, ": no such page"));
+    console::SendError(res, 404, "NOT_FOUND",
+                       absl::StrCat("/console/", relative, ": no such page"));
     return;
   }
-  const std::string etag = WeakEtag(static_cast<unsigned long long>(st.st_size),
-                                    static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL +
-                                        st.st_mtim.tv_nsec);
+  const std::string etag =
+      WeakEtag(static_cast<unsigned long long>(st.st_size),
+               static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", "no-cache");
   if (EtagMatches(req.get_header_value("If-None-Match"), etag)) {
