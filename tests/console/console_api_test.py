@@ -8,15 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, __import__('os').path.dirname(__file__))
-from harness import HUAWEI, Server, free_port  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
+from harness import HUAWEI, Server, check, failures, finish, free_port  # noqa: E402
 
 
 def expect(resp, status, what, field=None):
@@ -37,10 +29,7 @@ def main():
         if failures:
             print(s.tail())
         s.stop()
-    if failures:
-        print(f'{len(failures)} failure(s)')
-        sys.exit(1)
-    print('console API: all checks passed')
+    finish('console API')
 
 
 def run(s):

@@ -20,7 +20,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import HUAWEI, TOKENS, Server  # noqa: E402
+from harness import HUAWEI, TOKENS, Server, check, failures, finish  # noqa: E402
 
 try:
     from selenium import webdriver
@@ -40,14 +40,6 @@ except ImportError as e:
 QUEUE_BAR_MS, DECISION_BAR_MS = 300, 200
 # Cumulative Layout Shift of a fresh load: Google's "good" is < 0.1.
 CLS_BAR = 0.1
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what, flush=True)
-    return cond
 
 
 def populate(s, n, work):
@@ -356,8 +348,9 @@ def run(b, s, n_decisions):
     b.shot('08-versions')
     b.go('#/log', 'log')
     log = b.d.find_element(By.ID, 'main').text
-    for m in ('RecordDisposition', 'RevokeDisposition', 'AcknowledgeAlert'):
+    for m in ('RecordDisposition', 'RevokeDisposition', 'AcknowledgeAlert', 'Screen'):
         check(m in log, f'admin log shows {m}')
+    check('console ipv4:127.0.0.1:' in log, 'admin log shows the browser\'s address')
     b.shot('09-admin-log')
     b.go('#/screen', 'screen')
     f = b.d.find_element(By.ID, 'screen-form')
@@ -472,10 +465,7 @@ def main():
         for p in (b.shots if b else []):
             shutil.copy(p, a.docs)
     print(f'screenshots: {out}')
-    if failures:
-        print(f'{len(failures)} failure(s)')
-        sys.exit(1)
-    print('console browser test: all checks passed')
+    finish('console browser test')
 
 
 if __name__ == '__main__':

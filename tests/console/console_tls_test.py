@@ -18,16 +18,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import HUAWEI, Server, free_port  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what, flush=True)
-    return cond
+from harness import HUAWEI, Server, check, failures, finish, free_port  # noqa: E402
 
 
 def make_certs(d):
@@ -175,10 +166,7 @@ def main():
             s.stop()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    if failures:
-        print(f'{len(failures)} failure(s)')
-        sys.exit(1)
-    print('console TLS: all checks passed')
+    finish('console TLS')
 
 
 if __name__ == '__main__':

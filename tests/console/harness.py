@@ -12,6 +12,7 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.parse
@@ -28,6 +29,25 @@ ROLES = {
     'operator': 'ROLE_OPERATOR',
     'client': 'ROLE_SCREENING_CLIENT',
 }
+
+
+failures = []  # what a test found wrong, in order
+
+
+def check(cond, what):
+    """Records a failure (and prints it) unless cond; returns cond."""
+    if not cond:
+        failures.append(what)
+        print('FAIL:', what, flush=True)
+    return cond
+
+
+def finish(name):
+    """Exits 1 if any check failed, else says all passed."""
+    if failures:
+        print(f'{len(failures)} failure(s)')
+        sys.exit(1)
+    print(f'{name}: all checks passed')
 
 
 def free_port():

@@ -393,8 +393,8 @@ async function pageLog() {
   let acts;
   try { acts = (await api('admin-log?limit=300')).actions || []; } catch (e) { showError(e); return; }
   clear(main).append(h('h2', {}, 'Admin log'), h('p', { class: 'small muted' }, 'Who did what, newest first; refused calls included.'),
-    table(['When', 'Who', 'Method', 'What', 'Result'], acts.map((a) => h('tr', {},
-      h('td', { class: 'small' }, fmtTime(a.at)), h('td', {}, a.actor || ''), h('td', {}, a.method || ''), h('td', { class: 'small mono' }, a.request_summary || ''),
+    table(['When', 'Who', 'From', 'Method', 'What', 'Result'], acts.map((a) => h('tr', {},
+      h('td', { class: 'small' }, fmtTime(a.at)), h('td', {}, a.actor || ''), h('td', { class: 'small mono' }, a.peer || ''), h('td', {}, a.method || ''), h('td', { class: 'small mono' }, a.request_summary || ''),
       h('td', { class: 'small' }, a.status_code ? `refused/failed (${a.status_code}): ${a.status_message || ''}` : 'ok')))));
   markReady('log', seq);
 }
