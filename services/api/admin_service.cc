@@ -146,14 +146,15 @@ grpc::ServerUnaryReactor* AdminServiceImpl::RunAdmin(
       AuthCall(context, *authorizer_, method, roles, reactor->observer());
   if (!caller.ok()) {
     if (record) {
-      Record(method, "(unauthenticated or not allowed)", context->peer(), summary, caller.status());
+      Record(method, "(unauthenticated or not allowed)", AuditPeer(*context), summary,
+             caller.status());
     }
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   const bool queued = admin_pool_->TrySchedule(
       [this, reactor, record, method = std::string(method), summary = std::move(summary),
-       peer = context->peer(), caller = *std::move(caller), fn = std::move(fn)] {
+       peer = AuditPeer(*context), caller = *std::move(caller), fn = std::move(fn)] {
         absl::Status status = fn(caller);
         if (record) Record(method, caller.name, peer, summary, status);
         reactor->Finish(ToGrpcStatus(status));
@@ -222,12 +223,19 @@ v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method, const st
 void AdminServiceImpl::Record(absl::string_view method, const std::string& actor,
                               const std::string& peer, const std::string& summary,
                               const absl::Status& result) {
-  v1::AdminAction action = NewAdminAction(clock_->Now(), method, actor, peer, summary, result);
-  if (auto current = manager_->Current()) {
+  RecordAdminAction(*manager_, store_, clock_->Now(), method, actor, peer, summary, result);
+}
+
+void RecordAdminAction(const serving::SnapshotManager& manager, store::EntityStore* store,
+                       absl::Time at, absl::string_view method, const std::string& actor,
+                       const std::string& peer, const std::string& summary,
+                       const absl::Status& result) {
+  v1::AdminAction action = NewAdminAction(at, method, actor, peer, summary, result);
+  if (auto current = manager.Current()) {
     action.set_rule_set_version(current->rule_set_version);
     action.set_list_version(current->list_version);
   }
-  absl::Status s = store_->admin_log().AppendAdminAction(&action);
+  absl::Status s = store->admin_log().AppendAdminAction(&action);
   if (!s.ok()) ES_LOG_ERROR("cannot record admin action ", method, ": ", s.ToString());
 }
 
@@ -540,7 +548,7 @@ grpc::ServerUnaryReactor* AdminServiceImpl::ListDecisions(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* AdminServiceImpl::VerifyAuditChain(
     grpc::CallbackServerContext* context, const v1::VerifyAuditChainRequest* request,
     v1::VerifyAuditChainResponse* response) {
-  return RunAdmin(context, "VerifyAuditChain", kReaders, false, "",
+  return RunAdmin(context, "VerifyAuditChain", kReaders, /*record=*/true, "",
                   [this, request, response](const Caller& caller) -> absl::Status {
                     ASSIGN_OR_RETURN(*response, serving::VerifyAuditChain(*store_, *request));
                     return absl::OkStatus();

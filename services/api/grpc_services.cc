@@ -7,7 +7,9 @@
 #include <chrono>
 #include <deque>
 #include <filesystem>
+#include <random>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "grpcpp/impl/codegen/proto_utils.h"
 #include "grpcpp/support/proto_buffer_reader.h"
@@ -75,6 +77,49 @@ absl::StatusOr<Caller> AuthCall(grpc::CallbackServerContext* context, const Auth
     return allowed;
   }
   return caller;
+}
+
+namespace {
+
+const std::string& ConsoleSecret() {
+  static const std::string* const secret = [] {
+    std::random_device random;  // the kernel's generator
+    auto* s = new std::string();
+    for (int i = 0; i < 4; ++i) absl::StrAppend(s, absl::Hex(random(), absl::kZeroPad8));
+    return s;
+  }();
+  return *secret;
+}
+
+}  // namespace
+
+std::string ConsoleClientValue(absl::string_view browser_address) {
+  return absl::StrCat(ConsoleSecret(), " ", browser_address);
+}
+
+std::string AuditPeer(const grpc::ServerContextBase& context) {
+  std::string peer = context.peer();
+  if (absl::StartsWith(peer, "ipv4:") || absl::StartsWith(peer, "ipv6:") ||
+      absl::StartsWith(peer, "unix:")) {
+    return peer;  // from the network: never the console
+  }
+  const auto& md = context.client_metadata();
+  auto it = md.find(kConsoleClientKey);
+  if (it == md.end()) return peer;
+  absl::string_view value(it->second.data(), it->second.size());
+  const std::string& secret = ConsoleSecret();
+  if (value.size() <= secret.size() + 1 || value.size() > secret.size() + 80 ||
+      value[secret.size()] != ' ') {
+    return peer;
+  }
+  unsigned char differ = 0;  // in constant time
+  for (size_t i = 0; i < secret.size(); ++i) differ |= value[i] ^ secret[i];
+  if (differ != 0) return peer;
+  return ConsolePeer(value.substr(secret.size() + 1));
+}
+
+std::string ConsolePeer(absl::string_view browser_address) {
+  return absl::StrCat("console ", browser_address);
 }
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {

@@ -38,6 +38,31 @@ v1::AdminAction NewAdminAction(absl::Time at, absl::string_view method, const st
                                const std::string& peer, const std::string& summary,
                                const absl::Status& result);
 
+// The metadata key in which the analyst console (services/server/
+// console_http.h) passes the address of the browser it calls for, as
+// ConsoleClientValue(address).
+inline constexpr char kConsoleClientKey[] = "x-es-console-client";
+// "<secret> <address>": the secret is random per process and never leaves
+// it (the console calls over the in-process channel).
+std::string ConsoleClientValue(absl::string_view browser_address);
+
+// The address the admin log records for a call: its peer ("ipv4:...").
+// A call the analyst console made on a browser's behalf is recorded as
+// "console " + the browser's address. The console's metadata is believed
+// only with this process's secret and not from a network peer, so a
+// client cannot pass itself off as someone else.
+std::string AuditPeer(const grpc::ServerContextBase& context);
+// "console " + `browser_address`: how the admin log names a console client.
+std::string ConsolePeer(absl::string_view browser_address);
+
+// Appends one entry to `store`'s admin log with the active versions of
+// `manager` (an error is logged, not returned: the action itself has
+// happened).
+void RecordAdminAction(const serving::SnapshotManager& manager, store::EntityStore* store,
+                       absl::Time at, absl::string_view method, const std::string& actor,
+                       const std::string& peer, const std::string& summary,
+                       const absl::Status& result);
+
 // Authenticates the caller of `context` (bearer token in `authorization`, or
 // the mTLS certificate CN) and checks it has one of `roles`.
 // UNAUTHENTICATED or PERMISSION_DENIED otherwise.

@@ -152,7 +152,7 @@ grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
   absl::StatusOr<Caller> caller =
       AuthCall(context, *authorizer_, method, {v1::ROLE_OPERATOR}, observer.get());
   if (!caller.ok()) {
-    RecordIngest(method, "", context->peer(), "refused", caller.status());
+    RecordIngest(method, "", AuditPeer(*context), "refused", caller.status());
     class Refuse final : public grpc::ServerReadReactor<Message> {
      public:
       Refuse(grpc::Status s, std::unique_ptr<CallObserver> observer)
@@ -170,7 +170,7 @@ grpc::ServerReadReactor<Message>* LocationServiceImpl::StartIngest(
     };
     return new Refuse(ToGrpcStatus(caller.status()), std::move(observer));
   }
-  return new IngestReactor<Message>(this, response, method, caller->name, context->peer(),
+  return new IngestReactor<Message>(this, response, method, caller->name, AuditPeer(*context),
                                     std::move(observer));
 }
 
@@ -230,13 +230,13 @@ grpc::ServerUnaryReactor* LocationServiceImpl::AcknowledgeAlert(
       AuthCall(context, *authorizer_, "AcknowledgeAlert", {v1::ROLE_ANALYST, v1::ROLE_OPERATOR},
                reactor->observer());
   if (!caller.ok()) {
-    RecordIngest("AcknowledgeAlert", "(unauthenticated or not allowed)", context->peer(), summary,
-                 caller.status());
+    RecordIngest("AcknowledgeAlert", "(unauthenticated or not allowed)", AuditPeer(*context),
+                 summary, caller.status());
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   const bool queued = pool_->TrySchedule(
-      [this, request, response, reactor, summary, peer = context->peer(), name = caller->name] {
+      [this, request, response, reactor, summary, peer = AuditPeer(*context), name = caller->name] {
         auto alert = store_->alerts().AcknowledgeAlert(request->alert_id(), name, absl::Now());
         RecordIngest("AcknowledgeAlert", name, peer, summary, alert.status());
         if (!alert.ok()) {

@@ -16,9 +16,11 @@
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "exportscreen/v1/location.grpc.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/api/grpc_services.h"
 #include "services/common/logging.h"
 #include "services/common/proto_time.h"
 #include "services/server/console_util.h"
+#include "services/server/static_files.h"
 
 namespace exportscreen::server {
 
@@ -194,7 +196,9 @@ struct ConsoleApi::Impl {
   std::unique_ptr<v1::LocationService::Stub> location;
   const api::Authorizer* authorizer;
   const serving::SnapshotManager* manager;
-  std::string static_dir;
+  StaticFiles static_files;
+  std::set<std::string> hosts;  // lower case
+  bool tls = false;
 
   using Handler =
       std::function<void(const httplib::Request&, httplib::Response&, grpc::ClientContext*)>;
@@ -222,9 +226,18 @@ struct ConsoleApi::Impl {
       }
     }
     grpc::ClientContext ctx;
-    if (!authorization.empty()) ctx.AddMetadata("authorization", authorization);
-    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    Prepare(req, std::chrono::system_clock::now() + std::chrono::seconds(60), &ctx);
     fn(req, res, &ctx);
+  }
+
+  // A gRPC call on the browser's behalf: its credentials, its address (for
+  // the admin log, see api::AuditPeer) and the deadline.
+  static void Prepare(const httplib::Request& req, std::chrono::system_clock::time_point deadline,
+                      grpc::ClientContext* ctx) {
+    const std::string authorization = req.get_header_value("Authorization");
+    if (!authorization.empty()) ctx->AddMetadata("authorization", authorization);
+    ctx->AddMetadata(api::kConsoleClientKey, api::ConsoleClientValue(ClientAddress(req)));
+    ctx->set_deadline(deadline);
   }
 
   template <typename Resp>
@@ -254,9 +267,7 @@ struct ConsoleApi::Impl {
         s = admin->ListDecisions(ctx, page, &got);
       } else {  // a context serves one call
         grpc::ClientContext next;
-        const std::string authorization = req.get_header_value("Authorization");
-        if (!authorization.empty()) next.AddMetadata("authorization", authorization);
-        next.set_deadline(ctx->deadline());
+        Prepare(req, ctx->deadline(), &next);
         s = admin->ListDecisions(&next, page, &got);
       }
       if (!s.ok()) return Finish(res, s, out);
@@ -320,7 +331,7 @@ struct ConsoleApi::Impl {
 };
 
 ConsoleApi::ConsoleApi(std::shared_ptr<grpc::Channel> channel, const api::Authorizer* authorizer,
-                       const serving::SnapshotManager* manager, std::string static_dir)
+                       const serving::SnapshotManager* manager, ConsoleOptions options)
     : impl_(std::make_unique<Impl>()) {
   impl_->channel = channel;
   impl_->admin = v1::AdminService::NewStub(channel);
@@ -328,7 +339,11 @@ ConsoleApi::ConsoleApi(std::shared_ptr<grpc::Channel> channel, const api::Author
   impl_->location = v1::LocationService::NewStub(channel);
   impl_->authorizer = authorizer;
   impl_->manager = manager;
-  impl_->static_dir = std::move(static_dir);
+  impl_->static_files = StaticFiles::Scan(options.static_dir);
+  for (const std::string& host : options.hosts) {
+    impl_->hosts.insert(absl::AsciiStrToLower(absl::StripAsciiWhitespace(host)));
+  }
+  impl_->tls = options.tls;
 }
 
 ConsoleApi::~ConsoleApi() = default;
@@ -354,15 +369,19 @@ struct Routes {
   }
 };
 
-void InstallHostGuard(httplib::Server* http) {
+void InstallHostGuard(httplib::Server* http, const Impl* impl) {
   // DNS rebinding: the console answers only requests addressed to a
-  // loopback name; cross-site pages cannot send JSON bodies without a
-  // (refused) preflight.
-  http->set_pre_routing_handler([](Req req, Res res) {
+  // loopback name or a configured host name; cross-site pages cannot send
+  // JSON bodies without a (refused) preflight.
+  http->set_pre_routing_handler([impl](Req req, Res res) {
+    if (impl->tls) res.set_header("Strict-Transport-Security", "max-age=31536000");
+    const std::string host = req.get_header_value("Host");
     if ((absl::StartsWith(req.path, "/api/") || absl::StartsWith(req.path, "/console")) &&
-        !IsLoopbackHostHeader(req.get_header_value("Host"))) {
+        !IsLoopbackHostHeader(host) && !impl->hosts.count(absl::AsciiStrToLower(HostName(host)))) {
       SendError(res, 403, "PERMISSION_DENIED",
-                "Host: the console answers only on a loopback address", "Host");
+                "Host: the console answers only on a loopback address or a name of "
+                "--console_hosts",
+                "Host");
       return httplib::Server::HandlerResponse::Handled;
     }
     return httplib::Server::HandlerResponse::Unhandled;
@@ -507,7 +526,17 @@ void InstallOperatorRoutes(const Routes& r) {
     v1::ScreenRequest r;
     if (!ParseBody(req, res, &r)) return;
     v1::ScreenResponse out;
-    Impl::Finish(res, impl->screening->Screen(ctx, r, &out), out);
+    const grpc::Status s = impl->screening->Screen(ctx, r, &out);
+    // A screening from the console is an analyst's action: the admin log
+    // records it (gRPC screenings are in the decision log only).
+    auto caller = impl->authorizer->Authenticate(req.get_header_value("Authorization"), "");
+    api::RecordAdminAction(
+        *impl->manager, impl->manager->store(), absl::Now(), "Screen",
+        caller.ok() ? caller->name : "", api::ConsolePeer(ClientAddress(req)),
+        absl::StrCat("request=", r.request_id(), " destination=", r.destination_country(),
+                     " decision=", out.decision_id(), " ", v1::Decision_Name(out.decision())),
+        absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message()));
+    Impl::Finish(res, s, out);
   });
   // Unknown API paths: JSON, not the static 404.
   r.http->Get(R"(/api/.*)", [](Req req, Res res) {
@@ -516,23 +545,19 @@ void InstallOperatorRoutes(const Routes& r) {
 }
 
 void InstallStaticPages(httplib::Server* http, const Impl* impl) {
-  // Static pages.
-  if (impl->static_dir.empty()) {
-    http->Get(R"(/console.*)", [](Req, Res res) {
+  if (impl->static_files.size() == 0) {
+    http->Get(R"(/console/.*)", [](Req, Res res) {
       SendError(res, 404, "NOT_FOUND",
                 "console pages not found: start the server with "
                 "--console_dir=<repository>/services/console/web");
     });
   } else {
-    http->set_file_extension_and_mimetype_mapping("js", "text/javascript");
-    http->set_file_extension_and_mimetype_mapping("css", "text/css");
-    http->set_mount_point("/console", impl->static_dir);
-    http->set_file_request_handler([](Req, Res res) {
-      res.set_header("Cache-Control", "no-cache");
+    http->Get(R"(/console/(.*))", [impl](Req req, Res res) {
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("X-Frame-Options", "DENY");
       res.set_header("Content-Security-Policy",
                      "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
+      impl->static_files.Serve(req.matches[1], req, res);
     });
   }
   http->Get("/", [](Req, Res res) { res.set_redirect("/console/"); });
@@ -542,7 +567,7 @@ void InstallStaticPages(httplib::Server* http, const Impl* impl) {
 }  // namespace
 
 void ConsoleApi::Install(httplib::Server* http) {
-  InstallHostGuard(http);
+  InstallHostGuard(http, impl_.get());
   const Routes routes{http, impl_.get()};
   InstallDecisionRoutes(routes);
   InstallOperatorRoutes(routes);

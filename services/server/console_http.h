@@ -33,7 +33,9 @@
 // Errors: {"code": "INVALID_ARGUMENT", "error": "...", "field": "..."} with
 // 400 (bad input; `field` names it), 401 (no or unknown token), 403 (role),
 // 404, 409 (precondition), 415 (POST without application/json), 429, 503.
-// Requests whose Host is not a loopback name are refused (DNS rebinding).
+// Requests whose Host is neither a loopback name nor one of the configured
+// host names (--console_hosts) are refused (DNS rebinding). Over TLS every
+// answer carries Strict-Transport-Security.
 //
 // Thread-safety: handlers run on the HTTP threads; all state is immutable
 // after Install.
@@ -42,6 +44,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "grpcpp/grpcpp.h"
 #include "services/api/auth.h"
@@ -58,12 +61,20 @@ namespace exportscreen::server {
 // source tree's copy that holds index.html. "" if none.
 std::string ResolveConsoleDir(const std::string& flag);
 
+struct ConsoleOptions {
+  std::string static_dir;  // "" = no pages (404 saying which flag to give)
+  // Host names (Host header, port ignored, any case) answered besides the
+  // loopback names.
+  std::vector<std::string> hosts;
+  bool tls = false;  // the listener is HTTPS
+};
+
 class ConsoleApi {
  public:
   // REQUIRES: all pointers outlive the console. `channel` reaches this
   // server's gRPC services (in-process).
   ConsoleApi(std::shared_ptr<grpc::Channel> channel, const api::Authorizer* authorizer,
-             const serving::SnapshotManager* manager, std::string static_dir);
+             const serving::SnapshotManager* manager, ConsoleOptions options);
   ~ConsoleApi();
 
   // Registers the routes on `http`.

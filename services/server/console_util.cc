@@ -169,6 +169,21 @@ bool ParseBody(const httplib::Request& req, httplib::Response& res, Message* m) 
   return true;
 }
 
+std::string ClientAddress(const httplib::Request& req) {
+  if (req.remote_addr.find(':') != std::string::npos) {
+    return absl::StrCat("ipv6:[", req.remote_addr, "]:", req.remote_port);
+  }
+  return absl::StrCat("ipv4:", req.remote_addr, ":", req.remote_port);
+}
+
+std::string HostName(absl::string_view host) {
+  if (absl::StartsWith(host, "[")) {
+    const size_t end = host.find(']');
+    return std::string(end == absl::string_view::npos ? host.substr(1) : host.substr(1, end - 1));
+  }
+  return std::string(host.substr(0, host.find(':')));
+}
+
 bool IsLoopbackHostHeader(absl::string_view host) {
   if (host.empty()) return true;  // HTTP/1.0 clients
   if (absl::StartsWith(host, "[")) {

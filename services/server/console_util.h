@@ -39,6 +39,12 @@ void SendMessage(httplib::Response& res, const google::protobuf::Message& m);
 // Parses a JSON body into `m`; on failure answers 400 (415 if it is not
 // JSON) naming the field and returns false.
 bool ParseBody(const httplib::Request& req, httplib::Response& res, google::protobuf::Message* m);
+// The host of a Host header: "a.example:8443" -> "a.example",
+// "[::1]:9464" -> "::1".
+std::string HostName(absl::string_view host);
+// The browser's address as gRPC names peers: "ipv4:127.0.0.1:5555",
+// "ipv6:[::1]:5555".
+std::string ClientAddress(const httplib::Request& req);
 // True if the Host header names a loopback address (or is absent).
 bool IsLoopbackHostHeader(absl::string_view host);
 // The `limit` parameter of the log listings: 1 to 10000, absent = 0 (the

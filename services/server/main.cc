@@ -4,6 +4,7 @@
 #include <csignal>
 #include <algorithm>
 #include <cstdlib>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -85,7 +86,20 @@ ABSL_FLAG(std::string, metrics_listen, "127.0.0.1:9464",
           "empty = off");
 ABSL_FLAG(bool, console, true,
           "serve the analyst console (JSON API under /api/v1/, pages under "
-          "/console/) on --metrics_listen when that is loopback");
+          "/console/) on --console_listen, else on --metrics_listen when that "
+          "is loopback");
+ABSL_FLAG(std::string, console_listen, "",
+          "host:port of the console's own listener (no /metrics or probes); "
+          "beyond loopback it needs --console_tls_cert/--console_tls_key, "
+          "--console_hosts and --auth_config; empty = on --metrics_listen");
+ABSL_FLAG(std::string, console_tls_cert, "",
+          "console certificate chain (PEM): --console_listen serves HTTPS "
+          "only (needs --console_listen)");
+ABSL_FLAG(std::string, console_tls_key, "", "console private key (PEM)");
+ABSL_FLAG(std::vector<std::string>, console_hosts, {},
+          "comma-separated host names the console answers to besides loopback "
+          "names (the Host header, against DNS rebinding), e.g. "
+          "console.example.com");
 ABSL_FLAG(std::string, console_dir, "",
           "the console's static pages; empty = services/console/web under the "
           "working directory, else the source tree's copy");
@@ -232,6 +246,10 @@ int main(int argc, char** argv) {
   options.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
   options.console = absl::GetFlag(FLAGS_console);
   options.console_dir = absl::GetFlag(FLAGS_console_dir);
+  options.console_listen = absl::GetFlag(FLAGS_console_listen);
+  options.console_tls_cert = absl::GetFlag(FLAGS_console_tls_cert);
+  options.console_tls_key = absl::GetFlag(FLAGS_console_tls_key);
+  options.console_hosts = absl::GetFlag(FLAGS_console_hosts);
   options.access_log = absl::GetFlag(FLAGS_access_log);
   options.max_list_age = absl::GetFlag(FLAGS_max_list_age);
   options.backup_root = absl::GetFlag(FLAGS_backup_root);

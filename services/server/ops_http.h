@@ -4,7 +4,9 @@
 //   GET /livez    200 "ok" while the process and its maintenance loop run
 //   GET /readyz   200 "ready" while serving a current snapshot; 503 with
 //                 the reason otherwise (no snapshot, list version too old)
-// Anything else is 404. The callbacks run on the HTTP threads.
+// Anything else is 404; a route whose callback is null is not served (the
+// console's own listener has none of them). HTTPS when a certificate and
+// key are given. The callbacks run on the HTTP threads.
 //
 // Thread-safety: Start/destructor from one thread; callbacks must be
 // thread-safe.
@@ -39,12 +41,19 @@ struct OpsHandlers {
   // HTTP worker threads. A browser holds several keep-alive connections,
   // each occupying a thread while it is open.
   int threads = 2;
+  // TLS: certificate chain and private key (PEM files); both empty = plain
+  // HTTP. Plain HTTP sent to a TLS listener fails its handshake.
+  std::string tls_cert;
+  std::string tls_key;
+  // The flag `listen` came from, for error messages.
+  std::string flag = "--metrics_listen";
 };
 
 class OpsHttpServer {
  public:
   // Binds `listen` ("host:port"; port 0 = any free port) and starts
-  // serving. INVALID_ARGUMENT if malformed, UNAVAILABLE if it cannot bind.
+  // serving. INVALID_ARGUMENT if malformed or the certificate or key cannot
+  // be loaded, UNAVAILABLE if it cannot bind.
   static absl::StatusOr<std::unique_ptr<OpsHttpServer>> Start(const std::string& listen,
                                                               OpsHandlers handlers);
   ~OpsHttpServer();  // stops and joins

@@ -47,6 +47,40 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(
   return grpc::SslServerCredentials(ssl);
 }
 
+// The console's listener settings (issue 18), before anything starts:
+// plain HTTP on loopback only; beyond loopback TLS, the host names browsers
+// use and an auth config, or the server does not start (fail closed).
+absl::Status CheckConsoleOptions(const ServerOptions& options) {
+  const bool tls = !options.console_tls_cert.empty() || !options.console_tls_key.empty();
+  if (options.console_listen.empty()) {
+    if (tls) {
+      return absl::InvalidArgumentError(
+          "--console_tls_cert/--console_tls_key need --console_listen (the console's own "
+          "listener; /metrics and the probes stay on --metrics_listen)");
+    }
+    return absl::OkStatus();
+  }
+  if (!IsLoopbackAddress(options.console_listen)) {
+    if (!tls) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--console_listen=", options.console_listen,
+                       ": plain HTTP is allowed on loopback only; give --console_tls_cert and "
+                       "--console_tls_key"));
+    }
+    if (options.console_hosts.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--console_listen=", options.console_listen,
+          ": give --console_hosts, the host names browsers use to reach the console (requests "
+          "naming another host are refused)"));
+    }
+    if (options.auth_config.empty()) {
+      return absl::InvalidArgumentError(
+          "--auth_config is required when the console listens beyond loopback");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 bool IsLoopbackAddress(absl::string_view listen) {
@@ -84,6 +118,7 @@ bool IsLoopbackAddress(absl::string_view listen) {
 absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOptions options) {
   std::unique_ptr<ScreeningServer> s(new ScreeningServer());
   s->options_ = options;
+  RETURN_IF_ERROR(CheckConsoleOptions(options));
   const bool tls = !options.tls_cert.empty();
   if (!tls && !IsLoopbackAddress(options.listen)) {
     return absl::InvalidArgumentError(
@@ -183,6 +218,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
   s->UpdateHealth();
   s->maintenance_ = std::thread([raw] { raw->MaintenanceLoop(); });
   RETURN_IF_ERROR(s->StartOpsHttp());
+  RETURN_IF_ERROR(s->StartConsoleHttp());
   ES_LOG_INFO("listening on ", options.listen, " (port ", s->port_, "), db ", options.db_path);
   return s;
 }
@@ -201,23 +237,18 @@ absl::Status ScreeningServer::StartOpsHttp() {
   handlers.metrics = [this] { return RenderMetrics(); };
   handlers.live = [this] { return Live(); };
   handlers.ready = [this] { return Ready(); };
-  if (options.console) {
+  if (options.console && options.console_listen.empty()) {
     if (IsLoopbackAddress(options.metrics_listen)) {
-      const std::string dir = ResolveConsoleDir(options.console_dir);
-      if (dir.empty()) ES_LOG_ERROR("console pages not found: give --console_dir");
-      grpc::ChannelArguments args;
-      args.SetMaxReceiveMessageSize(-1);
-      console_ = std::make_unique<ConsoleApi>(server_->InProcessChannel(args), authorizer_.get(),
-                                              manager_.get(), dir);
+      console_ = NewConsole(false);
       handlers.install = [console = console_.get()](httplib::Server* http) {
         console->Install(http);
       };
       handlers.threads = 12;
-      ES_LOG_INFO("analyst console on http://", options.metrics_listen, "/console/ (pages from ",
-                  dir.empty() ? "(none)" : dir, ")");
+      ES_LOG_INFO("analyst console on http://", options.metrics_listen, "/console/");
     } else {
       ES_LOG_WARNING("analyst console OFF: --metrics_listen=", options.metrics_listen,
-                     " is not loopback (the console needs a loopback listener)");
+                     " is not loopback (beyond loopback the console needs its own TLS "
+                     "listener: --console_listen with --console_tls_cert/--console_tls_key)");
     }
   }
   auto ops = OpsHttpServer::Start(options.metrics_listen, std::move(handlers));
@@ -230,6 +261,39 @@ absl::Status ScreeningServer::StartOpsHttp() {
   } else {
     return ops.status();  // a malformed --metrics_listen
   }
+  return absl::OkStatus();
+}
+
+std::unique_ptr<ConsoleApi> ScreeningServer::NewConsole(bool tls) const {
+  ConsoleOptions console;
+  console.static_dir = ResolveConsoleDir(options_.console_dir);
+  if (console.static_dir.empty()) ES_LOG_ERROR("console pages not found: give --console_dir");
+  console.hosts = options_.console_hosts;
+  console.tls = tls;
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(-1);
+  ES_LOG_INFO("console pages from ", console.static_dir.empty() ? "(none)" : console.static_dir);
+  return std::make_unique<ConsoleApi>(server_->InProcessChannel(args), authorizer_.get(),
+                                      manager_.get(), std::move(console));
+}
+
+// The console on its own listener (--console_listen; CheckConsoleOptions
+// vetted the settings).
+absl::Status ScreeningServer::StartConsoleHttp() {
+  const ServerOptions& options = options_;
+  if (options.console_listen.empty() || !options.console) return absl::OkStatus();
+  const bool tls = !options.console_tls_cert.empty() || !options.console_tls_key.empty();
+  console_ = NewConsole(tls);
+  OpsHandlers handlers;  // no metrics or probes here
+  handlers.install = [console = console_.get()](httplib::Server* http) { console->Install(http); };
+  handlers.threads = 12;
+  handlers.tls_cert = options.console_tls_cert;
+  handlers.tls_key = options.console_tls_key;
+  handlers.flag = "--console_listen";
+  ASSIGN_OR_RETURN(console_http_,
+                   OpsHttpServer::Start(options.console_listen, std::move(handlers)));
+  ES_LOG_INFO("analyst console on ", tls ? "https://" : "http://", options.console_listen,
+              "/console/");
   return absl::OkStatus();
 }
 
@@ -469,6 +533,7 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   stop_maintenance_.Notify();
   if (maintenance_.joinable()) maintenance_.join();
+  console_http_.reset();
   ops_http_.reset();               // probes and scrapes end first
   if (server_ == nullptr) return;  // Start() failed before listening
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();

@@ -75,6 +75,14 @@ struct ServerOptions {
   // from the working directory or the source tree; see console_http.h).
   bool console = true;
   std::string console_dir;
+  // The console's own listener (no metrics or probes on it); "" = on
+  // metrics_listen. Beyond loopback: TLS (cert and key, PEM files), the
+  // host names browsers use (Host check) and an auth config are required,
+  // or the server does not start.
+  std::string console_listen;
+  std::string console_tls_cert;
+  std::string console_tls_key;
+  std::vector<std::string> console_hosts;
   // JSON-lines access log: a file, "-" (standard output) or "" (off).
   std::string access_log;
   // Readiness fails (and a LIST_STALE alert is raised) when the active list
@@ -132,6 +140,9 @@ class ScreeningServer {
   ScreeningServer() = default;
   void UpdateHealth();
   absl::Status StartOpsHttp();
+  // The console on its own listener (--console_listen), checked first.
+  absl::Status StartConsoleHttp();
+  std::unique_ptr<ConsoleApi> NewConsole(bool tls) const;
   void CheckFreshness();
   absl::Status StartCluster();
   bool cluster_log_healthy_ = true;  // maintenance loop only
@@ -165,6 +176,7 @@ class ScreeningServer {
 
   std::unique_ptr<ConsoleApi> console_;  // before ops_http_: outlives it
   std::unique_ptr<OpsHttpServer> ops_http_;
+  std::unique_ptr<OpsHttpServer> console_http_;  // --console_listen
   std::atomic<int64_t> heartbeat_unix_ms_{0};
   // Active list version older than --max_list_age (set by the maintenance
   // loop; readiness fails while true).

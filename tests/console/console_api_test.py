@@ -8,15 +8,7 @@ import sys
 import time
 
 sys.path.insert(0, __import__('os').path.dirname(__file__))
-from harness import HUAWEI, Server  # noqa: E402
-
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what)
+from harness import HUAWEI, Server, check, failures, finish, free_port  # noqa: E402
 
 
 def expect(resp, status, what, field=None):
@@ -37,10 +29,7 @@ def main():
         if failures:
             print(s.tail())
         s.stop()
-    if failures:
-        print(f'{len(failures)} failure(s)')
-        sys.exit(1)
-    print('console API: all checks passed')
+    finish('console API')
 
 
 def run(s):
@@ -158,10 +147,56 @@ def run(s):
     check(any(a['method'] == 'AcknowledgeAlert' and a.get('status_code') == 7 for a in acts),
           'refused acknowledgement in the admin log')
 
+    admin_log_peers(s, body)
+
     # Only loopback Host names (DNS rebinding); unknown paths are JSON 404s.
     expect(s.call('GET', 'whoami', headers={'Host': 'evil.example:80'}), 403, 'Host check',
            field='Host')
     expect(s.call('GET', 'no-such-thing'), 404, 'unknown API path')
+
+
+def admin_log_peers(s, body):
+    """Every console action is in the admin log with the browser's address
+    (sent from a known port here) and that it came through the console; a
+    gRPC call with its own peer."""
+    ports = {m: free_port() for m in ('RecordDisposition', 'RevokeDisposition', 'VerifyAuditChain',
+                                      'Screen', 'refused')}
+    d = expect(s.call('POST', 'dispositions', body, source_port=ports['RecordDisposition']), 200,
+               'dismiss from a known port')
+    expect(s.call('POST', f'dispositions/{d.get("id")}/revoke', {'reason': 'peer test'},
+                  source_port=ports['RevokeDisposition']), 200, 'revoke from a known port')
+    expect(s.call('GET', 'audit/verify', who='auditor', source_port=ports['VerifyAuditChain']), 200,
+           'verify from a known port')
+    ans = expect(s.call('POST', 'screen', dict(HUAWEI, request_id='peer-test'),
+                        source_port=ports['Screen']), 200, 'screen from a known port')
+    expect(s.call('POST', 'dispositions', body, who='auditor', source_port=ports['refused']), 403,
+           'refused dismissal from a known port')
+    d2 = expect(s.call('POST', 'dispositions', body), 200, 'dismiss for the gRPC revoke')
+    r = s.screenctl('dispositions', 'revoke', d2.get('id', ''), '--reason=revoked over gRPC',
+                    who='analyst')
+    check(r.returncode == 0, f'screenctl revoke: {r.returncode} {r.stderr[-400:]}')
+    acts = expect(s.call('GET', 'admin-log?limit=500', who='auditor'), 200, 'admin log')['actions']
+
+    def entry(method, peer):
+        return [a for a in acts if a['method'] == method and a.get('peer') == peer]
+    for method, port in ports.items():
+        want = f'console ipv4:127.0.0.1:{port}'
+        got = entry('RecordDisposition' if method == 'refused' else method, want)
+        check(len(got) == 1, f'admin log: {method} from the console with peer "{want}": '
+              f'{[(a["method"], a.get("peer")) for a in acts][:12]}')
+        if got and method == 'Screen':
+            check(ans.get('decision_id', '?') in got[0].get('request_summary', '') and
+                  got[0].get('actor') == 'analyst', f'console screening logged: {got[0]}')
+        if got and method == 'refused':
+            check(got[0].get('status_code') == 7 and got[0].get('actor', '').startswith('(un'),
+                  f'refused console dismissal logged: {got[0]}')
+    ack = [a for a in acts if a['method'] == 'AcknowledgeAlert' and a.get('status_code', 0) == 0]
+    check(ack and ack[0].get('peer', '').startswith('console ipv4:127.0.0.1:'),
+          f'acknowledgement names the console and the browser: {ack[:1]}')
+    grpc_revoke = [a for a in acts if a['method'] == 'RevokeDisposition' and
+                   d2.get('id', '?') in a.get('request_summary', '')]
+    check(grpc_revoke and grpc_revoke[0].get('peer', '').startswith('ipv4:127.0.0.1:'),
+          f'a gRPC call is logged with its own peer, not as the console: {grpc_revoke[:1]}')
 
 
 if __name__ == '__main__':

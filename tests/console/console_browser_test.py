@@ -20,7 +20,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
-from harness import HUAWEI, TOKENS, Server  # noqa: E402
+from harness import HUAWEI, TOKENS, Server, check, failures, finish  # noqa: E402
 
 try:
     from selenium import webdriver
@@ -38,14 +38,8 @@ except ImportError as e:
     sys.exit(1)
 
 QUEUE_BAR_MS, DECISION_BAR_MS = 300, 200
-failures = []
-
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print('FAIL:', what, flush=True)
-    return cond
+# Cumulative Layout Shift of a fresh load: Google's "good" is < 0.1.
+CLS_BAR = 0.1
 
 
 def populate(s, n, work):
@@ -147,6 +141,25 @@ class Browser:
     def timing(self, page):
         return self.d.execute_script(f'return window.esTiming.{page}')
 
+    def layout_shift(self):
+        """The layout shifts of this document so far (the buffered
+        'layout-shift' entries, user-input ones left out): their sum and
+        what moved."""
+        return self.d.execute_async_script("""
+          const done = arguments[arguments.length - 1];
+          const seen = [];
+          const po = new PerformanceObserver((l) => seen.push(...l.getEntries()));
+          po.observe({ type: 'layout-shift', buffered: true });
+          setTimeout(() => {
+            seen.push(...po.takeRecords());
+            po.disconnect();
+            const shifts = seen.filter((e) => !e.hadRecentInput);
+            const name = (n) => !n ? '?' : n.id ? `#${n.id}` : `${n.nodeName}.${n.className || ''}`;
+            done({ cls: shifts.reduce((a, e) => a + e.value, 0),
+                   shifts: shifts.slice(0, 8).map((e) => `${e.value.toFixed(4)}: ` + e.sources.map(
+                     (x) => `${name(x.node)} ${x.previousRect.y}->${x.currentRect.y}`).join(', ')) });
+          }, 100);""")
+
 
 def measure(b, s, did, runs):
     """Median over `runs` of: the queue's first page and the decision page,
@@ -159,6 +172,9 @@ def measure(b, s, did, runs):
     for i in range(runs):
         b.go('#/queue', 'queue', full=True, timeout=60)
         full.append(b.timing('queue')['ready_at'])
+        if i == 0:  # the counts come after the page: wait for them too
+            wait_counts(b)
+            figures['queue_cls'] = b.layout_shift()
         b.go('#/alerts', 'alerts')
         b.go('#/queue', 'queue', timeout=60)
         q.append(b.timing('queue'))
@@ -166,18 +182,22 @@ def measure(b, s, did, runs):
     figures['queue_fetch_ms'] = statistics.median(x['fetch_ms'] for x in q)
     figures['queue_render_ms'] = statistics.median(x['render_ms'] for x in q)
     figures['queue_full_load_ms'] = statistics.median(full)
+    figures['queue_full_load_runs_ms'] = [round(x, 1) for x in full]
     figures['queue_rows'] = q[-1]['rows']
     d = []
     full = []
     for i in range(runs):
         b.go(f'#/decision/{did}', 'decision', full=True)
         full.append(b.timing('decision')['ready_at'])
+        if i == 0:
+            figures['decision_cls'] = b.layout_shift()
         b.go('#/alerts', 'alerts')
         b.go(f'#/decision/{did}', 'decision')
         d.append(b.timing('decision'))
     figures['decision_route_ms'] = statistics.median(x['total_ms'] for x in d)
     figures['decision_fetch_ms'] = statistics.median(x['fetch_ms'] for x in d)
     figures['decision_full_load_ms'] = statistics.median(full)
+    figures['decision_full_load_runs_ms'] = [round(x, 1) for x in full]
     # Server time alone (loopback HTTP from this process).
     server = []
     for _ in range(runs):
@@ -190,6 +210,17 @@ def measure(b, s, did, runs):
     figures['counts_ms'] = (time.perf_counter() - t) * 1000
     figures['counts'] = counts
     return figures
+
+
+def wait_counts(b):
+    b.wait(lambda: 'scanned' in b.d.find_element(By.CSS_SELECTOR, '.counts').text, 60, 'counts')
+
+
+def other_pages_cls(b, figures):
+    """Fresh loads of the other pages: their layout shift."""
+    for page in ('dispositions', 'alerts', 'versions', 'log', 'screen'):
+        b.go(f'#/{page}', page, full=True)
+        figures[f'{page}_cls'] = b.layout_shift()
 
 
 def run(b, s, n_decisions):
@@ -208,8 +239,9 @@ def run(b, s, n_decisions):
     b.wait_ready('queue', 60)
     check('analyst' in b.d.find_element(By.ID, 'who').text, 'signed in as analyst')
     figures = measure(b, s, did, runs=5)
+    other_pages_cls(b, figures)
     b.go('#/queue', 'queue')
-    b.wait(lambda: 'scanned' in b.d.find_element(By.CSS_SELECTOR, '.counts').text, 60, 'counts')
+    wait_counts(b)
     b.shot('01-queue')
 
     # 3. Filter with the keyboard: "/" focuses the party filter.
@@ -316,8 +348,9 @@ def run(b, s, n_decisions):
     b.shot('08-versions')
     b.go('#/log', 'log')
     log = b.d.find_element(By.ID, 'main').text
-    for m in ('RecordDisposition', 'RevokeDisposition', 'AcknowledgeAlert'):
+    for m in ('RecordDisposition', 'RevokeDisposition', 'AcknowledgeAlert', 'Screen'):
         check(m in log, f'admin log shows {m}')
+    check('console ipv4:127.0.0.1:' in log, 'admin log shows the browser\'s address')
     b.shot('09-admin-log')
     b.go('#/screen', 'screen')
     f = b.d.find_element(By.ID, 'screen-form')
@@ -414,20 +447,25 @@ def main():
         print(f'queue first page ({figures["decisions_stored"]} decisions stored): '
               f'{q:.0f} ms route (API {figures["queue_fetch_ms"]:.0f} + render/paint '
               f'{figures["queue_render_ms"]:.0f}), {figures["queue_full_load_ms"]:.0f} ms full load; '
-              f'bar {QUEUE_BAR_MS} ms: {"met" if q < QUEUE_BAR_MS else "NOT met"}')
+              f'bar {QUEUE_BAR_MS} ms: {"met" if max(q, figures["queue_full_load_ms"]) < QUEUE_BAR_MS else "NOT met"}')
         print(f'decision page: {d:.0f} ms route, {figures["decision_full_load_ms"]:.0f} ms full load; '
-              f'bar {DECISION_BAR_MS} ms: {"met" if d < DECISION_BAR_MS else "NOT met"}')
+              f'bar {DECISION_BAR_MS} ms: {"met" if max(d, figures["decision_full_load_ms"]) < DECISION_BAR_MS else "NOT met"}')
         check(q < QUEUE_BAR_MS, f'queue first page {q:.0f} ms >= {QUEUE_BAR_MS} ms')
         check(d < DECISION_BAR_MS, f'decision page {d:.0f} ms >= {DECISION_BAR_MS} ms')
+        qf, df = figures['queue_full_load_ms'], figures['decision_full_load_ms']
+        check(qf < QUEUE_BAR_MS, f'queue fresh load {qf:.0f} ms >= {QUEUE_BAR_MS} ms')
+        check(df < DECISION_BAR_MS, f'decision fresh load {df:.0f} ms >= {DECISION_BAR_MS} ms')
+        for page in ('queue', 'decision', 'dispositions', 'alerts', 'versions', 'log', 'screen'):
+            shift = figures.get(f'{page}_cls')
+            if check(shift is not None, f'{page}: layout shift measured'):
+                print(f'{page}: layout shift {shift["cls"]:.4f} {shift["shifts"]}')
+                check(shift['cls'] < CLS_BAR, f'{page} fresh load: layout shift {shift["cls"]:.3f} >= {CLS_BAR}: {shift["shifts"]}')
     if a.docs:
         os.makedirs(a.docs, exist_ok=True)
         for p in (b.shots if b else []):
             shutil.copy(p, a.docs)
     print(f'screenshots: {out}')
-    if failures:
-        print(f'{len(failures)} failure(s)')
-        sys.exit(1)
-    print('console browser test: all checks passed')
+    finish('console browser test')
 
 
 if __name__ == '__main__':

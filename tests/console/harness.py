@@ -5,15 +5,17 @@ store in a temporary directory. Used by console_api_test.py and
 console_browser_test.py.
 """
 import hashlib
+import http.client
 import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
+import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 
 TOKENS = {
     'analyst': 'analyst-token-1',
@@ -29,6 +31,25 @@ ROLES = {
 }
 
 
+failures = []  # what a test found wrong, in order
+
+
+def check(cond, what):
+    """Records a failure (and prints it) unless cond; returns cond."""
+    if not cond:
+        failures.append(what)
+        print('FAIL:', what, flush=True)
+    return cond
+
+
+def finish(name):
+    """Exits 1 if any check failed, else says all passed."""
+    if failures:
+        print(f'{len(failures)} failure(s)')
+        sys.exit(1)
+    print(f'{name}: all checks passed')
+
+
 def free_port():
     s = socket.socket()
     s.bind(('127.0.0.1', 0))
@@ -38,10 +59,23 @@ def free_port():
 
 
 class Server:
-    def __init__(self, build, src, real_lists=True, extra_flags=()):
+    """console_tls: {'cert', 'key', 'ca', 'hosts'} serves the console on
+    its own HTTPS listener (--console_listen on loopback, TLS forced by the
+    certificate flags); call() then goes there, verifying with 'ca'."""
+
+    def __init__(self, build, src, real_lists=True, extra_flags=(), console_tls=None):
         self.build, self.src = build, src
         self.dir = tempfile.mkdtemp(prefix='es-console-')
         self.grpc_port, self.http_port = free_port(), free_port()
+        self.console_port = free_port() if console_tls else self.http_port
+        self.ssl = None
+        tls_flags = []
+        if console_tls:
+            self.ssl = ssl.create_default_context(cafile=console_tls['ca'])
+            tls_flags = [f'--console_listen=127.0.0.1:{self.console_port}',
+                         f'--console_tls_cert={console_tls["cert"]}',
+                         f'--console_tls_key={console_tls["key"]}',
+                         f'--console_hosts={console_tls["hosts"]}']
         auth = os.path.join(self.dir, 'auth.textproto')
         with open(auth, 'w') as f:
             for who, tok in TOKENS.items():
@@ -55,11 +89,12 @@ class Server:
                 f'--seeds={os.path.join(src, "seeds")}',
                 f'--seed_lists={os.path.join(src, "seeds/lists") if real_lists else ""}',
                 f'--console_dir={os.path.join(src, "services/console/web")}',
-                f'--auth_config={auth}', *extra_flags]
+                f'--auth_config={auth}', *tls_flags, *extra_flags]
         self.log_path = os.path.join(self.dir, 'server.log')
         self.log = open(self.log_path, 'w')
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
-        self.base = f'http://127.0.0.1:{self.http_port}'
+        self.base = (f'https://127.0.0.1:{self.console_port}' if console_tls
+                     else f'http://127.0.0.1:{self.http_port}')
         deadline = time.time() + 180
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -79,8 +114,9 @@ class Server:
             return ''.join(f.readlines()[-20:])
 
     def call(self, method, path, body=None, who='analyst', token=None, headers=None,
-             raw=None):
-        """Returns (HTTP status, parsed JSON body)."""
+             raw=None, source_port=None):
+        """Returns (HTTP status, parsed JSON body); the response headers in
+        self.last_headers. source_port: send from 127.0.0.1:source_port."""
         h = dict(headers or {})
         tok = token if token is not None else TOKENS.get(who, '')
         if tok:
@@ -89,17 +125,24 @@ class Server:
         if body is not None:
             data = json.dumps(body).encode()
             h.setdefault('Content-Type', 'application/json')
-        req = urllib.request.Request(f'{self.base}/api/v1/{path}', data=data,
-                                     method=method, headers=h)
+        u = urllib.parse.urlsplit(self.base)
+        src = ('127.0.0.1', source_port) if source_port else None
+        if u.scheme == 'https':
+            conn = http.client.HTTPSConnection(u.hostname, u.port, timeout=120,
+                                               context=self.ssl, source_address=src)
+        else:
+            conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120, source_address=src)
         try:
-            with urllib.request.urlopen(req, timeout=120) as r:
-                return r.status, json.loads(r.read() or b'{}')
-        except urllib.error.HTTPError as e:
-            text = e.read()
-            try:
-                return e.code, json.loads(text)
-            except ValueError:
-                return e.code, {'raw': text.decode(errors='replace')}
+            conn.request(method, f'/api/v1/{path}', body=data, headers=h)
+            r = conn.getresponse()
+            text = r.read()
+            self.last_headers = r.headers
+        finally:
+            conn.close()
+        try:
+            return r.status, json.loads(text or b'{}')
+        except ValueError:
+            return r.status, {'raw': text.decode(errors='replace')}
 
     def screenctl(self, *args, who='operator'):
         return subprocess.run(

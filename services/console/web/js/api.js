@@ -38,16 +38,38 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path, { method = 'GET', body } = {}) {
+function send(path, method = 'GET', body = undefined) {
   const headers = { 'Accept': 'application/json' };
   const t = token();
   if (t) headers['Authorization'] = `Bearer ${t}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
+  return fetch(`/api/v1/${path}`, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
+// GET calls started before the page asks for them (boot.js), by path, with
+// the token they were sent with; each is used once, by the first api() call
+// of the same path and token. Only the first prefetch of a document counts
+// (app.js calls it too, in case it runs first).
+const early = new Map();
+let prefetched = false;
+export function prefetch(paths) {
+  if (prefetched) return;
+  prefetched = true;
+  for (const p of paths) {
+    const pending = send(p);
+    pending.catch(() => {});  // reported when used
+    early.set(p, { token: token(), pending });
+  }
+}
+
+export async function api(path, { method = 'GET', body } = {}) {
   let res;
   try {
-    res = await fetch(`/api/v1/${path}`, {
-      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const e = method === 'GET' ? early.get(path) : undefined;
+    if (e) early.delete(path);
+    res = await (e && e.token === token() ? e.pending : send(path, method, body));
   } catch (e) {
     throw new ApiError(0, { code: 'NETWORK', error: `cannot reach the server (${e.message}); check that screening_server is running` });
   }

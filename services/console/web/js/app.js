@@ -1,6 +1,7 @@
 // Analyst console: hash routes, one module per concern kept small. No build
 // step, no dependencies. Every value from the server is inserted as text.
-import { api, ApiError, token, setToken } from './api.js';
+import { api, ApiError, token, setToken, prefetch } from './api.js';
+import { parseHash, firstCalls, queueParams, queueListPath, decisionPath, DEFAULT_CLASSES } from './routes.js';
 import { h, clear, fmtTime, age, badge, table, kv, enableTableKeys, navigate } from './dom.js';
 import { renderAnswer } from './answer.js';
 
@@ -30,8 +31,14 @@ export function showError(e) {
 export function isAnalyst() { return state.me && state.me.roles.includes('ROLE_ANALYST'); }
 const isOperator = () => state.me && state.me.roles.includes('ROLE_OPERATOR');
 
+// Resolves once the frame showing the DOM as it is now has been painted: a
+// task queued from requestAnimationFrame runs after that frame's paint.
 function afterPaint() {
-  return new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  return new Promise((r) => requestAnimationFrame(() => {
+    const ch = new MessageChannel();
+    ch.port1.onmessage = () => r();
+    ch.port2.postMessage(null);
+  }));
 }
 
 // ---- sign-in -------------------------------------------------------------
@@ -40,6 +47,7 @@ async function loadMe() {
   try {
     state.me = await api('whoami');
     who.textContent = `${state.me.principal} (${state.me.roles.map((r) => r.replace('ROLE_', '').toLowerCase()).join(', ')})${state.me.open_mode ? ' — open mode' : ''}`;
+    who.title = who.textContent;
     return true;
   } catch (e) {
     state.me = null;
@@ -92,17 +100,10 @@ function dispositionsOf(record, disp) {
   return out;
 }
 
-function queueParams(q) {
-  const p = new URLSearchParams();
-  for (const k of ['from', 'until', 'party', 'rule', 'list', 'destination', 'page_token']) if (q.get(k)) p.set(k, q.get(k));
-  p.set('decision', q.get('decision') ?? 'REVIEW,LICENSE_REQUIRED,PROHIBITED');
-  return p;
-}
-
 async function pageQueue(q, me = Promise.resolve(true)) {
   const seq = routeSeq;
   const t0 = performance.now();
-  const chosen = new Set((q.get('decision') ?? 'REVIEW,LICENSE_REQUIRED,PROHIBITED').split(',').filter(Boolean).map((d) => `DECISION_${d}`));
+  const chosen = new Set((q.get('decision') ?? DEFAULT_CLASSES).split(',').filter(Boolean).map((d) => `DECISION_${d}`));
   const field = (name, label, attrs = {}) => h('label', {}, label, h('input', { name, value: q.get(name) || '', ...attrs }));
   const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter decisions' },
     field('from', 'From (date)', { type: 'date' }),
@@ -117,7 +118,8 @@ async function pageQueue(q, me = Promise.resolve(true)) {
   const counts = h('div', { class: 'counts', 'aria-live': 'polite' }, h('span', { class: 'muted small' }, 'Counting…'));
   const body = h('div', { class: 'table-wrap' }, h('p', { class: 'loading' }, 'Loading decisions…'));
   const pager = h('div', { class: 'pager' });
-  clear(main).append(h('h2', {}, 'Review queue'), form, counts, body, pager);
+  // The pager sits above the table: the rows arriving move nothing below them.
+  clear(main).append(h('h2', {}, 'Review queue'), form, counts, pager, body);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
     const fd = new FormData(form);
@@ -128,11 +130,8 @@ async function pageQueue(q, me = Promise.resolve(true)) {
   });
   form.querySelector('#f-reset').addEventListener('click', () => { navigate('#/queue'); });
 
-  const params = queueParams(q);
-  params.set('view', 'summary');
-  params.set('limit', '50');
   let page, disp;
-  const data = Promise.all([api(`decisions?${params}`), activeDispositions || loadDispositions()]);
+  const data = Promise.all([api(queueListPath(q)), activeDispositions || loadDispositions()]);
   if (!(await me)) {
     data.catch(() => {});
     return signInPage(seq);
@@ -197,7 +196,7 @@ async function pageDecision(id, me = Promise.resolve(true)) {
   const t0 = performance.now();
   clear(main).append(h('h2', {}, `Decision ${id}`), h('p', { class: 'loading' }, 'Loading…'));
   let record;
-  const data = api(`decisions/${encodeURIComponent(id)}`);
+  const data = api(decisionPath(id));
   if (!(await me)) {
     data.catch(() => {});
     return signInPage(seq);
@@ -394,8 +393,8 @@ async function pageLog() {
   let acts;
   try { acts = (await api('admin-log?limit=300')).actions || []; } catch (e) { showError(e); return; }
   clear(main).append(h('h2', {}, 'Admin log'), h('p', { class: 'small muted' }, 'Who did what, newest first; refused calls included.'),
-    table(['When', 'Who', 'Method', 'What', 'Result'], acts.map((a) => h('tr', {},
-      h('td', { class: 'small' }, fmtTime(a.at)), h('td', {}, a.actor || ''), h('td', {}, a.method || ''), h('td', { class: 'small mono' }, a.request_summary || ''),
+    table(['When', 'Who', 'From', 'Method', 'What', 'Result'], acts.map((a) => h('tr', {},
+      h('td', { class: 'small' }, fmtTime(a.at)), h('td', {}, a.actor || ''), h('td', { class: 'small mono' }, a.peer || ''), h('td', {}, a.method || ''), h('td', { class: 'small mono' }, a.request_summary || ''),
       h('td', { class: 'small' }, a.status_code ? `refused/failed (${a.status_code}): ${a.status_message || ''}` : 'ok')))));
   markReady('log', seq);
 }
@@ -423,11 +422,9 @@ function signInPage(seq) {
 
 async function route() {
   const seq = ++routeSeq;
-  const hash = location.hash || '#/queue';
-  const [path, query] = hash.slice(1).split('?');
-  const q = new URLSearchParams(query || '');
-  const parts = path.split('/').filter(Boolean);
-  const page = parts[0] || 'queue';
+  const r = parseHash(location.hash);
+  const { page, parts, q } = r;
+  prefetch(firstCalls(r));  // a no-op unless app.js ran before boot.js
   delete main.dataset.ready;
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.page === page) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
