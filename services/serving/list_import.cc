@@ -32,11 +32,11 @@ namespace exportscreen::serving {
 namespace {
 
 // Imports the sources lists_dir/bootstrap.txt names (lines "FORMAT FILE...",
-// '#' comments) with the store's importers; appends their entities and, for
-// the version id, each file's name and sha256. Rows an importer rejects are
+// '#' comments) with the store's importers; appends their entities and
+// names each source in `info`. Rows an importer rejects are
 // counted and logged, not fatal (real files carry some).
 absl::Status ImportSeedLists(const std::string& lists_dir, std::vector<v1::ListedEntity>* entities,
-                             std::string* digest_input, v1::ListVersionInfo* info) {
+                             v1::ListVersionInfo* info) {
   const std::string manifest_path = lists_dir + "/bootstrap.txt";
   absl::StatusOr<std::string> manifest = ReadFile(manifest_path);
   if (!manifest.ok()) {
@@ -61,7 +61,6 @@ absl::Status ImportSeedLists(const std::string& lists_dir, std::vector<v1::Liste
     for (size_t i = 1; i < words.size(); ++i) {
       const std::string path = absl::StrCat(lists_dir, "/", words[i]);
       ASSIGN_OR_RETURN(std::string content, ReadFile(path));
-      absl::StrAppend(digest_input, words[i], " ", Sha256Hex(content), "\n");
       info->add_sources(absl::StrCat("seed_lists:", words[0], ":", path));
       inputs.push_back({words[i], std::move(content)});
     }
@@ -132,9 +131,8 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
   (void)compiled;
 
   store::ListVersionData data;
-  std::string digest_input;
   if (!options.lists_dir.empty()) {
-    RETURN_IF_ERROR(ImportSeedLists(options.lists_dir, &data.entities, &digest_input, &data.info));
+    RETURN_IF_ERROR(ImportSeedLists(options.lists_dir, &data.entities, &data.info));
   }
   if (!options.seeds_dir.empty()) {
     const std::string entities_path = options.seeds_dir + "/entities.jsonl";
@@ -149,7 +147,6 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
                                                        " rejected rows)"));
       }
       data.entities = std::move(parsed.entities);
-      digest_input += content;
     }
     RETURN_IF_ERROR(ReadOptionalJsonLines(
         options.seeds_dir + "/ownership.jsonl", [&](absl::string_view json, int) -> absl::Status {
@@ -158,7 +155,6 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
           if (link.owned_name().empty() || link.percent() <= 0 || link.percent() > 100) {
             return absl::InvalidArgumentError("owned_name is empty or percent is not in (0, 100]");
           }
-          digest_input.append(json.data(), json.size());
           data.ownership.push_back(std::move(link));
           return absl::OkStatus();
         }));
@@ -169,7 +165,6 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
           if (item.part_number().empty()) {
             return absl::InvalidArgumentError("part_number is empty");
           }
-          digest_input.append(json.data(), json.size());
           data.items.push_back(std::move(item));
           return absl::OkStatus();
         }));
@@ -182,13 +177,12 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
     }
   }
   CountByList(data.entities, &data.info);
-  data.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
   SetTimestamp(clock_->Now(), data.info.mutable_created_at());
   data.info.add_sources(absl::StrCat("seeds:", options.seeds_dir));
   data.info.set_ownership_count(static_cast<int64_t>(data.ownership.size()));
   data.info.set_item_count(static_cast<int64_t>(data.items.size()));
   data.info.set_created_by("bootstrap");
-  RETURN_IF_ERROR(store_->lists().PutListVersion(data));
+  RETURN_IF_ERROR(StoreListVersion(&data));
   ASSIGN_OR_RETURN(v1::RuleSetInfo rules_info,
                    PublishRulesLocked(files, options.rules_dir, "bootstrap"));
   return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");
@@ -318,8 +312,6 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
     for (auto& i : items) merged.push_back(std::move(i));
     next.items = std::move(merged);
   }
-  std::string digest_input;
-  for (const auto& f : files) absl::StrAppend(&digest_input, f.name, f.content);
   next.info.clear_sources();
   for (const auto& f : files) next.info.add_sources(absl::StrCat(format, ":", f.name));
   next.info.set_ownership_count(static_cast<int64_t>(next.ownership.size()));
@@ -331,8 +323,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
     outcome.info = next.info;
     return outcome;
   }
-  next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
-  RETURN_IF_ERROR(store_->lists().PutListVersion(next));
+  RETURN_IF_ERROR(StoreListVersion(&next));
   outcome.info = next.info;
   if (activate) {
     RETURN_IF_ERROR(ActivateLocked(current->rule_set_version, next.info.version(), actor));
@@ -342,6 +333,27 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportReferenceData(
 }
 
 absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
+    absl::string_view format, const std::vector<store::ImportInput>& files, bool replace_lists,
+    bool activate, bool dry_run, const std::string& actor) {
+  // Cluster mode: stored (and published) under the lock, activated by the
+  // shared compare-and-set after it (the replicas apply it, this one too).
+  const bool shared_activate = activate && shared() && !dry_run;
+  ASSIGN_OR_RETURN(
+      ImportOutcome outcome,
+      ImportListOnce(format, files, replace_lists, activate && !shared_activate, dry_run, actor));
+  if (shared_activate) {
+    auto current = Current();
+    if (current == nullptr) {
+      return absl::FailedPreconditionError(
+          "list version stored but no rule set is active to activate it with");
+    }
+    RETURN_IF_ERROR(ActivateShared(current->rule_set_version, outcome.info.version(), actor));
+    outcome.activated = true;
+  }
+  return outcome;
+}
+
+absl::StatusOr<ImportOutcome> SnapshotManager::ImportListOnce(
     absl::string_view format, const std::vector<store::ImportInput>& files, bool replace_lists,
     bool activate, bool dry_run, const std::string& actor) {
   if (format == "ownership_jsonl" || format == "items_jsonl") {
@@ -386,8 +398,6 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
   next.ownership = std::move(base.ownership);
   next.items = std::move(base.items);
 
-  std::string digest_input;
-  for (const auto& f : files) absl::StrAppend(&digest_input, f.name, f.content);
   CountByList(next.entities, &next.info);
   next.info.set_ownership_count(static_cast<int64_t>(next.ownership.size()));
   next.info.set_item_count(static_cast<int64_t>(next.items.size()));
@@ -401,8 +411,7 @@ absl::StatusOr<ImportOutcome> SnapshotManager::ImportList(
     outcome.info = next.info;
     return outcome;
   }
-  next.info.set_version(NewListVersionId(Sha256Hex(digest_input)));
-  RETURN_IF_ERROR(store_->lists().PutListVersion(next));
+  RETURN_IF_ERROR(StoreListVersion(&next));
   outcome.info = next.info;
   if (activate) {
     if (current == nullptr) {

@@ -28,6 +28,7 @@
 #include "services/rules/rule_set.h"
 #include "services/serving/location_ingest.h"
 #include "services/serving/manager_internal.h"
+#include "services/store/version_ids.h"
 
 namespace exportscreen::serving {
 namespace internal {
@@ -41,14 +42,6 @@ metrics::Histogram* BuildSeconds() {
 }
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { SetProtoTime(t, ts); }
-
-std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
-  std::string all;
-  for (const auto& [name, content] : files) {
-    absl::StrAppend(&all, name, "\n", content.size(), "\n", content);
-  }
-  return Sha256Hex(all);
-}
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) { return ReadFileToString(path); }
 
@@ -150,9 +143,16 @@ SnapshotManager::~SnapshotManager() {
   retirer_.join();
 }
 
-std::string SnapshotManager::NewListVersionId(absl::string_view content_digest) const {
-  return absl::StrCat("L", absl::FormatTime("%Y%m%dT%H%M%E3SZ", clock_->Now(), absl::UTCTimeZone()),
-                      "-", content_digest.substr(0, 8));
+absl::Status SnapshotManager::StoreListVersion(store::ListVersionData* data) const {
+  data->info.set_version(store::ListVersionId(*data));
+  absl::Status s = store_->lists().PutListVersion(*data);
+  if (!absl::IsAlreadyExists(s)) return s;
+  // Content-addressed: the same content is stored already (imported before,
+  // here or on another replica); that version is the result.
+  ASSIGN_OR_RETURN(store::ListVersionData existing,
+                   store_->lists().ReadListVersion(data->info.version()));
+  data->info = std::move(existing.info);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> SnapshotManager::Build(
@@ -211,6 +211,7 @@ absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> SnapshotManager
 }
 
 absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(const std::string& actor) {
+  if (shared()) return RollbackShared();
   absl::MutexLock lock(&mu_);
   auto current = Current();
   if (current == nullptr) {
@@ -250,6 +251,7 @@ absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(const std::string& 
 
 absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
                                        const std::string& list_version, const std::string& actor) {
+  if (shared()) return ActivateShared(rule_set_version, list_version, actor);
   absl::MutexLock lock(&mu_);
   return ActivateLocked(rule_set_version, list_version, actor);
 }
@@ -338,9 +340,9 @@ absl::StatusOr<v1::RuleSetInfo> SnapshotManager::PublishRulesLocked(
   RETURN_IF_ERROR(CheckRuleSetSize(files));
   ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled, rules::RuleSet::Compile(files));
   v1::StoredRuleSet stored;
-  const std::string digest = RuleSetDigest(files);
+  const std::string digest = store::RuleSetDigest(files);
   v1::RuleSetInfo* info = stored.mutable_info();
-  info->set_version(absl::StrCat("R-", digest.substr(0, 12)));
+  info->set_version(store::RuleSetId(digest));
   SetTimestamp(clock_->Now(), info->mutable_created_at());
   info->set_content_digest(digest);
   info->set_rule_count(static_cast<int64_t>(compiled->rule_count()));

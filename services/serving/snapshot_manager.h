@@ -27,13 +27,16 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "exportscreen/v1/cluster.pb.h"
 #include "services/common/clock.h"
 #include "services/engine/snapshot.h"
 #include "services/store/entity_store.h"
@@ -65,6 +68,34 @@ struct ImportOutcome {
   // Records accepted (entities, ownership links or catalogue items).
   int64_t records = 0;
 };
+
+// Cluster mode (issue 17): the active pair of every replica is decided by a
+// compare-and-set on a key they share (cluster/control_plane.h) holding the
+// activation stack; each replica applies what the key says (ApplyShared).
+struct SharedActivation {
+  // Maps the stack stored (`exists` false: none yet) to the new one, or
+  // nullopt to leave it.
+  using Next = std::function<absl::StatusOr<std::optional<v1::ClusterControl>>(
+      const v1::ClusterControl& current, bool exists)>;
+  // Compare-and-set; returns the stack stored and its revision.
+  std::function<absl::StatusOr<std::pair<v1::ClusterControl, uint64_t>>(const Next&)> update;
+  // Makes sure every replica can fetch the versions (publishes them if
+  // the shared log lacks them).
+  std::function<absl::Status(const std::string& rule_set_version, const std::string& list_version)>
+      ensure_published;
+  // Waits until every live replica serves `active` at `revision` or later;
+  // an error naming those that do not.
+  std::function<absl::Status(const v1::ActiveVersions& active, uint64_t revision)> wait_all;
+};
+
+// The activation stack (at most kMaxActivationStack entries, the oldest
+// dropped): push `active`; pop the top and every entry below it of the very
+// same pair (FAILED_PRECONDITION if nothing would be left). The new top is
+// the pair to serve.
+inline constexpr int kMaxActivationStack = 64;
+v1::ClusterControl PushActivation(const v1::ClusterControl& stack,
+                                  const v1::ActiveVersions& active);
+absl::StatusOr<v1::ClusterControl> PopActivation(const v1::ClusterControl& stack);
 
 // The largest rule set (sum of its files) that is compiled and stored; it
 // is read back whole by GetRuleSet.
@@ -150,6 +181,17 @@ class SnapshotManager {
 
   store::EntityStore* store() const { return store_; }
 
+  // Cluster mode: Activate, Rollback and ImportList(activate) become a
+  // compare-and-set on the shared stack and return once every live replica
+  // serves the new pair (or fail naming those that do not); Bootstrap stays
+  // local. Set before serving.
+  void set_shared_activation(SharedActivation shared) { shared_ = std::move(shared); }
+  bool shared() const { return shared_.update != nullptr; }
+  // Cluster mode: serves `active` (the shared stack's top): builds it
+  // (fetching versions the store lacks), records it in the local activation
+  // history and swaps. On error the current snapshot keeps serving.
+  absl::Status ApplyShared(const v1::ActiveVersions& active);
+
   // Dispositions: appends one (or a revocation) to the store's log and
   // publishes the new set to every snapshot at once (no rebuild).
   absl::StatusOr<v1::Disposition> RecordDisposition(v1::Disposition disposition);
@@ -183,7 +225,9 @@ class SnapshotManager {
   absl::StatusOr<v1::RuleSetInfo> PublishRulesLocked(
       const std::map<std::string, std::string>& files, const std::string& source,
       const std::string& actor) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  std::string NewListVersionId(absl::string_view content_digest) const;
+  // Gives `data` its content-addressed id and stores it; content that is
+  // stored already is that version (its info replaces data's).
+  absl::Status StoreListVersion(store::ListVersionData* data) const;
   // Makes room for a snapshot of `list_version` within the budget (letting
   // go of kept snapshots, oldest first); RESOURCE_EXHAUSTED if it does not
   // fit beside the active one and those still in use.
@@ -191,6 +235,13 @@ class SnapshotManager {
   // Hands a snapshot let go to the retirer.
   void Retire(std::shared_ptr<const engine::ScreeningSnapshot> snapshot) const;
   void RetirerLoop();
+  absl::StatusOr<ImportOutcome> ImportListOnce(absl::string_view format,
+                                               const std::vector<store::ImportInput>& files,
+                                               bool replace_lists, bool activate, bool dry_run,
+                                               const std::string& actor);
+  absl::Status ActivateShared(const std::string& rule_set_version, const std::string& list_version,
+                              const std::string& actor);
+  absl::StatusOr<v1::ActiveVersions> RollbackShared();
   absl::StatusOr<ImportOutcome> ImportReferenceData(absl::string_view format,
                                                     const std::vector<store::ImportInput>& files,
                                                     bool replace, bool activate, bool dry_run,
@@ -198,6 +249,7 @@ class SnapshotManager {
 
   store::EntityStore* const store_;
   Clock* const clock_;
+  SharedActivation shared_;
   const size_t retained_snapshots_;
   const std::shared_ptr<engine::LocationFeed> location_feed_ =
       std::make_shared<engine::LocationFeed>();
