@@ -405,13 +405,7 @@ void ClusterDecisionLog::CheckConsumer() {
 }
 
 absl::StatusOr<uint64_t> ClusterDecisionLog::StreamLastSequence() const {
-  jsStreamInfo* si = nullptr;
-  jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, sync_js_, kStream, nullptr, &err);
-  if (s != NATS_OK) return NatsError("stream info", s, err);
-  const uint64_t last = si->State.LastSeq;
-  jsStreamInfo_Destroy(si);
-  return last;
+  return cluster::StreamLastSequence(sync_js_, kStream);
 }
 
 absl::Status ClusterDecisionLog::Resync() {

@@ -29,12 +29,12 @@ absl::StatusOr<std::unique_ptr<ControlPlane>> ControlPlane::Open(NatsClient* nat
   std::unique_ptr<ControlPlane> c(new ControlPlane(nats, std::move(options)));
   const absl::Time deadline = absl::Now() + c->options_.connect_timeout;
   for (;;) {
-    absl::StatusOr<kvStore*> control = nats->EnsureKeyValue(kControlBucket, c->options_.replicas,
-                                                            absl::ZeroDuration(), 16);
+    absl::StatusOr<kvStore*> control =
+        nats->EnsureKeyValue(kControlBucket, c->options_.replicas, absl::ZeroDuration(), 16);
     absl::StatusOr<kvStore*> replicas =
-        control.ok() ? nats->EnsureKeyValue(kReplicasBucket, c->options_.replicas,
-                                            c->options_.bucket_ttl, 1)
-                     : control.status();
+        control.ok()
+            ? nats->EnsureKeyValue(kReplicasBucket, c->options_.replicas, c->options_.bucket_ttl, 1)
+            : control.status();
     if (replicas.ok()) {
       c->control_ = *control;
       c->replicas_ = *replicas;
@@ -73,20 +73,19 @@ absl::StatusOr<std::pair<v1::ClusterControl, uint64_t>> ControlPlane::Update(con
   for (int attempt = 0; attempt < 50; ++attempt) {
     ASSIGN_OR_RETURN(auto current, Get());
     const uint64_t revision = current.has_value() ? current->second : 0;
-    ASSIGN_OR_RETURN(std::optional<v1::ClusterControl> value,
-                     next(current.has_value() ? current->first : v1::ClusterControl(),
-                          current.has_value()));
+    ASSIGN_OR_RETURN(
+        std::optional<v1::ClusterControl> value,
+        next(current.has_value() ? current->first : v1::ClusterControl(), current.has_value()));
     if (!value.has_value()) {
       if (!current.has_value()) return std::make_pair(v1::ClusterControl(), uint64_t{0});
       return *std::move(current);
     }
     const std::string bytes = value->SerializeAsString();
     uint64_t stored = 0;
-    natsStatus s = current.has_value()
-                       ? kvStore_Update(&stored, control_, kActiveKey, bytes.data(),
-                                        static_cast<int>(bytes.size()), revision)
-                       : kvStore_Create(&stored, control_, kActiveKey, bytes.data(),
-                                        static_cast<int>(bytes.size()));
+    natsStatus s = current.has_value() ? kvStore_Update(&stored, control_, kActiveKey, bytes.data(),
+                                                        static_cast<int>(bytes.size()), revision)
+                                       : kvStore_Create(&stored, control_, kActiveKey, bytes.data(),
+                                                        static_cast<int>(bytes.size()));
     if (s == NATS_OK) return std::make_pair(*std::move(value), stored);
     // Lost the race (another replica wrote first)? Then compute again.
     ASSIGN_OR_RETURN(auto now, Get());
@@ -117,9 +116,9 @@ void ControlPlane::ApplyLatest(const v1::ClusterControl& control, uint64_t revis
   if (s.ok()) {
     applied_.store(revision);
   } else {
-    ES_LOG_WARNING_RATE_LIMITED("cluster: control revision ", revision,
-                                " not applied (still serving the last complete pair): ",
-                                s.ToString());
+    ES_LOG_WARNING_RATE_LIMITED(
+        "cluster: control revision ", revision,
+        " not applied (still serving the last complete pair): ", s.ToString());
   }
   Heartbeat();
 }
@@ -233,10 +232,10 @@ absl::Status ControlPlane::WaitAllServing(const v1::ActiveVersions& active, uint
     if (absl::Now() > deadline) break;
     absl::SleepFor(absl::Milliseconds(50));
   }
-  return absl::DeadlineExceededError(absl::StrCat(
-      "activated ", PairOf(active.rule_set_version(), active.list_version()),
-      " (control revision ", revision, "), but after ", absl::FormatDuration(timeout),
-      " not every live replica serves it: ", absl::StrJoin(lagging, ", ")));
+  return absl::DeadlineExceededError(
+      absl::StrCat("activated ", PairOf(active.rule_set_version(), active.list_version()),
+                   " (control revision ", revision, "), but after ", absl::FormatDuration(timeout),
+                   " not every live replica serves it: ", absl::StrJoin(lagging, ", ")));
 }
 
 absl::StatusOr<v1::ClusterStatus> ControlPlane::Status() const {

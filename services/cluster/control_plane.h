@@ -36,7 +36,7 @@ namespace exportscreen::cluster {
 
 struct ControlOptions {
   std::string replica_id;
-  int replicas = 1;     // R of the buckets it creates
+  int replicas = 1;  // R of the buckets it creates
   absl::Duration heartbeat = absl::Seconds(1);
   // A replica whose heartbeat is older is not live (not waited for).
   absl::Duration live_within = absl::Seconds(3);

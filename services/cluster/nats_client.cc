@@ -142,6 +142,16 @@ absl::StatusOr<natsSubscription*> SubscribeOrdered(jsCtx* js, const char* stream
   return sub;
 }
 
+absl::StatusOr<uint64_t> StreamLastSequence(jsCtx* js, const char* stream) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&si, js, stream, nullptr, &err);
+  if (s != NATS_OK) return NatsError(absl::StrCat("stream info ", stream), s, err);
+  const uint64_t last = si->State.LastSeq;
+  jsStreamInfo_Destroy(si);
+  return last;
+}
+
 void ReplaceSubscription(absl::Mutex* mu, natsSubscription** slot, natsSubscription* sub) {
   natsSubscription* old = nullptr;
   {

@@ -80,6 +80,9 @@ class NatsClient {
 absl::StatusOr<natsSubscription*> SubscribeOrdered(jsCtx* js, const char* stream,
                                                    const char* filter, uint64_t position,
                                                    natsMsgHandler handler, void* closure);
+// The last sequence of `stream` (its head).
+absl::StatusOr<uint64_t> StreamLastSequence(jsCtx* js, const char* stream);
+
 // Puts `sub` in `*slot` (guarded by `mu`) and unsubscribes and destroys
 // the subscription it held, outside the lock (a callback may be waiting
 // for it).

@@ -22,8 +22,8 @@ absl::StatusOr<v1::VersionContent> Parse(absl::string_view id, absl::string_view
 bool IsPublishableId(absl::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
@@ -89,8 +89,8 @@ absl::StatusOr<std::optional<std::string>> VersionAssembler::Add(VersionChunk ch
   const std::string digest = p.digest;
   partial_.erase(chunk.id);
   if (Sha256Hex(content) != digest) {
-    return absl::DataLossError(absl::StrCat("version ", chunk.id,
-                                            ": the chunks do not match their digest (refused)"));
+    return absl::DataLossError(
+        absl::StrCat("version ", chunk.id, ": the chunks do not match their digest (refused)"));
   }
   return std::optional<std::string>(std::move(content));
 }
@@ -110,7 +110,8 @@ absl::StatusOr<store::ListVersionData> DecodeListVersion(absl::string_view id,
   data.items.assign(std::make_move_iterator(l->mutable_items()->begin()),
                     std::make_move_iterator(l->mutable_items()->end()));
   if (data.info.version() != id) {
-    return absl::DataLossError(absl::StrCat(id, ": the content names version ", data.info.version()));
+    return absl::DataLossError(
+        absl::StrCat(id, ": the content names version ", data.info.version()));
   }
   // Content-addressed ids ("L-...") must be the content's; older ids (from
   // before content addressing) are checked by the digest only.
@@ -126,8 +127,8 @@ absl::StatusOr<v1::StoredRuleSet> DecodeRuleSet(absl::string_view id, absl::stri
   if (!v.ok()) return v.status();
   if (!v->has_rule_set()) return absl::DataLossError(absl::StrCat(id, ": not a rule set"));
   if (v->rule_set().info().version() != id || store::RuleSetIdOf(v->rule_set()) != id) {
-    return absl::DataLossError(
-        absl::StrCat(id, ": the rule files' id is ", store::RuleSetIdOf(v->rule_set()), " (refused)"));
+    return absl::DataLossError(absl::StrCat(id, ": the rule files' id is ",
+                                            store::RuleSetIdOf(v->rule_set()), " (refused)"));
   }
   return std::move(*v->mutable_rule_set());
 }

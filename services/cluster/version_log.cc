@@ -138,15 +138,7 @@ std::unique_ptr<store::RuleSetStore> VersionLog::NewRuleSetStore() {
   return std::make_unique<SharedRuleSets>(this);
 }
 
-absl::StatusOr<uint64_t> VersionLog::Head() const {
-  jsStreamInfo* si = nullptr;
-  jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, js_, kStream, nullptr, &err);
-  if (s != NATS_OK) return NatsError("versions stream info", s, err);
-  const uint64_t last = si->State.LastSeq;
-  jsStreamInfo_Destroy(si);
-  return last;
-}
+absl::StatusOr<uint64_t> VersionLog::Head() const { return StreamLastSequence(js_, kStream); }
 
 bool VersionLog::CatchUp() const {
   if (!started_.load()) return false;  // start-up: the local store only
@@ -167,8 +159,7 @@ absl::StatusOr<bool> VersionLog::InStream(absl::string_view kind, absl::string_v
   }
   natsMsg* msg = nullptr;
   jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s =
-      js_GetLastMsg(&msg, js_, kStream, Subject(kind, id).c_str(), nullptr, &err);
+  natsStatus s = js_GetLastMsg(&msg, js_, kStream, Subject(kind, id).c_str(), nullptr, &err);
   if (s == NATS_NOT_FOUND || err == JSNoMessageFoundErr) return false;
   if (s != NATS_OK) return NatsError(absl::StrCat("last message of version ", id), s, err);
   natsMsg_Destroy(msg);
@@ -259,8 +250,9 @@ bool VersionLog::HaveLocally(const std::string& kind, const std::string& id) {
   if (kind == kKindList) {
     // The infos only (a version is visible once all of its records are).
     absl::StatusOr<std::vector<v1::ListVersionInfo>> infos = lists_->ListListVersions();
-    have = infos.ok() && std::any_of(infos->begin(), infos->end(),
-                                     [&](const v1::ListVersionInfo& i) { return i.version() == id; });
+    have =
+        infos.ok() && std::any_of(infos->begin(), infos->end(),
+                                  [&](const v1::ListVersionInfo& i) { return i.version() == id; });
   } else {
     have = rule_sets_->GetRuleSet(id).ok();
   }
@@ -288,14 +280,13 @@ void VersionLog::StoreComplete(const std::string& kind, const std::string& id,
   }
   refused_.fetch_add(1);
   VersionsCounter()->CounterWith({"refused"})->Add();
-  ES_LOG_WARNING("cluster: ", kind, " version ", id, " from the stream not stored: ",
-                 s.ToString());
+  ES_LOG_WARNING("cluster: ", kind, " version ", id, " from the stream not stored: ", s.ToString());
 }
 
 absl::Status VersionLog::Subscribe() {
-  ASSIGN_OR_RETURN(natsSubscription * sub, SubscribeOrdered(js_, kStream, "versions.>",
-                                                            consumed_.load(), &OnVersionMessage,
-                                                            this));
+  ASSIGN_OR_RETURN(
+      natsSubscription * sub,
+      SubscribeOrdered(js_, kStream, "versions.>", consumed_.load(), &OnVersionMessage, this));
   ReplaceSubscription(&sub_mu_, &sub_, sub);
   return absl::OkStatus();
 }

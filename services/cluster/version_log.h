@@ -76,7 +76,8 @@ class VersionLog {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Whether the local store holds the version (versions never go away, so
   // what was found once is remembered).
-  bool HaveLocally(const std::string& kind, const std::string& id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool HaveLocally(const std::string& kind, const std::string& id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   absl::Status Subscribe();
   void WatchLoop();
 

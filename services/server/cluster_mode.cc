@@ -36,14 +36,15 @@ absl::Status ScreeningServer::StartCluster() {
   co.replica_id = options.replica_id;
   co.stream_replicas = options.stream_replicas;
   co.ack_timeout = options.nats_ack_timeout;
-  RETURN_IF_ERROR(store_->WrapDecisionLog([&](std::unique_ptr<store::DecisionLog> local)
-                                              -> absl::StatusOr<std::unique_ptr<store::DecisionLog>> {
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<cluster::ClusterDecisionLog> log,
-        cluster::ClusterDecisionLog::Open(std::move(local), &store_->replica_decisions(), co));
-    cluster_log_ = log.get();
-    return std::unique_ptr<store::DecisionLog>(std::move(log));
-  }));
+  RETURN_IF_ERROR(
+      store_->WrapDecisionLog([&](std::unique_ptr<store::DecisionLog> local)
+                                  -> absl::StatusOr<std::unique_ptr<store::DecisionLog>> {
+        ASSIGN_OR_RETURN(
+            std::unique_ptr<cluster::ClusterDecisionLog> log,
+            cluster::ClusterDecisionLog::Open(std::move(local), &store_->replica_decisions(), co));
+        cluster_log_ = log.get();
+        return std::unique_ptr<store::DecisionLog>(std::move(log));
+      }));
   return StartSharedVersions();
 }
 
@@ -52,19 +53,18 @@ absl::Status ScreeningServer::StartCluster() {
 absl::Status ScreeningServer::StartSharedVersions() {
   const ServerOptions& options = options_;
   const absl::Duration connect_timeout = absl::Seconds(15);
-  ASSIGN_OR_RETURN(cluster_nats_, cluster::NatsClient::Connect(
-                                      options.nats_urls, "exportscreen-" + options.replica_id +
-                                                             "-control",
-                                      connect_timeout, {}));
+  ASSIGN_OR_RETURN(cluster_nats_,
+                   cluster::NatsClient::Connect(options.nats_urls,
+                                                "exportscreen-" + options.replica_id + "-control",
+                                                connect_timeout, {}));
   RETURN_IF_ERROR(store_->WrapVersionStores(
       [&](std::unique_ptr<store::ListVersionStore>* lists,
           std::unique_ptr<store::RuleSetStore>* rule_sets) -> absl::Status {
-        ASSIGN_OR_RETURN(version_log_,
-                         cluster::VersionLog::Open(cluster_nats_.get(), options.stream_replicas,
-                                                   std::max(absl::Seconds(5),
-                                                            options.nats_ack_timeout),
-                                                   connect_timeout, std::move(*lists),
-                                                   std::move(*rule_sets)));
+        ASSIGN_OR_RETURN(
+            version_log_,
+            cluster::VersionLog::Open(cluster_nats_.get(), options.stream_replicas,
+                                      std::max(absl::Seconds(5), options.nats_ack_timeout),
+                                      connect_timeout, std::move(*lists), std::move(*rule_sets)));
         *lists = version_log_->NewListStore();
         *rule_sets = version_log_->NewRuleSetStore();
         return absl::OkStatus();
@@ -100,9 +100,9 @@ void ScreeningServer::StartControl() {
     ES_LOG_WARNING("cluster: versions consumer not started (retrying): ", s.ToString());
   }
   if (auto current = manager_->Current(); current != nullptr) {
-    auto created = control_->Update(
-        [&](const v1::ClusterControl&,
-            bool exists) -> absl::StatusOr<std::optional<v1::ClusterControl>> {
+    auto created =
+        control_->Update([&](const v1::ClusterControl&,
+                             bool exists) -> absl::StatusOr<std::optional<v1::ClusterControl>> {
           if (exists) return std::nullopt;
           RETURN_IF_ERROR(
               version_log_->EnsurePublished(current->rule_set_version, current->list_version));
@@ -122,8 +122,8 @@ void ScreeningServer::StartControl() {
         const v1::ActiveVersions& top = *control.stack().rbegin();
         absl::Status s = manager_->ApplyShared(top);
         if (s.ok()) {
-          ES_LOG_INFO("cluster: serving control revision ", revision, ": rules=",
-                      top.rule_set_version(), " lists=", top.list_version());
+          ES_LOG_INFO("cluster: serving control revision ", revision,
+                      ": rules=", top.rule_set_version(), " lists=", top.list_version());
         }
         UpdateHealth();
         return s;

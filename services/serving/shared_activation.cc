@@ -48,21 +48,23 @@ absl::Status SnapshotManager::ActivateShared(const std::string& rule_set_version
   active.set_list_version(list_version);
   SetTimestamp(clock_->Now(), active.mutable_activated_at());
   active.set_activated_by(actor);
-  ASSIGN_OR_RETURN(auto stored, shared_.update([&](const v1::ClusterControl& current, bool)
-                                                   -> absl::StatusOr<std::optional<v1::ClusterControl>> {
-    return PushActivation(current, active);
-  }));
+  ASSIGN_OR_RETURN(auto stored,
+                   shared_.update([&](const v1::ClusterControl& current,
+                                      bool) -> absl::StatusOr<std::optional<v1::ClusterControl>> {
+                     return PushActivation(current, active);
+                   }));
   ES_LOG_INFO("cluster: activation of rules=", rule_set_version, " lists=", list_version, " by ",
               actor, " is control revision ", stored.second);
   return shared_.wait_all(active, stored.second);
 }
 
 absl::StatusOr<v1::ActiveVersions> SnapshotManager::RollbackShared() {
-  ASSIGN_OR_RETURN(auto stored, shared_.update([](const v1::ClusterControl& current, bool)
-                                                   -> absl::StatusOr<std::optional<v1::ClusterControl>> {
-    ASSIGN_OR_RETURN(v1::ClusterControl next, PopActivation(current));
-    return std::optional<v1::ClusterControl>(std::move(next));
-  }));
+  ASSIGN_OR_RETURN(auto stored,
+                   shared_.update([](const v1::ClusterControl& current,
+                                     bool) -> absl::StatusOr<std::optional<v1::ClusterControl>> {
+                     ASSIGN_OR_RETURN(v1::ClusterControl next, PopActivation(current));
+                     return std::optional<v1::ClusterControl>(std::move(next));
+                   }));
   const v1::ActiveVersions target = *stored.first.stack().rbegin();
   ES_LOG_INFO("cluster: rollback to rules=", target.rule_set_version(),
               " lists=", target.list_version(), " is control revision ", stored.second);

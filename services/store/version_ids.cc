@@ -42,9 +42,7 @@ std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
   return Sha256Hex(all);
 }
 
-std::string RuleSetId(absl::string_view digest) {
-  return absl::StrCat("R-", digest.substr(0, 12));
-}
+std::string RuleSetId(absl::string_view digest) { return absl::StrCat("R-", digest.substr(0, 12)); }
 
 std::string RuleSetIdOf(const v1::StoredRuleSet& rule_set) {
   std::map<std::string, std::string> files(rule_set.files().begin(), rule_set.files().end());
