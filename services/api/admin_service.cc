@@ -84,6 +84,30 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetServingStatus(grpc::CallbackServe
   return reactor;
 }
 
+// Inline (not on the admin pool, which an activation may hold while it
+// waits for the replicas): a few bounded reads of the KV buckets.
+grpc::ServerUnaryReactor* AdminServiceImpl::GetClusterStatus(grpc::CallbackServerContext* context,
+                                                             const v1::GetClusterStatusRequest*,
+                                                             v1::ClusterStatus* response) {
+  auto* reactor = new ObservedUnaryReactor(
+      observability_, "exportscreen.v1.AdminService/GetClusterStatus", context);
+  absl::StatusOr<Caller> caller =
+      AuthCall(context, *authorizer_, "GetClusterStatus", kAnyone, reactor->observer());
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  if (!cluster_status_) {
+    reactor->Finish(ToGrpcStatus(
+        absl::FailedPreconditionError("not in cluster mode (the server runs without --nats)")));
+    return reactor;
+  }
+  absl::StatusOr<v1::ClusterStatus> status = cluster_status_();
+  if (status.ok()) *response = *std::move(status);
+  reactor->Finish(ToGrpcStatus(status.status()));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AdminServiceImpl::ImportList(grpc::CallbackServerContext* context,
                                                        const v1::ImportListRequest* request,
                                                        v1::ImportListResponse* response) {

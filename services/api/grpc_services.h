@@ -147,6 +147,14 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   AdminServiceImpl(const AdminServing& serving, WorkerPool* admin_pool,
                    const Authorizer* authorizer, Clock* clock);
 
+  // Cluster mode (issue 17): `status` reads the control key and the live
+  // replicas. Without one (embedded), FAILED_PRECONDITION. Set before serving.
+  void set_cluster_status(std::function<absl::StatusOr<v1::ClusterStatus>()> status) {
+    cluster_status_ = std::move(status);
+  }
+  grpc::ServerUnaryReactor* GetClusterStatus(grpc::CallbackServerContext* context,
+                                             const v1::GetClusterStatusRequest* request,
+                                             v1::ClusterStatus* response) override;
   grpc::ServerUnaryReactor* GetServingStatus(grpc::CallbackServerContext* context,
                                              const v1::GetServingStatusRequest* request,
                                              v1::ServingStatus* response) override;
@@ -258,6 +266,7 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
   const Authorizer* const authorizer_;
   Clock* const clock_;
   std::function<void()> on_activate_;
+  std::function<absl::StatusOr<v1::ClusterStatus>()> cluster_status_;
   std::string backup_root_;
   uint64_t backup_rate_limit_ = 0;
   const Observability* observability_ = nullptr;

@@ -90,7 +90,13 @@ Commands:
                          catalogue: same versioning, activation and rollback).
   lists versions         List the stored list and rule-set versions.
   lists diff [FROM] TO   Entity-level difference (FROM defaults to the active).
-  lists activate VERSION Activate a list version (rules unchanged).
+  lists activate VERSION Activate a list version (rules unchanged). In cluster
+                         mode it returns once every live replica serves the
+                         new versions, or fails naming those that do not.
+  lists rollback         Same as rollback.
+  cluster status         Cluster mode: the control key (active versions,
+                         revision, stack depth) and every live replica: its
+                         address, versions, health, log positions and lag.
   rules validate DIR     Compile and validate the rule files in DIR locally
                          (no server needed); errors as FILE:LINE: RULE_ID: reason.
   rules attributes       The attributes rule conditions can test: type, scope,
@@ -604,7 +610,12 @@ int main(int argc, char** argv) {
   }
   if (cmd == "rules" && sub == "diff") return CmdDiff(true, tail(1));
   if (cmd == "rules" && sub == "activate" && rest.size() == 2) return CmdActivate(rest[1], "");
-  if (cmd == "rollback") {
+  if (cmd == "cluster" && sub == "status" && rest.size() == 1) {
+    v1::ClusterStatus status;
+    return AdminCall(&v1::AdminService::Stub::GetClusterStatus, v1::GetClusterStatusRequest(),
+                     &status);
+  }
+  if (cmd == "rollback" || (cmd == "lists" && sub == "rollback" && rest.size() == 1)) {
     v1::ActiveVersions active;
     return AdminCall(&v1::AdminService::Stub::Rollback, v1::RollbackRequest(), &active);
   }

@@ -160,14 +160,7 @@ ClusterDecisionLog::~ClusterDecisionLog() {
     stopping_ = true;
   }
   if (publisher_.joinable()) publisher_.join();
-  {
-    absl::MutexLock lock(&sub_mu_);
-    if (sub_ != nullptr) {
-      natsSubscription_Unsubscribe(sub_);
-      natsSubscription_Destroy(sub_);
-      sub_ = nullptr;
-    }
-  }
+  ReplaceSubscription(&sub_mu_, &sub_, nullptr);
   nats_.reset();
 }
 
@@ -396,13 +389,7 @@ void ClusterDecisionLog::CheckConsumer() {
 }
 
 absl::StatusOr<uint64_t> ClusterDecisionLog::StreamLastSequence() const {
-  jsStreamInfo* si = nullptr;
-  jsErrCode err = static_cast<jsErrCode>(0);
-  natsStatus s = js_GetStreamInfo(&si, sync_js_, kStream, nullptr, &err);
-  if (s != NATS_OK) return NatsError("stream info", s, err);
-  const uint64_t last = si->State.LastSeq;
-  jsStreamInfo_Destroy(si);
-  return last;
+  return cluster::StreamLastSequence(sync_js_, kStream);
 }
 
 absl::Status ClusterDecisionLog::Resync() {
@@ -480,29 +467,9 @@ absl::StatusOr<uint64_t> ClusterDecisionLog::LastPublishedSequence() {
 }
 
 absl::Status ClusterDecisionLog::StartConsumer(uint64_t position) {
-  jsSubOptions so;
-  jsSubOptions_Init(&so);
-  so.Stream = kStream;
-  so.Ordered = true;
-  if (position > 0) {
-    so.Config.DeliverPolicy = js_DeliverByStartSequence;
-    so.Config.OptStartSeq = position + 1;
-  }
-  jsErrCode err = static_cast<jsErrCode>(0);
-  natsSubscription* sub = nullptr;
-  natsStatus s =
-      js_Subscribe(&sub, sync_js_, "decisions.>", &OnDecisionMessage, this, nullptr, &so, &err);
-  if (s != NATS_OK) return NatsError("subscribe to the decisions stream", s, err);
-  natsSubscription* old = nullptr;
-  {
-    absl::MutexLock lock(&sub_mu_);
-    old = sub_;
-    sub_ = sub;
-  }
-  if (old != nullptr) {
-    natsSubscription_Unsubscribe(old);
-    natsSubscription_Destroy(old);
-  }
+  ASSIGN_OR_RETURN(natsSubscription * sub, SubscribeOrdered(sync_js_, kStream, "decisions.>",
+                                                            position, &OnDecisionMessage, this));
+  ReplaceSubscription(&sub_mu_, &sub_, sub);
   return absl::OkStatus();
 }
 

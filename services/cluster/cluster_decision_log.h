@@ -42,8 +42,6 @@
 #include "services/store/decision_log.h"
 #include "services/store/replica_decisions.h"
 
-typedef struct __natsSubscription natsSubscription;
-
 namespace exportscreen::cluster {
 
 struct ClusterOptions {
@@ -73,6 +71,8 @@ class ClusterDecisionLog : public store::DecisionLog {
   std::string NotServingReason() const;
   // Stream position consumed into the local store.
   uint64_t consumed() const { return consumed_.load(); }
+  // The decisions stream's last sequence (for the log lag).
+  absl::StatusOr<uint64_t> LogHead() const { return StreamLastSequence(); }
 
   using DecisionLog::AppendDecisionAsync;
   // `response_bytes` is filled by the local recorder (before the log's

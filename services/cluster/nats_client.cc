@@ -35,6 +35,7 @@ absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(opts, 3);
   if (s == NATS_OK) s = natsOptions_SetDisconnectedCB(opts, &NatsClient::OnDisconnected, c.get());
   if (s == NATS_OK) s = natsOptions_SetReconnectedCB(opts, &NatsClient::OnReconnected, c.get());
+  if (s == NATS_OK) s = natsOptions_SetClosedCB(opts, &NatsClient::OnClosed, c.get());
   if (s == NATS_OK) s = natsConnection_Connect(&c->nc_, opts);
   natsOptions_Destroy(opts);
   if (s != NATS_OK) {
@@ -49,7 +50,13 @@ absl::StatusOr<std::unique_ptr<NatsClient>> NatsClient::Connect(
 }
 
 NatsClient::~NatsClient() {
-  if (nc_ != nullptr) natsConnection_Close(nc_);
+  if (nc_ != nullptr) {
+    natsConnection_Close(nc_);
+    // Callbacks run on the library's thread after Close returns: wait for
+    // the last one (closed) before this object goes away.
+    closed_.WaitForNotificationWithTimeout(absl::Seconds(5));
+  }
+  for (kvStore* kv : buckets_) kvStore_Destroy(kv);
   for (jsCtx* js : contexts_) jsCtx_Destroy(js);
   if (nc_ != nullptr) natsConnection_Destroy(nc_);
 }
@@ -58,6 +65,10 @@ void NatsClient::OnDisconnected(natsConnection*, void* self) {
   auto* c = static_cast<NatsClient*>(self);
   if (c->connected_.exchange(false)) ES_LOG_WARNING("NATS: disconnected; reconnecting");
   if (c->on_state_) c->on_state_(false);
+}
+
+void NatsClient::OnClosed(natsConnection*, void* self) {
+  static_cast<NatsClient*>(self)->closed_.Notify();
 }
 
 void NatsClient::OnReconnected(natsConnection*, void* self) {
@@ -111,6 +122,69 @@ absl::Status NatsClient::EnsureStream(const std::string& name,
   }
   if (err == JSStreamNameExistErr) return absl::OkStatus();  // another replica made it
   return NatsError("add stream " + name, s, err);
+}
+
+absl::StatusOr<natsSubscription*> SubscribeOrdered(jsCtx* js, const char* stream,
+                                                   const char* filter, uint64_t position,
+                                                   natsMsgHandler handler, void* closure) {
+  jsSubOptions so;
+  jsSubOptions_Init(&so);
+  so.Stream = stream;
+  so.Ordered = true;
+  if (position > 0) {
+    so.Config.DeliverPolicy = js_DeliverByStartSequence;
+    so.Config.OptStartSeq = position + 1;
+  }
+  jsErrCode err = static_cast<jsErrCode>(0);
+  natsSubscription* sub = nullptr;
+  natsStatus s = js_Subscribe(&sub, js, filter, handler, closure, nullptr, &so, &err);
+  if (s != NATS_OK) return NatsError(absl::StrCat("subscribe to stream ", stream), s, err);
+  return sub;
+}
+
+absl::StatusOr<uint64_t> StreamLastSequence(jsCtx* js, const char* stream) {
+  jsStreamInfo* si = nullptr;
+  jsErrCode err = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&si, js, stream, nullptr, &err);
+  if (s != NATS_OK) return NatsError(absl::StrCat("stream info ", stream), s, err);
+  const uint64_t last = si->State.LastSeq;
+  jsStreamInfo_Destroy(si);
+  return last;
+}
+
+void ReplaceSubscription(absl::Mutex* mu, natsSubscription** slot, natsSubscription* sub) {
+  natsSubscription* old = nullptr;
+  {
+    absl::MutexLock lock(mu);
+    old = *slot;
+    *slot = sub;
+  }
+  if (old != nullptr) {
+    natsSubscription_Unsubscribe(old);
+    natsSubscription_Destroy(old);
+  }
+}
+
+absl::StatusOr<kvStore*> NatsClient::EnsureKeyValue(const std::string& bucket, int replicas,
+                                                    absl::Duration ttl, int history) {
+  kvStore* kv = nullptr;
+  natsStatus s = js_KeyValue(&kv, admin_js_, bucket.c_str());
+  if (s != NATS_OK) {
+    kvConfig cfg;
+    kvConfig_Init(&cfg);
+    cfg.Bucket = bucket.c_str();
+    cfg.History = static_cast<uint8_t>(history);
+    cfg.TTL = ttl > absl::ZeroDuration() ? absl::ToInt64Nanoseconds(ttl) : 0;
+    cfg.StorageType = js_FileStorage;
+    cfg.Replicas = replicas;
+    s = js_CreateKeyValue(&kv, admin_js_, &cfg);
+    // Another replica may have created it meanwhile (with the same config).
+    if (s != NATS_OK) s = js_KeyValue(&kv, admin_js_, bucket.c_str());
+    if (s != NATS_OK) return NatsError("key-value bucket " + bucket, s);
+    ES_LOG_INFO("NATS: key-value bucket ", bucket, " ready (replicas ", replicas, ")");
+  }
+  buckets_.push_back(kv);
+  return kv;
 }
 
 }  // namespace exportscreen::cluster

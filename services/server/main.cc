@@ -133,6 +133,9 @@ ABSL_FLAG(std::string, replica_id, "",
 ABSL_FLAG(int, stream_replicas, 1,
           "cluster mode: replicas (R) of the JetStream streams this server "
           "creates when missing (3 on a 3-node NATS cluster)");
+ABSL_FLAG(absl::Duration, activation_timeout, absl::Seconds(10),
+          "cluster mode: how long an activation or rollback waits for every live "
+          "replica to serve the new versions before it fails naming those that do not");
 ABSL_FLAG(absl::Duration, nats_ack_timeout, absl::Seconds(2),
           "cluster mode: how long a decision waits for JetStream's publish "
           "acknowledgement before it is answered UNAVAILABLE");
@@ -267,6 +270,7 @@ int main(int argc, char** argv) {
   options.replica_id = absl::GetFlag(FLAGS_replica_id);
   options.stream_replicas = absl::GetFlag(FLAGS_stream_replicas);
   options.nats_ack_timeout = absl::GetFlag(FLAGS_nats_ack_timeout);
+  options.activation_timeout = absl::GetFlag(FLAGS_activation_timeout);
 
   auto server = exportscreen::server::ScreeningServer::Start(options);
   if (!server.ok()) {

@@ -148,6 +148,7 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
       std::make_unique<serving::ListImporter>(s->manager_.get(), s->store_.get(), options.clock);
   s->publisher_ = std::make_unique<serving::RulePublisher>(s->store_.get(), options.clock);
   s->manager_->set_memory_budget(options.snapshot_memory_budget);
+  s->SetUpSharedActivation();
   int workers = options.workers > 0
                     ? options.workers
                     : static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
@@ -185,6 +186,9 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
       s->location_ingestor_.get(), s->store_.get(), s->location_pool_.get(), s->authorizer_.get());
   ScreeningServer* raw = s.get();
   s->admin_->set_on_activate([raw] { raw->UpdateHealth(); });
+  if (s->control_ != nullptr) {
+    s->admin_->set_cluster_status([raw] { return raw->control_->Status(); });
+  }
   // A decision evaluated on a snapshot that an activation superseded while
   // it was in flight is recorded after the activation's re-screen scanned:
   // re-screen it on its own (issue 12).
@@ -297,41 +301,6 @@ absl::Status ScreeningServer::StartConsoleHttp() {
   return absl::OkStatus();
 }
 
-// Cluster mode (issue 17): the decision log on NATS JetStream.
-absl::Status ScreeningServer::StartCluster() {
-  const ServerOptions& options = options_;
-  if (options.nats_urls.empty()) {
-    if (!options.replica_id.empty()) {
-      return absl::InvalidArgumentError("replica_id: only with --nats (cluster mode)");
-    }
-    return absl::OkStatus();
-  }
-  if (!store::IsValidReplicaId(options.replica_id)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("replica_id: '", options.replica_id,
-                     "' must be 1 to 32 of [a-z0-9_] (required with --nats)"));
-  }
-  if (options.stream_replicas < 1 || options.stream_replicas > 5) {
-    return absl::InvalidArgumentError("stream_replicas: must be 1 to 5");
-  }
-  if (options.nats_ack_timeout <= absl::ZeroDuration()) {
-    return absl::InvalidArgumentError("nats_ack_timeout: must be positive");
-  }
-  cluster::ClusterOptions co;
-  co.nats_urls = options.nats_urls;
-  co.replica_id = options.replica_id;
-  co.stream_replicas = options.stream_replicas;
-  co.ack_timeout = options.nats_ack_timeout;
-  return store_->WrapDecisionLog([&](std::unique_ptr<store::DecisionLog> local)
-                                     -> absl::StatusOr<std::unique_ptr<store::DecisionLog>> {
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<cluster::ClusterDecisionLog> log,
-        cluster::ClusterDecisionLog::Open(std::move(local), &store_->replica_decisions(), co));
-    cluster_log_ = log.get();
-    return std::unique_ptr<store::DecisionLog>(std::move(log));
-  });
-}
-
 ScreeningServer::~ScreeningServer() { Shutdown(absl::Seconds(1)); }
 
 void ScreeningServer::UpdateHealth() {
@@ -359,6 +328,12 @@ ProbeResult ScreeningServer::Ready() const {
   if (cluster_log_ != nullptr && !cluster_log_->healthy()) {
     // Fail closed: no answer without a record in the replicated log.
     return {false, absl::StrCat("not ready: ", cluster_log_->NotServingReason())};
+  }
+  if (control_ != nullptr && control_->applied_revision() == 0) {
+    // A replica serves only once it serves the cluster's active versions.
+    const std::string error = control_->apply_error();
+    return {false, absl::StrCat("not ready: the cluster's active versions are not applied yet",
+                                error.empty() ? "" : ": ", error)};
   }
   if (list_stale_.load(std::memory_order_relaxed)) {
     return {false, absl::StrCat("not ready: list version ", snapshot->list_version,
@@ -477,6 +452,7 @@ std::string ScreeningServer::RenderMetrics() const {
 
 absl::Status ScreeningServer::Load() {
   absl::Status status = manager_->Bootstrap(options_.bootstrap);
+  if (control_ != nullptr) StartControl();
   UpdateHealth();
   if (!status.ok()) {
     ES_LOG_ERROR("not serving: ", status.ToString());
@@ -500,8 +476,12 @@ void ScreeningServer::MaintenanceLoop() {
     const bool was_stale = list_stale_.load();
     CheckFreshness();
     const bool log_healthy = cluster_log_ == nullptr || cluster_log_->healthy();
-    if (list_stale_.load() != was_stale || log_healthy != cluster_log_healthy_) {
+    // Cluster mode: readiness also follows the control key being applied.
+    const bool control_applied = control_ == nullptr || control_->applied_revision() > 0;
+    if (list_stale_.load() != was_stale || log_healthy != cluster_log_healthy_ ||
+        control_applied != control_applied_) {
       cluster_log_healthy_ = log_healthy;
+      control_applied_ = control_applied;
       UpdateHealth();
     }
     if (absl::Now() < next_checkpoint) continue;

@@ -24,6 +24,8 @@
 #include "services/serving/snapshot_manager.h"
 #include "services/store/entity_store.h"
 #include "services/cluster/cluster_decision_log.h"
+#include "services/cluster/control_plane.h"
+#include "services/cluster/version_log.h"
 
 namespace exportscreen::server {
 
@@ -101,6 +103,8 @@ struct ServerOptions {
   std::string replica_id;
   int stream_replicas = 1;  // R of the JetStream streams created
   absl::Duration nats_ack_timeout = absl::Seconds(2);
+  // How long a cluster activation waits for every live replica.
+  absl::Duration activation_timeout = absl::Seconds(10);
 };
 
 // True if `listen` ("host:port") names a loopback host.
@@ -144,8 +148,17 @@ class ScreeningServer {
   absl::Status StartConsoleHttp();
   std::unique_ptr<ConsoleApi> NewConsole(bool tls) const;
   void CheckFreshness();
+  // Cluster mode (cluster_mode.cc): the decision log, the version stores
+  // and the control plane on NATS; after Load(), the consumer of the
+  // versions stream, the control key (created from this replica's pair if
+  // missing) and its watcher; this replica's status; the cluster status.
   absl::Status StartCluster();
+  absl::Status StartSharedVersions();
+  void SetUpSharedActivation();
+  void StartControl();
+  v1::ReplicaStatus ReplicaReport() const;
   bool cluster_log_healthy_ = true;  // maintenance loop only
+  bool control_applied_ = false;     // maintenance loop only
 
   ServerOptions options_;
   // Before the services and the gRPC server: destroyed after them.
@@ -154,6 +167,10 @@ class ScreeningServer {
   std::unique_ptr<store::EntityStore> store_;
   // Cluster mode: the store's decision log (owned by store_), else null.
   cluster::ClusterDecisionLog* cluster_log_ = nullptr;
+  // Cluster mode: the connection of the version log and the control plane,
+  // and the version log (its stores are the store's; destroyed before it).
+  std::unique_ptr<cluster::NatsClient> cluster_nats_;
+  std::unique_ptr<cluster::VersionLog> version_log_;
   std::unique_ptr<serving::DispositionRegistry> dispositions_;
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<serving::ListImporter> importer_;
@@ -181,6 +198,8 @@ class ScreeningServer {
   // Active list version older than --max_list_age (set by the maintenance
   // loop; readiness fails while true).
   std::atomic<bool> list_stale_{false};
+  // Cluster mode: last, so destroyed first (its threads call the manager).
+  std::unique_ptr<cluster::ControlPlane> control_;
 };
 
 }  // namespace exportscreen::server

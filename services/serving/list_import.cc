@@ -27,17 +27,18 @@
 #include "services/rules/rule_set.h"
 #include "services/serving/location_ingest.h"
 #include "services/serving/manager_internal.h"
+#include "services/store/version_ids.h"
 
 namespace exportscreen::serving {
 
 namespace {
 
 // Imports the sources lists_dir/bootstrap.txt names (lines "FORMAT FILE...",
-// '#' comments) with the store's importers; appends their entities and, for
-// the version id, each file's name and sha256. Rows an importer rejects are
+// '#' comments) with the store's importers; appends their entities and
+// names each source in `info`. Rows an importer rejects are
 // counted and logged, not fatal (real files carry some).
 absl::Status ImportSeedLists(const std::string& lists_dir, std::vector<v1::ListedEntity>* entities,
-                             std::string* digest_input, v1::ListVersionInfo* info) {
+                             v1::ListVersionInfo* info) {
   const std::string manifest_path = lists_dir + "/bootstrap.txt";
   absl::StatusOr<std::string> manifest = ReadFileToString(manifest_path);
   if (!manifest.ok()) {
@@ -62,7 +63,6 @@ absl::Status ImportSeedLists(const std::string& lists_dir, std::vector<v1::Liste
     for (size_t i = 1; i < words.size(); ++i) {
       const std::string path = absl::StrCat(lists_dir, "/", words[i]);
       ASSIGN_OR_RETURN(std::string content, ReadFileToString(path));
-      absl::StrAppend(digest_input, words[i], " ", Sha256Hex(content), "\n");
       info->add_sources(absl::StrCat("seed_lists:", words[0], ":", path));
       inputs.push_back({words[i], std::move(content)});
     }
@@ -122,17 +122,23 @@ int ResolveOwnersByName(const std::vector<v1::ListedEntity>& entities,
 
 }  // namespace
 
-std::string NewListVersionId(absl::Time now, absl::string_view content_digest) {
-  return absl::StrCat("L", absl::FormatTime("%Y%m%dT%H%M%E3SZ", now, absl::UTCTimeZone()), "-",
-                      content_digest.substr(0, 8));
+absl::Status StoreListVersion(store::EntityStore* store, store::ListVersionData* data) {
+  data->info.set_version(store::ListVersionId(*data));
+  absl::Status s = store->lists().PutListVersion(*data);
+  if (!absl::IsAlreadyExists(s)) return s;
+  // Content-addressed: the same content is stored already (imported before,
+  // here or on another replica); that version is the result.
+  ASSIGN_OR_RETURN(store::ListVersionData existing,
+                   store->lists().ReadListVersion(data->info.version()));
+  data->info = std::move(existing.info);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<store::ListVersionData> BuildSeedListVersion(const BootstrapOptions& options,
                                                             absl::Time now) {
   store::ListVersionData data;
-  std::string digest_input;
   if (!options.lists_dir.empty()) {
-    RETURN_IF_ERROR(ImportSeedLists(options.lists_dir, &data.entities, &digest_input, &data.info));
+    RETURN_IF_ERROR(ImportSeedLists(options.lists_dir, &data.entities, &data.info));
   }
   if (!options.seeds_dir.empty()) {
     const std::string entities_path = options.seeds_dir + "/entities.jsonl";
@@ -147,7 +153,6 @@ absl::StatusOr<store::ListVersionData> BuildSeedListVersion(const BootstrapOptio
                                                        " rejected rows)"));
       }
       data.entities = std::move(parsed.entities);
-      digest_input += content;
     }
     RETURN_IF_ERROR(ReadOptionalJsonLines(
         options.seeds_dir + "/ownership.jsonl", [&](absl::string_view json, int) -> absl::Status {
@@ -156,7 +161,6 @@ absl::StatusOr<store::ListVersionData> BuildSeedListVersion(const BootstrapOptio
           if (link.owned_name().empty() || link.percent() <= 0 || link.percent() > 100) {
             return absl::InvalidArgumentError("owned_name is empty or percent is not in (0, 100]");
           }
-          digest_input.append(json.data(), json.size());
           data.ownership.push_back(std::move(link));
           return absl::OkStatus();
         }));
@@ -167,7 +171,6 @@ absl::StatusOr<store::ListVersionData> BuildSeedListVersion(const BootstrapOptio
           if (item.part_number().empty()) {
             return absl::InvalidArgumentError("part_number is empty");
           }
-          digest_input.append(json.data(), json.size());
           data.items.push_back(std::move(item));
           return absl::OkStatus();
         }));
@@ -180,7 +183,6 @@ absl::StatusOr<store::ListVersionData> BuildSeedListVersion(const BootstrapOptio
     }
   }
   CountByList(data.entities, &data.info);
-  data.info.set_version(NewListVersionId(now, Sha256Hex(digest_input)));
   SetTimestamp(now, data.info.mutable_created_at());
   data.info.add_sources(absl::StrCat("seeds:", options.seeds_dir));
   data.info.set_ownership_count(static_cast<int64_t>(data.ownership.size()));
@@ -312,8 +314,6 @@ absl::StatusOr<ImportOutcome> ListImporter::ImportReferenceData(
     for (auto& i : items) merged.push_back(std::move(i));
     next.items = std::move(merged);
   }
-  std::string digest_input;
-  for (const auto& f : files) absl::StrAppend(&digest_input, f.name, f.content);
   next.info.clear_sources();
   for (const auto& f : files) next.info.add_sources(absl::StrCat(format, ":", f.name));
   next.info.set_ownership_count(static_cast<int64_t>(next.ownership.size()));
@@ -325,7 +325,6 @@ absl::StatusOr<ImportOutcome> ListImporter::ImportReferenceData(
     outcome.info = next.info;
     return outcome;
   }
-  next.info.set_version(NewListVersionId(clock_->Now(), Sha256Hex(digest_input)));
   RETURN_IF_ERROR(StoreAndActivate(current.get(), &next, activate, actor, &outcome));
   return outcome;
 }
@@ -377,8 +376,6 @@ absl::StatusOr<ImportOutcome> ListImporter::Import(absl::string_view format,
   next.ownership = std::move(base.ownership);
   next.items = std::move(base.items);
 
-  std::string digest_input;
-  for (const auto& f : files) absl::StrAppend(&digest_input, f.name, f.content);
   CountByList(next.entities, &next.info);
   next.info.set_ownership_count(static_cast<int64_t>(next.ownership.size()));
   next.info.set_item_count(static_cast<int64_t>(next.items.size()));
@@ -392,7 +389,6 @@ absl::StatusOr<ImportOutcome> ListImporter::Import(absl::string_view format,
     outcome.info = next.info;
     return outcome;
   }
-  next.info.set_version(NewListVersionId(clock_->Now(), Sha256Hex(digest_input)));
   RETURN_IF_ERROR(StoreAndActivate(current.get(), &next, activate, actor, &outcome));
   return outcome;
 }
@@ -400,7 +396,7 @@ absl::StatusOr<ImportOutcome> ListImporter::Import(absl::string_view format,
 absl::Status ListImporter::StoreAndActivate(const engine::ScreeningSnapshot* base,
                                             store::ListVersionData* next, bool activate,
                                             const std::string& actor, ImportOutcome* outcome) {
-  RETURN_IF_ERROR(store_->lists().PutListVersion(*next));
+  RETURN_IF_ERROR(StoreListVersion(store_, next));
   outcome->info = next->info;
   if (!activate) return absl::OkStatus();
   if (base == nullptr) {

@@ -73,13 +73,15 @@ class ListImporter {
   absl::Mutex mu_;
 };
 
-// A list version id: "L" + creation time (UTC, ms) + "-" + the first 8 hex
-// digits of the content digest.
-std::string NewListVersionId(absl::Time now, absl::string_view content_digest);
+// Gives `data` its content-addressed id (store::ListVersionId) and stores
+// it; content that is stored already is that version (its info replaces
+// data's).
+absl::Status StoreListVersion(store::EntityStore* store, store::ListVersionData* data);
 
 // The first list version of an empty store, from BootstrapOptions: the real
 // lists of lists_dir (bootstrap.txt), else seeds_dir/entities.jsonl, plus
-// the seeds' ownership links and catalogue items. Not stored.
+// the seeds' ownership links and catalogue items. Not stored, no id yet
+// (StoreListVersion gives it).
 absl::StatusOr<store::ListVersionData> BuildSeedListVersion(const BootstrapOptions& options,
                                                             absl::Time now);
 

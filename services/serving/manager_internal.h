@@ -19,8 +19,6 @@ namespace exportscreen::serving::internal {
 
 metrics::Histogram* BuildSeconds();
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts);
-// Content digest of rule files (names, sizes and contents).
-std::string RuleSetDigest(const std::map<std::string, std::string>& files);
 // Sets info's entity count and counts by list from `entities`.
 void CountByList(const std::vector<v1::ListedEntity>& entities, v1::ListVersionInfo* info);
 // One protobuf JSON message; INVALID_ARGUMENT with the parser's message.
@@ -32,7 +30,6 @@ namespace exportscreen::serving {
 using internal::BuildSeconds;
 using internal::CountByList;
 using internal::ParseJson;
-using internal::RuleSetDigest;
 using internal::SetTimestamp;
 }  // namespace exportscreen::serving
 

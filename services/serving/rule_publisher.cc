@@ -6,6 +6,7 @@
 #include "services/common/status_macros.h"
 #include "services/rules/rule_set.h"
 #include "services/serving/manager_internal.h"
+#include "services/store/version_ids.h"
 
 namespace exportscreen::serving {
 
@@ -26,9 +27,9 @@ absl::StatusOr<v1::RuleSetInfo> RulePublisher::Publish(
   RETURN_IF_ERROR(CheckRuleSetSize(files));
   ASSIGN_OR_RETURN(std::shared_ptr<const rules::RuleSet> compiled, rules::RuleSet::Compile(files));
   v1::StoredRuleSet stored;
-  const std::string digest = RuleSetDigest(files);
+  const std::string digest = store::RuleSetDigest(files);
   v1::RuleSetInfo* info = stored.mutable_info();
-  info->set_version(absl::StrCat("R-", digest.substr(0, 12)));
+  info->set_version(store::RuleSetId(digest));
   SetTimestamp(clock_->Now(), info->mutable_created_at());
   info->set_content_digest(digest);
   info->set_rule_count(static_cast<int64_t>(compiled->rule_count()));

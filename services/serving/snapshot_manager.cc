@@ -29,6 +29,7 @@
 #include "services/serving/location_ingest.h"
 #include "services/serving/list_importer.h"
 #include "services/serving/manager_internal.h"
+#include "services/store/version_ids.h"
 
 namespace exportscreen::serving {
 namespace internal {
@@ -42,14 +43,6 @@ metrics::Histogram* BuildSeconds() {
 }
 
 void SetTimestamp(absl::Time t, google::protobuf::Timestamp* ts) { SetProtoTime(t, ts); }
-
-std::string RuleSetDigest(const std::map<std::string, std::string>& files) {
-  std::string all;
-  for (const auto& [name, content] : files) {
-    absl::StrAppend(&all, name, "\n", content.size(), "\n", content);
-  }
-  return Sha256Hex(all);
-}
 
 void CountByList(const std::vector<v1::ListedEntity>& entities, v1::ListVersionInfo* info) {
   info->clear_counts_by_list();
@@ -210,6 +203,7 @@ absl::StatusOr<std::shared_ptr<const engine::ScreeningSnapshot>> SnapshotManager
 }
 
 absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(const std::string& actor) {
+  if (shared()) return RollbackShared();
   absl::MutexLock lock(&mu_);
   auto current = Current();
   if (current == nullptr) {
@@ -249,6 +243,7 @@ absl::StatusOr<v1::ActiveVersions> SnapshotManager::Rollback(const std::string& 
 
 absl::Status SnapshotManager::Activate(const std::string& rule_set_version,
                                        const std::string& list_version, const std::string& actor) {
+  if (shared()) return ActivateShared(rule_set_version, list_version, actor);
   absl::MutexLock lock(&mu_);
   return ActivateLocked(rule_set_version, list_version, actor);
 }
@@ -258,6 +253,10 @@ absl::Status SnapshotManager::ActivateIf(const std::string& expected_rule_set,
                                          const std::string& rule_set_version,
                                          const std::string& list_version,
                                          const std::string& actor) {
+  if (shared()) {
+    const std::pair<std::string, std::string> expected(expected_rule_set, expected_list);
+    return ActivateShared(rule_set_version, list_version, actor, &expected);
+  }
   absl::MutexLock lock(&mu_);
   auto current = Current();
   if (current == nullptr || current->rule_set_version != expected_rule_set ||
@@ -421,7 +420,7 @@ absl::Status SnapshotManager::SeedEmptyStore(const BootstrapOptions& options) {
   ASSIGN_OR_RETURN(auto compiled, rules::RuleSet::Compile(files));
   (void)compiled;
   ASSIGN_OR_RETURN(store::ListVersionData data, BuildSeedListVersion(options, clock_->Now()));
-  RETURN_IF_ERROR(store_->lists().PutListVersion(data));
+  RETURN_IF_ERROR(StoreListVersion(store_, &data));
   ASSIGN_OR_RETURN(v1::RuleSetInfo rules_info,
                    publisher_.Publish(files, options.rules_dir, "bootstrap"));
   return ActivateLocked(rules_info.version(), data.info.version(), "bootstrap");

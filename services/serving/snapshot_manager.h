@@ -31,13 +31,16 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "exportscreen/v1/cluster.pb.h"
 #include "services/common/clock.h"
 #include "services/engine/snapshot.h"
 #include "services/serving/disposition_registry.h"
@@ -61,6 +64,34 @@ struct BootstrapOptions {
   // active rule set, publish it as a new version and activate it.
   bool reload_rules = false;
 };
+
+// Cluster mode (issue 17): the active pair of every replica is decided by a
+// compare-and-set on a key they share (cluster/control_plane.h) holding the
+// activation stack; each replica applies what the key says (ApplyShared).
+struct SharedActivation {
+  // Maps the stack stored (`exists` false: none yet) to the new one, or
+  // nullopt to leave it.
+  using Next = std::function<absl::StatusOr<std::optional<v1::ClusterControl>>(
+      const v1::ClusterControl& current, bool exists)>;
+  // Compare-and-set; returns the stack stored and its revision.
+  std::function<absl::StatusOr<std::pair<v1::ClusterControl, uint64_t>>(const Next&)> update;
+  // Makes sure every replica can fetch the versions (publishes them if
+  // the shared log lacks them).
+  std::function<absl::Status(const std::string& rule_set_version, const std::string& list_version)>
+      ensure_published;
+  // Waits until every live replica serves `active` at `revision` or later;
+  // an error naming those that do not.
+  std::function<absl::Status(const v1::ActiveVersions& active, uint64_t revision)> wait_all;
+};
+
+// The activation stack (at most kMaxActivationStack entries, the oldest
+// dropped): push `active`; pop the top and every entry below it of the very
+// same pair (FAILED_PRECONDITION if nothing would be left). The new top is
+// the pair to serve.
+inline constexpr int kMaxActivationStack = 64;
+v1::ClusterControl PushActivation(const v1::ClusterControl& stack,
+                                  const v1::ActiveVersions& active);
+absl::StatusOr<v1::ClusterControl> PopActivation(const v1::ClusterControl& stack);
 
 class SnapshotManager {
  public:
@@ -129,6 +160,17 @@ class SnapshotManager {
 
   store::EntityStore* store() const { return store_; }
 
+  // Cluster mode: Activate, ActivateIf and Rollback (and so ListImporter's
+  // activations) become a compare-and-set on the shared stack and return once every live replica
+  // serves the new pair (or fail naming those that do not); Bootstrap stays
+  // local. Set before serving.
+  void set_shared_activation(SharedActivation shared) { shared_ = std::move(shared); }
+  bool shared() const { return shared_.update != nullptr; }
+  // Cluster mode: serves `active` (the shared stack's top): builds it
+  // (fetching versions the store lacks), records it in the local activation
+  // history and swaps. On error the current snapshot keeps serving.
+  absl::Status ApplyShared(const v1::ActiveVersions& active);
+
   // The view one evaluation sees: `snapshot` with the current location
   // evidence and dispositions, each as of one sequence (issue 16: the
   // engine reads no live feed). REQUIRES: `snapshot` outlives the view.
@@ -159,9 +201,17 @@ class SnapshotManager {
   // Hands a snapshot let go to the retirer.
   void Retire(std::shared_ptr<const engine::ScreeningSnapshot> snapshot) const;
   void RetirerLoop();
+  // Cluster mode (shared_activation.cc): the compare-and-set on the shared
+  // stack, then the wait for every live replica. With `expected`, only if
+  // the stack's top is still that pair (ABORTED otherwise).
+  absl::Status ActivateShared(const std::string& rule_set_version, const std::string& list_version,
+                              const std::string& actor,
+                              const std::pair<std::string, std::string>* expected = nullptr);
+  absl::StatusOr<v1::ActiveVersions> RollbackShared();
 
   store::EntityStore* const store_;
   Clock* const clock_;
+  SharedActivation shared_;
   const size_t retained_snapshots_;
   const std::shared_ptr<engine::LocationFeed> location_feed_ =
       std::make_shared<engine::LocationFeed>();

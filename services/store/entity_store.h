@@ -85,6 +85,16 @@ class EntityStore {
   // before any decision is appended.
   absl::Status WrapDecisionLog(const std::function<absl::StatusOr<std::unique_ptr<DecisionLog>>(
                                    std::unique_ptr<DecisionLog>)>& wrap);
+  // Cluster mode: replaces the list-version and rule-set stores by what
+  // `wrap` makes of the RocksDB ones (e.g. stores that also publish every
+  // version to a replicated log and fetch a missing one from it). `wrap`
+  // takes them and puts the replacements in their place. Call before
+  // anything reads or stores a version.
+  absl::Status WrapVersionStores(
+      const std::function<absl::Status(std::unique_ptr<ListVersionStore>* lists,
+                                       std::unique_ptr<RuleSetStore>* rule_sets)>& wrap) {
+    return wrap(&lists_, &rule_sets_);
+  }
 
   // Operations (issue 15). RocksDB figures that matter to an operator, by
   // Prometheus-style name (summed over the column families): write stalls,

@@ -13,9 +13,20 @@ all started by tools/cluster.sh.
                                         node under load from a retrying client:
                                         no failed call, every received decision
                                         retrievable on every replica
+  cluster_test.py BUILD SRC versions    content-addressed versions shared: an
+                                        import+activate through one replica is
+                                        served by all 3 within 2 s; rules
+                                        published on one, activated through
+                                        another; rollback; cluster status
+  cluster_test.py BUILD SRC activations 20 activations/rollbacks under load
+                                        balanced over 3 replicas: 0 failed
+                                        calls, every answer names a pair that
+                                        was active (oracle) and its decision
+                                        is the one that pair gives
 
 A missing nats-server is a failure (tools/install-deps.sh installs it).
 """
+import contextlib
 import json
 import os
 import shutil
@@ -104,6 +115,22 @@ class Cluster:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def running(replicas):
+    """A started cluster, stopped afterwards; a failure prints the logs and
+    keeps the directory."""
+    c = Cluster(replicas)
+    try:
+        c.start()
+        yield c
+    except BaseException:
+        c.dump_logs()
+        c.keep = True
+        raise
+    finally:
+        c.stop()
+
+
 def ctl(addr, *args, timeout="10s"):
     r = subprocess.run([CTL, f"--server={addr}", f"--timeout={timeout}", *args],
                        capture_output=True, text=True, timeout=60)
@@ -163,9 +190,7 @@ def check_audit(cluster, replicas, expected_records=None):
 
 
 def scenario_decisions():
-    c = Cluster(3)
-    try:
-        c.start()
+    with running(3) as c:
         answers, by_replica = [], {1: [], 2: [], 3: []}
         for n, shipment in enumerate(SHIPMENTS):
             i = n % 3 + 1
@@ -210,18 +235,10 @@ def scenario_decisions():
             if r.returncode == 0 or field not in r.stderr or "INVALID_ARGUMENT" not in r.stderr:
                 fail(f"screening_server {flags}: rc {r.returncode} {r.stderr[-300:]}")
         print("bad cluster flags refused, naming the flag", flush=True)
-    except BaseException:
-        c.dump_logs()
-        c.keep = True
-        raise
-    finally:
-        c.stop()
 
 
 def scenario_outage():
-    c = Cluster(2)
-    try:
-        c.start()
+    with running(2) as c:
         before, err = screen(c.addr(1), SHIPMENTS[0])
         if before is None:
             fail(f"screen before the outage: {err}")
@@ -267,22 +284,34 @@ def scenario_outage():
         check_audit(c, (1, 2))
         print(f"after recovery: answers recorded, retrievable on both (after "
               f"{time.time() - t2:.1f} s), chains verify", flush=True)
-    except BaseException:
-        c.dump_logs()
-        c.keep = True
-        raise
-    finally:
-        c.stop()
 
 
-class RetryingClient:
+class LoadThreads:
+    """Threads running self.run(t) until the `with` block ends."""
+
+    def __init__(self, threads):
+        self.stop, self.lock = threading.Event(), threading.Lock()
+        self.threads = [threading.Thread(target=self.run, args=(t,)) for t in range(threads)]
+
+    def __enter__(self):
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        for t in self.threads:
+            t.join()
+
+
+class RetryingClient(LoadThreads):
     """Screens in a loop over all replicas; a failed call is retried on the
     next replica (0.1 s apart, for up to 30 s). Records every answer."""
 
     def __init__(self, cluster, replicas, threads):
-        self.c, self.replicas, self.stop = cluster, replicas, threading.Event()
-        self.answers, self.failed, self.retries, self.lock = [], [], 0, threading.Lock()
-        self.threads = [threading.Thread(target=self.run, args=(t,)) for t in range(threads)]
+        self.c, self.replicas = cluster, replicas
+        self.answers, self.failed, self.retries = [], [], 0
+        super().__init__(threads)
 
     def run(self, t):
         n = t
@@ -305,21 +334,9 @@ class RetryingClient:
                 time.sleep(0.1)
             n += 1
 
-    def __enter__(self):
-        for t in self.threads:
-            t.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        for t in self.threads:
-            t.join()
-
 
 def scenario_kill():
-    c = Cluster(3)
-    try:
-        c.start()
+    with running(3) as c:
         with RetryingClient(c, (1, 2, 3), threads=3) as client:
             time.sleep(2)
             c.kill9("r3")
@@ -344,13 +361,201 @@ def scenario_kill():
         check_retrievable(c, client.answers, (1, 2, 3))
         check_audit(c, (1, 2, 3))
         print("every received decision retrievable on every replica; chains verify", flush=True)
-    except BaseException:
-        c.dump_logs()
-        c.keep = True
-        raise
-    finally:
-        c.stop()
 
 
-{"decisions": scenario_decisions, "outage": scenario_outage, "kill": scenario_kill}[SCENARIO]()
+# A list version that changes shipment 01's answer (its consignee listed).
+EXTRA_ENTITY = json.dumps({
+    "entity_id": "EL:cluster-test-rheinland", "list": "EL", "source_id": "cluster-test-rheinland",
+    "type": "ENTITY_TYPE_ORGANIZATION", "primary_name": "Rheinland Engineering Simulation GmbH",
+    "countries": ["DE"], "license_requirement": "For all items subject to the EAR.",
+    "license_policy": "Presumption of denial", "federal_register_citations": ["99 FR 12345"]})
+
+
+def status(addr):
+    rc, out, err = ctl(addr, "status", timeout="5s")
+    if rc != 0:
+        fail(f"status of {addr}: {err.strip()}")
+    s = json.loads(out)
+    return s.get("rule_set_version", ""), s.get("list_version", "")
+
+
+def cluster_status(addr):
+    rc, out, err = ctl(addr, "cluster", "status", timeout="10s")
+    if rc != 0:
+        fail(f"cluster status on {addr}: {err.strip()}")
+    return json.loads(out)
+
+
+def import_list(c, i, content, *flags):
+    # The file name is part of the content (each entity's source_file).
+    path = os.path.join(c.dir, "extra.jsonl")
+    with open(path, "w") as f:
+        f.write(content + "\n")
+    rc, out, err = ctl(c.addr(i), "lists", "import", "--format=entities_jsonl", "--replace=false",
+                       *flags, path, timeout="30s")
+    if rc != 0:
+        fail(f"lists import on r{i}: rc {rc} {err.strip()}")
+    return json.loads(out)
+
+
+def scenario_versions():
+    with running(3) as c:
+        pairs = {i: status(c.addr(i)) for i in (1, 2, 3)}
+        if len(set(pairs.values())) != 1:
+            fail(f"replicas seeded from the same seeds serve different versions: {pairs}")
+        rules0, lists0 = pairs[1]
+        if not lists0.startswith("L-") or len(lists0) != 14:
+            fail(f"list version id {lists0} is not content-addressed (L-<12 hex>)")
+        print(f"3 replicas seeded alike serve one pair: rules={rules0} lists={lists0}",
+              flush=True)
+
+        # Import and activate once, through r1: every replica serves it.
+        t0 = time.time()
+        imported = import_list(c, 1, EXTRA_ENTITY, "--activate")
+        returned = time.time() - t0
+        lists1 = imported["list_version"]
+        t_all = wait_for("all replicas serving the imported version",
+                         lambda: all(status(c.addr(i)) == (rules0, lists1) for i in (1, 2, 3)), 10)
+        took = t_all - t0
+        print(f"import+activate through r1: returned after {returned:.2f} s, all 3 replicas "
+              f"serve {lists1} after {took:.2f} s", flush=True)
+        if took > 2.0:
+            fail(f"all replicas served the new version after {took:.2f} s (bar: 2 s)")
+        resp, err = screen(c.addr(3), SHIPMENTS[0])
+        if resp is None or resp["list_version"] != lists1 or resp["decision"] == "CLEAR":
+            fail(f"r3's answer for shipment 01 after the import: {resp or err}")
+        # The same import again (on another replica) is the same version.
+        again = import_list(c, 2, EXTRA_ENTITY)
+        if again["list_version"] != lists1:
+            fail(f"the same content imported on r2 is {again['list_version']}, not {lists1}")
+
+        # Rules published on r2 and activated through r3 (r3 fetches them).
+        rules_dir = os.path.join(c.dir, "rules2")
+        shutil.copytree(os.path.join(SRC, "rules"), rules_dir)
+        first = sorted(f for f in os.listdir(rules_dir) if f.endswith(".textproto"))[0]
+        with open(os.path.join(rules_dir, first), "a") as f:
+            f.write("\n# cluster test: another rule-set version, same rules\n")
+        rc, out, err = ctl(c.addr(2), "rules", "publish", rules_dir, timeout="30s")
+        if rc != 0:
+            fail(f"rules publish on r2: {err.strip()}")
+        rules1 = json.loads(out)["version"]
+        rc, out, err = ctl(c.addr(3), "rules", "activate", rules1, timeout="30s")
+        if rc != 0:
+            fail(f"rules activate {rules1} through r3: {err.strip()}")
+        for i in (1, 2, 3):
+            if status(c.addr(i)) != (rules1, lists1):
+                fail(f"r{i} serves {status(c.addr(i))} after the rules activation")
+        print(f"rules {rules1} published on r2, activated through r3: served by all 3",
+              flush=True)
+
+        # Rollback through r2 walks the shared stack back.
+        for want in ((rules0, lists1), (rules0, lists0)):
+            rc, out, err = ctl(c.addr(2), "lists", "rollback", timeout="30s")
+            if rc != 0:
+                fail(f"rollback through r2: {err.strip()}")
+            for i in (1, 2, 3):
+                if status(c.addr(i)) != want:
+                    fail(f"after rollback r{i} serves {status(c.addr(i))}, want {want}")
+        print("two rollbacks through r2: every replica back at the seeded pair", flush=True)
+
+        # Fail closed: an unknown version is refused and nothing changes.
+        rc, _, err = ctl(c.addr(1), "lists", "activate", "L-000000000000", timeout="30s")
+        if rc == 0:
+            fail("activating an unknown list version succeeded")
+        if any(status(c.addr(i)) != (rules0, lists0) for i in (1, 2, 3)):
+            fail("a refused activation changed what a replica serves")
+
+        cs = cluster_status(c.addr(3))
+        ids = [r["replica_id"] for r in cs.get("replicas", [])]
+        if ids != ["r1", "r2", "r3"]:
+            fail(f"cluster status lists replicas {ids}")
+        for r in cs["replicas"]:
+            if (r.get("rule_set_version"), r.get("list_version")) != (rules0, lists0) or \
+                    not r.get("serving") or not r.get("address"):
+                fail(f"cluster status of {r.get('replica_id')}: {r}")
+        if (cs["active"]["rule_set_version"], cs["active"]["list_version"]) != (rules0, lists0):
+            fail(f"cluster status active {cs['active']}")
+        print(f"cluster status: control revision {cs['control_revision']}, stack depth "
+              f"{cs.get('stack_depth')}, 3 live replicas serving the active pair", flush=True)
+
+
+class OracleClient(LoadThreads):
+    """Screens the shipments in a loop, balanced over all replicas; records
+    every answer's pair and decision and every failed call."""
+
+    def __init__(self, cluster, threads):
+        self.c = cluster
+        self.answers, self.failed = [], []
+        super().__init__(threads)
+
+    def run(self, t):
+        n = t
+        while not self.stop.is_set():
+            k = n % len(SHIPMENTS)
+            i = n % 3 + 1
+            resp, err = screen(self.c.addr(i), SHIPMENTS[k])
+            with self.lock:
+                if resp is None:
+                    self.failed.append((i, err))
+                else:
+                    self.answers.append(((resp["rule_set_version"], resp["list_version"]), k,
+                                         resp["decision"], i))
+            n += 1
+
+
+def scenario_activations():
+    with running(3) as c:
+        base = status(c.addr(1))
+        lists2 = import_list(c, 2, EXTRA_ENTITY)["list_version"]  # stored, not active
+        pair2 = (base[0], lists2)
+        active_ever = {base}
+        times = []
+        with OracleClient(c, threads=3) as client:
+            time.sleep(1)
+            for a in range(20):
+                i = a % 3 + 1
+                t = time.time()
+                if a % 2 == 0:
+                    active_ever.add(pair2)  # before it can be served
+                    rc, _, err = ctl(c.addr(i), "lists", "activate", lists2, timeout="30s")
+                    want = pair2
+                else:
+                    rc, _, err = ctl(c.addr(i), "rollback", timeout="30s")
+                    want = base
+                if rc != 0:
+                    fail(f"activation {a} through r{i}: {err.strip()}")
+                times.append(time.time() - t)
+                for j in (1, 2, 3):
+                    if status(c.addr(j)) != want:
+                        fail(f"after activation {a} r{j} serves {status(c.addr(j))}, want {want}")
+                time.sleep(0.3)
+        answers, failed = client.answers, client.failed
+        by_pair = {}
+        decisions = {}
+        for pair, k, decision, i in answers:
+            by_pair[pair] = by_pair.get(pair, 0) + 1
+            decisions.setdefault((pair, k), set()).add(decision)
+        print(f"20 activations/rollbacks through r1-r3 under load: {len(answers)} answers "
+              f"({', '.join(f'{p[1]}: {n}' for p, n in sorted(by_pair.items()))}), "
+              f"{len(failed)} failed calls; activation returned after max "
+              f"{max(times):.2f} s, mean {sum(times) / len(times):.2f} s", flush=True)
+        if failed:
+            fail(f"{len(failed)} failed calls, e.g. {failed[:3]}")
+        never = [p for p in by_pair if p not in active_ever]
+        if never:
+            fail(f"answers name pairs that were never active: {never}")
+        mixed = {key: d for key, d in decisions.items() if len(d) != 1}
+        if mixed:
+            fail(f"one pair and shipment answered differently: {mixed}")
+        if by_pair.get(pair2, 0) == 0 or by_pair.get(base, 0) == 0:
+            fail(f"not both pairs answered under load: {by_pair}")
+        if decisions.get((pair2, 0)) == decisions.get((base, 0)):
+            fail("the imported version did not change shipment 01's answer")
+        if len(answers) < 100:
+            fail(f"only {len(answers)} answers under load")
+        print("every answer names a pair that was active and that pair's decision", flush=True)
+
+
+{"decisions": scenario_decisions, "outage": scenario_outage, "kill": scenario_kill,
+ "versions": scenario_versions, "activations": scenario_activations}[SCENARIO]()
 print("PASS", SCENARIO)

@@ -410,6 +410,10 @@ def main():
     ap.add_argument('--decisions', type=int, default=100000)
     ap.add_argument('--out', default=None)
     ap.add_argument('--docs', default=None, help='copy the screenshots here too')
+    ap.add_argument('--timing_bars', choices=('enforce', 'report'), default='enforce',
+                    help='report: print the render times without failing on them (the '
+                         'sanitizer build, where a server is several times slower by design; '
+                         'the main build enforces them)')
     a = ap.parse_args()
     out = a.out or os.path.join(a.build, 'console-artifacts')
     os.makedirs(out, exist_ok=True)
@@ -450,11 +454,14 @@ def main():
               f'bar {QUEUE_BAR_MS} ms: {"met" if max(q, figures["queue_full_load_ms"]) < QUEUE_BAR_MS else "NOT met"}')
         print(f'decision page: {d:.0f} ms route, {figures["decision_full_load_ms"]:.0f} ms full load; '
               f'bar {DECISION_BAR_MS} ms: {"met" if max(d, figures["decision_full_load_ms"]) < DECISION_BAR_MS else "NOT met"}')
-        check(q < QUEUE_BAR_MS, f'queue first page {q:.0f} ms >= {QUEUE_BAR_MS} ms')
-        check(d < DECISION_BAR_MS, f'decision page {d:.0f} ms >= {DECISION_BAR_MS} ms')
         qf, df = figures['queue_full_load_ms'], figures['decision_full_load_ms']
-        check(qf < QUEUE_BAR_MS, f'queue fresh load {qf:.0f} ms >= {QUEUE_BAR_MS} ms')
-        check(df < DECISION_BAR_MS, f'decision fresh load {df:.0f} ms >= {DECISION_BAR_MS} ms')
+        if a.timing_bars == 'enforce':
+            check(q < QUEUE_BAR_MS, f'queue first page {q:.0f} ms >= {QUEUE_BAR_MS} ms')
+            check(d < DECISION_BAR_MS, f'decision page {d:.0f} ms >= {DECISION_BAR_MS} ms')
+            check(qf < QUEUE_BAR_MS, f'queue fresh load {qf:.0f} ms >= {QUEUE_BAR_MS} ms')
+            check(df < DECISION_BAR_MS, f'decision fresh load {df:.0f} ms >= {DECISION_BAR_MS} ms')
+        else:
+            print('render-time bars reported, not enforced (--timing_bars=report: sanitizer build)')
         for page in ('queue', 'decision', 'dispositions', 'alerts', 'versions', 'log', 'screen'):
             shift = figures.get(f'{page}_cls')
             if check(shift is not None, f'{page}: layout shift measured'):

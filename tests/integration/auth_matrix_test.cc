@@ -48,6 +48,7 @@ const std::vector<Row> kTable = {
     {"/exportscreen.v1.AdminService/GetServingStatus", false, kAnyone},
     {"/exportscreen.v1.AdminService/ImportList", false, kOperators},
     {"/exportscreen.v1.AdminService/ListVersions", false, kAnyone},
+    {"/exportscreen.v1.AdminService/GetClusterStatus", false, kAnyone},
     {"/exportscreen.v1.AdminService/PublishRuleSet", false, kOperators},
     {"/exportscreen.v1.AdminService/GetRuleSet", false, kAnyone},
     {"/exportscreen.v1.AdminService/DiffRuleSets", false, kAnyone},
