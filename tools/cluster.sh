@@ -28,7 +28,31 @@ cmd=${1:-run}
 if [[ "$cmd" =~ ^[0-9]+$ ]]; then set -- run "$cmd"; cmd=run; fi
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# N distinct free loopback ports below the kernel's ephemeral range: a port
+# from bind(0) lies inside it, where the outgoing connections the nodes and
+# replicas open while the cluster starts (routes, clients) draw their local
+# ports, and one of them can take the port before its server binds it.
+free_ports() {
+  python3 - "$1" <<'PY'
+import random, socket, sys
+try:
+    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+except (OSError, ValueError, IndexError):
+    low = 32768
+picked = set()
+while len(picked) < int(sys.argv[1]):
+    port = random.randrange(20000, max(low, 20001))
+    if port in picked:
+        continue
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+    picked.add(port)
+print(" ".join(map(str, picked)))
+PY
+}
 command -v nats-server >/dev/null || die "nats-server not installed (bash tools/install-deps.sh)"
 
 load_env() {
@@ -116,13 +140,15 @@ start_all() {  # N
   local n=$1 i urls=""
   [ -x "$SERVER" ] && [ -x "$CTL" ] || die "build first: tools/build.sh screening_server screenctl"
   mkdir -p "$CLUSTER_DIR"
+  local ports
+  read -r -a ports <<<"$(free_ports $((9 + n)))"
   {
     for i in 1 2 3; do
-      echo "NATS_PORT_$i=$(free_port)"
-      echo "NATS_ROUTE_PORT_$i=$(free_port)"
-      echo "NATS_HTTP_PORT_$i=$(free_port)"
+      echo "NATS_PORT_$i=${ports[$((3 * i - 3))]}"
+      echo "NATS_ROUTE_PORT_$i=${ports[$((3 * i - 2))]}"
+      echo "NATS_HTTP_PORT_$i=${ports[$((3 * i - 1))]}"
     done
-    for i in $(seq 1 "$n"); do echo "REPLICA_PORT_$i=$(free_port)"; done
+    for i in $(seq 1 "$n"); do echo "REPLICA_PORT_$i=${ports[$((8 + i))]}"; done
     echo "REPLICAS=$n"
   } >"$CLUSTER_DIR/cluster.env"
   load_env
