@@ -66,28 +66,6 @@ void AppendField(std::string* out, absl::string_view key, absl::string_view valu
   AppendJsonString(out, value);
 }
 
-const char* CodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  const int c = static_cast<int>(code);
-  return c >= 0 && c <= 16 ? kNames[c] : "UNKNOWN";
-}
-
 // Metrics of one method: per-code call counters created on first use (an
 // atomic pointer each, no lock afterwards), errors and latency.
 struct MethodMetrics {
@@ -110,7 +88,7 @@ struct MethodMetrics {
       counter = metrics::Registry::Default()
                     .Get("es_rpc_calls_total", "RPCs finished, by method and gRPC status code",
                          metrics::Type::kCounter, {"method", "code"})
-                    ->CounterWith({method, CodeName(static_cast<grpc::StatusCode>(c))});
+                    ->CounterWith({method, GrpcCodeName(static_cast<grpc::StatusCode>(c))});
       calls[c].store(counter, std::memory_order_release);
     }
     return counter;
@@ -151,6 +129,28 @@ metrics::Counter* AccessLogDropped() {
 }
 
 }  // namespace
+
+const char* GrpcCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {"OK",
+                                       "CANCELLED",
+                                       "UNKNOWN",
+                                       "INVALID_ARGUMENT",
+                                       "DEADLINE_EXCEEDED",
+                                       "NOT_FOUND",
+                                       "ALREADY_EXISTS",
+                                       "PERMISSION_DENIED",
+                                       "RESOURCE_EXHAUSTED",
+                                       "FAILED_PRECONDITION",
+                                       "ABORTED",
+                                       "OUT_OF_RANGE",
+                                       "UNIMPLEMENTED",
+                                       "INTERNAL",
+                                       "UNAVAILABLE",
+                                       "DATA_LOSS",
+                                       "UNAUTHENTICATED"};
+  const int c = static_cast<int>(code);
+  return c >= 0 && c <= 16 ? kNames[c] : "UNKNOWN";
+}
 
 CallObserver::CallObserver(const Observability* obs, absl::string_view method,
                            grpc::CallbackServerContext* context)
@@ -218,7 +218,7 @@ void CallObserver::Done() {
     AppendField(&line, "decision", v1::Decision_Name(decision_));
   }
   if (lines_ >= 0) absl::StrAppend(&line, ",\"lines\":", lines_);
-  AppendField(&line, "status", CodeName(code_));
+  AppendField(&line, "status", GrpcCodeName(code_));
   if (!message_.empty()) AppendField(&line, "message", message_);
   absl::StrAppend(&line, ",\"latency_ms\":", seconds * 1e3);
   if (!traceparent_.empty()) AppendField(&line, "traceparent", traceparent_);

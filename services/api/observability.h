@@ -32,6 +32,11 @@
 
 namespace exportscreen::api {
 
+// The canonical name of a gRPC status code ("INVALID_ARGUMENT"); "UNKNOWN"
+// for a number outside the enum. The metrics, the access log and the
+// console use it.
+const char* GrpcCodeName(grpc::StatusCode code);
+
 // True if `value` is a well-formed W3C traceparent: version 2 hex digits
 // (not "ff"), 32 hex trace id (not all zero), 16 hex parent id (not all
 // zero), 2 hex flags, lower case, '-' separated. Versions above 00 may carry

@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include "services/api/observability.h"
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -95,31 +97,9 @@ int HttpStatusOf(grpc::StatusCode code) {
   }
 }
 
-const char* GrpcCodeName(grpc::StatusCode code) {
-  static const char* const kNames[] = {"OK",
-                                       "CANCELLED",
-                                       "UNKNOWN",
-                                       "INVALID_ARGUMENT",
-                                       "DEADLINE_EXCEEDED",
-                                       "NOT_FOUND",
-                                       "ALREADY_EXISTS",
-                                       "PERMISSION_DENIED",
-                                       "RESOURCE_EXHAUSTED",
-                                       "FAILED_PRECONDITION",
-                                       "ABORTED",
-                                       "OUT_OF_RANGE",
-                                       "UNIMPLEMENTED",
-                                       "INTERNAL",
-                                       "UNAVAILABLE",
-                                       "DATA_LOSS",
-                                       "UNAUTHENTICATED"};
-  const int i = static_cast<int>(code);
-  return i >= 0 && i <= 16 ? kNames[i] : "UNKNOWN";
-}
-
 void SendStatus(httplib::Response& res, const absl::Status& s, absl::string_view field) {
   const auto code = static_cast<grpc::StatusCode>(s.code());
-  SendError(res, HttpStatusOf(code), GrpcCodeName(code), s.message(), field);
+  SendError(res, HttpStatusOf(code), api::GrpcCodeName(code), s.message(), field);
 }
 
 void SendMessage(httplib::Response& res, const Message& m) {

@@ -31,7 +31,6 @@ std::string FieldOf(absl::string_view message);
 void SendError(httplib::Response& res, int http_status, absl::string_view code,
                absl::string_view message, absl::string_view field = "");
 int HttpStatusOf(grpc::StatusCode code);
-const char* GrpcCodeName(grpc::StatusCode code);
 // An error status as SendError, with the HTTP status of its code.
 void SendStatus(httplib::Response& res, const absl::Status& s, absl::string_view field = "");
 // 200 with the message as protobuf JSON (proto field names).
