@@ -28,31 +28,9 @@ cmd=${1:-run}
 if [[ "$cmd" =~ ^[0-9]+$ ]]; then set -- run "$cmd"; cmd=run; fi
 
 die() { echo "cluster.sh: $*" >&2; exit 1; }
-# N distinct free loopback ports below the kernel's ephemeral range: a port
-# from bind(0) lies inside it, where the outgoing connections the nodes and
-# replicas open while the cluster starts (routes, clients) draw their local
-# ports, and one of them can take the port before its server binds it.
-free_ports() {
-  python3 - "$1" <<'PY'
-import random, socket, sys
-try:
-    low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-except (OSError, ValueError, IndexError):
-    low = 32768
-picked = set()
-while len(picked) < int(sys.argv[1]):
-    port = random.randrange(20000, max(low, 20001))
-    if port in picked:
-        continue
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            continue
-    picked.add(port)
-print(" ".join(map(str, picked)))
-PY
-}
+# N distinct free loopback ports below the kernel's ephemeral range (see
+# tools/free_ports.py for why not bind(0)).
+free_ports() { python3 "$SRC/tools/free_ports.py" "$1"; }
 command -v nats-server >/dev/null || die "nats-server not installed (bash tools/install-deps.sh)"
 
 load_env() {

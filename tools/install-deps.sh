@@ -7,7 +7,13 @@
 # chromium-driver and python3-selenium run the console's browser test
 # (tests/console/); nats-server and libnats-dev (the C client) run cluster
 # mode and its tests (issue 17). Idempotent: does nothing (and needs no
-# network) when everything is already installed.
+# network) when everything is already installed. python3-yaml: the deploy/
+# manifests test (tests/deploy/).
+#
+#   tools/install-deps.sh              everything (README commands, CI)
+#   tools/install-deps.sh --build-only what building screening_server and
+#                                      screenctl needs, nothing to test with
+#                                      (deploy/Dockerfile's build stage)
 set -euo pipefail
 
 PACKAGES=(
@@ -16,11 +22,22 @@ PACKAGES=(
   libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev
-  python3 openssl iso-codes
+  python3 python3-yaml openssl iso-codes
   chromium chromium-driver python3-selenium
   clang libclang-rt-14-dev clang-format
   nats-server libnats-dev
 )
+if [ "${1:-}" = "--build-only" ]; then
+  PACKAGES=(
+    cmake ninja-build g++ pkg-config
+    libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+    libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
+    libcpp-httplib-dev libnats-dev python3 iso-codes
+  )
+elif [ -n "${1:-}" ]; then
+  echo "usage: tools/install-deps.sh [--build-only]" >&2
+  exit 2
+fi
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -27,7 +27,7 @@ echo "== source: $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo '?')
   --names="$SRC/seeds/entities.jsonl" --out="$WORK/ship.csv"
 echo "== input: $WORK/ship.csv, $(du -h "$WORK/ship.csv" | cut -f1)"
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(python3 "$SRC/tools/free_ports.py")
 # shellcheck disable=SC2086
 "$SERVER" --listen=127.0.0.1:$PORT --metrics_listen= --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= \
   ${SERVER_FLAGS:-} >"$WORK/server.log" 2>&1 &

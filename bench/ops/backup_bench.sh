@@ -29,7 +29,7 @@ cleanup() {
   [ -z "$KEEP" ] && rm -rf "$W" || true
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port() { python3 "$SRC/tools/free_ports.py"; }
 count() { "$@" status | python3 -c 'import json,sys; print(json.load(sys.stdin).get("decision_count",0))'; }
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 PORT=$(port)

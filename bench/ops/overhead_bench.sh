@@ -23,7 +23,7 @@ cleanup() {
   rm -rf "$W"
 }
 trap cleanup EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port() { python3 "$SRC/tools/free_ports.py"; }
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "== $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown); duration ${DURATION:-10s}, ${THREADS:-4} client threads, scrape every ${SCRAPE_EVERY:-0.5}s"
 

@@ -28,7 +28,7 @@ declare -A PORT PID
 NAMES=()
 for spec in "$@"; do
   name=${spec%%=*}; flags=${spec#*=}; NAMES+=("$name")
-  PORT[$name]=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  PORT[$name]=$(python3 "$SRC/tools/free_ports.py")
   bin=$SERVER
   if [[ $flags == @* ]]; then bin=${flags%% *}; bin=${bin#@}; flags=${flags#@"$bin"}; fi
   # shellcheck disable=SC2086

@@ -22,7 +22,7 @@ OUT=${OUT:-$W/perf.data}
 PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(python3 "$SRC/tools/free_ports.py")
 # shellcheck disable=SC2086
 "$SERVER" --listen=127.0.0.1:$PORT --db="$W/db" --rules="$SRC/rules" --seeds="$SRC/seeds" \
   --seed_lists="$SRC/seeds/lists" --metrics_listen= ${SERVER_FLAGS:-} >"$W/server.log" 2>&1 &

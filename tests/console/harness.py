@@ -9,13 +9,15 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'tools'))
+import free_ports  # noqa: E402  (tools/free_ports.py)
 
 TOKENS = {
     'analyst': 'analyst-token-1',
@@ -51,11 +53,7 @@ def finish(name):
 
 
 def free_port():
-    s = socket.socket()
-    s.bind(('127.0.0.1', 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+    return free_ports.free_port()
 
 
 class Server:

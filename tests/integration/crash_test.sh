@@ -40,7 +40,7 @@ fail() {
   [ -f "$WORK/server.log" ] && tail -20 "$WORK/server.log"
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { python3 "$SRC/tools/free_ports.py"; }
 PORT=$(free_port)
 ctl() { "$CTL" --server=127.0.0.1:$PORT --timeout=30s "$@"; }
 # exec: $! is then screenctl itself, so that kill -9 reaches it.

@@ -13,7 +13,7 @@ W=$(mktemp -d); PID=""
 cleanup() { [ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 fail() { echo "FAIL: $*"; tail -20 "$W/server.log"; exit 1; }
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(python3 "$SRC/tools/free_ports.py")
 "$SERVER" --listen=127.0.0.1:$PORT --metrics_listen= --db="$W/db" --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= >"$W/server.log" 2>&1 &
 PID=$!
 C=("$CTL" --server=127.0.0.1:$PORT --timeout=30s)

@@ -25,7 +25,7 @@ cat > auth.textproto <<CFG
 principals { name: "erp" roles: ROLE_SCREENING_CLIENT token_sha256: "$TOKEN_HASH" }
 principals { name: "batch-host" roles: ROLE_SCREENING_CLIENT cert_common_name: "batch.internal" }
 CFG
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$(python3 "$SRC/tools/free_ports.py")
 "$SERVER" --listen=127.0.0.1:$PORT --metrics_listen= --db=db --rules="$SRC/rules" --seeds="$SRC/seeds" --seed_lists= \
   --auth_config=auth.textproto --tls_cert=server.pem --tls_key=server.key --tls_client_ca=ca.pem \
   >server.log 2>&1 &
