@@ -49,6 +49,9 @@ ABSL_FLAG(std::string, lists, "", "dry-run: candidate list version");
 ABSL_FLAG(int, last, 1000, "dry-run: number of stored decisions to re-screen");
 ABSL_FLAG(std::string, party, "", "audit list: party name substring");
 ABSL_FLAG(std::string, rule, "", "audit list: rule id");
+ABSL_FLAG(std::string, replica, "",
+          "audit list (cluster mode): only this replica's chain (default: every replica's)");
+ABSL_FLAG(std::string, page_token, "", "audit list: next_page_token of the previous page");
 ABSL_FLAG(std::string, decision, "", "audit list: CLEAR|REVIEW|LICENSE_REQUIRED|PROHIBITED");
 ABSL_FLAG(int, limit, 50, "audit list: page size");
 ABSL_FLAG(std::string, from, "", "audit list: recorded at or after (RFC 3339)");
@@ -149,8 +152,10 @@ Commands:
                          in FILE, one JSON per line) under candidate versions and
                          report the answers that would change.
   audit list [--party=NAME] [--rule=ID] [--decision=CLASS] [--limit=N]
-             [--from=RFC3339] [--until=RFC3339]
-                         Stored decisions, newest first.
+             [--from=RFC3339] [--until=RFC3339] [--replica=ID] [--page_token=T]
+                         Stored decisions, newest first (in cluster mode every
+                         replica's, merged; --replica: one replica's chain);
+                         next_page_token continues with --page_token.
   audit verify [--resume] [--verify_timeout=DURATION]
                          Check the decision hash chain over the stored bytes;
                          names the first broken link. Streams progress to
@@ -435,6 +440,8 @@ int CmdAuditList() {
   v1::ListDecisionsRequest request;
   request.set_party_name(absl::GetFlag(FLAGS_party));
   request.set_rule_id(absl::GetFlag(FLAGS_rule));
+  request.set_replica(absl::GetFlag(FLAGS_replica));
+  request.set_page_token(absl::GetFlag(FLAGS_page_token));
   request.set_limit(absl::GetFlag(FLAGS_limit));
   // Only set a bound that was given: an unset field means "open".
   auto bound = [](const std::string& flag,

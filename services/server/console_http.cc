@@ -21,6 +21,7 @@
 #include "services/common/proto_time.h"
 #include "services/server/console_util.h"
 #include "services/server/static_files.h"
+#include "services/serving/operations.h"
 
 namespace exportscreen::server {
 
@@ -48,24 +49,6 @@ bool MatchesExtra(const v1::DecisionRecord& r, const Filter& f) {
     if (!found) return false;
   }
   return true;
-}
-
-// The same predicate as serving::ListDecisions plus the extra filters, for
-// the counts (which do not filter by class).
-bool MatchesForCount(const v1::DecisionRecord& r, const Filter& f, const std::string& party_lower) {
-  if (!f.request.rule_id().empty()) {
-    bool found = false;
-    for (const auto& x : r.response().findings()) found |= x.rule_id() == f.request.rule_id();
-    if (!found) return false;
-  }
-  if (!party_lower.empty()) {
-    bool found = false;
-    for (const auto& p : r.request().parties()) {
-      found |= absl::StrContains(absl::AsciiStrToLower(p.name()), party_lower);
-    }
-    if (!found) return false;
-  }
-  return MatchesExtra(r, f);
 }
 
 // RFC 3339 or YYYY-MM-DD (a day: from its start; `until` to its end).
@@ -297,28 +280,31 @@ struct ConsoleApi::Impl {
   void Counts(const httplib::Request& req, httplib::Response& res) const {
     Filter f;
     if (!ParseFilter(req, res, &f)) return;
-    const int64_t from_s = f.request.has_from_time() ? f.request.from_time().seconds() : INT64_MIN;
-    const int64_t until_s =
-        f.request.has_until_time() ? f.request.until_time().seconds() : INT64_MAX;
-    const std::string party = absl::AsciiStrToLower(f.request.party_name());
+    // The same filter as ListDecisions (classes aside: they are counted),
+    // over every chain the store holds (all replicas' in cluster mode).
+    const serving::DecisionFilter filter(f.request);
     int64_t counts[5] = {0, 0, 0, 0, 0};
     int64_t scanned = 0;
     bool complete = true;
     const absl::Time start = absl::Now();
-    absl::Status s =
-        manager->store()->decisions().ScanDecisions(0, true, [&](const v1::DecisionRecord& r) {
-          if ((++scanned & 1023) == 0 && absl::Now() - start > absl::Seconds(3)) {
-            complete = false;
-            return false;
-          }
-          const int64_t t = r.recorded_at().seconds();
-          if (t < from_s) return false;
-          if (t >= until_s) return true;
-          if (!MatchesForCount(r, f, party)) return true;
-          const int d = r.response().decision();
-          if (d >= 0 && d < 5) ++counts[d];
-          return true;
-        });
+    absl::Status s = serving::ScanAllChains(*manager->store(), [&](const v1::DecisionRecord& r) {
+      if ((++scanned & 1023) == 0 && absl::Now() - start > absl::Seconds(3)) {
+        complete = false;
+        return serving::ScanStep::kStop;
+      }
+      switch (filter.Check(r, /*ignore_classes=*/true)) {
+        case serving::DecisionFilter::Verdict::kOlder:
+          return serving::ScanStep::kNextChain;
+        case serving::DecisionFilter::Verdict::kSkip:
+          return serving::ScanStep::kNext;
+        case serving::DecisionFilter::Verdict::kMatch:
+          break;
+      }
+      if (!MatchesExtra(r, f)) return serving::ScanStep::kNext;
+      const int d = r.response().decision();
+      if (d >= 0 && d < 5) ++counts[d];
+      return serving::ScanStep::kNext;
+    });
     if (!s.ok()) return SendStatus(res, s);
     std::string body = "{\"counts\":{";
     for (int d = 1; d < 5; ++d) {

@@ -401,47 +401,4 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(const SnapshotManager& m
   return stored;
 }
 
-absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(const store::EntityStore& store,
-                                                        const v1::ListDecisionsRequest& request) {
-  const int limit = request.limit() > 0 ? std::min(request.limit(), 1000) : 100;
-  uint64_t from = 0;  // newest
-  if (!request.page_token().empty() && !absl::SimpleAtoi(request.page_token(), &from)) {
-    return absl::InvalidArgumentError("page_token: malformed");
-  }
-  const std::string party = absl::AsciiStrToLower(request.party_name());
-  std::set<int> classes(request.decisions().begin(), request.decisions().end());
-  const int64_t from_s = request.has_from_time() ? request.from_time().seconds() : INT64_MIN;
-  const int64_t until_s = request.has_until_time() ? request.until_time().seconds() : INT64_MAX;
-  v1::ListDecisionsResponse out;
-  size_t page_bytes = 0;
-  RETURN_IF_ERROR(
-      store.decisions().ScanDecisions(from, /*reverse=*/true, [&](const v1::DecisionRecord& r) {
-        if (out.records_size() >= limit ||
-            (out.records_size() > 0 && page_bytes + r.ByteSizeLong() > kMaxReadAnswerBytes)) {
-          out.set_next_page_token(std::to_string(r.sequence()));
-          return false;
-        }
-        const int64_t t = r.recorded_at().seconds();
-        if (t < from_s) return false;  // older than the range: done
-        if (t >= until_s) return true;
-        if (!classes.empty() && !classes.contains(r.response().decision())) return true;
-        if (!request.rule_id().empty()) {
-          bool found = false;
-          for (const auto& f : r.response().findings()) found |= f.rule_id() == request.rule_id();
-          if (!found) return true;
-        }
-        if (!party.empty()) {
-          bool found = false;
-          for (const auto& p : r.request().parties()) {
-            found |= absl::StrContains(absl::AsciiStrToLower(p.name()), party);
-          }
-          if (!found) return true;
-        }
-        *out.add_records() = r;
-        page_bytes += r.ByteSizeLong() + 8;  // + the field's tag and length
-        return true;
-      }));
-  return out;
-}
-
 }  // namespace exportscreen::serving

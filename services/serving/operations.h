@@ -5,6 +5,11 @@
 #ifndef EXPORTSCREEN_SERVICES_SERVING_OPERATIONS_H_
 #define EXPORTSCREEN_SERVICES_SERVING_OPERATIONS_H_
 
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+
 #include "absl/status/statusor.h"
 #include "exportscreen/v1/service.pb.h"
 #include "services/common/clock.h"
@@ -66,9 +71,36 @@ absl::StatusOr<std::vector<v1::Alert>> RescreenDecision(const SnapshotManager& m
 
 // Stored decisions, newest first, filtered and paged. A page ends at
 // request.limit records or before kMaxReadAnswerBytes (it always holds at
-// least one record if any matches), with next_page_token set.
+// least one record if any matches), with next_page_token set. In cluster
+// mode it merges every replica chain the store holds (request.replica picks
+// one): decision_listing.cc.
 absl::StatusOr<v1::ListDecisionsResponse> ListDecisions(const store::EntityStore& store,
                                                         const v1::ListDecisionsRequest& request);
+
+// Visits every decision chain the store holds, each newest first: this
+// store's own, then in cluster mode every other replica's it consumed. `fn`
+// returns kNext to go on, kNextChain to skip the rest of this chain (e.g.
+// older than a range), kStop to end.
+enum class ScanStep { kNext, kNextChain, kStop };
+absl::Status ScanAllChains(const store::EntityStore& store,
+                           const std::function<ScanStep(const v1::DecisionRecord&)>& fn);
+
+// The filter of a ListDecisionsRequest (time range, classes, rule id, party
+// name substring), for ListDecisions and the console's counts.
+class DecisionFilter {
+ public:
+  explicit DecisionFilter(const v1::ListDecisionsRequest& request);
+  enum class Verdict { kMatch, kSkip, kOlder };  // kOlder: before from_time
+  // `ignore_classes`: the counts per class filter by everything else.
+  Verdict Check(const v1::DecisionRecord& r, bool ignore_classes = false) const;
+
+ private:
+  std::string party_lower_;
+  std::string rule_id_;
+  std::set<int> classes_;
+  int64_t from_s_;
+  int64_t until_s_;
+};
 
 }  // namespace exportscreen::serving
 

@@ -80,6 +80,8 @@ class EntityStore {
   AlertStore& alerts() const { return *alerts_; }
   // Cluster mode: the other replicas' decisions (replica_decisions.h).
   ReplicaDecisionStore& replica_decisions() const { return *replica_decisions_; }
+  // StoreOptions::replica_id: this replica's id; "" in embedded mode.
+  const std::string& replica_id() const { return replica_id_; }
   // Cluster mode: replaces the decision log by `wrap(the RocksDB log)`
   // (e.g. one that also publishes every record to a replicated log). Call
   // before any decision is appended.
@@ -149,6 +151,7 @@ class EntityStore {
   std::unique_ptr<RocksLocationEvidence> locations_;
   std::unique_ptr<AlertStore> alerts_;
   std::unique_ptr<ReplicaDecisionStore> replica_decisions_;
+  std::string replica_id_;
   // Last: destroyed first, so that its recorder drains while the stores it
   // writes through are alive.
   std::unique_ptr<DecisionLog> decisions_;

@@ -7,44 +7,11 @@
 #include "services/store/chain_verifier.h"
 #include "services/store/entity_store.h"
 #include "services/store/key_codec.h"
+#include "tests/testing/replica_records.h"
 #include "tests/testing/temp_dir.h"
 
 namespace exportscreen::store {
 namespace {
-
-// Records `n` decisions on a store opened as replica `replica` and returns
-// their envelopes as that replica would publish them (the stored bytes).
-std::vector<ReplicaDecisionStore::Entry> RecordOn(const std::string& replica, int n) {
-  testing::TempDir dir;
-  StoreOptions options;
-  options.replica_id = replica;
-  auto store = EntityStore::Open(dir.path(), options);
-  EXPECT_TRUE(store.ok()) << store.status();
-  for (int i = 0; i < n; ++i) {
-    v1::DecisionRecord r;
-    r.mutable_request()->set_request_id("req-" + std::to_string(i));
-    r.mutable_response()->set_decision(v1::DECISION_CLEAR);
-    auto id = (*store)->decisions().AppendDecision(&r);
-    EXPECT_TRUE(id.ok()) << id.status();
-    EXPECT_EQ(*id, ReplicaDecisionId(replica, i + 1));
-  }
-  std::vector<ReplicaDecisionStore::Entry> out;
-  EXPECT_TRUE((*store)
-                  ->decisions()
-                  .ScanStored(1,
-                              [&](uint64_t seq, const absl::StatusOr<StoredDecision>& d) {
-                                EXPECT_TRUE(d.ok());
-                                ReplicaDecisionStore::Entry e;
-                                e.replica = replica;
-                                e.sequence = seq;
-                                e.envelope =
-                                    EncodeDecisionEnvelope(d->record_bytes, d->prev_hash, d->hash);
-                                out.push_back(std::move(e));
-                                return true;
-                              })
-                  .ok());
-  return out;
-}
 
 TEST(ReplicaDecisionIdTest, CarriesTheReplicaAndParsesBack) {
   EXPECT_EQ(ReplicaDecisionId("r1", 3), "r1-D0000000000000003");
@@ -64,8 +31,8 @@ TEST(ReplicaDecisionIdTest, CarriesTheReplicaAndParsesBack) {
 }
 
 TEST(ReplicaDecisionStoreTest, StoresOtherReplicasChainsAndVerifiesEach) {
-  const auto r1 = RecordOn("r1", 5);
-  const auto r2 = RecordOn("r2", 3);
+  const auto r1 = testing::RecordOnReplica("r1", 5);
+  const auto r2 = testing::RecordOnReplica("r2", 3);
   testing::TempDir dir;
   StoreOptions options;
   options.replica_id = "r3";
@@ -102,8 +69,41 @@ TEST(ReplicaDecisionStoreTest, StoresOtherReplicasChainsAndVerifiesEach) {
   EXPECT_EQ(v->first_broken_sequence, 4u) << v->problem;
 }
 
+TEST(ReplicaDecisionStoreTest, ChainsScanNewestFirst) {
+  testing::TempDir dir;
+  StoreOptions options;
+  options.replica_id = "r3";
+  auto store = EntityStore::Open(dir.path(), options);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ReplicaDecisionStore& replicas = (*store)->replica_decisions();
+  uint64_t position = 0;
+  for (const auto& chain : {testing::RecordOnReplica("r1", 4), testing::RecordOnReplica("r2", 2)}) {
+    for (const auto& e : chain) ASSERT_TRUE(replicas.Put({e}, ++position).ok());
+  }
+  auto scan = [&](const std::string& replica, uint64_t from) {
+    std::vector<std::string> ids;
+    absl::Status s = replicas.Chain(replica)->ScanDecisions(from, /*reverse=*/true,
+                                                            [&](const v1::DecisionRecord& r) {
+                                                              ids.push_back(r.decision_id());
+                                                              return true;
+                                                            });
+    EXPECT_TRUE(s.ok()) << s;
+    return ids;
+  };
+  EXPECT_EQ(scan("r1", 0),
+            (std::vector<std::string>{"r1-D0000000000000004", "r1-D0000000000000003",
+                                      "r1-D0000000000000002", "r1-D0000000000000001"}));
+  EXPECT_EQ(scan("r1", 2),
+            (std::vector<std::string>{"r1-D0000000000000002", "r1-D0000000000000001"}));
+  // Never into the next replica's keys, either way.
+  EXPECT_EQ(scan("r2", 0),
+            (std::vector<std::string>{"r2-D0000000000000002", "r2-D0000000000000001"}));
+  EXPECT_TRUE(scan("r0", 0).empty());
+  EXPECT_TRUE(scan("r9", 0).empty());
+}
+
 TEST(ReplicaDecisionStoreTest, RefusesRecordsThatFailTheDigestCheck) {
-  auto entries = RecordOn("r1", 2);
+  auto entries = testing::RecordOnReplica("r1", 2);
   testing::TempDir dir;
   auto store = EntityStore::Open(dir.path());
   ASSERT_TRUE(store.ok());
