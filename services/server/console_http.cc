@@ -30,26 +30,12 @@ namespace {
 using google::protobuf::Message;
 using namespace console;  // NOLINT: the console's HTTP helpers
 
-// Decision filters of the queue (ListDecisionsRequest plus list and
-// destination, which the console applies to the pages it reads).
+// Decision filters of the queue: a ListDecisionsRequest (list code and
+// destination included) and the view.
 struct Filter {
   v1::ListDecisionsRequest request;
-  std::string list;         // exact list code (EL, SDN ...)
-  std::string destination;  // ISO code, upper case
   bool summary = false;
 };
-
-bool MatchesExtra(const v1::DecisionRecord& r, const Filter& f) {
-  if (!f.destination.empty() && r.request().destination_country() != f.destination) {
-    return false;
-  }
-  if (!f.list.empty()) {
-    bool found = false;
-    for (const auto& m : r.response().party_matches()) found |= m.list() == f.list;
-    if (!found) return false;
-  }
-  return true;
-}
 
 // RFC 3339 or YYYY-MM-DD (a day: from its start; `until` to its end).
 bool ParseTimeParam(const std::string& v, bool end_of_day, absl::Time* t) {
@@ -113,19 +99,18 @@ bool ParseFilter(const httplib::Request& req, httplib::Response& res, Filter* f)
   const std::string rule = req.get_param_value("rule");
   if (rule.size() > 200) return bad("rule", "longer than 200 characters");
   f->request.set_rule_id(rule);
+  // Checked by ListDecisions (INVALID_ARGUMENT naming page_token).
   f->request.set_page_token(req.get_param_value("page_token"));
-  if (!f->request.page_token().empty()) {
-    uint64_t seq;
-    if (!absl::SimpleAtoi(f->request.page_token(), &seq)) {
-      return bad("page_token", "malformed (use the next_page_token of a page)");
-    }
+  if (f->request.page_token().size() > 4096)
+    return bad("page_token", "longer than 4096 characters");
+  f->request.set_list_code(absl::AsciiStrToUpper(req.get_param_value("list")));
+  if (f->request.list_code().size() > 16) {
+    return bad("list", "not a list code (EL, SDN, DPL, UVL, MEU, UN ...)");
   }
-  f->list = absl::AsciiStrToUpper(req.get_param_value("list"));
-  if (f->list.size() > 16) return bad("list", "not a list code (EL, SDN, DPL, UVL, MEU, UN ...)");
-  f->destination = absl::AsciiStrToUpper(req.get_param_value("destination"));
-  if (!f->destination.empty() &&
-      (f->destination.size() != 2 || !absl::ascii_isalpha(f->destination[0]) ||
-       !absl::ascii_isalpha(f->destination[1]))) {
+  const std::string destination = absl::AsciiStrToUpper(req.get_param_value("destination"));
+  f->request.set_destination_country(destination);
+  if (!destination.empty() && (destination.size() != 2 || !absl::ascii_isalpha(destination[0]) ||
+                               !absl::ascii_isalpha(destination[1]))) {
     return bad("destination", absl::StrCat("\"", req.get_param_value("destination"),
                                            "\" is not a two-letter country code"));
   }
@@ -237,38 +222,9 @@ struct ConsoleApi::Impl {
                  grpc::ClientContext* ctx) const {
     Filter f;
     if (!ParseFilter(req, res, &f)) return;
-    const int want = f.request.limit();
     v1::ListDecisionsResponse out;
-    v1::ListDecisionsRequest page = f.request;
-    const absl::Time deadline = absl::Now() + absl::Seconds(5);
-    // Pages of ListDecisions, filtered by list and destination here, until
-    // `want` records (the next token then names the first one left out).
-    for (bool first = true;; first = false) {
-      v1::ListDecisionsResponse got;
-      grpc::Status s;
-      if (first) {
-        s = admin->ListDecisions(ctx, page, &got);
-      } else {  // a context serves one call
-        grpc::ClientContext next;
-        Prepare(req, ctx->deadline(), &next);
-        s = admin->ListDecisions(&next, page, &got);
-      }
-      if (!s.ok()) return Finish(res, s, out);
-      out.set_next_page_token(got.next_page_token());
-      for (auto& r : *got.mutable_records()) {
-        if (!MatchesExtra(r, f)) continue;
-        if (out.records_size() == want) {
-          out.set_next_page_token(std::to_string(r.sequence()));
-          break;
-        }
-        *out.add_records() = std::move(r);
-      }
-      if (out.records_size() >= want || got.next_page_token().empty() || absl::Now() > deadline) {
-        break;
-      }
-      page.set_page_token(got.next_page_token());
-      page.set_limit(std::max(want, 200));
-    }
+    grpc::Status s = admin->ListDecisions(ctx, f.request, &out);
+    if (!s.ok()) return Finish(res, s, out);
     if (f.summary) {
       for (auto& r : *out.mutable_records()) Summarize(&r);
     }
@@ -300,7 +256,6 @@ struct ConsoleApi::Impl {
         case serving::DecisionFilter::Verdict::kMatch:
           break;
       }
-      if (!MatchesExtra(r, f)) return serving::ScanStep::kNext;
       const int d = r.response().decision();
       if (d >= 0 && d < 5) ++counts[d];
       return serving::ScanStep::kNext;

@@ -156,6 +156,8 @@ absl::StatusOr<v1::ListDecisionsResponse> ListMerged(const store::EntityStore& s
 DecisionFilter::DecisionFilter(const v1::ListDecisionsRequest& request)
     : party_lower_(absl::AsciiStrToLower(request.party_name())),
       rule_id_(request.rule_id()),
+      list_code_(request.list_code()),
+      destination_(request.destination_country()),
       classes_(request.decisions().begin(), request.decisions().end()),
       from_s_(request.has_from_time() ? request.from_time().seconds() : INT64_MIN),
       until_s_(request.has_until_time() ? request.until_time().seconds() : INT64_MAX) {}
@@ -171,6 +173,14 @@ DecisionFilter::Verdict DecisionFilter::Check(const v1::DecisionRecord& r,
   if (!rule_id_.empty()) {
     bool found = false;
     for (const auto& f : r.response().findings()) found |= f.rule_id() == rule_id_;
+    if (!found) return Verdict::kSkip;
+  }
+  if (!destination_.empty() && r.request().destination_country() != destination_) {
+    return Verdict::kSkip;
+  }
+  if (!list_code_.empty()) {
+    bool found = false;
+    for (const auto& m : r.response().party_matches()) found |= m.list() == list_code_;
     if (!found) return Verdict::kSkip;
   }
   if (!party_lower_.empty()) {

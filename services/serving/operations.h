@@ -86,7 +86,8 @@ absl::Status ScanAllChains(const store::EntityStore& store,
                            const std::function<ScanStep(const v1::DecisionRecord&)>& fn);
 
 // The filter of a ListDecisionsRequest (time range, classes, rule id, party
-// name substring), for ListDecisions and the console's counts.
+// name substring, list code, destination), for ListDecisions and the
+// console's counts.
 class DecisionFilter {
  public:
   explicit DecisionFilter(const v1::ListDecisionsRequest& request);
@@ -97,6 +98,8 @@ class DecisionFilter {
  private:
   std::string party_lower_;
   std::string rule_id_;
+  std::string list_code_;
+  std::string destination_;
   std::set<int> classes_;
   int64_t from_s_;
   int64_t until_s_;

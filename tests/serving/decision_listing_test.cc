@@ -125,5 +125,36 @@ TEST(EmbeddedListingTest, PagesTheOneChainWithNumericTokens) {
   EXPECT_TRUE(absl::IsInvalidArgument(ListDecisions(**store, request).status()));
 }
 
+TEST(EmbeddedListingTest, FiltersByListCodeAndDestination) {
+  testing::TempDir dir;
+  auto store = store::EntityStore::Open(dir.path());
+  ASSERT_TRUE(store.ok()) << store.status();
+  const struct {
+    const char* destination;
+    const char* list;
+  } rows[] = {{"DE", ""}, {"CN", "EL"}, {"CN", "SDN"}, {"RU", "EL"}, {"CN", ""}};
+  for (const auto& row : rows) {
+    v1::DecisionRecord r;
+    r.mutable_request()->set_destination_country(row.destination);
+    if (*row.list) r.mutable_response()->add_party_matches()->set_list(row.list);
+    ASSERT_TRUE((*store)->decisions().AppendDecision(&r).ok());
+  }
+  auto ids = [&](const char* list, const char* destination) {
+    v1::ListDecisionsRequest request;
+    request.set_list_code(list);
+    request.set_destination_country(destination);
+    std::vector<std::string> out;
+    auto page = ListDecisions(**store, request);
+    EXPECT_TRUE(page.ok()) << page.status();
+    for (const auto& r : page->records()) out.push_back(r.decision_id());
+    return out;
+  };
+  EXPECT_EQ(ids("EL", ""), (std::vector<std::string>{"D0000000000000004", "D0000000000000002"}));
+  EXPECT_EQ(ids("", "CN"), (std::vector<std::string>{"D0000000000000005", "D0000000000000003",
+                                                     "D0000000000000002"}));
+  EXPECT_EQ(ids("EL", "CN"), (std::vector<std::string>{"D0000000000000002"}));
+  EXPECT_TRUE(ids("UVL", "").empty());
+}
+
 }  // namespace
 }  // namespace exportscreen::serving
