@@ -51,6 +51,7 @@ ABSL_FLAG(std::string, party, "", "audit list: party name substring");
 ABSL_FLAG(std::string, rule, "", "audit list: rule id");
 ABSL_FLAG(std::string, decision, "", "audit list: CLEAR|REVIEW|LICENSE_REQUIRED|PROHIBITED");
 ABSL_FLAG(int, limit, 50, "audit list: page size");
+ABSL_FLAG(std::string, page_token, "", "audit list: the next_page_token of the previous page");
 ABSL_FLAG(std::string, from, "", "audit list: recorded at or after (RFC 3339)");
 ABSL_FLAG(std::string, until, "", "audit list: recorded before (RFC 3339)");
 ABSL_FLAG(std::string, reason, "", "dismiss / dispositions revoke: why");
@@ -148,7 +149,7 @@ Commands:
                          Re-screen the last N stored decisions (or the requests
                          in FILE, one JSON per line) under candidate versions and
                          report the answers that would change.
-  audit list [--party=NAME] [--rule=ID] [--decision=CLASS] [--limit=N]
+  audit list [--party=NAME] [--rule=ID] [--decision=CLASS] [--limit=N] [--page_token=T]
              [--from=RFC3339] [--until=RFC3339]
                          Stored decisions, newest first.
   audit verify [--resume] [--verify_timeout=DURATION]
@@ -207,10 +208,27 @@ std::unique_ptr<grpc::ClientContext> NewContext() {
   return ctx;
 }
 
+// gRPC retry policy (issue 17): Screen and GetDecision are retried on
+// UNAVAILABLE (a replica that died, a log that did not acknowledge, a
+// request id whose first call is still being recorded), up to 5 attempts
+// with exponential backoff. Screen is idempotent by request_id
+// (--idempotency_window on the server): a retry with one returns the
+// decision already recorded; without one a retry after a lost answer may
+// record a second decision.
+constexpr char kRetryServiceConfig[] = R"json({
+  "methodConfig": [{
+    "name": [{"service": "exportscreen.v1.ScreeningService", "method": "Screen"},
+             {"service": "exportscreen.v1.ScreeningService", "method": "GetDecision"}],
+    "retryPolicy": {"maxAttempts": 5, "initialBackoff": "0.2s", "maxBackoff": "2s",
+                    "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}
+  }]
+})json";
+
 std::shared_ptr<grpc::Channel> NewChannel() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
+  args.SetServiceConfigJSON(kRetryServiceConfig);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
     grpc::SslCredentialsOptions ssl;
@@ -436,6 +454,7 @@ int CmdAuditList() {
   request.set_party_name(absl::GetFlag(FLAGS_party));
   request.set_rule_id(absl::GetFlag(FLAGS_rule));
   request.set_limit(absl::GetFlag(FLAGS_limit));
+  request.set_page_token(absl::GetFlag(FLAGS_page_token));
   // Only set a bound that was given: an unset field means "open".
   auto bound = [](const std::string& flag,
                   google::protobuf::Timestamp* (v1::ListDecisionsRequest::*field)(),

@@ -28,6 +28,7 @@ absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(const std::string
                    RocksDecisionLog::Open(d, options.sync_decisions, store->locations_.get(),
                                           options.replica_id));
   store->replica_decisions_ = std::make_unique<ReplicaDecisionStore>(d);
+  store->requests_ = std::make_unique<RocksRequestIndex>(d);
   return store;
 }
 
