@@ -67,8 +67,9 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Begin(const std::string& scope
     absl::StatusOr<std::optional<store::RequestIndex::Entry>> existing =
         store_->requests().Create(mine.key, mine.claim, &mine.revision);
     if (!existing.ok()) {
-      return absl::UnavailableError(absl::StrCat(
-          "request_id: the request-id index is unreachable (retry): ", existing.status().message()));
+      return absl::UnavailableError(
+          absl::StrCat("request_id: the request-id index is unreachable (retry): ",
+                       existing.status().message()));
     }
     if (!existing->has_value()) {
       absl::MutexLock lock(&mu_);
@@ -87,7 +88,8 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Begin(const std::string& scope
           "' was used for a different request within the idempotency window (",
           absl::FormatDuration(options_.window), "); use a new request_id for a new request"));
     }
-    absl::StatusOr<Outcome> resolved = Resolve(mine, std::move(entry), caller, request.request_id());
+    absl::StatusOr<Outcome> resolved =
+        Resolve(mine, std::move(entry), caller, request.request_id());
     if (resolved.ok() || resolved.status().code() != absl::StatusCode::kAborted) return resolved;
   }
   return absl::UnavailableError("request_id: its claim keeps changing (retry)");
@@ -98,9 +100,8 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::TakeOver(const Ticket& mine, u
   absl::StatusOr<uint64_t> r = store_->requests().Replace(t.key, t.claim, revision);
   if (!r.ok()) {
     if (r.status().code() == absl::StatusCode::kAborted) return r.status();
-    return absl::UnavailableError(
-        absl::StrCat("request_id: the request-id index is unreachable (retry): ",
-                     r.status().message()));
+    return absl::UnavailableError(absl::StrCat(
+        "request_id: the request-id index is unreachable (retry): ", r.status().message()));
   }
   t.revision = *r;
   absl::MutexLock lock(&mu_);
@@ -133,7 +134,8 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Resolve(const Ticket& mine,
       return absl::AbortedError("claim replaced");
     }
   }
-  if (!entry.claim.decision_id.empty()) return Recorded(entry.claim.decision_id, caller, request_id);
+  if (!entry.claim.decision_id.empty())
+    return Recorded(entry.claim.decision_id, caller, request_id);
   ASSIGN_OR_RETURN(std::optional<v1::DecisionRecord> found,
                    FindInChain(entry.claim.owner, entry.claim.claimed_unix_ms, caller, request_id));
   if (found.has_value()) {
@@ -151,9 +153,11 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Resolve(const Ticket& mine,
   // ours whose call is over and whose record is not in it was never
   // recorded.
   if (ours_idle) return TakeOver(mine, entry.revision);
-  return absl::UnavailableError(absl::StrCat(
-      "request_id: '", request_id, "': an earlier call with this request_id is still being "
-      "recorded (by replica ", OwnerReplica(entry.claim.owner), "); retry"));
+  return absl::UnavailableError(
+      absl::StrCat("request_id: '", request_id,
+                   "': an earlier call with this request_id is still being "
+                   "recorded (by replica ",
+                   OwnerReplica(entry.claim.owner), "); retry"));
 }
 
 absl::StatusOr<Idempotency::Outcome> Idempotency::Recorded(const std::string& id,
@@ -161,10 +165,10 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Recorded(const std::string& id
                                                            const std::string& request_id) {
   absl::StatusOr<v1::DecisionRecord> record = store_->decisions().GetDecision(id);
   if (!record.ok() || !store_->decisions().Durable(id)) {
-    return absl::UnavailableError(absl::StrCat(
-        "request_id: '", request_id, "' was answered as decision ", id,
-        ", which is not yet readable on this replica (retry)",
-        record.ok() ? "" : ": ", record.ok() ? "" : record.status().message()));
+    return absl::UnavailableError(
+        absl::StrCat("request_id: '", request_id, "' was answered as decision ", id,
+                     ", which is not yet readable on this replica (retry)", record.ok() ? "" : ": ",
+                     record.ok() ? "" : record.status().message()));
   }
   if (record->request().request_id() != request_id || record->caller() != caller) {
     return absl::InternalError(absl::StrCat("request_id: the request-id index names decision ", id,
@@ -187,8 +191,7 @@ absl::StatusOr<std::optional<v1::DecisionRecord>> Idempotency::FindInChain(
   int read = 0;
   absl::Status s = chain->ScanDecisions(0, /*reverse=*/true, [&](const v1::DecisionRecord& r) {
     if (absl::ToUnixMillis(absl::FromUnixSeconds(r.recorded_at().seconds()) +
-                           absl::Nanoseconds(r.recorded_at().nanos())) <
-        claimed_ms - kSkewMillis) {
+                           absl::Nanoseconds(r.recorded_at().nanos())) < claimed_ms - kSkewMillis) {
       return false;
     }
     if (r.request().request_id() == request_id && r.caller() == caller) {

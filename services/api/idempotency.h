@@ -58,8 +58,8 @@ class Idempotency {
     uint64_t revision = 0;
   };
   struct Outcome {
-    std::optional<Ticket> ticket;                 // record a new decision
-    std::optional<v1::DecisionRecord> recorded;   // answer this one
+    std::optional<Ticket> ticket;                // record a new decision
+    std::optional<v1::DecisionRecord> recorded;  // answer this one
   };
   // `request` as received (before normalisation); `scope` the caller's
   // identity for request ids, `caller` the name recorded in decisions.

@@ -17,9 +17,9 @@ absl::StatusOr<std::unique_ptr<store::RequestIndex>> KvRequestIndex::Open(
     const std::vector<std::string>& urls, const std::string& replica_id, int replicas,
     absl::Duration window, absl::Duration timeout) {
   std::unique_ptr<KvRequestIndex> index(new KvRequestIndex());
-  ASSIGN_OR_RETURN(index->nats_,
-                   NatsClient::Connect(urls, "exportscreen-" + replica_id + "-requests", timeout,
-                                       {}));
+  ASSIGN_OR_RETURN(
+      index->nats_,
+      NatsClient::Connect(urls, "exportscreen-" + replica_id + "-requests", timeout, {}));
   const absl::Time deadline = absl::Now() + timeout;
   for (;;) {
     absl::StatusOr<kvStore*> kv = index->nats_->EnsureKeyValue(kBucket, replicas, window, 1);
@@ -49,9 +49,8 @@ absl::StatusOr<std::optional<store::RequestIndex::Entry>> KvRequestIndex::Get(
   natsStatus s = kvStore_Get(&e, kv_, k.c_str());
   if (s == NATS_NOT_FOUND) return std::nullopt;
   if (s != NATS_OK) return NatsError("request index get", s);
-  std::optional<store::RequestClaim> claim = store::RequestClaim::Decode(
-      absl::string_view(static_cast<const char*>(kvEntry_Value(e)),
-                        static_cast<size_t>(kvEntry_ValueLen(e))));
+  std::optional<store::RequestClaim> claim = store::RequestClaim::Decode(absl::string_view(
+      static_cast<const char*>(kvEntry_Value(e)), static_cast<size_t>(kvEntry_ValueLen(e))));
   Entry entry;
   entry.revision = kvEntry_Revision(e);
   kvEntry_Destroy(e);
@@ -67,8 +66,8 @@ absl::StatusOr<std::optional<store::RequestIndex::Entry>> KvRequestIndex::Create
   const std::string k = kKeyPrefix + key;
   const std::string value = claim.Encode();
   for (int attempt = 0; attempt < 3; ++attempt) {
-    natsStatus s = kvStore_Create(revision, kv_, k.c_str(), value.data(),
-                                  static_cast<int>(value.size()));
+    natsStatus s =
+        kvStore_Create(revision, kv_, k.c_str(), value.data(), static_cast<int>(value.size()));
     if (s == NATS_OK) return std::nullopt;
     // Exists (wrong last sequence), or NATS is not answering: read it.
     ASSIGN_OR_RETURN(std::optional<Entry> existing, Get(key));
@@ -111,9 +110,8 @@ void KvRequestIndex::WriterLoop() {
     Op op;
     {
       absl::MutexLock lock(&mu_);
-      auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stopping_ || !ops_.empty();
-      };
+      auto ready = [this]()
+                       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stopping_ || !ops_.empty(); };
       mu_.Await(absl::Condition(&ready));
       if (ops_.empty()) return;  // stopping, all written
       op = std::move(ops_.front());

@@ -27,10 +27,10 @@ namespace exportscreen::store {
 class StoreDb;
 
 struct RequestClaim {
-  std::string body_digest;    // hex digest of the request's bytes
-  std::string owner;          // "<replica>/<incarnation>"
+  std::string body_digest;  // hex digest of the request's bytes
+  std::string owner;        // "<replica>/<incarnation>"
   int64_t claimed_unix_ms = 0;
-  std::string decision_id;    // empty while the decision is being recorded
+  std::string decision_id;  // empty while the decision is being recorded
   std::string Encode() const;
   static std::optional<RequestClaim> Decode(absl::string_view value);
 };
