@@ -164,6 +164,18 @@ class BatchRun {
   void DrawProgress(bool final_line);
   int Finish(int code);
 
+  // A line without a request_id gets one for this run, so that a line
+  // resent on a new stream after a break is answered with the decision
+  // already recorded for it (servers with --idempotency_window) instead of
+  // being recorded twice.
+  void GiveRequestId(Slot* slot) const {
+    slot->generated_id = slot->unit.request.request_id().empty();
+    if (slot->generated_id) {
+      slot->unit.request.set_request_id(
+          absl::StrCat("batch-", run_id_, "-", slot->unit.first_line));
+    }
+  }
+
   const BatchOptions& options_;
   const std::string run_id_;  // names the request ids this run gives lines without one
   bool to_file_ = false;
@@ -568,15 +580,7 @@ int BatchRun::Run() {
           slot = NewSlotLocked();
           slot->unit = std::move(unit);
           slot->line_id = absl::StrCat(slot->unit.first_line);
-          // A line without a request_id gets one for this run, so that a
-          // line resent on a new stream after a break is answered with the
-          // decision already recorded for it (servers with
-          // --idempotency_window) instead of being recorded twice.
-          slot->generated_id = slot->unit.request.request_id().empty();
-          if (slot->generated_id) {
-            slot->unit.request.set_request_id(
-                absl::StrCat("batch-", run_id_, "-", slot->unit.first_line));
-          }
+          GiveRequestId(slot);
           slot->done = !slot->unit.error.ok();
           room = static_cast<int>(window_.size()) < window;
         }
