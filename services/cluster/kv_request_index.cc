@@ -127,12 +127,14 @@ void KvRequestIndex::WriterLoop() {
       }
       continue;
     }
-    std::optional<Entry> now;
-    if (auto got = Get(op.key); got.ok()) now = *std::move(got);
-    if (now.has_value() && now->revision == op.revision) {
-      const std::string k = kKeyPrefix + op.key;
-      (void)kvStore_Delete(kv_, k.c_str());
-    }
+    // Released: overwritten (compare-and-set) by a claim that is already
+    // expired, which the next call takes over; no delete, so that no
+    // tombstone stands in the way of a later create.
+    store::RequestClaim released;
+    released.body_digest = "released";
+    released.owner = "-";
+    released.claimed_unix_ms = 0;
+    (void)Replace(op.key, released, op.revision);
   }
 }
 
