@@ -84,6 +84,9 @@ struct ServiceOptions {
   // RPC metrics and access log (issue 15); null = off. Must outlive the
   // service.
   const Observability* observability = nullptr;
+  // Idempotent Screen (issue 17, idempotency.h): window zero = off. Only
+  // with record_decisions.
+  IdempotencyOptions idempotency{absl::ZeroDuration()};
 };
 
 // ScreenStream is a raw (ByteBuffer) method: the reactor parses each frame

@@ -30,8 +30,8 @@ void CountAnswer(const v1::ScreenResponse& response) {
 }  // namespace
 
 absl::Status Screener::EvaluateInto(const engine::ScreeningView& view, v1::ScreenRequest* request,
-                                    v1::ScreenResponse* response) const {
-  RETURN_IF_ERROR(NormalizeAndValidate(request));
+                                    v1::ScreenResponse* response, bool validated) const {
+  if (!validated) RETURN_IF_ERROR(NormalizeAndValidate(request));
   const absl::Time now = clock_->Now();
   absl::CivilDay as_of = absl::ToCivilDay(now, absl::UTCTimeZone());
   if (!request->as_of_date().empty()) {
@@ -50,13 +50,66 @@ absl::Status Screener::EvaluateInto(const engine::ScreeningView& view, v1::Scree
   return absl::OkStatus();
 }
 
+bool Screener::ClaimRequestId(const engine::ScreeningView& view,
+                              std::unique_ptr<v1::DecisionRecord>* record,
+                              const std::string& caller, const std::string& scope, RecordDone* done,
+                              std::string* response_bytes) const {
+  (void)view;
+  v1::ScreenRequest* request = (*record)->mutable_request();
+  // The claim names the request as received; validated before claiming.
+  const v1::ScreenRequest received = *request;
+  if (absl::Status valid = NormalizeAndValidate(request); !valid.ok()) {
+    (*done)(std::move(valid), std::move(*record));
+    return true;
+  }
+  absl::StatusOr<Idempotency::Outcome> outcome =
+      idempotency_->Begin(scope.empty() ? caller : scope, caller, received);
+  if (!outcome.ok()) {
+    (*done)(outcome.status(), std::move(*record));
+    return true;
+  }
+  if (outcome->recorded.has_value()) {
+    // The decision recorded for this request id, answered again. Copied
+    // into the record's own messages (a pooled record's request and
+    // response are the pool's: never replaced).
+    const v1::DecisionRecord& recorded = *outcome->recorded;
+    v1::DecisionRecord* r = record->get();
+    r->mutable_response()->CopyFrom(recorded.response());
+    r->set_decision_id(recorded.decision_id());
+    *r->mutable_recorded_at() = recorded.recorded_at();
+    r->set_caller(recorded.caller());
+    r->set_sequence(recorded.sequence());
+    r->set_prev_hash(recorded.prev_hash());
+    r->set_hash(recorded.hash());
+    if (response_bytes != nullptr && !(*record)->response().SerializeToString(response_bytes)) {
+      (*done)(absl::InternalError("answer could not be serialised"), std::move(*record));
+      return true;
+    }
+    (*done)(absl::OkStatus(), std::move(*record));
+    return true;
+  }
+  *done = [this, ticket = *std::move(outcome->ticket), done = std::move(*done)](
+              absl::Status s, std::unique_ptr<v1::DecisionRecord> r) {
+    idempotency_->Finish(ticket, s, r.get());
+    done(std::move(s), std::move(r));
+  };
+  return false;
+}
+
 void Screener::ScreenRecord(const engine::ScreeningView& view,
                             std::unique_ptr<v1::DecisionRecord> record, const std::string& caller,
-                            RecordDone done, std::string* response_bytes) const {
+                            RecordDone done, std::string* response_bytes,
+                            const std::string& scope) const {
   // The response must start empty: a reused record was Clear()ed by its
   // pool; clear again so a stale answer can never leak into this one.
   record->mutable_response()->Clear();
-  absl::Status status = EvaluateInto(view, record->mutable_request(), record->mutable_response());
+  const bool idempotent =
+      idempotency_ != nullptr && store_ != nullptr && !record->request().request_id().empty();
+  if (idempotent && ClaimRequestId(view, &record, caller, scope, &done, response_bytes)) {
+    return;
+  }
+  absl::Status status =
+      EvaluateInto(view, record->mutable_request(), record->mutable_response(), idempotent);
   if (!status.ok() || store_ == nullptr) {
     if (status.ok() && response_bytes != nullptr &&
         !record->response().SerializeToString(response_bytes)) {

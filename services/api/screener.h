@@ -16,6 +16,7 @@
 #include "exportscreen/v1/entities.pb.h"
 #include "exportscreen/v1/screening.pb.h"
 #include "services/common/clock.h"
+#include "services/api/idempotency.h"
 #include "services/engine/snapshot.h"
 #include "services/store/entity_store.h"
 
@@ -46,9 +47,20 @@ class Screener {
   // with recording, the very bytes inside the recorded (hash-chained)
   // record, to be sent as they are (the answer is serialised once).
   using RecordDone = std::function<void(absl::Status, std::unique_ptr<v1::DecisionRecord>)>;
+  // With idempotency on (set_idempotency) and a request_id, `scope` (the
+  // caller's identity for request ids, IdempotencyScope; "" = `caller`)
+  // and the request_id select the claim (idempotency.h): a repeated call
+  // gets the recorded decision (its record and response bytes) instead of
+  // a new one, or an error (FAILED_PRECONDITION naming request_id for
+  // another body, UNAVAILABLE while the first is still being recorded).
   void ScreenRecord(const engine::ScreeningView& view, std::unique_ptr<v1::DecisionRecord> record,
                     const std::string& caller, RecordDone done,
-                    std::string* response_bytes = nullptr) const;
+                    std::string* response_bytes = nullptr, const std::string& scope = "") const;
+
+  // Idempotent Screen (issue 17); only with recording. Set before serving.
+  void set_idempotency(std::unique_ptr<Idempotency> idempotency) {
+    idempotency_ = std::move(idempotency);
+  }
 
   // Called with every decision once it is durable, on the recorder thread,
   // before `done` (continuous screening uses it to re-screen a decision that
@@ -59,11 +71,18 @@ class Screener {
 
  private:
   absl::Status EvaluateInto(const engine::ScreeningView& view, v1::ScreenRequest* request,
-                            v1::ScreenResponse* response) const;
+                            v1::ScreenResponse* response, bool validated = false) const;
+  // Claims the request id; true if the call is done (answered from the
+  // claim or refused), else `done` is wrapped to finish the claim.
+  bool ClaimRequestId(const engine::ScreeningView& view,
+                      std::unique_ptr<v1::DecisionRecord>* record, const std::string& caller,
+                      const std::string& scope, RecordDone* done,
+                      std::string* response_bytes) const;
 
   store::EntityStore* const store_;
   Clock* const clock_;
   OnRecorded on_recorded_;
+  std::unique_ptr<Idempotency> idempotency_;
 };
 
 }  // namespace exportscreen::api

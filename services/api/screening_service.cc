@@ -40,7 +40,11 @@ ScreeningServiceImpl::ScreeningServiceImpl(serving::SnapshotManager* manager,
       pool_(pool),
       authorizer_(authorizer),
       options_(options),
-      screener_(options.record_decisions ? store : nullptr, clock) {}
+      screener_(options.record_decisions ? store : nullptr, clock) {
+  if (options.record_decisions && options.idempotency.window > absl::ZeroDuration()) {
+    screener_.set_idempotency(std::make_unique<Idempotency>(store, clock, options.idempotency));
+  }
+}
 
 namespace {
 
@@ -107,7 +111,8 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(grpc::CallbackServerConte
     return reactor;
   }
   auto work = [this, context, reactor, response_bytes, call, snapshot = std::move(snapshot),
-               caller_name = caller->name] {
+               caller_name = caller->name,
+               scope = IdempotencyScope(caller->name, authorizer_->open(), context->peer())] {
     if (context->IsCancelled()) {
       reactor->Finish(grpc::Status::CANCELLED);
       return;
@@ -139,7 +144,7 @@ grpc::ServerUnaryReactor* ScreeningServiceImpl::Screen(grpc::CallbackServerConte
           *response_bytes = OwnedByteBuffer(std::move(call->answer));
           reactor->Finish(grpc::Status::OK);
         },
-        &call->answer);
+        &call->answer, scope);
   };
   if (request_bytes->Length() <= options_.screen_inline_max_bytes) {
     work();
@@ -194,6 +199,7 @@ class ScreenStreamReactor final
     }
     caller_name_ = caller->name;
     caller_ = *caller;
+    scope_ = IdempotencyScope(caller->name, service->authorizer_->open(), context->peer());
     trace_parent_ = TraceParentOf(context);
     if (service->manager_->Current() == nullptr) {
       finished_ = true;
@@ -417,7 +423,7 @@ class ScreenStreamReactor final
                                         std::string(status.message()))));
           }
         },
-        answer_bytes);
+        answer_bytes, scope_);
   }
 
   void RecycleLine(v1::ScreenStreamRequest* line) {
@@ -503,6 +509,7 @@ class ScreenStreamReactor final
   grpc::CallbackServerContext* const context_;
   CallObserver observer_;
   std::string caller_name_;
+  std::string scope_;  // the caller's identity for request ids
   Caller caller_;
   std::string trace_parent_;  // the stream's valid traceparent, or ""
   grpc::ByteBuffer read_buffer_;

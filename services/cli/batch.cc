@@ -12,6 +12,7 @@
 #include <deque>
 #include <iostream>
 #include <memory>
+#include <random>
 #include <thread>
 #include <utility>
 
@@ -57,6 +58,7 @@ struct Slot {
   bool done = false;    // answered (or a local error)
   bool resend = false;  // refused as overloaded: send again
   int attempts = 0;
+  bool generated_id = false;  // request_id set by this run (not in the output)
   v1::ScreenStreamResponse response;
 };
 
@@ -113,7 +115,9 @@ class Output {
 
 class BatchRun {
  public:
-  explicit BatchRun(const BatchOptions& options) : options_(options) {}
+  explicit BatchRun(const BatchOptions& options)
+      : options_(options),
+        run_id_(absl::StrFormat("%08x%08x", std::random_device()(), std::random_device()())) {}
 
   int Run();
 
@@ -160,7 +164,20 @@ class BatchRun {
   void DrawProgress(bool final_line);
   int Finish(int code);
 
+  // A line without a request_id gets one for this run, so that a line
+  // resent on a new stream after a break is answered with the decision
+  // already recorded for it (servers with --idempotency_window) instead of
+  // being recorded twice.
+  void GiveRequestId(Slot* slot) const {
+    slot->generated_id = slot->unit.request.request_id().empty();
+    if (slot->generated_id) {
+      slot->unit.request.set_request_id(
+          absl::StrCat("batch-", run_id_, "-", slot->unit.first_line));
+    }
+  }
+
   const BatchOptions& options_;
+  const std::string run_id_;  // names the request ids this run gives lines without one
   bool to_file_ = false;
   InputFormat in_format_ = InputFormat::kCsv;
   std::unique_ptr<UnitReader> reader_;
@@ -397,6 +414,9 @@ absl::Status BatchRun::Drain(bool force_checkpoint) {
       progress_offset_ = slot.unit.end_offset;  // NOLINT: read by the ticker
       progress_lines_ = slot.unit.last_line;
     }
+    if (slot.generated_id && slot.response.has_response()) {
+      slot.response.mutable_response()->clear_request_id();
+    }
     const v1::ScreenStreamResponse* response = slot.unit.error.ok() ? &slot.response : nullptr;
     absl::Status s = output_.Append(FormatRecord(options_.out_format, slot.unit, response));
     if (!s.ok()) return s;
@@ -560,6 +580,7 @@ int BatchRun::Run() {
           slot = NewSlotLocked();
           slot->unit = std::move(unit);
           slot->line_id = absl::StrCat(slot->unit.first_line);
+          GiveRequestId(slot);
           slot->done = !slot->unit.error.ok();
           room = static_cast<int>(window_.size()) < window;
         }

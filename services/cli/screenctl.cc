@@ -212,10 +212,27 @@ std::unique_ptr<grpc::ClientContext> NewContext() {
   return ctx;
 }
 
+// gRPC retry policy (issue 17): Screen and GetDecision are retried on
+// UNAVAILABLE (a replica that died, a log that did not acknowledge, a
+// request id whose first call is still being recorded), up to 5 attempts
+// with exponential backoff. Screen is idempotent by request_id
+// (--idempotency_window on the server): a retry with one returns the
+// decision already recorded; without one a retry after a lost answer may
+// record a second decision.
+constexpr char kRetryServiceConfig[] = R"json({
+  "methodConfig": [{
+    "name": [{"service": "exportscreen.v1.ScreeningService", "method": "Screen"},
+             {"service": "exportscreen.v1.ScreeningService", "method": "GetDecision"}],
+    "retryPolicy": {"maxAttempts": 5, "initialBackoff": "0.2s", "maxBackoff": "2s",
+                    "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}
+  }]
+})json";
+
 std::shared_ptr<grpc::Channel> NewChannel() {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
   args.SetMaxSendMessageSize(64 << 20);
+  args.SetServiceConfigJSON(kRetryServiceConfig);
   std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
   if (!absl::GetFlag(FLAGS_tls_ca).empty()) {
     grpc::SslCredentialsOptions ssl;

@@ -35,6 +35,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
@@ -94,6 +95,12 @@ class ClusterDecisionLog : public store::DecisionLog {
     return local_->ScanStored(from_sequence, fn);
   }
   uint64_t envelope_since() const override { return local_->envelope_since(); }
+  // Another replica's record came from the log; one of this replica's own
+  // is known to be in the log only while the log is healthy (a resync
+  // republished everything before it turned healthy again).
+  bool Durable(absl::string_view id) const override {
+    return !absl::StartsWith(id, options_.replica_id + "-") || healthy();
+  }
   absl::StatusOr<int64_t> ExpireDecisionsBefore(absl::Time cutoff) override {
     return local_->ExpireDecisionsBefore(cutoff);
   }

@@ -4,6 +4,7 @@
 #include "services/common/logging.h"
 #include "services/common/proto_time.h"
 #include "services/common/status_macros.h"
+#include "services/cluster/kv_request_index.h"
 #include "services/server/server.h"
 #include "services/store/key_codec.h"
 
@@ -45,7 +46,21 @@ absl::Status ScreeningServer::StartCluster() {
         cluster_log_ = log.get();
         return std::unique_ptr<store::DecisionLog>(std::move(log));
       }));
-  return StartSharedVersions();
+  RETURN_IF_ERROR(StartSharedVersions());
+  return StartRequestIndex();
+}
+
+// Idempotent Screen: the claims of request ids in KV bucket `requests`,
+// shared by every replica (TTL = the idempotency window).
+absl::Status ScreeningServer::StartRequestIndex() {
+  if (options_.idempotency_window <= absl::ZeroDuration()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<store::RequestIndex> index,
+      cluster::KvRequestIndex::Open(options_.nats_urls, options_.replica_id,
+                                    options_.stream_replicas, options_.idempotency_window,
+                                    std::max(absl::Seconds(5), options_.nats_ack_timeout)));
+  store_->ReplaceRequestIndex(std::move(index));
+  return absl::OkStatus();
 }
 
 // The versions stream (the store's version stores wrapped) and the control

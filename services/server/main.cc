@@ -136,6 +136,11 @@ ABSL_FLAG(int, stream_replicas, 1,
 ABSL_FLAG(absl::Duration, activation_timeout, absl::Seconds(10),
           "cluster mode: how long an activation or rollback waits for every live "
           "replica to serve the new versions before it fails naming those that do not");
+ABSL_FLAG(absl::Duration, idempotency_window, absl::ZeroDuration(),
+          "a Screen call repeating a request_id of the same caller within this window "
+          "gets the decision recorded for it (on any replica in cluster mode) instead "
+          "of a new one, so clients may retry; 0 = off (every call a new decision). "
+          "10m recommended in cluster mode");
 ABSL_FLAG(absl::Duration, nats_ack_timeout, absl::Seconds(2),
           "cluster mode: how long a decision waits for JetStream's publish "
           "acknowledgement before it is answered UNAVAILABLE");
@@ -271,6 +276,7 @@ int main(int argc, char** argv) {
   options.stream_replicas = absl::GetFlag(FLAGS_stream_replicas);
   options.nats_ack_timeout = absl::GetFlag(FLAGS_nats_ack_timeout);
   options.activation_timeout = absl::GetFlag(FLAGS_activation_timeout);
+  options.idempotency_window = absl::GetFlag(FLAGS_idempotency_window);
 
   auto server = exportscreen::server::ScreeningServer::Start(options);
   if (!server.ok()) {

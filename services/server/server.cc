@@ -119,6 +119,9 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
   std::unique_ptr<ScreeningServer> s(new ScreeningServer());
   s->options_ = options;
   RETURN_IF_ERROR(CheckConsoleOptions(options));
+  if (options.idempotency_window < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("idempotency_window: must not be negative (0 = off)");
+  }
   const bool tls = !options.tls_cert.empty();
   if (!tls && !IsLoopbackAddress(options.listen)) {
     return absl::InvalidArgumentError(
@@ -165,6 +168,8 @@ absl::StatusOr<std::unique_ptr<ScreeningServer>> ScreeningServer::Start(ServerOp
   service_options.screen_inline_max_bytes = options.screen_inline_max_bytes;
   service_options.observability = &s->observability_;
   service_options.stream_window = options.stream_window;
+  service_options.idempotency.window = options.idempotency_window;
+  if (!options.replica_id.empty()) service_options.idempotency.replica = options.replica_id;
   s->screening_ = std::make_unique<api::ScreeningServiceImpl>(
       s->manager_.get(), s->store_.get(), s->pool_.get(), options.clock, s->authorizer_.get(),
       service_options);

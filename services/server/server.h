@@ -105,6 +105,10 @@ struct ServerOptions {
   absl::Duration nats_ack_timeout = absl::Seconds(2);
   // How long a cluster activation waits for every live replica.
   absl::Duration activation_timeout = absl::Seconds(10);
+  // Idempotent Screen (issue 17): a repeated request_id of the same caller
+  // within the window gets the recorded decision; zero = off. In cluster
+  // mode the claims are shared (KV bucket `requests`, TTL = the window).
+  absl::Duration idempotency_window = absl::ZeroDuration();
 };
 
 // True if `listen` ("host:port") names a loopback host.
@@ -154,6 +158,7 @@ class ScreeningServer {
   // missing) and its watcher; this replica's status; the cluster status.
   absl::Status StartCluster();
   absl::Status StartSharedVersions();
+  absl::Status StartRequestIndex();
   void SetUpSharedActivation();
   void StartControl();
   v1::ReplicaStatus ReplicaReport() const;

@@ -72,6 +72,13 @@ class DecisionLog {
   // The first sequence written as an envelope (0: none yet). Every record
   // from there on must be an envelope.
   virtual uint64_t envelope_since() const = 0;
+  // True if decision `id`, as GetDecision returns it, is durable as
+  // configured (cluster mode: a record of this replica's chain is not
+  // while the log has not acknowledged everything).
+  virtual bool Durable(absl::string_view id) const {
+    (void)id;
+    return true;
+  }
 
   // Retention: deletes the decisions recorded before `cutoff`, oldest first,
   // never the newest, and moves the chain anchor. Returns how many.

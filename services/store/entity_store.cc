@@ -29,6 +29,7 @@ absl::StatusOr<std::unique_ptr<EntityStore>> EntityStore::Open(const std::string
                                           options.replica_id));
   store->replica_decisions_ = std::make_unique<ReplicaDecisionStore>(d);
   store->replica_id_ = options.replica_id;
+  store->requests_ = std::make_unique<RocksRequestIndex>(d);
   return store;
 }
 

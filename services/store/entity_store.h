@@ -39,6 +39,7 @@
 #include "services/store/disposition_store.h"
 #include "services/store/location_evidence.h"
 #include "services/store/replica_decisions.h"
+#include "services/store/request_index.h"
 #include "services/store/version_store.h"
 
 namespace exportscreen::store {
@@ -82,6 +83,11 @@ class EntityStore {
   ReplicaDecisionStore& replica_decisions() const { return *replica_decisions_; }
   // StoreOptions::replica_id: this replica's id; "" in embedded mode.
   const std::string& replica_id() const { return replica_id_; }
+  // Idempotent Screen: the claims of request ids (request_index.h); the
+  // RocksDB one unless replaced (cluster mode: a shared one). Replace
+  // before serving.
+  RequestIndex& requests() const { return *requests_; }
+  void ReplaceRequestIndex(std::unique_ptr<RequestIndex> index) { requests_ = std::move(index); }
   // Cluster mode: replaces the decision log by `wrap(the RocksDB log)`
   // (e.g. one that also publishes every record to a replicated log). Call
   // before any decision is appended.
@@ -152,6 +158,7 @@ class EntityStore {
   std::unique_ptr<AlertStore> alerts_;
   std::unique_ptr<ReplicaDecisionStore> replica_decisions_;
   std::string replica_id_;
+  std::unique_ptr<RequestIndex> requests_;
   // Last: destroyed first, so that its recorder drains while the stores it
   // writes through are alive.
   std::unique_ptr<DecisionLog> decisions_;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
 #include "exportscreen/v1/service.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/struct.pb.h"
@@ -62,6 +64,10 @@ class FakeScreening final : public v1::ScreeningService::Service {
  public:
   std::atomic<int> break_after{-1};
   std::atomic<int> streams{0};
+  absl::Mutex mu;
+  // Every request_id each line was sent with, and how many sends.
+  std::map<std::string, std::set<std::string>> ids_by_line ABSL_GUARDED_BY(mu);
+  int sends ABSL_GUARDED_BY(mu) = 0;
 
   grpc::Status ScreenStream(grpc::ServerContext* context,
                             grpc::ServerReaderWriter<v1::ScreenStreamResponse,
@@ -70,6 +76,11 @@ class FakeScreening final : public v1::ScreeningService::Service {
     v1::ScreenStreamRequest request;
     int reads = 0;
     while (stream->Read(&request)) {
+      {
+        absl::MutexLock lock(&mu);
+        ids_by_line[request.line_id()].insert(request.request().request_id());
+        ++sends;
+      }
       if (break_after >= 0 && ++reads > break_after) {
         break_after = -1;
         return grpc::Status(grpc::StatusCode::UNAVAILABLE, "injected failure");
@@ -193,6 +204,34 @@ TEST_F(BatchRunTest, BrokenStreamIsReopenedAndOutstandingLinesResent) {
   RunBatch(Options(in, out));
   EXPECT_GE(fake_.streams.load(), 2);
   EXPECT_EQ(RecordLines(out), OneToN(200));
+}
+
+// Issue 17: a line without a request_id gets one for the run, the same on
+// every resend after a reconnect (a server with --idempotency_window then
+// answers a resent line with the decision already recorded for it); the
+// output does not show it.
+TEST_F(BatchRunTest, ResentLinesKeepTheRequestIdTheRunGaveThem) {
+  std::string content;
+  for (int i = 1; i <= 100; ++i) {
+    content += absl::StrCat("{\"destination_country\":\"CN\",\"parties\":[{\"name\":\"Acme ", i,
+                            "\"}]}\n");
+  }
+  std::string in = Write("noid.jsonl", content);
+  std::string out = dir_.path() + "/noid-out.jsonl";
+  fake_.break_after = 20;
+  EXPECT_EQ(RunBatch(Options(in, out)), 0);
+  EXPECT_GE(fake_.streams.load(), 2);
+  EXPECT_EQ(RecordLines(out), OneToN(100));
+  absl::MutexLock lock(&fake_.mu);
+  EXPECT_GT(fake_.sends, 100) << "no line was resent";
+  std::set<std::string> all;
+  for (const auto& [line, ids] : fake_.ids_by_line) {
+    ASSERT_EQ(ids.size(), 1u) << "line " << line << " resent under another request_id";
+    EXPECT_TRUE(absl::StartsWith(*ids.begin(), "batch-")) << *ids.begin();
+    all.insert(*ids.begin());
+  }
+  EXPECT_EQ(all.size(), 100u) << "two lines share a request_id";
+  EXPECT_THAT(Read(out), ::testing::Not(HasSubstr("batch-")));
 }
 
 TEST_F(BatchRunTest, CrashThenResumeGivesExactlyOneRecordPerLine) {

@@ -23,6 +23,13 @@ all started by tools/cluster.sh.
                                         calls, every answer names a pair that
                                         was active (oracle) and its decision
                                         is the one that pair gives
+  cluster_test.py BUILD SRC failover    idempotent Screen: kill -9 of a replica
+                                        under load, 10 rounds, clients retrying
+                                        with the same request_id: no failed
+                                        call, every decision retrievable on
+                                        every replica, no request id recorded
+                                        twice; racing and repeated deliveries
+                                        of one request id get one decision
 
 A missing nats-server is a failure (tools/install-deps.sh installs it).
 """
@@ -51,12 +58,12 @@ def fail(msg):
 
 
 class Cluster:
-    def __init__(self, replicas):
+    def __init__(self, replicas, server_flags=""):
         if shutil.which("nats-server") is None:
             fail("nats-server not installed (bash tools/install-deps.sh installs it)")
         self.dir = tempfile.mkdtemp(prefix="es-cluster-test.")
         self.env = dict(os.environ, CLUSTER_DIR=self.dir, BUILD_DIR=BUILD,
-                        ES_SERVER_FLAGS="--seed_lists=")
+                        ES_SERVER_FLAGS=("--seed_lists= " + server_flags).strip())
         self.replicas = replicas
         self.keep = False  # a failed run keeps its directory (logs, stores)
 
@@ -116,10 +123,10 @@ class Cluster:
 
 
 @contextlib.contextmanager
-def running(replicas):
+def running(replicas, server_flags=""):
     """A started cluster, stopped afterwards; a failure prints the logs and
     keeps the directory."""
-    c = Cluster(replicas)
+    c = Cluster(replicas, server_flags)
     try:
         c.start()
         yield c
@@ -608,6 +615,171 @@ def scenario_activations():
         print("every answer names a pair that was active and that pair's decision", flush=True)
 
 
+# --- failover: idempotent Screen (issue 17, slice 5) ---------------------
+
+def shipment_with_id(dirpath, k, request_id):
+    """The seed shipment k under `request_id`, as a file for screenctl."""
+    body = json.load(open(SHIPMENTS[k % len(SHIPMENTS)]))
+    body["request_id"] = request_id
+    path = os.path.join(dirpath, request_id + ".json")
+    with open(path, "w") as f:
+        json.dump(body, f)
+    return path
+
+
+class IdempotentClient(LoadThreads):
+    """Each logical request has its own request_id; a failed call is retried
+    with the same request_id (same bytes) on the next replica, 0.1 s apart,
+    for up to 30 s. Every 4th answered request is delivered once more to
+    another replica (a client that lost the answer) and must get the same
+    decision id."""
+
+    def __init__(self, cluster, threads):
+        self.c = cluster
+        self.dir = tempfile.mkdtemp(prefix="failover.", dir=cluster.dir)
+        self.answers, self.failed, self.mismatched = {}, [], []
+        self.retries = self.repeats = 0
+        super().__init__(threads)
+
+    def call(self, rid, path, first):
+        """(response, attempts) retrying over the replicas, or (None, n)."""
+        attempt, deadline = 0, time.time() + 30
+        while True:
+            i = (first + attempt) % 3 + 1
+            resp, err = screen(self.c.addr(i), path)
+            if resp is not None:
+                return resp, attempt
+            if time.time() > deadline:
+                with self.lock:
+                    self.failed.append((rid, err))
+                return None, attempt
+            attempt += 1
+            time.sleep(0.1)
+
+    def run(self, t):
+        n = 0
+        while not self.stop.is_set():
+            rid = f"fo-{t}-{n}"
+            path = shipment_with_id(self.dir, t + n, rid)
+            resp, attempts = self.call(rid, path, t + n)
+            if resp is not None:
+                with self.lock:
+                    self.answers[rid] = (resp["decision_id"], resp["decision"])
+                    self.retries += attempts
+                if n % 4 == 0:
+                    again, attempts = self.call(rid, path, t + n + 1)
+                    with self.lock:
+                        self.repeats += 1
+                        self.retries += attempts
+                        if again is not None and again["decision_id"] != resp["decision_id"]:
+                            self.mismatched.append((rid, resp["decision_id"], again["decision_id"]))
+            n += 1
+
+
+def all_records(c, i):
+    """Every decision of replica i's own chain (audit list, paged)."""
+    records, token = [], ""
+    while True:
+        rc, out, err = ctl(c.addr(i), "audit", "list", "--limit=1000", f"--page_token={token}",
+                           timeout="30s")
+        if rc != 0:
+            fail(f"audit list on r{i}: {err.strip()}")
+        page = json.loads(out)
+        records += page.get("records", [])
+        token = page.get("next_page_token", "")
+        if not token:
+            return records
+
+
+def check_once_per_request_id(c, answers):
+    """No request id recorded twice across all replicas' chains, and each
+    answered request's record is the decision answered."""
+    recorded = {}
+    for i in (1, 2, 3):
+        for r in all_records(c, i):
+            rid = r.get("request", {}).get("request_id", "")
+            if rid.startswith("fo-") or rid.startswith("race-"):
+                recorded.setdefault(rid, []).append(r["decision_id"])
+    twice = {rid: ids for rid, ids in recorded.items() if len(ids) > 1}
+    if twice:
+        fail(f"{len(twice)} request ids recorded more than once, e.g. "
+             f"{sorted(twice.items())[:3]}")
+    for rid, (did, _) in answers.items():
+        if recorded.get(rid) != [did]:
+            fail(f"request {rid} answered {did}, recorded as {recorded.get(rid)}")
+    return len(recorded)
+
+
+def race_one_id(c, k):
+    """Three callers deliver one request id at once to r1, r2, r3: one
+    decision for all three."""
+    rid = f"race-{k}"
+    path = shipment_with_id(c.dir, k, rid)
+    got = [None] * 3
+
+    def deliver(j):
+        for _ in range(50):
+            resp, err = screen(c.addr(j + 1), path)
+            if resp is not None:
+                got[j] = resp["decision_id"]
+                return
+            time.sleep(0.1)
+    threads = [threading.Thread(target=deliver, args=(j,)) for j in range(3)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if None in got or len(set(got)) != 1:
+        fail(f"{rid} delivered to r1, r2, r3 at once: decisions {got}")
+    return rid, got[0]
+
+
+def scenario_failover():
+    t0 = time.time()
+    with running(3, "--idempotency_window=10m") as c:
+        races = dict(race_one_id(c, k) for k in range(6))
+        print(f"6 request ids each delivered to r1, r2, r3 at once: one decision each",
+              flush=True)
+        with IdempotentClient(c, threads=3) as client:
+            time.sleep(1)
+            for rnd in range(10):
+                victim = rnd % 3 + 1
+                time.sleep(0.3 + 0.1 * (rnd % 4))
+                c.kill9(f"r{victim}")
+                time.sleep(0.5)
+                c.script("replica", str(victim))
+                with client.lock:
+                    done = len(client.answers)
+                print(f"round {rnd + 1}: kill -9 r{victim}, restarted; {done} requests "
+                      f"answered so far", flush=True)
+            time.sleep(1)
+        answers = dict(client.answers)
+        print(f"idempotent clients: {len(answers)} requests answered, {client.retries} "
+              f"retries, {client.repeats} repeated deliveries, {len(client.failed)} failed "
+              f"calls, {len(client.mismatched)} repeats answered differently", flush=True)
+        if client.failed:
+            fail(f"{len(client.failed)} requests failed after retries: {client.failed[:3]}")
+        if client.mismatched:
+            fail(f"a repeated request id got another decision: {client.mismatched[:3]}")
+        if len(answers) < 50:
+            fail(f"only {len(answers)} requests answered under load")
+        if client.retries == 0:
+            fail("no call was retried: the kills did not hit the load")
+        ids = [a[0] for a in answers.values()]
+        if len(set(ids)) != len(ids):
+            fail("one decision id answered for two request ids")
+        for rid, did in races.items():
+            answers[rid] = (did, None)
+        check_retrievable(c, [(d, dec) for d, dec in answers.values() if dec is not None],
+                          (1, 2, 3))
+        n = check_once_per_request_id(c, answers)
+        check_audit(c, (1, 2, 3))
+        print(f"{n} request ids recorded once each across the 3 chains; every received "
+              f"decision retrievable on every replica; chains verify "
+              f"({time.time() - t0:.0f} s in all)", flush=True)
+
+
 {"decisions": scenario_decisions, "outage": scenario_outage, "kill": scenario_kill,
- "versions": scenario_versions, "activations": scenario_activations}[SCENARIO]()
+ "versions": scenario_versions, "activations": scenario_activations,
+ "failover": scenario_failover}[SCENARIO]()
 print("PASS", SCENARIO)
