@@ -680,8 +680,8 @@ def all_records(c, i):
     """Every decision of replica i's own chain (audit list, paged)."""
     records, token = [], ""
     while True:
-        rc, out, err = ctl(c.addr(i), "audit", "list", "--limit=1000", f"--page_token={token}",
-                           timeout="30s")
+        rc, out, err = ctl(c.addr(i), "audit", "list", "--limit=1000", f"--replica=r{i}",
+                           f"--page_token={token}", timeout="30s")
         if rc != 0:
             fail(f"audit list on r{i}: {err.strip()}")
         page = json.loads(out)
