@@ -45,7 +45,8 @@ absl::Status ScreeningServer::StartCluster() {
         cluster_log_ = log.get();
         return std::unique_ptr<store::DecisionLog>(std::move(log));
       }));
-  return StartSharedVersions();
+  RETURN_IF_ERROR(StartSharedVersions());
+  return StartSharedRecords();
 }
 
 // The versions stream (the store's version stores wrapped) and the control

@@ -25,6 +25,7 @@
 #include "services/store/entity_store.h"
 #include "services/cluster/cluster_decision_log.h"
 #include "services/cluster/control_plane.h"
+#include "services/cluster/location_log.h"
 #include "services/cluster/version_log.h"
 
 namespace exportscreen::server {
@@ -157,6 +158,10 @@ class ScreeningServer {
   void SetUpSharedActivation();
   void StartControl();
   v1::ReplicaStatus ReplicaReport() const;
+  // Shared records (cluster_records.cc): location reports, ...
+  absl::Status StartSharedRecords();
+  void StartSharedRecordConsumers();
+  bool SharedRecordsReady(std::string* reason) const;
   bool cluster_log_healthy_ = true;  // maintenance loop only
   bool control_applied_ = false;     // maintenance loop only
 
@@ -171,6 +176,7 @@ class ScreeningServer {
   // and the version log (its stores are the store's; destroyed before it).
   std::unique_ptr<cluster::NatsClient> cluster_nats_;
   std::unique_ptr<cluster::VersionLog> version_log_;
+  std::unique_ptr<cluster::LocationLog> location_log_;  // its evidence is the store's
   std::unique_ptr<serving::DispositionRegistry> dispositions_;
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<serving::ListImporter> importer_;

@@ -556,6 +556,7 @@ def scenario_activations():
         print("every answer names a pair that was active and that pair's decision", flush=True)
 
 
-{"decisions": scenario_decisions, "outage": scenario_outage, "kill": scenario_kill,
- "versions": scenario_versions, "activations": scenario_activations}[SCENARIO]()
-print("PASS", SCENARIO)
+if __name__ == "__main__":  # cluster_records_test.py imports the helpers
+    {"decisions": scenario_decisions, "outage": scenario_outage, "kill": scenario_kill,
+     "versions": scenario_versions, "activations": scenario_activations}[SCENARIO]()
+    print("PASS", SCENARIO)
