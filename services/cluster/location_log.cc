@@ -116,11 +116,11 @@ absl::Status LocationLog::Put(const std::vector<v1::LocationReport>& reports,
   }
   if (!stream_->WaitApplied(ack->sequence, ack_timeout_ + absl::Seconds(5))) {
     forget();
-    return absl::UnavailableError(absl::StrCat(
-        "location reports acknowledged by the log as sequence ", ack->sequence,
-        " but not applied on this replica in time (",
-        stream_->error().empty() ? "consumer behind" : stream_->error(),
-        "); they are not lost: a retry reports them as duplicates"));
+    return absl::UnavailableError(
+        absl::StrCat("location reports acknowledged by the log as sequence ", ack->sequence,
+                     " but not applied on this replica in time (",
+                     stream_->error().empty() ? "consumer behind" : stream_->error(),
+                     "); they are not lost: a retry reports them as duplicates"));
   }
   std::optional<std::vector<store::LocationPut>> result = forget();
   if (result.has_value() && !ack->duplicate) {

@@ -35,8 +35,7 @@ void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) 
 absl::StatusOr<std::unique_ptr<SharedStream>> SharedStream::Open(
     NatsClient* nats, const std::string& name, std::string replica_id, int replicas,
     absl::Duration ack_timeout, absl::Duration connect_timeout) {
-  std::unique_ptr<SharedStream> s(
-      new SharedStream(nats, name, std::move(replica_id), ack_timeout));
+  std::unique_ptr<SharedStream> s(new SharedStream(nats, name, std::move(replica_id), ack_timeout));
   ASSIGN_OR_RETURN(s->js_, nats->NewJetStream(ack_timeout));
   const absl::Time deadline = absl::Now() + connect_timeout;
   for (;;) {
@@ -90,6 +89,24 @@ absl::StatusOr<PublishAck> SharedStream::Publish(const std::string& subject_tail
     return NatsError(absl::StrCat("publish on stream ", name_, " (not acknowledged)"), s, err);
   }
   return result;
+}
+
+absl::StatusOr<uint64_t> SharedStream::PublishApplied(const std::string& msg_id,
+                                                      const std::string& data) {
+  ASSIGN_OR_RETURN(PublishAck ack, Publish(replica_id_, msg_id, data));
+  if (!WaitApplied(ack.sequence, ack_timeout_ + absl::Seconds(5))) {
+    const std::string why = error();
+    return absl::UnavailableError(absl::StrCat(
+        name_, " stream: acknowledged as sequence ", ack.sequence,
+        " but not applied on this replica in time (", why.empty() ? "consumer behind" : why,
+        "); it is in the log and will be applied"));
+  }
+  return ack.sequence;
+}
+
+std::string SharedStream::NewMsgId() {
+  return absl::StrCat(name_, "-", replica_id_, "-", absl::ToUnixNanos(absl::Now()), "-",
+                      msg_counter_.fetch_add(1));
 }
 
 void SharedStream::Start(uint64_t position, Apply apply) {

@@ -68,6 +68,13 @@ class SharedStream {
   // UNAVAILABLE if none came (nothing is known to be stored).
   absl::StatusOr<PublishAck> Publish(const std::string& subject_tail, const std::string& msg_id,
                                      const std::string& data);
+  // Publishes on this replica's subject and waits until the consumer
+  // applied the message here: its sequence. UNAVAILABLE if not
+  // acknowledged, or not applied in time (then it is in the log: the
+  // consumer applies it later).
+  absl::StatusOr<uint64_t> PublishApplied(const std::string& msg_id, const std::string& data);
+  // A message id unique to this publish (this replica, time, counter).
+  std::string NewMsgId();
   // Starts consuming after `position` (what the store applied).
   void Start(uint64_t position, Apply apply);
   // Waits until the consumer applied `sequence` (false after `timeout`).
@@ -111,6 +118,7 @@ class SharedStream {
   std::atomic<uint64_t> start_head_{0};
   std::atomic<bool> started_{false};
   std::atomic<bool> stop_{false};
+  std::atomic<uint64_t> msg_counter_{0};
   std::thread watcher_;
 };
 

@@ -162,6 +162,8 @@ class ScreeningServer {
   absl::Status StartSharedRecords();
   void StartSharedRecordConsumers();
   bool SharedRecordsReady(std::string* reason) const;
+  absl::Status StartSharedStores();
+  void AddStreamPositions(v1::ReplicaStatus* r) const;
   bool cluster_log_healthy_ = true;  // maintenance loop only
   bool control_applied_ = false;     // maintenance loop only
 
@@ -177,6 +179,11 @@ class ScreeningServer {
   std::unique_ptr<cluster::NatsClient> cluster_nats_;
   std::unique_ptr<cluster::VersionLog> version_log_;
   std::unique_ptr<cluster::LocationLog> location_log_;  // its evidence is the store's
+  // The dispositions, alerts and admin streams (the stores publish through
+  // them; cluster_records.cc).
+  std::unique_ptr<cluster::SharedStream> disposition_stream_;
+  std::unique_ptr<cluster::SharedStream> alert_stream_;
+  std::unique_ptr<cluster::SharedStream> admin_stream_;
   std::unique_ptr<serving::DispositionRegistry> dispositions_;
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<serving::ListImporter> importer_;

@@ -191,7 +191,7 @@ def scenario_shared_records():
     with running(3) as c:
         # An alert raised on r2: its CLEAR decision changes with a new list.
         before = screen_ok(c.addr(2), ship)
-        if before["decision"] != "CLEAR":
+        if not before["decision"].endswith("CLEAR"):
             fail(f"shipment 01 before the import: {before['decision']}")
         ct.import_list(c, 2, ct.EXTRA_ENTITY, "--activate")
         def alerts_seen(i):
