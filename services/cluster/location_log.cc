@@ -160,7 +160,11 @@ absl::Status LocationLog::Apply(const StreamMessage& msg) {
   std::vector<store::LocationPut> outcome;
   std::vector<v1::LocationReport> latest;
   RETURN_IF_ERROR(local_->ApplyLocationReports(reports, msg.sequence, &outcome, &latest));
-  if (!latest.empty() && on_applied_) on_applied_(latest, msg.sequence);
+  std::vector<v1::LocationReport> stored;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    if (outcome[i] == store::LocationPut::kStored) stored.push_back(reports[i]);
+  }
+  if (on_applied_) on_applied_(latest, stored, msg.replica, msg.sequence);
   absl::MutexLock lock(&mu_);
   if (auto it = waiting_.find(msg.msg_id); it != waiting_.end()) it->second = std::move(outcome);
   return absl::OkStatus();

@@ -33,8 +33,12 @@ namespace exportscreen::cluster {
 
 class LocationLog {
  public:
-  using OnApplied =
-      std::function<void(const std::vector<v1::LocationReport>& latest, uint64_t sequence)>;
+  // `latest`: the reports that became the latest of their serial;
+  // `stored`: every report of the message that was new here; `replica`:
+  // the replica that published it.
+  using OnApplied = std::function<void(const std::vector<v1::LocationReport>& latest,
+                                       const std::vector<v1::LocationReport>& stored,
+                                       const std::string& replica, uint64_t sequence)>;
   // `local` (the RocksDB evidence) and `nats` outlive the log.
   static absl::StatusOr<std::unique_ptr<LocationLog>> Open(
       NatsClient* nats, const std::string& replica_id, int stream_replicas,
@@ -45,6 +49,7 @@ class LocationLog {
   // Consumes the stream after the local location sequence.
   absl::Status Start(OnApplied on_applied);
 
+  void Stop() { stream_->Stop(); }
   bool caught_up() const { return stream_->caught_up(); }
   std::string error() const { return stream_->error(); }
   uint64_t consumed() const { return stream_->consumed(); }

@@ -48,10 +48,15 @@ absl::StatusOr<std::unique_ptr<SharedStream>> SharedStream::Open(
   return s;
 }
 
-SharedStream::~SharedStream() {
+SharedStream::~SharedStream() { Stop(); }
+
+void SharedStream::Stop() {
   stop_.store(true);
   if (watcher_.joinable()) watcher_.join();
   ReplaceSubscription(&sub_mu_, &sub_, nullptr);
+  // A delivery running now holds mu_: once this has it, none runs again.
+  absl::MutexLock lock(&mu_);
+  stopped_ = true;
 }
 
 absl::StatusOr<uint64_t> SharedStream::Head() const {
@@ -132,7 +137,7 @@ bool SharedStream::WaitApplied(uint64_t sequence, absl::Duration timeout) const 
 
 void SharedStream::Deliver(StreamMessage msg) {
   absl::MutexLock lock(&mu_);
-  if (failed_ || msg.sequence <= consumed_.load()) return;  // stuck, or a redelivery
+  if (stopped_ || failed_ || msg.sequence <= consumed_.load()) return;  // or a redelivery
   // The streams are never trimmed: their sequences have no gaps. A gap is
   // an old subscription's message after a resubscription: not applied.
   absl::Status s = msg.sequence == consumed_.load() + 1

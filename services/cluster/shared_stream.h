@@ -77,6 +77,9 @@ class SharedStream {
   std::string NewMsgId();
   // Starts consuming after `position` (what the store applied).
   void Start(uint64_t position, Apply apply);
+  // Stops consuming: no Apply runs once it returns (server shutdown, before
+  // what the Apply callbacks use goes away). Publishing still works.
+  void Stop();
   // Waits until the consumer applied `sequence` (false after `timeout`).
   bool WaitApplied(uint64_t sequence, absl::Duration timeout) const;
 
@@ -112,6 +115,7 @@ class SharedStream {
   mutable absl::Mutex mu_;
   std::string error_ ABSL_GUARDED_BY(mu_);
   bool failed_ ABSL_GUARDED_BY(mu_) = false;  // skip deliveries until resubscribed
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   absl::Mutex sub_mu_;
   natsSubscription* sub_ ABSL_GUARDED_BY(sub_mu_) = nullptr;
   std::atomic<uint64_t> consumed_{0};

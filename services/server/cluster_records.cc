@@ -75,15 +75,22 @@ absl::Status ScreeningServer::StartSharedStores() {
 // registry, so the next evaluation on this replica pins a set with it.
 void ScreeningServer::StartSharedRecordConsumers() {
   if (location_log_ == nullptr) return;
-  absl::Status s =
-      location_log_->Start([feed = manager_->location_feed()](
-                               const std::vector<v1::LocationReport>& latest, uint64_t sequence) {
-        std::vector<std::pair<std::string, engine::ReportedLocation>> updates;
-        updates.reserve(latest.size());
-        for (const auto& r : latest) {
-          updates.emplace_back(r.serial_number(), serving::ToReportedLocation(r));
+  absl::Status s = location_log_->Start(
+      [this, feed = manager_->location_feed()](const std::vector<v1::LocationReport>& latest,
+                                               const std::vector<v1::LocationReport>& stored,
+                                               const std::string& replica, uint64_t sequence) {
+        if (!latest.empty()) {
+          std::vector<std::pair<std::string, engine::ReportedLocation>> updates;
+          updates.reserve(latest.size());
+          for (const auto& r : latest) {
+            updates.emplace_back(r.serial_number(), serving::ToReportedLocation(r));
+          }
+          feed->Store(feed->Load()->With(std::move(updates), sequence));
         }
-        feed->Store(feed->Load()->With(std::move(updates), sequence));
+        // Another replica's reports: the diversion alerts of this replica's
+        // decisions (the ingesting replica raised those of its own), off
+        // the consumer's thread.
+        if (replica != options_.replica_id && !stored.empty()) RaiseAlertsLater(stored);
       });
   if (!s.ok()) ES_LOG_ERROR("cluster: locations consumer not started: ", s.ToString());
   auto skip = [](const cluster::StreamMessage& m) {
@@ -120,6 +127,28 @@ void ScreeningServer::StartSharedRecordConsumers() {
   for (const auto* st : {&disposition_position, &alert_position, &admin_position}) {
     if (!st->ok()) ES_LOG_ERROR("cluster: stream position not read: ", st->status().ToString());
   }
+}
+
+void ScreeningServer::RaiseAlertsLater(std::vector<v1::LocationReport> reports) {
+  const bool queued = location_pool_->TrySchedule([this, reports = std::move(reports)] {
+    absl::StatusOr<int64_t> raised = location_ingestor_->RaiseAlertsFor(reports);
+    if (!raised.ok()) {
+      ES_LOG_ERROR("cluster: diversion alerts of shared reports: ", raised.status().ToString());
+    } else if (*raised > 0) {
+      ES_LOG_WARNING("cluster: ", *raised,
+                     " diversion alerts raised for reports ingested on another replica");
+    }
+  });
+  if (!queued) ES_LOG_ERROR("cluster: diversion alerts of shared reports dropped (queue full)");
+}
+
+// Server shutdown: no stream is applied once the services are gone.
+void ScreeningServer::StopSharedRecords() {
+  if (location_log_ == nullptr) return;
+  location_log_->Stop();
+  disposition_stream_->Stop();
+  alert_stream_->Stop();
+  admin_stream_->Stop();
 }
 
 // Caught up with every shared stream (the head as of start-up) and no

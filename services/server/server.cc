@@ -523,6 +523,7 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;  // Start() failed before listening
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  StopSharedRecords();  // cluster mode: before what the consumers call goes
   // Worker pools drain after the server stops handing them calls.
   pool_.reset();
   admin_pool_.reset();

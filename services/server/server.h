@@ -163,6 +163,8 @@ class ScreeningServer {
   void StartSharedRecordConsumers();
   bool SharedRecordsReady(std::string* reason) const;
   absl::Status StartSharedStores();
+  void RaiseAlertsLater(std::vector<v1::LocationReport> reports);
+  void StopSharedRecords();
   void AddStreamPositions(v1::ReplicaStatus* r) const;
   bool cluster_log_healthy_ = true;  // maintenance loop only
   bool control_applied_ = false;     // maintenance loop only

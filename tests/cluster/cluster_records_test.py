@@ -16,6 +16,7 @@ through JetStream streams, on a real loopback cluster (tools/cluster.sh).
 import contextlib
 import json
 import os
+import subprocess
 import sys
 import time
 
@@ -95,6 +96,40 @@ def distinct_reports(n):
     fail("not enough distinct serials in the seed reports")
 
 
+def check_diversion_alerts(c):
+    """Reports ingested on r1 raise the diversion alerts of r2's shipments
+    (on r2: the serial index of decisions is per replica), listed on all."""
+    d = c.dir
+    r = subprocess.run([os.path.join(ct.BUILD, "tools/locgen/locgen"), "--chips=16",
+                        "--chips_per_shipment=4", "--diverted=4", "--days=20", "--day=1s",
+                        "--start=now", "--seed=7", f"--reports_out={d}/gen_reports.jsonl",
+                        f"--shipments_out={d}/gen_ships.jsonl", f"--truth_out={d}/truth.tsv"],
+                       capture_output=True, text=True, timeout=60)
+    if r.returncode != 0:
+        fail(f"locgen: {r.stderr[-300:]}")
+    decisions = []
+    for k, line in enumerate(open(f"{d}/gen_ships.jsonl")):
+        decisions.append(screen_ok(c.addr(2), write(c, f"gen{k}.json", [json.loads(line)])))
+    _, out, _ = ingest(c, 1, f"{d}/gen_reports.jsonl", want_rc=None)
+    ids = {x["decision_id"] for x in decisions}
+
+    def diversion(i):
+        lines = ctl(c.addr(i), "alerts", "--limit=1000")[1].splitlines()
+        return sorted((a["alert_id"], a["decision_id"], a.get("replica_id")) for a in
+                      map(json.loads, filter(str.strip, lines))
+                      if a.get("kind") == "ALERT_KIND_DIVERSION" and a["decision_id"] in ids)
+    t0 = time.time()
+    wait_for("diversion alerts of r2's shipments", lambda: diversion(3), 10)
+    time.sleep(0.5)
+    got = {i: diversion(i) for i in (1, 2, 3)}
+    if len({tuple(v) for v in got.values()}) != 1 or any(a[2] != "r2" for a in got[1]):
+        fail(f"diversion alerts differ between replicas or were not raised by r2: {got}")
+    print(f"{len(got[1])} diversion alerts of r2's shipments ({len(decisions)} screened on r2; "
+          f"decisions {sorted({x['decision'] for x in decisions})}) raised by r2 for reports "
+          f"ingested on r1 ({out.strip().splitlines()[-1]}), listed on r1..r3 after "
+          f"{time.time() - t0:.2f} s", flush=True)
+
+
 def scenario_locations():
     rep = distinct_reports(4)
     with running(3, f"--location_trust={TRUST}") as c:
@@ -152,6 +187,7 @@ def scenario_locations():
             fail(f"r3 restarted without the report ingested while it was down: {resp}")
         print("r3 killed, a report ingested meanwhile, r3 restarted: SERVING only with it",
               flush=True)
+        check_diversion_alerts(c)
         # 4. Fail closed: the log down, an ingest is UNAVAILABLE and stores nothing.
         for n in (1, 2, 3):
             c.kill9(f"nats{n}")
@@ -252,6 +288,23 @@ def scenario_shared_records():
             fail(f"r3's disposition log after its restart: {log}")
         print("r3 killed, a disposition recorded meanwhile, r3 restarted: it applies it, "
               "3 records, none twice", flush=True)
+        # Fail closed: the log down, a disposition is UNAVAILABLE and stored nowhere.
+        for n in (1, 2, 3):
+            c.kill9(f"nats{n}")
+        rc, out, err = ctl(c.addr(2), "dispositions", "revoke", again["id"],
+                           "--reason=cluster test: log down", timeout="20s")
+        if rc == 0 or "UNAVAILABLE" not in err:
+            fail(f"a revocation with the log down: rc {rc} {out.strip()} {err.strip()}")
+        for n in (1, 2, 3):
+            c.script("nats", str(n))
+        wait_for("SERVING again after NATS returned",
+                 lambda: all(health(c.addr(i)) == "SERVING" for i in (1, 2, 3)), 60)
+        for i in (1, 2, 3):
+            log = admin_json(c, i, "dispositions").get("dispositions", [])
+            if len(log) != 3:
+                fail(f"r{i} after a refused revocation: {len(log)} dispositions, want 3")
+        print("all NATS nodes down: a revocation is UNAVAILABLE and stored on no replica",
+              flush=True)
 
 
 if __name__ == "__main__":
