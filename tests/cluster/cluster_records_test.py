@@ -202,8 +202,15 @@ def scenario_locations():
         for i in (1, 2, 3):
             if uses_reports(screen_ok(c.addr(i), ship[3])):
                 fail(f"r{i} uses a report whose ingest was refused")
-        _, out, _ = ingest(c, 2, batch4)
-        if "accepted 1" not in out:
+        # SERVING does not wait for JetStream to elect the locations stream's
+        # leader: a client retries UNAVAILABLE (nothing was stored).
+        deadline = time.time() + 30
+        while True:
+            rc, out, err = ingest(c, 2, batch4, want_rc=None)
+            if rc == 0 or "UNAVAILABLE" not in err or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        if rc != 0 or "accepted 1" not in out:
             fail(f"the refused report ingested after recovery: {out.strip()}")
         for i in (1, 3):
             wait_for(f"r{i} uses it", lambda: uses_reports(screen_ok(c.addr(i), ship[3])), 5)
