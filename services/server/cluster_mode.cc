@@ -47,6 +47,7 @@ absl::Status ScreeningServer::StartCluster() {
         return std::unique_ptr<store::DecisionLog>(std::move(log));
       }));
   RETURN_IF_ERROR(StartSharedVersions());
+  RETURN_IF_ERROR(StartSharedRecords());
   return StartRequestIndex();
 }
 
@@ -164,6 +165,7 @@ v1::ReplicaStatus ScreeningServer::ReplicaReport() const {
       r.set_decisions_lag(r.decisions_head() - r.decisions_consumed());
     }
   }
+  AddStreamPositions(&r);
   r.set_versions_consumed(version_log_->consumed());
   if (auto head = version_log_->Head(); head.ok()) r.set_versions_head(*head);
   if (r.versions_head() > r.versions_consumed()) {

@@ -334,6 +334,9 @@ ProbeResult ScreeningServer::Ready() const {
     // Fail closed: no answer without a record in the replicated log.
     return {false, absl::StrCat("not ready: ", cluster_log_->NotServingReason())};
   }
+  if (std::string reason; !SharedRecordsReady(&reason)) {
+    return {false, absl::StrCat("not ready: ", reason)};
+  }
   if (control_ != nullptr && control_->applied_revision() == 0) {
     // A replica serves only once it serves the cluster's active versions.
     const std::string error = control_->apply_error();
@@ -456,6 +459,7 @@ std::string ScreeningServer::RenderMetrics() const {
 }
 
 absl::Status ScreeningServer::Load() {
+  StartSharedRecordConsumers();
   absl::Status status = manager_->Bootstrap(options_.bootstrap);
   if (control_ != nullptr) StartControl();
   UpdateHealth();
@@ -480,7 +484,8 @@ void ScreeningServer::MaintenanceLoop() {
     heartbeat_unix_ms_.store(absl::ToUnixMillis(absl::Now()));
     const bool was_stale = list_stale_.load();
     CheckFreshness();
-    const bool log_healthy = cluster_log_ == nullptr || cluster_log_->healthy();
+    const bool log_healthy =
+        (cluster_log_ == nullptr || cluster_log_->healthy()) && SharedRecordsReady(nullptr);
     // Cluster mode: readiness also follows the control key being applied.
     const bool control_applied = control_ == nullptr || control_->applied_revision() > 0;
     if (list_stale_.load() != was_stale || log_healthy != cluster_log_healthy_ ||
@@ -523,6 +528,7 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;  // Start() failed before listening
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  StopSharedRecords();  // cluster mode: before what the consumers call goes
   // Worker pools drain after the server stops handing them calls.
   pool_.reset();
   admin_pool_.reset();

@@ -25,6 +25,7 @@
 #include "services/store/entity_store.h"
 #include "services/cluster/cluster_decision_log.h"
 #include "services/cluster/control_plane.h"
+#include "services/cluster/location_log.h"
 #include "services/cluster/version_log.h"
 
 namespace exportscreen::server {
@@ -162,6 +163,14 @@ class ScreeningServer {
   void SetUpSharedActivation();
   void StartControl();
   v1::ReplicaStatus ReplicaReport() const;
+  // Shared records (cluster_records.cc): location reports, ...
+  absl::Status StartSharedRecords();
+  void StartSharedRecordConsumers();
+  bool SharedRecordsReady(std::string* reason) const;
+  absl::Status StartSharedStores();
+  void RaiseAlertsLater(std::vector<v1::LocationReport> reports);
+  void StopSharedRecords();
+  void AddStreamPositions(v1::ReplicaStatus* r) const;
   bool cluster_log_healthy_ = true;  // maintenance loop only
   bool control_applied_ = false;     // maintenance loop only
 
@@ -176,6 +185,12 @@ class ScreeningServer {
   // and the version log (its stores are the store's; destroyed before it).
   std::unique_ptr<cluster::NatsClient> cluster_nats_;
   std::unique_ptr<cluster::VersionLog> version_log_;
+  std::unique_ptr<cluster::LocationLog> location_log_;  // its evidence is the store's
+  // The dispositions, alerts and admin streams (the stores publish through
+  // them; cluster_records.cc).
+  std::unique_ptr<cluster::SharedStream> disposition_stream_;
+  std::unique_ptr<cluster::SharedStream> alert_stream_;
+  std::unique_ptr<cluster::SharedStream> admin_stream_;
   std::unique_ptr<serving::DispositionRegistry> dispositions_;
   std::unique_ptr<serving::SnapshotManager> manager_;
   std::unique_ptr<serving::ListImporter> importer_;

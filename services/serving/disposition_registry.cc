@@ -21,9 +21,10 @@ absl::Status DispositionRegistry::ReloadLocked() {
 }
 
 absl::StatusOr<v1::Disposition> DispositionRegistry::Record(v1::Disposition disposition) {
-  absl::MutexLock lock(&mu_);
+  // Not under mu_: in cluster mode the append returns once the log's
+  // consumer applied it here, and the consumer reloads (Reload) first.
   RETURN_IF_ERROR(store_->dispositions().AppendDisposition(&disposition));
-  RETURN_IF_ERROR(ReloadLocked());
+  RETURN_IF_ERROR(Reload());
   return disposition;
 }
 

@@ -4,7 +4,12 @@
 // view afterwards (no snapshot is rebuilt); replay reads the set as it was
 // at a past sequence.
 //
-// Thread-safe: recordings are serialised; Current() never waits.
+// Cluster mode (issue 17): the store's appends go through the dispositions
+// stream and every replica's consumer calls Reload() after applying one, so
+// every replica's next evaluation pins a set with it (in log order).
+//
+// Thread-safe: reloads are serialised (each publishes what the store held
+// then, so the published set never goes back); Current() never waits.
 #ifndef EXPORTSCREEN_SERVICES_SERVING_DISPOSITION_REGISTRY_H_
 #define EXPORTSCREEN_SERVICES_SERVING_DISPOSITION_REGISTRY_H_
 

@@ -420,6 +420,17 @@ absl::Status LocationIngestor::RaiseAlerts(const std::vector<const v1::LocationR
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> LocationIngestor::RaiseAlertsFor(
+    const std::vector<v1::LocationReport>& reports) {
+  std::vector<const v1::LocationReport*> stored;
+  stored.reserve(reports.size());
+  for (const auto& r : reports) stored.push_back(&r);
+  v1::IngestSummary summary;
+  absl::MutexLock lock(&mu_);
+  RETURN_IF_ERROR(RaiseAlerts(stored, &summary));
+  return summary.alerts_raised();
+}
+
 absl::StatusOr<v1::IngestSummary> LocationIngestor::Ingest(
     std::vector<v1::LocationReport> reports) {
   v1::IngestSummary summary;

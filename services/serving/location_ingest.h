@@ -125,6 +125,11 @@ class LocationIngestor {
   // options.bundle_batch_size reports (a bundle is never split).
   absl::StatusOr<v1::IngestSummary> IngestBundles(std::vector<v1::ReportBundle> bundles);
 
+  // Cluster mode: raises the diversion alerts of reports another replica
+  // stored (step 4 against this replica's decisions; the serial index of
+  // decisions is per replica). Returns how many were raised.
+  absl::StatusOr<int64_t> RaiseAlertsFor(const std::vector<v1::LocationReport>& reports);
+
   const LocationTrust& trust() const { return *trust_; }
   const LocationIngestOptions& options() const { return options_; }
 

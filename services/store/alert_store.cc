@@ -45,12 +45,112 @@ std::string DedupeKey(const v1::Alert& a) {
                             : a.serial_number());
 }
 
+constexpr char kPositionKey[] = "p:log-position";  // cluster mode
+
+void SetAcknowledged(v1::Alert* a, const std::string& by, absl::Time at) {
+  a->set_acknowledged(true);
+  a->set_acknowledged_by(by);
+  const int64_t nanos = absl::ToUnixNanos(at);
+  a->mutable_acknowledged_at()->set_seconds(nanos / 1000000000);
+  a->mutable_acknowledged_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+
+void CountRaised(const v1::Alert& a) {
+  static metrics::Family* const raised = metrics::Registry::Default().Get(
+      "es_alerts_raised_total", "Alerts stored, by kind", metrics::Type::kCounter, {"kind"});
+  raised->CounterWith({v1::AlertKind_Name(a.kind())})->Add();
+}
+
 }  // namespace
+
+absl::StatusOr<v1::Alert> AlertStore::GetAlert(uint64_t sequence) const {
+  std::string value;
+  rocksdb::Status s =
+      db_->db()->Get(rocksdb::ReadOptions(), db_->cf(kCfAlerts), AlertKey(sequence), &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("alert ", AlertId(sequence)));
+  RETURN_IF_ERROR(FromRocks(s, "get alert"));
+  return Parse<v1::Alert>(value, "alert");
+}
+
+absl::StatusOr<uint64_t> AlertStore::AppliedPosition() const {
+  std::string value;
+  rocksdb::Status s =
+      db_->db()->Get(rocksdb::ReadOptions(), db_->cf(kCfAlerts), kPositionKey, &value);
+  if (s.IsNotFound()) return 0;
+  RETURN_IF_ERROR(FromRocks(s, "get alert log position"));
+  if (value.size() != 8) return absl::DataLossError("bad alert log position");
+  return DecodeFixed64BE(value.data());
+}
+
+// Cluster mode: one message per alert that is new here; a repeat another
+// replica raised first is dropped when applied (not appended).
+absl::Status AlertStore::AppendShared(std::vector<v1::Alert> alerts,
+                                      std::vector<v1::Alert>* appended) {
+  std::vector<std::string> dedupe(alerts.size());
+  for (size_t i = 0; i < alerts.size(); ++i) dedupe[i] = DedupeKey(alerts[i]);
+  std::vector<std::optional<std::string>> existing;
+  RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfAlerts), dedupe, &existing));
+  absl::flat_hash_map<std::string, bool> seen;
+  for (size_t i = 0; i < alerts.size(); ++i) {
+    if (existing[i].has_value() || !seen.emplace(dedupe[i], true).second) continue;
+    ASSIGN_OR_RETURN(const uint64_t sequence, publish_(alerts[i], false));
+    absl::StatusOr<v1::Alert> stored = GetAlert(sequence);
+    if (stored.ok()) {
+      appended->push_back(*std::move(stored));
+    } else if (!absl::IsNotFound(stored.status())) {
+      return stored.status();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AlertStore::ApplyAlert(v1::Alert alert, bool ack, uint64_t sequence) {
+  rocksdb::ColumnFamilyHandle* cf = db_->cf(kCfAlerts);
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(const uint64_t position, AppliedPosition());
+  if (sequence <= position) {
+    return absl::AlreadyExistsError(absl::StrCat("alert log sequence ", sequence));
+  }
+  rocksdb::WriteBatch batch;
+  bool raised = false;
+  if (ack) {
+    uint64_t target = 0;
+    if (absl::SimpleHexAtoi(absl::string_view(alert.alert_id()).substr(1), &target)) {
+      absl::StatusOr<v1::Alert> a = GetAlert(target);
+      if (a.ok() && !a->acknowledged()) {
+        SetAcknowledged(&*a, alert.acknowledged_by(),
+                        absl::FromUnixSeconds(alert.acknowledged_at().seconds()) +
+                            absl::Nanoseconds(alert.acknowledged_at().nanos()));
+        RETURN_IF_ERROR(FromRocks(batch.Put(cf, AlertKey(target), Serialize(*a)), "batch"));
+      }
+    }
+  } else {
+    const std::string dedupe = DedupeKey(alert);
+    std::string existing;
+    rocksdb::Status s = db_->db()->Get(rocksdb::ReadOptions(), cf, dedupe, &existing);
+    if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "get alert key");
+    if (s.IsNotFound()) {
+      alert.set_sequence(sequence);
+      alert.set_alert_id(AlertId(sequence));
+      RETURN_IF_ERROR(FromRocks(batch.Put(cf, AlertKey(sequence), Serialize(alert)), "batch"));
+      RETURN_IF_ERROR(FromRocks(batch.Put(cf, dedupe, alert.alert_id()), "batch"));
+      raised = true;
+    }
+  }
+  std::string pos;
+  PutFixed64BE(&pos, sequence);
+  RETURN_IF_ERROR(FromRocks(batch.Put(cf, kPositionKey, pos), "batch"));
+  RETURN_IF_ERROR(WriteSynced(db_->db(), &batch, "apply alert"));
+  next_alert_ = 0;  // the embedded counter reloads
+  if (raised) CountRaised(alert);
+  return absl::OkStatus();
+}
 
 absl::Status AlertStore::AppendAlerts(std::vector<v1::Alert> alerts,
                                       std::vector<v1::Alert>* appended) {
   appended->clear();
   if (alerts.empty()) return absl::OkStatus();
+  if (publish_) return AppendShared(std::move(alerts), appended);
   rocksdb::DB* db = db_->db();
   rocksdb::ColumnFamilyHandle* cf = db_->cf(kCfAlerts);
   absl::MutexLock lock(&mu_);
@@ -87,9 +187,7 @@ absl::Status AlertStore::AppendAlerts(std::vector<v1::Alert> alerts,
     return s;
   }
   next_alert_ = seq;
-  static metrics::Family* const raised = metrics::Registry::Default().Get(
-      "es_alerts_raised_total", "Alerts stored, by kind", metrics::Type::kCounter, {"kind"});
-  for (const v1::Alert& a : *appended) raised->CounterWith({v1::AlertKind_Name(a.kind())})->Add();
+  for (const v1::Alert& a : *appended) CountRaised(a);
   return absl::OkStatus();
 }
 
@@ -117,6 +215,15 @@ absl::StatusOr<v1::Alert> AlertStore::AcknowledgeAlert(absl::string_view alert_i
     return absl::InvalidArgumentError(
         absl::StrCat("alert_id: \"", alert_id, "\" is not A + 16 hex digits"));
   }
+  if (publish_) {
+    ASSIGN_OR_RETURN(v1::Alert a, GetAlert(seq));
+    if (a.acknowledged()) return a;
+    v1::Alert ack;
+    ack.set_alert_id(std::string(alert_id));
+    SetAcknowledged(&ack, by, at);
+    RETURN_IF_ERROR(publish_(ack, true).status());
+    return GetAlert(seq);
+  }
   rocksdb::DB* db = db_->db();
   rocksdb::ColumnFamilyHandle* cf = db_->cf(kCfAlerts);
   absl::MutexLock lock(&mu_);
@@ -126,11 +233,7 @@ absl::StatusOr<v1::Alert> AlertStore::AcknowledgeAlert(absl::string_view alert_i
   RETURN_IF_ERROR(FromRocks(s, "get alert"));
   ASSIGN_OR_RETURN(auto a, Parse<v1::Alert>(value, "alert"));
   if (a.acknowledged()) return a;
-  a.set_acknowledged(true);
-  a.set_acknowledged_by(by);
-  const int64_t nanos = absl::ToUnixNanos(at);
-  a.mutable_acknowledged_at()->set_seconds(nanos / 1000000000);
-  a.mutable_acknowledged_at()->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+  SetAcknowledged(&a, by, at);
   rocksdb::WriteBatch batch;
   RETURN_IF_ERROR(FromRocks(batch.Put(cf, AlertKey(seq), Serialize(a)), "batch"));
   RETURN_IF_ERROR(WriteSynced(db, &batch, "acknowledge alert"));

@@ -6,6 +6,7 @@
 #define EXPORTSCREEN_SERVICES_STORE_ALERT_STORE_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,8 +37,27 @@ class AlertStore {
   absl::StatusOr<v1::Alert> AcknowledgeAlert(absl::string_view alert_id, const std::string& by,
                                              absl::Time at);
 
+  // Cluster mode (issue 17): appends and acknowledgements go through
+  // `publish` (the replicated log; `ack`: an acknowledgement, of
+  // alert.alert_id by alert.acknowledged_by at alert.acknowledged_at),
+  // which returns the message's log sequence once ApplyAlert stored it
+  // here. The alert's sequence and id are then the log's. Set before use.
+  using Publish = std::function<absl::StatusOr<uint64_t>(const v1::Alert& alert, bool ack)>;
+  void set_publish(Publish publish) { publish_ = std::move(publish); }
+  // Cluster mode: applies log message `sequence` (an alert, stored as
+  // alert "A" + 16 hex of `sequence` unless a repeat, or an
+  // acknowledgement) with the position, synced, in one write.
+  // ALREADY_EXISTS if applied before (idempotent).
+  absl::Status ApplyAlert(v1::Alert alert, bool ack, uint64_t sequence);
+  // The last log sequence applied (0: none).
+  absl::StatusOr<uint64_t> AppliedPosition() const;
+
  private:
+  absl::StatusOr<v1::Alert> GetAlert(uint64_t sequence) const;
+  absl::Status AppendShared(std::vector<v1::Alert> alerts, std::vector<v1::Alert>* appended);
+
   const StoreDb* db_;
+  Publish publish_;
   absl::Mutex mu_;
   uint64_t next_alert_ ABSL_GUARDED_BY(mu_) = 0;  // 0: not loaded
 };

@@ -46,7 +46,19 @@ EntityStore::~EntityStore() {
   decisions_.reset();  // drains the recorder before the database closes
 }
 
-LocationEvidence& EntityStore::locations() const { return *locations_; }
+LocationEvidence& EntityStore::locations() const {
+  if (shared_locations_ != nullptr) return *shared_locations_;
+  return *locations_;
+}
+
+absl::Status EntityStore::WrapLocations(
+    const std::function<absl::StatusOr<std::unique_ptr<LocationEvidence>>(LocationEvidence*)>&
+        wrap) {
+  auto wrapped = wrap(locations_.get());
+  if (!wrapped.ok()) return wrapped.status();
+  shared_locations_ = *std::move(wrapped);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<bool> EntityStore::IsEmpty() const {
   for (const char* name : {kCfListVersions, kCfRuleSets}) {

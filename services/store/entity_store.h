@@ -104,6 +104,14 @@ class EntityStore {
     return wrap(&lists_, &rule_sets_);
   }
 
+  // Cluster mode: locations() becomes `wrap(the RocksDB evidence)` (e.g.
+  // one that publishes every report to a replicated log and stores what
+  // the log delivers); the RocksDB one stays the decisions' serial index
+  // and the wrapper's local store. Call before anything reads locations.
+  absl::Status WrapLocations(
+      const std::function<absl::StatusOr<std::unique_ptr<LocationEvidence>>(LocationEvidence*)>&
+          wrap);
+
   // Operations (issue 15). RocksDB figures that matter to an operator, by
   // Prometheus-style name (summed over the column families): write stalls,
   // pending compaction, SST and memtable sizes.
@@ -155,6 +163,7 @@ class EntityStore {
   std::unique_ptr<DispositionStore> dispositions_;
   std::unique_ptr<AdminLog> admin_log_;
   std::unique_ptr<RocksLocationEvidence> locations_;
+  std::unique_ptr<LocationEvidence> shared_locations_;  // cluster mode
   std::unique_ptr<AlertStore> alerts_;
   std::unique_ptr<ReplicaDecisionStore> replica_decisions_;
   std::string replica_id_;

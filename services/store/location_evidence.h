@@ -45,6 +45,17 @@ class LocationEvidence {
                                           std::vector<LocationPut>* outcome,
                                           std::vector<v1::LocationReport>* latest,
                                           uint64_t* sequence = nullptr) = 0;
+  // Cluster mode: stores `reports` as location sequence `sequence` (a
+  // replicated log's position; the location sequence becomes `sequence`
+  // even if nothing became latest, so it is also the log position applied).
+  // ALREADY_EXISTS (nothing written) if the store is at `sequence` or
+  // beyond: applying a log is idempotent.
+  virtual absl::Status ApplyLocationReports(const std::vector<v1::LocationReport>& /*reports*/,
+                                            uint64_t /*sequence*/,
+                                            std::vector<LocationPut>* /*outcome*/,
+                                            std::vector<v1::LocationReport>* /*latest*/) {
+    return absl::UnimplementedError("ApplyLocationReports");
+  }
   // The current location sequence (0: no report yet).
   virtual absl::StatusOr<uint64_t> LocationSequence() = 0;
   // The latest report of `serial` as of location sequence `sequence` (what

@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
 #include "exportscreen/v1/entities.pb.h"
 #include "services/common/status_macros.h"
 #include "services/store/key_codec.h"
@@ -54,11 +55,32 @@ std::string SerialDecisionPrefix(absl::string_view serial) {
 absl::Status RocksLocationEvidence::PutLocationReports(
     const std::vector<v1::LocationReport>& reports, std::vector<LocationPut>* outcome,
     std::vector<v1::LocationReport>* latest, uint64_t* sequence) {
+  absl::MutexLock lock(&mu_);
+  return PutLocked(reports, 0, outcome, latest, sequence);
+}
+
+absl::Status RocksLocationEvidence::ApplyLocationReports(
+    const std::vector<v1::LocationReport>& reports, uint64_t sequence,
+    std::vector<LocationPut>* outcome, std::vector<v1::LocationReport>* latest) {
+  absl::MutexLock lock(&mu_);
+  ASSIGN_OR_RETURN(const uint64_t current, LocationSequenceLocked());
+  if (sequence <= current) {
+    outcome->assign(reports.size(), LocationPut::kDuplicate);
+    latest->clear();
+    return absl::AlreadyExistsError(
+        absl::StrCat("location sequence ", sequence, " already applied (at ", current, ")"));
+  }
+  return PutLocked(reports, sequence, outcome, latest, nullptr);
+}
+
+absl::Status RocksLocationEvidence::PutLocked(const std::vector<v1::LocationReport>& reports,
+                                              uint64_t at, std::vector<LocationPut>* outcome,
+                                              std::vector<v1::LocationReport>* latest,
+                                              uint64_t* sequence) {
   const size_t n = reports.size();
   outcome->assign(n, LocationPut::kStored);
   latest->clear();
-  absl::MutexLock lock(&mu_);
-  if (n == 0) {
+  if (n == 0 && at == 0) {
     if (sequence == nullptr) return absl::OkStatus();
     ASSIGN_OR_RETURN(*sequence, LocationSequenceLocked());
     return absl::OkStatus();
@@ -126,7 +148,9 @@ absl::Status RocksLocationEvidence::PutLocationReports(
   std::vector<std::optional<std::string>> stored_latest;
   RETURN_IF_ERROR(MultiGetOptional(db_->db(), db_->cf(kCfLocationLatest), serials, &stored_latest));
   ASSIGN_OR_RETURN(const uint64_t current_seq, LocationSequenceLocked());
-  const uint64_t next_seq = current_seq + 1;
+  // `at` (a replicated log's position) is the sequence even if nothing
+  // became latest: it is also the position the log was applied to.
+  const uint64_t next_seq = at > 0 ? at : current_seq + 1;
   for (size_t k = 0; k < serials.size(); ++k) {
     const v1::LocationReport& r = reports[candidate[k]];
     if (stored_latest[k].has_value()) {
@@ -141,16 +165,17 @@ absl::Status RocksLocationEvidence::PutLocationReports(
         "batch"));
     latest->push_back(r);
   }
-  if (!latest->empty()) {
+  const bool advance = !latest->empty() || at > 0;
+  if (advance) {
     std::string seq;
     PutFixed64BE(&seq, next_seq);
     RETURN_IF_ERROR(FromRocks(batch.Put(db_->cf(kCfMeta), kMetaLocationSequence, seq), "batch"));
   }
-  if (sequence != nullptr) *sequence = latest->empty() ? current_seq : next_seq;
+  if (sequence != nullptr) *sequence = advance ? next_seq : current_seq;
   if (batch.Count() == 0) return absl::OkStatus();
   RETURN_IF_ERROR(
       FromRocks(db_->db()->Write(rocksdb::WriteOptions(), &batch), "put location reports"));
-  if (!latest->empty()) location_seq_ = next_seq;
+  if (advance) location_seq_ = next_seq;
   return absl::OkStatus();
 }
 

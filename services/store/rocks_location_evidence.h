@@ -27,6 +27,9 @@ class RocksLocationEvidence : public LocationEvidence {
                                   std::vector<v1::LocationReport>* latest,
                                   uint64_t* sequence = nullptr) override;
   absl::StatusOr<uint64_t> LocationSequence() override;
+  absl::Status ApplyLocationReports(const std::vector<v1::LocationReport>& reports,
+                                    uint64_t sequence, std::vector<LocationPut>* outcome,
+                                    std::vector<v1::LocationReport>* latest) override;
   absl::StatusOr<std::optional<v1::LocationReport>> LocationAt(absl::string_view serial,
                                                                uint64_t sequence) const override;
   absl::StatusOr<std::optional<v1::LocationReport>> GetLocationReport(
@@ -46,6 +49,10 @@ class RocksLocationEvidence : public LocationEvidence {
 
  private:
   absl::StatusOr<uint64_t> LocationSequenceLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PutLocationReports at sequence `at` (0: the next one).
+  absl::Status PutLocked(const std::vector<v1::LocationReport>& reports, uint64_t at,
+                         std::vector<LocationPut>* outcome, std::vector<v1::LocationReport>* latest,
+                         uint64_t* sequence) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const StoreDb* db_;
   absl::Mutex mu_;
   uint64_t location_seq_ ABSL_GUARDED_BY(mu_) = 0;

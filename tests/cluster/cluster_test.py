@@ -779,7 +779,8 @@ def scenario_failover():
               f"({time.time() - t0:.0f} s in all)", flush=True)
 
 
-{"decisions": scenario_decisions, "outage": scenario_outage, "kill": scenario_kill,
- "versions": scenario_versions, "activations": scenario_activations,
- "failover": scenario_failover}[SCENARIO]()
-print("PASS", SCENARIO)
+if __name__ == "__main__":  # cluster_records_test.py imports the helpers
+    {"decisions": scenario_decisions, "outage": scenario_outage, "kill": scenario_kill,
+     "versions": scenario_versions, "activations": scenario_activations,
+     "failover": scenario_failover}[SCENARIO]()
+    print("PASS", SCENARIO)
