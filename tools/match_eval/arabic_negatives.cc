@@ -195,15 +195,15 @@ std::vector<std::string> LatinUnits(const std::string& name) {
   return out;
 }
 
-// The consonant classes of one data-file entry ("عبد الله" is one unit).
-std::string ArabicUnit(const std::string& entry) {
-  std::string out;
+// The consonant classes of the words of one data-file entry ("عبد الله"
+// is two words), particles left out.
+void AppendArabicUnits(const std::string& entry, std::vector<std::string>* out) {
   for (absl::string_view w : absl::StrSplit(entry, ' ', absl::SkipEmpty())) {
     std::string word(w);
     if (IsParticle(word)) continue;
-    out += ArabicClasses(word);
+    std::string c = ArabicClasses(word);
+    if (!c.empty()) out->push_back(std::move(c));
   }
-  return Collapse(out);
 }
 
 std::string SortedKey(std::vector<std::string> units) {
@@ -211,11 +211,17 @@ std::string SortedKey(std::vector<std::string> units) {
   return absl::StrJoin(units, " ");
 }
 
-// Every unit of `need` matched to a distinct word, or two adjacent words
-// written together, of `have`.
-bool Covers(const std::vector<std::string>& have, const std::vector<std::string>& need) {
+// Every unit of `need` matched to a distinct word of `have`, where one
+// word of `need` may be two adjacent words of `have` written together and,
+// with `join_need`, one word of `have` two adjacent words of `need`
+// ("ABDULLAH" / "عبد الله").
+bool Covers(const std::vector<std::string>& have, const std::vector<std::string>& need,
+            bool join_need) {
   std::vector<bool> used(have.size(), false);
-  for (const std::string& u : need) {
+  for (size_t j = 0; j < need.size(); ++j) {
+    const std::string& u = need[j];
+    const std::string joined_need =
+        join_need && j + 1 < need.size() ? Collapse(u + need[j + 1]) : "";
     bool ok = false;
     for (size_t i = 0; i < have.size() && !ok; ++i) {
       if (used[i]) continue;
@@ -223,6 +229,9 @@ bool Covers(const std::vector<std::string>& have, const std::vector<std::string>
         used[i] = ok = true;
       } else if (i + 1 < have.size() && !used[i + 1] && Collapse(have[i] + have[i + 1]) == u) {
         used[i] = used[i + 1] = ok = true;
+      } else if (!joined_need.empty() && have[i] == joined_need) {
+        used[i] = ok = true;
+        ++j;
       }
     }
     if (!ok) return false;
@@ -254,19 +263,31 @@ ListedIndex IndexListed(const std::vector<std::string>& names) {
   return ix;
 }
 
-// Whether the generated name (its units) corresponds to a listed name.
-bool CorrespondsToListed(const ListedIndex& ix, const std::vector<std::string>& units) {
-  if (ix.whole.contains(Collapse(absl::StrJoin(units, ""))) || ix.sorted.contains(SortedKey(units)))
+// Whether the generated name corresponds to a listed name: the same
+// classes as a whole or in another order; the generated name (its entries,
+// "عبد الله" one unit) within the listed one; or the listed name (two words
+// or more, no initials) within the generated one (its words).
+bool CorrespondsToListed(const ListedIndex& ix, const std::vector<std::string>& entry_units,
+                         const std::vector<std::string>& word_units) {
+  if (ix.whole.contains(Collapse(absl::StrJoin(entry_units, ""))) ||
+      ix.sorted.contains(SortedKey(entry_units)) || ix.sorted.contains(SortedKey(word_units))) {
     return true;
+  }
   absl::flat_hash_set<uint32_t> seen;
-  for (const std::string& u : units) {
+  std::vector<std::string> keys = entry_units;
+  keys.insert(keys.end(), word_units.begin(), word_units.end());
+  for (const std::string& u : keys) {
     auto it = ix.postings.find(u);
     if (it == ix.postings.end()) continue;
     for (uint32_t id : it->second) {
       if (!seen.insert(id).second) continue;
       const std::vector<std::string>& listed = ix.units[id];
-      if (Covers(listed, units)) return true;                        // generated within listed
-      if (listed.size() >= 2 && Covers(units, listed)) return true;  // listed within generated
+      if (Covers(listed, entry_units, /*join_need=*/false)) return true;
+      bool initials = false;
+      for (const std::string& l : listed) initials |= l.size() < 2;
+      if (listed.size() >= 2 && !initials && Covers(word_units, listed, /*join_need=*/true)) {
+        return true;
+      }
     }
   }
   return false;
@@ -342,12 +363,14 @@ absl::StatusOr<ArabicNegatives> MakeArabicScriptNegatives(
     size_t made = 0;
     for (size_t i = 0; made < want && i < 4 * want; ++i) {
       generate(persian, i, &name_words, &person);
-      std::vector<std::string> units;
+      std::vector<std::string> entry_units, word_units;
       for (const std::string& p : person) {
-        std::string u = ArabicUnit(p);
-        if (!u.empty()) units.push_back(std::move(u));
+        AppendArabicUnits(p, &word_units);
+        std::vector<std::string> words;
+        AppendArabicUnits(p, &words);
+        if (!words.empty()) entry_units.push_back(Collapse(absl::StrJoin(words, "")));
       }
-      if (units.empty() || CorrespondsToListed(ix, units)) {
+      if (entry_units.empty() || CorrespondsToListed(ix, entry_units, word_units)) {
         ++out.dropped;
         continue;
       }
