@@ -527,8 +527,9 @@ std::vector<uint32_t> NameIndexImpl::AddWholeSkeletonCandidates(const std::vecto
 bool NameIndexImpl::ShortSkeletonAligned(const std::vector<std::string>& words,
                                          uint32_t name) const {
   auto one = [](absl::string_view w, bool listed) {
-    return WholeSkeleton(std::array<absl::string_view, 1>{w}, listed,
-                         [](absl::string_view t) { return t; });
+    return WholeSkeleton(
+        std::array<absl::string_view, 1>{w}, listed, [](absl::string_view t) { return t; },
+        /*merge_classes=*/false);
   };
   size_t next = 0;
   for (uint32_t k = name_tok_off_[name]; k < name_tok_off_[name + 1]; ++k) {
