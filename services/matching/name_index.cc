@@ -370,7 +370,7 @@ void NameIndexImpl::BuildWholeSkeletons() {
       if (!token_legal_[name_toks_[k]]) toks.push_back(TokenText(name_toks_[k]));
     }
     std::string key = WholeSkeleton(toks, /*listed=*/true, [](absl::string_view t) { return t; });
-    if (key.size() >= kMinWholeSkeleton) whole_skel_.emplace_back(Fnv(key), n);
+    if (key.size() >= kMinWholeSkeletonMulti) whole_skel_.emplace_back(Fnv(key), n);
   }
   std::sort(whole_skel_.begin(), whole_skel_.end());
 }

@@ -62,8 +62,14 @@ inline constexpr size_t kMaxContainCands = 256;
 inline constexpr size_t kMaxContainQueryTokens = 24;
 
 // Whole-name consonant skeletons shorter than this are not compared (too
-// many names share them).
+// many names share them) ...
 inline constexpr size_t kMinWholeSkeleton = 6;
+// ... except for a query of at least two words, down to this ("طارق عزيز"
+// / TARIQ AZIZ: "trkz"); the listed names are indexed down to it.
+inline constexpr size_t kMinWholeSkeletonMulti = 4;
+// Query tokens written with the article ("al...") whose assimilated or
+// dropped forms are also tried as whole-name keys, at most.
+inline constexpr size_t kMaxArticleVariants = 3;
 
 // Consonant classes of whole-name skeletons, coarser than the token
 // skeletons' (a whole-name match is review only and needs at least
@@ -91,9 +97,11 @@ inline char WholeSkeletonClass(char c) {
 
 // The consonant skeletons of `tokens` joined, each without a final "h"
 // (ta marbuta and "allah" are written with and without it), doubled
-// letters across the joins once. "" if a token has no skeleton.
+// letters across the joins once, in the coarse classes above unless
+// `merge_classes` is false. "" if a token has no skeleton.
 template <typename Tokens, typename Text>
-std::string WholeSkeleton(const Tokens& tokens, bool listed, Text text_of) {
+std::string WholeSkeleton(const Tokens& tokens, bool listed, Text text_of,
+                          bool merge_classes = true) {
   std::string out;
   for (const auto& t : tokens) {
     absl::string_view text = text_of(t);
@@ -102,7 +110,7 @@ std::string WholeSkeleton(const Tokens& tokens, bool listed, Text text_of) {
     if (sk.empty()) return "";
     if (sk.size() > 1 && sk.back() == 'h') sk.pop_back();
     for (size_t i = 0; i < sk.size(); ++i) {
-      char c = WholeSkeletonClass(sk[i]);
+      char c = merge_classes ? WholeSkeletonClass(sk[i]) : sk[i];
       // "dj" is the French spelling of jim ("DJAMEL" / "جمال").
       if (c == 'd' && i + 1 < sk.size() && sk[i + 1] == 'j') continue;
       if (out.empty() || out.back() != c) out.push_back(c);
@@ -348,6 +356,17 @@ class NameIndexImpl final : public NameIndex {
   // skeleton equals the query's, and returns them (sorted).
   std::vector<uint32_t> AddWholeSkeletonCandidates(const std::vector<QueryToken>& q,
                                                    std::vector<Cand>* cands) const;
+  // A short whole skeleton (under kMinWholeSkeleton consonants) counts only
+  // where `name` has no legal form and each of its tokens is one or more
+  // whole query words (`words`, as keyed), compared without the coarse
+  // classes: "شمس الدين" / SHAMSUDDIN, not "ياسمين الرفاعي" / SIMON REVIVO
+  // (f and v).
+  bool ShortSkeletonAligned(const std::vector<std::string>& words, uint32_t name) const;
+  // A key made with the article left out or a letter respelt counts only
+  // where `name` is one token or one of its tokens has the consonant
+  // skeleton of one of the query words (`words`, as keyed): "عبد الرحمن
+  // خالد" / ABDUR RAHMAN KHALID, not "جعفر الأنصاري" / JAVIER NENOS REA.
+  bool VariantSkeletonAnchored(const std::vector<std::string>& words, uint32_t name) const;
   // Full scores with corroboration, in hit order.
   std::vector<Scored> ScoreCandidates(const PartyQuery& query, const std::vector<QueryToken>& q,
                                       const std::vector<Cand>& cands, bool transliterated,

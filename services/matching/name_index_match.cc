@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/ascii.h"
 #include "services/matching/name_index_impl.h"
 #include "services/matching/normalizer.h"
@@ -460,22 +461,106 @@ void NameIndexImpl::AddContainedCandidates(const std::vector<QueryToken>& q,
 std::vector<uint32_t> NameIndexImpl::AddWholeSkeletonCandidates(const std::vector<QueryToken>& q,
                                                                 std::vector<Cand>* cands) const {
   std::vector<uint32_t> names;
-  const std::string key = WholeSkeleton(q, /*listed=*/false, [](const QueryToken& t) {
-    return t.legal ? absl::string_view() : t.text;
-  });
-  if (key.size() < kMinWholeSkeleton) return names;
-  const uint64_t h = Fnv(key);
-  auto lo =
-      std::lower_bound(whole_skel_.begin(), whole_skel_.end(), std::make_pair(h, uint32_t{0}));
-  for (auto it = lo; it != whole_skel_.end() && it->first == h && names.size() < kMaxContainCands;
-       ++it) {
-    names.push_back(it->second);
-    bool seen = false;
-    for (const Cand& c : *cands) seen |= c.name == it->second;
-    if (!seen) cands->push_back({0.0f, it->second});
+  // The words of the name (legal forms aside) and those written with the
+  // article.
+  std::vector<absl::string_view> words;
+  std::vector<size_t> article;
+  for (const QueryToken& t : q) {
+    if (t.legal || t.text.empty()) continue;
+    if (t.text.size() >= 4 && absl::StartsWith(t.text, "al") &&
+        article.size() < kMaxArticleVariants) {
+      article.push_back(words.size());
+    }
+    words.push_back(t.text);
+  }
+  const size_t min_len = words.size() >= 2 ? kMinWholeSkeletonMulti : kMinWholeSkeleton;
+  // Keys tried: the name as transliterated; with the article of some words
+  // assimilated or left out ("شمس الدين" / SHAMSUDDIN, "عبد الرحمن" /
+  // ABDUR RAHMAN); with a letter in another Latin spelling (qaf as "g",
+  // rules/arabic_spellings.tsv). Each adds candidates, none removes one.
+  std::vector<const std::pair<std::string, std::string>*> variants = {nullptr};
+  for (const auto& v : ArabicSpellingTable().variants) {
+    bool present = false;
+    for (absl::string_view w : words) present |= absl::StrContains(w, v.first);
+    if (present) variants.push_back(&v);
+  }
+  std::vector<uint64_t> tried;
+  std::vector<std::string> texts(words.size());
+  for (const auto* variant : variants) {
+    for (uint32_t mask = 0; mask < (1u << article.size()); ++mask) {
+      for (size_t i = 0; i < words.size(); ++i) {
+        absl::string_view w = words[i];
+        for (size_t a = 0; a < article.size(); ++a) {
+          if (article[a] == i && (mask & (1u << a))) w.remove_prefix(2);
+        }
+        texts[i] = variant == nullptr ? std::string(w)
+                                      : absl::StrReplaceAll(w, {{variant->first, variant->second}});
+      }
+      const std::string key = WholeSkeleton(
+          texts, /*listed=*/false, [](const std::string& t) { return absl::string_view(t); });
+      if (key.size() < min_len) continue;
+      const uint64_t h = Fnv(key);
+      if (std::find(tried.begin(), tried.end(), h) != tried.end()) continue;
+      tried.push_back(h);
+      const bool short_key = key.size() < kMinWholeSkeleton;
+      const bool variant_key = variant != nullptr || mask != 0;
+      auto lo =
+          std::lower_bound(whole_skel_.begin(), whole_skel_.end(), std::make_pair(h, uint32_t{0}));
+      for (auto it = lo;
+           it != whole_skel_.end() && it->first == h && names.size() < kMaxContainCands; ++it) {
+        if (short_key ? !ShortSkeletonAligned(texts, it->second)
+                      : variant_key && !VariantSkeletonAnchored(texts, it->second)) {
+          continue;
+        }
+        names.push_back(it->second);
+        bool seen = false;
+        for (const Cand& c : *cands) seen |= c.name == it->second;
+        if (!seen) cands->push_back({0.0f, it->second});
+      }
+    }
   }
   std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
+}
+
+bool NameIndexImpl::ShortSkeletonAligned(const std::vector<std::string>& words,
+                                         uint32_t name) const {
+  auto one = [](absl::string_view w, bool listed) {
+    return WholeSkeleton(
+        std::array<absl::string_view, 1>{w}, listed, [](absl::string_view t) { return t; },
+        /*merge_classes=*/false);
+  };
+  size_t next = 0;
+  for (uint32_t k = name_tok_off_[name]; k < name_tok_off_[name + 1]; ++k) {
+    const uint32_t tok = name_toks_[k];
+    if (token_legal_[tok]) return false;
+    const std::string listed = one(TokenText(tok), /*listed=*/true);
+    std::string acc;
+    while (acc.size() < listed.size() && next < words.size()) {
+      const std::string piece = one(words[next++], /*listed=*/false);
+      acc.append(piece, !acc.empty() && !piece.empty() && acc.back() == piece[0] ? 1 : 0);
+    }
+    if (acc != listed) return false;
+  }
+  return next == words.size();
+}
+
+bool NameIndexImpl::VariantSkeletonAnchored(const std::vector<std::string>& words,
+                                            uint32_t name) const {
+  const uint32_t lo = name_tok_off_[name], hi = name_tok_off_[name + 1];
+  if (hi - lo == 1) return true;
+  for (const std::string& w : words) {
+    const std::string sk = ArabicSkeleton(w, /*listed=*/false);
+    if (sk.size() < 2) continue;
+    for (uint32_t k = lo; k < hi; ++k) {
+      if (!token_legal_[name_toks_[k]] &&
+          ArabicSkeleton(TokenText(name_toks_[k]), /*listed=*/true) == sk) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(

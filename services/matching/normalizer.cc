@@ -437,7 +437,22 @@ size_t NormalizedName::DistinctiveCount() const {
 }
 
 std::string ArabicSkeleton(absl::string_view t, bool listed) {
-  std::string w(t);
+  // Spelling rewrites first (both sides: equal names stay equal).
+  std::string w;
+  w.reserve(t.size() + 2);
+  const auto& spellings = ArabicSpellingTable().spellings;
+  for (size_t i = 0; i < t.size();) {
+    bool rewritten = false;
+    for (const auto& [from, to] : spellings) {
+      if (t.compare(i, from.size(), from) == 0) {
+        w.append(to);
+        i += from.size();
+        rewritten = true;
+        break;
+      }
+    }
+    if (!rewritten) w.push_back(t[i++]);
+  }
   if (listed && w.size() >= 4 && (absl::EndsWith(w, "ah") || absl::EndsWith(w, "eh"))) {
     w.pop_back();
   }

@@ -29,7 +29,9 @@
 #define EXPORTSCREEN_SERVICES_MATCHING_NORMALIZER_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -76,7 +78,21 @@ void NormalizeName(absl::string_view raw, bool record_steps, NormalizedName* out
 // with their Latin forms: vowels and y/w dropped, q as k, doubled letters
 // once, "kh"/"sh"/"gh"/"th"/"dh" kept as one sound; for listed (Latin)
 // tokens a final "ah"/"eh" (ta marbuta) loses its h. "" if no consonant.
+// Both sides first go through the "spelling" rewrites of
+// rules/arabic_spellings.tsv (French "ch" and "c": "FAYCAL" as "faysal").
 std::string ArabicSkeleton(absl::string_view token, bool listed);
+
+// Arabic-script spelling data (rules/arabic_spellings.tsv, compiled in).
+struct ArabicSpellings {
+  // Latin spelling rewrites for consonant skeletons, longest FROM first.
+  std::vector<std::pair<std::string, std::string>> spellings;
+  // Other spellings of transliterated letters (qaf "q" as "g") tried for
+  // whole-name keys, each alone.
+  std::vector<std::pair<std::string, std::string>> variants;
+  // Urdu / Pashto letter -> the Arabic letter it reads as (code points).
+  std::vector<std::pair<uint32_t, uint32_t>> letters;
+};
+const ArabicSpellings& ArabicSpellingTable();
 
 // True if `token` is one of the canonical legal-form tokens.
 bool IsCanonicalLegalForm(absl::string_view token);

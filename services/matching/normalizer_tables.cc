@@ -8,9 +8,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/matching/abbreviations_data.h"
+#include "services/matching/arabic_spellings_data.h"
 #include "services/matching/normalizer_internal.h"
 
 namespace exportscreen::matching::normalizer_internal {
@@ -248,6 +250,40 @@ const absl::flat_hash_map<std::string, std::string>& Abbreviations() {
   }();
   return *map;
 }
+
+}  // namespace exportscreen::matching::normalizer_internal
+
+namespace exportscreen::matching {
+
+// Arabic-script spellings: data in rules/arabic_spellings.tsv (compiled in).
+const ArabicSpellings& ArabicSpellingTable() {
+  static const ArabicSpellings* table = [] {
+    auto* t = new ArabicSpellings;
+    for (absl::string_view line : absl::StrSplit(kArabicSpellingsTsv, '\n')) {
+      if (line.empty() || line[0] == '#') continue;
+      std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+      if (f.size() < 3 || f[1].empty()) continue;
+      if (f[0] == "spelling") {
+        t->spellings.emplace_back(std::string(f[1]), std::string(f[2]));
+      } else if (f[0] == "variant") {
+        t->variants.emplace_back(std::string(f[1]), std::string(f[2]));
+      } else if (f[0] == "letter") {
+        uint32_t from = 0, to = 0;
+        if (absl::SimpleHexAtoi(f[1], &from) && absl::SimpleHexAtoi(f[2], &to)) {
+          t->letters.emplace_back(from, to);
+        }
+      }
+    }
+    std::stable_sort(t->spellings.begin(), t->spellings.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    return t;
+  }();
+  return *table;
+}
+
+}  // namespace exportscreen::matching
+
+namespace exportscreen::matching::normalizer_internal {
 
 const LegalWordTypos& LegalWords() {
   static const LegalWordTypos* t = [] {

@@ -89,6 +89,29 @@ bool IsApostropheLike(UChar32 c) {
   }
 }
 
+// Urdu and Pashto letters that Any-Latin leaves as they are, replaced by
+// the Arabic letters they read as (rules/arabic_spellings.tsv, "letter").
+void MapArabicLetters(icu::UnicodeString* u, bool record, std::vector<std::string>* steps) {
+  const auto& letters = ArabicSpellingTable().letters;
+  icu::UnicodeString mapped;
+  bool changed = false;
+  for (int32_t i = 0; i < u->length();) {
+    UChar32 c = u->char32At(i);
+    i += U16_LENGTH(c);
+    for (const auto& [from, to] : letters) {
+      if (static_cast<uint32_t>(c) == from) {
+        c = static_cast<UChar32>(to);
+        changed = true;
+        break;
+      }
+    }
+    mapped.append(c);
+  }
+  if (!changed) return;
+  *u = std::move(mapped);
+  if (record) steps->push_back("arabic_letters");
+}
+
 }  // namespace
 
 // Decodes, repairs, NFKC-normalises, folds and transliterates non-ASCII
@@ -166,6 +189,7 @@ std::string UnicodePath(absl::string_view raw, bool record, std::vector<std::str
       if (sc == USCRIPT_HAN) *had_han = true;
       if (sc == USCRIPT_ARABIC) *arabic = true;
     }
+    if (*arabic) MapArabicLetters(&u, record, steps);
     if (tr.any_latin != nullptr) {
       tr.any_latin->transliterate(u);
       *transliterated = true;
