@@ -153,9 +153,8 @@ Commands:
                          report the answers that would change.
   audit list [--party=NAME] [--rule=ID] [--decision=CLASS] [--limit=N]
              [--from=RFC3339] [--until=RFC3339] [--replica=ID] [--page_token=T]
-                         Stored decisions, newest first (in cluster mode every
-                         replica's, merged; --replica: one replica's chain);
-                         next_page_token continues with --page_token.
+                         Stored decisions, newest first (cluster mode: every
+                         replica's, merged); next_page_token -> --page_token.
   audit verify [--resume] [--verify_timeout=DURATION]
                          Check the decision hash chain over the stored bytes;
                          names the first broken link. Streams progress to
@@ -212,13 +211,9 @@ std::unique_ptr<grpc::ClientContext> NewContext() {
   return ctx;
 }
 
-// gRPC retry policy (issue 17): Screen and GetDecision are retried on
-// UNAVAILABLE (a replica that died, a log that did not acknowledge, a
-// request id whose first call is still being recorded), up to 5 attempts
-// with exponential backoff. Screen is idempotent by request_id
-// (--idempotency_window on the server): a retry with one returns the
-// decision already recorded; without one a retry after a lost answer may
-// record a second decision.
+// Retry Screen and GetDecision on UNAVAILABLE (a dead replica, no log ack,
+// a request id still being recorded). With a request_id and the server's
+// --idempotency_window a retry returns the decision already recorded.
 constexpr char kRetryServiceConfig[] = R"json({
   "methodConfig": [{
     "name": [{"service": "exportscreen.v1.ScreeningService", "method": "Screen"},
