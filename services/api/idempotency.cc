@@ -6,6 +6,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "services/common/status_macros.h"
 #include "services/crypto/digest.h"
 
@@ -26,6 +28,20 @@ constexpr int64_t kSkewMillis = 60 * 1000;
 constexpr int kMaxScan = 200000;
 
 }  // namespace
+
+// The digest of a request's content: deterministic serialisation (map
+// fields in key order), so the same request gives the same digest in every
+// process, and a stored record's request can be checked against a claim.
+std::string RequestBodyDigest(const v1::ScreenRequest& request) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream out(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&out);
+    coded.SetSerializationDeterministic(true);
+    request.SerializeToCodedStream(&coded);
+  }
+  return Sha256Hex(bytes);
+}
 
 std::string IdempotencyScope(const std::string& caller, bool open_mode, const std::string& peer) {
   if (!open_mode) return caller;
@@ -56,11 +72,9 @@ std::string Idempotency::OwnerReplica(const std::string& owner) const {
 absl::StatusOr<Idempotency::Outcome> Idempotency::Begin(const std::string& scope,
                                                         const std::string& caller,
                                                         const v1::ScreenRequest& request) {
-  std::string bytes;
-  request.SerializeToString(&bytes);
   Ticket mine;
   mine.key = Sha256Hex(absl::StrCat(scope, std::string(1, '\0'), request.request_id()));
-  mine.claim.body_digest = Sha256Hex(bytes);
+  mine.claim.body_digest = RequestBodyDigest(request);
   mine.claim.owner = owner_;
   mine.claim.claimed_unix_ms = UnixMillis(clock_->Now());
   for (int attempt = 0; attempt < 5; ++attempt) {
@@ -134,15 +148,28 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Resolve(const Ticket& mine,
       return absl::AbortedError("claim replaced");
     }
   }
-  if (!entry.claim.decision_id.empty())
-    return Recorded(entry.claim.decision_id, caller, request_id);
+  if (!entry.claim.decision_id.empty()) {
+    return Recorded(entry.claim.decision_id, caller, request_id, mine.claim.body_digest);
+  }
+  {
+    // A call of this process still records it: its record may be in the
+    // local chain before the log acknowledged it. Never answer from there.
+    absl::MutexLock lock(&mu_);
+    if (entry.claim.owner == owner_ && in_flight_.contains(mine.key)) {
+      return absl::UnavailableError(
+          absl::StrCat("request_id: '", request_id,
+                       "': an earlier call with this request_id is still being "
+                       "recorded here; retry"));
+    }
+  }
   ASSIGN_OR_RETURN(std::optional<v1::DecisionRecord> found,
-                   FindInChain(entry.claim.owner, entry.claim.claimed_unix_ms, caller, request_id));
+                   FindInChain(entry.claim.owner, entry.claim.claimed_unix_ms, caller, request_id,
+                               mine.claim.body_digest));
   if (found.has_value()) {
     store::RequestClaim done = entry.claim;
     done.decision_id = found->decision_id();
     store_->requests().ReplaceLater(mine.key, done, entry.revision);
-    return Recorded(found->decision_id(), caller, request_id);
+    return Recorded(found->decision_id(), caller, request_id, mine.claim.body_digest);
   }
   bool ours_idle = false;
   if (OwnerReplica(entry.claim.owner) == options_.replica) {
@@ -162,7 +189,8 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Resolve(const Ticket& mine,
 
 absl::StatusOr<Idempotency::Outcome> Idempotency::Recorded(const std::string& id,
                                                            const std::string& caller,
-                                                           const std::string& request_id) {
+                                                           const std::string& request_id,
+                                                           const std::string& body_digest) {
   absl::StatusOr<v1::DecisionRecord> record = store_->decisions().GetDecision(id);
   if (!record.ok() || !store_->decisions().Durable(id)) {
     return absl::UnavailableError(
@@ -170,7 +198,8 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Recorded(const std::string& id
                      ", which is not yet readable on this replica (retry)", record.ok() ? "" : ": ",
                      record.ok() ? "" : record.status().message()));
   }
-  if (record->request().request_id() != request_id || record->caller() != caller) {
+  if (record->request().request_id() != request_id || record->caller() != caller ||
+      RequestBodyDigest(record->request()) != body_digest) {
     return absl::InternalError(absl::StrCat("request_id: the request-id index names decision ", id,
                                             ", which answered another request"));
   }
@@ -179,7 +208,7 @@ absl::StatusOr<Idempotency::Outcome> Idempotency::Recorded(const std::string& id
 
 absl::StatusOr<std::optional<v1::DecisionRecord>> Idempotency::FindInChain(
     const std::string& owner, int64_t claimed_ms, const std::string& caller,
-    const std::string& request_id) {
+    const std::string& request_id, const std::string& body_digest) {
   const std::string replica = OwnerReplica(owner);
   std::unique_ptr<store::DecisionLog> other;
   const store::DecisionLog* chain = &store_->decisions();
@@ -189,20 +218,31 @@ absl::StatusOr<std::optional<v1::DecisionRecord>> Idempotency::FindInChain(
   }
   std::optional<v1::DecisionRecord> found;
   int read = 0;
+  bool truncated = false;
   absl::Status s = chain->ScanDecisions(0, /*reverse=*/true, [&](const v1::DecisionRecord& r) {
     if (absl::ToUnixMillis(absl::FromUnixSeconds(r.recorded_at().seconds()) +
                            absl::Nanoseconds(r.recorded_at().nanos())) < claimed_ms - kSkewMillis) {
       return false;
     }
-    if (r.request().request_id() == request_id && r.caller() == caller) {
+    // The same request only: the same id with the same caller and content.
+    if (r.request().request_id() == request_id && r.caller() == caller &&
+        RequestBodyDigest(r.request()) == body_digest) {
       found = r;
       return false;
     }
-    return ++read < kMaxScan;
+    if (++read < kMaxScan) return true;
+    truncated = true;
+    return false;
   });
   if (!s.ok() && s.code() != absl::StatusCode::kNotFound) {
     return absl::UnavailableError(absl::StrCat("request_id: the chain of replica ", replica,
                                                " could not be read (retry): ", s.message()));
+  }
+  if (!found.has_value() && truncated) {
+    // Not searched to the claim's time: unknown, not absent.
+    return absl::UnavailableError(
+        absl::StrCat("request_id: '", request_id, "': its earlier record was not found within ",
+                     kMaxScan, " records of replica ", replica, "; retry"));
   }
   return found;
 }

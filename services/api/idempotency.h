@@ -47,6 +47,9 @@ struct IdempotencyOptions {
   std::string replica = "local";              // the owner's replica id
 };
 
+// sha256 of the request's deterministic serialisation (map fields sorted).
+std::string RequestBodyDigest(const v1::ScreenRequest& request);
+
 class Idempotency {
  public:
   // REQUIRES: store and clock outlive this.
@@ -71,13 +74,17 @@ class Idempotency {
  private:
   absl::StatusOr<Outcome> Resolve(const Ticket& mine, store::RequestIndex::Entry entry,
                                   const std::string& caller, const std::string& request_id);
+  // Decision `id`, if readable and durable here and the record of this very
+  // request (id, caller and content digest).
   absl::StatusOr<Outcome> Recorded(const std::string& id, const std::string& caller,
-                                   const std::string& request_id);
-  // The owner's record for (caller, request_id) claimed at `claimed_ms`.
+                                   const std::string& request_id, const std::string& body_digest);
+  // The owner's record of this request (caller, request_id, content digest)
+  // claimed at `claimed_ms`; UNAVAILABLE if the search could not reach it.
   absl::StatusOr<std::optional<v1::DecisionRecord>> FindInChain(const std::string& owner,
                                                                 int64_t claimed_ms,
                                                                 const std::string& caller,
-                                                                const std::string& request_id);
+                                                                const std::string& request_id,
+                                                                const std::string& body_digest);
   absl::StatusOr<Outcome> TakeOver(const Ticket& mine, uint64_t revision);
   bool Expired(const store::RequestClaim& claim) const;
   std::string OwnerReplica(const std::string& owner) const;

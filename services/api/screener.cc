@@ -56,14 +56,15 @@ bool Screener::ClaimRequestId(const engine::ScreeningView& view,
                               std::string* response_bytes) const {
   (void)view;
   v1::ScreenRequest* request = (*record)->mutable_request();
-  // The claim names the request as received; validated before claiming.
-  const v1::ScreenRequest received = *request;
+  // Validated before claiming; the claim's digest is the normalised
+  // request's, the request its record will hold (so a record found in a
+  // chain can be checked to be this very request).
   if (absl::Status valid = NormalizeAndValidate(request); !valid.ok()) {
     (*done)(std::move(valid), std::move(*record));
     return true;
   }
   absl::StatusOr<Idempotency::Outcome> outcome =
-      idempotency_->Begin(scope.empty() ? caller : scope, caller, received);
+      idempotency_->Begin(scope.empty() ? caller : scope, caller, *request);
   if (!outcome.ok()) {
     (*done)(outcome.status(), std::move(*record));
     return true;

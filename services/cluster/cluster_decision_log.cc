@@ -196,6 +196,9 @@ void ClusterDecisionLog::AppendDecisionAsync(std::unique_ptr<v1::DecisionRecord>
       refused = absl::UnavailableError(reason_);
     }
   }
+  if (std::string why; refused.ok() && gate_ && !gate_(&why)) {
+    refused = absl::UnavailableError(why);
+  }
   if (!refused.ok()) {
     // Fail closed: nothing is recorded, nothing answered.
     done(std::move(refused), std::move(record));

@@ -68,6 +68,11 @@ class ClusterDecisionLog : public store::DecisionLog {
 
   // True while appends can be acknowledged by the log.
   bool healthy() const;
+  // Cluster mode: records (and so answers) only while `gate` holds, e.g.
+  // while the replica has applied the shared records (dispositions,
+  // locations) its answers depend on; else UNAVAILABLE with its reason.
+  // Set before the server takes calls.
+  void SetAppendGate(std::function<bool(std::string* why)> gate) { gate_ = std::move(gate); }
   // Why not (empty when healthy).
   std::string NotServingReason() const;
   // Stream position consumed into the local store.
@@ -179,6 +184,7 @@ class ClusterDecisionLog : public store::DecisionLog {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool healthy_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<bool(std::string* why)> gate_;  // set before serving, then read only
   std::string reason_ ABSL_GUARDED_BY(mu_) = "decision log: not yet synchronised";
   // The first local sequence that may be missing from the log (0: none).
   uint64_t resync_from_ ABSL_GUARDED_BY(mu_) = 0;

@@ -48,6 +48,9 @@ absl::Status ScreeningServer::StartCluster() {
       }));
   RETURN_IF_ERROR(StartSharedVersions());
   RETURN_IF_ERROR(StartSharedRecords());
+  // No answer from a replica that has not applied the shared records yet
+  // (a revocation not yet applied would leave a hit dismissed).
+  cluster_log_->SetAppendGate([this](std::string* why) { return SharedRecordsCaughtUp(why); });
   return StartRequestIndex();
 }
 

@@ -104,7 +104,12 @@ void ScreeningServer::StartSharedRecordConsumers() {
       [this, skip](const cluster::StreamMessage& m) {
         v1::Disposition d;
         if (!d.ParseFromString(m.data)) return skip(m);
-        RETURN_IF_ERROR(store_->dispositions().ApplyDisposition(std::move(d), m.sequence));
+        // Applied before (a retry after a failed reload): reload all the same,
+        // or the served set would miss it until the next disposition.
+        if (absl::Status a = store_->dispositions().ApplyDisposition(std::move(d), m.sequence);
+            !a.ok() && !absl::IsAlreadyExists(a)) {
+          return a;
+        }
         return dispositions_->Reload();
       });
   auto alert_position = store_->alerts().AppliedPosition();
@@ -149,6 +154,15 @@ void ScreeningServer::StopSharedRecords() {
   disposition_stream_->Stop();
   alert_stream_->Stop();
   admin_stream_->Stop();
+}
+
+bool ScreeningServer::SharedRecordsCaughtUp(std::string* reason) const {
+  if (location_log_ == nullptr) return true;
+  if (location_log_->caught_up() && disposition_stream_->caught_up()) return true;
+  *reason =
+      absl::StrCat("not serving: catching up with the ",
+                   location_log_->caught_up() ? "dispositions" : "locations", " stream (retry)");
+  return false;
 }
 
 // Caught up with every shared stream (the head as of start-up) and no

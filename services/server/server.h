@@ -167,6 +167,9 @@ class ScreeningServer {
   absl::Status StartSharedRecords();
   void StartSharedRecordConsumers();
   bool SharedRecordsReady(std::string* reason) const;
+  // Per call (atomics only): the streams answers depend on (locations,
+  // dispositions) are caught up with their heads as of start-up.
+  bool SharedRecordsCaughtUp(std::string* reason) const;
   absl::Status StartSharedStores();
   void RaiseAlertsLater(std::vector<v1::LocationReport> reports);
   void StopSharedRecords();

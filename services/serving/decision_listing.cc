@@ -25,6 +25,9 @@ namespace exportscreen::serving {
 namespace {
 
 constexpr char kMergedToken[] = "m1:";
+// A token names each chain at most once, and names only chains that exist:
+// no request can make a page read more chains than the store holds.
+constexpr size_t kMaxTokenChains = 256;
 
 int PageLimit(const v1::ListDecisionsRequest& request) {
   return request.limit() > 0 ? std::min(request.limit(), 1000) : 100;
@@ -50,6 +53,11 @@ absl::Status ParseMergedToken(const std::string& token, std::vector<ChainPage>* 
       return absl::InvalidArgumentError("page_token: malformed");
     }
     c.replica = std::string(kv[0]);
+    for (const ChainPage& seen : *chains) {
+      if (seen.replica == c.replica) return absl::InvalidArgumentError("page_token: malformed");
+    }
+    if (chains->size() == kMaxTokenChains)
+      return absl::InvalidArgumentError("page_token: malformed");
     chains->push_back(std::move(c));
   }
   return absl::OkStatus();
@@ -121,14 +129,20 @@ void MergePages(std::vector<ChainPage>* chains, int limit, v1::ListDecisionsResp
 absl::StatusOr<v1::ListDecisionsResponse> ListMerged(const store::EntityStore& store,
                                                      const v1::ListDecisionsRequest& request) {
   std::vector<ChainPage> chains;
+  ASSIGN_OR_RETURN(std::vector<std::string> others, store.replica_decisions().Replicas());
   if (request.page_token().empty()) {
-    ASSIGN_OR_RETURN(std::vector<std::string> others, store.replica_decisions().Replicas());
     chains.emplace_back().replica = store.replica_id();
     for (std::string& r : others) {
       if (r != store.replica_id()) chains.emplace_back().replica = std::move(r);
     }
   } else {
     RETURN_IF_ERROR(ParseMergedToken(request.page_token(), &chains));
+    for (const ChainPage& c : chains) {
+      if (c.replica != store.replica_id() &&
+          std::find(others.begin(), others.end(), c.replica) == others.end()) {
+        return absl::InvalidArgumentError("page_token: names no replica chain held here");
+      }
+    }
   }
   if (!request.replica().empty()) {
     if (!store::IsValidReplicaId(request.replica())) {

@@ -115,7 +115,8 @@ absl::Status AlertStore::ApplyAlert(v1::Alert alert, bool ack, uint64_t sequence
   bool raised = false;
   if (ack) {
     uint64_t target = 0;
-    if (absl::SimpleHexAtoi(absl::string_view(alert.alert_id()).substr(1), &target)) {
+    const absl::string_view id = alert.alert_id();
+    if (id.size() > 1 && absl::SimpleHexAtoi(id.substr(1), &target)) {
       absl::StatusOr<v1::Alert> a = GetAlert(target);
       if (a.ok() && !a->acknowledged()) {
         SetAcknowledged(&*a, alert.acknowledged_by(),

@@ -88,7 +88,8 @@ TEST_F(ClusterListingTest, OneReplicaFiltersAndMalformedInput) {
   v1::ListDecisionsRequest review;
   review.add_decisions(v1::DECISION_REVIEW);
   EXPECT_EQ(AllPages(*store_, review, &pages), (std::vector<std::string>{"r2-D0000000000000002"}));
-  for (const char* token : {"17", "m1:r1", "m1:r1=0", "m1:R1=3", "m1:r1=x", "x1:r1=3"}) {
+  for (const char* token :
+       {"17", "m1:r1", "m1:r1=0", "m1:R1=3", "m1:r1=x", "x1:r1=3", "m1:r1=3,r1=2", "m1:r9=3"}) {
     v1::ListDecisionsRequest bad;
     bad.set_page_token(token);
     auto got = ListDecisions(*store_, bad);
