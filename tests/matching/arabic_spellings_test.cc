@@ -5,6 +5,7 @@
 // assimilated in the Latin form, French / Maghrebi spellings, Urdu letters.
 // Every hit that rests on these equivalences is REVIEW only, and a name
 // found before is still found (fail closed).
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -75,10 +76,11 @@ std::unique_ptr<const NameIndex> Build(const std::vector<std::string>& names) {
   return built.ok() ? std::move(*built) : nullptr;
 }
 
-// The hit for `ordinal` among the hits of `query` at the review threshold.
-const NameHit* Find(const std::vector<NameHit>& hits, uint32_t ordinal) {
+// The hit for `ordinal` among `hits` (a copy: `hits` is usually the
+// temporary result of Match), or null.
+std::shared_ptr<const NameHit> Find(const std::vector<NameHit>& hits, uint32_t ordinal) {
   for (const NameHit& h : hits) {
-    if (h.ordinal == ordinal) return &h;
+    if (h.ordinal == ordinal) return std::make_shared<const NameHit>(h);
   }
   return nullptr;
 }
@@ -125,7 +127,7 @@ TEST_P(ArabicSpellingEntryTest, Applies) {
     ASSERT_FALSE(letter.empty()) << "no Arabic letter for " << e.from << " in this test";
     auto index = Build({absl::StrCat("BA", absl::AsciiStrToUpper(e.to), "IR NADIR")});
     ASSERT_NE(index, nullptr);
-    const NameHit* h = Find(
+    std::shared_ptr<const NameHit> h = Find(
         Match(*index, absl::StrCat("\u0628", letter, "\u064a\u0631 \u0646\u0627\u062f\u0631")), 0);
     ASSERT_NE(h, nullptr) << e.to;
     EXPECT_TRUE(h->review_only);
@@ -156,10 +158,10 @@ TEST(ArabicWholeSkeletonTest, ShortSkeletonOfSeveralWords) {
   auto index =
       Build({"NURULLAH AMIN", "TARIQ AZIZ", "JAVIER NENOS REA", "INNODRIVE LLC", "SIMON REVIVO"});
   ASSERT_NE(index, nullptr);
-  const NameHit* h = Find(Match(*index,
-                                "\u0646\u0648\u0631 \u0627\u0644\u0644\u0647 "
-                                "\u0627\u0645\u064a\u0646"),
-                          0);
+  std::shared_ptr<const NameHit> h = Find(Match(*index,
+                                                "\u0646\u0648\u0631 \u0627\u0644\u0644\u0647 "
+                                                "\u0627\u0645\u064a\u0646"),
+                                          0);
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(h->review_only);
   EXPECT_FALSE(h->exact);
@@ -210,7 +212,7 @@ TEST(ArabicWholeSkeletonTest, ArticleAssimilated) {
              "\u062e\u0627\u0644\u062f",
              1},
         Case{"\u0632\u0643\u0631\u064a\u0627 \u0627\u0644\u0635\u0628\u0627\u0631", 2}}) {
-    const NameHit* h = Find(Match(*index, c.query), c.ordinal);
+    std::shared_ptr<const NameHit> h = Find(Match(*index, c.query), c.ordinal);
     ASSERT_NE(h, nullptr) << c.query;
     EXPECT_TRUE(h->review_only) << c.query;
   }
@@ -240,14 +242,14 @@ TEST(ArabicWholeSkeletonTest, FrenchSpellings) {
              "\u0639\u0644\u0648\u0634",
              1},
         Case{"\u062c\u0645\u0627\u0644 \u0644\u0648\u0646\u064a\u0633\u064a", 2}}) {
-    const NameHit* h = Find(Match(*index, c.query), c.ordinal);
+    std::shared_ptr<const NameHit> h = Find(Match(*index, c.query), c.ordinal);
     ASSERT_NE(h, nullptr) << c.query;
     EXPECT_TRUE(h->review_only) << c.query;
   }
   EXPECT_EQ(Find(Match(*index, "\u0641\u064a\u0635\u0644 \u0628\u0648\u0632\u064a\u062f"), 0),
             nullptr);
   // Fail closed: the Latin names themselves are still exact, not review-only.
-  const NameHit* h = Find(Match(*index, "FAYCAL BOUGHANEMI"), 0);
+  std::shared_ptr<const NameHit> h = Find(Match(*index, "FAYCAL BOUGHANEMI"), 0);
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(h->exact);
   EXPECT_FALSE(h->review_only);
@@ -257,7 +259,7 @@ TEST(ArabicWholeSkeletonTest, FrenchSpellings) {
 TEST(ArabicWholeSkeletonTest, UrduLetters) {
   auto index = Build({"SANAULLAH GHAFARI"});
   ASSERT_NE(index, nullptr);
-  const NameHit* h = Find(
+  std::shared_ptr<const NameHit> h = Find(
       Match(*index,
             "\u062b\u0646\u0627\u0621 \u0627\u0644\u0644\u06c1 \u063a\u0641\u0627\u0631\u06cc"),
       0);
