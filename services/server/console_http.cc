@@ -21,6 +21,7 @@
 #include "services/common/proto_time.h"
 #include "services/server/console_util.h"
 #include "services/server/static_files.h"
+#include "services/serving/decision_counts.h"
 #include "services/serving/operations.h"
 
 namespace exportscreen::server {
@@ -165,6 +166,7 @@ struct ConsoleApi::Impl {
   const api::Authorizer* authorizer;
   const serving::SnapshotManager* manager;
   StaticFiles static_files;
+  mutable serving::DecisionCounts counts_cache;
   std::set<std::string> hosts;  // lower case
   bool tls = false;
 
@@ -231,36 +233,20 @@ struct ConsoleApi::Impl {
     SendMessage(res, out);
   }
 
-  // Decisions per class under the filters (not the class filter), newest
-  // first, for at most 3 s of scanning (then "complete": false).
+  // Decisions per class under the filters (not the class filter), over
+  // every chain the store holds (all replicas' in cluster mode), for at most
+  // 3 s of scanning (then "complete": false). Kept per filter: a repeated
+  // count reads only the decisions recorded since (decision_counts.h).
   void Counts(const httplib::Request& req, httplib::Response& res) const {
     Filter f;
     if (!ParseFilter(req, res, &f)) return;
-    // The same filter as ListDecisions (classes aside: they are counted),
-    // over every chain the store holds (all replicas' in cluster mode).
-    const serving::DecisionFilter filter(f.request);
-    int64_t counts[5] = {0, 0, 0, 0, 0};
-    int64_t scanned = 0;
-    bool complete = true;
     const absl::Time start = absl::Now();
-    absl::Status s = serving::ScanAllChains(*manager->store(), [&](const v1::DecisionRecord& r) {
-      if ((++scanned & 1023) == 0 && absl::Now() - start > absl::Seconds(3)) {
-        complete = false;
-        return serving::ScanStep::kStop;
-      }
-      switch (filter.Check(r, /*ignore_classes=*/true)) {
-        case serving::DecisionFilter::Verdict::kOlder:
-          return serving::ScanStep::kNextChain;
-        case serving::DecisionFilter::Verdict::kSkip:
-          return serving::ScanStep::kNext;
-        case serving::DecisionFilter::Verdict::kMatch:
-          break;
-      }
-      const int d = r.response().decision();
-      if (d >= 0 && d < 5) ++counts[d];
-      return serving::ScanStep::kNext;
-    });
-    if (!s.ok()) return SendStatus(res, s);
+    absl::StatusOr<serving::DecisionCountsResult> r =
+        counts_cache.Count(*manager->store(), f.request, absl::Seconds(3));
+    if (!r.ok()) return SendStatus(res, r.status());
+    const auto& counts = r->counts;
+    const int64_t scanned = r->scanned;
+    const bool complete = r->complete;
     std::string body = "{\"counts\":{";
     for (int d = 1; d < 5; ++d) {
       absl::StrAppend(&body, d > 1 ? "," : "", JsonQuote(v1::Decision_Name(d)), ":", counts[d]);

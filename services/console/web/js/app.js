@@ -186,7 +186,7 @@ async function pageQueue(q, me = Promise.resolve(true)) {
   // Counts per class come after the page (they scan the range).
   api(`decisions/counts?${queueParams(q)}`).then((c) => {
     const parts = Object.entries(c.counts).map(([k, v]) => h('span', { class: 'c' }, badge(k), ` ${v}`));
-    clear(counts).append(...parts, h('span', { class: 'muted small' }, c.complete ? `(${c.scanned} scanned)` : `(first ${c.scanned} scanned; narrow the time range for exact counts)`));
+    clear(counts).append(...parts, h('span', { class: 'muted small' }, c.complete ? '(exact counts)' : `(first ${c.scanned} scanned; narrow the time range for exact counts)`));
   }).catch((e) => { clear(counts).append(h('span', { class: 'muted small' }, `Counts unavailable: ${e.message}`)); });
 }
 
