@@ -25,14 +25,14 @@ PACKAGES=(
   python3 python3-yaml openssl iso-codes
   chromium chromium-driver python3-selenium
   clang libclang-rt-14-dev clang-format
-  nats-server libnats-dev
+  nats-server libnats-dev libzstd-dev
 )
 if [ "${1:-}" = "--build-only" ]; then
   PACKAGES=(
     cmake ninja-build g++ pkg-config
     libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
     libabsl-dev librocksdb-dev libicu-dev libssl-dev libexpat1-dev
-    libcpp-httplib-dev libnats-dev python3 iso-codes
+    libcpp-httplib-dev libnats-dev libzstd-dev python3 iso-codes
   )
 elif [ -n "${1:-}" ]; then
   echo "usage: tools/install-deps.sh [--build-only]" >&2

@@ -12,6 +12,7 @@
 #include "services/common/logging.h"
 #include "services/common/metrics.h"
 #include "services/common/status_macros.h"
+#include "services/cluster/decision_batch.h"
 #include "services/store/decision_envelope.h"
 #include "services/store/key_codec.h"
 
@@ -271,32 +272,51 @@ void ClusterDecisionLog::PublisherLoop() {
 }
 
 void ClusterDecisionLog::PublishGroup(std::vector<Pending>* group) {
+  // The group as batch messages (decision_batch.h) of at most
+  // options_.max_batch_bytes each, message id "<first id>+<count>".
+  struct Message {
+    std::string id;
+    size_t begin = 0, end = 0;  // records [begin, end) of the group
+  };
+  std::vector<Message> messages;
+  for (size_t i = 0, bytes = 0; i < group->size(); ++i) {
+    const size_t size = (*group)[i].envelope.size() + 5;
+    if (messages.empty() || bytes + size > options_.max_batch_bytes) {
+      messages.push_back({"", i, i});
+      bytes = 0;
+    }
+    bytes += size;
+    messages.back().end = i + 1;
+  }
+  for (Message& m : messages) {
+    m.id = absl::StrCat((*group)[m.begin].record->decision_id(), "+", m.end - m.begin);
+  }
   {
     absl::MutexLock g(&group_mu_);
     group_ = group;
     answered_ = 0;
+    group_messages_ = messages.size();
     group_index_.clear();
-    for (size_t i = 0; i < group->size(); ++i) {
-      group_index_[(*group)[i].record->decision_id()] = i;
-    }
+    for (const Message& m : messages) group_index_[m.id] = {m.begin, m.end};
   }
   const int64_t wait_ms = absl::ToInt64Milliseconds(options_.ack_timeout);
-  for (Pending& p : *group) {
+  std::string payload, raw;
+  std::vector<absl::string_view> envelopes;
+  for (const Message& m : messages) {
+    envelopes.clear();
+    for (size_t i = m.begin; i < m.end; ++i) envelopes.push_back((*group)[i].envelope);
+    EncodeDecisionBatch(envelopes, &payload, &raw);
     natsMsg* msg = nullptr;
-    natsStatus s = natsMsg_Create(&msg, subject_.c_str(), nullptr, p.envelope.data(),
-                                  static_cast<int>(p.envelope.size()));
+    natsStatus s = natsMsg_Create(&msg, subject_.c_str(), nullptr, payload.data(),
+                                  static_cast<int>(payload.size()));
     jsPubOptions po;
     jsPubOptions_Init(&po);
-    po.MsgId = p.record->decision_id().c_str();
+    po.MsgId = m.id.c_str();
     po.MaxWait = wait_ms;
     if (s == NATS_OK) s = js_PublishMsgAsync(publish_js_, &msg, &po);
     if (s != NATS_OK) {
       if (msg != nullptr) natsMsg_Destroy(msg);
-      absl::MutexLock g(&group_mu_);
-      if (p.error.empty() && !p.acked) {
-        p.error = std::string(NatsError("publish", s).message());
-        ++answered_;
-      }
+      AnswerMessage(m.id, false, std::string(NatsError("publish", s).message()));
     }
   }
   jsPubOptions co;
@@ -342,16 +362,23 @@ void ClusterDecisionLog::PublishGroup(std::vector<Pending>* group) {
 }
 
 void ClusterDecisionLog::Acked(absl::string_view msg_id, bool ok, const std::string& error) {
+  AnswerMessage(msg_id, ok, error);
+}
+
+void ClusterDecisionLog::AnswerMessage(absl::string_view msg_id, bool ok,
+                                       const std::string& error) {
   absl::MutexLock g(&group_mu_);
   if (group_ == nullptr) return;
   auto it = group_index_.find(msg_id);
-  if (it == group_index_.end()) return;
-  Pending& p = (*group_)[it->second];
-  if (p.acked || !p.error.empty()) return;
-  if (ok) {
-    p.acked = true;
-  } else {
-    p.error = error.empty() ? "publish failed" : error;
+  if (it == group_index_.end() || it->second.answered) return;
+  it->second.answered = true;
+  for (size_t i = it->second.begin; i < it->second.end; ++i) {
+    Pending& p = (*group_)[i];
+    if (ok) {
+      p.acked = true;
+    } else {
+      p.error = error.empty() ? "publish failed" : error;
+    }
   }
   ++answered_;
 }
@@ -460,11 +487,20 @@ absl::StatusOr<uint64_t> ClusterDecisionLog::LastPublishedSequence() {
   natsStatus s = js_GetLastMsg(&msg, sync_js_, kStream, subject_.c_str(), nullptr, &err);
   if (s == NATS_NOT_FOUND || err == JSNoMessageFoundErr) return 0;
   if (s != NATS_OK) return NatsError("last message of " + subject_, s, err);
-  auto decoded = store::DecodeStoredDecision(
-      absl::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))));
-  uint64_t seq = decoded.ok() ? decoded->record_sequence : 0;
+  // A batch's last envelope is the newest record it holds.
+  std::string storage;
+  auto envelopes = DecodeDecisionMessage(
+      absl::string_view(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg))),
+      &storage);
+  uint64_t seq = 0;
+  bool decoded = false;
+  if (envelopes.ok()) {
+    absl::StatusOr<store::StoredDecision> last = store::DecodeStoredDecision(envelopes->back());
+    decoded = last.ok();
+    if (decoded) seq = last->record_sequence;
+  }
   natsMsg_Destroy(msg);
-  if (!decoded.ok())
+  if (!decoded)
     return absl::DataLossError("the log's last decision of this replica does not decode");
   return seq;
 }
@@ -480,12 +516,23 @@ void ClusterDecisionLog::Consume(absl::string_view subject, absl::string_view da
                                  uint64_t stream_sequence) {
   const absl::string_view replica = absl::StripPrefix(subject, kSubjectPrefix);
   if (replica != options_.replica_id) {
-    store::ReplicaDecisionStore::Entry e;
-    e.replica = std::string(replica);
-    e.envelope = std::string(data);
-    auto decoded = store::DecodeStoredDecision(e.envelope);
-    e.sequence = decoded.ok() ? decoded->record_sequence : 0;
-    if (absl::Status s = replicas_->Put({e}, stream_sequence); !s.ok()) {
+    std::string storage;
+    absl::StatusOr<std::vector<absl::string_view>> envelopes =
+        DecodeDecisionMessage(data, &storage);
+    absl::Status s = envelopes.status();
+    if (s.ok()) {
+      std::vector<store::ReplicaDecisionStore::Entry> entries(envelopes->size());
+      for (size_t i = 0; i < entries.size(); ++i) {
+        store::ReplicaDecisionStore::Entry& e = entries[i];
+        e.replica = std::string(replica);
+        e.envelope = std::string((*envelopes)[i]);
+        auto decoded = store::DecodeStoredDecision(e.envelope);
+        e.sequence = decoded.ok() ? decoded->record_sequence : 0;
+      }
+      // One write for the whole message (with the stream position).
+      s = replicas_->Put(entries, stream_sequence);
+    }
+    if (!s.ok()) {
       // A record that fails its digest check is not stored (and logged).
       ES_LOG_WARNING_RATE_LIMITED("cluster: decisions stream sequence ", stream_sequence,
                                   " not stored: ", s.ToString());

@@ -3,18 +3,19 @@
 //
 // Appends go to the replica's own RocksDB chain first (sequence, id
 // "<replica>-D<16 hex>", hash chain: the chain is per replica), then a
-// publisher thread publishes each record's envelope on subject
-// "decisions.<replica>" of stream `decisions` (message id = decision id, so
-// a republished record is deduplicated) and waits for JetStream's acks,
-// a whole group at a time (the group commit of the RocksDB recorder, on
-// the log). `done` runs with OK only after the ack; without one (timeout,
-// error, connection lost) it runs with UNAVAILABLE and the log turns
-// unhealthy: appends are refused (UNAVAILABLE, nothing recorded) until a
-// resync has republished every local record from the first unacknowledged
-// one and JetStream answers again. The local chain is thus the outbox: a
-// record is never answered without being in the log, and a record that was
-// written locally but not acknowledged reaches the log at the next resync
-// (also at start-up, after a crash).
+// publisher thread publishes the records' envelopes on subject
+// "decisions.<replica>" of stream `decisions`, the queued group in batch
+// messages (decision_batch.h; message id "<first decision id>+<count>"),
+// and waits for JetStream's acks, a whole group at a time (the group commit
+// of the RocksDB recorder, on the log): one Raft entry, one ack and one
+// consumer write per message, not per decision. `done` runs with OK only after the ack; without one
+// (timeout, error, connection lost) it runs with UNAVAILABLE and the log turns unhealthy: appends
+// are refused (UNAVAILABLE, nothing recorded) until a resync has republished every local record
+// from the first unacknowledged one (one message per record, message id = its decision id: a record
+// whose batch was stored but not acknowledged is then in the stream twice, and consumers store it
+// once) and JetStream answers again. The local chain is thus the outbox: a record is never answered
+// without being in the log, and a record that was written locally but not acknowledged reaches the
+// log at the next resync (also at start-up, after a crash).
 //
 // A consumer stores every other replica's record (digest-checked) in the
 // replica decision store, so GetDecision of any replica's id works on every
@@ -52,6 +53,9 @@ struct ClusterOptions {
   absl::Duration ack_timeout = absl::Seconds(2);
   absl::Duration connect_timeout = absl::Seconds(15);
   size_t max_group = 512;  // records per publish group
+  // A group goes out as batch messages of at most this many bytes
+  // (decision_batch.h; NATS's default max_payload is 1 MiB).
+  size_t max_batch_bytes = 256 * 1024;
 };
 
 class ClusterDecisionLog : public store::DecisionLog {
@@ -165,8 +169,10 @@ class ClusterDecisionLog : public store::DecisionLog {
     return stopping_ || !queue_.empty();
   }
   bool GroupAnswered() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(group_mu_) {
-    return group_ == nullptr || answered_ >= group_->size();
+    return group_ == nullptr || answered_ >= group_messages_;
   }
+  // The ack (or the failure) of one batch message: marks its records.
+  void AnswerMessage(absl::string_view msg_id, bool ok, const std::string& error);
 
   std::unique_ptr<store::DecisionLog> local_;
   const store::ReplicaDecisionStore* replicas_;
@@ -192,7 +198,13 @@ class ClusterDecisionLog : public store::DecisionLog {
 
   absl::Mutex group_mu_;
   std::vector<Pending>* group_ ABSL_GUARDED_BY(group_mu_) = nullptr;
-  absl::flat_hash_map<std::string, size_t> group_index_ ABSL_GUARDED_BY(group_mu_);
+  struct MessageRange {
+    size_t begin = 0, end = 0;  // records of the group
+    bool answered = false;
+  };
+  // The group's messages by message id; how many there are and answered.
+  absl::flat_hash_map<std::string, MessageRange> group_index_ ABSL_GUARDED_BY(group_mu_);
+  size_t group_messages_ ABSL_GUARDED_BY(group_mu_) = 0;
   size_t answered_ ABSL_GUARDED_BY(group_mu_) = 0;
 
   std::atomic<uint64_t> consumed_{0};
