@@ -52,6 +52,7 @@ class LocationLog {
   void Stop() { stream_->Stop(); }
   bool caught_up() const { return stream_->caught_up(); }
   std::string error() const { return stream_->error(); }
+  bool stuck() const { return stream_->stuck(); }
   uint64_t consumed() const { return stream_->consumed(); }
   absl::StatusOr<uint64_t> Head() const { return stream_->Head(); }
 

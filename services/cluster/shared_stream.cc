@@ -146,11 +146,13 @@ void SharedStream::Deliver(StreamMessage msg) {
   if (!s.ok() && !absl::IsAlreadyExists(s)) {
     failed_ = true;
     error_ = absl::StrCat(name_, " stream sequence ", msg.sequence, " not applied: ", s.ToString());
+    stuck_.store(true);
     ES_LOG_WARNING("cluster: ", error_, " (retrying)");
     return;
   }
   error_.clear();
   consumed_.store(msg.sequence);
+  stuck_.store(false);
 }
 
 absl::Status SharedStream::Subscribe() {

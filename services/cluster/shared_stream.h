@@ -88,6 +88,8 @@ class SharedStream {
   bool caught_up() const { return started_.load() && consumed_.load() >= start_head_.load(); }
   // Why the consumer is stuck ("" if it is not).
   std::string error() const;
+  // Stuck at a message it could not apply (atomic: for every call).
+  bool stuck() const { return stuck_.load(); }
   absl::StatusOr<uint64_t> Head() const;
   const std::string& name() const { return name_; }
   // This replica's subject tail (its id).
@@ -121,6 +123,7 @@ class SharedStream {
   std::atomic<uint64_t> consumed_{0};
   std::atomic<uint64_t> start_head_{0};
   std::atomic<bool> started_{false};
+  std::atomic<bool> stuck_{false};  // error_ is set
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> msg_counter_{0};
   std::thread watcher_;

@@ -158,11 +158,22 @@ void ScreeningServer::StopSharedRecords() {
 
 bool ScreeningServer::SharedRecordsCaughtUp(std::string* reason) const {
   if (location_log_ == nullptr) return true;
-  if (location_log_->caught_up() && disposition_stream_->caught_up()) return true;
-  *reason =
-      absl::StrCat("not serving: catching up with the ",
-                   location_log_->caught_up() ? "dispositions" : "locations", " stream (retry)");
-  return false;
+  if (!location_log_->caught_up() || !disposition_stream_->caught_up()) {
+    *reason =
+        absl::StrCat("not serving: catching up with the ",
+                     location_log_->caught_up() ? "dispositions" : "locations", " stream (retry)");
+    return false;
+  }
+  // Caught up once, but a message it cannot apply stops a consumer there:
+  // answers would then miss the locations or dispositions after it.
+  if (location_log_->stuck() || disposition_stream_->stuck()) {
+    *reason = absl::StrCat("not serving: ",
+                           location_log_->stuck() ? location_log_->error()
+                                                  : disposition_stream_->error(),
+                           " (retry)");
+    return false;
+  }
+  return true;
 }
 
 // Caught up with every shared stream (the head as of start-up) and no
