@@ -167,10 +167,9 @@ bool ScreeningServer::SharedRecordsCaughtUp(std::string* reason) const {
   // Caught up once, but a message it cannot apply stops a consumer there:
   // answers would then miss the locations or dispositions after it.
   if (location_log_->stuck() || disposition_stream_->stuck()) {
-    *reason = absl::StrCat("not serving: ",
-                           location_log_->stuck() ? location_log_->error()
-                                                  : disposition_stream_->error(),
-                           " (retry)");
+    *reason = absl::StrCat(
+        "not serving: ",
+        location_log_->stuck() ? location_log_->error() : disposition_stream_->error(), " (retry)");
     return false;
   }
   return true;
