@@ -10,6 +10,8 @@
 #   tools/cluster.sh start [N]        start in the background and return
 #   tools/cluster.sh stop             stop what `start` started
 #   tools/cluster.sh nats I|replica I (re)start one NATS node (1-3) or replica
+#                                     (replica I --no-wait: do not wait
+#                                     until it is SERVING)
 #   tools/cluster.sh env              print the addresses (shell variables)
 #
 # Environment: CLUSTER_DIR (state: store dirs, logs, pids, cluster.env;
@@ -180,7 +182,8 @@ case "$cmd" in
     ;;
   replica)
     CLUSTER_DIR=${CLUSTER_DIR:-/tmp/exportscreen-cluster}
-    load_env; start_replica "${2:?replica number}"; wait_replica "$2"
+    load_env; start_replica "${2:?replica number}"
+    [ "${3:-}" = "--no-wait" ] || wait_replica "$2"
     ;;
   env)
     CLUSTER_DIR=${CLUSTER_DIR:-/tmp/exportscreen-cluster}

@@ -68,6 +68,19 @@ std::string SharedStream::error() const {
   return error_;
 }
 
+void SharedStream::Diverged(uint64_t head, uint64_t applied) {
+  absl::MutexLock lock(&mu_);
+  if (diverged_.load()) return;
+  failed_ = true;
+  error_ = absl::StrCat(name_, " stream holds messages up to sequence ", head,
+                        " but this replica applied up to ", applied,
+                        ": the stream was recreated or lost (restore it from a backup, or start "
+                        "this replica on a new store)");
+  ES_LOG_ERROR("cluster: ", error_);
+  diverged_.store(true);
+  stuck_.store(true);
+}
+
 absl::StatusOr<PublishAck> SharedStream::Publish(const std::string& subject_tail,
                                                  const std::string& msg_id,
                                                  const std::string& data) {
@@ -120,6 +133,7 @@ void SharedStream::Start(uint64_t position, Apply apply) {
   absl::StatusOr<uint64_t> head = Head();
   // Unknown head (NATS down): caught up only once it is known (WatchLoop).
   start_head_.store(head.ok() ? *head : UINT64_MAX);
+  if (head.ok() && *head < position) Diverged(*head, position);
   if (absl::Status s = Subscribe(); !s.ok()) {
     ES_LOG_WARNING("cluster: ", name_, " consumer not started (retrying): ", s.ToString());
   }
@@ -137,7 +151,9 @@ bool SharedStream::WaitApplied(uint64_t sequence, absl::Duration timeout) const 
 
 void SharedStream::Deliver(StreamMessage msg) {
   absl::MutexLock lock(&mu_);
-  if (stopped_ || failed_ || msg.sequence <= consumed_.load()) return;  // or a redelivery
+  if (stopped_ || failed_ || diverged_.load() || msg.sequence <= consumed_.load()) {
+    return;  // or a redelivery
+  }
   // The streams are never trimmed: their sequences have no gaps. A gap is
   // an old subscription's message after a resubscription: not applied.
   absl::Status s = msg.sequence == consumed_.load() + 1
@@ -152,7 +168,7 @@ void SharedStream::Deliver(StreamMessage msg) {
   }
   error_.clear();
   consumed_.store(msg.sequence);
-  stuck_.store(false);
+  if (!diverged_.load()) stuck_.store(false);
 }
 
 absl::Status SharedStream::Subscribe() {
@@ -178,6 +194,11 @@ void SharedStream::WatchLoop() {
     absl::StatusOr<uint64_t> head = Head();
     if (head.ok() && start_head_.load() == UINT64_MAX) start_head_.store(*head);
     const uint64_t consumed = consumed_.load();
+    if (head.ok() && *head < consumed) {
+      Diverged(*head, consumed);
+      continue;
+    }
+    if (diverged_.load()) continue;  // for good: a person must act
     bool failed;
     {
       absl::MutexLock lock(&mu_);

@@ -11,8 +11,11 @@
 // the store cannot apply stops the consumer at that position (error()
 // says why) and it is retried, by resubscribing from there, every second;
 // a consumer that stalls (the stream ahead, nothing delivered) is
-// resubscribed the same way. Publishes carry a message id: JetStream drops
-// a second publish of the same id within the duplicates window (2 min).
+// resubscribed the same way. A stream whose head is below what the replica
+// applied (recreated or lost, e.g. NATS storage wiped) stops the consumer
+// for good: its new messages would reuse sequences already applied.
+// Publishes carry a message id: JetStream drops a second publish of the
+// same id within the duplicates window (2 min).
 // Thread-safe.
 #ifndef EXPORTSCREEN_SERVICES_CLUSTER_SHARED_STREAM_H_
 #define EXPORTSCREEN_SERVICES_CLUSTER_SHARED_STREAM_H_
@@ -90,6 +93,8 @@ class SharedStream {
   std::string error() const;
   // Stuck at a message it could not apply (atomic: for every call).
   bool stuck() const { return stuck_.load(); }
+  // The stream was recreated or lost below what this replica applied.
+  bool diverged() const { return diverged_.load(); }
   absl::StatusOr<uint64_t> Head() const;
   const std::string& name() const { return name_; }
   // This replica's subject tail (its id).
@@ -107,6 +112,10 @@ class SharedStream {
         ack_timeout_(ack_timeout) {}
   absl::Status Subscribe();
   void WatchLoop();
+  // The stream's head is below the position this replica applied: it was
+  // recreated or lost, and its new messages would be taken for ones
+  // already applied. Stuck for good (error() says so), until restarted.
+  void Diverged(uint64_t head, uint64_t applied);
 
   NatsClient* const nats_;
   const std::string name_;
@@ -123,7 +132,8 @@ class SharedStream {
   std::atomic<uint64_t> consumed_{0};
   std::atomic<uint64_t> start_head_{0};
   std::atomic<bool> started_{false};
-  std::atomic<bool> stuck_{false};  // error_ is set
+  std::atomic<bool> stuck_{false};     // error_ is set
+  std::atomic<bool> diverged_{false};  // the stream is behind what was applied
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> msg_counter_{0};
   std::thread watcher_;

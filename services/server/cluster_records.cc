@@ -175,27 +175,34 @@ bool ScreeningServer::SharedRecordsCaughtUp(std::string* reason) const {
   return true;
 }
 
-// Caught up with every shared stream (the head as of start-up) and no
-// message stuck; else `*reason` says which.
+// Caught up with every shared stream (the head as of start-up), no stream
+// lost (recreated below what was applied), and the streams answers depend
+// on (locations, dispositions) not stuck at a message; else `*reason` says
+// which.
 bool ScreeningServer::SharedRecordsReady(std::string* reason) const {
   if (location_log_ == nullptr) return true;
   struct Stream {
     const char* name;
     bool caught_up;
+    bool blocked;  // stuck (answers depend on it) or lost
     uint64_t consumed;
     std::string error;
   };
   const Stream streams[] = {
-      {"locations", location_log_->caught_up(), location_log_->consumed(), location_log_->error()},
-      {"dispositions", disposition_stream_->caught_up(), disposition_stream_->consumed(),
-       disposition_stream_->error()},
-      {"alerts", alert_stream_->caught_up(), alert_stream_->consumed(), alert_stream_->error()},
-      {"admin", admin_stream_->caught_up(), admin_stream_->consumed(), admin_stream_->error()}};
+      {"locations", location_log_->caught_up(), location_log_->stuck(), location_log_->consumed(),
+       location_log_->error()},
+      {"dispositions", disposition_stream_->caught_up(), disposition_stream_->stuck(),
+       disposition_stream_->consumed(), disposition_stream_->error()},
+      {"alerts", alert_stream_->caught_up(), alert_stream_->diverged(), alert_stream_->consumed(),
+       alert_stream_->error()},
+      {"admin", admin_stream_->caught_up(), admin_stream_->diverged(), admin_stream_->consumed(),
+       admin_stream_->error()}};
   for (const Stream& s : streams) {
-    if (s.caught_up) continue;
+    if (s.caught_up && !s.blocked) continue;
     if (reason != nullptr) {
-      *reason = absl::StrCat("catching up with the ", s.name, " stream (at ", s.consumed, ")",
-                             s.error.empty() ? "" : ": ", s.error);
+      *reason = s.blocked ? s.error
+                          : absl::StrCat("catching up with the ", s.name, " stream (at ",
+                                         s.consumed, ")", s.error.empty() ? "" : ": ", s.error);
     }
     return false;
   }

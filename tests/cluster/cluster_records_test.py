@@ -16,6 +16,7 @@ through JetStream streams, on a real loopback cluster (tools/cluster.sh).
 import contextlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -312,6 +313,28 @@ def scenario_shared_records():
                 fail(f"r{i} after a refused revocation: {len(log)} dispositions, want 3")
         print("all NATS nodes down: a revocation is UNAVAILABLE and stored on no replica",
               flush=True)
+        # NATS storage lost (all nodes wiped and restarted) and r1 restarted,
+        # which creates the streams afresh: they start again at sequence 1,
+        # below what every replica applied. No replica may take the new
+        # messages for ones it applied: each refuses Screen and is not
+        # SERVING, naming the lost stream.
+        for n in (1, 2, 3):
+            c.kill9(f"nats{n}")
+            shutil.rmtree(os.path.join(c.dir, f"nats{n}"), ignore_errors=True)
+        for n in (1, 2, 3):
+            c.script("nats", str(n))
+        c.kill9("r1")
+        c.script("replica", "1", "--no-wait")
+        for i in (1, 2, 3):
+            seen = {}
+            def refused(i=i, seen=seen):
+                resp, seen["err"] = screen(c.addr(i), ship)
+                return resp is None and "recreated or lost" in seen["err"]
+            wait_for(f"r{i} refusing Screen after the NATS storage was lost", refused, 60)
+            print(f"r{i}: {seen['err'].splitlines()[0][:240]}", flush=True)
+            if health(c.addr(i)) == "SERVING":
+                fail(f"r{i} SERVING on a lost dispositions stream")
+        print("NATS storage lost: every replica refuses Screen and is NOT_SERVING", flush=True)
 
 
 if __name__ == "__main__":
