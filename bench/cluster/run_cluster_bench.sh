@@ -7,7 +7,11 @@
 #   cluster3  all 3 replicas of that cluster, one es_loadgen each at once
 #             (calls/s summed, p99 the worst of the three).
 # At 1 call in flight the p50 difference cluster1 - embedded is the added
-# latency of waiting for JetStream's ack per decision.
+# latency of waiting for JetStream's ack per decision. cpu_us: CPU time per
+# answered call of everything serving it (embedded: the server; cluster:
+# the 3 replicas and the 3 NATS nodes together), from /proc/PID/stat over
+# the whole run (warm-up included, divided by the calls of the measured
+# part scaled to the whole run).
 # Usage: run_cluster_bench.sh [BUILD_DIR] [SOURCE_DIR]
 #   env: DURATION (5s), WARMUP (1s), INFLIGHT ("1 32"), SEED_LISTS (empty =
 #        the small hand-written seeds; seeds/lists = the real lists)
@@ -44,16 +48,34 @@ done
 bash "$SRC/tools/cluster.sh" start 3 >/dev/null
 source "$CLUSTER_DIR/cluster.env"
 
-printf "%-10s %8s %10s %8s %8s\n" server inflight calls_s p50_us p99_us
+# CPU seconds (user + system) of the given processes so far.
+cpu_s() {
+  local t=0 p
+  for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  awk -v t="$t" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
+}
+# CPU per call: cpu seconds since $2 over the run / (calls/s x run seconds).
+per_call() {  # CPU_NOW CPU_BEFORE CALLS_S
+  awk -v a="$1" -v b="$2" -v c="$3" -v s="$RUN_S" 'BEGIN { printf "%.0f", (a - b) * 1e6 / (c * s) }'
+}
+RUN_S=$(( ${DURATION%s} + ${WARMUP%s} ))
+CPIDS=$(cat "$CLUSTER_DIR"/nats*.pid "$CLUSTER_DIR"/r*.pid)
+
+printf "%-10s %8s %10s %8s %8s %8s\n" server inflight calls_s p50_us p99_us cpu_us
 for n in $INFLIGHT; do
+  t0=$(cpu_s $EPID)
   "$GEN" --server=127.0.0.1:$EPORT --inflight=$n --duration=$DURATION --warmup=$WARMUP \
     --label=embedded >"$W/e.out" 2>&1
   read -r c p50 p99 < <(result "$W/e.out")
-  printf "%-10s %8s %10s %8s %8s\n" embedded "$n" "$c" "$p50" "$p99"
+  printf "%-10s %8s %10s %8s %8s %8s\n" embedded "$n" "$c" "$p50" "$p99" \
+    "$(per_call "$(cpu_s $EPID)" "$t0" "$c")"
+  t0=$(cpu_s $CPIDS)
   "$GEN" --server=127.0.0.1:$REPLICA_PORT_1 --inflight=$n --duration=$DURATION \
     --warmup=$WARMUP --label=cluster1 >"$W/c1.out" 2>&1
   read -r c p50 p99 < <(result "$W/c1.out")
-  printf "%-10s %8s %10s %8s %8s\n" cluster1 "$n" "$c" "$p50" "$p99"
+  printf "%-10s %8s %10s %8s %8s %8s\n" cluster1 "$n" "$c" "$p50" "$p99" \
+    "$(per_call "$(cpu_s $CPIDS)" "$t0" "$c")"
+  t0=$(cpu_s $CPIDS)
   gens=()
   for i in 1 2 3; do
     pp="REPLICA_PORT_$i"
@@ -67,6 +89,7 @@ for n in $INFLIGHT; do
     read -r c p50 p99 < <(result "$W/c3-$i.out")
     total=$((total + c)); [ "$p99" -gt "$worst" ] && worst=$p99; p50s+="$p50 "
   done
-  printf "%-10s %8s %10s %8s %8s   (3 x %s in flight; p50s %s)\n" cluster3 "$n" "$total" "-" "$worst" "$n" "$p50s"
+  printf "%-10s %8s %10s %8s %8s %8s   (3 x %s in flight; p50s %s)\n" cluster3 "$n" "$total" "-" \
+    "$worst" "$(per_call "$(cpu_s $CPIDS)" "$t0" "$total")" "$n" "$p50s"
 done
 grep -h "es_load\|error" "$W"/*.out | grep -iv "^RESULT" | head -5 || true
