@@ -634,6 +634,11 @@ NameHit NameIndexImpl::MakeHit(const PartyQuery& query, const std::vector<QueryT
   h.exact = s.ns.exact;
   h.contained = s.ns.contained && s.ns.extra_query > 0;
   h.review_only = s.review_only;
+  if (norm.arabic_letters && !h.review_only) {
+    // Letters mapped by rules/arabic_spellings.tsv ("letter"): REVIEW.
+    h.review_only = true;
+    h.corroboration.push_back("review only: Urdu/Pashto letters read as Arabic letters");
+  }
   h.normalized_query = norm.Joined();
   for (uint32_t k = name_tok_off_[s.name]; k < name_tok_off_[s.name + 1]; ++k) {
     if (!h.normalized_listed.empty()) h.normalized_listed.push_back(' ');

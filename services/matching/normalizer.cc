@@ -498,6 +498,7 @@ void NormalizeName(absl::string_view raw, bool record_steps, NormalizedName* out
   out->steps.clear();
   out->transliterated = false;
   out->arabic = false;
+  out->arabic_letters = false;
   std::vector<std::string>* steps = &out->steps;
   raw = TruncateToLimit(raw, record_steps, steps);
   const bool ascii = IsAscii(raw);
@@ -505,7 +506,8 @@ void NormalizeName(absl::string_view raw, bool record_steps, NormalizedName* out
   std::string converted;
   absl::string_view text = raw;
   if (!ascii) {
-    converted = UnicodePath(raw, record_steps, steps, &had_han, &out->transliterated, &out->arabic);
+    converted = UnicodePath(raw, record_steps, steps, &had_han, &out->transliterated, &out->arabic,
+                            &out->arabic_letters);
     text = converted;
   }
   TokenizeResult tr = Tokenize(text);

@@ -58,6 +58,10 @@ struct NormalizedName {
   // short vowels ("hsyn" for Hussein), so the index also compares
   // consonant skeletons (ArabicSkeleton).
   bool arabic = false;
+  // Urdu, Pashto or Persian letters were read as the Arabic letters they
+  // are transliterated like (rules/arabic_spellings.tsv, "letter"): every
+  // match of the name is then REVIEW, never BLOCK.
+  bool arabic_letters = false;
   // Tokens joined by single spaces.
   std::string Joined() const;
   // Number of tokens that are not legal forms.

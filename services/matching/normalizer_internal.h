@@ -84,7 +84,7 @@ const absl::flat_hash_set<std::string>& CompanyWords();
 // Decodes, repairs, NFKC-normalises, folds and transliterates non-ASCII
 // input into a string the ASCII tokenizer understands. Sets *had_han.
 std::string UnicodePath(absl::string_view raw, bool record, std::vector<std::string>* steps,
-                        bool* had_han, bool* transliterated, bool* arabic);
+                        bool* had_han, bool* transliterated, bool* arabic, bool* arabic_letters);
 // Loads the ICU data and this thread's transliterators.
 void WarmUpTransliterators();
 

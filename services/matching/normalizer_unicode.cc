@@ -91,7 +91,8 @@ bool IsApostropheLike(UChar32 c) {
 
 // Urdu and Pashto letters that Any-Latin leaves as they are, replaced by
 // the Arabic letters they read as (rules/arabic_spellings.tsv, "letter").
-void MapArabicLetters(icu::UnicodeString* u, bool record, std::vector<std::string>* steps) {
+// Returns true if it replaced any.
+bool MapArabicLetters(icu::UnicodeString* u, bool record, std::vector<std::string>* steps) {
   const auto& letters = ArabicSpellingTable().letters;
   icu::UnicodeString mapped;
   bool changed = false;
@@ -107,9 +108,10 @@ void MapArabicLetters(icu::UnicodeString* u, bool record, std::vector<std::strin
     }
     mapped.append(c);
   }
-  if (!changed) return;
+  if (!changed) return false;
   *u = std::move(mapped);
   if (record) steps->push_back("arabic_letters");
+  return true;
 }
 
 }  // namespace
@@ -117,7 +119,7 @@ void MapArabicLetters(icu::UnicodeString* u, bool record, std::vector<std::strin
 // Decodes, repairs, NFKC-normalises, folds and transliterates non-ASCII
 // input into a string the ASCII tokenizer understands. Sets *had_han.
 std::string UnicodePath(absl::string_view raw, bool record, std::vector<std::string>* steps,
-                        bool* had_han, bool* transliterated, bool* arabic) {
+                        bool* had_han, bool* transliterated, bool* arabic, bool* arabic_letters) {
   icu::UnicodeString u;
   bool repaired = false;
   bool invisible = false;
@@ -189,7 +191,7 @@ std::string UnicodePath(absl::string_view raw, bool record, std::vector<std::str
       if (sc == USCRIPT_HAN) *had_han = true;
       if (sc == USCRIPT_ARABIC) *arabic = true;
     }
-    if (*arabic) MapArabicLetters(&u, record, steps);
+    if (*arabic && MapArabicLetters(&u, record, steps)) *arabic_letters = true;
     if (tr.any_latin != nullptr) {
       tr.any_latin->transliterate(u);
       *transliterated = true;

@@ -141,6 +141,19 @@ TEST_P(ArabicSpellingEntryTest, Applies) {
     const std::string ba = "\u0628", mim = "\u0645";
     EXPECT_EQ(Tokens(absl::StrCat(ba, Utf8(from), mim)), Tokens(absl::StrCat(ba, Utf8(to), mim)))
         << e.from;
+    // A match that rests on it is REVIEW, never BLOCK (the table's rule):
+    // the listed name written with the Arabic letter, queried with this one.
+    const std::string nadir = " \u0646\u0627\u062f\u0631";
+    auto index = Build({absl::StrCat(ba, Utf8(to), mim, nadir)});
+    ASSERT_NE(index, nullptr);
+    std::shared_ptr<const NameHit> same =
+        Find(Match(*index, absl::StrCat(ba, Utf8(to), mim, nadir)), 0);
+    ASSERT_NE(same, nullptr) << e.from;
+    EXPECT_FALSE(same->review_only) << e.from;
+    std::shared_ptr<const NameHit> h =
+        Find(Match(*index, absl::StrCat(ba, Utf8(from), mim, nadir)), 0);
+    ASSERT_NE(h, nullptr) << e.from;
+    EXPECT_TRUE(h->review_only) << e.from;
   }
 }
 
