@@ -476,6 +476,7 @@ absl::Status ScreeningServer::Load() {
 
 void ScreeningServer::MaintenanceLoop() {
   absl::Time next_expiry = absl::Now();
+  absl::Time next_claim_expiry = absl::Now() + options_.idempotency_window;
   absl::Time next_checkpoint = absl::Now() + options_.checkpoint_interval;
   int64_t last_checkpointed = -1;
   const absl::Duration tick = std::min(options_.probe_interval, options_.checkpoint_interval);
@@ -505,6 +506,18 @@ void ScreeningServer::MaintenanceLoop() {
         ES_LOG_INFO("audit checkpoint sequence=", (*cp)->sequence(), " hash=", (*cp)->hash());
       }
     }
+    if (options_.idempotency_window > absl::ZeroDuration() && absl::Now() >= next_claim_expiry) {
+      // Embedded mode: the request-id claims past the window (a minute of
+      // margin); the cluster's KV bucket expires its own.
+      next_claim_expiry = absl::Now() + std::min(options_.idempotency_window, absl::Hours(1));
+      auto deleted = store_->requests().ExpireClaimsBefore(absl::ToUnixMillis(
+          options_.clock->Now() - options_.idempotency_window - absl::Minutes(1)));
+      if (!deleted.ok()) {
+        ES_LOG_ERROR("request-id claim expiry failed: ", deleted.status().ToString());
+      } else if (*deleted > 0) {
+        ES_LOG_INFO("request-id claims past the idempotency window deleted: ", *deleted);
+      }
+    }
     if (options_.decision_retention_days > 0 && absl::Now() >= next_expiry) {
       next_expiry = absl::Now() + absl::Hours(1);
       auto deleted = store_->decisions().ExpireDecisionsBefore(
@@ -528,6 +541,10 @@ void ScreeningServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;  // Start() failed before listening
   if (auto* health = server_->GetHealthCheckService()) health->Shutdown();
   server_->Shutdown(std::chrono::system_clock::now() + absl::ToChronoMilliseconds(grace));
+  // Cluster mode with NATS unreachable: tear down without waiting a NATS
+  // timeout per unsubscribe, heartbeat and publish (over 30 s in all).
+  if (cluster_nats_ != nullptr) cluster_nats_->CloseIfDisconnected();
+  if (cluster_log_ != nullptr) cluster_log_->CloseIfDisconnected();
   StopSharedRecords();  // cluster mode: before what the consumers call goes
   // Worker pools drain after the server stops handing them calls.
   pool_.reset();

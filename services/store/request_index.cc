@@ -1,11 +1,15 @@
 #include "services/store/request_index.h"
 
+#include <algorithm>
+#include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
 #include "services/common/status_macros.h"
 #include "services/store/key_codec.h"
 #include "services/store/store_db.h"
@@ -98,6 +102,48 @@ absl::Status RocksRequestIndex::Release(const std::string& key, uint64_t revisio
   if (!existing.has_value() || existing->revision != revision) return absl::OkStatus();
   return FromRocks(db_->db()->Delete(rocksdb::WriteOptions(), db_->cf(kCfMeta), kPrefix + key),
                    "request index");
+}
+
+absl::StatusOr<int64_t> RocksRequestIndex::ExpireClaimsBefore(int64_t cutoff_unix_ms) {
+  // Candidates from one scan without the lock (Screens keep claiming);
+  // each is checked again and deleted under it, in batches of 1,000.
+  std::vector<std::pair<std::string, uint64_t>> expired;
+  {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->db()->NewIterator(rocksdb::ReadOptions(), db_->cf(kCfMeta)));
+    for (it->Seek(kPrefix); it->Valid() && it->key().starts_with(kPrefix); it->Next()) {
+      const absl::string_view value(it->value().data(), it->value().size());
+      const size_t space = value.find(' ');
+      uint64_t revision = 0;
+      std::optional<RequestClaim> claim;
+      if (space == absl::string_view::npos ||
+          !absl::SimpleAtoi(value.substr(0, space), &revision) ||
+          !(claim = RequestClaim::Decode(value.substr(space + 1)))) {
+        continue;  // a claim that does not decode is reported when it is used
+      }
+      if (claim->claimed_unix_ms < cutoff_unix_ms) {
+        expired.emplace_back(it->key().ToString().substr(sizeof(kPrefix) - 1), revision);
+      }
+    }
+    RETURN_IF_ERROR(FromRocks(it->status(), "request index scan"));
+  }
+  int64_t deleted = 0;
+  for (size_t i = 0; i < expired.size(); i += 1000) {
+    absl::MutexLock lock(&mu_);
+    rocksdb::WriteBatch batch;
+    for (size_t j = i; j < std::min(expired.size(), i + 1000); ++j) {
+      ASSIGN_OR_RETURN(std::optional<Entry> now, GetLocked(expired[j].first));
+      if (!now.has_value() || now->revision != expired[j].second ||
+          now->claim.claimed_unix_ms >= cutoff_unix_ms) {
+        continue;  // renewed or taken over meanwhile
+      }
+      batch.Delete(db_->cf(kCfMeta), kPrefix + expired[j].first);
+      ++deleted;
+    }
+    RETURN_IF_ERROR(
+        FromRocks(db_->db()->Write(rocksdb::WriteOptions(), &batch), "request index expiry"));
+  }
+  return deleted;
 }
 
 }  // namespace exportscreen::store

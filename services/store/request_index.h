@@ -62,10 +62,18 @@ class RequestIndex {
                             uint64_t revision) = 0;
   // Deletes the entry if its revision is still `revision`.
   virtual absl::Status Release(const std::string& key, uint64_t revision) = 0;
+  // Deletes the claims made before `cutoff_unix_ms` (an expired claim is
+  // taken over like an absent one, so this changes no answer); returns how
+  // many. The KV bucket of cluster mode expires its own (its TTL).
+  virtual absl::StatusOr<int64_t> ExpireClaimsBefore(int64_t cutoff_unix_ms) {
+    (void)cutoff_unix_ms;
+    return 0;
+  }
 };
 
 // Embedded mode: claims under "request/<key>" in the meta column family,
-// value "<revision> <claim>". Expired claims stay until overwritten.
+// value "<revision> <claim>". Expired claims stay until overwritten or
+// deleted by ExpireClaimsBefore (the server's maintenance loop).
 class RocksRequestIndex : public RequestIndex {
  public:
   explicit RocksRequestIndex(const StoreDb* db) : db_(db) {}
@@ -76,6 +84,7 @@ class RocksRequestIndex : public RequestIndex {
                                    uint64_t revision) override;
   void ReplaceLater(const std::string& key, const RequestClaim& claim, uint64_t revision) override;
   absl::Status Release(const std::string& key, uint64_t revision) override;
+  absl::StatusOr<int64_t> ExpireClaimsBefore(int64_t cutoff_unix_ms) override;
 
  private:
   absl::StatusOr<std::optional<Entry>> GetLocked(const std::string& key)
