@@ -300,6 +300,10 @@ void ClusterDecisionLog::PublishGroup(std::vector<Pending>* group) {
     for (const Message& m : messages) group_index_[m.id] = {m.begin, m.end};
   }
   const int64_t wait_ms = absl::ToInt64Milliseconds(options_.ack_timeout);
+  if (!nats_->connected_now()) {  // never into the reconnect buffer
+    for (const Message& m : messages) AnswerMessage(m.id, false, "NATS not connected");
+    messages.clear();
+  }
   std::string payload, raw;
   std::vector<absl::string_view> envelopes;
   for (const Message& m : messages) {
@@ -468,6 +472,8 @@ absl::Status ClusterDecisionLog::Resync() {
 }
 
 absl::Status ClusterDecisionLog::PublishSync(const std::string& id, const std::string& envelope) {
+  if (!nats_->connected_now())
+    return absl::UnavailableError("republish " + id + ": NATS not connected");
   jsPubOptions po;
   jsPubOptions_Init(&po);
   po.MsgId = id.c_str();

@@ -72,6 +72,9 @@ class ClusterDecisionLog : public store::DecisionLog {
 
   // True while appends can be acknowledged by the log.
   bool healthy() const;
+  // At shutdown (NatsClient::CloseIfDisconnected): records not yet
+  // acknowledged are republished by the next start's resync.
+  void CloseIfDisconnected() { nats_->CloseIfDisconnected(); }
   // Cluster mode: records (and so answers) only while `gate` holds, e.g.
   // while the replica has applied the shared records (dispositions,
   // locations) its answers depend on; else UNAVAILABLE with its reason.

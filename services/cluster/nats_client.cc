@@ -61,6 +61,14 @@ NatsClient::~NatsClient() {
   if (nc_ != nullptr) natsConnection_Destroy(nc_);
 }
 
+bool NatsClient::connected_now() const {
+  return nc_ != nullptr && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
+}
+
+void NatsClient::CloseIfDisconnected() {
+  if (nc_ != nullptr && !connected_.load()) natsConnection_Close(nc_);
+}
+
 void NatsClient::OnDisconnected(natsConnection*, void* self) {
   auto* c = static_cast<NatsClient*>(self);
   if (c->connected_.exchange(false)) ES_LOG_WARNING("NATS: disconnected; reconnecting");

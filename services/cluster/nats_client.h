@@ -41,6 +41,15 @@ class NatsClient {
   ~NatsClient();
 
   bool connected() const { return connected_.load(); }
+  // The connection's state as the library has it now (the callbacks behind
+  // connected() run a little later). Publish only when true: a message
+  // published while the library reconnects is buffered and sent after the
+  // reconnect, when its caller has long been told UNAVAILABLE.
+  bool connected_now() const;
+  // At shutdown: closes the connection now if it is down, so that what is
+  // torn down next (unsubscribes, heartbeats, publishes) fails at once
+  // instead of each waiting its timeout for a reconnect.
+  void CloseIfDisconnected();
   natsConnection* connection() const { return nc_; }
   // A JetStream context with `wait` as its API timeout and `init` applied
   // to its options first (e.g. asynchronous publish handlers).

@@ -84,6 +84,10 @@ void SharedStream::Diverged(uint64_t head, uint64_t applied) {
 absl::StatusOr<PublishAck> SharedStream::Publish(const std::string& subject_tail,
                                                  const std::string& msg_id,
                                                  const std::string& data) {
+  if (!nats_->connected_now()) {
+    return absl::UnavailableError(
+        absl::StrCat("publish on stream ", name_, ": NATS not connected (nothing published)"));
+  }
   const std::string subject = absl::StrCat(name_, ".", subject_tail);
   natsMsg* msg = nullptr;
   natsStatus s =

@@ -15,7 +15,10 @@
 // applied (recreated or lost, e.g. NATS storage wiped) stops the consumer
 // for good: its new messages would reuse sequences already applied.
 // Publishes carry a message id: JetStream drops a second publish of the
-// same id within the duplicates window (2 min).
+// same id within the duplicates window (2 min). A publish is refused at
+// once while the connection is down (never put in the client's reconnect
+// buffer); UNAVAILABLE after it was sent means "not acknowledged": it may
+// still be stored, and a resend with the same id is stored once.
 // Thread-safe.
 #ifndef EXPORTSCREEN_SERVICES_CLUSTER_SHARED_STREAM_H_
 #define EXPORTSCREEN_SERVICES_CLUSTER_SHARED_STREAM_H_

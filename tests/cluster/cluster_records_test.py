@@ -192,6 +192,12 @@ def scenario_locations():
         # 4. Fail closed: the log down, an ingest is UNAVAILABLE and stores nothing.
         for n in (1, 2, 3):
             c.kill9(f"nats{n}")
+        # Once r1 knows (NOT_SERVING): an ingest in the moment before the
+        # client library sees the connection drop can be taken into its
+        # reconnect buffer and stored after all (at least once: a resend is
+        # deduplicated); that moment is not what this checks.
+        wait_for("r1 NOT_SERVING with every NATS node down",
+                 lambda: health(c.addr(1)) == "NOT_SERVING", 10)
         batch4 = write(c, "batch4.jsonl", [rep[3]])
         rc, out, err = ingest(c, 1, batch4, want_rc=None)
         if rc == 0 or "UNAVAILABLE" not in err:
