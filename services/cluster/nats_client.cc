@@ -61,6 +61,12 @@ NatsClient::~NatsClient() {
   if (nc_ != nullptr) natsConnection_Destroy(nc_);
 }
 
+std::string MsgHeader(natsMsg* msg, const char* key) {
+  const char* v = nullptr;
+  if (natsMsgHeader_Get(msg, key, &v) != NATS_OK || v == nullptr) return "";
+  return v;
+}
+
 bool NatsClient::connected_now() const {
   return nc_ != nullptr && natsConnection_Status(nc_) == NATS_CONN_STATUS_CONNECTED;
 }

@@ -30,6 +30,9 @@ typedef void (*natsMsgHandler)(natsConnection* nc, natsSubscription* sub, natsMs
 
 namespace exportscreen::cluster {
 
+// The value of header `key` of `msg` ("" if absent).
+std::string MsgHeader(natsMsg* msg, const char* key);
+
 class NatsClient {
  public:
   // Connects to one of `urls` ("nats://host:port"); UNAVAILABLE if none

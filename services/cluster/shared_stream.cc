@@ -9,20 +9,14 @@
 namespace exportscreen::cluster {
 namespace {
 
-std::string Header(natsMsg* msg, const char* key) {
-  const char* v = nullptr;
-  if (natsMsgHeader_Get(msg, key, &v) != NATS_OK || v == nullptr) return "";
-  return v;
-}
-
 void OnMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     StreamMessage m;
     m.sequence = meta->Sequence.Stream;
     m.subject = natsMsg_GetSubject(msg);
-    m.msg_id = Header(msg, "Nats-Msg-Id");
-    m.replica = Header(msg, "Es-Replica");
+    m.msg_id = MsgHeader(msg, "Nats-Msg-Id");
+    m.replica = MsgHeader(msg, "Es-Replica");
     m.data.assign(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
     jsMsgMetaData_Destroy(meta);
     static_cast<SharedStream*>(closure)->Deliver(std::move(m));

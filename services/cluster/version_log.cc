@@ -22,21 +22,15 @@ std::string Subject(absl::string_view kind, absl::string_view id) {
   return absl::StrCat("versions.", kind, ".", id);
 }
 
-std::string Header(natsMsg* msg, const char* key) {
-  const char* v = nullptr;
-  if (natsMsgHeader_Get(msg, key, &v) != NATS_OK || v == nullptr) return "";
-  return v;
-}
-
 void OnVersionMessage(natsConnection*, natsSubscription*, natsMsg* msg, void* closure) {
   jsMsgMetaData* meta = nullptr;
   if (natsMsg_GetMetaData(&meta, msg) == NATS_OK) {
     VersionChunk c;
-    c.kind = Header(msg, "Es-Kind");
-    c.id = Header(msg, "Es-Version");
-    c.digest = Header(msg, "Es-Digest");
-    if (!absl::SimpleAtoi(Header(msg, "Es-Chunk"), &c.index)) c.index = -1;
-    if (!absl::SimpleAtoi(Header(msg, "Es-Chunks"), &c.count)) c.count = 0;
+    c.kind = MsgHeader(msg, "Es-Kind");
+    c.id = MsgHeader(msg, "Es-Version");
+    c.digest = MsgHeader(msg, "Es-Digest");
+    if (!absl::SimpleAtoi(MsgHeader(msg, "Es-Chunk"), &c.index)) c.index = -1;
+    if (!absl::SimpleAtoi(MsgHeader(msg, "Es-Chunks"), &c.count)) c.count = 0;
     c.data.assign(natsMsg_GetData(msg), static_cast<size_t>(natsMsg_GetDataLength(msg)));
     static_cast<VersionLog*>(closure)->Consume(c, meta->Sequence.Stream);
     jsMsgMetaData_Destroy(meta);

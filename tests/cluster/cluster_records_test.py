@@ -13,7 +13,6 @@ through JetStream streams, on a real loopback cluster (tools/cluster.sh).
         on r2 and the admin actions of every replica listed on all; a
         replica restarted behind catches up
 """
-import contextlib
 import json
 import os
 import shutil
@@ -23,27 +22,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster_test as ct  # noqa: E402  (helpers; argv: BUILD SRC SCENARIO)
-from cluster_test import ctl, fail, health, screen, wait_for  # noqa: E402
+from cluster_test import ctl, fail, health, running, screen, wait_for  # noqa: E402
 
 SRC, SCENARIO = ct.SRC, ct.SCENARIO
 TRUST = os.path.join(SRC, "seeds/locations/trust.textproto")
 REPORTS = [json.loads(line) for line in open(os.path.join(SRC, "seeds/locations/reports.jsonl"))]
-
-
-@contextlib.contextmanager
-def running(replicas, flags=""):
-    """ct.running with extra screening_server flags."""
-    c = ct.Cluster(replicas)
-    c.env["ES_SERVER_FLAGS"] += " " + flags
-    try:
-        c.start()
-        yield c
-    except BaseException:
-        c.dump_logs()
-        c.keep = True
-        raise
-    finally:
-        c.stop()
 
 
 def write(c, name, lines):
