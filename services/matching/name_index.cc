@@ -289,16 +289,14 @@ void NameIndexImpl::ComputeWeights() {
     token_weight_[t] = static_cast<float>(std::log1p(n_eff / df));
     token_rare_[t] = !is_common && token_weight_[t] >= kRareWeight && token_df_[t] <= kContainMaxDf;
   }
-  name_weight_.resize(num_names);
-  name_distinct_weight_.resize(num_names);
+  name_weights_.resize(num_names);
   for (uint32_t n = 0; n < num_names; ++n) {
     double w = 0, d = 0;
     for (uint32_t k = name_tok_off_[n]; k < name_tok_off_[n + 1]; ++k) {
       w += token_weight_[name_toks_[k]];
       if (!token_legal_[name_toks_[k]]) d += token_weight_[name_toks_[k]];
     }
-    name_weight_[n] = static_cast<float>(w);
-    name_distinct_weight_[n] = static_cast<float>(d);
+    name_weights_[n] = {static_cast<float>(w), static_cast<float>(d)};
   }
 }
 
@@ -323,6 +321,7 @@ void NameIndexImpl::BuildDeletions() {
     del_keys_.push_back(k);
     del_tokens_.push_back(t);
   }
+  del_dir_.Build(del_keys_);
 }
 
 void NameIndexImpl::BuildPairs() {
@@ -343,6 +342,7 @@ void NameIndexImpl::BuildPairs() {
     pair_keys_.push_back(k);
     pair_names_.push_back(n);
   }
+  pair_dir_.Build(pair_keys_);
 }
 
 const OrgUnitWords& OrgUnits() {
@@ -444,6 +444,7 @@ void NameIndexImpl::BuildSkeletons() {
     skel_keys_.push_back(kt.first);
     skel_tokens_.push_back(kt.second);
   }
+  skel_dir_.Build(skel_keys_);
 }
 
 size_t NameIndexImpl::EstimateMemory() const {
@@ -459,11 +460,11 @@ size_t NameIndexImpl::EstimateMemory() const {
       vocab_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1) + token_chars_.capacity();
   bytes += VecBytes(token_off_) + VecBytes(token_df_) + VecBytes(token_weight_) +
            VecBytes(token_legal_) + VecBytes(name_entity_) + VecBytes(name_number_) +
-           VecBytes(name_tok_off_) + VecBytes(name_toks_) + VecBytes(name_weight_) +
-           VecBytes(name_distinct_weight_) + VecBytes(token_rare_) + VecBytes(token_in_person_) +
-           VecBytes(entity_group_) + VecBytes(post_off_) + VecBytes(post_names_) +
-           VecBytes(del_keys_) + VecBytes(del_tokens_) + VecBytes(pair_keys_) +
-           VecBytes(skel_keys_) + VecBytes(skel_tokens_) + VecBytes(pair_names_) +
+           VecBytes(name_tok_off_) + VecBytes(name_toks_) + VecBytes(name_weights_) +
+           VecBytes(token_rare_) + VecBytes(token_in_person_) + VecBytes(entity_group_) +
+           VecBytes(post_off_) + VecBytes(post_names_) + VecBytes(del_keys_) +
+           VecBytes(del_tokens_) + VecBytes(pair_keys_) + VecBytes(skel_keys_) + del_dir_.bytes() +
+           pair_dir_.bytes() + skel_dir_.bytes() + VecBytes(skel_tokens_) + VecBytes(pair_names_) +
            VecBytes(contain_names_) + VecBytes(whole_skel_) +
            contain_ranges_.size() * (sizeof(uint64_t) + 2 * sizeof(uint32_t));
   for (const std::string& p : places_) bytes += sizeof(p) + p.capacity();

@@ -44,10 +44,8 @@ void NameIndexImpl::FuzzyTokens(absl::string_view text, std::vector<uint32_t>* o
     return;
   }
   auto probe = [&](uint64_t key) {
-    auto lo = std::lower_bound(del_keys_.begin(), del_keys_.end(), key);
-    for (auto it = lo; it != del_keys_.end() && *it == key; ++it) {
-      out->push_back(del_tokens_[it - del_keys_.begin()]);
-    }
+    const auto [lo, hi] = del_dir_.Find(del_keys_, key);
+    for (uint32_t k = lo; k < hi; ++k) out->push_back(del_tokens_[k]);
   };
   probe(Fnv(text));
   for (size_t i = 0; i < text.size(); ++i) {
@@ -274,9 +272,9 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io, 
     for (const std::string& sk : t.skeletons) {
       if (sk.size() < 2) continue;  // one consonant: scored, not looked up
       const uint64_t key = Fnv(sk);
-      auto lo = std::lower_bound(skel_keys_.begin(), skel_keys_.end(), key);
-      for (auto it = lo; it != skel_keys_.end() && *it == key; ++it) {
-        const uint32_t f = skel_tokens_[it - skel_keys_.begin()];
+      const auto [lo, hi] = skel_dir_.Find(skel_keys_, key);
+      for (uint32_t k = lo; k < hi; ++k) {
+        const uint32_t f = skel_tokens_[k];
         if (static_cast<int32_t>(f) == t.id) continue;
         exps.push_back({f, token_df_[f], 2 * kSkeletonSim * token_weight_[f], -1, -1, uint32_t(i)});
       }
@@ -301,12 +299,11 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io, 
       }
     }
     uint64_t key = Fnv(t.text);
-    auto lo = std::lower_bound(pair_keys_.begin(), pair_keys_.end(), key);
-    auto hi = std::upper_bound(lo, pair_keys_.end(), key);
+    const auto [lo, hi] = pair_dir_.Find(pair_keys_, key);
     if (lo != hi) {
-      Expansion e{0, static_cast<uint32_t>(hi - lo), 2 * t.weight, -1, -1, uint32_t(i)};
-      e.pair_lo = static_cast<int32_t>(lo - pair_keys_.begin());
-      e.pair_hi = static_cast<int32_t>(hi - pair_keys_.begin());
+      Expansion e{0, hi - lo, 2 * t.weight, -1, -1, uint32_t(i)};
+      e.pair_lo = static_cast<int32_t>(lo);
+      e.pair_hi = static_cast<int32_t>(hi);
       exps.push_back(e);
     }
   }
@@ -384,12 +381,15 @@ double NameIndexImpl::Accumulate(const std::vector<Expansion>& exps,
       }
       acc[name] += contribution;
     };
-    if (e.pair_lo >= 0) {
-      for (int32_t k = e.pair_lo; k < e.pair_hi; ++k) add(pair_names_[k]);
-    } else {
-      for (uint32_t k = post_off_[e.token]; k < post_off_[e.token + 1]; ++k) {
-        add(post_names_[k]);
-      }
+    // A long posting list scatters into `acc` (4 bytes per name, megabytes
+    // on a large index): the entry kPrefetchAhead names on is fetched early.
+    const uint32_t* names =
+        e.pair_lo >= 0 ? &pair_names_[e.pair_lo] : &post_names_[post_off_[e.token]];
+    const size_t count = e.pair_lo >= 0 ? size_t(e.pair_hi - e.pair_lo)
+                                        : size_t(post_off_[e.token + 1] - post_off_[e.token]);
+    for (size_t k = 0; k < count; ++k) {
+      if (k + kPrefetchAhead < count) __builtin_prefetch(&acc[names[k + kPrefetchAhead]], 1);
+      add(names[k]);
     }
   }
   return skipped;
@@ -403,12 +403,16 @@ std::vector<NameIndexImpl::Cand> NameIndexImpl::PickCandidates(Scratch* scratch,
   const double floor_score = plan.floor_score;
   std::vector<Cand> cands;
   cands.reserve(std::min<size_t>(touched.size(), 4096));
-  for (uint32_t name : touched) {
+  for (size_t i = 0; i < touched.size(); ++i) {
+    if (i + kPrefetchAhead < touched.size()) {
+      __builtin_prefetch(&name_weights_[touched[i + kPrefetchAhead]]);
+    }
+    const uint32_t name = touched[i];
     // Not capped at 1: with common tokens skipped, capped estimates tie
     // and the cut below would drop names by number, not by merit.
-    double est = (acc[name] + skipped) / (wq_total + name_weight_[name]);
+    double est = (acc[name] + skipped) / (wq_total + name_weights_[name].all);
     // Listed-side coverage: a listed name contained in a longer query.
-    const double dw = name_distinct_weight_[name];
+    const double dw = name_weights_[name].distinct;
     if (dw > 0 && (acc[name] + skipped) >= 2 * kContainCoverage * dw * 0.95) {
       est = std::max(est, std::max(floor_score, 0.5));
     }
