@@ -46,16 +46,34 @@ ctl() { "$CTL" --server=127.0.0.1:$PORT --timeout=30s "$@"; }
 # exec: $! is then screenctl itself, so that kill -9 reaches it.
 ctl_exec() { exec "$CTL" --server=127.0.0.1:$PORT --timeout=30s "$@"; }
 
+# A port found free can be taken by another test (ctest -j) before the
+# server binds it, at the first start or between a kill and the restart:
+# then the server exits with "cannot listen on"; start() takes another port
+# (at most 3 times). Any other exit while starting fails the test.
 start() {
-  "$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" \
-    --seed_lists= --metrics_listen= >>"$WORK/server.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 1 600); do
-    [ "$(ctl --timeout=2s health 2>/dev/null)" = "SERVING" ] && return 0
-    kill -0 $PID 2>/dev/null || fail "server died while starting"
-    sleep 0.1
+  local attempt
+  for attempt in 1 2 3; do
+    local mark
+    mark=0
+    [ -f "$WORK/server.log" ] && mark=$(wc -l <"$WORK/server.log")
+    "$SERVER" --listen=127.0.0.1:$PORT --db="$WORK/db" --rules="$SRC/rules" --seeds="$SRC/seeds" \
+      --seed_lists= --metrics_listen= >>"$WORK/server.log" 2>&1 &
+    PID=$!
+    for _ in $(seq 1 600); do
+      [ "$(ctl --timeout=2s health 2>/dev/null)" = "SERVING" ] && return 0
+      if ! kill -0 $PID 2>/dev/null; then
+        if tail -n +$((mark + 1)) "$WORK/server.log" | grep -q "cannot listen on"; then
+          echo "port $PORT taken by another process; restarting on another port"
+          PORT=$(free_port)
+          continue 2
+        fi
+        fail "server died while starting"
+      fi
+      sleep 0.1
+    done
+    fail "server not SERVING 60 s after a restart"
   done
-  fail "server not SERVING 60 s after a restart"
+  fail "no free port after 3 attempts"
 }
 
 # versions.json -> "ACTIVE_LIST ACTIVE_RULES"; status.json + versions.json:
