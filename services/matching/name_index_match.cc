@@ -14,10 +14,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/ascii.h"
+#include "services/matching/arabic_glossary.h"
 #include "services/matching/name_index_impl.h"
 #include "services/matching/normalizer.h"
 
@@ -119,6 +121,29 @@ void MergeHits(std::vector<NameHit>&& from, std::vector<NameHit>* into) {
   }
 }
 
+// Adds the hits of a translated variant of the query to `into`: only
+// entities with no hit or near miss of the name as written (a translation
+// never replaces, so never weakens, what the name itself found); each
+// REVIEW and not exact.
+void AddTranslatedHits(std::vector<NameHit>&& from, const std::string& note,
+                       const MatchResult& found, std::vector<NameHit>* into) {
+  auto has = [](const std::vector<NameHit>& v, uint32_t ordinal) {
+    for (const NameHit& h : v) {
+      if (h.ordinal == ordinal) return true;
+    }
+    return false;
+  };
+  for (NameHit& h : from) {
+    if (has(found.hits, h.ordinal) || has(found.near_misses, h.ordinal) || has(*into, h.ordinal)) {
+      continue;
+    }
+    h.exact = false;
+    h.review_only = true;
+    h.corroboration.push_back(note);
+    into->push_back(std::move(h));
+  }
+}
+
 void SortAndCap(std::vector<NameHit>* hits, size_t cap, bool keep_exact) {
   std::stable_sort(hits->begin(), hits->end(), [](const NameHit& a, const NameHit& b) {
     if (a.exact != b.exact) return a.exact;
@@ -142,7 +167,8 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
   absl::StatusOr<MatchResult> result = MatchSingle(query, options);
   if (!result.ok()) return result;
   const std::vector<std::string> parts = ScriptParts(query.name);
-  if (parts.empty()) return result;
+  const GlossaryVariants translated = ArabicGlossaryVariants(query.name);
+  if (parts.empty() && translated.names.empty()) return result;
   // Each script's name on its own too: hits can only be added.
   for (const std::string& part : parts) {
     PartyQuery q = query;
@@ -151,6 +177,19 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
     if (!r.ok()) continue;  // e.g. a part with no letters
     MergeHits(std::move(r->hits), &result->hits);
     MergeHits(std::move(r->near_misses), &result->near_misses);
+  }
+  // The name with its Arabic organisation words translated
+  // (rules/arabic_glossary.tsv): only entities found no other way are
+  // added, each REVIEW.
+  const std::string note = absl::StrCat("review only: Arabic words translated (",
+                                        absl::StrJoin(translated.translated, ", "), ")");
+  for (const std::string& name : translated.names) {
+    PartyQuery q = query;
+    q.name = name;
+    absl::StatusOr<MatchResult> r = MatchSingle(q, options);
+    if (!r.ok()) continue;
+    AddTranslatedHits(std::move(r->hits), note, *result, &result->hits);
+    AddTranslatedHits(std::move(r->near_misses), note, *result, &result->near_misses);
   }
   SortAndCap(&result->hits, options.max_hits, /*keep_exact=*/true);
   // A near miss of one part may be a hit of another.
