@@ -98,6 +98,20 @@ inline char WholeSkeletonClass(char c) {
   }
 }
 
+// The consonant skeletons a transliterated Arabic-script query word is
+// compared by: its skeleton, and without a final "h" (ه as teh marbuta,
+// "القاعده"; the h of "allah" that Latin forms drop with the ta marbuta
+// rule, "خير الله" / KHAYRALLAH; ح after the same rule, "طلفاح" / TILFAH).
+// Empty if the word has no consonant.
+inline std::vector<std::string> QuerySkeletons(absl::string_view word) {
+  std::vector<std::string> out;
+  std::string sk = ArabicSkeleton(word, /*listed=*/false);
+  if (sk.empty()) return out;
+  if (sk.size() >= 3 && sk.back() == 'h') out.push_back(sk.substr(0, sk.size() - 1));
+  out.insert(out.begin(), std::move(sk));
+  return out;
+}
+
 // The consonant skeletons of `tokens` joined, each without a final "h"
 // (ta marbuta and "allah" are written with and without it), doubled
 // letters across the joins once, in the coarse classes above unless

@@ -258,10 +258,10 @@ bool NameIndexImpl::QueryTokens(const NormalizedName& norm, std::vector<QueryTok
     qt.exact_only = norm.transliterated && t.text.size() <= kShortTranslitLen;
     if (norm.arabic && !t.legal_form) {
       auto add_skel = [&qt](absl::string_view w) {
-        std::string sk = ArabicSkeleton(w, /*listed=*/false);
-        if (!sk.empty() &&
-            std::find(qt.skeletons.begin(), qt.skeletons.end(), sk) == qt.skeletons.end()) {
-          qt.skeletons.push_back(std::move(sk));
+        for (std::string& sk : QuerySkeletons(w)) {
+          if (std::find(qt.skeletons.begin(), qt.skeletons.end(), sk) == qt.skeletons.end()) {
+            qt.skeletons.push_back(std::move(sk));
+          }
         }
       };
       absl::string_view w = t.text;
@@ -316,6 +316,19 @@ void NameIndexImpl::Expand(std::vector<QueryToken>* query, double* wq_total_io, 
         const uint32_t f = skel_tokens_[k];
         if (static_cast<int32_t>(f) == t.id) continue;
         exps.push_back({f, token_df_[f], 2 * kSkeletonSim * token_weight_[f], -1, -1, uint32_t(i)});
+      }
+    }
+    // Two Arabic-script words written as one listed word ("مطيع الله" /
+    // MATIULLAH): the joined consonant skeleton.
+    if (i + 1 < q.size() && !t.skeletons.empty() && !q[i + 1].skeletons.empty()) {
+      for (const std::string& sk : QuerySkeletons(absl::StrCat(t.text, q[i + 1].text))) {
+        if (sk.size() < 3) continue;
+        const auto [lo, hi] = skel_dir_.Find(skel_keys_, Fnv(sk));
+        for (uint32_t k = lo; k < hi; ++k) {
+          const uint32_t f = skel_tokens_[k];
+          exps.push_back(
+              {f, token_df_[f], 2 * kSkeletonSim * token_weight_[f], -1, -1, uint32_t(i)});
+        }
       }
     }
     if (i + 1 < q.size() && !q[i + 1].legal) {

@@ -195,7 +195,8 @@ class NameIndexImpl::Aligner {
           if (!lsk.empty() && i + 1 < n_ && !q_used_[i + 1] && !q_[i + 1].skeletons.empty()) {
             std::string joined(q_[i].text);
             joined.append(q_[i + 1].text.data(), q_[i + 1].text.size());
-            if (ArabicSkeleton(joined, /*listed=*/false) == lsk) {
+            const std::vector<std::string> jsk = QuerySkeletons(joined);
+            if (std::find(jsk.begin(), jsk.end(), lsk) != jsk.end()) {
               pairs_.push_back({int(i), int(i + 1), int(k), -1, kSkeletonSim, "skeleton"});
             }
           }
