@@ -29,6 +29,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/matching/name_index_impl.h"
@@ -203,6 +205,30 @@ void NameIndexImpl::BuildMergeGroups() {
   }
 }
 
+namespace {
+
+// True if `text` ends with one word of 2-8 letters and digits in
+// parentheses after at least two other words, and that word is the last
+// normalised token: the lists write a name's acronym so ("HAQQANI NETWORK
+// (HQN)", "AL-QAIDA IN THE ARABIAN PENINSULA (AQAP)").
+bool TrailingAcronym(absl::string_view text, const NormalizedName& norm) {
+  text = absl::StripAsciiWhitespace(text);
+  if (norm.tokens.size() < 3 || !absl::EndsWith(text, ")")) return false;
+  const size_t open = text.rfind('(');
+  if (open == absl::string_view::npos) return false;
+  absl::string_view inside = text.substr(open + 1, text.size() - open - 2);
+  if (inside.size() < 2 || inside.size() > 8) return false;
+  int letters = 0;
+  for (char c : inside) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c))) return false;
+    letters += absl::ascii_isalpha(static_cast<unsigned char>(c)) ? 1 : 0;
+  }
+  return letters >= 2 && !norm.tokens.back().legal_form &&
+         norm.tokens.back().text == absl::AsciiStrToLower(inside);
+}
+
+}  // namespace
+
 void NameIndexImpl::InternNames() {
   NormalizedName norm;
   name_tok_off_.push_back(0);
@@ -211,7 +237,10 @@ void NameIndexImpl::InternNames() {
     if (norm.tokens.empty()) return;
     name_entity_.push_back(entity);
     name_number_.push_back(number);
-    for (const NormalizedToken& t : norm.tokens) {
+    const bool acronym = TrailingAcronym(text, norm);
+    for (size_t i = 0; i < norm.tokens.size(); ++i) {
+      const NormalizedToken& t = norm.tokens[i];
+      name_tok_acronym_.push_back(acronym && i + 1 == norm.tokens.size() ? 1 : 0);
       auto [it, inserted] = vocab_.try_emplace(t.text, static_cast<uint32_t>(token_df_.size()));
       if (inserted) {
         token_df_.push_back(0);
@@ -460,12 +489,13 @@ size_t NameIndexImpl::EstimateMemory() const {
       vocab_.capacity() * (sizeof(std::string) + sizeof(uint32_t) + 1) + token_chars_.capacity();
   bytes += VecBytes(token_off_) + VecBytes(token_df_) + VecBytes(token_weight_) +
            VecBytes(token_legal_) + VecBytes(name_entity_) + VecBytes(name_number_) +
-           VecBytes(name_tok_off_) + VecBytes(name_toks_) + VecBytes(name_weights_) +
-           VecBytes(token_rare_) + VecBytes(token_in_person_) + VecBytes(entity_group_) +
-           VecBytes(post_off_) + VecBytes(post_names_) + VecBytes(del_keys_) +
-           VecBytes(del_tokens_) + VecBytes(pair_keys_) + VecBytes(skel_keys_) + del_dir_.bytes() +
-           pair_dir_.bytes() + skel_dir_.bytes() + VecBytes(skel_tokens_) + VecBytes(pair_names_) +
-           VecBytes(contain_names_) + VecBytes(whole_skel_) +
+           VecBytes(name_tok_off_) + VecBytes(name_toks_) + VecBytes(name_tok_acronym_) +
+           VecBytes(name_weights_) + VecBytes(token_rare_) + VecBytes(token_in_person_) +
+           VecBytes(entity_group_) + VecBytes(post_off_) + VecBytes(post_names_) +
+           VecBytes(del_keys_) + VecBytes(del_tokens_) + VecBytes(pair_keys_) +
+           VecBytes(skel_keys_) + del_dir_.bytes() + pair_dir_.bytes() + skel_dir_.bytes() +
+           VecBytes(skel_tokens_) + VecBytes(pair_names_) + VecBytes(contain_names_) +
+           VecBytes(whole_skel_) +
            contain_ranges_.size() * (sizeof(uint64_t) + 2 * sizeof(uint32_t));
   for (const std::string& p : places_) bytes += sizeof(p) + p.capacity();
   return bytes;

@@ -101,7 +101,8 @@ inline char WholeSkeletonClass(char c) {
 // The consonant skeletons a transliterated Arabic-script query word is
 // compared by: its skeleton, and without a final "h" (ه as teh marbuta,
 // "القاعده"; the h of "allah" that Latin forms drop with the ta marbuta
-// rule, "خير الله" / KHAYRALLAH; ح after the same rule, "طلفاح" / TILFAH).
+// rule, "خير الله" / KHAYRALLAH; ح after the same rule, "طلفاح" / TILFAH),
+// and with its Latin digraphs read as two letters (ArabicSkeleton).
 // Empty if the word has no consonant.
 inline std::vector<std::string> QuerySkeletons(absl::string_view word) {
   std::vector<std::string> out;
@@ -109,6 +110,11 @@ inline std::vector<std::string> QuerySkeletons(absl::string_view word) {
   if (sk.empty()) return out;
   if (sk.size() >= 3 && sk.back() == 'h') out.push_back(sk.substr(0, sk.size() - 1));
   out.insert(out.begin(), std::move(sk));
+  // Two letters read as one Latin digraph ("shrawy" for صحراوي).
+  std::string split = ArabicSkeleton(word, /*listed=*/false, /*split_digraphs=*/true);
+  if (split.size() >= 3 && std::find(out.begin(), out.end(), split) == out.end()) {
+    out.push_back(std::move(split));
+  }
   return out;
 }
 
@@ -319,6 +325,13 @@ class NameIndexImpl final : public NameIndex {
     // ZAHED", where token boundaries differ.
     bool whole_skeleton = false;
     int extra_query = 0;  // unmatched query tokens
+    // The listed name's trailing acronym in parentheses ("HAQQANI NETWORK
+    // (HQN)") was not in the query and weighed as little as a legal form:
+    // `score` is then the discounted score and `score_full` the score with
+    // its full weight (ScoreCandidates keeps the full one when it is a hit
+    // by itself; a hit only through the discount is REVIEW).
+    bool acronym_discounted = false;
+    double score_full = 0;
     // Contained only because every extra query word is a unit, place,
     // legal form, number or connector (a weak name's branch or office).
     bool qualified = false;
@@ -342,6 +355,11 @@ class NameIndexImpl final : public NameIndex {
     size_t want_hits = 0;    // hits plus near misses asked for
     double floor_score = 0;  // lowest name score that may still qualify
     bool query_has_legal = false;
+    // What query tokens without any expansion can still gain in scoring:
+    // an Arabic-script word of one consonant ("علي", "يحيى") is matched by
+    // skeleton but never looked up. Added to every bound and estimate so
+    // that pruning stays optimistic.
+    double unexpanded_bound = 0;
   };
   // A candidate name and its estimated score.
   struct Cand {
@@ -485,6 +503,9 @@ class NameIndexImpl final : public NameIndex {
   std::vector<uint32_t> name_number_;
   std::vector<uint32_t> name_tok_off_;
   std::vector<uint32_t> name_toks_;
+  // Parallel to name_toks_: 1 for a listed name's trailing acronym in
+  // parentheses ("HAQQANI NETWORK (HQN)", "... (JNIM)"), else 0.
+  std::vector<uint8_t> name_tok_acronym_;
   // Per name: the weight of all its tokens and of its non-legal tokens,
   // side by side (PickCandidates reads both for each candidate: one cache
   // line instead of two on a large index).

@@ -144,6 +144,42 @@ void AddTranslatedHits(std::vector<NameHit>&& from, const std::string& note,
   }
 }
 
+std::string Utf8Letter(uint32_t cp) {
+  std::string s;
+  if (cp < 0x80) {
+    s.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    s.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    s.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    s.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+  return s;
+}
+
+bool HasArabicReading(absl::string_view name) {
+  for (const auto& [from, to] : ArabicSpellingTable().readings) {
+    if (absl::StrContains(name, Utf8Letter(from))) return true;
+  }
+  return false;
+}
+
+// Adds `name` with each "reading" of rules/arabic_spellings.tsv applied
+// (every FROM letter written as TO), one try per reading present, with the
+// note its hits carry.
+void AddLetterReadings(absl::string_view name,
+                       std::vector<std::pair<std::string, std::string>>* tries) {
+  for (const auto& [from, to] : ArabicSpellingTable().readings) {
+    const std::string f = Utf8Letter(from), t = Utf8Letter(to);
+    if (!absl::StrContains(name, f)) continue;
+    tries->emplace_back(absl::StrReplaceAll(name, {{f, t}}),
+                        absl::StrCat("review only: Arabic letter ", f, " read as ", t,
+                                     " (rules/arabic_spellings.tsv)"));
+  }
+}
+
 void SortAndCap(std::vector<NameHit>* hits, size_t cap, bool keep_exact) {
   std::stable_sort(hits->begin(), hits->end(), [](const NameHit& a, const NameHit& b) {
     if (a.exact != b.exact) return a.exact;
@@ -168,7 +204,7 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
   if (!result.ok()) return result;
   const std::vector<std::string> parts = ScriptParts(query.name);
   const GlossaryVariants translated = ArabicGlossaryVariants(query.name);
-  if (parts.empty() && translated.names.empty()) return result;
+  if (parts.empty() && translated.names.empty() && !HasArabicReading(query.name)) return result;
   // Each script's name on its own too: hits can only be added.
   for (const std::string& part : parts) {
     PartyQuery q = query;
@@ -179,11 +215,16 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
     MergeHits(std::move(r->near_misses), &result->near_misses);
   }
   // The name with its Arabic organisation words translated
-  // (rules/arabic_glossary.tsv): only entities found no other way are
-  // added, each REVIEW.
-  const std::string note = absl::StrCat("review only: Arabic words translated (",
-                                        absl::StrJoin(translated.translated, ", "), ")");
+  // (rules/arabic_glossary.tsv), and with an Arabic letter in another
+  // reading (rules/arabic_spellings.tsv, "reading"): only entities found
+  // no other way are added, each REVIEW.
+  std::vector<std::pair<std::string, std::string>> tries;
   for (const std::string& name : translated.names) {
+    tries.emplace_back(name, absl::StrCat("review only: Arabic words translated (",
+                                          absl::StrJoin(translated.translated, ", "), ")"));
+  }
+  AddLetterReadings(query.name, &tries);
+  for (const auto& [name, note] : tries) {
     PartyQuery q = query;
     q.name = name;
     absl::StatusOr<MatchResult> r = MatchSingle(q, options);
@@ -233,6 +274,11 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchSingle(const PartyQuery& query,
   std::vector<Expansion> exps;
   Expand(&q, &wq_total, &scratch.buf, &exps);
   const std::vector<double> remaining = RemainingBounds(exps, q.size());
+  for (const QueryToken& t : q) {
+    bool looked_up = false;
+    for (const std::string& sk : t.skeletons) looked_up |= sk.size() >= 2;
+    if (!t.skeletons.empty() && !looked_up) plan.unexpanded_bound += 2 * kSkeletonSim * t.weight;
+  }
   const double skipped = Accumulate(exps, remaining, wq_total, plan, &scratch);
   std::vector<Cand> cands = PickCandidates(&scratch, skipped, wq_total, plan);
   AddContainedCandidates(q, &cands);
@@ -267,6 +313,11 @@ bool NameIndexImpl::QueryTokens(const NormalizedName& norm, std::vector<QueryTok
       absl::string_view w = t.text;
       add_skel(w);
       if (w.size() > 1 && w.back() == 't') add_skel(w.substr(0, w.size() - 1));
+      // The article after a prefix: "wal" (and the), "bal" (in / with the),
+      // "lil" (for the): "والمسلمين" / WAL-MUSLIMIN, AL-MUSLIMIN.
+      for (absl::string_view prefix : {"wal", "bal", "lil"}) {
+        if (w.size() >= 7 && absl::StartsWith(w, prefix)) add_skel(w.substr(3));
+      }
       if (w.size() >= 5 && absl::StartsWith(w, "al")) {
         absl::string_view rest = w.substr(2);
         add_skel(rest);
@@ -395,12 +446,12 @@ double NameIndexImpl::Accumulate(const std::vector<Expansion>& exps,
   const double floor_score = plan.floor_score;
   // Contributions of common expansions that were not walked: added to every
   // candidate's estimate as an optimistic bound.
-  double skipped = 0;
+  double skipped = plan.unexpanded_bound;
   bool admitting = true;
   for (size_t i = 0; i < exps.size(); ++i) {
     const Expansion& e = exps[i];
     // A name first seen now matches at most `remaining[i]`.
-    const double r = remaining[i];
+    const double r = remaining[i] + plan.unexpanded_bound;
     if (admitting && r / (wq_total + r / 2) < floor_score * 0.9) {
       admitting = false;
     }
@@ -628,6 +679,11 @@ std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
   std::vector<std::string> notes;
   for (const Cand& c : cands) {
     NameScore ns = ScoreName(q, c.name, false, nullptr, transliterated);
+    if (ns.acronym_discounted && ns.score_full >= min_score) {
+      // A hit without the discount: scored as before it existed.
+      ns.score = ns.score_full;
+      ns.acronym_discounted = false;
+    }
     // Only where the token alignment fell short (an exact same-script
     // match stays what it is).
     ns.whole_skeleton = !ns.exact && ns.score < min_score &&

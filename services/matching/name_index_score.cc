@@ -77,6 +77,11 @@ class NameIndexImpl::Aligner {
     Totals();
     if (matched_distinct_ <= 0 || total_ <= 0) return result_;
     result_.score = std::clamp(matched_ / total_, 0.0, 1.0);
+    result_.score_full = result_.score;
+    if (acronym_discount_ > 0) {
+      result_.score = std::clamp(matched_ / (total_ - acronym_discount_), 0.0, 1.0);
+      result_.acronym_discounted = true;
+    }
     result_.exact = exact_pairs_ == static_cast<int>(n_) && exact_pairs_ == static_cast<int>(m_);
     Containment(transliterated);
     return result_;
@@ -178,6 +183,9 @@ class NameIndexImpl::Aligner {
       if (q_used_[i] || q_[i].legal) continue;
       for (uint32_t k = 0; k < m_; ++k) {
         if (l_used_[k] || ix_.token_legal_[ix_.name_toks_[lb_ + k]]) continue;
+        // A trailing acronym ("(HQN)") is matched as written only, never
+        // by similarity: "haqqani" must not take "hqn" from "haqqani".
+        if (ix_.name_tok_acronym_[lb_ + k] != 0) continue;
         absl::string_view lt = ListedText(k);
         if (!q_[i].skeletons.empty()) {
           const std::string lsk = ArabicSkeleton(lt, /*listed=*/true);
@@ -261,6 +269,9 @@ class NameIndexImpl::Aligner {
     }
     for (uint32_t k = 0; k < m_; ++k) {
       total_ += ListedWeight(k);
+      if (!l_used_[k] && ix_.name_tok_acronym_[lb_ + k] != 0) {
+        acronym_discount_ += std::max(0.0, ListedWeight(k) - kLegalWeight);
+      }
       const bool legal = ix_.token_legal_[ix_.name_toks_[lb_ + k]] != 0;
       if (!legal) total_distinct_ += ListedWeight(k);
       if (!l_used_[k]) {
@@ -332,6 +343,7 @@ class NameIndexImpl::Aligner {
   bool all_distinct_exact_ = true;  // every matched non-legal token exact
   std::vector<Pair> pairs_;
   double total_ = 0;
+  double acronym_discount_ = 0;  // an unmatched trailing acronym's weight beyond kLegalWeight
   double total_distinct_ = 0;
   int unmatched_listed_distinct_ = 0;
   NameScore result_;
@@ -512,6 +524,10 @@ void NameIndexImpl::Corroborate(const PartyQuery& query, uint32_t name, const Na
   if (number > 0 && e.aliases[number - 1].second == NameKind::kWeakAlias) {
     *review_only = true;
     notes->push_back("review only: weak a.k.a.");
+  }
+  if (ns.acronym_discounted) {
+    *review_only = true;
+    notes->push_back("review only: the listed name's acronym in parentheses is not in the query");
   }
   if (ns.skeleton) {
     *review_only = true;

@@ -436,7 +436,7 @@ size_t NormalizedName::DistinctiveCount() const {
   return n;
 }
 
-std::string ArabicSkeleton(absl::string_view t, bool listed) {
+std::string ArabicSkeleton(absl::string_view t, bool listed, bool split_digraphs) {
   // Spelling rewrites first (both sides: equal names stay equal).
   std::string w;
   w.reserve(t.size() + 2);
@@ -460,7 +460,7 @@ std::string ArabicSkeleton(absl::string_view t, bool listed) {
   for (size_t i = 0; i < w.size(); ++i) {
     char c = w[i];
     if (c >= '0' && c <= '9') return "";
-    if (i + 1 < w.size() && w[i + 1] == 'h' &&
+    if (!split_digraphs && i + 1 < w.size() && w[i + 1] == 'h' &&
         (c == 'k' || c == 's' || c == 'g' || c == 't' || c == 'd')) {
       char code = c == 'k' ? 'x' : c == 's' ? '$' : c == 'g' ? 'G' : c == 't' ? 'T' : 'D';
       if (out.empty() || out.back() != code) out.push_back(code);

@@ -84,7 +84,10 @@ void NormalizeName(absl::string_view raw, bool record_steps, NormalizedName* out
 // tokens a final "ah"/"eh" (ta marbuta) loses its h. "" if no consonant.
 // Both sides first go through the "spelling" rewrites of
 // rules/arabic_spellings.tsv (French "ch" and "c": "FAYCAL" as "faysal").
-std::string ArabicSkeleton(absl::string_view token, bool listed);
+// `split_digraphs`: "kh", "sh", "gh", "th", "dh" count as two consonants
+// (a transliterated query word whose two letters only look like one:
+// "صحراوي" as "shrawy" / SAHRAOUI, "تحریک" as "thryk" / TEHRIK).
+std::string ArabicSkeleton(absl::string_view token, bool listed, bool split_digraphs = false);
 
 // Arabic-script spelling data (rules/arabic_spellings.tsv, compiled in).
 struct ArabicSpellings {
@@ -95,6 +98,10 @@ struct ArabicSpellings {
   std::vector<std::pair<std::string, std::string>> variants;
   // Urdu / Pashto letter -> the Arabic letter it reads as (code points).
   std::vector<std::pair<uint32_t, uint32_t>> letters;
+  // Another reading of an Arabic letter (code points): the index tries the
+  // query once more with every FROM written as TO ("ضیا" read "زیا" /
+  // ZIA in Persian) and adds the entities found only so, as REVIEW.
+  std::vector<std::pair<uint32_t, uint32_t>> readings;
 };
 const ArabicSpellings& ArabicSpellingTable();
 

@@ -267,10 +267,10 @@ const ArabicSpellings& ArabicSpellingTable() {
         t->spellings.emplace_back(std::string(f[1]), std::string(f[2]));
       } else if (f[0] == "variant") {
         t->variants.emplace_back(std::string(f[1]), std::string(f[2]));
-      } else if (f[0] == "letter") {
+      } else if (f[0] == "letter" || f[0] == "reading") {
         uint32_t from = 0, to = 0;
         if (absl::SimpleHexAtoi(f[1], &from) && absl::SimpleHexAtoi(f[2], &to)) {
-          t->letters.emplace_back(from, to);
+          (f[0] == "letter" ? t->letters : t->readings).emplace_back(from, to);
         }
       }
     }

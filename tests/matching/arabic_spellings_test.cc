@@ -99,13 +99,13 @@ TEST(ArabicSpellingsTableTest, WellFormedAndNonEmpty) {
   std::vector<Entry> table = ReadTable();
   ASSERT_GE(table.size(), 10u);
   for (const Entry& e : table) {
-    EXPECT_THAT(e.kind, ::testing::AnyOf("spelling", "variant", "letter")) << e.from;
+    EXPECT_THAT(e.kind, ::testing::AnyOf("spelling", "variant", "letter", "reading")) << e.from;
     EXPECT_FALSE(e.from.empty());
     EXPECT_FALSE(e.to.empty()) << e.from;
     EXPECT_FALSE(e.evidence.empty()) << e.from << ": no evidence";
   }
   EXPECT_EQ(ArabicSpellingTable().spellings.size() + ArabicSpellingTable().variants.size() +
-                ArabicSpellingTable().letters.size(),
+                ArabicSpellingTable().letters.size() + ArabicSpellingTable().readings.size(),
             table.size());
 }
 
@@ -135,6 +135,22 @@ TEST_P(ArabicSpellingEntryTest, Applies) {
         Find(Match(*index, absl::StrCat("\u0628", letter, "\u064a\u0631 \u0633\u0627\u0644\u0645")),
              0),
         nullptr);
+  } else if (e.kind == "reading") {
+    // "?يا بدر" with FROM finds the listed name spelt with TO's Latin
+    // letters ("ZIA BADR"), REVIEW only with the reading named: a short
+    // name the whole-name skeleton does not reach, and the letter as
+    // written has another token skeleton. Another letter finds nothing.
+    const uint32_t from = std::stoul(e.from, nullptr, 16), to = std::stoul(e.to, nullptr, 16);
+    const std::string latin = to == 0x0632 ? "Z" : to == 0x0630 ? "DH" : to == 0x062B ? "TH" : "";
+    ASSERT_FALSE(latin.empty()) << "no Latin spelling of " << e.to << " in this test";
+    auto index = Build({absl::StrCat(latin, "IA BADR")});
+    ASSERT_NE(index, nullptr);
+    const std::string rest = "\u064a\u0627 \u0628\u062f\u0631";
+    std::shared_ptr<const NameHit> h = Find(Match(*index, absl::StrCat(Utf8(from), rest)), 0);
+    ASSERT_NE(h, nullptr) << e.from;
+    EXPECT_TRUE(h->review_only);
+    EXPECT_THAT(h->corroboration, ::testing::Contains(::testing::HasSubstr("read as")));
+    EXPECT_EQ(Find(Match(*index, absl::StrCat("\u0644", rest)), 0), nullptr);
   } else {
     // The letter reads as the Arabic letter it is mapped to.
     const uint32_t from = std::stoul(e.from, nullptr, 16), to = std::stoul(e.to, nullptr, 16);
@@ -278,6 +294,40 @@ TEST(ArabicWholeSkeletonTest, UrduLetters) {
       0);
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(h->review_only);
+}
+
+// Remaining miss classes of the real original-script pairs (session of
+// 2026-12-01): a final h the Latin form drops (teh marbuta as heh, the h
+// of "allah", hah after the listed ta marbuta rule); two words joined in
+// the Latin form, found in candidate search too; two letters that read as
+// one Latin digraph; a word of one consonant that is never looked up (the
+// candidate bound must still count it). Each is REVIEW only.
+TEST(ArabicMissClassesTest, FinalHJoinedWordsDigraphsAndShortWords) {
+  auto index = Build({"SAJIDA KHAYRALLAH TILFAH", "MATIULLAH", "ADNAN ABOU WALID AL-SAHRAOUI",
+                      "YAHIA DJOUADI", "JAD", "JUD", "JAWAD KARIM"});
+  ASSERT_NE(index, nullptr);
+  struct Case {
+    const char* query;
+    uint32_t ordinal;
+  };
+  const Case cases[] = {
+      {"\u0633\u0627\u062c\u062f\u0629 \u062e\u064a\u0631 \u0627\u0644\u0644\u0647 "
+       "\u0637\u0644\u0641\u0627\u062d",
+       0},  // ساجدة خير الله طلفاح
+      {"\u0645\u0637\u064a\u0639 \u0627\u0644\u0644\u0647", 1},  // مطيع الله
+      {"\u0639\u062f\u0646\u0627\u0646 \u0623\u0628\u0648 \u0648\u0644\u064a\u062f "
+       "\u0627\u0644\u0635\u062d\u0631\u0627\u0648\u064a",
+       2},  // عدنان أبو وليد الصحراوي
+      {"\u064a\u062d\u064a\u0649 \u062c\u0648\u0627\u062f\u064a", 3},  // يحيى جوادي
+  };
+  for (const Case& c : cases) {
+    std::shared_ptr<const NameHit> h = Find(Match(*index, c.query), c.ordinal);
+    ASSERT_NE(h, nullptr) << c.query;
+    EXPECT_TRUE(h->review_only) << c.query;
+  }
+  // Another word in place of "allah" does not join into MATIULLAH.
+  EXPECT_EQ(Find(Match(*index, "\u0645\u0637\u064a\u0639 \u0627\u0644\u0631\u062d\u0645\u0646"), 1),
+            nullptr);  // مطيع الرحمن
 }
 
 }  // namespace

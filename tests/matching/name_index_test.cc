@@ -533,5 +533,56 @@ TEST(NameIndexWholeSkeletonTest, ArabicNameWithOtherTokenBoundaries) {
   EXPECT_TRUE(hits->empty());
 }
 
+// A listed name's trailing acronym in parentheses ("HAQQANI NETWORK
+// (HQN)"): a query without it is still found, as REVIEW with the reason;
+// with it, the match is exact as before; a query that was a hit without
+// the discount is scored as before.
+TEST(NameIndexAcronymTest, TrailingAcronymMissingIsReview) {
+  std::vector<IndexEntity> es;
+  es.push_back(Entity(1, "HAQQANI NETWORK (HQN)"));
+  es.push_back(Entity(2, "KORVALIS MARITIME TRANSPORT AGENCY (KMTA)"));
+  es.push_back(Entity(3, "TEMBRO DYNAMICS (HK)"));
+  for (uint32_t i = 0; i < 30; ++i) {
+    es.push_back(
+        Entity(100 + i, absl::StrCat("FILLER", std::string(1, static_cast<char>('A' + i % 26)), i,
+                                     " NETWORK TRADING")));
+  }
+  auto built = NameIndex::Build(std::move(es));
+  ASSERT_TRUE(built.ok()) << built.status();
+  auto match = [&](const std::string& name) {
+    PartyQuery q;
+    q.name = name;
+    MatchOptions o;
+    o.min_score = 0.8;
+    auto hits = (*built)->Match(q, o);
+    EXPECT_TRUE(hits.ok());
+    return hits.ok() ? *hits : std::vector<NameHit>{};
+  };
+  std::vector<NameHit> hits = match("HAQQANI NETWORK");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].ordinal, 1u);
+  EXPECT_TRUE(hits[0].review_only);
+  EXPECT_FALSE(hits[0].exact);
+  EXPECT_THAT(hits[0].corroboration, ::testing::Contains(::testing::HasSubstr("acronym")));
+  hits = match("HAQQANI NETWORK (HQN)");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].ordinal, 1u);
+  EXPECT_TRUE(hits[0].exact);
+  EXPECT_FALSE(hits[0].review_only);
+  // Four words of five: a hit without the discount, scored as before.
+  hits = match("KORVALIS MARITIME TRANSPORT AGENCY");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].ordinal, 2u);
+  for (const std::string& c : hits[0].corroboration) {
+    EXPECT_THAT(c, ::testing::Not(::testing::HasSubstr("acronym")));
+  }
+  // A place code in parentheses is treated alike: found, never exact (a
+  // hit by itself with the code's full weight, else REVIEW).
+  hits = match("TEMBRO DYNAMICS");
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].ordinal, 3u);
+  EXPECT_FALSE(hits[0].exact);
+}
+
 }  // namespace
 }  // namespace exportscreen::matching
