@@ -92,8 +92,8 @@ matching::PartyType ToMatchingType(v1::PartyType t) {
 }
 
 // Hits of one party over its names: best per listed entity (rows merged by
-// the index count as one entity), exact normalised matches first, then by
-// the unclamped score.
+// the index count as one entity): a hit that may block before a review-only
+// one, then exact normalised matches first, then by the unclamped score.
 void MergeHit(std::vector<std::pair<matching::NameHit, const std::string*>>* best,
               matching::NameHit h, const std::string* name) {
   auto same = [&h](const matching::NameHit& b) {
@@ -105,6 +105,12 @@ void MergeHit(std::vector<std::pair<matching::NameHit, const std::string*>>* bes
   };
   for (auto& b : *best) {
     if (!same(b.first)) continue;
+    // A hit that may block is never replaced by a review-only one (an
+    // Arabic-script alias's skeleton hit must not weaken the Latin name's).
+    if (h.review_only != b.first.review_only) {
+      if (!h.review_only) b = {std::move(h), name};
+      return;
+    }
     if (std::make_pair(h.exact, h.rank_score) > std::make_pair(b.first.exact, b.first.rank_score)) {
       b = {std::move(h), name};
     }

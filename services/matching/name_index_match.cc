@@ -121,22 +121,35 @@ void MergeHits(std::vector<NameHit>&& from, std::vector<NameHit>* into) {
   }
 }
 
-// Adds the hits of a translated variant of the query to `into`: only
-// entities with no hit or near miss of the name as written (a translation
-// never replaces, so never weakens, what the name itself found); each
-// REVIEW and not exact.
+// Adds the hits (or near misses, `as_hits` false) of a translated or
+// re-read variant of the query to `into`, each REVIEW and not exact, only
+// for entities (any merged row of them) without a hit already, and only
+// into free slots (at most `cap`): an added hit never evicts, replaces or
+// weakens what the name as written found. A near miss of the name as
+// written that the variant finds as a hit becomes that REVIEW hit (the
+// near-miss filter after the tries drops it from near_misses).
 void AddTranslatedHits(std::vector<NameHit>&& from, const std::string& note,
-                       const MatchResult& found, std::vector<NameHit>* into) {
-  auto has = [](const std::vector<NameHit>& v, uint32_t ordinal) {
-    for (const NameHit& h : v) {
-      if (h.ordinal == ordinal) return true;
+                       const MatchResult& found, bool as_hits, size_t cap,
+                       std::vector<NameHit>* into) {
+  auto same = [](const NameHit& a, const NameHit& b) {
+    if (a.ordinal == b.ordinal) return true;
+    for (uint32_t d : a.duplicate_ordinals) {
+      if (d == b.ordinal) return true;
+    }
+    for (uint32_t d : b.duplicate_ordinals) {
+      if (d == a.ordinal) return true;
+    }
+    return false;
+  };
+  auto has = [&](const std::vector<NameHit>& v, const NameHit& h) {
+    for (const NameHit& g : v) {
+      if (same(g, h)) return true;
     }
     return false;
   };
   for (NameHit& h : from) {
-    if (has(found.hits, h.ordinal) || has(found.near_misses, h.ordinal) || has(*into, h.ordinal)) {
-      continue;
-    }
+    if (into->size() >= cap) break;
+    if (has(found.hits, h) || (!as_hits && has(found.near_misses, h)) || has(*into, h)) continue;
     h.exact = false;
     h.review_only = true;
     h.corroboration.push_back(note);
@@ -229,8 +242,10 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
     q.name = name;
     absl::StatusOr<MatchResult> r = MatchSingle(q, options);
     if (!r.ok()) continue;
-    AddTranslatedHits(std::move(r->hits), note, *result, &result->hits);
-    AddTranslatedHits(std::move(r->near_misses), note, *result, &result->near_misses);
+    AddTranslatedHits(std::move(r->hits), note, *result, /*as_hits=*/true, options.max_hits,
+                      &result->hits);
+    AddTranslatedHits(std::move(r->near_misses), note, *result, /*as_hits=*/false,
+                      options.max_near_misses, &result->near_misses);
   }
   SortAndCap(&result->hits, options.max_hits, /*keep_exact=*/true);
   // A near miss of one part may be a hit of another.
@@ -679,10 +694,17 @@ std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
   std::vector<std::string> notes;
   for (const Cand& c : cands) {
     NameScore ns = ScoreName(q, c.name, false, nullptr, transliterated);
-    if (ns.acronym_discounted && ns.score_full >= min_score) {
-      // A hit without the discount: scored as before it existed.
-      ns.score = ns.score_full;
-      ns.acronym_discounted = false;
+    if (ns.acronym_discounted) {
+      // A hit without the discount (its corroboration bonuses included) is
+      // scored as before the discount existed.
+      NameScore full = ns;
+      full.score = ns.score_full;
+      full.acronym_discounted = false;
+      double s = full.score;
+      bool review_only = false;
+      notes.clear();
+      Corroborate(query, c.name, full, plan.query_has_legal, min_score, &s, &review_only, &notes);
+      if (s >= min_score) ns = full;
     }
     // Only where the token alignment fell short (an exact same-script
     // match stays what it is).
@@ -693,6 +715,10 @@ std::vector<NameIndexImpl::Scored> NameIndexImpl::ScoreCandidates(
     notes.clear();
     Corroborate(query, c.name, ns, plan.query_has_legal,
                 /*min_score=*/min_score, &sc.score, &sc.review_only, &notes);
+    // A hit only through the acronym discount ranks at the threshold (as
+    // the containment floor does), below any hit of the same entity's
+    // other names.
+    if (ns.acronym_discounted && sc.score >= min_score) sc.score = min_score;
     scored.push_back(sc);
   }
   std::sort(scored.begin(), scored.end(), [&](const Scored& a, const Scored& b) {

@@ -3,6 +3,7 @@
 // identifiers, name kind and party type (Corroborate).
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -183,11 +184,10 @@ class NameIndexImpl::Aligner {
       if (q_used_[i] || q_[i].legal) continue;
       for (uint32_t k = 0; k < m_; ++k) {
         if (l_used_[k] || ix_.token_legal_[ix_.name_toks_[lb_ + k]]) continue;
-        // A trailing acronym ("(HQN)") is matched as written only, never
-        // by similarity: "haqqani" must not take "hqn" from "haqqani".
-        if (ix_.name_tok_acronym_[lb_ + k] != 0) continue;
         absl::string_view lt = ListedText(k);
-        if (!q_[i].skeletons.empty()) {
+        // A trailing acronym ("(HQN)") is never matched by an Arabic-script
+        // word's skeleton: "حقانی" must not take "hqn" from "haqqani".
+        if (!q_[i].skeletons.empty() && ix_.name_tok_acronym_[lb_ + k] == 0) {
           const std::string lsk = ArabicSkeleton(lt, /*listed=*/true);
           if (!lsk.empty() && std::find(q_[i].skeletons.begin(), q_[i].skeletons.end(), lsk) !=
                                   q_[i].skeletons.end()) {
@@ -201,9 +201,11 @@ class NameIndexImpl::Aligner {
           }
           // "bd allh" ~ "abdallah": two query words, one listed word.
           if (!lsk.empty() && i + 1 < n_ && !q_used_[i + 1] && !q_[i + 1].skeletons.empty()) {
-            std::string joined(q_[i].text);
-            joined.append(q_[i + 1].text.data(), q_[i + 1].text.size());
-            const std::vector<std::string> jsk = QuerySkeletons(joined);
+            if (joined_for_ != i) {
+              joined_for_ = i;
+              joined_skeletons_ = QuerySkeletons(absl::StrCat(q_[i].text, q_[i + 1].text));
+            }
+            const std::vector<std::string>& jsk = joined_skeletons_;
             if (std::find(jsk.begin(), jsk.end(), lsk) != jsk.end()) {
               pairs_.push_back({int(i), int(i + 1), int(k), -1, kSkeletonSim, "skeleton"});
             }
@@ -343,7 +345,11 @@ class NameIndexImpl::Aligner {
   bool all_distinct_exact_ = true;  // every matched non-legal token exact
   std::vector<Pair> pairs_;
   double total_ = 0;
-  double acronym_discount_ = 0;  // an unmatched trailing acronym's weight beyond kLegalWeight
+  double acronym_discount_ = 0;
+  // Skeletons of query words joined_for_ and joined_for_ + 1 written as one.
+  size_t joined_for_ = SIZE_MAX;
+  std::vector<std::string>
+      joined_skeletons_;  // an unmatched trailing acronym's weight beyond kLegalWeight
   double total_distinct_ = 0;
   int unmatched_listed_distinct_ = 0;
   NameScore result_;

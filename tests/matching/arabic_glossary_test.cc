@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -167,6 +168,39 @@ TEST(ArabicGlossaryIndexTest, NeverReplacesWhatTheNameAsWrittenFound) {
   for (const std::string& c : hits[0].corroboration) {
     EXPECT_THAT(c, ::testing::Not(HasSubstr("translated")));
   }
+}
+
+TEST(ArabicGlossaryIndexTest, TranslatedHitNeverEvictsAHitOfTheNameAsWritten) {
+  // Entity 2 carries an Arabic-script alias of the query's words and one
+  // more (a hit of the name as written, not exact, not review-only);
+  // entity 1 is found only through the translation, with a higher score.
+  // With one hit allowed, entity 2 stays.
+  auto index = Build({Org(1, "ARMED ISLAMIC GROUP"),
+                      Org(2, "JAMAAT MUSALLAHA", {"الجماعة الاسلامية المسلحة الجزائرية"})});
+  ASSERT_NE(index, nullptr);
+  PartyQuery q;
+  q.name = "الجماعة الاسلامية المسلحة";
+  MatchOptions o;
+  o.min_score = 0.8;
+  auto all = index->Match(q, o);
+  ASSERT_TRUE(all.ok());
+  bool two = false, one = false;
+  for (const NameHit& h : *all) {
+    if (h.ordinal == 2) {
+      two = true;
+      EXPECT_FALSE(h.review_only) << "precondition: a hit that may block; "
+                                  << absl::StrJoin(h.corroboration, "; ");
+    }
+    one |= h.ordinal == 1;
+  }
+  ASSERT_TRUE(two);
+  ASSERT_TRUE(one);
+  o.max_hits = 1;
+  auto capped = index->Match(q, o);
+  ASSERT_TRUE(capped.ok());
+  ASSERT_EQ(capped->size(), 1u);
+  EXPECT_EQ((*capped)[0].ordinal, 2u);
+  EXPECT_FALSE((*capped)[0].review_only);
 }
 
 }  // namespace
