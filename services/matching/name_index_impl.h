@@ -4,8 +4,10 @@
 //
 // The implementation is one stage per file:
 //   name_index.cc        Build: intern, postings, weights, lookup tables;
-//   name_index_match.cc  MatchDetailed: query tokens, expansions, candidate
+//   name_index_match.cc  MatchSingle: query tokens, expansions, candidate
 //                        accumulation, scoring, hits;
+//   name_index_variants.cc  MatchDetailed: the name, its script parts, its
+//                        translated and re-read variants;
 //   name_index_score.cc  ScoreName (token alignment) and Corroborate.
 //
 // Thread-safety: a built index is immutable; queries use per-thread scratch.
