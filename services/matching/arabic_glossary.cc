@@ -114,26 +114,20 @@ bool IsFunctionWord(absl::string_view w) {
 
 const std::vector<std::string>* Lookup(const std::u32string& letters) {
   const Table& table = Glossary();
-  auto find = [&](size_t from) -> const std::vector<std::string>* {
-    if (letters.size() - from < 1) return nullptr;
-    auto it = table.find(Utf8(letters, from));
-    return it == table.end() ? nullptr : &it->second;
-  };
-  if (const auto* a = find(0)) return a;
-  // Prefixes, longest first: وال بال (and / in + the), ال (the), لل (for
-  // the), و ب ل (and, in, for). Only a remainder of two letters or more.
   constexpr uint32_t kAlef = 0x0627, kLam = 0x0644, kWaw = 0x0648, kBeh = 0x0628;
-  auto starts = [&](std::initializer_list<uint32_t> p) {
-    if (letters.size() < p.size() + 2) return false;
-    size_t i = 0;
-    for (uint32_t c : p) {
-      if (letters[i++] != c) return false;
+  // The word as written, then without a prefix, longest first: وال بال (and
+  // / in + the), ال (the), لل (for the), و ب ل (and, in, for); only a
+  // remainder of two letters or more.
+  static const std::vector<std::u32string> kPrefixes = {
+      {},    {kWaw, kAlef, kLam}, {kBeh, kAlef, kLam}, {kAlef, kLam}, {kLam, kLam}, {kWaw}, {kBeh},
+      {kLam}};
+  for (const std::u32string& p : kPrefixes) {
+    if (!p.empty() && (letters.size() < p.size() + 2 || letters.compare(0, p.size(), p) != 0)) {
+      continue;
     }
-    return true;
-  };
-  if ((starts({kWaw, kAlef, kLam}) || starts({kBeh, kAlef, kLam})) && find(3)) return find(3);
-  if ((starts({kAlef, kLam}) || starts({kLam, kLam})) && find(2)) return find(2);
-  if ((starts({kWaw}) || starts({kBeh}) || starts({kLam})) && find(1)) return find(1);
+    auto it = table.find(Utf8(letters, p.size()));
+    if (it != table.end()) return &it->second;
+  }
   return nullptr;
 }
 

@@ -123,35 +123,12 @@ void AddTranslatedHits(std::vector<NameHit>&& from, const std::string& note,
   }
 }
 
-std::string Utf8Letter(uint32_t cp) {
-  std::string s;
-  if (cp < 0x80) {
-    s.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    s.push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    s.push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    s.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    s.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-  return s;
-}
-
-bool HasArabicReading(absl::string_view name) {
-  for (const auto& [from, to] : ArabicSpellingTable().readings) {
-    if (absl::StrContains(name, Utf8Letter(from))) return true;
-  }
-  return false;
-}
-
 // Adds `name` with each "reading" of rules/arabic_spellings.tsv applied
 // (every FROM letter written as TO), one try per reading present, with the
 // note its hits carry.
 void AddLetterReadings(absl::string_view name,
                        std::vector<std::pair<std::string, std::string>>* tries) {
-  for (const auto& [from, to] : ArabicSpellingTable().readings) {
-    const std::string f = Utf8Letter(from), t = Utf8Letter(to);
+  for (const auto& [f, t] : ArabicSpellingTable().readings_utf8) {
     if (!absl::StrContains(name, f)) continue;
     tries->emplace_back(absl::StrReplaceAll(name, {{f, t}}),
                         absl::StrCat("review only: Arabic letter ", f, " read as ", t,
@@ -182,8 +159,18 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
   absl::StatusOr<MatchResult> result = MatchSingle(query, options);
   if (!result.ok()) return result;
   const std::vector<std::string> parts = ScriptParts(query.name);
+  // The name with its Arabic organisation words translated
+  // (rules/arabic_glossary.tsv), and with an Arabic letter in another
+  // reading (rules/arabic_spellings.tsv, "reading"): only entities found
+  // no other way are added, each REVIEW.
   const GlossaryVariants translated = ArabicGlossaryVariants(query.name);
-  if (parts.empty() && translated.names.empty() && !HasArabicReading(query.name)) return result;
+  std::vector<std::pair<std::string, std::string>> tries;
+  for (const std::string& name : translated.names) {
+    tries.emplace_back(name, absl::StrCat("review only: Arabic words translated (",
+                                          absl::StrJoin(translated.translated, ", "), ")"));
+  }
+  AddLetterReadings(query.name, &tries);
+  if (parts.empty() && tries.empty()) return result;
   // Each script's name on its own too: hits can only be added.
   for (const std::string& part : parts) {
     PartyQuery q = query;
@@ -193,16 +180,6 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
     MergeHits(std::move(r->hits), &result->hits);
     MergeHits(std::move(r->near_misses), &result->near_misses);
   }
-  // The name with its Arabic organisation words translated
-  // (rules/arabic_glossary.tsv), and with an Arabic letter in another
-  // reading (rules/arabic_spellings.tsv, "reading"): only entities found
-  // no other way are added, each REVIEW.
-  std::vector<std::pair<std::string, std::string>> tries;
-  for (const std::string& name : translated.names) {
-    tries.emplace_back(name, absl::StrCat("review only: Arabic words translated (",
-                                          absl::StrJoin(translated.translated, ", "), ")"));
-  }
-  AddLetterReadings(query.name, &tries);
   for (const auto& [name, note] : tries) {
     PartyQuery q = query;
     q.name = name;

@@ -102,6 +102,8 @@ struct ArabicSpellings {
   // query once more with every FROM written as TO ("ضیا" read "زیا" /
   // ZIA in Persian) and adds the entities found only so, as REVIEW.
   std::vector<std::pair<uint32_t, uint32_t>> readings;
+  // The same readings as UTF-8 strings (encoded once, at load).
+  std::vector<std::pair<std::string, std::string>> readings_utf8;
 };
 const ArabicSpellings& ArabicSpellingTable();
 

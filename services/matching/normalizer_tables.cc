@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "unicode/utf8.h"
 #include "services/matching/abbreviations_data.h"
 #include "services/matching/arabic_spellings_data.h"
 #include "services/matching/normalizer_internal.h"
@@ -274,6 +275,13 @@ const ArabicSpellings& ArabicSpellingTable() {
         }
       }
     }
+    auto utf8 = [](uint32_t cp) {
+      uint8_t buf[4];
+      int32_t len = 0;
+      U8_APPEND_UNSAFE(buf, len, static_cast<UChar32>(cp));
+      return std::string(reinterpret_cast<const char*>(buf), static_cast<size_t>(len));
+    };
+    for (const auto& [from, to] : t->readings) t->readings_utf8.emplace_back(utf8(from), utf8(to));
     std::stable_sort(t->spellings.begin(), t->spellings.end(),
                      [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
     return t;

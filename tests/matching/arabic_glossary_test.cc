@@ -15,6 +15,7 @@
 #include "gtest/gtest.h"
 #include "services/matching/arabic_glossary.h"
 #include "services/matching/name_index.h"
+#include "tests/matching/match_test_util.h"
 #include "tests/testing/rule_table.h"
 
 namespace exportscreen::matching {
@@ -127,13 +128,7 @@ std::unique_ptr<const NameIndex> Build(std::vector<IndexEntity> es) {
 }
 
 std::vector<NameHit> Match(const NameIndex& index, const std::string& name) {
-  PartyQuery q;
-  q.name = name;
-  MatchOptions o;
-  o.min_score = 0.8;
-  auto hits = index.Match(q, o);
-  EXPECT_TRUE(hits.ok()) << name;
-  return hits.ok() ? *hits : std::vector<NameHit>{};
+  return testing::MatchAtReview(index, name);
 }
 
 TEST(ArabicGlossaryIndexTest, TranslatedNameFoundAsReview) {
@@ -178,14 +173,9 @@ TEST(ArabicGlossaryIndexTest, TranslatedHitNeverEvictsAHitOfTheNameAsWritten) {
   auto index = Build({Org(1, "ARMED ISLAMIC GROUP"),
                       Org(2, "JAMAAT MUSALLAHA", {"الجماعة الاسلامية المسلحة الجزائرية"})});
   ASSERT_NE(index, nullptr);
-  PartyQuery q;
-  q.name = "الجماعة الاسلامية المسلحة";
-  MatchOptions o;
-  o.min_score = 0.8;
-  auto all = index->Match(q, o);
-  ASSERT_TRUE(all.ok());
+  const std::string name = "الجماعة الاسلامية المسلحة";
   bool two = false, one = false;
-  for (const NameHit& h : *all) {
+  for (const NameHit& h : Match(*index, name)) {
     if (h.ordinal == 2) {
       two = true;
       EXPECT_FALSE(h.review_only) << "precondition: a hit that may block; "
@@ -195,12 +185,10 @@ TEST(ArabicGlossaryIndexTest, TranslatedHitNeverEvictsAHitOfTheNameAsWritten) {
   }
   ASSERT_TRUE(two);
   ASSERT_TRUE(one);
-  o.max_hits = 1;
-  auto capped = index->Match(q, o);
-  ASSERT_TRUE(capped.ok());
-  ASSERT_EQ(capped->size(), 1u);
-  EXPECT_EQ((*capped)[0].ordinal, 2u);
-  EXPECT_FALSE((*capped)[0].review_only);
+  const std::vector<NameHit> capped = testing::MatchAtReview(*index, name, /*max_hits=*/1);
+  ASSERT_EQ(capped.size(), 1u);
+  EXPECT_EQ(capped[0].ordinal, 2u);
+  EXPECT_FALSE(capped[0].review_only);
 }
 
 }  // namespace

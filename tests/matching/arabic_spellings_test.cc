@@ -14,6 +14,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/matching/name_index.h"
+#include "tests/matching/match_test_util.h"
 #include "services/matching/normalizer.h"
 #include "tests/testing/rule_table.h"
 
@@ -86,13 +87,7 @@ std::shared_ptr<const NameHit> Find(const std::vector<NameHit>& hits, uint32_t o
 }
 
 std::vector<NameHit> Match(const NameIndex& index, const std::string& name) {
-  PartyQuery q;
-  q.name = name;
-  MatchOptions o;
-  o.min_score = 0.8;
-  auto hits = index.Match(q, o);
-  EXPECT_TRUE(hits.ok()) << name;
-  return hits.ok() ? *hits : std::vector<NameHit>{};
+  return testing::MatchAtReview(index, name);
 }
 
 TEST(ArabicSpellingsTableTest, WellFormedAndNonEmpty) {
