@@ -180,7 +180,13 @@ TEST_F(OpsTest, MetricsMoveProbesAnswerAccessLogRecordsEveryCall) {
   v1::ScreenResponse unused;
   EXPECT_EQ(Screen("", "", &unused).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 
-  const std::string after = Scrape();
+  // A call is counted when gRPC reports it done, which may come just after
+  // the client has its answer: wait (bounded) for the four calls to show.
+  std::string after = Scrape();
+  for (int i = 0; i < 250 && value(after, latency_count) - value(before, latency_count) < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    after = Scrape();
+  }
   EXPECT_EQ(value(after, screen_ok) - value(before, screen_ok), 3);
   EXPECT_EQ(value(after, screen_bad) - value(before, screen_bad), 1);
   EXPECT_EQ(value(after, latency_count) - value(before, latency_count), 4);
