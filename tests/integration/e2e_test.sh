@@ -55,6 +55,9 @@ rm -rf "$WORK/db"
 start "$SRC/rules" "$WORK/no_lists"
 set +e; out=$(ctl health); rc=$?; set -e
 [ "$out" = "NOT_SERVING" ] && [ $rc -eq 5 ] || fail "missing seed lists: health '$out' rc $rc"
+# The server answers health while it loads; the reason is logged when the
+# load gives up, which may come a moment later: wait for it (bounded).
+for _ in $(seq 1 100); do grep -q "bootstrap.txt" "$WORK/server.log" && break; sleep 0.1; done
 grep -q "bootstrap.txt" "$WORK/server.log" || fail "missing seed lists: no reason logged"
 stop
 rm -rf "$WORK/db"
