@@ -59,7 +59,13 @@ per_call() {  # CPU_NOW CPU_BEFORE CALLS_S
   awk -v a="$1" -v b="$2" -v c="$3" -v s="$RUN_S" 'BEGIN { printf "%.0f", (a - b) * 1e6 / (c * s) }'
 }
 RUN_S=$(( ${DURATION%s} + ${WARMUP%s} ))
-CPIDS=$(cat "$CLUSTER_DIR"/nats*.pid "$CLUSTER_DIR"/r*.pid)
+NPIDS=$(cat "$CLUSTER_DIR"/nats*.pid)
+RPIDS=$(cat "$CLUSTER_DIR"/r*.pid)
+CPIDS="$NPIDS $RPIDS"
+# The cluster's CPU per call split: the 3 NATS nodes, the 3 replicas.
+split() {  # NATS_BEFORE REPLICAS_BEFORE CALLS_S
+  echo "nats $(per_call "$(cpu_s $NPIDS)" "$1" "$3") + replicas $(per_call "$(cpu_s $RPIDS)" "$2" "$3")"
+}
 
 printf "%-10s %8s %10s %8s %8s %8s\n" server inflight calls_s p50_us p99_us cpu_us
 for n in $INFLIGHT; do
@@ -69,13 +75,13 @@ for n in $INFLIGHT; do
   read -r c p50 p99 < <(result "$W/e.out")
   printf "%-10s %8s %10s %8s %8s %8s\n" embedded "$n" "$c" "$p50" "$p99" \
     "$(per_call "$(cpu_s $EPID)" "$t0" "$c")"
-  t0=$(cpu_s $CPIDS)
+  t0=$(cpu_s $CPIDS); n0=$(cpu_s $NPIDS); r0=$(cpu_s $RPIDS)
   "$GEN" --server=127.0.0.1:$REPLICA_PORT_1 --inflight=$n --duration=$DURATION \
     --warmup=$WARMUP --label=cluster1 >"$W/c1.out" 2>&1
   read -r c p50 p99 < <(result "$W/c1.out")
-  printf "%-10s %8s %10s %8s %8s %8s\n" cluster1 "$n" "$c" "$p50" "$p99" \
-    "$(per_call "$(cpu_s $CPIDS)" "$t0" "$c")"
-  t0=$(cpu_s $CPIDS)
+  printf "%-10s %8s %10s %8s %8s %8s   (%s)\n" cluster1 "$n" "$c" "$p50" "$p99" \
+    "$(per_call "$(cpu_s $CPIDS)" "$t0" "$c")" "$(split "$n0" "$r0" "$c")"
+  t0=$(cpu_s $CPIDS); n0=$(cpu_s $NPIDS); r0=$(cpu_s $RPIDS)
   gens=()
   for i in 1 2 3; do
     pp="REPLICA_PORT_$i"
@@ -89,7 +95,8 @@ for n in $INFLIGHT; do
     read -r c p50 p99 < <(result "$W/c3-$i.out")
     total=$((total + c)); [ "$p99" -gt "$worst" ] && worst=$p99; p50s+="$p50 "
   done
-  printf "%-10s %8s %10s %8s %8s %8s   (3 x %s in flight; p50s %s)\n" cluster3 "$n" "$total" "-" \
-    "$worst" "$(per_call "$(cpu_s $CPIDS)" "$t0" "$total")" "$n" "$p50s"
+  printf "%-10s %8s %10s %8s %8s %8s   (3 x %s in flight; p50s %s; %s)\n" cluster3 "$n" "$total" "-" \
+    "$worst" "$(per_call "$(cpu_s $CPIDS)" "$t0" "$total")" "$n" "$p50s" \
+    "$(split "$n0" "$r0" "$total")"
 done
 grep -h "es_load\|error" "$W"/*.out | grep -iv "^RESULT" | head -5 || true
