@@ -482,9 +482,9 @@ void InstallStaticPages(httplib::Server* http, const Impl* impl) {
     http->Get(R"(/console/(.*))", [impl](Req req, Res res) {
       res.set_header("X-Content-Type-Options", "nosniff");
       res.set_header("X-Frame-Options", "DENY");
-      res.set_header("Content-Security-Policy",
-                     "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'");
-      impl->static_files.Serve(req.matches[1], req, res);
+      static const std::string kPolicy =
+          "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+      impl->static_files.Serve(req.matches[1], req, res, kPolicy);
     });
   }
   http->Get("/", [](Req, Res res) { res.set_redirect("/console/"); });

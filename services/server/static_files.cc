@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "services/common/file_util.h"
+#include "services/crypto/digest.h"
 #include "services/server/console_util.h"
 
 namespace exportscreen::server {
@@ -35,6 +37,27 @@ const char* MimeOf(const std::string& name) {
 }
 
 }  // namespace
+
+std::string InlineScriptSources(const std::string& html) {
+  std::string out;
+  size_t at = 0;
+  for (;;) {
+    const size_t open = html.find("<script", at);
+    if (open == std::string::npos) break;
+    const size_t tag_end = html.find('>', open);
+    if (tag_end == std::string::npos) break;
+    const size_t close = html.find("</script>", tag_end + 1);
+    if (close == std::string::npos) break;
+    const absl::string_view tag(html.data() + open, tag_end - open);
+    if (!absl::StrContains(tag, " src=")) {
+      Sha256 digest;
+      digest.Update(absl::string_view(html.data() + tag_end + 1, close - tag_end - 1));
+      absl::StrAppend(&out, " 'sha256-", absl::Base64Escape(digest.Final()), "'");
+    }
+    at = close + 9;
+  }
+  return out;
+}
 
 std::string WeakEtag(unsigned long long size, long long mtime_ns) {
   return absl::StrCat("W/\"", absl::Hex(size), "-", absl::Hex(mtime_ns), "\"");
@@ -69,7 +92,7 @@ StaticFiles StaticFiles::Scan(const std::string& dir) {
 }
 
 void StaticFiles::Serve(const std::string& relative, const httplib::Request& req,
-                        httplib::Response& res) const {
+                        httplib::Response& res, const std::string& policy) const {
   auto it = files_.find(relative.empty() ? std::string("index.html") : relative);
   struct stat st {};
   if (it == files_.end() || stat(it->second.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -80,15 +103,23 @@ void StaticFiles::Serve(const std::string& relative, const httplib::Request& req
   const std::string etag =
       WeakEtag(static_cast<unsigned long long>(st.st_size),
                static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);
-  res.set_header("ETag", etag);
-  res.set_header("Cache-Control", "no-cache");
-  if (EtagMatches(req.get_header_value("If-None-Match"), etag)) {
-    res.status = 304;
-    return;
-  }
-  absl::StatusOr<std::string> body = ReadFileToString(it->second.path);
+  const bool html = absl::StartsWith(it->second.mime, "text/html");
+  const bool not_modified = EtagMatches(req.get_header_value("If-None-Match"), etag);
+  absl::StatusOr<std::string> body = std::string();
+  if (html || !not_modified) body = ReadFileToString(it->second.path);
   if (!body.ok()) {
     console::SendError(res, 404, "NOT_FOUND", absl::StrCat("/console/", relative, ": unreadable"));
+    return;
+  }
+  const std::string inline_scripts = html ? InlineScriptSources(*body) : std::string();
+  res.set_header("Content-Security-Policy",
+                 inline_scripts.empty()
+                     ? policy
+                     : absl::StrCat(policy, "; script-src 'self'", inline_scripts));
+  res.set_header("ETag", etag);
+  res.set_header("Cache-Control", "no-cache");
+  if (not_modified) {
+    res.status = 304;
     return;
   }
   res.status = 200;

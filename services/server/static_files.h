@@ -34,9 +34,13 @@ class StaticFiles {
 
   // Answers `relative` ("" = index.html): 200 with the file, 304 when the
   // request's If-None-Match names its current ETag, 404 when it is not one
-  // of the scanned files or can no longer be read.
-  void Serve(const std::string& relative, const httplib::Request& req,
-             httplib::Response& res) const;
+  // of the scanned files or can no longer be read. Sets the
+  // Content-Security-Policy `policy`; an HTML page's inline scripts (the
+  // console's first script runs inline, so that a fresh load starts its API
+  // calls before any module arrives) are allowed by their digests and
+  // nothing else inline: "; script-src 'self' 'sha256-...'".
+  void Serve(const std::string& relative, const httplib::Request& req, httplib::Response& res,
+             const std::string& policy) const;
 
   size_t size() const { return files_.size(); }
 
@@ -47,6 +51,10 @@ class StaticFiles {
   };
   std::map<std::string, File> files_;
 };
+
+// " 'sha256-<base64>'" for each inline <script> (one without a src
+// attribute) of `html`, in order; "" if there is none.
+std::string InlineScriptSources(const std::string& html);
 
 // The ETag of a file of `size` bytes last modified at `mtime_ns`.
 std::string WeakEtag(unsigned long long size, long long mtime_ns);

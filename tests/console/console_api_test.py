@@ -4,8 +4,13 @@ status codes (401 without or with an unknown token, 403 for a wrong role,
 400 naming the field for bad input), separation of duties, every action in
 the admin log, dismissed hits on the next screening, alert acknowledgement.
 Usage: console_api_test.py BUILD_DIR SOURCE_DIR"""
+import base64
+import hashlib
+import http.client
+import re
 import sys
 import time
+import urllib.parse
 
 sys.path.insert(0, __import__('os').path.dirname(__file__))
 from harness import HUAWEI, Server, check, failures, finish, free_port  # noqa: E402
@@ -32,7 +37,33 @@ def main():
     finish('console API')
 
 
+def page_policy(s):
+    """The pages' Content-Security-Policy: the page's one inline script is
+    allowed by its SHA-256 and nothing else inline; other files get the
+    base policy."""
+    u = urllib.parse.urlsplit(s.base)
+    for path, inline in (('/console/', True), ('/console/app.css', False), ('/console/js/app.js', False)):
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+        conn.request('GET', path)
+        r = conn.getresponse()
+        body = r.read()
+        policy = r.getheader('Content-Security-Policy') or ''
+        conn.close()
+        check(r.status == 200 and "default-src 'self'" in policy and "frame-ancestors 'none'" in policy,
+              f'{path}: {r.status} policy {policy!r}')
+        if not inline:
+            check('script-src' not in policy, f'{path}: no script-src of its own: {policy!r}')
+            continue
+        scripts = re.findall(rb'<script>(.*?)</script>', body, re.S)
+        check(len(scripts) == 1, f'{path}: one inline script, found {len(scripts)}')
+        want = ["'sha256-" + base64.b64encode(hashlib.sha256(x).digest()).decode() + "'" for x in scripts]
+        check(policy.endswith("; script-src 'self' " + ' '.join(want)),
+              f'{path}: script-src names the inline script by digest: {policy!r}, want {want}')
+        check("'unsafe-inline'" not in policy, f'{path}: no unsafe-inline')
+
+
 def run(s):
+    page_policy(s)
     # Authentication and the console's roles.
     expect(s.call('GET', 'decisions', token=''), 401, 'no token')
     expect(s.call('GET', 'whoami', token='wrong'), 401, 'unknown token')

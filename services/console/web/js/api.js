@@ -2,9 +2,9 @@
 // services/server/console_http.h). The bearer token lives in this tab's
 // sessionStorage only.
 
-const TOKEN_KEY = 'es-token';
+const { TOKEN_KEY, headers } = window.esRoutes;  // index.html's inline script, run first
 
-export function token() { return sessionStorage.getItem(TOKEN_KEY) || ''; }
+export const token = window.esRoutes.token;
 export function setToken(t) {
   if (t) sessionStorage.setItem(TOKEN_KEY, t); else sessionStorage.removeItem(TOKEN_KEY);
 }
@@ -39,42 +39,29 @@ export class ApiError extends Error {
 }
 
 function send(path, method = 'GET', body = undefined) {
-  const headers = { 'Accept': 'application/json' };
-  const t = token();
-  if (t) headers['Authorization'] = `Bearer ${t}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
   return fetch(`/api/v1/${path}`, {
-    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    method, headers: headers(body !== undefined), body: body === undefined ? undefined : JSON.stringify(body),
   });
 }
 
-// GET calls started before the page asks for them (boot.js), by path, with
-// the token they were sent with; each is used once, by the first api() call
-// of the same path and token. Only the first prefetch of a document counts
-// (app.js calls it too, in case it runs first).
-const early = new Map();
-let prefetched = false;
-export function prefetch(paths) {
-  if (prefetched) return;
-  prefetched = true;
-  for (const p of paths) {
-    const pending = send(p);
-    pending.catch(() => {});  // reported when used
-    early.set(p, { token: token(), pending });
-  }
-}
+// The first page's GET calls, started by index.html's inline script before the modules ran.
+const early = window.esEarly;
 
 export async function api(path, { method = 'GET', body } = {}) {
-  let res;
+  let res, text;
   try {
     const e = method === 'GET' ? early.get(path) : undefined;
     if (e) early.delete(path);
-    res = await (e && e.token === token() ? e.pending : send(path, method, body));
+    if (e && e.token === token()) {
+      ({ res, text } = await e.pending);
+    } else {
+      res = await send(path, method, body);
+      text = await res.text();
+    }
   } catch (e) {
     throw new ApiError(0, { code: 'NETWORK', error: `cannot reach the server (${e.message}); check that screening_server is running` });
   }
   let data = {};
-  const text = await res.text();
   try { data = text ? JSON.parse(text) : {}; } catch { data = { error: text.slice(0, 300) }; }
   if (!res.ok) throw new ApiError(res.status, data);
   return data;

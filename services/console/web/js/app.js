@@ -1,10 +1,12 @@
 // Analyst console: hash routes, one module per concern kept small. No build
 // step, no dependencies. Every value from the server is inserted as text.
-import { api, ApiError, token, setToken, prefetch } from './api.js';
-import { parseHash, firstCalls, queueParams, queueListPath, decisionPath, DEFAULT_CLASSES } from './routes.js';
+import { api, ApiError, token, setToken } from './api.js';
+
+const { parseHash, queueParams, queueListPath, decisionPath, DEFAULT_CLASSES } = window.esRoutes;  // index.html's inline script
 import { h, clear, fmtTime, age, badge, table, kv, enableTableKeys, navigate } from './dom.js';
 import { renderAnswer } from './answer.js';
 
+performance.mark('app-evaluated');
 const main = document.getElementById('main');
 const messageBox = document.getElementById('message');
 export const state = { me: null };
@@ -209,6 +211,7 @@ async function pageDecision(id, me = Promise.resolve(true)) {
     return;
   }
   const t1 = performance.now();
+  performance.mark('decision-data');
   const replayOut = h('div', { class: 'replay', 'aria-live': 'polite' });
   const replayBtn = h('button', { type: 'button', id: 'replay' }, 'Replay under its versions');
   replayBtn.addEventListener('click', async () => {
@@ -240,6 +243,7 @@ async function pageDecision(id, me = Promise.resolve(true)) {
     h('div', { class: 'inline-form' }, replayBtn, again, h('a', { href: '#/queue' }, 'Back to the queue')),
     replayOut,
     renderAnswer(record.request, record.response, { onDismiss: dismissForm(record) }));
+  performance.mark('decision-built');
   await afterPaint();
   const t2 = performance.now();
   window.esTiming.decision = { fetch_ms: t1 - t0, render_ms: t2 - t1, total_ms: t2 - t0 };
@@ -424,7 +428,6 @@ async function route() {
   const seq = ++routeSeq;
   const r = parseHash(location.hash);
   const { page, parts, q } = r;
-  prefetch(firstCalls(r));  // a no-op unless app.js ran before boot.js
   delete main.dataset.ready;
   for (const a of document.querySelectorAll('nav a')) {
     if (a.dataset.page === page) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
