@@ -94,8 +94,13 @@ StaticFiles StaticFiles::Scan(const std::string& dir) {
 void StaticFiles::Serve(const std::string& relative, const httplib::Request& req,
                         httplib::Response& res, const std::string& policy) const {
   auto it = files_.find(relative.empty() ? std::string("index.html") : relative);
+  // Every answer carries the policy once: an HTML page's names its inline
+  // scripts, set below once the page is read.
+  const bool html = it != files_.end() && absl::StartsWith(it->second.mime, "text/html");
+  if (!html) res.set_header("Content-Security-Policy", policy);
   struct stat st {};
   if (it == files_.end() || stat(it->second.path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    if (html) res.set_header("Content-Security-Policy", policy);
     console::SendError(res, 404, "NOT_FOUND",
                        absl::StrCat("/console/", relative, ": no such page"));
     return;
@@ -103,19 +108,20 @@ void StaticFiles::Serve(const std::string& relative, const httplib::Request& req
   const std::string etag =
       WeakEtag(static_cast<unsigned long long>(st.st_size),
                static_cast<long long>(st.st_mtim.tv_sec) * 1000000000LL + st.st_mtim.tv_nsec);
-  const bool html = absl::StartsWith(it->second.mime, "text/html");
   const bool not_modified = EtagMatches(req.get_header_value("If-None-Match"), etag);
   absl::StatusOr<std::string> body = std::string();
   if (html || !not_modified) body = ReadFileToString(it->second.path);
+  if (html) {
+    const std::string inline_scripts = body.ok() ? InlineScriptSources(*body) : std::string();
+    res.set_header("Content-Security-Policy",
+                   inline_scripts.empty()
+                       ? policy
+                       : absl::StrCat(policy, "; script-src 'self'", inline_scripts));
+  }
   if (!body.ok()) {
     console::SendError(res, 404, "NOT_FOUND", absl::StrCat("/console/", relative, ": unreadable"));
     return;
   }
-  const std::string inline_scripts = html ? InlineScriptSources(*body) : std::string();
-  res.set_header("Content-Security-Policy",
-                 inline_scripts.empty()
-                     ? policy
-                     : absl::StrCat(policy, "; script-src 'self'", inline_scripts));
   res.set_header("ETag", etag);
   res.set_header("Cache-Control", "no-cache");
   if (not_modified) {

@@ -42,14 +42,17 @@ def page_policy(s):
     allowed by its SHA-256 and nothing else inline; other files get the
     base policy."""
     u = urllib.parse.urlsplit(s.base)
-    for path, inline in (('/console/', True), ('/console/app.css', False), ('/console/js/app.js', False)):
+    for path, inline in (('/console/', True), ('/console/app.css', False), ('/console/js/app.js', False),
+                         ('/console/js/nothing-here.js', False)):
         conn = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
         conn.request('GET', path)
         r = conn.getresponse()
         body = r.read()
         policy = r.getheader('Content-Security-Policy') or ''
         conn.close()
-        check(r.status == 200 and "default-src 'self'" in policy and "frame-ancestors 'none'" in policy,
+        found = 'nothing-here' not in path
+        check(r.status == (200 if found else 404) and "default-src 'self'" in policy and
+              "frame-ancestors 'none'" in policy and policy.count('default-src') == 1,
               f'{path}: {r.status} policy {policy!r}')
         if not inline:
             check('script-src' not in policy, f'{path}: no script-src of its own: {policy!r}')

@@ -107,12 +107,13 @@ class Browser:
         self.d = webdriver.Chrome(service=Service(driver), options=opts)
         self.d.set_window_size(1280, 800)
         self.base, self.out = base, out
+        self.loads = 0
         self.shots = []
 
     def go(self, hash_, ready, full=False, timeout=30):
         if full:  # a new document (a hash change alone would not load one)
-            self.d.get('about:blank')
-            self.d.get(f'{self.base}/console/{hash_}')
+            self.loads += 1
+            self.d.get(f'{self.base}/console/?load={self.loads}{hash_}')
         else:
             self.d.execute_script("document.getElementById('main').removeAttribute('data-ready');"
                                   'location.hash = arguments[0]', hash_)
