@@ -47,6 +47,10 @@ struct TokenizeResult {
   size_t comma_at = 0;  // tokens before the first comma
   bool punctuation = false;
   bool upper = false;
+  // Per token: next to an '&', spaces aside ("R&D", "R & D", "AT&T"). Such
+  // a letter is part of its own short word, never of a spelled-out run
+  // ("M Y M R&D" is "mym r and d", not "mymr and d").
+  std::vector<bool> ampersand_glued;
 };
 
 void FlushToken(std::string* cur, std::vector<std::string>* tokens, bool* punctuation) {
@@ -72,6 +76,13 @@ TokenizeResult Tokenize(absl::string_view s) {
   TokenizeResult r;
   std::string cur;
   bool last_space = true;
+  bool after_ampersand = false;  // the last character other than a space was '&'
+  bool last_was_word = false;    // the last character other than a space ended a token
+  bool cur_glued = false;        // `cur` began right after '&' (spaces aside)
+  auto glue = [&r](size_t i) {
+    if (r.ampersand_glued.size() <= i) r.ampersand_glued.resize(i + 1, false);
+    r.ampersand_glued[i] = true;
+  };
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     if (IsAsciiAlnum(c) || c >= 0x80) {
@@ -79,6 +90,9 @@ TokenizeResult Tokenize(absl::string_view s) {
         r.upper = true;
         c = static_cast<unsigned char>(c - 'A' + 'a');
       }
+      if (cur.empty()) cur_glued = after_ampersand;
+      after_ampersand = false;
+      last_was_word = true;
       cur.push_back(static_cast<char>(c));
       last_space = false;
       continue;
@@ -91,7 +105,15 @@ TokenizeResult Tokenize(absl::string_view s) {
       cur.push_back('.');
       continue;
     }
+    const size_t before = r.tokens.size();
     FlushToken(&cur, &r.tokens, &r.punctuation);
+    if (cur_glued && r.tokens.size() > before) glue(before);
+    cur_glued = false;
+    if (c == '&' && last_was_word && !r.tokens.empty()) glue(r.tokens.size() - 1);
+    if (c != ' ') {
+      after_ampersand = c == '&';
+      last_was_word = false;
+    }
     if (c == ' ') {
       if (last_space) r.punctuation = true;
       last_space = true;
@@ -105,7 +127,10 @@ TokenizeResult Tokenize(absl::string_view s) {
       if (r.commas++ == 0) r.comma_at = r.tokens.size();
     }
   }
+  const size_t before = r.tokens.size();
   FlushToken(&cur, &r.tokens, &r.punctuation);
+  if (cur_glued && r.tokens.size() > before) glue(before);
+  r.ampersand_glued.resize(r.tokens.size(), false);
   return r;
 }
 
@@ -226,7 +251,8 @@ void JoinSpelledLetters(TokenizeResult* result, bool record_steps,
   for (size_t i = 0; i < tr.tokens.size();) {
     size_t j = i;
     while (j < tr.tokens.size() && tr.tokens[j].size() == 1 &&
-           absl::ascii_isalpha(static_cast<unsigned char>(tr.tokens[j][0]))) {
+           absl::ascii_isalpha(static_cast<unsigned char>(tr.tokens[j][0])) &&
+           !(j < tr.ampersand_glued.size() && tr.ampersand_glued[j])) {
       ++j;
     }
     if (j - i >= 3) {
@@ -246,6 +272,7 @@ void JoinSpelledLetters(TokenizeResult* result, bool record_steps,
     }
   }
   tr.tokens = std::move(joined);
+  tr.ampersand_glued.clear();  // indices of the tokens before joining
   if (any && record_steps) steps->push_back("join_letters");
 }
 

@@ -1,5 +1,6 @@
 #include "services/matching/name_index.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -408,6 +409,33 @@ TEST(NameIndexShortScriptTest, ShortTransliteratedTokensExactOnly) {
   EXPECT_TRUE(hit_for("Квон Сол", 2));   // exact short tokens still match
   EXPECT_TRUE(hit_for("Kven Sol", 2));   // Latin: "kven" ~ "kvon"
   EXPECT_FALSE(hit_for("Квен Сол", 2));  // transliterated: exact only
+}
+
+// Issue 14, class 0: a listed name ending in spelled letters, followed by
+// "R&D Center", stays contained (the "R" is not joined to its letters).
+TEST(NameIndexExtraWordsTest, ListedLettersBeforeAmpersandWord) {
+  std::vector<IndexEntity> es;
+  es.push_back(Entity(1, "EMMR Y COMPANIA S A S", {"CO"}));
+  es.push_back(Entity(2, "INVERSIONES LA PLATA M Y M", {"CO"}));
+  for (uint32_t i = 0; i < 40; ++i) {
+    es.push_back(Entity(10 + i, absl::StrCat("Filler Name ", i)));
+  }
+  auto built = NameIndex::Build(std::move(es));
+  ASSERT_TRUE(built.ok());
+  auto score_for = [&](const std::string& name, uint32_t ordinal) {
+    PartyQuery q;
+    q.name = name;
+    auto hits = (*built)->Match(q, MatchOptions{});
+    double best = 0;
+    if (!hits.ok()) return best;
+    for (const auto& h : *hits) {
+      if (h.ordinal == ordinal) best = std::max(best, h.score);
+    }
+    return best;
+  };
+  EXPECT_GE(score_for("EMMR Y COMPANIA S A S R&D Center", 1), 0.8);
+  EXPECT_GE(score_for("Tehran INVERSIONES LA PLATA M Y M R&D Center", 2), 0.8);
+  EXPECT_GE(score_for("INVERSIONES LA PLATA M Y M R & D Center", 2), 0.8);
 }
 
 // Issue 14, class 7: near misses below the review threshold.

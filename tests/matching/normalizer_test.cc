@@ -185,5 +185,22 @@ TEST(NormalizerEvasionTest, SpelledOutLettersAreJoined) {
   EXPECT_EQ(c.Joined(), "j r smith");
 }
 
+// A letter written against '&' ("R&D", "AT&T") belongs to its own short
+// word: it never extends a spelled-out run before it, which would hide a
+// listed name ending in letters ("INVERSIONES LA PLATA M Y M", "EMMR Y
+// COMPANIA S A S") behind an extra "R&D Center" (match_eval, seeds 1, 77).
+TEST(NormalizerEvasionTest, AmpersandWordsDoNotJoinSpelledLetters) {
+  NormalizedName a, b, c, d;
+  NormalizeName("Inversiones La Plata M Y M R&D Center", true, &a);
+  NormalizeName("A-K-S R&D", true, &b);
+  NormalizeName("R & D X Y Z", true, &c);
+  NormalizeName("X Y Z&W", true, &d);
+  EXPECT_EQ(a.Joined(), "inversiones la plata mym r and d center");
+  EXPECT_EQ(b.Joined(), "aks r and d");
+  // Spaced or not, the letters next to an '&' stay single.
+  EXPECT_EQ(c.Joined(), "r and d xyz");
+  EXPECT_EQ(d.Joined(), "x y z and w");
+}
+
 }  // namespace
 }  // namespace exportscreen::matching
