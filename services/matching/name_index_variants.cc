@@ -2,7 +2,8 @@
 // name_index_match.cc), then each script's part of a name written in two
 // scripts, the name with its Arabic organisation words translated
 // (rules/arabic_glossary.tsv) and with an Arabic letter in another reading
-// (rules/arabic_spellings.tsv). Parts merge like the name's own hits;
+// (rules/arabic_spellings.tsv), and a Cyrillic name with a letter in another
+// reading (rules/cyrillic_readings.tsv). Parts merge like the name's own hits;
 // translated and re-read hits are only added, as REVIEW, into free slots.
 #include <algorithm>
 #include <string>
@@ -136,6 +137,22 @@ void AddLetterReadings(absl::string_view name,
   }
 }
 
+// Adds `name` with each reading of rules/cyrillic_readings.tsv applied
+// (every FROM, in any case, written as TO), one try per reading present.
+void AddCyrillicReadings(absl::string_view name,
+                         std::vector<std::pair<std::string, std::string>>* tries) {
+  for (const CyrillicReading& r : CyrillicReadingTable()) {
+    bool present = false;
+    for (const auto& c : r.cased) present |= absl::StrContains(name, c.first);
+    if (!present) continue;
+    std::vector<std::pair<absl::string_view, absl::string_view>> subs;
+    for (const auto& c : r.cased) subs.emplace_back(c.first, c.second);
+    tries->emplace_back(absl::StrReplaceAll(name, subs),
+                        absl::StrCat("review only: Cyrillic ", r.from, " read as ", r.to,
+                                     " (rules/cyrillic_readings.tsv)"));
+  }
+}
+
 void SortAndCap(std::vector<NameHit>* hits, size_t cap, bool keep_exact) {
   std::stable_sort(hits->begin(), hits->end(), [](const NameHit& a, const NameHit& b) {
     if (a.exact != b.exact) return a.exact;
@@ -170,6 +187,7 @@ absl::StatusOr<MatchResult> NameIndexImpl::MatchDetailed(const PartyQuery& query
                                           absl::StrJoin(translated.translated, ", "), ")"));
   }
   AddLetterReadings(query.name, &tries);
+  AddCyrillicReadings(query.name, &tries);
   if (parts.empty() && tries.empty()) return result;
   // Each script's name on its own too: hits can only be added.
   for (const std::string& part : parts) {

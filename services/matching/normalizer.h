@@ -107,6 +107,18 @@ struct ArabicSpellings {
 };
 const ArabicSpellings& ArabicSpellingTable();
 
+// Another reading of a Cyrillic letter (rules/cyrillic_readings.tsv,
+// compiled in): the index tries a query once more with every FROM written
+// as TO and adds the entities found only so, as REVIEW.
+struct CyrillicReading {
+  std::string from;  // lower case, as in the table ("дж")
+  std::string to;    // Latin, lower case ("j")
+  // FROM in lower, upper and title case with TO in the same case
+  // (дж -> j, ДЖ -> J, Дж -> J), each once.
+  std::vector<std::pair<std::string, std::string>> cased;
+};
+const std::vector<CyrillicReading>& CyrillicReadingTable();
+
 // True if `token` is one of the canonical legal-form tokens.
 bool IsCanonicalLegalForm(absl::string_view token);
 

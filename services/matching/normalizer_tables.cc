@@ -11,9 +11,12 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "unicode/locid.h"
+#include "unicode/unistr.h"
 #include "unicode/utf8.h"
 #include "services/matching/abbreviations_data.h"
 #include "services/matching/arabic_spellings_data.h"
+#include "services/matching/cyrillic_readings_data.h"
 #include "services/matching/normalizer_internal.h"
 
 namespace exportscreen::matching::normalizer_internal {
@@ -284,6 +287,40 @@ const ArabicSpellings& ArabicSpellingTable() {
     for (const auto& [from, to] : t->readings) t->readings_utf8.emplace_back(utf8(from), utf8(to));
     std::stable_sort(t->spellings.begin(), t->spellings.end(),
                      [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    return t;
+  }();
+  return *table;
+}
+
+const std::vector<CyrillicReading>& CyrillicReadingTable() {
+  static const std::vector<CyrillicReading>* table = [] {
+    auto* t = new std::vector<CyrillicReading>;
+    for (absl::string_view line : absl::StrSplit(kCyrillicReadingsTsv, '\n')) {
+      if (line.empty() || line[0] == '#') continue;
+      std::vector<absl::string_view> f = absl::StrSplit(line, '\t');
+      if (f.size() < 2 || f[0].empty() || f[1].empty()) continue;
+      CyrillicReading r;
+      r.from = std::string(f[0]);
+      r.to = absl::AsciiStrToLower(f[1]);
+      const icu::UnicodeString lower = icu::UnicodeString::fromUTF8(r.from);
+      icu::UnicodeString upper = lower;
+      upper.toUpper(icu::Locale::getRoot());
+      icu::UnicodeString title = upper;
+      title.replace(1, title.length() - 1, lower, 1, lower.length() - 1);
+      std::string to_upper = absl::AsciiStrToUpper(r.to);
+      std::string to_title = to_upper.substr(0, 1) + r.to.substr(1);
+      for (const auto& [from, to] :
+           {std::pair<const icu::UnicodeString&, const std::string&>{lower, r.to},
+            {upper, to_upper},
+            {title, to_title}}) {
+        std::string utf8;
+        from.toUTF8String(utf8);
+        bool seen = false;
+        for (const auto& c : r.cased) seen |= c.first == utf8;
+        if (!seen) r.cased.emplace_back(std::move(utf8), to);
+      }
+      t->push_back(std::move(r));
+    }
     return t;
   }();
   return *table;
