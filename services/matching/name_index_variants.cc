@@ -141,6 +141,7 @@ void AddLetterReadings(absl::string_view name,
 // (every FROM, in any case, written as TO), one try per reading present.
 void AddCyrillicReadings(absl::string_view name,
                          std::vector<std::pair<std::string, std::string>>* tries) {
+  if (!HasNonAscii(name)) return;  // the common case: no Cyrillic letter
   for (const CyrillicReading& r : CyrillicReadingTable()) {
     bool present = false;
     for (const auto& c : r.cased) present |= absl::StrContains(name, c.first);
