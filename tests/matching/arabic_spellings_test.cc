@@ -54,36 +54,18 @@ std::string Tokens(const std::string& name) {
   return n.Joined();
 }
 
-IndexEntity Person(uint32_t ordinal, std::string name) {
-  IndexEntity e;
-  e.ordinal = ordinal;
-  e.primary_name = std::move(name);
-  e.is_person = true;
-  e.type = PartyType::kPerson;
-  return e;
-}
-
 std::unique_ptr<const NameIndex> Build(const std::vector<std::string>& names) {
   std::vector<IndexEntity> es;
-  for (size_t i = 0; i < names.size(); ++i) es.push_back(Person(i, names[i]));
+  for (size_t i = 0; i < names.size(); ++i) es.push_back(testing::ListedPerson(i, names[i]));
   // Filler persons sharing the common given names.
   const char* kFiller[] = {"TARIQ HASHIM",       "TARIQ MAHMUD",   "TARIQ SALIM",  "AMIN KHALIL",
                            "SHAMS AL-HAQ",       "FAYCAL HAMDI",   "NUR AHMAD",    "DJAMEL AKKACHA",
                            "ABDUL RAHMAN YASIN", "MOHAMED LAKHAL", "SALIM HAMDAN", "NADIR KAMAL"};
   uint32_t ord = 1000;
-  for (const char* f : kFiller) es.push_back(Person(ord++, f));
+  for (const char* f : kFiller) es.push_back(testing::ListedPerson(ord++, f));
   auto built = NameIndex::Build(std::move(es));
   EXPECT_TRUE(built.ok());
   return built.ok() ? std::move(*built) : nullptr;
-}
-
-// The hit for `ordinal` among `hits` (a copy: `hits` is usually the
-// temporary result of Match), or null.
-std::shared_ptr<const NameHit> Find(const std::vector<NameHit>& hits, uint32_t ordinal) {
-  for (const NameHit& h : hits) {
-    if (h.ordinal == ordinal) return std::make_shared<const NameHit>(h);
-  }
-  return nullptr;
 }
 
 std::vector<NameHit> Match(const NameIndex& index, const std::string& name) {
@@ -122,14 +104,14 @@ TEST_P(ArabicSpellingEntryTest, Applies) {
     ASSERT_FALSE(letter.empty()) << "no Arabic letter for " << e.from << " in this test";
     auto index = Build({absl::StrCat("BA", absl::AsciiStrToUpper(e.to), "IR NADIR")});
     ASSERT_NE(index, nullptr);
-    std::shared_ptr<const NameHit> h = Find(
+    std::shared_ptr<const NameHit> h = testing::FindHit(
         Match(*index, absl::StrCat("\u0628", letter, "\u064a\u0631 \u0646\u0627\u062f\u0631")), 0);
     ASSERT_NE(h, nullptr) << e.to;
     EXPECT_TRUE(h->review_only);
-    EXPECT_EQ(
-        Find(Match(*index, absl::StrCat("\u0628", letter, "\u064a\u0631 \u0633\u0627\u0644\u0645")),
-             0),
-        nullptr);
+    EXPECT_EQ(testing::FindHit(Match(*index, absl::StrCat("\u0628", letter,
+                                                          "\u064a\u0631 \u0633\u0627\u0644\u0645")),
+                               0),
+              nullptr);
   } else if (e.kind == "reading") {
     // "?يا بدر" with FROM finds the listed name spelt with TO's Latin
     // letters ("ZIA BADR"), REVIEW only with the reading named: a short
@@ -141,11 +123,12 @@ TEST_P(ArabicSpellingEntryTest, Applies) {
     auto index = Build({absl::StrCat(latin, "IA BADR")});
     ASSERT_NE(index, nullptr);
     const std::string rest = "\u064a\u0627 \u0628\u062f\u0631";
-    std::shared_ptr<const NameHit> h = Find(Match(*index, absl::StrCat(Utf8(from), rest)), 0);
+    std::shared_ptr<const NameHit> h =
+        testing::FindHit(Match(*index, absl::StrCat(Utf8(from), rest)), 0);
     ASSERT_NE(h, nullptr) << e.from;
     EXPECT_TRUE(h->review_only);
     EXPECT_THAT(h->corroboration, ::testing::Contains(::testing::HasSubstr("read as")));
-    EXPECT_EQ(Find(Match(*index, absl::StrCat("\u0644", rest)), 0), nullptr);
+    EXPECT_EQ(testing::FindHit(Match(*index, absl::StrCat("\u0644", rest)), 0), nullptr);
   } else {
     // The letter reads as the Arabic letter it is mapped to.
     const uint32_t from = std::stoul(e.from, nullptr, 16), to = std::stoul(e.to, nullptr, 16);
@@ -158,11 +141,11 @@ TEST_P(ArabicSpellingEntryTest, Applies) {
     auto index = Build({absl::StrCat(ba, Utf8(to), mim, nadir)});
     ASSERT_NE(index, nullptr);
     std::shared_ptr<const NameHit> same =
-        Find(Match(*index, absl::StrCat(ba, Utf8(to), mim, nadir)), 0);
+        testing::FindHit(Match(*index, absl::StrCat(ba, Utf8(to), mim, nadir)), 0);
     ASSERT_NE(same, nullptr) << e.from;
     EXPECT_FALSE(same->review_only) << e.from;
     std::shared_ptr<const NameHit> h =
-        Find(Match(*index, absl::StrCat(ba, Utf8(from), mim, nadir)), 0);
+        testing::FindHit(Match(*index, absl::StrCat(ba, Utf8(from), mim, nadir)), 0);
     ASSERT_NE(h, nullptr) << e.from;
     EXPECT_TRUE(h->review_only) << e.from;
   }
@@ -182,42 +165,45 @@ TEST(ArabicWholeSkeletonTest, ShortSkeletonOfSeveralWords) {
   auto index =
       Build({"NURULLAH AMIN", "TARIQ AZIZ", "JAVIER NENOS REA", "INNODRIVE LLC", "SIMON REVIVO"});
   ASSERT_NE(index, nullptr);
-  std::shared_ptr<const NameHit> h = Find(Match(*index,
-                                                "\u0646\u0648\u0631 \u0627\u0644\u0644\u0647 "
-                                                "\u0627\u0645\u064a\u0646"),
-                                          0);
+  std::shared_ptr<const NameHit> h =
+      testing::FindHit(Match(*index,
+                             "\u0646\u0648\u0631 \u0627\u0644\u0644\u0647 "
+                             "\u0627\u0645\u064a\u0646"),
+                       0);
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(h->review_only);
   EXPECT_FALSE(h->exact);
-  h = Find(Match(*index, "\u0637\u0627\u0631\u0642 \u0639\u0632\u064a\u0632"), 1);
+  h = testing::FindHit(Match(*index, "\u0637\u0627\u0631\u0642 \u0639\u0632\u064a\u0632"), 1);
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(h->review_only);
   // Negatives: another second word; one word alone.
-  EXPECT_EQ(Find(Match(*index,
-                       "\u0646\u0648\u0631 \u0627\u0644\u062f\u064a\u0646 "
-                       "\u0627\u0645\u064a\u0646"),
-                 0),
+  EXPECT_EQ(testing::FindHit(Match(*index,
+                                   "\u0646\u0648\u0631 \u0627\u0644\u062f\u064a\u0646 "
+                                   "\u0627\u0645\u064a\u0646"),
+                             0),
             nullptr);
-  EXPECT_EQ(Find(Match(*index, "\u0637\u0627\u0631\u0642 \u0639\u0632\u0627\u0645"), 1), nullptr);
-  EXPECT_EQ(Find(Match(*index, "\u0646\u0648\u0631\u0627\u0644\u0644\u0647"), 0), nullptr);
+  EXPECT_EQ(testing::FindHit(Match(*index, "\u0637\u0627\u0631\u0642 \u0639\u0632\u0627\u0645"), 1),
+            nullptr);
+  EXPECT_EQ(testing::FindHit(Match(*index, "\u0646\u0648\u0631\u0627\u0644\u0644\u0647"), 0),
+            nullptr);
   // The same short skeleton across other word boundaries, or a company's:
   // "جعفر الأنصاري" is not JAVIER NENOS REA, "نادر الرفاعي" not INNODRIVE.
-  EXPECT_EQ(Find(Match(*index,
-                       "\u062c\u0639\u0641\u0631 "
-                       "\u0627\u0644\u0623\u0646\u0635\u0627\u0631\u064a"),
-                 2),
+  EXPECT_EQ(testing::FindHit(Match(*index,
+                                   "\u062c\u0639\u0641\u0631 "
+                                   "\u0627\u0644\u0623\u0646\u0635\u0627\u0631\u064a"),
+                             2),
             nullptr);
-  EXPECT_EQ(Find(Match(*index,
-                       "\u0646\u0627\u062f\u0631 "
-                       "\u0627\u0644\u0631\u0641\u0627\u0639\u064a"),
-                 3),
+  EXPECT_EQ(testing::FindHit(Match(*index,
+                                   "\u0646\u0627\u062f\u0631 "
+                                   "\u0627\u0644\u0631\u0641\u0627\u0639\u064a"),
+                             3),
             nullptr);
   // f and v are one class in whole skeletons, not in short ones:
   // "ياسمين الرفاعي" is not SIMON REVIVO.
-  EXPECT_EQ(Find(Match(*index,
-                       "\u064a\u0627\u0633\u0645\u064a\u0646 "
-                       "\u0627\u0644\u0631\u0641\u0627\u0639\u064a"),
-                 4),
+  EXPECT_EQ(testing::FindHit(Match(*index,
+                                   "\u064a\u0627\u0633\u0645\u064a\u0646 "
+                                   "\u0627\u0644\u0631\u0641\u0627\u0639\u064a"),
+                             4),
             nullptr);
 }
 
@@ -236,16 +222,17 @@ TEST(ArabicWholeSkeletonTest, ArticleAssimilated) {
              "\u062e\u0627\u0644\u062f",
              1},
         Case{"\u0632\u0643\u0631\u064a\u0627 \u0627\u0644\u0635\u0628\u0627\u0631", 2}}) {
-    std::shared_ptr<const NameHit> h = Find(Match(*index, c.query), c.ordinal);
+    std::shared_ptr<const NameHit> h = testing::FindHit(Match(*index, c.query), c.ordinal);
     ASSERT_NE(h, nullptr) << c.query;
     EXPECT_TRUE(h->review_only) << c.query;
   }
   // Negatives: another second word.
-  EXPECT_EQ(Find(Match(*index, "\u0634\u0645\u0633 \u0627\u0644\u062d\u0642"), 0), nullptr);
-  EXPECT_EQ(Find(Match(*index,
-                       "\u0639\u0628\u062f \u0627\u0644\u0631\u062d\u0645\u0646 "
-                       "\u062e\u0644\u064a\u0644"),
-                 1),
+  EXPECT_EQ(testing::FindHit(Match(*index, "\u0634\u0645\u0633 \u0627\u0644\u062d\u0642"), 0),
+            nullptr);
+  EXPECT_EQ(testing::FindHit(Match(*index,
+                                   "\u0639\u0628\u062f \u0627\u0644\u0631\u062d\u0645\u0646 "
+                                   "\u062e\u0644\u064a\u0644"),
+                             1),
             nullptr);
 }
 
@@ -266,14 +253,15 @@ TEST(ArabicWholeSkeletonTest, FrenchSpellings) {
              "\u0639\u0644\u0648\u0634",
              1},
         Case{"\u062c\u0645\u0627\u0644 \u0644\u0648\u0646\u064a\u0633\u064a", 2}}) {
-    std::shared_ptr<const NameHit> h = Find(Match(*index, c.query), c.ordinal);
+    std::shared_ptr<const NameHit> h = testing::FindHit(Match(*index, c.query), c.ordinal);
     ASSERT_NE(h, nullptr) << c.query;
     EXPECT_TRUE(h->review_only) << c.query;
   }
-  EXPECT_EQ(Find(Match(*index, "\u0641\u064a\u0635\u0644 \u0628\u0648\u0632\u064a\u062f"), 0),
-            nullptr);
+  EXPECT_EQ(
+      testing::FindHit(Match(*index, "\u0641\u064a\u0635\u0644 \u0628\u0648\u0632\u064a\u062f"), 0),
+      nullptr);
   // Fail closed: the Latin names themselves are still exact, not review-only.
-  std::shared_ptr<const NameHit> h = Find(Match(*index, "FAYCAL BOUGHANEMI"), 0);
+  std::shared_ptr<const NameHit> h = testing::FindHit(Match(*index, "FAYCAL BOUGHANEMI"), 0);
   ASSERT_NE(h, nullptr);
   EXPECT_TRUE(h->exact);
   EXPECT_FALSE(h->review_only);
@@ -283,7 +271,7 @@ TEST(ArabicWholeSkeletonTest, FrenchSpellings) {
 TEST(ArabicWholeSkeletonTest, UrduLetters) {
   auto index = Build({"SANAULLAH GHAFARI"});
   ASSERT_NE(index, nullptr);
-  std::shared_ptr<const NameHit> h = Find(
+  std::shared_ptr<const NameHit> h = testing::FindHit(
       Match(*index,
             "\u062b\u0646\u0627\u0621 \u0627\u0644\u0644\u06c1 \u063a\u0641\u0627\u0631\u06cc"),
       0);
@@ -316,12 +304,13 @@ TEST(ArabicMissClassesTest, FinalHJoinedWordsDigraphsAndShortWords) {
       {"\u064a\u062d\u064a\u0649 \u062c\u0648\u0627\u062f\u064a", 3},  // يحيى جوادي
   };
   for (const Case& c : cases) {
-    std::shared_ptr<const NameHit> h = Find(Match(*index, c.query), c.ordinal);
+    std::shared_ptr<const NameHit> h = testing::FindHit(Match(*index, c.query), c.ordinal);
     ASSERT_NE(h, nullptr) << c.query;
     EXPECT_TRUE(h->review_only) << c.query;
   }
   // Another word in place of "allah" does not join into MATIULLAH.
-  EXPECT_EQ(Find(Match(*index, "\u0645\u0637\u064a\u0639 \u0627\u0644\u0631\u062d\u0645\u0646"), 1),
+  EXPECT_EQ(testing::FindHit(
+                Match(*index, "\u0645\u0637\u064a\u0639 \u0627\u0644\u0631\u062d\u0645\u0646"), 1),
             nullptr);  // مطيع الرحمن
 }
 

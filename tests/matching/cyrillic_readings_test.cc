@@ -39,32 +39,16 @@ std::vector<Entry> ReadTable() {
   return out;
 }
 
-IndexEntity Person(uint32_t ordinal, std::string name) {
-  IndexEntity e;
-  e.ordinal = ordinal;
-  e.primary_name = std::move(name);
-  e.is_person = true;
-  e.type = PartyType::kPerson;
-  return e;
-}
-
 std::unique_ptr<const NameIndex> Build(const std::string& listed) {
   std::vector<IndexEntity> es;
-  es.push_back(Person(0, listed));
+  es.push_back(testing::ListedPerson(0, listed));
   const char* kFiller[] = {"IVAN PETROV", "SERGEY IVANOV",  "OLGA SMIRNOVA",    "NIKOLAI KUZNETSOV",
                            "ANNA POPOVA", "DMITRY SOKOLOV", "ALEKSANDR VOLKOV", "ELENA MOROZOVA"};
   uint32_t ord = 1000;
-  for (const char* f : kFiller) es.push_back(Person(ord++, f));
+  for (const char* f : kFiller) es.push_back(testing::ListedPerson(ord++, f));
   auto built = NameIndex::Build(std::move(es));
   EXPECT_TRUE(built.ok());
   return built.ok() ? std::move(*built) : nullptr;
-}
-
-std::shared_ptr<const NameHit> Find(const std::vector<NameHit>& hits, uint32_t ordinal) {
-  for (const NameHit& h : hits) {
-    if (h.ordinal == ordinal) return std::make_shared<const NameHit>(h);
-  }
-  return nullptr;
 }
 
 std::string Upper(const std::string& s) {
@@ -97,7 +81,7 @@ TEST_P(CyrillicReadingEntryTest, FindsTheListedSpellingReviewOnly) {
   auto index = Build(e.listed);
   ASSERT_NE(index, nullptr);
   for (const std::string& q : {e.query, Upper(e.query)}) {
-    std::shared_ptr<const NameHit> h = Find(testing::MatchAtReview(*index, q), 0);
+    std::shared_ptr<const NameHit> h = testing::FindHit(testing::MatchAtReview(*index, q), 0);
     ASSERT_NE(h, nullptr) << q << " -> " << e.listed;
     EXPECT_TRUE(h->review_only) << q;
     EXPECT_FALSE(h->exact) << q;
@@ -113,7 +97,8 @@ TEST_P(CyrillicReadingEntryTest, FindsTheListedSpellingReviewOnly) {
   NormalizeName(e.listed, false, &listed);
   EXPECT_NE(bgn.Joined(), listed.Joined()) << e.query;
   // The listed name as written is found as before: exact, not review-only.
-  std::shared_ptr<const NameHit> same = Find(testing::MatchAtReview(*index, e.listed), 0);
+  std::shared_ptr<const NameHit> same =
+      testing::FindHit(testing::MatchAtReview(*index, e.listed), 0);
   ASSERT_NE(same, nullptr) << e.listed;
   EXPECT_FALSE(same->review_only) << e.listed;
 }
@@ -130,12 +115,13 @@ INSTANTIATE_TEST_SUITE_P(Table, CyrillicReadingEntryTest, ::testing::ValuesIn(Re
 TEST(CyrillicReadingsTest, NoReadingNoNewHit) {
   auto index = Build("JAMAL NASER");
   ASSERT_NE(index, nullptr);
-  EXPECT_EQ(Find(testing::MatchAtReview(*index, "Ирина Соколова"), 0), nullptr);
+  EXPECT_EQ(testing::FindHit(testing::MatchAtReview(*index, "Ирина Соколова"), 0), nullptr);
   // BGN's own reading of a name that the lists spell the BGN way still
   // matches as written (not review-only).
   auto bgn = Build("DZHABAROV VLADIMIR");
   ASSERT_NE(bgn, nullptr);
-  std::shared_ptr<const NameHit> h = Find(testing::MatchAtReview(*bgn, "Джабаров Владимир"), 0);
+  std::shared_ptr<const NameHit> h =
+      testing::FindHit(testing::MatchAtReview(*bgn, "Джабаров Владимир"), 0);
   ASSERT_NE(h, nullptr);
   EXPECT_FALSE(h->review_only);
 }

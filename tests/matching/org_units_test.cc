@@ -16,6 +16,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/matching/name_index.h"
+#include "tests/matching/match_test_util.h"
 #include "tests/testing/rule_table.h"
 
 namespace exportscreen::matching {
@@ -44,15 +45,6 @@ IndexEntity Org(uint32_t ordinal, std::string name, std::vector<std::string> pla
   return e;
 }
 
-IndexEntity Person(uint32_t ordinal, std::string name) {
-  IndexEntity e;
-  e.ordinal = ordinal;
-  e.primary_name = std::move(name);
-  e.is_person = true;
-  e.type = PartyType::kPerson;
-  return e;
-}
-
 // A small index: weak organisation names (a given name, two letters,
 // common words only), persons that make "lena" and "pereira" person
 // words, and addresses that teach the places.
@@ -65,8 +57,8 @@ const NameIndex& Index() {
     es.push_back(Org(4, "Aviation Industry Corporation of China, Ltd."));
     es.push_back(Org(5, "Zorvex Kalimar Trading", {"Yerevan", "Guangzhou, Guangdong"}));
     es.push_back(Org(6, "Novo Tel", {"Kuala Lumpur", "Pereira"}));
-    es.push_back(Person(7, "LENA PETROVA"));
-    es.push_back(Person(8, "PEREIRA, Antonio"));
+    es.push_back(testing::ListedPerson(7, "LENA PETROVA"));
+    es.push_back(testing::ListedPerson(8, "PEREIRA, Antonio"));
     for (uint32_t i = 0; i < 40; ++i) {
       // Filler so that common words are common.
       es.push_back(Org(100 + i, absl::StrCat("Chemical Aviation China Industry Group ",
